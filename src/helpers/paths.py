@@ -1,0 +1,44 @@
+"""Where the workbook's files live.
+
+Every path is anchored on the installed package (``src/helpers`` sits two levels below the
+project root), never on the current working directory, so notebooks and the CLI work from
+anywhere. ``AMRBOOK_DATA`` and ``AMRBOOK_OUTPUTS`` override the two folders (tests use them to
+run against a temporary copy of ``data/``).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parents[1]
+
+
+def data_dir() -> Path:
+    """Return the data folder (``data/`` or ``$AMRBOOK_DATA``)."""
+    return Path(os.environ.get("AMRBOOK_DATA") or PROJECT_ROOT / "data")
+
+
+def outputs_dir() -> Path:
+    """Return the folder generated outputs go to (``outputs/`` or ``$AMRBOOK_OUTPUTS``)."""
+    return Path(os.environ.get("AMRBOOK_OUTPUTS") or PROJECT_ROOT / "outputs")
+
+
+def raw_dir() -> Path:
+    """Return the folder of immutable source texts."""
+    return data_dir() / "raw"
+
+
+def indicators_file(year: int) -> Path:
+    """Return the curated indicator table of one report year."""
+    return data_dir() / "indicators" / f"{year}.csv"
+
+
+def catalog_file() -> Path:
+    """Return the indicator catalog."""
+    return data_dir() / "catalog.yml"
+
+
+def notebooks_dir() -> Path:
+    """Return the folder of analysis notebooks."""
+    return PROJECT_ROOT / "notebooks"

@@ -1,0 +1,28 @@
+"""Indicator tables joined with what an analyst needs to read them: labels and source sentences."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .load import load_catalog, load_indicators
+from .sources import raw_text, sentence_at
+
+
+def indicator_table(year: int) -> pd.DataFrame:
+    """Return a year's indicators with catalog labels and the sentence each figure comes from.
+
+    Parameters
+    ----------
+    year : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        The validated columns of :func:`helpers.load.load_indicators` plus ``label_zh``,
+        ``label_en``, ``section``, ``topic`` and ``source_sentence``.
+    """
+    frame = load_indicators(year)
+    catalog = load_catalog()
+    text = raw_text(year)
+    labels = catalog.loc[frame["id"], ["label_zh", "label_en", "section", "topic"]].reset_index(drop=True)
+    sentences = [sentence_at(text, s, e) for s, e in zip(frame["start"], frame["end"])]
+    return pd.concat([frame, labels], axis=1).assign(source_sentence=sentences)
