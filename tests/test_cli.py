@@ -1,0 +1,61 @@
+"""The amrbook command as an analyst runs it."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+from conftest import rewrite
+from helpers.cli import main
+from helpers.load import COLUMNS
+
+
+def test_indicators_csv_lists_every_figure_with_its_span(capsys):
+    assert main(["indicators", "--year", "2023", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 96
+    assert set(COLUMNS) | {"label_zh", "label_en", "source_sentence"} <= set(rows[0])
+    by_id = {r["id"]: r for r in rows}
+    # 434.12万元 = 4341200 元, at characters 1249-1257 of the report
+    assert (by_id["penalty_confiscation_amount"]["value"], by_id["penalty_confiscation_amount"]["start"],
+            by_id["penalty_confiscation_amount"]["end"]) == ("4341200.0", "1249", "1257")
+
+
+def test_indicators_json(capsys):
+    assert main(["indicators", "--year", "2023", "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert len(records) == 96
+    rate = next(r for r in records if r["id"] == "council_mediation_success_rate")
+    assert rate["value"] == 71.59 and rate["unit"] == "%" and "调解成功率为71.59%" in rate["source_sentence"]
+
+
+def test_indicators_table_and_summary(capsys):
+    assert main(["indicators", "--year", "2023"]) == 0
+    out = capsys.readouterr().out
+    assert "434.12万元" in out and "4,341,200" in out
+    assert main(["summary", "--year", "2023"]) == 0
+    assert "96 figures" in capsys.readouterr().out
+
+
+def run_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "helpers.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, check=False)
+
+
+def test_bad_data_exits_2_with_a_message_and_no_traceback(data_copy):
+    rewrite(data_copy / "indicators" / "2023.csv", ",439,", ",4390,")
+    result = run_cli("indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
+    assert result.returncode == 2
+    assert "2023.csv: line 2, column value: 4390.0 but '439宗' means 439" in result.stderr
+    assert "Traceback" not in result.stderr
+    debug = run_cli("--debug", "indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_unknown_year_is_a_clear_error():
+    result = run_cli("indicators", "--year", "1999")
+    assert result.returncode == 2
+    assert "1999" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,106 @@
+"""Broken indicator tables are refused with every problem named: file, CSV line, column, cause."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import rewrite
+from helpers import DataError, load_catalog, load_indicators
+
+HEADER = "year,id,value,unit,as_written,start,end,qualifier,period,note"
+# line 2 of 2023.csv is the first figure of the report: 439宗 at characters 1230-1234
+FIRST_ROW = "2023,admin_penalty_cases,439,宗,439宗,1230,1234,exact,2023,"
+
+
+def problems_of(year: int = 2023) -> list[str]:
+    with pytest.raises(DataError) as info:
+        load_indicators(year)
+    return [str(p) for p in info.value.problems]
+
+
+def csv_of(data):
+    return data / "indicators" / "2023.csv"
+
+
+def test_wrong_column_name(data_copy):
+    rewrite(csv_of(data_copy), HEADER, HEADER.replace("as_written", "written"))
+    found = problems_of()
+    assert any("2023.csv: line 1: unknown column 'written'" in p for p in found)
+    assert any("2023.csv: line 1: missing column 'as_written'" in p for p in found)
+
+
+def test_duplicate_id(data_copy):
+    # the second row (16宗, simple procedure) relabelled with the first row's id
+    rewrite(csv_of(data_copy), "2023,admin_penalty_cases_simple,", "2023,admin_penalty_cases,")
+    found = problems_of()
+    assert "line 2, column id: duplicate (year, id) = (2023, admin_penalty_cases)" in " ".join(found)
+    assert "line 3, column id: duplicate (year, id) = (2023, admin_penalty_cases)" in " ".join(found)
+
+
+def test_span_mismatch_says_where_the_figure_really_is(data_copy):
+    rewrite(csv_of(data_copy), FIRST_ROW, FIRST_ROW.replace("1230,1234", "1231,1235"))
+    (problem,) = problems_of()
+    assert problem.endswith("2023.csv: line 2, column start: span 1231:1235 reads '39宗(', not '439宗'; "
+                            "'439宗' first occurs at 1230")
+
+
+def test_value_that_does_not_follow_from_the_text(data_copy):
+    rewrite(csv_of(data_copy), ",4341200,", ",434.12,")     # 万 forgotten: should be 434.12 × 10^4
+    (problem,) = problems_of()
+    assert "line 4, column value: 434.12 but '434.12万元' means 4341200" in problem
+
+
+def test_all_problems_are_reported_together(data_copy):
+    path = csv_of(data_copy)
+    rewrite(path, FIRST_ROW, FIRST_ROW.replace(",439,", ",many,"))
+    rewrite(path, "2023,admin_penalty_cases_simple,16,", "2023,admin_penalty_cases_simple,-16,")
+    rewrite(path, ",exact,2023,\n", ",certain,2023,\n")
+    found = problems_of()
+    joined = "\n".join(found)
+    assert "line 2, column value: 'many' is not a number" in joined
+    assert "line 3, column value: '-16' must not be negative" in joined
+    assert "column qualifier: 'certain' must be one of exact, approx, lower_bound, upper_bound" in joined
+    assert all("2023.csv: line " in p for p in found)
+
+
+def test_unknown_id_and_wrong_unit_are_provenance_problems(data_copy):
+    path = csv_of(data_copy)
+    rewrite(path, "council_losses_recovered", "council_money_back")
+    rewrite(path, "2023,hotline_losses_recovered,1688000,元,", "2023,hotline_losses_recovered,1688000,万元,")
+    found = "\n".join(problems_of())
+    assert "line 12, column id: 'council_money_back' is not in catalog.yml" in found
+    assert "line 16, column unit: '万元' but the catalog gives '元' for hotline_losses_recovered" in found
+
+
+def test_qualifier_must_match_the_words_around_the_figure(data_copy):
+    rewrite(csv_of(data_copy), ",approx,2023-12,", ",exact,2023-12,")
+    (problem,) = problems_of()
+    assert "column qualifier: 'exact' but the text around '2900余人次' implies 'approx'" in problem
+
+
+@pytest.mark.parametrize(("content", "cause"), [
+    (b"", "the file is empty"),
+    (b"year;id;value\n2023;x;1\n", "not separated by commas"),
+    ("year,id\n2023,中文".encode("gbk"), "not UTF-8"),
+])
+def test_unreadable_files(data_copy, content, cause):
+    csv_of(data_copy).write_bytes(content)
+    (problem,) = problems_of()
+    assert "2023.csv" in problem and cause in problem
+
+
+def test_utf8_bom_is_accepted(data_copy):
+    path = csv_of(data_copy)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())   # as Excel's "CSV UTF-8" saves it
+    assert len(load_indicators(2023)) == 96
+
+
+def test_catalog_entry_missing_a_field(data_copy):
+    rewrite(data_copy / "catalog.yml", '  label_en: "Administrative penalty cases handled"\n', "")
+    with pytest.raises(DataError, match=r"catalog.yml: indicator 'admin_penalty_cases': missing label_en"):
+        load_catalog()
+
+
+def test_catalog_yaml_syntax_error_names_the_line(data_copy):
+    rewrite(data_copy / "catalog.yml", '  label_zh: "查办行政处罚案件"', '  label_zh: "查办行政处罚案件')
+    with pytest.raises(DataError, match=r"catalog.yml: line \d+, column \d+: YAML syntax error"):
+        load_catalog()
