@@ -1,0 +1,36 @@
+# The two commands of the README: `make briefing` and `make test`.
+# Each creates .venv and installs what is missing by itself (Python packages at the exact
+# versions of requirements.lock; system packages through scripts/system-deps.sh).
+PYTHON ?= python3
+VENV   ?= .venv
+YEAR   ?= 2023
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: briefing test system-deps lock clean
+
+briefing: $(STAMP) system-deps
+	$(BIN)/amrbook summary --year $(YEAR)
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+system-deps:
+	@scripts/system-deps.sh
+
+# Re-resolve the newest versions allowed by pyproject.toml into requirements.lock.
+lock:
+	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv
+	build/lockenv/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# Exact versions for pip installs (make, CI). Regenerate with: make lock"; \
+	  build/lockenv/bin/python -m pip freeze --exclude-editable; } > requirements.lock
+	rm -rf build/lockenv
+
+clean:
+	rm -rf $(VENV) build outputs/*/

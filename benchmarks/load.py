@@ -1,0 +1,45 @@
+"""Benchmark: loading and validating a year's indicator table.
+
+Prints the time of ``load_indicators`` (schema + provenance checks against the raw report) and
+of a bare ``pandas.read_csv`` of the same file, and their ratio: the price of validation.
+
+    .venv/bin/python benchmarks/load.py [--year 2023] [--repeat 20]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import pandas as pd
+
+from helpers import load_indicators, paths
+from helpers.sources import raw_text
+
+
+def _best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--year", type=int, default=2023)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    raw_text(args.year)  # the decoded report is cached after the first read; measure steady state
+    rows = len(load_indicators(args.year))
+    validated = _best(lambda: load_indicators(args.year), args.repeat)
+    naive = _best(lambda: pd.read_csv(paths.indicators_file(args.year)), args.repeat)
+    print(f"rows: {rows}")
+    print(f"load_indicators (schema + provenance): {validated * 1e3:.1f} ms  ({validated / rows * 1e6:.0f} µs/row)")
+    print(f"bare pandas.read_csv:                  {naive * 1e3:.1f} ms")
+    print(f"validation costs {validated / naive:.1f}x a bare read")
+
+
+if __name__ == "__main__":
+    main()
