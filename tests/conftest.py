@@ -25,3 +25,76 @@ def rewrite(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def change_figure(data: Path, year: int, old: str, new: str) -> None:
+    """Change one figure of a year's report in a data copy, keeping everything consistent.
+
+    Edits the raw text (``old`` and ``new`` must have the same length, so other spans stay
+    valid), records the new sha256 in sources.yml and updates ``as_written`` and ``value`` of
+    the row whose ``as_written`` is ``old`` (the first such row).
+    """
+    import csv
+    import hashlib
+
+    from helpers.numbers import parse_figure
+
+    assert len(old) == len(new)
+    raw = next((data / "raw").glob(f"{year}_*.txt"))
+    text = raw.read_text(encoding="utf-8")
+    table = data / "indicators" / f"{year}.csv"
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    row = next(r for r in rows if r["as_written"] == old)
+    start = int(row["start"])
+    assert text[start:start + len(old)] == old
+    text = text[:start] + new + text[start + len(old):]
+    raw.write_text(text, encoding="utf-8")
+    old_sha = None
+    sources = data / "raw" / "sources.yml"
+    for line in sources.read_text(encoding="utf-8").splitlines():
+        if line.strip().startswith("sha256:"):
+            old_sha = line.split(":", 1)[1].strip()
+    rewrite(sources, old_sha, hashlib.sha256(raw.read_bytes()).hexdigest())
+    row["as_written"] = new
+    value = parse_figure(new, before=text[start - 1:start]).value
+    row["value"] = format(value.normalize(), "f")
+    with table.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def add_synthetic_year(data: Path, year: int, figures: dict[str, str]) -> None:
+    """Add a clearly synthetic report year to a data copy (never to the real data/).
+
+    ``figures`` maps indicator ids to figures as written (``{"admin_penalty_cases": "400宗"}``);
+    each becomes a sentence of a made-up report, with its span recorded in ``<year>.csv``.
+    """
+    import csv
+    import hashlib
+
+    from helpers.numbers import parse_figure
+
+    catalog_units = {}
+    import yaml
+    for key, entry in yaml.safe_load((data / "catalog.yml").read_text(encoding="utf-8")).items():
+        catalog_units[key] = entry["unit"]
+    text, rows = f"合成测试数据({year}年),并非真实报告。\n", []
+    for ident, written in figures.items():
+        prefix = f"{ident}为"
+        start = len(text) + len(prefix)
+        text += f"{prefix}{written}。\n"
+        figure = parse_figure(written)
+        rows.append({"year": year, "id": ident, "value": format(figure.value.normalize(), "f"),
+                     "unit": catalog_units[ident], "as_written": written, "start": start,
+                     "end": start + len(written), "qualifier": "approx" if figure.approx else "exact",
+                     "period": str(year), "note": "synthetic"})
+    raw = data / "raw" / f"{year}_synthetic.txt"
+    raw.write_text(text, encoding="utf-8")
+    with (data / "raw" / "sources.yml").open("a", encoding="utf-8") as f:
+        f.write(f"  - file: {raw.name}\n    year: {year}\n    publisher: 合成\n    title: synthetic test report\n"
+                f"    encoding: utf-8\n    sha256: {hashlib.sha256(raw.read_bytes()).hexdigest()}\n")
+    with (data / "indicators" / f"{year}.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
