@@ -6,27 +6,79 @@ status 2; ``--debug`` shows the Python traceback instead.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 import pandas as pd
 
+from .checks import run_checks
 from .errors import AmrbookError
+from .growth import growth_table, stated_growth
+from .metrics import compute_metrics, explain, format_number
 from .tables import indicator_table
 
 FORMATS = ("table", "csv", "json")
 
 
-def _indicators(args: argparse.Namespace) -> None:
-    frame = indicator_table(args.year)
-    if args.format == "csv":
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
-    elif args.format == "json":
+def _emit(frame: pd.DataFrame, fmt: str, table_columns: list[str]) -> None:
+    """Write a frame as csv or json (every column; lists as JSON) or as an aligned table."""
+    if fmt == "json":
         sys.stdout.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
+        return
+    if fmt == "csv":
+        nested = {c: frame[c].map(lambda v: json.dumps(v, ensure_ascii=False))
+                  for c in frame.columns if frame[c].map(lambda v: isinstance(v, (list, dict, tuple))).any()}
+        frame.assign(**nested).to_csv(sys.stdout, index=False, lineterminator="\n")
+        return
+    shown = frame[table_columns].copy()
+    for column in shown.columns:
+        if pd.api.types.is_float_dtype(shown[column]):
+            shown[column] = shown[column].map(format_number)
+    with pd.option_context("display.unicode.east_asian_width", True, "display.max_rows", None,
+                           "display.max_colwidth", 60, "display.width", 250):
+        print(shown.to_string(index=False))
+
+
+def _indicators(args: argparse.Namespace) -> None:
+    _emit(indicator_table(args.year), args.format,
+          ["id", "label_zh", "as_written", "value", "unit", "qualifier", "period"])
+
+
+def _metrics(args: argparse.Namespace) -> None:
+    _emit(compute_metrics(args.year), args.format, ["id", "label_zh", "value", "unit", "substituted", "status"])
+
+
+def _explain(args: argparse.Namespace) -> None:
+    print(explain(args.metric, args.year))
+
+
+def _check(args: argparse.Namespace) -> int:
+    findings = run_checks(args.year)
+    _emit(findings, args.format, ["severity", "check", "description", "substituted", "message"])
+    if args.format == "table":
+        for row in findings[findings["severity"] != "ok"].itertuples():
+            print(f"\n[{row.severity}] {row.check}: {row.description}\n  {row.message}")
+            if row.note:
+                print(f"  {row.note}")
+            for fig in row.figures:
+                print(f"  {fig['id']} = {fig['as_written']}  「{fig['source_sentence']}」")
+        counts = findings["severity"].value_counts()
+        print(f"\n{len(findings)} checks: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "warn", "error")))
+    failing = findings["severity"].isin(["warn", "error"]).any()
+    return 1 if args.strict and failing else 0
+
+
+def _growth(args: argparse.Namespace) -> None:
+    frame = growth_table()
+    if frame.empty:
+        print("only one year of indicators; year-on-year growth needs two", file=sys.stderr)
     else:
-        shown = frame[["id", "label_zh", "as_written", "value", "unit", "qualifier", "period"]]
-        with pd.option_context("display.unicode.east_asian_width", True, "display.max_rows", None,
-                               "display.width", 200, "display.float_format", "{:,.10g}".format):
-            print(shown.to_string(index=False))
+        _emit(frame, args.format, ["id", "label_zh", "previous_year", "year", "previous_value", "value",
+                                   "growth_pct", "status"])
+    stated = stated_growth(args.year) if args.year else None
+    if stated is not None and not stated.empty and args.format == "table":
+        print("\ngrowth stated in the report:")
+        _emit(stated, "table", ["rate", "stated_pct", "value", "implied_previous", "previous_value", "status"])
 
 
 def _summary(args: argparse.Namespace) -> None:
@@ -49,6 +101,27 @@ def build_parser() -> argparse.ArgumentParser:
     ind.add_argument("--format", choices=FORMATS, default="table")
     ind.set_defaults(run=_indicators)
 
+    metrics = commands.add_parser("metrics", help="compute the derived metrics of data/metrics.yml")
+    metrics.add_argument("--year", type=int, required=True)
+    metrics.add_argument("--format", choices=FORMATS, default="table")
+    metrics.set_defaults(run=_metrics)
+
+    expl = commands.add_parser("explain", help="show a metric's formula, inputs and source sentences")
+    expl.add_argument("metric")
+    expl.add_argument("--year", type=int, required=True)
+    expl.set_defaults(run=_explain)
+
+    check = commands.add_parser("check", help="run the consistency rules of data/checks.yml")
+    check.add_argument("--year", type=int, required=True)
+    check.add_argument("--format", choices=FORMATS, default="table")
+    check.add_argument("--strict", action="store_true", help="exit 1 when any rule warns or fails")
+    check.set_defaults(run=_check)
+
+    growth = commands.add_parser("growth", help="year-on-year growth across data/indicators/ and stated growth")
+    growth.add_argument("--year", type=int, help="also reconcile the growth rates this year's report states")
+    growth.add_argument("--format", choices=FORMATS, default="table")
+    growth.set_defaults(run=_growth)
+
     summary = commands.add_parser("summary", help="count a year's figures by section, period and qualifier")
     summary.add_argument("--year", type=int, required=True)
     summary.set_defaults(run=_summary)
@@ -66,11 +139,12 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on bad input, 130 when interrupted.
+        0 on success, 1 when ``check --strict`` finds a problem in the report, 2 on bad
+        input, 130 when interrupted.
     """
     args = build_parser().parse_args(argv)
     try:
-        args.run(args)
+        status = args.run(args) or 0
     except AmrbookError as exc:
         if args.debug:
             raise
@@ -83,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    return 0
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover
