@@ -13,7 +13,8 @@ import pandas as pd
 from . import paths
 from .errors import DataError, Problem
 from .formula import Formula, FormulaError
-from .metrics import _substitute, compute_metrics, format_number, indicator_values, load_metric_defs
+from .metrics import (compute_metrics, format_number, indicator_values, input_record, load_metric_defs,
+                      substitute)
 
 SEVERITIES = ("warn", "error")
 
@@ -121,10 +122,7 @@ def _figures(names, table: pd.DataFrame, metrics: pd.DataFrame) -> list[dict]:
             out += [r for r in metrics.at[name, "inputs"] if r["id"] not in seen]
             seen |= {r["id"] for r in metrics.at[name, "inputs"]}
         elif name in table.index and name not in seen:
-            row = table.loc[name]
-            out.append({"id": name, "label_zh": row["label_zh"], "value": float(row["value"]), "unit": row["unit"],
-                        "as_written": row["as_written"], "start": int(row["start"]), "end": int(row["end"]),
-                        "source_sentence": row["source_sentence"]})
+            out.append(input_record(table, name))
             seen.add(name)
     return out
 
@@ -144,7 +142,7 @@ def _finding(check: CheckDef, subject, scope, table, metrics, units) -> dict:
             severity, message = check.severity, f"cannot evaluate: {exc}"
     label = f"{check.id}[{subject}]" if subject else check.id
     return {"check": label, "severity": severity, "description": check.description,
-            "expression": check.formula.text, "substituted": _substitute(check.formula, scope),
+            "expression": check.formula.text, "substituted": substitute(check.formula, scope),
             "subject": subject or "", "units": ", ".join(dict.fromkeys(units.get(n, "") for n in names)),
             "message": message, "figures": _figures(names, table, metrics),
             "note": check.note if severity != "ok" else ""}

@@ -175,7 +175,7 @@ def compute_metrics(year: int) -> pd.DataFrame:
     by_id = {d.id: d for d in defs}
     for d in _in_dependency_order(defs):
         leaves = _leaf_inputs(d, by_id)
-        inputs = [_input_record(table, i) for i in leaves if i in table.index]
+        inputs = [input_record(table, i) for i in leaves if i in table.index]
         missing = [i for i in leaves if i not in table.index]
         try:
             value = float(d.formula.evaluate(values)) if not missing else math.nan
@@ -187,7 +187,7 @@ def compute_metrics(year: int) -> pd.DataFrame:
         periods = sorted({r["period"] for r in inputs})
         rows.append({
             "id": d.id, "label_zh": d.label_zh, "label_en": d.label_en, "kind": d.kind, "value": value,
-            "unit": d.unit, "formula": d.formula.text, "substituted": _substitute(d.formula, values),
+            "unit": d.unit, "formula": d.formula.text, "substituted": substitute(d.formula, values),
             "status": status, "inputs": inputs,
             "approx_input": any(r["qualifier"] != "exact" for r in inputs),
             "partial_period": any(_partial(p) for p in periods), "periods": ", ".join(periods),
@@ -223,7 +223,8 @@ def _leaf_inputs(d: MetricDef, by_id: dict[str, MetricDef]) -> list[str]:
     return out
 
 
-def _input_record(table: pd.DataFrame, ident: str) -> dict:
+def input_record(table: pd.DataFrame, ident: str) -> dict:
+    """Return one indicator as a metric or check input: value, unit, span, period, sentence."""
     row = table.loc[ident]
     return {"id": ident, "label_zh": row["label_zh"], "value": float(row["value"]), "unit": row["unit"],
             "as_written": row["as_written"], "start": int(row["start"]), "end": int(row["end"]),
@@ -239,7 +240,8 @@ def format_number(value: float) -> str:
     return f"{value:,.4f}".rstrip("0").rstrip(".")
 
 
-def _substitute(formula: Formula, values: dict[str, float]) -> str:
+def substitute(formula: Formula, values: dict[str, float]) -> str:
+    """Return the formula with each id replaced by its value (``509 / 2247 * 100``)."""
     class Put(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.AST:
             value = values.get(node.id, math.nan)
