@@ -40,7 +40,8 @@ def growth_between(previous: pd.DataFrame, current: pd.DataFrame, prev_year: int
     -------
     pandas.DataFrame
         Columns :data:`GROWTH_COLUMNS`. ``status`` is ``ok``, ``previous is zero``,
-        ``new in <year>``, ``not reported in <year>`` or ``unit changed``; ``growth_pct`` is
+        ``new in <year>``, ``not reported in <year>``, ``unit changed`` or ``growth too large
+        to express`` (a previous value so small that the ratio overflows); ``growth_pct`` is
         a number only when ``status`` is ``ok``. ``period differs`` is added to ``ok`` when
         the two figures cover different periods (e.g. 截至11月 against a full year).
     """
@@ -62,6 +63,8 @@ def growth_between(previous: pd.DataFrame, current: pd.DataFrame, prev_year: int
         else:
             change, growth = value - before, (value - before) / before * 100
             status = "ok" if _same_span(cur["period"], prev["period"]) else "ok, period differs"
+            if not math.isfinite(growth):
+                status, growth = "growth too large to express", math.nan
         some = cur if cur is not None else prev
         rows.append({"id": ident, "label_zh": some["label_zh"], "year": year, "previous_year": prev_year,
                      "value": value, "previous_value": before, "unit": some["unit"], "change": change,
