@@ -142,14 +142,19 @@ def _partial(period: str) -> bool:
     return "-" in period and not period.endswith("-12")
 
 
-@lru_cache(maxsize=4)
-def _indicators(year: int, _data: str) -> pd.DataFrame:
+@lru_cache(maxsize=8)
+def _indicators(year: int, _version: tuple) -> pd.DataFrame:
     return indicator_table(year).set_index("id")
 
 
 def indicator_values(year: int) -> pd.DataFrame:
-    """Return a year's indicator table indexed by id (cached per data folder)."""
-    return _indicators(year, str(paths.data_dir()))
+    """Return a year's indicator table indexed by id (cached until a data file changes)."""
+    return _indicators(year, paths.data_version()).copy()
+
+
+@lru_cache(maxsize=8)
+def _metrics(year: int, _version: tuple) -> pd.DataFrame:
+    return _compute_metrics(year)
 
 
 def compute_metrics(year: int) -> pd.DataFrame:

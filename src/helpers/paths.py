@@ -42,3 +42,10 @@ def catalog_file() -> Path:
 def notebooks_dir() -> Path:
     """Return the folder of analysis notebooks."""
     return PROJECT_ROOT / "notebooks"
+
+
+def data_version() -> tuple:
+    """Return a key that changes whenever a file under the data folder changes (for caches)."""
+    root = data_dir()
+    return (str(root), *sorted((str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size)
+                               for p in root.rglob("*") if p.is_file()))
