@@ -51,7 +51,7 @@ def test_stated_rate_reconciliation(metrics):
     assert row["reconciles_with"] == "council_mediation_success_rate"
     assert row["stated_value"] == 71.59
     assert row["difference"] == pytest.approx(22.65 - 71.59, abs=0.005)   # −48.94 points
-    assert "not stated" in metrics.at["council_implied_mediations_attempted", "note"]
+    assert "报告未说明调解成功率的基数" in metrics.at["council_implied_mediations_attempted", "note"]
 
 
 def test_flags_for_approximate_and_partial_period_inputs(metrics):
@@ -74,7 +74,7 @@ def test_explain_shows_formula_numbers_and_sentences():
     text = explain("council_implied_mediations_attempted", 2023)
     assert "= 509 / (71.59 / 100)" in text
     assert "达成调解协议509宗,调解成功率为71.59%" in text
-    assert "base not stated" in text.lower()
+    assert "报告未说明调解成功率的基数" in text
 
 
 def test_metrics_follow_the_data(data_copy):

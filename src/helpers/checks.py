@@ -92,7 +92,8 @@ def run_checks(year: int) -> pd.DataFrame:
         One row per finding: ``check, severity`` (``ok``/``warn``/``error``), ``description,
         expression, substituted, subject`` (the figure a ``for_each`` rule was applied to),
         ``message, figures`` (list of dicts: id, value, unit, as_written, start, end,
-        source_sentence), ``note``. Errors first, then warnings, then passes.
+        source_sentence), ``note`` (its ``{id}`` placeholders filled from data). Errors first,
+        then warnings, then passes.
     """
     table = indicator_values(year)
     metrics = compute_metrics(year).set_index("id")
@@ -102,7 +103,7 @@ def run_checks(year: int) -> pd.DataFrame:
     for check in load_check_defs():
         for subject in _subjects(check, metrics):
             scope = dict(values, value=values.get(subject, math.nan)) if subject else values
-            findings.append(_finding(check, subject, scope, table, metrics, units))
+            findings.append(_finding(check, subject, scope, table, metrics, units, year))
     order = {"error": 0, "warn": 1, "ok": 2}
     frame = pd.DataFrame(findings)
     return frame.sort_values("severity", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
@@ -127,7 +128,9 @@ def _figures(names, table: pd.DataFrame, metrics: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _finding(check: CheckDef, subject, scope, table, metrics, units) -> dict:
+def _finding(check: CheckDef, subject, scope, table, metrics, units, year: int) -> dict:
+    from .narrative import fill
+
     names = [subject if n == "value" else n for n in check.formula.names]
     missing = [n for n in names if n not in scope or (isinstance(scope[n], float) and math.isnan(scope[n]))]
     if missing:
@@ -145,4 +148,4 @@ def _finding(check: CheckDef, subject, scope, table, metrics, units) -> dict:
             "expression": check.formula.text, "substituted": substitute(check.formula, scope),
             "subject": subject or "", "units": ", ".join(dict.fromkeys(units.get(n, "") for n in names)),
             "message": message, "figures": _figures(names, table, metrics),
-            "note": check.note if severity != "ok" else ""}
+            "note": fill(year, check.note) if severity != "ok" else ""}
