@@ -1,0 +1,257 @@
+"""One chart theme for the workbook: a CJK font that is really used, Chinese number formats.
+
+:func:`set_theme` finds a Simplified-Chinese font (Noto Sans CJK SC, Source Han Sans SC,
+PingFang SC, Microsoft YaHei, or the file ``$AMRBOOK_CJK_FONT``), registers its file with
+matplotlib explicitly and passes it to ``seaborn.set_theme`` (which would otherwise reset the
+font list). Without such a font it raises :class:`~helpers.errors.AmrbookError` saying what to
+install, rather than drawing empty boxes. Chart functions return the
+:class:`matplotlib.figure.Figure` with a title and the report as source.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use(os.environ.get("MPLBACKEND") or "Agg" if "ipykernel" not in sys.modules else matplotlib.get_backend())
+
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+from fontTools.ttLib import TTFont  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from .errors import AmrbookError  # noqa: E402
+from .sources import source_for  # noqa: E402
+
+#: Font families tried in order, each with the file names it ships under.
+CJK_FONTS = {
+    "Noto Sans CJK SC": ["NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "NotoSansCJK-Regular.otf"],
+    "Source Han Sans SC": ["SourceHanSansSC-Regular.otf", "SourceHanSans-Regular.ttc"],
+    "Noto Sans SC": ["NotoSansSC-Regular.otf", "NotoSansSC-Regular.ttf", "NotoSansSC[wght].ttf"],
+    "PingFang SC": ["PingFang.ttc"],
+    "Microsoft YaHei": ["msyh.ttc", "msyh.ttf"],
+}
+FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts",
+             Path.home() / ".fonts", Path("/System/Library/Fonts"), Path("/Library/Fonts"),
+             Path.home() / "Library/Fonts", Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"]
+INSTALL_HINT = ("No Simplified-Chinese font found for charts. Install one:\n"
+                "  Debian/Ubuntu: sudo apt-get install fonts-noto-cjk\n"
+                "  macOS: brew install --cask font-noto-sans-cjk-sc  (PingFang SC also works)\n"
+                "  Windows: Microsoft YaHei is built in; or install Noto Sans CJK SC\n"
+                "or point AMRBOOK_CJK_FONT at a .otf/.ttf/.ttc file with Chinese glyphs.")
+PROBE = "调解成功率数据来源万亿"
+PALETTE = ["#1f4e79", "#c0504d", "#4f9d69", "#d39c2f", "#7f6a93", "#3c8dbc", "#8c8c8c"]
+
+
+@dataclass(frozen=True)
+class CJKFont:
+    """A registered CJK font: the family name to ask matplotlib for and the file it comes from."""
+
+    family: str
+    path: Path
+
+
+def find_cjk_font() -> CJKFont:
+    """Find a Simplified-Chinese font file, register it with matplotlib and return it.
+
+    Returns
+    -------
+    CJKFont
+
+    Raises
+    ------
+    AmrbookError
+        If no candidate is installed (the message says what to install), or the file named
+        by ``AMRBOOK_CJK_FONT`` does not exist or lacks Chinese glyphs.
+    """
+    override = os.environ.get("AMRBOOK_CJK_FONT")
+    candidates = [Path(override)] if override else [d / name for names in CJK_FONTS.values()
+                                                     for d in FONT_DIRS for name in names]
+    if not override:
+        candidates = [hit for d in FONT_DIRS if d.is_dir() for names in CJK_FONTS.values() for name in names
+                      for hit in d.rglob(name)]
+    for path in candidates:
+        if not path.is_file():
+            if override:
+                raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: no such font file")
+            continue
+        family = _register(path)
+        if family:
+            return CJKFont(family, path)
+        if override:
+            raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: the font has no Chinese glyphs")
+    raise AmrbookError(INSTALL_HINT)
+
+
+def _register(path: Path) -> str | None:
+    """Register a font file; return the best Simplified-Chinese family in it with every probe glyph."""
+    font_manager.fontManager.addfont(str(path))
+    entries = [f for f in font_manager.fontManager.ttflist if Path(f.fname) == path]
+    preferred = [f for f in entries if f.name in CJK_FONTS] or [f for f in entries if "SC" in f.name] or entries
+    for entry in preferred:
+        with TTFont(entry.fname, fontNumber=getattr(entry, "index", 0), lazy=True) as face:
+            cmap = face.getBestCmap() or {}
+        if all(ord(ch) in cmap for ch in PROBE):
+            return entry.name
+    return None
+
+
+def set_theme(font: CJKFont | None = None) -> CJKFont:
+    """Apply the workbook's chart theme (seaborn whitegrid, palette, CJK font) and return the font.
+
+    Parameters
+    ----------
+    font : CJKFont, optional
+        The font to use; found with :func:`find_cjk_font` when not given.
+    """
+    font = font or find_cjk_font()
+    sns.set_theme(style="whitegrid", palette=PALETTE, rc={
+        "font.family": "sans-serif",
+        "font.sans-serif": [font.family, "DejaVu Sans"],
+        "axes.unicode_minus": False,
+        "figure.dpi": 110,
+        "savefig.dpi": 150,
+        "axes.titleweight": "bold",
+        "axes.titlesize": 13,
+        "figure.figsize": (8, 4.2),
+    })
+    return font
+
+
+def format_cn(value: float, unit: str = "") -> str:
+    """Format a number the way Chinese reports write it.
+
+    Parameters
+    ----------
+    value : float
+    unit : str, optional
+        ``"%"`` gives ``71.59%``; money (``"元"``) uses 万 from 10 000 and 亿 from 10⁸; other
+        counts are written out in full up to a million (``10359家``), then in 万/亿.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_cn(4341200, "元"), format_cn(525030000, "元"), format_cn(71.59, "%"), format_cn(10359, "家")
+    ('434.12万元', '5.2503亿元', '71.59%', '10359家')
+    """
+    if unit == "%":
+        return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
+    wan = 1e4 if unit == "元" else 1e6
+    for size, word in ((1e8, "亿"), (wan, "万")):
+        if abs(value) >= size:
+            return f"{value / size:.4f}".rstrip("0").rstrip(".") + word + unit
+    return f"{value:.2f}".rstrip("0").rstrip(".") + unit
+
+
+def axis_formatter(unit: str = "") -> FuncFormatter:
+    """A tick formatter using :func:`format_cn` (without the unit, which goes in the axis label)."""
+    return FuncFormatter(lambda v, _pos: format_cn(v, "%" if unit == "%" else ""))
+
+
+def source_note(year: int) -> str:
+    """Return the chart source line: 数据来源：publisher《title》."""
+    src = source_for(year)
+    return f"数据来源：{src.publisher}《{src.title}》"
+
+
+def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, year: int,
+              annotations: list[str] | None = None, highlight: list[bool] | None = None) -> Figure:
+    """Draw a horizontal bar chart with value labels, a title and the source line.
+
+    Parameters
+    ----------
+    labels, values : list
+        One bar each, drawn top to bottom in the given order.
+    unit : str
+        Unit of the values, shown on the axis (``%`` formats ticks as percentages).
+    title : str
+    year : int
+        The report year, for the source line.
+    annotations : list of str, optional
+        Text at the end of each bar; :func:`format_cn` of the value by default.
+    highlight : list of bool, optional
+        Bars drawn in the accent colour.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.4))
+    colours = [PALETTE[1] if h else PALETTE[0] for h in (highlight or [False] * len(values))]
+    ax.barh(range(len(values)), values, color=colours)
+    ax.set_yticks(range(len(values)), labels)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(axis_formatter(unit))
+    ax.set_xlabel("" if unit == "%" else f"单位：{unit}")
+    ax.set_xlim(0, max(values) * 1.22 if values and max(values) > 0 else 1)
+    for i, (value, text) in enumerate(zip(values, annotations or [format_cn(v, unit) for v in values])):
+        ax.text(value, i, f" {text}", va="center", fontsize=9)
+    _finish(fig, ax, title, year)
+    return fig
+
+
+def _finish(fig: Figure, ax, title: str, year: int) -> None:
+    ax.set_title(title, loc="left")
+    ax.grid(axis="y", visible=False)
+    sns.despine(ax=ax, left=True)
+    fig.text(0.01, 0.01, source_note(year), fontsize=7.5, color="#666666", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+
+
+def indicator_bars(year: int, ids: list[str], title: str, highlight: list[str] = ()) -> Figure:
+    """Bar chart of indicators (same unit), labelled with catalog labels and values as written.
+
+    Parameters
+    ----------
+    year : int
+    ids : list of str
+        Indicator ids, drawn top to bottom.
+    title : str
+    highlight : list of str, optional
+        Ids drawn in the accent colour.
+    """
+    from .metrics import indicator_values
+
+    table = indicator_values(year).loc[list(ids)]
+    units = table["unit"].unique()
+    if len(units) != 1:
+        raise AmrbookError(f"indicator_bars: {title!r} mixes units {', '.join(units)}")
+    return bar_chart(list(table["label_zh"]), list(table["value"]), unit=units[0], title=title, year=year,
+                     annotations=[w if u != "rank" else f"第{w}" for w, u in zip(table["as_written"], table["unit"])],
+                     highlight=[i in highlight for i in ids])
+
+
+def metric_bars(year: int, ids: list[str], title: str, highlight: list[str] = ()) -> Figure:
+    """Bar chart of metrics and/or indicators sharing one unit (e.g. rates in %).
+
+    Parameters
+    ----------
+    year : int
+    ids : list of str
+        Metric or indicator ids, drawn top to bottom.
+    title : str
+    highlight : list of str, optional
+        Ids drawn in the accent colour.
+    """
+    from .metrics import compute_metrics, indicator_values
+
+    table = indicator_values(year)
+    metrics = compute_metrics(year).set_index("id")
+    rows = [(table.at[i, "label_zh"], table.at[i, "value"], table.at[i, "unit"]) if i in table.index
+            else (metrics.at[i, "label_zh"], metrics.at[i, "value"], metrics.at[i, "unit"]) for i in ids]
+    units = {u for _, _, u in rows}
+    if len(units) != 1:
+        raise AmrbookError(f"metric_bars: {title!r} mixes units {', '.join(sorted(units))}")
+    unit = units.pop()
+    return bar_chart([r[0] for r in rows], [float(r[1]) for r in rows], unit=unit, title=title, year=year,
+                     annotations=[format_cn(float(r[1]), unit) if unit in ("%", "元") else format_cn(round(r[1], 2))
+                                  for r in rows],
+                     highlight=[i in highlight for i in ids])

@@ -1,0 +1,88 @@
+"""Tables an analyst reads in a notebook: a topic's figures, its metrics and the audit findings.
+
+Topics are the ``topic`` field of ``data/catalog.yml``; a metric or finding belongs to the
+topics of the indicators it rests on.
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+from IPython.display import HTML
+
+from .checks import run_checks
+from .metrics import compute_metrics, format_number, indicator_values
+from .narrative import highlight
+
+SEVERITY_ZH = {"error": "错误", "warn": "存疑", "ok": "通过"}
+
+
+def _result_zh(message: str) -> str:
+    return (message.replace("does not hold", "不成立").replace("holds", "成立")
+            .replace("not checked: no value for", "未核对：缺少").replace("cannot evaluate", "无法计算"))
+
+
+def topic_figures(year: int, topic: str) -> pd.DataFrame:
+    """Return a topic's figures with Chinese column names, in report order.
+
+    Columns: 指标, 原文数值 (as written), 数值 (base units), 单位, 口径 (period), 说明 (note),
+    原文 (the source sentence).
+    """
+    table = indicator_values(year)
+    part = table[table["topic"] == topic]
+    return pd.DataFrame({
+        "指标": part["label_zh"], "原文数值": part["as_written"], "数值": part["value"].map(format_number),
+        "单位": part["unit"], "口径": part["period"], "说明": part["note"], "原文": part["source_sentence"],
+    }).reset_index(drop=True)
+
+
+def _topics_of(inputs: list[dict], table: pd.DataFrame) -> set[str]:
+    return {table.at[i["id"], "topic"] for i in inputs if i["id"] in table.index}
+
+
+def topic_metrics(year: int, topic: str) -> pd.DataFrame:
+    """Return the metrics resting on a topic's indicators: 指标, 数值, 单位, 计算, 提示.
+
+    ``提示`` names approximate or partial-period inputs and the metric's note.
+    """
+    table = indicator_values(year)
+    metrics = compute_metrics(year)
+    mine = metrics[metrics["inputs"].map(lambda inputs: topic in _topics_of(inputs, table))]
+    flags = mine.apply(lambda m: "；".join(filter(None, [
+        "含约数" if m["approx_input"] else "", f"非全年口径({m['periods']})" if m["partial_period"] else "",
+        m["note"]])), axis=1)
+    return pd.DataFrame({"指标": mine["label_zh"], "数值": mine["value"].map(format_number), "单位": mine["unit"],
+                         "计算": mine["substituted"], "提示": flags}).reset_index(drop=True)
+
+
+def topic_findings(year: int, topic: str | None = None, include_ok: bool = False) -> pd.DataFrame:
+    """Return the audit findings touching a topic (all topics when ``topic`` is None).
+
+    Columns: severity, 级别, 规则, 核对, 结果, 说明, figures (list of input records).
+    """
+    table = indicator_values(year)
+    findings = run_checks(year)
+    if topic:
+        findings = findings[findings["figures"].map(lambda f: topic in _topics_of(f, table))]
+    if not include_ok:
+        findings = findings[findings["severity"] != "ok"]
+    return pd.DataFrame({"severity": findings["severity"], "级别": findings["severity"].map(SEVERITY_ZH),
+                         "规则": findings["description"], "核对": findings["substituted"],
+                         "结果": findings["message"].map(_result_zh), "说明": findings["note"],
+                         "figures": findings["figures"]}).reset_index(drop=True)
+
+
+def findings_html(findings: pd.DataFrame) -> HTML:
+    """Render findings as a list: severity, rule, the check with numbers, and the source sentences."""
+    if findings.empty:
+        return HTML('<p class="findings-none">本部分数据未发现不一致。</p>')
+    items = []
+    for row in findings.itertuples():
+        sentences: dict[str, list[str]] = {}
+        for fig in row.figures:
+            sentences.setdefault(fig["source_sentence"], []).append(fig["as_written"])
+        quoted = "".join(f"<blockquote>「{highlight(s, w)}」</blockquote>" for s, w in sentences.items())
+        note = f"<br>{html.escape(row.说明)}" if row.说明 else ""
+        items.append(f'<li class="finding {row.severity}"><b>[{row.级别}] {html.escape(row.规则)}</b><br>'
+                     f"核对：{html.escape(row.核对)}，{html.escape(row.结果)}{note}{quoted}</li>")
+    return HTML(f'<ul class="findings">{"".join(items)}</ul>')
