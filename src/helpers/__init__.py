@@ -1,15 +1,27 @@
 """Analysis workbook for the annual reports of Chinese market-regulation bureaus.
 
-The public functions most analysts need are re-exported here::
+In a notebook::
 
-    import helpers
-    frame = helpers.indicator_table(2023)      # every figure, labelled, with its sentence
+    import helpers as hb
+    hb.setup(year)                                   # chart theme with a CJK font, footnotes
+    hb.indicator_table(year)                         # every figure, labelled, with its sentence
+    hb.say(year, "罚没{penalty_confiscation_amount}")   # narration filled from data, with sources
+    hb.charts.indicator_bars(year, ids, title)       # charts return a Figure
+    hb.views.topic_findings(year, "consumer_protection")
 """
+from . import charts, checks, growth, metrics, views
+from .checks import run_checks
 from .errors import AmrbookError, DataError, Problem
+from .growth import growth_table, stated_growth
 from .load import load_catalog, load_indicators
+from .metrics import compute_metrics, explain
+from .narrative import say
+from .notebook import setup
 from .numbers import parse_figure
 from .sources import raw_text, sentence_at
 from .tables import indicator_table
+from .widgets import Explorer
 
-__all__ = ["AmrbookError", "DataError", "Problem", "indicator_table", "load_catalog", "load_indicators",
-           "parse_figure", "raw_text", "sentence_at"]
+__all__ = ["AmrbookError", "DataError", "Explorer", "Problem", "charts", "checks", "compute_metrics", "explain",
+           "growth", "growth_table", "indicator_table", "load_catalog", "load_indicators", "metrics",
+           "parse_figure", "raw_text", "run_checks", "say", "sentence_at", "setup", "stated_growth", "views"]

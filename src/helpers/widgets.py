@@ -1,0 +1,66 @@
+"""An indicator explorer for JupyterLab that degrades to static HTML when rendered.
+
+Pick an indicator and see its value, unit, period, qualifier and note, with the figure
+highlighted in its sentence of the report. The object also carries a static HTML version
+(every indicator of the topic in a collapsible list), which nbconvert renders where no
+live kernel exists; ``helpers.build`` drops the live widget view from rendered pages.
+"""
+from __future__ import annotations
+
+import html
+
+from .metrics import format_number, indicator_values
+from .sources import raw_text, sentence_span
+
+
+def figure_card(year: int, ident: str) -> str:
+    """Return an HTML card for one indicator: value, unit, period, and its marked source sentence."""
+    row = indicator_values(year).loc[ident]
+    text = raw_text(year)
+    left, right = sentence_span(text, int(row["start"]), int(row["end"]))
+    start, end = int(row["start"]), int(row["end"])
+    sentence = (html.escape(text[left:start]) + f"<mark>{html.escape(text[start:end])}</mark>"
+                + html.escape(text[end:right]))
+    note = f"<br>说明：{html.escape(row['note'])}" if row["note"] else ""
+    return (f'<div class="figure-card"><b>{html.escape(row["label_zh"])}</b> '
+            f'<span class="en">{html.escape(row["label_en"])}</span><br>'
+            f'{html.escape(row["as_written"])} = {format_number(row["value"])} {html.escape(row["unit"])} · '
+            f'口径 {html.escape(row["period"])} · {html.escape(row["qualifier"])} · '
+            f'字符 {start}–{end}{note}<blockquote>「{sentence}」</blockquote></div>')
+
+
+class Explorer:
+    """Pick an indicator, see it in its sentence (ipywidgets); static HTML when rendered.
+
+    Parameters
+    ----------
+    year : int
+    topic : str, optional
+        Limit the choice to one topic of the catalog.
+    """
+
+    def __init__(self, year: int, topic: str | None = None):
+        table = indicator_values(year)
+        if topic:
+            table = table[table["topic"] == topic]
+        self.year = year
+        self.ids = list(table.index)
+        self.options = [(f"{row.label_zh} · {row.as_written}", ident) for ident, row in table.iterrows()]
+
+    def widget(self):
+        """Return the live widget (a dropdown above the card of the chosen indicator)."""
+        import ipywidgets as w
+
+        choice = w.Dropdown(options=self.options, description="指标", layout=w.Layout(width="60%"))
+        card = w.HTML(figure_card(self.year, self.ids[0]))
+        choice.observe(lambda change: setattr(card, "value", figure_card(self.year, change["new"])), names="value")
+        return w.VBox([choice, card])
+
+    def static_html(self) -> str:
+        """Every indicator's card in a collapsible list, for pages without a kernel."""
+        cards = "".join(figure_card(self.year, ident) for ident in self.ids)
+        return f'<details class="explorer"><summary>逐项查看指标原文（{len(self.ids)}项）</summary>{cards}</details>'
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = self.widget()._repr_mimebundle_(include=include, exclude=exclude) or {}
+        return {**bundle, "text/html": self.static_html()}
