@@ -10,23 +10,17 @@ install, rather than drawing empty boxes. Chart functions return the
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+import seaborn as sns
+from fontTools.ttLib import TTFont
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use(os.environ.get("MPLBACKEND") or "Agg" if "ipykernel" not in sys.modules else matplotlib.get_backend())
-
-import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
-from fontTools.ttLib import TTFont  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from .errors import AmrbookError  # noqa: E402
-from .sources import source_for  # noqa: E402
+from .errors import AmrbookError
+from .sources import source_for
 
 #: Font families tried in order, each with the file names it ships under.
 CJK_FONTS = {
@@ -183,8 +177,10 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
     Returns
     -------
     matplotlib.figure.Figure
+        Displayed by Jupyter when it is a cell's result; ``fig.savefig(path)`` to keep it.
     """
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.4))
+    fig = Figure(figsize=(8, 0.55 * len(labels) + 1.4))  # not pyplot: no global state, shown once
+    ax = fig.subplots()
     colours = [PALETTE[1] if h else PALETTE[0] for h in (highlight or [False] * len(values))]
     ax.barh(range(len(values)), values, color=colours)
     ax.set_yticks(range(len(values)), labels)
@@ -255,3 +251,11 @@ def metric_bars(year: int, ids: list[str], title: str, highlight: list[str] = ()
                      annotations=[format_cn(float(r[1]), unit) if unit in ("%", "元") else format_cn(round(r[1], 2))
                                   for r in rows],
                      highlight=[i in highlight for i in ids])
+
+
+def section_counts(year: int, title: str) -> Figure:
+    """Bar chart of how many figures each section of the report holds."""
+    from .metrics import indicator_values
+
+    counts = indicator_values(year)["section"].value_counts(sort=False)
+    return bar_chart(list(counts.index), [float(v) for v in counts.to_numpy()], unit="项", title=title, year=year)

@@ -77,7 +77,7 @@ def quote(year: int, ident: str, spec: str = "") -> Quote:
     return Quote(shown, sources, m["substituted"].replace(" * ", " × ").replace(" / ", " ÷ "))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Narrative:
     """Text with figures filled in; displays as HTML with footnotes, or as plain text."""
 
@@ -89,6 +89,8 @@ class Narrative:
 
     def __str__(self) -> str:
         return self.plain
+
+    __repr__ = __str__
 
 
 def highlight(sentence: str, figures: list[str]) -> str:

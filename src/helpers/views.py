@@ -86,3 +86,26 @@ def findings_html(findings: pd.DataFrame) -> HTML:
         items.append(f'<li class="finding {row.severity}"><b>[{row.级别}] {html.escape(row.规则)}</b><br>'
                      f"核对：{html.escape(row.核对)}，{html.escape(row.结果)}{note}{quoted}</li>")
     return HTML(f'<ul class="findings">{"".join(items)}</ul>')
+
+
+def quality_summary(year: int) -> pd.DataFrame:
+    """Return the data-quality summary of a year: what was verified and what needs care.
+
+    Columns: 项目 (what), 数量 (count), 说明 (explanation).
+    """
+    table = indicator_values(year)
+    metrics = compute_metrics(year)
+    findings = run_checks(year)
+    partial = table["period"].str.contains(r"-\d|recent", regex=True) & ~table["period"].str.endswith("-12")
+    rows = [
+        ("报告中的数字", len(table), "每个数字的原文位置、数值、单位和约数标记均已与原文逐一核对"),
+        ("全年口径", int((table["period"] == str(year)).sum()), "明确为全年或本年度的数字"),
+        ("截至报告时", int((table["period"] == "as_of_report").sum()), "“截至目前”：统计截止日未说明"),
+        ("非全年口径", int(partial.sum()), "截至11月、截至第三季度、近期等"),
+        ("约数", int((table["qualifier"] != "exact").sum()), "带“余、多、近、约、超”等"),
+        ("衍生指标", len(metrics), "由报告数字计算的比率、均值、推算值"),
+        ("一致性核对：通过", int((findings["severity"] == "ok").sum()), ""),
+        ("一致性核对：存疑", int((findings["severity"] == "warn").sum()), "数字之间无法互相印证"),
+        ("一致性核对：错误", int((findings["severity"] == "error").sum()), "数字之间互相矛盾"),
+    ]
+    return pd.DataFrame(rows, columns=["项目", "数量", "说明"])
