@@ -7,7 +7,7 @@ YEAR   ?= 2023
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: briefing test system-deps lock clean
+.PHONY: briefing test system-deps lock clean lab strip
 
 briefing: $(STAMP) system-deps
 	$(BIN)/amrbook summary --year $(YEAR)
@@ -20,6 +20,14 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $@
+
+# Open the notebooks in JupyterLab.
+lab: $(STAMP) system-deps
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+# Clear notebook outputs before committing (tests refuse notebooks stored with outputs).
+strip: $(STAMP)
+	$(BIN)/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
 
 system-deps:
 	@scripts/system-deps.sh
