@@ -48,6 +48,7 @@ class CJKFont:
 
     family: str
     path: Path
+    index: int = 0  #: face number inside a .ttc collection
 
 
 def find_cjk_font() -> CJKFont:
@@ -74,16 +75,16 @@ def find_cjk_font() -> CJKFont:
             if override:
                 raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: no such font file")
             continue
-        family = _register(path)
-        if family:
-            return CJKFont(family, path)
+        found = _register(path)
+        if found:
+            return CJKFont(found[0], path, found[1])
         if override:
             raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: the font has no Chinese glyphs")
     raise AmrbookError(INSTALL_HINT)
 
 
-def _register(path: Path) -> str | None:
-    """Register a font file; return the best Simplified-Chinese family in it with every probe glyph."""
+def _register(path: Path) -> tuple[str, int] | None:
+    """Register a font file; return (family, face index) of its best face with every probe glyph."""
     font_manager.fontManager.addfont(str(path))
     entries = [f for f in font_manager.fontManager.ttflist if Path(f.fname) == path]
     preferred = [f for f in entries if f.name in CJK_FONTS] or [f for f in entries if "SC" in f.name] or entries
@@ -91,7 +92,7 @@ def _register(path: Path) -> str | None:
         with TTFont(entry.fname, fontNumber=getattr(entry, "index", 0), lazy=True) as face:
             cmap = face.getBestCmap() or {}
         if all(ord(ch) in cmap for ch in PROBE):
-            return entry.name
+            return entry.name, getattr(entry, "index", 0)
     return None
 
 
@@ -259,3 +260,25 @@ def section_counts(year: int, title: str) -> Figure:
 
     counts = indicator_values(year)["section"].value_counts(sort=False)
     return bar_chart(list(counts.index), [float(v) for v in counts.to_numpy()], unit="项", title=title, year=year)
+
+
+def chart(year: int, name: str) -> Figure:
+    """Draw a chart declared in ``data/charts.yml`` by its name.
+
+    Raises
+    ------
+    AmrbookError
+        If there is no chart of that name or its ``kind`` is unknown.
+    """
+    from . import paths
+    from .sources import read_yaml
+
+    path = paths.data_dir() / "charts.yml"
+    specs = (read_yaml(path) or {}).get("charts", {})
+    if name not in specs:
+        raise AmrbookError(f"{path}: no chart named {name!r} (have: {', '.join(specs)})")
+    spec = specs[name]
+    draw = {"indicators": indicator_bars, "metrics": metric_bars}.get(spec.get("kind"))
+    if draw is None:
+        raise AmrbookError(f"{path}: chart {name}: kind must be indicators or metrics, not {spec.get('kind')!r}")
+    return draw(year, spec["ids"], spec["title"], highlight=spec.get("highlight", []))

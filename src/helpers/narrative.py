@@ -147,6 +147,36 @@ def say(year: int, template: str) -> Narrative:
     return Narrative("".join(plain), body + foot)
 
 
+def narrative_file():
+    """Return the path of ``data/narrative.yml``."""
+    from . import paths
+
+    return paths.data_dir() / "narrative.yml"
+
+
+def takeaways(year: int, topic: str) -> Narrative:
+    """Return the takeaway paragraph of a topic (``data/narrative.yml``), filled from data.
+
+    Raises
+    ------
+    AmrbookError
+        If ``narrative.yml`` has no takeaway for ``topic``.
+    """
+    from .sources import read_yaml
+
+    texts = (read_yaml(narrative_file()) or {}).get("takeaways", {})
+    if topic not in texts:
+        raise AmrbookError(f"{narrative_file()}: no takeaway for {topic!r} (have: {', '.join(texts)})")
+    return say(year, texts[topic])
+
+
+def summary(year: int) -> Narrative:
+    """Return the briefing's opening paragraph (``summary`` in ``data/narrative.yml``), filled from data."""
+    from .sources import read_yaml
+
+    return say(year, (read_yaml(narrative_file()) or {}).get("summary", ""))
+
+
 def fill(year: int, template: str) -> str:
     """Fill a template's placeholders as plain text, without footnotes (for notes and tables)."""
     return "".join(literal + (quote(year, field.strip(), spec or "").text if field is not None else "")

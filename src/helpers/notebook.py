@@ -7,7 +7,7 @@ from IPython.core.pylabtools import print_figure
 from IPython.display import HTML, display
 from matplotlib.figure import Figure
 
-from .charts import CJKFont, set_theme
+from .charts import set_theme
 from .narrative import reset_footnotes
 
 STYLE = """<style>
@@ -21,23 +21,16 @@ ol.sources mark, .figure-card mark, .findings mark { background: #fde9a9; }
 .findings li.warn b { color: #9a6a00; }
 .figure-card { border-left: 3px solid #1f4e79; padding: 0.3em 0.8em; margin: 0.5em 0; }
 .figure-card .en { color: #777; font-size: 0.85em; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { text-align: left; }
 </style>"""
 
 
-def setup(year: int) -> CJKFont:
+def setup() -> None:
     """Prepare a notebook: chart theme with a CJK font, figures shown as PNG, footnotes from 1.
 
-    Parameters
-    ----------
-    year : int
-        The report year of the notebook (its ``parameters`` cell).
-
-    Returns
-    -------
-    CJKFont
-        The font charts use.
+    The font charts use is :func:`helpers.charts.find_cjk_font`.
     """
-    font = set_theme()
+    set_theme()
     shell = get_ipython()
     if shell is not None:  # charts are pyplot-free Figures: show them as PNG when they are a cell's result
         shell.display_formatter.formatters["image/png"].for_type(
@@ -46,4 +39,3 @@ def setup(year: int) -> CJKFont:
     pd.set_option("display.max_colwidth", 80)
     pd.set_option("display.max_rows", 200)
     display(HTML(STYLE))
-    return font

@@ -109,3 +109,32 @@ def quality_summary(year: int) -> pd.DataFrame:
         ("一致性核对：错误", int((findings["severity"] == "error").sum()), "数字之间互相矛盾"),
     ]
     return pd.DataFrame(rows, columns=["项目", "数量", "说明"])
+
+
+PERIOD_ZH = {"as_of_report": "截至报告时", "recent": "近期"}
+
+
+def period_zh(period: str) -> str:
+    """Return a period code in words: 2023 → 2023年, 2023-11 → 截至2023年11月, 2023-Q3 → 截至2023年第3季度."""
+    if period in PERIOD_ZH:
+        return PERIOD_ZH[period]
+    year, _, part = period.partition("-")
+    if not part:
+        return f"{year}年"
+    if part.startswith("Q"):
+        return f"截至{year}年第{part[1:]}季度"
+    return f"截至{year}年{int(part)}月"
+
+
+def key_figures(year: int, ids: list[str]) -> HTML:
+    """Render a table of key figures: label, value as written, period, and the marked source sentence."""
+    table = indicator_values(year)
+    rows = []
+    for ident in ids:
+        row = table.loc[ident]
+        shown = f"第{row['as_written']}" if row["unit"] == "rank" else row["as_written"]
+        rows.append(f"<tr><td>{html.escape(row['label_zh'])}</td><td><b>{html.escape(shown)}</b></td>"
+                    f"<td>{period_zh(row['period'])}</td>"
+                    f"<td class='quote'>「{highlight(row['source_sentence'], [row['as_written']])}」</td></tr>")
+    return HTML('<table class="key-figures"><thead><tr><th>指标</th><th>数值</th><th>口径</th><th>原文</th></tr>'
+                f'</thead><tbody>{"".join(rows)}</tbody></table>')

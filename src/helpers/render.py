@@ -1,0 +1,129 @@
+"""Render executed notebooks to self-contained HTML with the workbook's nbconvert template.
+
+The ``amrbook`` template (``templates/amrbook``, extending ``lab``) loads nothing from the
+network, sets ``<html lang="zh">`` (so browsers pick Simplified-Chinese glyph forms), lays the
+page out for A4, adds a title block and a table of contents, and embeds a subset of the CJK
+font holding just the characters the page uses, so it looks the same on a machine without
+Chinese fonts. Images are inlined by nbconvert as data URIs.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from fontTools import subset
+from fontTools.ttLib import TTFont
+from nbconvert import HTMLExporter
+from nbconvert.filters.strings import add_anchor
+
+from .charts import CJKFont
+
+TEMPLATES = Path(__file__).parent / "templates"
+FONT_FAMILY = "AMR CJK Subset"
+FONT_STACK = (f'"{FONT_FAMILY}", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", '
+              '"Microsoft YaHei", "Noto Sans SC", sans-serif')
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@dataclass
+class Page:
+    """What a rendered page needs besides the notebook."""
+
+    title: str = ""
+    subtitle: list[str] = field(default_factory=list)
+    hide_code: bool = False
+    toc: bool = True
+
+
+def static_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop live widget views that carry a static HTML version (the page has no kernel)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and "text/html" in data:
+                del data[WIDGET_VIEW]
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def table_of_contents(nb: nbformat.NotebookNode) -> list[dict]:
+    """Return the ``##``/``###`` headings of markdown cells with the anchors nbconvert gives them."""
+    entries = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for hashes, text in re.findall(r"^(#{2,3})\s+(.+?)\s*#*$", cell.source, re.M):
+            anchor = re.search(r'id="([^"]+)"', add_anchor(f"<h2>{html.escape(text)}</h2>")).group(1)
+            entries.append({"level": len(hashes), "text": text, "anchor": anchor})
+    return entries
+
+
+def font_subset_css(font: CJKFont, text: str) -> str:
+    """Return an ``@font-face`` rule embedding the subset of ``font`` needed for ``text`` (WOFF)."""
+    chars = {ch for ch in text if ord(ch) > 0x20} | set("0123456789%.,:;()（）、，。；：「」—·")
+    with TTFont(str(font.path), fontNumber=font.index, lazy=False) as face:
+        options = subset.Options()
+        options.flavor = "woff"
+        options.layout_features = ["*"]
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text="".join(sorted(chars)))
+        subsetter.subset(face)
+        buffer = io.BytesIO()
+        face.flavor = "woff"
+        face.save(buffer)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: 100 900; font-display: block; '
+            f'src: url(data:font/woff;base64,{data}) format("woff"); }}')
+
+
+def visible_text(nb: nbformat.NotebookNode, page: Page) -> str:
+    """All the text a page can show (cell sources, outputs, title): what the font subset must cover."""
+    parts = [page.title, *page.subtitle]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" or not page.hide_code:
+            parts.append(cell.source)
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            data = output.get("data", {})
+            parts += [html.unescape(re.sub(r"<[^>]+>", "", str(data.get(k, "")))) for k in ("text/html", "text/plain")]
+    return "\n".join(parts)
+
+
+def render_html(nb: nbformat.NotebookNode, page: Page, font: CJKFont, name: str) -> str:
+    """Render an executed notebook to one self-contained HTML page.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed notebook.
+    page : Page
+        Title block, whether to hide code (the briefing) and whether to add a TOC.
+    font : CJKFont
+        The CJK font to embed a subset of.
+    name : str
+        The page's ``<title>`` when the notebook has none.
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
+    nb = static_outputs(nb)
+    exporter = HTMLExporter(template_name="amrbook", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=page.hide_code, exclude_input_prompt=page.hide_code,
+                            exclude_output_prompt=page.hide_code, embed_images=True)
+    exporter.language_code = "zh"
+    resources = {"metadata": {"name": name}, "amrbook": {
+        "title": page.title, "subtitle": page.subtitle, "hide_code": page.hide_code,
+        "toc": table_of_contents(nb) if page.toc else [], "font_stack": FONT_STACK,
+        "font_face": font_subset_css(font, visible_text(nb, page)),
+    }}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
