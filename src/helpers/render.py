@@ -9,6 +9,7 @@ Chinese fonts. Images are inlined by nbconvert as data URIs.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import re
@@ -63,9 +64,22 @@ def table_of_contents(nb: nbformat.NotebookNode) -> list[dict]:
     return entries
 
 
-def font_subset_css(font: CJKFont, text: str) -> str:
-    """Return an ``@font-face`` rule embedding the subset of ``font`` needed for ``text`` (WOFF)."""
+def font_subset_css(font: CJKFont, text: str, cache: Path | None = None) -> str:
+    """Return an ``@font-face`` rule embedding the subset of ``font`` needed for ``text`` (WOFF).
+
+    Parameters
+    ----------
+    font : CJKFont
+    text : str
+        Every character the pages can show.
+    cache : Path, optional
+        Folder where the rule is kept, keyed by font and characters (subsetting takes ~2 s).
+    """
     chars = {ch for ch in text if ord(ch) > 0x20} | set("0123456789%.,:;()（）、，。；：「」—·")
+    key = hashlib.sha256(f"{font.path}|{font.index}|{''.join(sorted(chars))}".encode()).hexdigest()[:24]
+    cached = cache / f"font-{key}.css" if cache else None
+    if cached and cached.exists():
+        return cached.read_text(encoding="ascii")
     with TTFont(str(font.path), fontNumber=font.index, lazy=False) as face:
         options = subset.Options()
         options.flavor = "woff"
@@ -79,8 +93,13 @@ def font_subset_css(font: CJKFont, text: str) -> str:
         face.flavor = "woff"
         face.save(buffer)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: 100 900; font-display: block; '
-            f'src: url(data:font/woff;base64,{data}) format("woff"); }}')
+    css = (f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: 100 900; font-display: block; '
+           f'src: url(data:font/woff;base64,{data}) format("woff"); }}')
+    if cached:
+        for old in cache.glob("font-*.css"):
+            old.unlink()
+        cached.write_text(css, encoding="ascii")
+    return css
 
 
 def visible_text(nb: nbformat.NotebookNode, page: Page) -> str:
@@ -96,7 +115,7 @@ def visible_text(nb: nbformat.NotebookNode, page: Page) -> str:
     return "\n".join(parts)
 
 
-def render_html(nb: nbformat.NotebookNode, page: Page, font: CJKFont, name: str) -> str:
+def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str) -> str:
     """Render an executed notebook to one self-contained HTML page.
 
     Parameters
@@ -105,8 +124,9 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font: CJKFont, name: str)
         The executed notebook.
     page : Page
         Title block, whether to hide code (the briefing) and whether to add a TOC.
-    font : CJKFont
-        The CJK font to embed a subset of.
+    font_css : str
+        The ``@font-face`` rule of the embedded font subset (:func:`font_subset_css`), made once
+        for all pages of a build from the union of their text.
     name : str
         The page's ``<title>`` when the notebook has none.
 
@@ -123,7 +143,7 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font: CJKFont, name: str)
     resources = {"metadata": {"name": name}, "amrbook": {
         "title": page.title, "subtitle": page.subtitle, "hide_code": page.hide_code,
         "toc": table_of_contents(nb) if page.toc else [], "font_stack": FONT_STACK,
-        "font_face": font_subset_css(font, visible_text(nb, page)),
+        "font_face": font_css,
     }}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
