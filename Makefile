@@ -10,7 +10,7 @@ STAMP   = $(VENV)/.installed
 .PHONY: briefing test system-deps lock clean lab strip
 
 briefing: $(STAMP) system-deps
-	$(BIN)/amrbook summary --year $(YEAR)
+	$(BIN)/amrbook build --year $(YEAR) $(BUILD_ARGS)
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -9,19 +9,20 @@ import argparse
 import json
 import sys
 
-import pandas as pd
-
-from .checks import run_checks
 from .errors import AmrbookError
-from .growth import growth_table, stated_growth
-from .metrics import compute_metrics, explain, format_number
-from .tables import indicator_table
+
+# Commands import what they need when they run: `amrbook build` on an up-to-date tree must not
+# pay for pandas, pandera and matplotlib.
 
 FORMATS = ("table", "csv", "json")
 
 
-def _emit(frame: pd.DataFrame, fmt: str, table_columns: list[str]) -> None:
+def _emit(frame, fmt: str, table_columns: list[str]) -> None:
     """Write a frame as csv or json (every column; lists as JSON) or as an aligned table."""
+    import pandas as pd
+
+    from .metrics import format_number
+
     if fmt == "json":
         sys.stdout.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
         return
@@ -40,19 +41,27 @@ def _emit(frame: pd.DataFrame, fmt: str, table_columns: list[str]) -> None:
 
 
 def _indicators(args: argparse.Namespace) -> None:
+    from .tables import indicator_table
+
     _emit(indicator_table(args.year), args.format,
           ["id", "label_zh", "as_written", "value", "unit", "qualifier", "period"])
 
 
 def _metrics(args: argparse.Namespace) -> None:
+    from .metrics import compute_metrics
+
     _emit(compute_metrics(args.year), args.format, ["id", "label_zh", "value", "unit", "substituted", "status"])
 
 
 def _explain(args: argparse.Namespace) -> None:
+    from .metrics import explain
+
     print(explain(args.metric, args.year))
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .checks import run_checks
+
     findings = run_checks(args.year)
     _emit(findings, args.format, ["severity", "check", "description", "substituted", "message"])
     if args.format == "table":
@@ -69,6 +78,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _growth(args: argparse.Namespace) -> None:
+    from .growth import growth_table, stated_growth
+
     frame = growth_table()
     if frame.empty:
         print("only one year of indicators; year-on-year growth needs two", file=sys.stderr)
@@ -81,7 +92,29 @@ def _growth(args: argparse.Namespace) -> None:
         _emit(stated, "table", ["rate", "stated_pct", "value", "implied_previous", "previous_value", "status"])
 
 
+def _build(args: argparse.Namespace) -> None:
+    from .build import build
+
+    result = build(args.year, jobs=args.jobs, force=args.force, pdf=not args.no_pdf)
+    where = result.target
+    if result.up_to_date:
+        print(f"{where}: up to date ({result.timings['total']:.2f} s); --force rebuilds")
+        return
+    print(f"built {where} in {result.timings['total']:.1f} s "
+          f"(executed {len(result.executed)} notebook(s), {len(result.cached)} from cache)")
+    for name in ["briefing.html", "briefing.pdf", "indicators.xlsx", "manifest.json"]:
+        if (where / name).exists():
+            print(f"  {where / name}  ({(where / name).stat().st_size / 1024:,.0f} KB)")
+    print(f"  {where / 'notebooks'}/  ({len(list((where / 'notebooks').glob('*.html')))} notebooks)")
+    if result.pdf_note:
+        print(f"amrbook: no PDF: {result.pdf_note}", file=sys.stderr)
+
+
 def _summary(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from .tables import indicator_table
+
     frame = indicator_table(args.year)
     print(f"{args.year}: {len(frame)} figures, every span, value, unit and qualifier checked against the report")
     with pd.option_context("display.unicode.east_asian_width", True):
@@ -121,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     growth.add_argument("--year", type=int, help="also reconcile the growth rates this year's report states")
     growth.add_argument("--format", choices=FORMATS, default="table")
     growth.set_defaults(run=_growth)
+
+    build = commands.add_parser("build", help="execute the notebooks and render the briefing into outputs/<year>/")
+    build.add_argument("--year", type=int, required=True)
+    build.add_argument("--jobs", type=int, default=2, help="notebooks executed in parallel (default 2)")
+    build.add_argument("--force", action="store_true", help="ignore the cache and rebuild everything")
+    build.add_argument("--no-pdf", action="store_true", help="skip printing briefing.pdf")
+    build.set_defaults(run=_build)
 
     summary = commands.add_parser("summary", help="count a year's figures by section, period and qualifier")
     summary.add_argument("--year", type=int, required=True)

@@ -7,6 +7,7 @@ run against a temporary copy of ``data/``).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -49,3 +50,12 @@ def data_version() -> tuple:
     root = data_dir()
     return (str(root), *sorted((str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size)
                                for p in root.rglob("*") if p.is_file()))
+
+
+def sha256_of(path: Path) -> str:
+    """Return the sha256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

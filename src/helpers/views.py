@@ -17,6 +17,11 @@ from .narrative import highlight
 SEVERITY_ZH = {"error": "错误", "warn": "存疑", "ok": "通过"}
 
 
+def _formula_zh(expression: str) -> str:
+    return (expression.replace(" <= ", " ≤ ").replace(" >= ", " ≥ ").replace(" == ", " = ")
+            .replace(" or ", " 或 ").replace(" and ", " 且 ").replace(" * ", " × ").replace(" / ", " ÷ "))
+
+
 def _result_zh(message: str) -> str:
     return (message.replace("does not hold", "不成立").replace("holds", "成立")
             .replace("not checked: no value for", "未核对：缺少").replace("cannot evaluate", "无法计算"))
@@ -67,7 +72,7 @@ def topic_findings(year: int, topic: str | None = None, include_ok: bool = False
     if not include_ok:
         findings = findings[findings["severity"] != "ok"]
     return pd.DataFrame({"severity": findings["severity"], "级别": findings["severity"].map(SEVERITY_ZH),
-                         "规则": findings["description"], "核对": findings["substituted"],
+                         "规则": findings["description"], "核对": findings["substituted"].map(_formula_zh),
                          "结果": findings["message"].map(_result_zh), "说明": findings["note"],
                          "figures": findings["figures"]}).reset_index(drop=True)
 
@@ -91,7 +96,7 @@ def findings_html(findings: pd.DataFrame) -> HTML:
 def quality_summary(year: int) -> pd.DataFrame:
     """Return the data-quality summary of a year: what was verified and what needs care.
 
-    Columns: 项目 (what), 数量 (count), 说明 (explanation).
+    Indexed by 项目 (what), with columns 数量 (count) and 说明 (explanation).
     """
     table = indicator_values(year)
     metrics = compute_metrics(year)
@@ -108,7 +113,7 @@ def quality_summary(year: int) -> pd.DataFrame:
         ("一致性核对：存疑", int((findings["severity"] == "warn").sum()), "数字之间无法互相印证"),
         ("一致性核对：错误", int((findings["severity"] == "error").sum()), "数字之间互相矛盾"),
     ]
-    return pd.DataFrame(rows, columns=["项目", "数量", "说明"])
+    return pd.DataFrame(rows, columns=["项目", "数量", "说明"]).set_index("项目")
 
 
 PERIOD_ZH = {"as_of_report": "截至报告时", "recent": "近期"}
