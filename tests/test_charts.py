@@ -7,8 +7,9 @@ import warnings
 import matplotlib
 import pytest
 
-from helpers import AmrbookError, charts, load_catalog
-from helpers.charts import find_cjk_font, format_cn, set_theme
+from helpers import AmrbookError, charts, fonts, load_catalog
+from helpers.charts import format_cn, set_theme
+from helpers.fonts import find_cjk_font
 
 
 def _render(fig) -> None:
@@ -17,7 +18,7 @@ def _render(fig) -> None:
 
 def test_font_is_a_simplified_chinese_face():
     font = set_theme()
-    assert font.family in charts.CJK_FONTS
+    assert font.family in fonts.CJK_FONTS
     assert matplotlib.rcParams["font.sans-serif"][0] == font.family
 
 
@@ -51,7 +52,7 @@ def test_no_font_means_a_clear_error_not_tofu(monkeypatch, tmp_path):
     with pytest.raises(AmrbookError, match="no Chinese glyphs"):
         find_cjk_font()
     monkeypatch.delenv("AMRBOOK_CJK_FONT")
-    monkeypatch.setattr(charts, "FONT_DIRS", [tmp_path])
+    monkeypatch.setattr(fonts, "FONT_DIRS", [tmp_path])
     with pytest.raises(AmrbookError, match="apt-get install fonts-noto-cjk"):
         find_cjk_font()
 

@@ -23,7 +23,8 @@ _EXPORTS = {
     "run_checks": "checks", "say": "narrative", "sentence_at": "sources", "setup": "notebook",
     "summary": "narrative", "takeaways": "narrative",
 }
-_MODULES = {"charts", "checks", "growth", "metrics", "views", "paths", "narrative", "render", "build", "export"}
+_MODULES = {"charts", "checks", "fonts", "growth", "metrics", "views", "paths", "narrative", "render", "build",
+            "export"}
 
 __all__ = sorted([*_EXPORTS, *_MODULES])
 

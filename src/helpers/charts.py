@@ -1,99 +1,24 @@
 """One chart theme for the workbook: a CJK font that is really used, Chinese number formats.
 
-:func:`set_theme` finds a Simplified-Chinese font (Noto Sans CJK SC, Source Han Sans SC,
-PingFang SC, Microsoft YaHei, or the file ``$AMRBOOK_CJK_FONT``), registers its file with
-matplotlib explicitly and passes it to ``seaborn.set_theme`` (which would otherwise reset the
+:func:`set_theme` finds a Simplified-Chinese font (:func:`helpers.fonts.find_cjk_font`: Noto Sans
+CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, or ``$AMRBOOK_CJK_FONT``), registers
+its file with matplotlib explicitly and passes it to ``seaborn.set_theme`` (which would otherwise reset the
 font list). Without such a font it raises :class:`~helpers.errors.AmrbookError` saying what to
 install, rather than drawing empty boxes. Chart functions return the
 :class:`matplotlib.figure.Figure` with a title and the report as source.
 """
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
-
 import seaborn as sns
-from fontTools.ttLib import TTFont
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from .errors import AmrbookError
+from .fonts import CJKFont, find_cjk_font
 from .sources import source_for
 
-#: Font families tried in order, each with the file names it ships under.
-CJK_FONTS = {
-    "Noto Sans CJK SC": ["NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "NotoSansCJK-Regular.otf"],
-    "Source Han Sans SC": ["SourceHanSansSC-Regular.otf", "SourceHanSans-Regular.ttc"],
-    "Noto Sans SC": ["NotoSansSC-Regular.otf", "NotoSansSC-Regular.ttf", "NotoSansSC[wght].ttf"],
-    "PingFang SC": ["PingFang.ttc"],
-    "Microsoft YaHei": ["msyh.ttc", "msyh.ttf"],
-}
-FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts",
-             Path.home() / ".fonts", Path("/System/Library/Fonts"), Path("/Library/Fonts"),
-             Path.home() / "Library/Fonts", Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"]
-INSTALL_HINT = ("No Simplified-Chinese font found for charts. Install one:\n"
-                "  Debian/Ubuntu: sudo apt-get install fonts-noto-cjk\n"
-                "  macOS: brew install --cask font-noto-sans-cjk-sc  (PingFang SC also works)\n"
-                "  Windows: Microsoft YaHei is built in; or install Noto Sans CJK SC\n"
-                "or point AMRBOOK_CJK_FONT at a .otf/.ttf/.ttc file with Chinese glyphs.")
-PROBE = "调解成功率数据来源万亿"
 PALETTE = ["#1f4e79", "#c0504d", "#4f9d69", "#d39c2f", "#7f6a93", "#3c8dbc", "#8c8c8c"]
-
-
-@dataclass(frozen=True)
-class CJKFont:
-    """A registered CJK font: the family name to ask matplotlib for and the file it comes from."""
-
-    family: str
-    path: Path
-    index: int = 0  #: face number inside a .ttc collection
-
-
-def find_cjk_font() -> CJKFont:
-    """Find a Simplified-Chinese font file, register it with matplotlib and return it.
-
-    Returns
-    -------
-    CJKFont
-
-    Raises
-    ------
-    AmrbookError
-        If no candidate is installed (the message says what to install), or the file named
-        by ``AMRBOOK_CJK_FONT`` does not exist or lacks Chinese glyphs.
-    """
-    override = os.environ.get("AMRBOOK_CJK_FONT")
-    candidates = [Path(override)] if override else [d / name for names in CJK_FONTS.values()
-                                                     for d in FONT_DIRS for name in names]
-    if not override:
-        candidates = [hit for d in FONT_DIRS if d.is_dir() for names in CJK_FONTS.values() for name in names
-                      for hit in d.rglob(name)]
-    for path in candidates:
-        if not path.is_file():
-            if override:
-                raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: no such font file")
-            continue
-        found = _register(path)
-        if found:
-            return CJKFont(found[0], path, found[1])
-        if override:
-            raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: the font has no Chinese glyphs")
-    raise AmrbookError(INSTALL_HINT)
-
-
-def _register(path: Path) -> tuple[str, int] | None:
-    """Register a font file; return (family, face index) of its best face with every probe glyph."""
-    font_manager.fontManager.addfont(str(path))
-    entries = [f for f in font_manager.fontManager.ttflist if Path(f.fname) == path]
-    preferred = [f for f in entries if f.name in CJK_FONTS] or [f for f in entries if "SC" in f.name] or entries
-    for entry in preferred:
-        with TTFont(entry.fname, fontNumber=getattr(entry, "index", 0), lazy=True) as face:
-            cmap = face.getBestCmap() or {}
-        if all(ord(ch) in cmap for ch in PROBE):
-            return entry.name, getattr(entry, "index", 0)
-    return None
 
 
 def set_theme(font: CJKFont | None = None) -> CJKFont:
@@ -105,6 +30,7 @@ def set_theme(font: CJKFont | None = None) -> CJKFont:
         The font to use; found with :func:`find_cjk_font` when not given.
     """
     font = font or find_cjk_font()
+    font_manager.fontManager.addfont(str(font.path))  # register the file: findfont would fall back silently
     sns.set_theme(style="whitegrid", palette=PALETTE, rc={
         "font.family": "sans-serif",
         "font.sans-serif": [font.family, "DejaVu Sans"],

@@ -1,0 +1,99 @@
+"""Finding a Simplified-Chinese font file on this machine (fontTools only, no matplotlib).
+
+Used by the charts (which register the file with matplotlib) and by the page renderer (which
+embeds a subset of it).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from fontTools.ttLib import TTCollection, TTFont
+
+from .errors import AmrbookError
+
+#: Font families tried in order, each with the file names it ships under.
+CJK_FONTS = {
+    "Noto Sans CJK SC": ["NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "NotoSansCJK-Regular.otf"],
+    "Source Han Sans SC": ["SourceHanSansSC-Regular.otf", "SourceHanSans-Regular.ttc"],
+    "Noto Sans SC": ["NotoSansSC-Regular.otf", "NotoSansSC-Regular.ttf", "NotoSansSC[wght].ttf"],
+    "PingFang SC": ["PingFang.ttc"],
+    "Microsoft YaHei": ["msyh.ttc", "msyh.ttf"],
+}
+FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts",
+             Path.home() / ".fonts", Path("/System/Library/Fonts"), Path("/Library/Fonts"),
+             Path.home() / "Library/Fonts", Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"]
+INSTALL_HINT = ("No Simplified-Chinese font found for charts. Install one:\n"
+                "  Debian/Ubuntu: sudo apt-get install fonts-noto-cjk\n"
+                "  macOS: brew install --cask font-noto-sans-cjk-sc  (PingFang SC also works)\n"
+                "  Windows: Microsoft YaHei is built in; or install Noto Sans CJK SC\n"
+                "or point AMRBOOK_CJK_FONT at a .otf/.ttf/.ttc file with Chinese glyphs.")
+PROBE = "调解成功率数据来源万亿"
+
+
+@dataclass(frozen=True)
+class CJKFont:
+    """A CJK font face: its family name, the file it is in and its number inside a .ttc."""
+
+    family: str
+    path: Path
+    index: int = 0
+
+
+def find_cjk_font() -> CJKFont:
+    """Find a Simplified-Chinese font face with every probe glyph.
+
+    Returns
+    -------
+    CJKFont
+
+    Raises
+    ------
+    AmrbookError
+        If no candidate is installed (the message says what to install), or the file named
+        by ``AMRBOOK_CJK_FONT`` does not exist or lacks Chinese glyphs.
+    """
+    return _find(os.environ.get("AMRBOOK_CJK_FONT"), tuple(FONT_DIRS))
+
+
+@lru_cache(maxsize=4)
+def _find(override: str | None, dirs: tuple[Path, ...]) -> CJKFont:
+    if override:
+        if not Path(override).is_file():
+            raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: no such font file")
+        face = _best_face(Path(override))
+        if face is None:
+            raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: the font has no Chinese glyphs")
+        return face
+    for names in CJK_FONTS.values():
+        for folder in dirs:
+            if not folder.is_dir():
+                continue
+            for name in names:
+                for path in folder.rglob(name):
+                    face = _best_face(path)
+                    if face:
+                        return face
+    raise AmrbookError(INSTALL_HINT)
+
+
+def _faces(path: Path) -> list[tuple[int, str]]:
+    if path.suffix.lower() in (".ttc", ".otc"):
+        with TTCollection(str(path), lazy=True) as collection:
+            return [(i, f["name"].getBestFamilyName()) for i, f in enumerate(collection.fonts)]
+    with TTFont(str(path), lazy=True) as font:
+        return [(0, font["name"].getBestFamilyName())]
+
+
+def _best_face(path: Path) -> CJKFont | None:
+    """Return the Simplified-Chinese face of a font file that has every probe glyph, if any."""
+    faces = _faces(path)
+    preferred = ([f for f in faces if f[1] in CJK_FONTS] or [f for f in faces if f[1].endswith(" SC")] or faces)
+    for index, family in preferred:
+        with TTFont(str(path), fontNumber=index, lazy=True) as face:
+            cmap = face.getBestCmap() or {}
+        if all(ord(ch) in cmap for ch in PROBE):
+            return CJKFont(family, path, index)
+    return None
