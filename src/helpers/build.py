@@ -4,7 +4,9 @@
    parameters). An unchanged build is recognised from ``manifest.json`` and starts no kernel.
 2. Notebooks whose key has no cached executed copy run on a pool of warm kernels (``jobs``
    workers; each kernel imports ``helpers`` once and clears its namespace with ``%reset -f``
-   before each notebook), so a change to one notebook re-executes only that one.
+   before each notebook), so a change to one notebook re-executes only that one. While they
+   run, this process validates the data, writes the xlsx and subsets the font (from every
+   character the inputs contain), then renders each page as soon as its notebook is done.
 3. Everything is rendered into a temporary folder next to ``outputs/<year>/`` and moved into
    place only when complete; a failure leaves the previous outputs untouched. A lock file
    keeps two builds from writing at once.
@@ -44,6 +46,7 @@ class BuildResult:
     executed: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     pdf_note: str = ""
+    browser: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -126,62 +129,64 @@ def _tidy(nb):
     return nb
 
 
-def run_notebooks(todo: list[Path], parameters: dict, jobs: int, timeout: int, progress=None) -> dict:
-    """Execute notebooks on ``jobs`` warm kernels; return executed notebooks by name.
+class Runner:
+    """Execute notebooks on ``jobs`` warm kernels in background threads.
 
-    Raises
-    ------
-    NotebookError
-        For the first notebook that failed (the others still finish and are returned to the
-        cache by the caller on the next run).
+    Each worker starts one kernel and runs notebooks from a queue, each after ``%reset -f``;
+    finished notebooks arrive on :attr:`results` as ``(name, notebook)`` and failures as
+    ``(name, NotebookError)``. :meth:`stop` lets workers finish their notebook and shut down.
     """
-    import nbformat
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    from .execute import KERNEL, NotebookError, _failing_cell, inject_parameters
+    def __init__(self, todo: list[Path], parameters: dict, jobs: int, timeout: int, log_file: Path):
+        self.todo: queue.Queue[Path] = queue.Queue()
+        for path in todo:
+            self.todo.put(path)
+        self.results: queue.Queue = queue.Queue()
+        self.parameters, self.timeout = parameters, timeout
+        self.stopping = threading.Event()
+        self.log = open(log_file, "a", encoding="utf-8")  # the kernels' own stderr
+        self.threads = [threading.Thread(target=self._work, daemon=True)
+                        for _ in range(max(1, min(jobs, len(todo))))] if todo else []
+        for thread in self.threads:
+            thread.start()
 
-    log = open(paths.outputs_dir() / ".cache" / "kernels.log", "a", encoding="utf-8")  # kernels' own stderr
-    work: queue.Queue[Path] = queue.Queue()
-    for path in todo:
-        work.put(path)
-    done: dict = {}
-    errors: list[NotebookError] = []
+    def _work(self) -> None:
+        import nbformat
+        from jupyter_client.manager import KernelManager
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    def worker() -> None:
+        from .execute import KERNEL, NotebookError, _failing_cell, inject_parameters
+
         km = KernelManager(kernel_name=KERNEL)
-        km.start_kernel(cwd=str(paths.notebooks_dir()), env={**os.environ}, stderr=log)
+        km.start_kernel(cwd=str(paths.notebooks_dir()), env={**os.environ}, stderr=self.log)
         try:
-            while True:
+            while not self.stopping.is_set():
                 try:
-                    path = work.get_nowait()
+                    path = self.todo.get_nowait()
                 except queue.Empty:
                     return
-                nb = _with_reset(inject_parameters(nbformat.read(path, as_version=4), parameters))
-                client = NotebookClient(nb, km=km, timeout=timeout, kernel_name=KERNEL,
+                nb = _with_reset(inject_parameters(nbformat.read(path, as_version=4), self.parameters))
+                client = NotebookClient(nb, km=km, timeout=self.timeout, kernel_name=KERNEL,
                                         resources={"metadata": {"path": str(paths.notebooks_dir())}})
                 try:
                     client.execute()
-                    done[path.stem] = _tidy(nb)
+                    self.results.put((path.stem, _tidy(nb)))
                 except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
                     detail = f"{exc.ename}: {exc.evalue}" if isinstance(exc, CellExecutionError) else str(exc)
-                    errors.append(NotebookError(f"{path.name}: {_failing_cell(_tidy(nb))}: {detail}"))
+                    self.results.put((path.stem, NotebookError(f"{path.name}: {_failing_cell(_tidy(nb))}: {detail}")))
                     km.restart_kernel(now=True)
-                if progress:
-                    progress.update(1)
+        except Exception as exc:  # a kernel that cannot start must not leave the build waiting
+            self.results.put(("kernel", AmrbookError(f"kernel failed: {exc}")))
         finally:
             km.shutdown_kernel(now=True)
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, min(jobs, len(todo))))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    log.close()
-    if errors:
-        raise errors[0]
-    return done
+    def stop(self) -> None:
+        """Take no new notebooks, wait for the running ones, release the kernels."""
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join()
+        self.log.close()
 
 
 def _progress(total: int):
@@ -189,6 +194,15 @@ def _progress(total: int):
         from tqdm import tqdm
         return tqdm(total=total, desc="executing notebooks", unit="nb", file=sys.stderr)
     return None
+
+
+def font_text() -> str:
+    """Every character a page can show, known before anything runs: the text of the data files,
+    the notebooks and the package's own strings (labels, messages, templates)."""
+    files = [*paths.data_dir().rglob("*.yml"), *paths.data_dir().rglob("*.csv"), *paths.raw_dir().glob("*.txt"),
+             *paths.notebooks_dir().glob("*.ipynb"), *paths.PACKAGE_DIR.rglob("*.py"),
+             *paths.PACKAGE_DIR.rglob("*.j2")]
+    return "".join(p.read_text(encoding="utf-8", errors="ignore") for p in files)
 
 
 def build(year: int, jobs: int = 2, force: bool = False, pdf: bool = True, timeout: int = 300) -> BuildResult:
@@ -210,7 +224,7 @@ def build(year: int, jobs: int = 2, force: bool = False, pdf: bool = True, timeo
     Raises
     ------
     DataError
-        If the data do not validate (before anything runs).
+        If the data do not validate.
     NotebookError
         If a notebook fails; the previous outputs are left as they were.
     """
@@ -219,7 +233,8 @@ def build(year: int, jobs: int = 2, force: bool = False, pdf: bool = True, timeo
     target = root / str(year)
     result = BuildResult(target)
     with build_lock(root):
-        (root / ".cache").mkdir(parents=True, exist_ok=True)
+        cache = root / ".cache"
+        cache.mkdir(parents=True, exist_ok=True)
         hashes, parameters = input_hashes(), {"year": year}
         keys = notebook_keys(hashes, parameters)
         build_key = _key(keys, pdf)
@@ -230,86 +245,95 @@ def build(year: int, jobs: int = 2, force: bool = False, pdf: bool = True, timeo
                 result.up_to_date = True
                 result.timings["total"] = time.perf_counter() - started
                 return result
-        import nbformat
-
-        from .tables import indicator_table
-
-        indicator_table(year)  # validate the data before starting any kernel
-        cache = root / ".cache"
         cached_file = {name: cache / f"{year}-{name}-{key[:20]}.ipynb" for name, key in keys.items()}
-        todo = [paths.notebooks_dir() / f"{name}.ipynb" for name, f in cached_file.items()
+        todo = [paths.notebooks_dir() / f"{name}.ipynb" for name, f in sorted(cached_file.items())
                 if force or not f.exists()]
-        result.cached = sorted(set(keys) - {p.stem for p in todo})
-        t0 = time.perf_counter()
-        bar = _progress(len(todo))
+        # the slowest notebooks first, so the two workers finish together
+        todo.sort(key=lambda p: p.stem != BRIEFING)
+        result.executed = sorted(p.stem for p in todo)
+        result.cached = sorted(set(keys) - set(result.executed))
+        runner = Runner(todo, parameters, jobs, timeout, cache / "kernels.log")
+        staging = target.with_name(f".tmp-{year}-{os.getpid()}-{threading.get_ident()}")
         try:
-            executed = run_notebooks(todo, parameters, jobs, timeout, bar)
+            _produce(year, runner, cached_file, result, staging, pdf)
+            _write_manifest(year, staging, hashes, build_key, result)
+            _swap(staging, target)
         finally:
-            if bar:
-                bar.close()
-        for name, nb in executed.items():
-            tmp = cached_file[name].with_suffix(".tmp")
-            nbformat.write(nb, tmp)
-            os.replace(tmp, cached_file[name])
-            for stale in cache.glob(f"{year}-{name}-*.ipynb"):
-                if stale != cached_file[name]:
-                    stale.unlink()
-        result.executed = sorted(executed)
-        result.timings["execute"] = time.perf_counter() - t0
-        notebooks = {name: nbformat.read(f, as_version=4) for name, f in cached_file.items()}
-        _render_all(year, notebooks, cache, target, hashes, build_key, pdf, result)
+            runner.stop()
+            shutil.rmtree(staging, ignore_errors=True)
     result.timings["total"] = time.perf_counter() - started
     return result
 
 
-def _render_all(year, notebooks, cache, target, hashes, build_key, pdf, result) -> None:
-    from .charts import find_cjk_font
-    from .export import package_versions, write_xlsx
-    from .pdf import NoBrowser, print_pdf
-    from .render import Page, font_subset_css, render_html, visible_text
-    from .sources import source_for
+def _produce(year: int, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:
+    """Fill ``staging`` while the runner executes: xlsx and font first, each page when it is ready."""
+    import nbformat
 
-    staging = target.with_name(f".tmp-{year}-{os.getpid()}-{threading.get_ident()}")
+    from .export import write_xlsx
+    from .fonts import find_cjk_font
+    from .pdf import NoBrowser, print_pdf
+    from .render import Page, font_subset_css, render_html
+    from .sources import source_for
+    from .tables import indicator_table
+
+    t0 = time.perf_counter()
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
+    indicator_table(year)  # validate the data (the kernels are already starting)
+    write_xlsx(year, staging / "indicators.xlsx")
+    font_css = font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent)
+    src = source_for(year)
+    stamp = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+    briefing = Page(title=f"{src.publisher}{year}年法治政府建设情况 · 数据简报",
+                    subtitle=[f"依据：《{src.title}》", f"生成于 {stamp}；每个数字均可追溯至原文（悬停或见脚注）"],
+                    hide_code=True)
+    result.timings["prepare"] = time.perf_counter() - t0
+
+    def render(name: str, nb) -> None:
+        page, file = (briefing, staging / "briefing.html") if name == BRIEFING else \
+            (Page(), staging / "notebooks" / f"{name}.html")
+        file.write_text(render_html(nb, page, font_css, "数据简报" if name == BRIEFING else name), encoding="utf-8")
+
+    for name in result.cached:
+        render(name, nbformat.read(cached_file[name], as_version=4))
+    bar = _progress(len(result.executed))
     try:
-        t0 = time.perf_counter()
-        src = source_for(year)
-        stamp = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
-        briefing = Page(title=f"{src.publisher}{year}年法治政府建设情况 · 数据简报",
-                        subtitle=[f"依据：《{src.title}》", f"生成于 {stamp}；每个数字均可追溯至原文（悬停或见脚注）"],
-                        hide_code=True)
-        pages = {name: briefing if name == BRIEFING else Page() for name in notebooks}
-        text = "".join(visible_text(nb, pages[name]) for name, nb in notebooks.items())
-        font_css = font_subset_css(find_cjk_font(), text, cache)
-        (staging / "briefing.html").write_text(render_html(notebooks[BRIEFING], briefing, font_css, "数据简报"),
-                                               encoding="utf-8")
-        for name, nb in sorted(notebooks.items()):
-            if name != BRIEFING:
-                html = render_html(nb, pages[name], font_css, name)
-                (staging / "notebooks" / f"{name}.html").write_text(html, encoding="utf-8")
-        result.timings["render"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        write_xlsx(year, staging / "indicators.xlsx")
-        result.timings["xlsx"] = time.perf_counter() - t0
-        browser = None
-        if pdf:
-            t0 = time.perf_counter()
-            try:
-                browser = print_pdf(staging / "briefing.html", staging / "briefing.pdf")
-            except NoBrowser as exc:
-                result.pdf_note = str(exc)
-            result.timings["pdf"] = time.perf_counter() - t0
-        outputs = {str(p.relative_to(staging)): sha256_of(p) for p in sorted(staging.rglob("*")) if p.is_file()}
-        manifest = {"year": year, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "build_key": build_key, "inputs": hashes, "packages": package_versions(),
-                    "browser": str(browser) if browser else None, "pdf_note": result.pdf_note,
-                    "executed": result.executed, "cached": result.cached,
-                    "timings_s": {k: round(v, 3) for k, v in result.timings.items()}, "outputs": outputs}
-        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        _swap(staging, target)
+        for _ in result.executed:
+            name, outcome = runner.results.get()
+            if isinstance(outcome, Exception):
+                raise outcome
+            tmp = cached_file[name].with_suffix(".tmp")
+            nbformat.write(outcome, tmp)
+            os.replace(tmp, cached_file[name])
+            for stale in cached_file[name].parent.glob(f"{year}-{name}-*.ipynb"):
+                if stale != cached_file[name]:
+                    stale.unlink()
+            render(name, outcome)
+            if bar:
+                bar.update(1)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if bar:
+            bar.close()
+    result.timings["execute_and_render"] = time.perf_counter() - t0
+    if pdf:
+        t0 = time.perf_counter()
+        try:
+            result.browser = str(print_pdf(staging / "briefing.html", staging / "briefing.pdf"))
+        except NoBrowser as exc:
+            result.pdf_note = str(exc)
+        result.timings["pdf"] = time.perf_counter() - t0
+
+
+def _write_manifest(year: int, staging: Path, hashes: dict, build_key: str, result: BuildResult) -> None:
+    from .export import package_versions
+
+    outputs = {str(p.relative_to(staging)): sha256_of(p) for p in sorted(staging.rglob("*")) if p.is_file()}
+    manifest = {"year": year, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "build_key": build_key, "inputs": hashes, "packages": package_versions(),
+                "browser": result.browser, "pdf_note": result.pdf_note,
+                "executed": result.executed, "cached": result.cached,
+                "timings_s": {k: round(v, 3) for k, v in result.timings.items()}, "outputs": outputs}
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def _swap(staging: Path, target: Path) -> None:

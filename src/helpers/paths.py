@@ -3,7 +3,7 @@
 Every path is anchored on the installed package (``src/helpers`` sits two levels below the
 project root), never on the current working directory, so notebooks and the CLI work from
 anywhere. ``AMRBOOK_DATA`` and ``AMRBOOK_OUTPUTS`` override the two folders (tests use them to
-run against a temporary copy of ``data/``).
+run against temporary copies), and ``AMRBOOK_NOTEBOOKS`` the notebooks folder.
 """
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ def catalog_file() -> Path:
 
 
 def notebooks_dir() -> Path:
-    """Return the folder of analysis notebooks."""
-    return PROJECT_ROOT / "notebooks"
+    """Return the folder of analysis notebooks (``notebooks/`` or ``$AMRBOOK_NOTEBOOKS``)."""
+    return Path(os.environ.get("AMRBOOK_NOTEBOOKS") or PROJECT_ROOT / "notebooks")
 
 
 def data_version() -> tuple:

@@ -1,0 +1,74 @@
+"""Benchmark: `amrbook build` against the naive way of producing the same pages.
+
+Naive: for each notebook, `jupyter nbconvert --execute --to html` in sequence (one process and
+one fresh kernel each), then print the briefing with the same headless browser. Measured in
+one run, each in a fresh temporary outputs folder and a copy of the notebooks:
+
+  cold       first build (empty cache)
+  unchanged  second build with nothing changed (whole process, as `make briefing` runs it)
+  one        build after editing one notebook's text
+
+    .venv/bin/python benchmarks/build.py [--jobs 2]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from helpers import paths
+from helpers.pdf import find_browser, print_pdf
+
+BIN = Path(sys.executable).parent
+
+
+def timed(command: list[str], env: dict) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def naive(notebooks: Path, out: Path, env: dict) -> float:
+    t0 = time.perf_counter()
+    for nb in sorted(notebooks.glob("*.ipynb")):
+        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--execute", "--to", "html", "--output-dir", str(out),
+                        str(nb)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    print_pdf(out / "briefing.html", out / "briefing.pdf", find_browser())
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="amrbook-bench-") as tmp:
+        tmp = Path(tmp)
+        shutil.copytree(paths.notebooks_dir(), tmp / "notebooks")
+        env = {**os.environ, "AMRBOOK_OUTPUTS": str(tmp / "outputs"), "AMRBOOK_NOTEBOOKS": str(tmp / "notebooks")}
+        (tmp / "naive").mkdir()
+        naive_s = naive(tmp / "notebooks", tmp / "naive", env)
+        build = [str(BIN / "amrbook"), "build", "--year", "2023", "--jobs", str(args.jobs)]
+        cold = timed(build, env)
+        unchanged = timed(build, env)
+        path = tmp / "notebooks" / "06_capacity.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        nb.cells[0].source += "\n\n（修订）"
+        nbformat.write(nb, path)
+        one = timed(build, env)
+    count = len(list(paths.notebooks_dir().glob("*.ipynb")))
+    print(f"notebooks: {count}, jobs: {args.jobs}, cores: {os.cpu_count()}")
+    print(f"naive (nbconvert --execute per notebook, then PDF): {naive_s:6.2f} s")
+    print(f"cold build:                                       {cold:6.2f} s  ({cold / naive_s:.2f}x naive)")
+    print(f"unchanged rebuild:                                {unchanged:6.2f} s  ({unchanged / naive_s:.3f}x naive)")
+    print(f"one notebook changed:                             {one:6.2f} s  ({one / naive_s:.2f}x naive)")
+
+
+if __name__ == "__main__":
+    main()
