@@ -198,12 +198,10 @@ def implied_qualifier(text: str, start: int, end: int) -> str:
         ``"upper_bound"`` for 不足/不到/以内/以下, otherwise ``"exact"``.
     """
     figure = text[start:end]
-    if any(s in figure for s in APPROX_SUFFIXES):
+    if "余" in figure or "多" in figure:
         return "approx"
-    for word, qualifier in QUALIFIER_BEFORE.items():
-        if text[max(0, start - len(word)):start] == word:
-            return qualifier
-    for word, qualifier in QUALIFIER_AFTER.items():
-        if text[end:end + len(word)] == word:
-            return qualifier
-    return "exact"
+    before = text[max(0, start - 2):start]
+    found = QUALIFIER_BEFORE.get(before) or QUALIFIER_BEFORE.get(before[-1:])
+    if found:
+        return found
+    return QUALIFIER_AFTER.get(text[end:end + 2], "exact")

@@ -1,0 +1,98 @@
+"""Benchmark: figure extraction throughput, per report and over a folder; precision and recall.
+
+* throughput over a corpus of at least 10 MB (the 2023 report repeated), one core, against a
+  naive single regex (``\\d+(?:\\.\\d+)?`` with no units, rules or values: it is fast and wrong);
+* milliseconds per report;
+* ``--jobs N`` over a folder of report files (processes), against one process;
+* precision and recall on the hand-labelled sentences of tests/data/extract_cases.yml.
+
+    .venv/bin/python benchmarks/extract.py [--mb 10] [--jobs 2] [--files 200]
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import tempfile
+import time
+import tracemalloc
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import yaml
+
+from helpers import paths, raw_text
+from helpers.extract import extract, read_report
+
+NAIVE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def best(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def count_file(path: Path) -> int:
+    text, _ = read_report(path)
+    return len(extract(text))
+
+
+def scores() -> tuple[float, float, int]:
+    cases = yaml.safe_load((paths.PROJECT_ROOT / "tests" / "data" / "extract_cases.yml").read_text("utf-8"))
+    tp = fp = fn = 0
+    for case in cases["cases"]:
+        want = {(w, float(v), u) for w, v, u, _ in case["figures"]}
+        got = {(f.text, f.value, f.unit) for f in extract(case["text"])}
+        tp, fp, fn = tp + len(want & got), fp + len(got - want), fn + len(want - got)
+    return tp / max(1, tp + fp), tp / max(1, tp + fn), tp + fn
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=10)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--files", type=int, default=200)
+    args = parser.parse_args()
+    report = raw_text(2023) + "\n"
+    size = len(report.encode("utf-8"))
+    copies = int(args.mb * 1e6 / size) + 1
+    corpus = report * copies
+    mb = len(corpus.encode("utf-8")) / 1e6
+
+    extract(report)  # warm up
+    full = best(lambda: extract(corpus), 2)
+    naive = best(lambda: NAIVE.findall(corpus), 3)
+    found = len(extract(corpus))
+    tracemalloc.start()
+    extract(report * 60)
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    per_report = best(lambda: [extract(report) for _ in range(100)], 3) / 100
+
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for i in range(args.files):
+            path = Path(tmp) / f"report_{i:04d}.txt"
+            path.write_text(report, encoding="utf-8")
+            files.append(path)
+        one = best(lambda: [count_file(p) for p in files], 1)
+        with ProcessPoolExecutor(args.jobs) as pool:
+            list(pool.map(count_file, files[:4]))  # start the workers
+            many = best(lambda: list(pool.map(count_file, files, chunksize=16)), 1)
+
+    precision, recall, labelled = scores()
+    print(f"corpus: {mb:.1f} MB ({copies} copies of the {size / 1e3:.1f} kB report), {found} figures")
+    print(f"extract:      {mb / full:6.1f} MB/s  ({full:.2f} s)")
+    print(f"naive regex:  {mb / naive:6.1f} MB/s  ({naive:.2f} s) -> extract takes {full / naive:.1f}x the naive time")
+    print(f"per report:   {per_report * 1e3:.2f} ms ({len(extract(report))} figures)")
+    print(f"peak memory extracting 1 MB: {peak:.1f} MB (Python allocations, tracemalloc)")
+    print(f"folder of {args.files} reports: 1 process {one:.2f} s, {args.jobs} processes {many:.2f} s "
+          f"({one / many:.2f}x)")
+    print(f"hand-labelled sentences: {labelled} figures, precision {precision:.3f}, recall {recall:.3f}")
+
+
+if __name__ == "__main__":
+    main()
