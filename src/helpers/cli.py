@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from .errors import AmrbookError
 
@@ -92,6 +93,39 @@ def _growth(args: argparse.Namespace) -> None:
         _emit(stated, "table", ["rate", "stated_pct", "value", "implied_previous", "previous_value", "status"])
 
 
+def _extract(args: argparse.Namespace) -> None:
+    from .extract import extract_frame, read_report
+
+    text, encoding = read_report(args.file)
+    frame = extract_frame(text)
+    _emit(frame, args.format, ["start", "end", "text", "value", "unit", "qualifier", "context"])
+    if args.format == "table":
+        print(f"\n{len(frame)} figures in {args.file} (decoded as {encoding}; offsets are characters of the "
+              "decoded text)")
+
+
+def _draft(args: argparse.Namespace) -> None:
+    from .draft import write_draft
+    from .paths import sha256_of
+
+    target, frame = write_draft(args.year, args.file, force=args.force)
+    unmatched = frame[frame["id"] == ""]
+    print(f"wrote {target}: {len(frame)} figures, {len(frame) - len(unmatched)} matched to catalog ids, "
+          f"{len(unmatched)} to review")
+    for row in unmatched.itertuples():
+        print(f"  unmatched: {row.as_written} at {row.start}  ({row.note})")
+    print(f"""next:
+  1. copy the report unchanged to data/raw/ and add to data/raw/sources.yml:
+       - file: {args.year}_{args.file.stem}.txt
+         year: {args.year}
+         publisher: …
+         title: …
+         encoding: (as detected by `amrbook extract`)
+         sha256: {sha256_of(args.file)}
+  2. review {target.name} (ids, periods), then rename it to {args.year}.csv
+  3. amrbook indicators --year {args.year}   # validates every row against the report""")
+
+
 def _build(args: argparse.Namespace) -> None:
     from .build import build
 
@@ -154,6 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
     growth.add_argument("--year", type=int, help="also reconcile the growth rates this year's report states")
     growth.add_argument("--format", choices=FORMATS, default="table")
     growth.set_defaults(run=_growth)
+
+    ext = commands.add_parser("extract", help="list every figure found in a report file")
+    ext.add_argument("file", type=Path)
+    ext.add_argument("--format", choices=FORMATS, default="table")
+    ext.set_defaults(run=_extract)
+
+    drf = commands.add_parser("draft", help="draft data/indicators/<year>.draft.csv from a new report")
+    drf.add_argument("--year", type=int, required=True)
+    drf.add_argument("file", type=Path)
+    drf.add_argument("--force", action="store_true", help="replace an existing draft")
+    drf.set_defaults(run=_draft)
 
     build = commands.add_parser("build", help="execute the notebooks and render the briefing into outputs/<year>/")
     build.add_argument("--year", type=int, required=True)

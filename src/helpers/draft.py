@@ -1,0 +1,154 @@
+"""Draft a new year's indicator table from a new report.
+
+Each figure the extractor finds is matched to a catalog id by the words before it: its
+clause and its sentence are compared (character-bigram Dice similarity) with how each
+indicator was worded in the curated years of ``data/indicators/``, among indicators with the
+same unit. Each id is used once, best matches first. The period is read from the words before
+the figure (截至11月, 截至第三季度, 截至目前, 近期, 全年, a later 年度 for plans), looking back no
+further than the last list marker (一是, (三), 2.) of its paragraph.
+
+The draft goes to ``data/indicators/<year>.draft.csv``, never over a curated table; unmatched
+figures stay in it with an empty id for review.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .errors import AmrbookError
+from .extract import extract, read_report
+from .load import COLUMNS, load_catalog, load_indicators
+from .sources import raw_text, sentence_span
+
+THRESHOLD = 0.45
+_LIST_MARKER = re.compile(r"[一二三四五六七八九十]+是|[(（][一二三四五六七八九十]+[)）]|(?m:^\d+[.、])")
+_CUT_OFF = re.compile(r"截至(?:(\d{1,2})月底?|第([一二三四1-4])季度|目前)|(?<!截至)目前|近期")
+_FULL_YEAR = re.compile(r"全年|本年度|今年|年度内")
+_YEAR = re.compile(r"(\d{4})年")
+QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def _bigrams(text: str) -> set[str]:
+    text = re.sub(r"[\d.,，%％\s]", "", text)
+    return {text[i:i + 2] for i in range(len(text) - 1)} or {text}
+
+
+def similarity(a: str, b: str) -> float:
+    """Dice similarity of the character bigrams of two phrases (digits ignored), 0 to 1."""
+    x, y = _bigrams(a), _bigrams(b)
+    return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How a figure is worded: its clause before the number and its sentence before the number."""
+
+    clause: str
+    sentence: str
+
+    def score(self, other: Wording) -> float:
+        """Similarity of two wordings (clause weighs more than the rest of the sentence)."""
+        return 0.6 * similarity(self.clause, other.clause) + 0.4 * similarity(self.sentence, other.sentence)
+
+
+def wording(text: str, start: int, clause: str) -> Wording:
+    """Return the wording of the figure at ``start``."""
+    left, _ = sentence_span(text, start, start)
+    return Wording(clause, text[left:start])
+
+
+def references(exclude: int | None = None) -> dict[str, list[Wording]]:
+    """Wordings of every indicator in the curated years (all but ``exclude``)."""
+    from .extract import context_before
+
+    out: dict[str, list[Wording]] = {}
+    for file in sorted((paths.data_dir() / "indicators").glob("[0-9][0-9][0-9][0-9].csv")):
+        year = int(file.stem)
+        if year == exclude:
+            continue
+        text = raw_text(year)
+        for row in load_indicators(year).itertuples():
+            out.setdefault(row.id, []).append(wording(text, row.start, context_before(text, row.start)))
+    return out
+
+
+def infer_period(text: str, start: int, year: int) -> str:
+    """Read a figure's period from the words before it (see the module docstring)."""
+    left, _ = sentence_span(text, start, start)
+    clause_start = max(text.rfind(ch, 0, start) for ch in "；;。\n") + 1
+    if _FULL_YEAR.search(text, clause_start, start):
+        return str(year)
+    later = [int(y) for y in _YEAR.findall(text, left, start) if int(y) > year]
+    if later:
+        return str(later[-1])  # a plan for a later year
+    paragraph = text.rfind("\n", 0, start) + 1
+    markers = list(_LIST_MARKER.finditer(text, paragraph, start))
+    window_start = markers[-1].start() if markers else paragraph
+    cues = list(_CUT_OFF.finditer(text, window_start, start))
+    if not cues:
+        return str(year)
+    cue = cues[-1]
+    if cue.group(0) == "近期":
+        return "recent"
+    if cue.group(1):
+        return f"{year}-{int(cue.group(1)):02d}"
+    if cue.group(2):
+        return f"{year}-Q{QUARTER[cue.group(2)]}"
+    return "as_of_report"
+
+
+def draft(year: int, report: Path) -> pd.DataFrame:
+    """Draft the indicator table of ``year`` from a report file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of :data:`helpers.load.COLUMNS`; ``id`` is empty for figures that matched no
+        indicator, and ``note`` says what each row was matched by.
+    """
+    text, _ = read_report(report)
+    catalog_units = load_catalog()["unit"].to_dict()
+    refs = references(exclude=None)
+    found = extract(text)
+    words = [wording(text, f.start, f.context) for f in found]
+    pairs = sorted(((max(w.score(r) for r in refs[ident]), i, ident)
+                    for i, w in enumerate(words) for ident in refs
+                    if catalog_units.get(ident) == found[i].unit), reverse=True)
+    chosen: dict[int, tuple[str, float]] = {}
+    used: set[str] = set()
+    for score, i, ident in pairs:
+        if score < THRESHOLD:
+            break
+        if i not in chosen and ident not in used:
+            chosen[i] = (ident, score)
+            used.add(ident)
+    rows = []
+    for i, f in enumerate(found):
+        ident, score = chosen.get(i, ("", 0.0))
+        note = (f"draft: matched by «{f.context}» ({score:.2f})" if ident
+                else f"draft: no indicator matches «{f.context}»; choose an id or delete the row")
+        rows.append({"year": year, "id": ident, "value": format(f.value, ".10g"), "unit": f.unit,
+                     "as_written": f.text, "start": f.start, "end": f.end, "qualifier": f.qualifier,
+                     "period": infer_period(text, f.start, year), "note": note})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def write_draft(year: int, report: Path, force: bool = False) -> tuple[Path, pd.DataFrame]:
+    """Write ``data/indicators/<year>.draft.csv``; return its path and the draft.
+
+    Raises
+    ------
+    AmrbookError
+        If the draft exists and ``force`` is not set. The curated ``<year>.csv`` is never written.
+    """
+    target = paths.data_dir() / "indicators" / f"{year}.draft.csv"
+    if target.exists() and not force:
+        raise AmrbookError(f"{target} exists; --force replaces the draft (the curated {year}.csv is never touched)")
+    frame = draft(year, report)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(target, index=False, lineterminator="\n")
+    return target, frame

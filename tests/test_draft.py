@@ -1,0 +1,81 @@
+"""Drafting a year's table from a report: the 2023 report as oracle, and a reworded synthetic year."""
+from __future__ import annotations
+
+import pytest
+
+from helpers import AmrbookError, load_indicators, paths
+from helpers.cli import main
+from helpers.draft import draft, infer_period, similarity, write_draft
+
+COLUMNS = ["id", "value", "unit", "as_written", "start", "end", "qualifier", "period"]
+
+
+def test_drafting_the_2023_report_gives_the_curated_table():
+    drafted = draft(2023, paths.raw_dir() / "2023_conghua_amr.txt")
+    curated = load_indicators(2023)
+    drafted["value"] = drafted["value"].astype(float)
+    assert drafted[COLUMNS].to_dict("records") == curated[COLUMNS].to_dict("records")
+
+
+# A made-up next-year report, worded differently from 2023, with one figure of a new kind.
+SYNTHETIC = (
+    "2024年,我局共查办各类行政处罚案件512宗(其中简易程序20宗),罚没款501.3万元。\n"
+    "截至目前,全区食品生产经营主体达11020家,其中餐饮单位5600家。\n"
+    "截至10月,全区发明专利授权260件。\n"
+    "全年新建电动汽车充电桩300个。\n"
+)
+
+
+def test_a_reworded_new_year_maps_to_catalog_ids(tmp_path):
+    report = tmp_path / "2024.txt"
+    report.write_text(SYNTHETIC, encoding="utf-8")
+    rows = {r["as_written"]: r for r in draft(2024, report).to_dict("records")}
+    assert rows["512宗"]["id"] == "admin_penalty_cases"
+    assert rows["20宗"]["id"] == "admin_penalty_cases_simple"
+    assert rows["501.3万元"]["id"] == "penalty_confiscation_amount" and rows["501.3万元"]["value"] == "5013000"
+    assert rows["11020家"]["id"] == "food_entities_total" and rows["11020家"]["period"] == "as_of_report"
+    assert rows["5600家"]["id"] == "catering_units"
+    assert rows["260件"]["id"] == "invention_patents_granted" and rows["260件"]["period"] == "2024-10"
+    assert rows["300个"]["id"] == "" and "choose an id" in rows["300个"]["note"]     # nothing like it in 2023
+    assert rows["300个"]["period"] == "2024"
+
+
+@pytest.mark.parametrize(("text", "period"), [
+    ("截至11月,专利授权1643件。", "2023-11"),
+    ("截至第三季度,商标申请量2611件。", "2023-Q3"),
+    ("截至12月底,立案25宗。", "2023-12"),
+    ("截至目前,共检查23家次。", "as_of_report"),
+    ("近期联合调解一宗纠纷。", "recent"),
+    ("截至目前,一网通平台联办30个事项;全年办理30宗。", "2023"),      # 全年 in its clause wins
+    ("审核通过2024年度项目38项。", "2024"),                             # a plan for a later year
+    ("四是清理。截至目前,吊销2个。五是出具资信证明31份。", "2023"),   # a list marker ends the cut-off
+])
+def test_infer_period(text, period):
+    start = text.rindex(next(w for w in ["1643", "2611", "25", "23", "一宗", "30宗", "38", "31"] if w in text))
+    assert infer_period(text, start, 2023) == period
+
+
+def test_similarity():
+    assert similarity("查办行政处罚案件", "查办行政处罚案件") == 1.0
+    assert similarity("查办行政处罚案件", "电梯抽查") == 0.0
+
+
+def test_draft_never_touches_the_curated_table(data_copy):
+    curated = (data_copy / "indicators" / "2023.csv").read_bytes()
+    target, _ = write_draft(2023, paths.raw_dir() / "2023_conghua_amr.txt")
+    assert target.name == "2023.draft.csv"
+    assert (data_copy / "indicators" / "2023.csv").read_bytes() == curated
+    with pytest.raises(AmrbookError, match="2023.draft.csv exists; --force replaces the draft"):
+        write_draft(2023, paths.raw_dir() / "2023_conghua_amr.txt")
+    write_draft(2023, paths.raw_dir() / "2023_conghua_amr.txt", force=True)
+
+
+def test_extract_and_draft_cli(data_copy, tmp_path, capsys):
+    report = tmp_path / "r.txt"
+    report.write_text(SYNTHETIC, encoding="gb18030")
+    assert main(["extract", str(report), "--format", "csv"]) == 0
+    assert "512宗" in capsys.readouterr().out
+    assert main(["draft", "--year", "2024", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "7 figures, 6 matched" in out and "unmatched: 300个" in out
+    assert main(["extract", str(tmp_path / "missing.txt")]) == 2
