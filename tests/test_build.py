@@ -1,11 +1,13 @@
 """amrbook build: self-contained HTML, PDF, xlsx, cache, atomicity, and nothing hard-coded."""
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
 import subprocess
 import threading
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -116,36 +118,35 @@ def test_changing_one_notebook_re_executes_only_that_one(workspace):
     assert "本页已修订" in page
 
 
+@contextlib.contextmanager
+def failing_cell(notebook: Path, source: str):
+    """Append a code cell to a notebook for the duration of a test."""
+    good = notebook.read_bytes()
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(source))
+    nbformat.write(nb, notebook)
+    try:
+        yield
+    finally:
+        notebook.write_bytes(good)
+
+
 def test_a_failing_notebook_names_the_cell_and_keeps_the_last_good_outputs(workspace):
     target = workspace[0] / "outputs" / "2023"
     before = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
-    path = workspace[0] / "notebooks" / "03_business_environment.ipynb"
-    good = path.read_bytes()
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell('raise ValueError("测试用的错误")'))
-    nbformat.write(nb, path)
-    try:
+    with failing_cell(workspace[0] / "notebooks" / "03_business_environment.ipynb", 'raise ValueError("测试用的错误")'):
         with pytest.raises(NotebookError, match=r"03_business_environment.ipynb: code cell \d+ "
                                                 r"\(raise ValueError.*\): ValueError: 测试用的错误"):
             build(2023)
-        assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
-        assert not list(target.parent.glob(".tmp-*"))
-    finally:
-        path.write_bytes(good)
+    assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
+    assert not list(target.parent.glob(".tmp-*"))
 
 
 def test_cli_build_failure_exits_non_zero_without_traceback(workspace, capsys):
-    path = workspace[0] / "notebooks" / "06_capacity.ipynb"
-    good = path.read_bytes()
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell("1 / 0"))
-    nbformat.write(nb, path)
-    try:
+    with failing_cell(workspace[0] / "notebooks" / "06_capacity.ipynb", "1 / 0"):
         assert main(["build", "--year", "2023", "--no-pdf"]) == 2
-        err = capsys.readouterr().err
-        assert "06_capacity.ipynb: code cell" in err and "ZeroDivisionError" in err and "Traceback" not in err
-    finally:
-        path.write_bytes(good)
+    err = capsys.readouterr().err
+    assert "06_capacity.ipynb: code cell" in err and "ZeroDivisionError" in err and "Traceback" not in err
 
 
 def test_a_second_build_waits_for_the_lock(workspace):
