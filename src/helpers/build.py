@@ -176,6 +176,10 @@ class Runner:
                     detail = f"{exc.ename}: {exc.evalue}" if isinstance(exc, CellExecutionError) else str(exc)
                     self.results.put((path.stem, NotebookError(f"{path.name}: {_failing_cell(_tidy(nb))}: {detail}")))
                     km.restart_kernel(now=True)
+                finally:
+                    if client.kc is not None:  # nbclient leaves a client of a kernel it does not own open
+                        client.kc.stop_channels()
+                        client.kc = None
         except Exception as exc:  # a kernel that cannot start must not leave the build waiting
             self.results.put(("kernel", AmrbookError(f"kernel failed: {exc}")))
         finally:
