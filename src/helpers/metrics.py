@@ -172,7 +172,12 @@ def compute_metrics(year: int) -> pd.DataFrame:
         value), ``inputs`` (list of dicts: id, value, unit, as_written, start, end, period,
         qualifier, source_sentence), ``approx_input``, ``partial_period``, ``periods``,
         ``reconciles_with``, ``stated_value``, ``difference`` (value − stated), ``note``.
+        Cached until a data file changes.
     """
+    return _metrics(year, paths.data_version()).copy()
+
+
+def _compute_metrics(year: int) -> pd.DataFrame:
     table = indicator_values(year)
     values = table["value"].to_dict()
     rows = []
