@@ -175,7 +175,8 @@ class Runner:
                 except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
                     detail = f"{exc.ename}: {exc.evalue}" if isinstance(exc, CellExecutionError) else str(exc)
                     self.results.put((path.stem, NotebookError(f"{path.name}: {_failing_cell(_tidy(nb))}: {detail}")))
-                    km.restart_kernel(now=True)
+                    if not self.stopping.is_set():
+                        km.restart_kernel(now=True)
                 finally:
                     if client.kc is not None:  # nbclient leaves a client of a kernel it does not own open
                         client.kc.stop_channels()

@@ -94,9 +94,20 @@ def _growth(args: argparse.Namespace) -> None:
 
 
 def _extract(args: argparse.Namespace) -> None:
-    from .extract import extract_frame, read_report
+    from .extract import extract_frame, iter_figures, read_report
 
     text, encoding = read_report(args.file)
+    if args.format == "csv":  # streamed: a long report never becomes one big table in memory
+        import csv
+        from dataclasses import astuple, fields
+
+        from .extract import Found
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([f.name for f in fields(Found)])
+        for found in iter_figures(text):
+            writer.writerow(astuple(found))
+        return
     frame = extract_frame(text)
     _emit(frame, args.format, ["start", "end", "text", "value", "unit", "qualifier", "context"])
     if args.format == "table":
@@ -235,10 +246,16 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"amrbook: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # read-only folder, full disk, missing file: say which file and why
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"amrbook: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         if args.debug:
             raise
-        print("amrbook: interrupted", file=sys.stderr)
+        print("amrbook: interrupted; outputs left as they were", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -103,10 +104,14 @@ def extract(text: str) -> list[Found]:
     -------
     list of Found
     """
+    return list(iter_figures(text))
+
+
+def iter_figures(text: str) -> Iterator[Found]:
+    """Yield the figures of ``text`` one by one (see :func:`extract`), for long texts."""
     plain = text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
     q_starts, q_ends = _quoted_spans(plain)
     breaks = _clause_breaks(plain)
-    out = []
     for m in _FIGURE.finditer(plain):
         start = m.start()
         rank = m.group("rank") is not None
@@ -133,9 +138,8 @@ def extract(text: str) -> list[Found]:
             value, unit = _parse(plain[start:end], rank)
         except ValueError:
             continue  # e.g. 十百: not a well-formed numeral
-        out.append(Found(start, end, text[start:end], value, unit, implied_qualifier(plain, start, end),
-                         context_before(plain, start, breaks=breaks)))
-    return out
+        yield Found(start, end, text[start:end], value, unit, implied_qualifier(plain, start, end),
+                    context_before(plain, start, breaks=breaks))
 
 
 def extract_frame(text: str):
