@@ -150,3 +150,56 @@ def test_injected_markup_is_text_in_html_pdf_and_xlsx(injected):
     notes = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert notes == ["'=HYPERLINK(\"http://x\")"]
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def _mount(path: Path, options: str) -> bool:
+    path.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True)
+    return done.returncode == 0
+
+
+@pytest.fixture
+def tmpfs(workspace, tmp_path):
+    """Mount tmpfs folders holding a copy of the last good outputs (root only); unmount after."""
+    mounted = []
+
+    def make(name: str, extra_kb: int) -> Path:
+        source = workspace / "outputs"
+        size_kb = sum(p.stat().st_size for p in source.rglob("*") if p.is_file()) // 1024 + extra_kb
+        target = tmp_path / name
+        if os.geteuid() != 0 or not _mount(target, f"size={size_kb}k"):
+            pytest.skip("mounting tmpfs needs root (CI runs as root)")
+        mounted.append(target)
+        shutil.copytree(source, target, dirs_exist_ok=True)
+        return target
+
+    yield make
+    for target in mounted:
+        subprocess.run(["umount", "-l", str(target)], check=False)
+
+
+def _build_into(outputs: Path):
+    return subprocess.run([PY, "-m", "helpers.cli", "build", "--year", "2023", "--force", "--no-pdf"],
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, "AMRBOOK_OUTPUTS": str(outputs)})
+
+
+def test_a_really_read_only_outputs_folder(tmpfs):
+    outputs = tmpfs("readonly", 256)
+    before = snapshot(outputs / "2023")
+    subprocess.run(["mount", "-o", "remount,ro", str(outputs)], check=True)
+    result = _build_into(outputs)
+    assert result.returncode == 2, result.stderr
+    assert "Read-only file system" in result.stderr and str(outputs) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(outputs / "2023") == before
+
+
+def test_a_really_full_disk(tmpfs):
+    outputs = tmpfs("full", 512)                 # room for the cache, not for a second set of pages
+    before = snapshot(outputs / "2023")
+    result = _build_into(outputs)
+    assert result.returncode == 2, result.stderr
+    assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(outputs / "2023") == before
+    assert not list(outputs.glob(".tmp-*"))
