@@ -1,14 +1,32 @@
 """Shared fixtures: a scratch copy of data/ so tests can break files without touching the real ones."""
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from helpers import paths
 
+# Property tests: `dev` for the edit loop, `ci` (what `make test` and CI run) with many more
+# examples, because 100-150 random examples missed real crashes of the loader. Choose with
+# HYPOTHESIS_PROFILE; the seed is printed in the header (`--hypothesis-seed=N` replays a run).
+settings.register_profile("dev", max_examples=100, deadline=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture])
+settings.register_profile("ci", max_examples=1000, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 REAL_DATA = paths.PROJECT_ROOT / "data"
+
+
+def pytest_report_header(config) -> str:
+    seed = config.getoption("hypothesis_seed", None)
+    return (f"hypothesis profile {settings.get_current_profile_name()}: {settings().max_examples} examples per property; "
+            f"seed {seed if seed is not None else 'random (pass --hypothesis-seed=N to fix it)'}")
 
 
 @pytest.fixture
@@ -18,6 +36,24 @@ def data_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(REAL_DATA, target)
     monkeypatch.setenv("AMRBOOK_DATA", str(target))
     return target
+
+
+@contextlib.contextmanager
+def private_build(root: Path, pdf: bool = True):
+    """Point outputs and notebooks at ``root`` (with a copy of the notebooks) and do one cold build.
+
+    Yields the :class:`helpers.build.BuildResult` of that build.
+    """
+    from helpers.build import build
+
+    shutil.copytree(paths.notebooks_dir(), root / "notebooks")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("AMRBOOK_OUTPUTS", str(root / "outputs"))
+    mp.setenv("AMRBOOK_NOTEBOOKS", str(root / "notebooks"))
+    try:
+        yield build(2023, jobs=2, pdf=pdf)
+    finally:
+        mp.undo()
 
 
 def rewrite(path: Path, old: str, new: str, count: int = 1) -> None:

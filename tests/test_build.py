@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from openpyxl import load_workbook
 
-from conftest import change_figure
+from conftest import change_figure, private_build
 from helpers import AmrbookError, paths
 from helpers.build import build, build_lock
 from helpers.cli import main
@@ -24,13 +24,8 @@ from helpers.execute import NotebookError
 def workspace(tmp_path_factory):
     """A private outputs folder and a copy of the notebooks, with one cold build done."""
     root = tmp_path_factory.mktemp("build")
-    shutil.copytree(paths.notebooks_dir(), root / "notebooks")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("AMRBOOK_OUTPUTS", str(root / "outputs"))
-    mp.setenv("AMRBOOK_NOTEBOOKS", str(root / "notebooks"))
-    result = build(2023, jobs=2)
-    yield root, result
-    mp.undo()
+    with private_build(root) as result:
+        yield root, result
 
 
 def test_cold_build_makes_every_output(workspace):

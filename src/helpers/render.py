@@ -102,19 +102,6 @@ def font_subset_css(font: CJKFont, text: str, cache: Path | None = None) -> str:
     return css
 
 
-def visible_text(nb: nbformat.NotebookNode, page: Page) -> str:
-    """All the text a page can show (cell sources, outputs, title): what the font subset must cover."""
-    parts = [page.title, *page.subtitle]
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" or not page.hide_code:
-            parts.append(cell.source)
-        for output in cell.get("outputs", []):
-            parts.append(output.get("text", ""))
-            data = output.get("data", {})
-            parts += [html.unescape(re.sub(r"<[^>]+>", "", str(data.get(k, "")))) for k in ("text/html", "text/plain")]
-    return "\n".join(parts)
-
-
 def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str) -> str:
     """Render an executed notebook to one self-contained HTML page.
 

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import rewrite
-from helpers import paths
+from conftest import private_build, rewrite
 from helpers.build import build
 
 PY = sys.executable
@@ -29,13 +28,8 @@ INJECTED = '<script>alert(1)</script><img src=x onerror="document.title=\'pwned\
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     root = tmp_path_factory.mktemp("reliability")
-    shutil.copytree(paths.notebooks_dir(), root / "notebooks")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("AMRBOOK_OUTPUTS", str(root / "outputs"))
-    mp.setenv("AMRBOOK_NOTEBOOKS", str(root / "notebooks"))
-    build(2023, pdf=False)
-    yield root
-    mp.undo()
+    with private_build(root, pdf=False):
+        yield root
 
 
 def snapshot(target: Path) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import DataError, load_indicators, paths
@@ -29,7 +29,6 @@ def _load(data_dir, monkeypatch, content: bytes):
 
 
 @given(st.text(max_size=400))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_arbitrary_unicode_file(data_dir, monkeypatch, text):
     _load(data_dir, monkeypatch, text.encode("utf-8"))
 
@@ -38,7 +37,6 @@ cell = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12)
 
 
 @given(st.lists(st.lists(cell, min_size=10, max_size=10), max_size=6))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_arbitrary_rows_under_a_valid_header(data_dir, monkeypatch, rows):
     import csv
     import io
@@ -50,6 +48,5 @@ def test_arbitrary_rows_under_a_valid_header(data_dir, monkeypatch, rows):
 
 
 @given(st.binary(max_size=300))
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_arbitrary_bytes(data_dir, monkeypatch, data):
     _load(data_dir, monkeypatch, data)
