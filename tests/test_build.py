@@ -137,6 +137,27 @@ def test_a_failing_notebook_names_the_cell_and_keeps_the_last_good_outputs(works
     assert not list(target.parent.glob(".tmp-*"))
 
 
+def test_a_notebook_writing_to_stderr_fails_the_build_and_no_page_shows_it(workspace):
+    target = workspace[0] / "outputs" / "2023"
+    before = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    warning = 'import warnings; warnings.warn("假警告：字体回退")'
+    with failing_cell(workspace[0] / "notebooks" / "06_capacity.ipynb", warning):
+        with pytest.raises(NotebookError, match=r"06_capacity.ipynb: code cell \d+ \(import warnings.*\) wrote to "
+                                                r"stderr .*UserWarning: 假警告：字体回退"):
+            build(2023)
+    assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
+
+
+def test_no_rendered_page_contains_stderr_output(workspace):
+    pages = list((workspace[0] / "outputs" / "2023").rglob("*.html"))
+    assert len(pages) == len(list((workspace[0] / "notebooks").glob("*.ipynb")))
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        # nbconvert's lab template marks a stderr stream output with this attribute (its CSS names it too)
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html, page
+        assert "findfont" not in html and "Warning:" not in html, page
+
+
 def test_cli_build_failure_exits_non_zero_without_traceback(workspace, capsys):
     with failing_cell(workspace[0] / "notebooks" / "06_capacity.ipynb", "1 / 0"):
         assert main(["build", "--year", "2023", "--no-pdf"]) == 2

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import warnings
 
 import matplotlib
@@ -82,3 +85,82 @@ def test_charts_carry_title_and_source():
 def test_mixed_units_are_refused():
     with pytest.raises(AmrbookError, match="mixes units"):
         charts.indicator_bars(2023, ["food_sellers", "catering_inspections"], "混合")
+
+
+# --- a matplotlib font cache built before the CJK fonts were installed -------------------------
+
+# What a machine looks like where matplotlib ran before `apt-get install fonts-noto-cjk`: its
+# cached font list has no CJK entry (the issue's reproduction: drop them and json_dump the list).
+STALE_CACHE = """
+from pathlib import Path
+import matplotlib
+from matplotlib import font_manager as fm
+fm.fontManager.ttflist = [e for e in fm.fontManager.ttflist if "CJK" not in e.name]
+fm.json_dump(fm.fontManager, Path(matplotlib.get_cachedir()) / f"fontlist-v{fm.FontManager.__version__}.json")
+"""
+# Draw a chart with a bold title, either with the workbook's theme or registering the regular file
+# alone (what the workbook did before), and say which file a bold face of the family resolves to.
+DRAW = """
+import io, sys
+import seaborn as sns
+from matplotlib import font_manager as fm
+from helpers import charts
+print("cached CJK entries:", sum("CJK" in e.name for e in fm.fontManager.ttflist))
+if sys.argv[1] == "theme":
+    font = charts.set_theme()
+else:
+    font = charts.find_cjk_font()
+    fm.fontManager.addfont(str(font.path))
+    sns.set_theme(rc={"font.sans-serif": [font.family], "axes.titleweight": "bold"})
+fig = charts.bar_chart(["调解成功率"], [1.0], unit="%", title="调解成功率核对", year=2023)
+fig.savefig(io.BytesIO(), format="png")
+print("bold face:", fm.findfont(fm.FontProperties(family=font.family, weight="bold")))
+"""
+
+
+def _stale_env(tmp_path) -> dict:
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl"), "HOME": str(tmp_path / "home"),
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    subprocess.run([sys.executable, "-c", STALE_CACHE], env=env, check=True, capture_output=True)
+    (cache,) = (tmp_path / "mpl").glob("fontlist-*.json")
+    assert "CJK" not in cache.read_text(encoding="utf-8")  # really stale
+    return env
+
+
+def test_a_font_cache_that_predates_the_fonts_still_draws_bold_titles_without_warnings(tmp_path):
+    env = _stale_env(tmp_path)
+    run = subprocess.run([sys.executable, "-c", DRAW, "theme"], env=env, capture_output=True, text=True,
+                         check=False)
+    assert run.returncode == 0, run.stderr
+    assert "cached CJK entries: 0" in run.stdout                      # matplotlib used the stale cache
+    assert run.stderr == "", run.stderr                                # no findfont warning anywhere
+    font = find_cjk_font()
+    bold_files = [str(p) for w, p in font.weights if w >= 600]
+    assert font.has_bold and any(f"bold face: {p}" in run.stdout for p in bold_files), run.stdout
+
+
+def test_registering_only_the_regular_file_would_warn(tmp_path):
+    # the case above can fail: with the regular file alone, the bold title falls back with a warning
+    env = _stale_env(tmp_path)
+    run = subprocess.run([sys.executable, "-c", DRAW, "regular-only"], env=env, capture_output=True, text=True,
+                         check=False)
+    assert "findfont: Failed to find font weight bold" in run.stderr, run.stderr
+
+
+def test_a_family_without_bold_draws_titles_in_its_regular_weight(monkeypatch):
+    font = find_cjk_font()
+    regular_only = fonts.CJKFont(font.family, font.path, font.index, ((400, font.path),))
+    assert not regular_only.has_bold
+    set_theme(regular_only)
+    assert matplotlib.rcParams["axes.titleweight"] == "normal"
+    set_theme()
+    assert matplotlib.rcParams["axes.titleweight"] == "bold"
+
+
+@pytest.mark.parametrize("content", [b"", b"not a font at all\n", "truncated"])
+def test_a_font_override_that_is_not_a_font_is_named(tmp_path, monkeypatch, content):
+    bad = tmp_path / "bad.ttc"
+    bad.write_bytes(find_cjk_font().path.read_bytes()[:4096] if content == "truncated" else content)
+    monkeypatch.setenv("AMRBOOK_CJK_FONT", str(bad))
+    with pytest.raises(AmrbookError, match=r"AMRBOOK_CJK_FONT=.*bad.ttc: not a font file fontTools can read"):
+        find_cjk_font()

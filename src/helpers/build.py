@@ -156,7 +156,7 @@ class Runner:
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-        from .execute import KERNEL, NotebookError, _failing_cell, inject_parameters
+        from .execute import KERNEL, NotebookError, _failing_cell, inject_parameters, refuse_stderr
 
         km = KernelManager(kernel_name=KERNEL)
         km.start_kernel(cwd=str(paths.notebooks_dir()), env={**os.environ}, stderr=self.log)
@@ -171,7 +171,10 @@ class Runner:
                                         resources={"metadata": {"path": str(paths.notebooks_dir())}})
                 try:
                     client.execute()
-                    self.results.put((path.stem, _tidy(nb)))
+                    refuse_stderr(_tidy(nb), path.name)
+                    self.results.put((path.stem, nb))
+                except NotebookError as exc:
+                    self.results.put((path.stem, exc))
                 except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
                     detail = f"{exc.ename}: {exc.evalue}" if isinstance(exc, CellExecutionError) else str(exc)
                     self.results.put((path.stem, NotebookError(f"{path.name}: {_failing_cell(_tidy(nb))}: {detail}")))

@@ -30,14 +30,19 @@ def set_theme(font: CJKFont | None = None) -> CJKFont:
         The font to use; found with :func:`find_cjk_font` when not given.
     """
     font = font or find_cjk_font()
-    font_manager.fontManager.addfont(str(font.path))  # register the file: findfont would fall back silently
+    # Register every file of the family (regular and bold): matplotlib's font cache may predate
+    # the fonts, and findfont would then fall back to another face with a warning.
+    registered = {entry.fname for entry in font_manager.fontManager.ttflist}
+    for _weight, path in font.weights or ((400, font.path),):
+        if str(path) not in registered:
+            font_manager.fontManager.addfont(str(path))
     sns.set_theme(style="whitegrid", palette=PALETTE, rc={
         "font.family": "sans-serif",
         "font.sans-serif": [font.family, "DejaVu Sans"],
         "axes.unicode_minus": False,
         "figure.dpi": 110,
         "savefig.dpi": 150,
-        "axes.titleweight": "bold",
+        "axes.titleweight": "bold" if font.has_bold else "normal",  # only weights the family ships
         "axes.titlesize": 13,
         "figure.figsize": (8, 4.2),
     })

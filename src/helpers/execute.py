@@ -62,13 +62,39 @@ def execute(path: Path, parameters: dict, timeout: int = 300) -> nbformat.Notebo
         raise NotebookError(f"{path.name}: {cell}: {exc.ename}: {exc.evalue}") from None
     except (CellTimeoutError, DeadKernelError) as exc:
         raise NotebookError(f"{path.name}: {_failing_cell(nb)}: {type(exc).__name__}: {exc}") from None
+    refuse_stderr(nb, path.name)
     return nb
+
+
+def refuse_stderr(nb: nbformat.NotebookNode, name: str) -> None:
+    """Refuse an executed notebook that wrote to stderr: a warning must never reach a reader.
+
+    A warning in a notebook (a missing glyph, a font fallback, a deprecation) means a page would
+    show it, or a chart is drawn wrong. The build fails instead, naming the notebook and cell.
+
+    Raises
+    ------
+    NotebookError
+        Naming the notebook, the code cell (number and first line) and the first lines written.
+    """
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code_cells, start=1):
+        text = "".join(o.get("text", "") for o in cell.get("outputs", [])
+                       if o.get("output_type") == "stream" and o.get("name") == "stderr")
+        if text.strip():
+            shown = " | ".join(text.strip().splitlines()[:3])
+            raise NotebookError(f"{name}: {_cell_label(number, cell)} wrote to stderr (kept out of every page; "
+                                f"fix the cause): {shown[:300]}")
 
 
 def _failing_cell(nb: nbformat.NotebookNode) -> str:
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     for number, cell in enumerate(code_cells, start=1):
         if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
-            return f"code cell {number} ({first[:60]})"
+            return _cell_label(number, cell)
     return "a cell"
+
+
+def _cell_label(number: int, cell: nbformat.NotebookNode) -> str:
+    first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+    return f"code cell {number} ({first[:60]})"

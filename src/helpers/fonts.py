@@ -6,11 +6,12 @@ embeds a subset of it).
 from __future__ import annotations
 
 import os
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools.ttLib import TTCollection, TTFont
+from fontTools.ttLib import TTCollection, TTFont, TTLibError
 
 from .errors import AmrbookError
 
@@ -31,15 +32,28 @@ INSTALL_HINT = ("No Simplified-Chinese font found for charts. Install one:\n"
                 "  Windows: Microsoft YaHei is built in; or install Noto Sans CJK SC\n"
                 "or point AMRBOOK_CJK_FONT at a .otf/.ttf/.ttc file with Chinese glyphs.")
 PROBE = "调解成功率数据来源万亿"
+#: What fontTools raises on a file that is not a font it can read.
+_UNREADABLE = (TTLibError, OSError, ValueError, AssertionError, KeyError, EOFError, struct.error)
 
 
 @dataclass(frozen=True)
 class CJKFont:
-    """A CJK font face: its family name, the file it is in and its number inside a .ttc."""
+    """A CJK font face: its family name, the file it is in and its number inside a .ttc.
+
+    ``weights`` lists every file that ships a face of the same family, with its weight class
+    (400 regular, 700 bold ...): charts register them all, so a bold title is drawn with the
+    family's own bold face and never falls back to another font.
+    """
 
     family: str
     path: Path
     index: int = 0
+    weights: tuple[tuple[int, Path], ...] = ()
+
+    @property
+    def has_bold(self) -> bool:
+        """True when the family ships a face of weight 600 or more."""
+        return any(weight >= 600 for weight, _ in self.weights)
 
 
 def find_cjk_font() -> CJKFont:
@@ -63,7 +77,11 @@ def _find(override: str | None, dirs: tuple[Path, ...]) -> CJKFont:
     if override:
         if not Path(override).is_file():
             raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: no such font file")
-        face = _best_face(Path(override))
+        try:
+            face = _best_face(Path(override))
+        except _UNREADABLE as exc:
+            raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: not a font file fontTools can read "
+                               f"({type(exc).__name__}: {exc or 'unreadable'}); point it at a .otf, .ttf or .ttc") from None
         if face is None:
             raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: the font has no Chinese glyphs")
         return face
@@ -73,7 +91,10 @@ def _find(override: str | None, dirs: tuple[Path, ...]) -> CJKFont:
                 continue
             for name in names:
                 for path in folder.rglob(name):
-                    face = _best_face(path)
+                    try:
+                        face = _best_face(path)
+                    except _UNREADABLE:
+                        continue  # a damaged system font: try the next candidate
                     if face:
                         return face
     raise AmrbookError(INSTALL_HINT)
@@ -95,5 +116,27 @@ def _best_face(path: Path) -> CJKFont | None:
         with TTFont(str(path), fontNumber=index, lazy=True) as face:
             cmap = face.getBestCmap() or {}
         if all(ord(ch) in cmap for ch in PROBE):
-            return CJKFont(family, path, index)
+            return CJKFont(family, path, index, tuple(_family_files(path, family)))
     return None
+
+
+def _weight(path: Path, family: str) -> int | None:
+    """Weight class of the face of ``family`` in a font file, or None if it has no such face."""
+    try:
+        for index, name in _faces(path):
+            if name == family:
+                with TTFont(str(path), fontNumber=index, lazy=True) as face:
+                    return int(face["OS/2"].usWeightClass) if "OS/2" in face else 400
+    except _UNREADABLE:
+        return None
+    return None
+
+
+def _family_files(path: Path, family: str) -> list[tuple[int, Path]]:
+    """Every file beside ``path`` with a face of ``family`` (NotoSansCJK-Regular.ttc and -Bold.ttc,
+    msyh.ttc and msyhbd.ttc), with its weight: the family's weights ship as separate files."""
+    stem = path.stem.split("-")[0]
+    siblings = sorted(p for p in path.parent.iterdir()
+                      if p.suffix.lower() in (".ttc", ".otc", ".otf", ".ttf") and p.name.startswith(stem))
+    found = [(w, p) for p in siblings if (w := _weight(p, family)) is not None]
+    return sorted(set(found)) or [(400, path)]
