@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 
 from helpers import paths
-from helpers.pdf import find_browser, print_pdf
+from helpers.publish.pdf import find_browser, print_pdf
 
 BIN = Path(sys.executable).parent
 

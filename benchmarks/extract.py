@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from helpers import paths, raw_text
-from helpers.extract import extract, read_report
+from helpers.report.extract import extract, read_report
 
 NAIVE = re.compile(r"\d+(?:\.\d+)?")
 

@@ -14,7 +14,7 @@ import time
 import pandas as pd
 
 from helpers import load_indicators, paths
-from helpers.sources import raw_text
+from helpers.report.sources import raw_text
 
 
 def _best(fn, repeat: int) -> float:

@@ -42,9 +42,9 @@ def data_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def private_build(root: Path, pdf: bool = True):
     """Point outputs and notebooks at ``root`` (with a copy of the notebooks) and do one cold build.
 
-    Yields the :class:`helpers.build.BuildResult` of that build.
+    Yields the :class:`helpers.publish.build.BuildResult` of that build.
     """
-    from helpers.build import build
+    from helpers.publish.build import build
 
     shutil.copytree(paths.notebooks_dir(), root / "notebooks")
     mp = pytest.MonkeyPatch()
@@ -73,7 +73,7 @@ def change_figure(data: Path, year: int, old: str, new: str) -> None:
     import csv
     import hashlib
 
-    from helpers.numbers import parse_figure
+    from helpers.report.numbers import parse_figure
 
     assert len(old) == len(new)
     raw = next((data / "raw").glob(f"{year}_*.txt"))
@@ -109,7 +109,7 @@ def add_synthetic_year(data: Path, year: int, figures: dict[str, str]) -> None:
     import csv
     import hashlib
 
-    from helpers.numbers import parse_figure
+    from helpers.report.numbers import parse_figure
 
     catalog_units = {}
     import yaml

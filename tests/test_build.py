@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 
 from conftest import change_figure, private_build
 from helpers import AmrbookError, paths
-from helpers.build import build, build_lock
+from helpers.publish.build import build, build_lock
 from helpers.cli import main
-from helpers.execute import NotebookError
+from helpers.publish.execute import NotebookError
 
 
 @pytest.fixture(scope="module")

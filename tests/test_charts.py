@@ -11,8 +11,8 @@ import matplotlib
 import pytest
 
 from helpers import AmrbookError, charts, fonts, load_catalog
-from helpers.charts import format_cn, set_theme
-from helpers.fonts import find_cjk_font
+from helpers.show.charts import format_cn, set_theme
+from helpers.show.fonts import find_cjk_font
 
 
 def _render(fig) -> None:

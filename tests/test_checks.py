@@ -5,7 +5,7 @@ import pytest
 
 from conftest import change_figure, rewrite
 from helpers import DataError
-from helpers.checks import load_check_defs, run_checks
+from helpers.audit.checks import load_check_defs, run_checks
 from helpers.cli import main
 
 

@@ -10,7 +10,7 @@ import sys
 
 from conftest import rewrite
 from helpers.cli import main
-from helpers.load import COLUMNS
+from helpers.tables.load import COLUMNS
 
 
 def test_indicators_csv_lists_every_figure_with_its_span(capsys):

@@ -5,7 +5,7 @@ import pytest
 
 from helpers import AmrbookError, load_indicators, paths
 from helpers.cli import main
-from helpers.draft import draft, infer_period, similarity, write_draft
+from helpers.tables.draft import draft, infer_period, similarity, write_draft
 
 COLUMNS = ["id", "value", "unit", "as_written", "start", "end", "qualifier", "period"]
 

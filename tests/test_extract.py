@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import AmrbookError, load_indicators, paths, raw_text
-from helpers.extract import decode_report, extract, read_report
+from helpers.report.extract import decode_report, extract, read_report
 
 CASES = yaml.safe_load((paths.PROJECT_ROOT / "tests" / "data" / "extract_cases.yml").read_text("utf-8"))["cases"]
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import add_synthetic_year
-from helpers.growth import growth_between, growth_table, stated_growth
+from helpers.audit.growth import growth_between, growth_table, stated_growth
 
 
 def test_one_year_gives_an_empty_table_with_columns():

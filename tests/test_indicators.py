@@ -6,7 +6,7 @@ import re
 import pytest
 
 from helpers import indicator_table, load_catalog, load_indicators, raw_text
-from helpers.load import COLUMNS
+from helpers.tables.load import COLUMNS
 
 
 @pytest.fixture(scope="module")

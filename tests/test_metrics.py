@@ -5,7 +5,7 @@ import pytest
 
 from conftest import change_figure, rewrite
 from helpers import DataError
-from helpers.metrics import compute_metrics, explain, load_metric_defs
+from helpers.audit.metrics import compute_metrics, explain, load_metric_defs
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import change_figure
 from helpers import compute_metrics, indicator_table, paths
-from helpers.execute import execute
+from helpers.publish.execute import execute
 
 NOTEBOOKS = sorted(paths.notebooks_dir().glob("*.ipynb"))
 EXPECTED = ["00_overview", "01_enforcement", "02_consumer_protection", "03_business_environment",

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.numbers import chinese_to_int, implied_qualifier, parse_figure
+from helpers.report.numbers import chinese_to_int, implied_qualifier, parse_figure
 
 
 @pytest.mark.parametrize(("written", "value", "unit"), [

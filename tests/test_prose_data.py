@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from helpers import AmrbookError, charts, compute_metrics, indicator_table, paths, takeaways
-from helpers.narrative import figures_in, summary
+from helpers.show.narrative import figures_in, summary
 
 
 def _load(name):

@@ -6,7 +6,7 @@ import hashlib
 import pytest
 
 from helpers import DataError, paths, raw_text
-from helpers.sources import source_for, sources
+from helpers.report.sources import source_for, sources
 
 SEED = paths.PROJECT_ROOT.parent / "shared" / "seeds" / "000_76d045c27592ca67.txt"
 # sha256 of the seed as received (sha256sum shared/seeds/000_76d045c27592ca67.txt)

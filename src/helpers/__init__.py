@@ -17,21 +17,26 @@ import importlib
 
 _EXPORTS = {
     "AmrbookError": "errors", "DataError": "errors", "Problem": "errors",
-    "Explorer": "widgets", "chart": "charts", "compute_metrics": "metrics", "explain": "metrics",
-    "growth_table": "growth", "stated_growth": "growth", "indicator_table": "tables",
-    "load_catalog": "load", "load_indicators": "load", "parse_figure": "numbers", "raw_text": "sources",
-    "run_checks": "checks", "say": "narrative", "sentence_at": "sources", "setup": "notebook",
-    "summary": "narrative", "takeaways": "narrative",
+    "Explorer": "show.widgets", "chart": "show.charts", "compute_metrics": "audit.metrics",
+    "explain": "audit.metrics", "growth_table": "audit.growth", "stated_growth": "audit.growth",
+    "indicator_table": "tables.indicators", "load_catalog": "tables.load", "load_indicators": "tables.load",
+    "parse_figure": "report.numbers", "raw_text": "report.sources", "run_checks": "audit.checks",
+    "say": "show.narrative", "sentence_at": "report.sources", "setup": "show.notebook",
+    "summary": "show.narrative", "takeaways": "show.narrative",
 }
-_MODULES = {"charts", "checks", "fonts", "growth", "metrics", "views", "paths", "narrative", "render", "build",
-            "export"}
+#: Modules reachable as ``hb.<name>``: the stages, and the modules notebooks use by their short names.
+_MODULES = {"report": "report", "tables": "tables", "audit": "audit", "show": "show", "publish": "publish",
+            "paths": "paths", "charts": "show.charts", "checks": "audit.checks", "fonts": "show.fonts",
+            "growth": "audit.growth", "metrics": "audit.metrics", "narrative": "show.narrative",
+            "views": "show.views", "render": "publish.render", "build": "publish.build",
+            "export": "publish.export"}
 
 __all__ = sorted([*_EXPORTS, *_MODULES])
 
 
 def __getattr__(name: str):
     if name in _MODULES:
-        return importlib.import_module(f".{name}", __name__)
+        return importlib.import_module(f".{_MODULES[name]}", __name__)
     if name in _EXPORTS:
         return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")

@@ -22,7 +22,7 @@ def _emit(frame, fmt: str, table_columns: list[str]) -> None:
     """Write a frame as csv or json (every column; lists as JSON) or as an aligned table."""
     import pandas as pd
 
-    from .metrics import format_number
+    from .audit.metrics import format_number
 
     if fmt == "json":
         sys.stdout.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
@@ -42,26 +42,26 @@ def _emit(frame, fmt: str, table_columns: list[str]) -> None:
 
 
 def _indicators(args: argparse.Namespace) -> None:
-    from .tables import indicator_table
+    from .tables.indicators import indicator_table
 
     _emit(indicator_table(args.year), args.format,
           ["id", "label_zh", "as_written", "value", "unit", "qualifier", "period"])
 
 
 def _metrics(args: argparse.Namespace) -> None:
-    from .metrics import compute_metrics
+    from .audit.metrics import compute_metrics
 
     _emit(compute_metrics(args.year), args.format, ["id", "label_zh", "value", "unit", "substituted", "status"])
 
 
 def _explain(args: argparse.Namespace) -> None:
-    from .metrics import explain
+    from .audit.metrics import explain
 
     print(explain(args.metric, args.year))
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .checks import run_checks
+    from .audit.checks import run_checks
 
     findings = run_checks(args.year)
     _emit(findings, args.format, ["severity", "check", "description", "substituted", "message"])
@@ -79,7 +79,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _growth(args: argparse.Namespace) -> None:
-    from .growth import growth_table, stated_growth
+    from .audit.growth import growth_table, stated_growth
 
     frame = growth_table()
     if frame.empty:
@@ -94,14 +94,14 @@ def _growth(args: argparse.Namespace) -> None:
 
 
 def _extract(args: argparse.Namespace) -> None:
-    from .extract import extract_frame, iter_figures, read_report
+    from .report.extract import extract_frame, iter_figures, read_report
 
     text, encoding = read_report(args.file)
     if args.format == "csv":  # streamed: a long report never becomes one big table in memory
         import csv
         from dataclasses import astuple, fields
 
-        from .extract import Found
+        from .report.extract import Found
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow([f.name for f in fields(Found)])
@@ -116,7 +116,7 @@ def _extract(args: argparse.Namespace) -> None:
 
 
 def _draft(args: argparse.Namespace) -> None:
-    from .draft import write_draft
+    from .tables.draft import write_draft
     from .paths import sha256_of
 
     target, frame = write_draft(args.year, args.file, force=args.force)
@@ -138,7 +138,7 @@ def _draft(args: argparse.Namespace) -> None:
 
 
 def _build(args: argparse.Namespace) -> None:
-    from .build import build
+    from .publish.build import build
 
     result = build(args.year, jobs=args.jobs, force=args.force, pdf=not args.no_pdf)
     where = result.target
@@ -158,7 +158,7 @@ def _build(args: argparse.Namespace) -> None:
 def _summary(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from .tables import indicator_table
+    from .tables.indicators import indicator_table
 
     frame = indicator_table(args.year)
     print(f"{args.year}: {len(frame)} figures, every span, value, unit and qualifier checked against the report")

@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import private_build, rewrite
-from helpers.build import build
+from helpers.publish.build import build
 
 PY = sys.executable
 INJECTED = '<script>alert(1)</script><img src=x onerror="document.title=\'pwned\'">{{ 7*7 }} **bold**'
@@ -42,7 +42,7 @@ def cli(*args, timeout=300):
 
 
 def test_no_browser_still_builds_the_html_and_says_how_to_get_the_pdf(workspace, monkeypatch, capsys):
-    from helpers import pdf
+    from helpers.publish import pdf
     from helpers.cli import main
 
     monkeypatch.setattr(pdf, "NAMES", [])
@@ -59,7 +59,7 @@ def test_no_browser_still_builds_the_html_and_says_how_to_get_the_pdf(workspace,
                                                (errno.EROFS, "Read-only file system")])
 def test_a_failed_write_names_the_file_and_keeps_the_last_good_outputs(workspace, monkeypatch, capsys, code,
                                                                        message):
-    from helpers import export
+    from helpers.publish import export
     from helpers.cli import main
 
     target = workspace / "outputs" / "2023"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import rewrite
-from helpers.extract import extract
+from helpers.report.extract import extract
 
 PY = sys.executable
 

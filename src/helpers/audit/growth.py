@@ -13,9 +13,9 @@ import re
 
 import pandas as pd
 
-from . import paths
+from .. import paths
 from .metrics import indicator_values, metrics_file
-from .sources import read_yaml
+from ..report.sources import read_yaml
 
 GROWTH_COLUMNS = ["id", "label_zh", "year", "previous_year", "value", "previous_value", "unit", "change",
                   "growth_pct", "status", "period", "previous_period"]

@@ -22,7 +22,7 @@ from fontTools.ttLib import TTFont
 from nbconvert import HTMLExporter
 from nbconvert.filters.strings import add_anchor
 
-from .fonts import CJKFont
+from ..show.fonts import CJKFont
 
 TEMPLATES = Path(__file__).parent / "templates"
 FONT_FAMILY = "AMR CJK Subset"

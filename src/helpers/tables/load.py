@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from . import paths
-from .errors import DataError, Problem
-from .numbers import QUALIFIERS, implied_qualifier, parse_figure
-from .sources import raw_text, read_yaml
+from .. import paths
+from ..errors import DataError, Problem
+from ..report.numbers import QUALIFIERS, implied_qualifier, parse_figure
+from ..report.sources import raw_text, read_yaml
 
 COLUMNS = ["year", "id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "note"]
 NUMERIC = {"year": "int64", "value": "float64", "start": "int64", "end": "int64"}

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import AmrbookError
+from ..errors import AmrbookError
 from .numbers import CN_NUMERAL_CHARS, implied_qualifier, parse_figure
 
 #: Counters and units, longest first so that 人次 wins over 人 and 个百分点 over 个.

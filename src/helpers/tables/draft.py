@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
-from .errors import AmrbookError
-from .extract import extract, read_report
+from .. import paths
+from ..errors import AmrbookError
+from ..report.extract import extract, read_report
 from .load import COLUMNS, load_catalog, load_indicators
-from .sources import raw_text, sentence_span
+from ..report.sources import raw_text, sentence_span
 
 THRESHOLD = 0.45
 _LIST_MARKER = re.compile(r"[一二三四五六七八九十]+是|[(（][一二三四五六七八九十]+[)）]|(?m:^\d+[.、])")
@@ -63,7 +63,7 @@ def wording(text: str, start: int, clause: str) -> Wording:
 
 def references(exclude: int | None = None) -> dict[str, list[Wording]]:
     """Wordings of every indicator in the curated years (all but ``exclude``)."""
-    from .extract import context_before
+    from ..report.extract import context_before
 
     out: dict[str, list[Wording]] = {}
     for file in sorted((paths.data_dir() / "indicators").glob("[0-9][0-9][0-9][0-9].csv")):
@@ -107,7 +107,7 @@ def draft(year: int, report: Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns of :data:`helpers.load.COLUMNS`; ``id`` is empty for figures that matched no
+        Columns of :data:`helpers.tables.load.COLUMNS`; ``id`` is empty for figures that matched no
         indicator, and ``note`` says what each row was matched by.
     """
     text, _ = read_report(report)

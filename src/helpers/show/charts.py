@@ -1,6 +1,6 @@
 """One chart theme for the workbook: a CJK font that is really used, Chinese number formats.
 
-:func:`set_theme` finds a Simplified-Chinese font (:func:`helpers.fonts.find_cjk_font`: Noto Sans
+:func:`set_theme` finds a Simplified-Chinese font (:func:`helpers.show.fonts.find_cjk_font`: Noto Sans
 CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, or ``$AMRBOOK_CJK_FONT``), registers
 its file with matplotlib explicitly and passes it to ``seaborn.set_theme`` (which would otherwise reset the
 font list). Without such a font it raises :class:`~helpers.errors.AmrbookError` saying what to
@@ -14,9 +14,9 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .errors import AmrbookError
+from ..errors import AmrbookError
 from .fonts import CJKFont, find_cjk_font
-from .sources import source_for
+from ..report.sources import source_for
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f9d69", "#d39c2f", "#7f6a93", "#3c8dbc", "#8c8c8c"]
 
@@ -146,7 +146,7 @@ def indicator_bars(year: int, ids: list[str], title: str, highlight: list[str] =
     highlight : list of str, optional
         Ids drawn in the accent colour.
     """
-    from .metrics import indicator_values
+    from ..audit.metrics import indicator_values
 
     table = indicator_values(year).loc[list(ids)]
     units = table["unit"].unique()
@@ -169,7 +169,7 @@ def metric_bars(year: int, ids: list[str], title: str, highlight: list[str] = ()
     highlight : list of str, optional
         Ids drawn in the accent colour.
     """
-    from .metrics import compute_metrics, indicator_values
+    from ..audit.metrics import compute_metrics, indicator_values
 
     table = indicator_values(year)
     metrics = compute_metrics(year).set_index("id")
@@ -187,7 +187,7 @@ def metric_bars(year: int, ids: list[str], title: str, highlight: list[str] = ()
 
 def section_counts(year: int, title: str) -> Figure:
     """Bar chart of how many figures each section of the report holds."""
-    from .metrics import indicator_values
+    from ..audit.metrics import indicator_values
 
     counts = indicator_values(year)["section"].value_counts(sort=False)
     return bar_chart(list(counts.index), [float(v) for v in counts.to_numpy()], unit="项", title=title, year=year)
@@ -201,8 +201,8 @@ def chart(year: int, name: str) -> Figure:
     AmrbookError
         If there is no chart of that name or its ``kind`` is unknown.
     """
-    from . import paths
-    from .sources import read_yaml
+    from .. import paths
+    from ..report.sources import read_yaml
 
     path = paths.data_dir() / "charts.yml"
     specs = (read_yaml(path) or {}).get("charts", {})

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from . import paths
-from .errors import AmrbookError, DataError, Problem
+from .. import paths
+from ..errors import AmrbookError, DataError, Problem
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster when present
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")

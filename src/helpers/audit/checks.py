@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import paths
-from .errors import DataError, Problem
+from .. import paths
+from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
 from .metrics import (compute_metrics, format_number, indicator_values, input_record, load_metric_defs,
                       substitute)
@@ -45,8 +45,8 @@ def load_check_defs() -> list[CheckDef]:
         For a missing field, a bad severity, an expression that does not parse or that
         uses an id that is neither an indicator nor a metric.
     """
-    from .load import load_catalog
-    from .sources import read_yaml
+    from ..tables.load import load_catalog
+    from ..report.sources import read_yaml
 
     path = checks_file()
     known = set(load_catalog().index) | {d.id for d in load_metric_defs()}
@@ -129,7 +129,7 @@ def _figures(names, table: pd.DataFrame, metrics: pd.DataFrame) -> list[dict]:
 
 
 def _finding(check: CheckDef, subject, scope, table, metrics, units, year: int) -> dict:
-    from .narrative import fill
+    from ..show.narrative import fill
 
     names = [subject if n == "value" else n for n in check.formula.names]
     missing = [n for n in names if n not in scope or (isinstance(scope[n], float) and math.isnan(scope[n]))]

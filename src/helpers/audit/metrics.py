@@ -14,12 +14,12 @@ from functools import lru_cache
 
 import pandas as pd
 
-from . import paths
-from .errors import DataError, Problem
+from .. import paths
+from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
-from .load import load_catalog
-from .sources import read_yaml
-from .tables import indicator_table
+from ..tables.load import load_catalog
+from ..report.sources import read_yaml
+from ..tables.indicators import indicator_table
 
 KINDS = ("rate", "share", "ratio", "average", "total", "implied", "plan_vs_actual")
 REQUIRED = ("id", "label_zh", "label_en", "formula", "unit", "kind")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fontTools.ttLib import TTCollection, TTFont, TTLibError
 
-from .errors import AmrbookError
+from ..errors import AmrbookError
 
 #: Font families tried in order, each with the file names it ships under.
 CJK_FONTS = {

@@ -28,7 +28,7 @@ ol.sources mark, .figure-card mark, .findings mark { background: #fde9a9; }
 def setup() -> None:
     """Prepare a notebook: chart theme with a CJK font, figures shown as PNG, footnotes from 1.
 
-    The font charts use is :func:`helpers.charts.find_cjk_font`.
+    The font charts use is :func:`helpers.show.fonts.find_cjk_font`.
     """
     set_theme()
     shell = get_ipython()

@@ -3,14 +3,14 @@
 Pick an indicator and see its value, unit, period, qualifier and note, with the figure
 highlighted in its sentence of the report. The object also carries a static HTML version
 (every indicator of the topic in a collapsible list), which nbconvert renders where no
-live kernel exists; ``helpers.build`` drops the live widget view from rendered pages.
+live kernel exists; ``helpers.publish.build`` drops the live widget view from rendered pages.
 """
 from __future__ import annotations
 
 import html
 
-from .metrics import format_number, indicator_values
-from .sources import raw_text, sentence_span
+from ..audit.metrics import format_number, indicator_values
+from ..report.sources import raw_text, sentence_span
 
 
 def figure_card(year: int, ident: str) -> str:

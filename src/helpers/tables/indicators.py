@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .load import load_catalog, load_indicators
-from .sources import raw_text, sentence_at
+from ..report.sources import raw_text, sentence_at
 
 
 def indicator_table(year: int) -> pd.DataFrame:
@@ -17,7 +17,7 @@ def indicator_table(year: int) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The validated columns of :func:`helpers.load.load_indicators` plus ``label_zh``,
+        The validated columns of :func:`helpers.tables.load.load_indicators` plus ``label_zh``,
         ``label_en``, ``section``, ``topic`` and ``source_sentence``.
     """
     frame = load_indicators(year)

@@ -13,8 +13,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from . import paths
-from .errors import AmrbookError
+from .. import paths
+from ..errors import AmrbookError
 
 KERNEL = "python3"
 

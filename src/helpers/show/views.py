@@ -10,8 +10,8 @@ import html
 import pandas as pd
 from IPython.display import HTML
 
-from .checks import run_checks
-from .metrics import compute_metrics, format_number, indicator_values
+from ..audit.checks import run_checks
+from ..audit.metrics import compute_metrics, format_number, indicator_values
 from .narrative import highlight
 
 SEVERITY_ZH = {"error": "错误", "warn": "存疑", "ok": "通过"}

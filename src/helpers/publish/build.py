@@ -26,15 +26,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import paths
-from .errors import AmrbookError
-from .paths import sha256_of
+from .. import paths
+from ..errors import AmrbookError
+from ..paths import sha256_of
 
 # The rest is imported when a build has work to do, so an up-to-date check stays well under 1 s.
 
 BRIEFING = "briefing"
 RESET_TAG = "amrbook-reset"
-PACKAGE_FILES = ("*.py", "templates/**/*")
+PACKAGE_FILES = ("**/*.py", "**/templates/**/*", "**/*.css")
 
 
 @dataclass
@@ -278,11 +278,11 @@ def _produce(year: int, runner: Runner, cached_file: dict, result: BuildResult, 
     import nbformat
 
     from .export import write_xlsx
-    from .fonts import find_cjk_font
+    from ..show.fonts import find_cjk_font
     from .pdf import NoBrowser, print_pdf
     from .render import Page, font_subset_css, render_html
-    from .sources import source_for
-    from .tables import indicator_table
+    from ..report.sources import source_for
+    from ..tables.indicators import indicator_table
 
     t0 = time.perf_counter()
     shutil.rmtree(staging, ignore_errors=True)

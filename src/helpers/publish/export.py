@@ -16,10 +16,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from .checks import run_checks
-from .metrics import compute_metrics
-from .sources import source_for
-from .tables import indicator_table
+from ..audit.checks import run_checks
+from ..audit.metrics import compute_metrics
+from ..report.sources import source_for
+from ..tables.indicators import indicator_table
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PACKAGES = ["pandas", "numpy", "matplotlib", "seaborn", "nbconvert", "nbclient", "ipykernel", "pandera",

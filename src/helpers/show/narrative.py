@@ -16,8 +16,8 @@ import string
 from dataclasses import dataclass
 
 from .charts import format_cn
-from .errors import AmrbookError
-from .metrics import compute_metrics, indicator_values
+from ..errors import AmrbookError
+from ..audit.metrics import compute_metrics, indicator_values
 
 _counter = itertools.count(1)
 
@@ -149,7 +149,7 @@ def say(year: int, template: str) -> Narrative:
 
 def narrative_file():
     """Return the path of ``data/narrative.yml``."""
-    from . import paths
+    from .. import paths
 
     return paths.data_dir() / "narrative.yml"
 
@@ -162,7 +162,7 @@ def takeaways(year: int, topic: str) -> Narrative:
     AmrbookError
         If ``narrative.yml`` has no takeaway for ``topic``.
     """
-    from .sources import read_yaml
+    from ..report.sources import read_yaml
 
     texts = (read_yaml(narrative_file()) or {}).get("takeaways", {})
     if topic not in texts:
@@ -172,7 +172,7 @@ def takeaways(year: int, topic: str) -> Narrative:
 
 def summary(year: int) -> Narrative:
     """Return the briefing's opening paragraph (``summary`` in ``data/narrative.yml``), filled from data."""
-    from .sources import read_yaml
+    from ..report.sources import read_yaml
 
     return say(year, (read_yaml(narrative_file()) or {}).get("summary", ""))
 

@@ -1,0 +1,1 @@
+"""Stage 3, the audit: formulas, derived metrics, consistency checks and year-on-year growth."""
