@@ -41,3 +41,27 @@ def test_lock_pins_every_dependency_within_its_range():
     for name, spec in pyproject_specs().items():
         assert name in pins, f"{name} is not pinned in requirements.lock"
         assert pins[name] in SpecifierSet(spec[len(name):]), f"{name}=={pins[name]} outside {spec}"
+
+
+def test_every_package_the_code_imports_is_declared():
+    # a package used directly must be a declared dependency, not one that happens to come along
+    import ast
+    import sys
+    from importlib.metadata import packages_distributions
+
+    dists = packages_distributions()
+    declared = set(pyproject_specs())
+    undeclared = {}
+    for path in sorted(paths.PACKAGE_DIR.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                     else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "helpers":
+                    continue
+                owners = {_name(d) for d in dists.get(top, [top])}
+                if not owners & declared:
+                    undeclared.setdefault(top, []).append(str(path.relative_to(paths.PACKAGE_DIR)))
+    assert not undeclared, f"imported but not in pyproject.toml: {undeclared}"

@@ -23,6 +23,7 @@ from nbconvert import HTMLExporter
 from nbconvert.filters.strings import add_anchor
 
 from ..show.fonts import CJKFont
+from ..show.style import style_css
 
 TEMPLATES = Path(__file__).parent / "templates"
 FONT_FAMILY = "AMR CJK Subset"
@@ -130,7 +131,7 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str)
     resources = {"metadata": {"name": name}, "amrbook": {
         "title": page.title, "subtitle": page.subtitle, "hide_code": page.hide_code,
         "toc": table_of_contents(nb) if page.toc else [], "font_stack": FONT_STACK,
-        "font_face": font_css,
+        "font_face": font_css, "content_css": style_css(),
     }}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
