@@ -11,7 +11,8 @@ import matplotlib
 import pytest
 
 from helpers import AmrbookError, charts, fonts, load_catalog
-from helpers.show.charts import format_cn, set_theme
+from helpers.show.charts import set_theme
+from helpers.show.format import number
 from helpers.show.fonts import find_cjk_font
 
 
@@ -70,7 +71,7 @@ def test_no_font_means_a_clear_error_not_tofu(monkeypatch, tmp_path):
     (9888.838, "元", "9888.84元"),
 ])
 def test_chinese_number_format(value, unit, text):
-    assert format_cn(value, unit) == text
+    assert number(value, unit) == text
 
 
 def test_charts_carry_title_and_source():

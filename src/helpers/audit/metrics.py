@@ -238,7 +238,8 @@ def input_record(table: pd.DataFrame, ident: str) -> dict:
     row = table.loc[ident]
     return {"id": ident, "label_zh": row["label_zh"], "value": float(row["value"]), "unit": row["unit"],
             "as_written": row["as_written"], "start": int(row["start"]), "end": int(row["end"]),
-            "period": row["period"], "qualifier": row["qualifier"], "source_sentence": row["source_sentence"]}
+            "period": row["period"], "qualifier": row["qualifier"], "source_sentence": row["source_sentence"],
+            "sentence_start": int(row["sentence_start"])}
 
 
 def format_number(value: float) -> str:

@@ -16,6 +16,7 @@ from matplotlib.ticker import FuncFormatter
 
 from ..errors import AmrbookError
 from .fonts import CJKFont, find_cjk_font
+from .format import figure_text, metric_text, number
 from ..report.sources import source_for
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f9d69", "#d39c2f", "#7f6a93", "#3c8dbc", "#8c8c8c"]
@@ -49,37 +50,9 @@ def set_theme(font: CJKFont | None = None) -> CJKFont:
     return font
 
 
-def format_cn(value: float, unit: str = "") -> str:
-    """Format a number the way Chinese reports write it.
-
-    Parameters
-    ----------
-    value : float
-    unit : str, optional
-        ``"%"`` gives ``71.59%``; money (``"元"``) uses 万 from 10 000 and 亿 from 10⁸; other
-        counts are written out in full up to a million (``10359家``), then in 万/亿.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> format_cn(4341200, "元"), format_cn(525030000, "元"), format_cn(71.59, "%"), format_cn(10359, "家")
-    ('434.12万元', '5.2503亿元', '71.59%', '10359家')
-    """
-    if unit == "%":
-        return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
-    wan = 1e4 if unit == "元" else 1e6
-    for size, word in ((1e8, "亿"), (wan, "万")):
-        if abs(value) >= size:
-            return f"{value / size:.4f}".rstrip("0").rstrip(".") + word + unit
-    return f"{value:.2f}".rstrip("0").rstrip(".") + unit
-
-
 def axis_formatter(unit: str = "") -> FuncFormatter:
-    """A tick formatter using :func:`format_cn` (without the unit, which goes in the axis label)."""
-    return FuncFormatter(lambda v, _pos: format_cn(v, "%" if unit == "%" else ""))
+    """A tick formatter using :func:`helpers.show.format.number` (the unit goes in the axis label)."""
+    return FuncFormatter(lambda v, _pos: number(v, "%" if unit == "%" else ""))
 
 
 def source_note(year: int) -> str:
@@ -102,7 +75,7 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
     year : int
         The report year, for the source line.
     annotations : list of str, optional
-        Text at the end of each bar; :func:`format_cn` of the value by default.
+        Text at the end of each bar; :func:`helpers.show.format.number` of the value by default.
     highlight : list of bool, optional
         Bars drawn in the accent colour.
 
@@ -120,7 +93,7 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
     ax.xaxis.set_major_formatter(axis_formatter(unit))
     ax.set_xlabel("" if unit == "%" else f"单位：{unit}")
     ax.set_xlim(0, max(values) * 1.22 if values and max(values) > 0 else 1)
-    for i, (value, text) in enumerate(zip(values, annotations or [format_cn(v, unit) for v in values])):
+    for i, (value, text) in enumerate(zip(values, annotations or [number(v, unit) for v in values])):
         ax.text(value, i, f" {text}", va="center", fontsize=9)
     _finish(fig, ax, title, year)
     return fig
@@ -153,7 +126,7 @@ def indicator_bars(year: int, ids: list[str], title: str, highlight: list[str] =
     if len(units) != 1:
         raise AmrbookError(f"indicator_bars: {title!r} mixes units {', '.join(units)}")
     return bar_chart(list(table["label_zh"]), list(table["value"]), unit=units[0], title=title, year=year,
-                     annotations=[w if u != "rank" else f"第{w}" for w, u in zip(table["as_written"], table["unit"])],
+                     annotations=[figure_text(w, u) for w, u in zip(table["as_written"], table["unit"])],
                      highlight=[i in highlight for i in ids])
 
 
@@ -180,8 +153,7 @@ def metric_bars(year: int, ids: list[str], title: str, highlight: list[str] = ()
         raise AmrbookError(f"metric_bars: {title!r} mixes units {', '.join(sorted(units))}")
     unit = units.pop()
     return bar_chart([r[0] for r in rows], [float(r[1]) for r in rows], unit=unit, title=title, year=year,
-                     annotations=[format_cn(float(r[1]), unit) if unit in ("%", "元") else format_cn(round(r[1], 2))
-                                  for r in rows],
+                     annotations=[metric_text(float(r[1]), unit) for r in rows],
                      highlight=[i in highlight for i in ids])
 
 

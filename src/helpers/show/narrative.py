@@ -15,9 +15,9 @@ import re
 import string
 from dataclasses import dataclass
 
-from .charts import format_cn
 from ..errors import AmrbookError
-from ..audit.metrics import compute_metrics, indicator_values
+from ..audit.metrics import compute_metrics, indicator_values, input_record
+from .format import by_sentence, figure_text, formula_words, highlight, metric_text
 
 _counter = itertools.count(1)
 
@@ -33,7 +33,7 @@ class Quote:
     """One figure as shown in text, with where it comes from."""
 
     text: str
-    sentences: dict[str, list[str]]  # source sentence -> the figures as written in it
+    sentences: dict[str, list[tuple[int, int]]]  # source sentence -> the figures' spans in it
     formula: str = ""
 
 
@@ -56,25 +56,13 @@ def quote(year: int, ident: str, spec: str = "") -> Quote:
     table = indicator_values(year)
     if ident in table.index:
         row = table.loc[ident]
-        shown = row["as_written"] if not spec else f"{format(row['value'], spec)}{row['unit']}"
-        if row["unit"] == "rank" and not spec:
-            shown = f"第{shown}"
-        return Quote(shown, {row["source_sentence"]: [row["as_written"]]})
+        shown = f"{format(row['value'], spec)}{row['unit']}" if spec else figure_text(row["as_written"], row["unit"])
+        return Quote(shown, by_sentence([input_record(table, ident)]))
     metrics = compute_metrics(year).set_index("id")
     if ident not in metrics.index:
         raise AmrbookError(f"{{{ident}}}: not an indicator of {year} nor a metric")
     m = metrics.loc[ident]
-    unit = m["unit"]
-    if spec:
-        shown = f"{format(m['value'], spec)}{unit if unit in ('%', '元') or '/' not in unit else ''}"
-    elif unit in ("%", "元", "件", "宗", "家", "家次"):
-        shown = format_cn(m["value"], unit)
-    else:
-        shown = format_cn(round(m["value"], 2))
-    sources: dict[str, list[str]] = {}
-    for i in m["inputs"]:
-        sources.setdefault(i["source_sentence"], []).append(i["as_written"])
-    return Quote(shown, sources, m["substituted"].replace(" * ", " × ").replace(" / ", " ÷ "))
+    return Quote(metric_text(m["value"], m["unit"], spec), by_sentence(m["inputs"]), formula_words(m["substituted"]))
 
 
 @dataclass(frozen=True, repr=False)
@@ -91,25 +79,6 @@ class Narrative:
         return self.plain
 
     __repr__ = __str__
-
-
-def highlight(sentence: str, figures: list[str]) -> str:
-    """Return the sentence as HTML with each figure (first occurrence) in ``<mark>``."""
-    spans, taken = [], set()
-    for figure in figures:
-        at = sentence.find(figure)
-        while at >= 0 and at in taken:
-            at = sentence.find(figure, at + 1)
-        if at >= 0:
-            spans.append((at, at + len(figure)))
-            taken.add(at)
-    out, pos = [], 0
-    for start, end in sorted(spans):
-        if start < pos:
-            continue
-        out += [html.escape(sentence[pos:start]), f"<mark>{html.escape(sentence[start:end])}</mark>"]
-        pos = end
-    return "".join(out) + html.escape(sentence[pos:])
 
 
 def say(year: int, template: str) -> Narrative:

@@ -11,8 +11,8 @@ import pandas as pd
 from IPython.display import HTML
 
 from ..audit.checks import run_checks
-from ..audit.metrics import compute_metrics, format_number, indicator_values
-from .narrative import highlight
+from ..audit.metrics import compute_metrics, format_number, indicator_values, input_record
+from .format import by_sentence, figure_text, highlight, period_words
 
 SEVERITY_ZH = {"error": "错误", "warn": "存疑", "ok": "通过"}
 
@@ -83,9 +83,7 @@ def findings_html(findings: pd.DataFrame) -> HTML:
         return HTML('<p class="findings-none">本部分数据未发现不一致。</p>')
     items = []
     for row in findings.itertuples():
-        sentences: dict[str, list[str]] = {}
-        for fig in row.figures:
-            sentences.setdefault(fig["source_sentence"], []).append(fig["as_written"])
+        sentences = by_sentence(row.figures)
         quoted = "".join(f"<blockquote>「{highlight(s, w)}」</blockquote>" for s, w in sentences.items())
         note = f"<br>{html.escape(row.说明)}" if row.说明 else ""
         items.append(f'<li class="finding {row.severity}"><b>[{row.级别}] {html.escape(row.规则)}</b><br>'
@@ -116,30 +114,16 @@ def quality_summary(year: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["项目", "数量", "说明"]).set_index("项目")
 
 
-PERIOD_ZH = {"as_of_report": "截至报告时", "recent": "近期"}
-
-
-def period_zh(period: str) -> str:
-    """Return a period code in words: 2023 → 2023年, 2023-11 → 截至2023年11月, 2023-Q3 → 截至2023年第3季度."""
-    if period in PERIOD_ZH:
-        return PERIOD_ZH[period]
-    year, _, part = period.partition("-")
-    if not part:
-        return f"{year}年"
-    if part.startswith("Q"):
-        return f"截至{year}年第{part[1:]}季度"
-    return f"截至{year}年{int(part)}月"
-
-
 def key_figures(year: int, ids: list[str]) -> HTML:
     """Render a table of key figures: label, value as written, period, and the marked source sentence."""
     table = indicator_values(year)
     rows = []
     for ident in ids:
         row = table.loc[ident]
-        shown = f"第{row['as_written']}" if row["unit"] == "rank" else row["as_written"]
+        shown = figure_text(row["as_written"], row["unit"])
+        ((sentence, spans),) = by_sentence([input_record(table, ident)]).items()
         rows.append(f"<tr><td>{html.escape(row['label_zh'])}</td><td><b>{html.escape(shown)}</b></td>"
-                    f"<td>{period_zh(row['period'])}</td>"
-                    f"<td class='quote'>「{highlight(row['source_sentence'], [row['as_written']])}」</td></tr>")
+                    f"<td>{period_words(row['period'])}</td>"
+                    f"<td class='quote'>「{highlight(sentence, spans)}」</td></tr>")
     return HTML('<table class="key-figures"><thead><tr><th>指标</th><th>数值</th><th>口径</th><th>原文</th></tr>'
                 f'</thead><tbody>{"".join(rows)}</tbody></table>')

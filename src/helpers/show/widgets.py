@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 
-from ..audit.metrics import format_number, indicator_values
+from ..audit.metrics import indicator_values
 from ..report.sources import raw_text, sentence_span
+from .format import grouped, highlight
 
 
 def figure_card(year: int, ident: str) -> str:
@@ -19,12 +20,11 @@ def figure_card(year: int, ident: str) -> str:
     text = raw_text(year)
     left, right = sentence_span(text, int(row["start"]), int(row["end"]))
     start, end = int(row["start"]), int(row["end"])
-    sentence = (html.escape(text[left:start]) + f"<mark>{html.escape(text[start:end])}</mark>"
-                + html.escape(text[end:right]))
+    sentence = highlight(text[left:right], [(start - left, end - left)])
     note = f"<br>说明：{html.escape(row['note'])}" if row["note"] else ""
     return (f'<div class="figure-card"><b>{html.escape(row["label_zh"])}</b> '
             f'<span class="en">{html.escape(row["label_en"])}</span><br>'
-            f'{html.escape(row["as_written"])} = {format_number(row["value"])} {html.escape(row["unit"])} · '
+            f'{html.escape(row["as_written"])} = {grouped(row["value"])} {html.escape(row["unit"])} · '
             f'口径 {html.escape(row["period"])} · {html.escape(row["qualifier"])} · '
             f'字符 {start}–{end}{note}<blockquote>「{sentence}」</blockquote></div>')
 

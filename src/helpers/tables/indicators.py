@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .load import load_catalog, load_indicators
-from ..report.sources import raw_text, sentence_at
+from ..report.sources import raw_text, sentence_span
 
 
 def indicator_table(year: int) -> pd.DataFrame:
@@ -18,11 +18,13 @@ def indicator_table(year: int) -> pd.DataFrame:
     -------
     pandas.DataFrame
         The validated columns of :func:`helpers.tables.load.load_indicators` plus ``label_zh``,
-        ``label_en``, ``section``, ``topic`` and ``source_sentence``.
+        ``label_en``, ``section``, ``topic``, ``source_sentence`` and ``sentence_start`` (where
+        that sentence starts in the report, so a figure's place in it is ``start - sentence_start``).
     """
     frame = load_indicators(year)
     catalog = load_catalog()
     text = raw_text(year)
     labels = catalog.loc[frame["id"], ["label_zh", "label_en", "section", "topic"]].reset_index(drop=True)
-    sentences = [sentence_at(text, s, e) for s, e in zip(frame["start"], frame["end"])]
-    return pd.concat([frame, labels], axis=1).assign(source_sentence=sentences)
+    spans = [sentence_span(text, s, e) for s, e in zip(frame["start"], frame["end"])]
+    return pd.concat([frame, labels], axis=1).assign(source_sentence=[text[a:b] for a, b in spans],
+                                                     sentence_start=[a for a, _ in spans])

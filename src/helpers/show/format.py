@@ -1,0 +1,181 @@
+"""How numbers, units, ranks, periods, formulas and source sentences are written for a reader.
+
+One module holds every presentation rule, so a table, a chart label, a sentence of narration and
+a page of the briefing can never write the same figure two ways:
+
+* :func:`number` writes a value the way Chinese reports do (``434.12万元``, ``71.59%``);
+* :func:`metric_text` applies the unit policy for derived values (a ratio's unit such as
+  ``件/家`` is in its label, not after the number);
+* :func:`figure_text` writes a figure as the report did, ranks as ``第六``;
+* :func:`grouped` writes a value with thousands separators for tables;
+* :func:`period_words`, :func:`formula_words` and :data:`SEVERITY_WORDS` put codes into words;
+* :func:`highlight` and :func:`by_sentence` quote source sentences with their figures marked.
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+
+#: Codes of the audit (``helpers.audit.checks``) in the words a reader sees.
+SEVERITY_WORDS = {"error": "错误", "warn": "存疑", "skipped": "未核对", "ok": "通过"}
+#: How a finding's result reads, by its status code.
+RESULT_WORDS = {"holds": "成立", "fails": "不成立", "missing": "未核对：缺少", "undefined": "无法计算"}
+PERIOD_WORDS = {"as_of_report": "截至报告时", "recent": "近期"}
+_FORMULA_WORDS = [(" <= ", " ≤ "), (" >= ", " ≥ "), (" == ", " = "), (" or ", " 或 "), (" and ", " 且 "),
+                  (" * ", " × "), (" / ", " ÷ ")]
+_FORMULA_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _FORMULA_WORDS))
+
+
+def number(value: float, unit: str = "") -> str:
+    """Write a number the way Chinese reports do.
+
+    Parameters
+    ----------
+    value : float
+    unit : str, optional
+        ``"%"`` gives ``71.59%``; money (``"元"``) uses 万 from 10 000 and 亿 from 10⁸; other
+        counts are written out in full up to a million (``10359家``), then in 万/亿.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> number(4341200, "元"), number(525030000, "元"), number(71.59, "%"), number(10359, "家")
+    ('434.12万元', '5.2503亿元', '71.59%', '10359家')
+    """
+    if unit == "%":
+        return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
+    wan = 1e4 if unit == "元" else 1e6
+    for size, word in ((1e8, "亿"), (wan, "万")):
+        if abs(value) >= size:
+            return f"{value / size:.4f}".rstrip("0").rstrip(".") + word + unit
+    return f"{value:.2f}".rstrip("0").rstrip(".") + unit
+
+
+def unit_after_number(unit: str) -> str:
+    """The unit written after a derived value: a simple unit (``宗``, ``%``, ``元``) is, a ratio's
+    unit (``件/家``, ``人次/场次``) is not, because the metric's label already says what it counts.
+
+    Examples
+    --------
+    >>> unit_after_number("宗"), unit_after_number("件/家")
+    ('宗', '')
+    """
+    return "" if "/" in unit else unit
+
+
+def metric_text(value: float, unit: str, spec: str = "") -> str:
+    """Write a derived value with the unit policy of :func:`unit_after_number`.
+
+    Parameters
+    ----------
+    value : float
+    unit : str
+    spec : str, optional
+        A Python format spec for the number (``".0f"``); :func:`number` otherwise.
+
+    Examples
+    --------
+    >>> metric_text(91.1882, "%"), metric_text(2.8512, "件/家"), metric_text(711.2, "宗", ".0f")
+    ('91.19%', '2.85', '711宗')
+    """
+    shown = unit_after_number(unit)
+    if spec:
+        return f"{format(value, spec)}{shown}"
+    return number(value, shown)
+
+
+def figure_text(as_written: str, unit: str) -> str:
+    """Write a figure as the report did; a rank reads ``第六`` (the span holds only the numeral).
+
+    Examples
+    --------
+    >>> figure_text("439宗", "宗"), figure_text("六", "rank")
+    ('439宗', '第六')
+    """
+    return f"第{as_written}" if unit == "rank" else as_written
+
+
+def grouped(value: float | None) -> str:
+    """Write a value for a table: whole numbers with separators, others to 4 decimals, ``—`` for none.
+
+    Examples
+    --------
+    >>> grouped(4341200.0), grouped(22.6527), grouped(float("nan"))
+    ('4,341,200', '22.6527', '—')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def period_words(period: str) -> str:
+    """Write a period code in words.
+
+    Examples
+    --------
+    >>> period_words("2023"), period_words("2023-11"), period_words("2023-Q3"), period_words("as_of_report")
+    ('2023年', '截至2023年11月', '截至2023年第3季度', '截至报告时')
+    """
+    if period in PERIOD_WORDS:
+        return PERIOD_WORDS[period]
+    year, _, part = period.partition("-")
+    if not part:
+        return f"{year}年"
+    if part.startswith("Q"):
+        return f"截至{year}年第{part[1:]}季度"
+    return f"截至{year}年{int(part)}月"
+
+
+def formula_words(expression: str) -> str:
+    """Write a formula with the symbols of Chinese reports (×, ÷, ≤, ≥, =, 或, 且), in one pass.
+
+    Examples
+    --------
+    >>> formula_words("509 / 2247 * 100 <= 100 or 1 == 1")
+    '509 ÷ 2247 × 100 ≤ 100 或 1 = 1'
+    """
+    words = dict(_FORMULA_WORDS)
+    return _FORMULA_PATTERN.sub(lambda m: words[m.group(0)], expression)
+
+
+def highlight(sentence: str, spans: list[tuple[int, int]]) -> str:
+    """Return a sentence as HTML with the given spans (offsets into the sentence) in ``<mark>``.
+
+    Spans, not search: a figure written twice in one sentence is marked where it stands.
+
+    Examples
+    --------
+    >>> highlight("受理投诉2247宗，完成2049宗。", [(4, 9), (12, 17)])
+    '受理投诉<mark>2247宗</mark>，完成<mark>2049宗</mark>。'
+    """
+    out, pos = [], 0
+    for start, end in sorted(set(spans)):
+        if start < pos:
+            continue  # overlapping spans: the first one is marked
+        out += [html.escape(sentence[pos:start]), f"<mark>{html.escape(sentence[start:end])}</mark>"]
+        pos = end
+    return "".join(out) + html.escape(sentence[pos:])
+
+
+def by_sentence(records: list[dict]) -> dict[str, list[tuple[int, int]]]:
+    """Group figure records by their source sentence, each with its span inside that sentence.
+
+    Records carry ``source_sentence``, ``sentence_start`` (where the sentence starts in the
+    report) and the figure's ``start``/``end``; sentences keep the order of first use.
+
+    Examples
+    --------
+    >>> by_sentence([{"source_sentence": "甲1宗乙2宗", "sentence_start": 10, "start": 11, "end": 13},
+    ...              {"source_sentence": "甲1宗乙2宗", "sentence_start": 10, "start": 14, "end": 16}])
+    {'甲1宗乙2宗': [(1, 3), (4, 6)]}
+    """
+    out: dict[str, list[tuple[int, int]]] = {}
+    for r in records:
+        out.setdefault(r["source_sentence"], []).append((r["start"] - r["sentence_start"], r["end"] - r["sentence_start"]))
+    return out
