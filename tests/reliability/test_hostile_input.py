@@ -96,3 +96,13 @@ def test_bad_report_files_exit_2_naming_the_file(tmp_path, data, cause):
     result = run("extract", str(path))
     assert result.returncode == 2 and f"{path}" in result.stderr and cause in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_digit_run_of_2_million_digits_is_not_a_figure(tmp_path):
+    # was a decimal.Overflow traceback; longer than 15 digits is an ID or a code, not a figure
+    path = tmp_path / "digits.txt"
+    path.write_text("1" * 2_000_000 + "宗，另有15宗。", encoding="utf-8")
+    result = run("extract", str(path), "--format", "csv", timeout=60)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    # 2 000 000 digits, 宗，另有 at 2 000 000-2 000 003: 15宗 spans 2 000 004 to 2 000 007
+    assert result.stdout.splitlines()[1:] == ["2000004,2000007,15宗,15.0,宗,exact,另有"]
