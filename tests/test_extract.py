@@ -76,6 +76,8 @@ SAMPLE = "据统计，我局查办行政处罚案件439宗，罚没金额434.12�
     (SAMPLE.encode("gbk"), "gb18030"),
     (SAMPLE.encode("utf-16"), "utf-16"),                 # with BOM
     (SAMPLE.encode("utf-16-le"), "utf-16-le"),           # without BOM
+    (SAMPLE.encode("utf-32"), "utf-32"),                 # BOM FF FE 00 00, which starts like UTF-16's FF FE
+    (codecs.BOM_UTF32_BE + SAMPLE.encode("utf-32-be"), "utf-32"),
 ])
 def test_encodings_are_detected(encoded, encoding):
     text, found = decode_report(encoded, "r.txt")

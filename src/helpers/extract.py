@@ -177,7 +177,11 @@ def extract_frame(text: str):
                         columns=["start", "end", "text", "value", "unit", "qualifier", "context"])
 
 
-BOMS = [(codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
+#: Byte-order marks, the codec that reads what follows one, and the encoding reported. UTF-32
+#: first: its little-endian mark FF FE 00 00 begins with the UTF-16 one, FF FE.
+BOMS = [(codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"), (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
+        (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"), (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16")]
 
 
 def _plausible(text: str) -> float:
@@ -193,16 +197,21 @@ def decode_report(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     """Decode a report's bytes; return ``(text, encoding)``.
 
     UTF-8 (with or without BOM), UTF-16 (with BOM, or without one when the text it decodes to is
-    plausibly Chinese) and GB18030 (which includes GBK and GB2312) are recognised.
+    plausibly Chinese), UTF-32 (with BOM) and GB18030 (which includes GBK and GB2312) are
+    recognised.
 
     Raises
     ------
     AmrbookError
-        If the bytes are none of these, or decode to something that is not text.
+        If the bytes are none of these, decode to something that is not text, or start with a
+        byte-order mark the rest does not follow (a truncated UTF-16 file, say).
     """
-    for bom, encoding in BOMS:
+    for bom, codec, encoding in BOMS:
         if data.startswith(bom):
-            return _checked(data.decode(encoding), encoding, name)
+            try:
+                return _checked(data[len(bom):].decode(codec), encoding, name)
+            except UnicodeDecodeError as exc:
+                raise AmrbookError(_bom_mismatch(data, len(bom), encoding, exc, name)) from None
     try:
         return _checked(data.decode("utf-8"), "utf-8", name)
     except UnicodeDecodeError as exc:
@@ -222,6 +231,18 @@ def decode_report(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
             return _checked(text, encoding, name)
     raise AmrbookError(f"{name}: byte {failure.start}: neither UTF-8, GB18030/GBK nor UTF-16 text; "
                        "save the report as UTF-8 text")
+
+
+def _bom_mismatch(data: bytes, skip: int, encoding: str, exc: UnicodeDecodeError, name: str) -> str:
+    """Say where and why bytes after the byte-order mark of ``encoding`` are not that encoding."""
+    label = encoding.upper().removesuffix("-SIG")
+    width = {"utf-16": 2, "utf-32": 4}.get(encoding)
+    if width and len(data) % width:
+        count = "an odd number of bytes" if width == 2 else f"a number of bytes that is not a multiple of {width}"
+        cause = f"has {count} ({len(data)}): it is truncated or not {label}"
+    else:
+        cause = f"is not {label} after it ({exc.reason})"
+    return f"{name}: byte {skip + exc.start}: starts with a {label} byte-order mark but {cause}"
 
 
 def _checked(text: str, encoding: str, name: str) -> tuple[str, str]:
