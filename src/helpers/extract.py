@@ -97,9 +97,21 @@ class Found:
 
 
 @lru_cache(maxsize=4096)
-def _parse(written: str, rank: bool) -> tuple[float, str]:
-    figure = parse_figure(written, before="第" if rank else "")
+def _parse(written: str, rank: bool) -> tuple[float, str] | None:
+    """The value and unit of a figure, or None for what is not one (十百, 万人次, an 18-digit ID).
+
+    Cached: reports repeat their figures and their non-figures alike.
+    """
+    try:
+        figure = parse_figure(written, before="第" if rank else "")
+    except ValueError:
+        return None
     return float(figure.value), figure.unit
+
+
+def _parsed(written: str, rank: bool) -> tuple[float, str] | None:
+    # a long candidate (a 2 MB digit run) is parsed uncached: the cache never holds it
+    return _parse(written, rank) if len(written) <= 64 else _parse.__wrapped__(written, rank)
 
 
 def context_before(text: str, start: int, limit: int = 30) -> str:
@@ -149,11 +161,10 @@ def iter_figures(text: str) -> Iterator[Found]:
             continue  # 每一个, 一次性; 五一, 二〇二三: digit-by-digit numerals name days and years
         if ("," in num or "，" in num) and not _GROUPED.fullmatch(num):
             continue
-        try:
-            value, unit = _parse(plain[start:end], rank)
-        except ValueError:
+        parsed = _parsed(plain[start:end], rank)
+        if parsed is None:
             continue  # 十百, 万人次, an 18-digit ID: not a number a figure can have
-        yield Found(start, end, text[start:end], value, unit, implied_qualifier(plain, start, end),
+        yield Found(start, end, text[start:end], *parsed, implied_qualifier(plain, start, end),
                     context_before(plain, start))
 
 
