@@ -177,7 +177,8 @@ def test_long_numeral_runs_are_not_figures(numeral):
 # --- properties over the extractor's own alphabet ----------------------------------------------
 
 TOKENS = [*"0123456789", *CN_DIGITS, *"十百千万亿", "第", "第", "万", "余", "多", *UNITS[:12], "个", "元", "%",
-          *",，.．、。；“”《》\n", "排名", "居", "位居", "全国", "名", "位", "的", "届", "方", "a", "G", "每", "性", "年"]
+          *",，.．、。；“”《》\n", "５", "％", "百分点", "千克",
+          "排名", "居", "位居", "全国", "名", "位", "的", "届", "方", "a", "G", "每", "性", "年"]
 report_like = st.lists(st.sampled_from(TOKENS), max_size=60).map("".join)
 
 
@@ -191,7 +192,7 @@ def test_every_figure_has_a_number_a_finite_value_and_its_unit(text):
         assert math.isfinite(f.value) and f.value >= 0
         assert f.text[0].isdigit() or f.text[0] in "零〇一二两三四五六七八九十百千"
         assert any(ch.isdigit() or ch in CN_DIGITS or ch == "十" for ch in f.text)  # not a magnitude alone
-        assert f.text.endswith({"pp": "百分点", "rank": ""}.get(f.unit, f.unit))
+        assert f.text.replace("％", "%").endswith({"pp": "百分点", "rank": ""}.get(f.unit, f.unit))
 
 
 @given(report_like)
