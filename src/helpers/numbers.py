@@ -39,7 +39,9 @@ QUALIFIERS = ("exact", "approx", "lower_bound", "upper_bound")
 # numeral stops before 百分点 (三百分点 is 3 percentage points, not 300 "分点").
 ARABIC_NUMBER = r"\d++(?:[,，]\d{3})*+(?:\.\d++)?+"
 CN_NUMBER = rf"(?:(?!百分点)[{CN_NUMERAL_CHARS}])++"
-FIGURE_TAIL = r"(?P<approx1>[余多])?(?P<mult>万亿|千万|[千万亿])?(?P<approx2>[余多])?"
+_APPROX = f"[{''.join(APPROX_SUFFIXES)}]"
+FIGURE_TAIL = (f"(?P<approx1>{_APPROX})?(?P<mult>{'|'.join(sorted(MULTIPLIERS, key=len, reverse=True))})?"
+               f"(?P<approx2>{_APPROX})?")
 _FIGURE = re.compile(rf"(?P<number>{ARABIC_NUMBER}|{CN_NUMBER}){FIGURE_TAIL}(?P<unit>.*)", re.DOTALL)
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 
