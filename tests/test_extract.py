@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import codecs
+import math
+import re
+import time
 from decimal import Decimal
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from helpers import AmrbookError, load_indicators, paths, raw_text
-from helpers.report.extract import decode_report, extract, read_report
+from helpers.report.extract import _DIGITS_START, _NUMERAL_START, UNITS, decode_report, extract, read_report
+from helpers.report.numbers import ARABIC_NUMBER, CN_DIGITS, CN_NUMBER
 
 CASES = yaml.safe_load((paths.PROJECT_ROOT / "tests" / "data" / "extract_cases.yml").read_text("utf-8"))["cases"]
 
@@ -72,6 +76,8 @@ SAMPLE = "据统计，我局查办行政处罚案件439宗，罚没金额434.12�
     (SAMPLE.encode("gbk"), "gb18030"),
     (SAMPLE.encode("utf-16"), "utf-16"),                 # with BOM
     (SAMPLE.encode("utf-16-le"), "utf-16-le"),           # without BOM
+    (SAMPLE.encode("utf-32"), "utf-32"),                 # BOM FF FE 00 00, which starts like UTF-16's FF FE
+    (codecs.BOM_UTF32_BE + SAMPLE.encode("utf-32-be"), "utf-32"),
 ])
 def test_encodings_are_detected(encoded, encoding):
     text, found = decode_report(encoded, "r.txt")
@@ -94,3 +100,101 @@ def test_empty_and_missing_files(tmp_path):
         read_report(tmp_path / "empty.txt")
     with pytest.raises(AmrbookError, match="nope.txt: no such file"):
         read_report(tmp_path / "nope.txt")
+
+
+# --- linear on any text ---------------------------------------------------------------------
+
+# Every try of the figure pattern: where it may begin (the guards of helpers.report.extract) and how far
+# its number then reaches, without backtracking. Everything else a try does (lookarounds, 余, 万,
+# a unit of at most four characters) is a bounded amount of work per position, so extraction
+# is linear in the text exactly when the total reach is. Counted, not timed.
+TRIES = [re.compile(rf"(?=({guard}{number}))") for guard, number in [
+    ("(?<=第)", CN_NUMBER), ("(?<=第)", r"\d++"), (_DIGITS_START, ARABIC_NUMBER), (_NUMERAL_START, CN_NUMBER)]]
+
+
+def reach(text: str) -> int:
+    return sum(len(m.group(1)) for pattern in TRIES for m in pattern.finditer(text))
+
+
+ADVERSARIAL = {  # each about n characters
+    "digit run": lambda n: "1" * n,
+    "〇 run": lambda n: "〇" * n,
+    "十 run": lambda n: "十" * n,
+    "grouped 1,111,…": lambda n: "1" + ",111" * (n // 4),
+    "1.1.1…": lambda n: "1." * (n // 2),
+    "1a1a…": lambda n: "1a" * (n // 2),
+    "第第第…": lambda n: "第" * n,
+    "万万万…": lambda n: "万" * n,
+    "第一第一…": lambda n: "第一" * (n // 2),
+    "1.111…1.111…": lambda n: ("1." + "1" * 99) * (n // 101),
+    "report line, no punctuation": lambda n: "共查办案件439宗罚没434.12万元检查1308家次排名第六" * (n // 30),
+}
+
+
+@pytest.mark.parametrize("make", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
+def test_every_character_is_reached_by_at_most_three_tries(make):
+    # a run is tried from its start only (and from 第 before it, and as the decimals of the
+    # number before it): 3 reaches per character at most. Tried at every position, as before
+    # the fix, a run of n digits is reached n + (n - 1) + … + 1 = n(n + 1)/2 times.
+    text = make(100_000)
+    assert reach(text) <= 3 * len(text)
+
+
+def test_the_reach_count_sees_a_quadratic_pattern():
+    unguarded = re.compile(rf"(?=({ARABIC_NUMBER}))")
+    assert sum(len(m.group(1)) for m in unguarded.finditer("1" * 1000)) == 1000 * 1001 // 2
+
+
+def _seconds(text: str) -> float:
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        extract(text)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+@pytest.mark.parametrize("name", ["digit run", "〇 run", "grouped 1,111,…", "report line, no punctuation"])
+def test_four_times_the_text_takes_about_four_times_as_long(name):
+    # a timing ratio, with a generous margin (linear: ~4; quadratic: ~16, and before the fix
+    # 200 000 digits alone took over an hour)
+    make = ADVERSARIAL[name]
+    assert _seconds(make(800_000)) / _seconds(make(200_000)) < 8
+
+
+def test_a_digit_run_longer_than_a_figure_is_not_one():
+    # 2 M digits + 宗 raised decimal.Overflow; 19 digits + 元 is an account number, not money
+    assert extract("1" * 2_000_000 + "宗") == []
+    assert [f.text for f in extract("账户6217000012345678901元，另有15宗")] == ["15宗"]
+    assert [f.value for f in extract("1" * 15 + "宗")] == [111111111111111.0]  # 15 digits still are
+
+
+@pytest.mark.parametrize("numeral", ["〇" * 10_000, "十" * 10_000, "一二三四五六七八九" * 1000, "一亿" * 5000, "万" * 10_000])
+def test_long_numeral_runs_are_not_figures(numeral):
+    assert extract(numeral + "个") == []
+
+
+# --- properties over the extractor's own alphabet ----------------------------------------------
+
+TOKENS = [*"0123456789", *CN_DIGITS, *"十百千万亿", "第", "第", "万", "余", "多", *UNITS[:12], "个", "元", "%",
+          *",，.．、。；“”《》\n", "５", "％", "百分点", "千克",
+          "排名", "居", "位居", "全国", "名", "位", "的", "届", "方", "a", "G", "每", "性", "年"]
+report_like = st.lists(st.sampled_from(TOKENS), max_size=60).map("".join)
+
+
+@given(report_like)
+@example("三百分点")        # was value 300, unit 分点
+@example("服务群众万人次")   # was a figure with no number: value 0
+@example("1" * 20 + "宗")   # longer than a figure can be
+def test_every_figure_has_a_number_a_finite_value_and_its_unit(text):
+    for f in extract(text):
+        assert text[f.start:f.end] == f.text
+        assert math.isfinite(f.value) and f.value >= 0
+        assert f.text[0].isdigit() or f.text[0] in "零〇一二两三四五六七八九十百千"
+        assert any(ch.isdigit() or ch in CN_DIGITS or ch == "十" for ch in f.text)  # not a magnitude alone
+        assert f.text.replace("％", "%").endswith({"pp": "百分点", "rank": ""}.get(f.unit, f.unit))
+
+
+@given(report_like)
+def test_extraction_reaches_every_character_at_most_three_times(text):
+    assert reach(text) <= 3 * max(1, len(text))

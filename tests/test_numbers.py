@@ -78,3 +78,60 @@ def test_wan_round_trips(n):
 @given(st.integers(min_value=0, max_value=99999))
 def test_integers_round_trip_with_counters(n):
     assert parse_figure(f"{n}宗").value == n
+
+
+def test_three_hundred_is_not_read_into_percentage_points():
+    # 三百分点 is 三 + 百分点 (3 percentage points), not 三百 (300) + "分点"
+    figure = parse_figure("三百分点")
+    assert (figure.value, figure.unit) == (3, "pp")
+
+
+@pytest.mark.parametrize(("written", "value"), [
+    ("1" * 15 + "宗", Decimal("111111111111111")),        # 15 digits: the longest figure
+    ("123,456,789,012,345元", Decimal("123456789012345")),  # 15 digits; separators do not count
+    ("1234567890.12345元", Decimal("1234567890.12345")),   # 10 + 5 = 15 digits
+    ("九百九十九万亿元", Decimal(999 * 10**12)),            # 999 × 10^4 × 10^8 < 10^15
+])
+def test_fifteen_digits_are_a_figure(written, value):
+    assert parse_figure(written).value == value
+
+
+@pytest.mark.parametrize("written", [
+    "1" * 16 + "宗",                          # an identity, phone or account number, a code
+    "1,234,567,890,123,456元",                # 16 digits
+    "1234567890.123456元",                    # 10 + 6 = 16 digits
+    "1" * 2_000_000 + "宗",                   # was decimal.Overflow: 2 M digits × 1 overflowed the context
+    "一二三四五六七八九一二三四五六七个",      # 17 digits read digit by digit
+    "〇" * 10_000 + "个",                     # was int() of 10 000 digits: Python's 4300-digit limit
+    "九千九百九十九万亿元",                   # 9999 × 10^12 ≥ 10^15
+    "一亿" * 1000 + "元",                     # (((1 × 10^8 + 1) × 10^8 + 1) …): stops at 10^15, never a huge int
+])
+def test_a_number_longer_than_a_figure_is_a_value_error_naming_it(written):
+    with pytest.raises(ValueError, match=r"not a figure: .* is more than 15 digits long") as caught:
+        parse_figure(written)
+    assert written[:8] in str(caught.value) and len(str(caught.value)) < 200  # named, not pasted whole
+
+
+@pytest.mark.parametrize("numeral", ["万", "千", "百", "亿", "千万", "万亿", "一万万", "一万一万", "一亿万"])
+def test_a_magnitude_needs_a_number_before_it(numeral):
+    # 万人次, 千家, 每万人口: a magnitude on its own states no number
+    with pytest.raises(ValueError, match="not a"):
+        chinese_to_int(numeral)
+
+
+@pytest.mark.parametrize(("numeral", "value"), [
+    ("十", 10), ("十万", 100_000),      # 十 needs no 一 before it
+    ("一万亿", 10**12),                  # 1 × 10^4 × 10^8: 万亿 is one magnitude
+    ("一万二千亿", 12 * 10**11),         # (1 × 10^4 + 2000) × 10^8 = 1.2 × 10^12
+])
+def test_magnitudes_after_a_number(numeral, value):
+    assert chinese_to_int(numeral) == value
+
+
+@given(st.text(alphabet="零〇一二两三四五六七八九十百千万亿", max_size=40))
+def test_any_numeral_is_an_int_below_the_limit_or_a_value_error(numeral):
+    try:
+        value = chinese_to_int(numeral)
+    except ValueError:
+        return
+    assert 0 <= value < 10**15

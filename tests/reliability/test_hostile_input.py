@@ -5,6 +5,7 @@ metrics, checks, extract, build) are here.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
@@ -89,6 +90,15 @@ def test_a_50_mb_report_finishes_with_bounded_memory(tmp_path):
 @pytest.mark.parametrize(("data", "cause"), [
     (b"", "the file is empty"),
     (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64, "neither UTF-8, GB18030/GBK nor UTF-16"),
+    # 查办案件439宗。\n is 10 characters: 2 + 20 bytes in UTF-16; one byte cut leaves 21, the last
+    # (byte 20) half a character
+    ("查办案件439宗。\n".encode("utf-16")[:-1],
+     "byte 20: starts with a UTF-16 byte-order mark but has an odd number of bytes (21)"),
+    # 4 + 40 bytes in UTF-32; two cut leave 42: 4 + 9 × 4 = 40 whole, bytes 40-41 half a character
+    ("查办案件439宗。\n".encode("utf-32")[:-2],
+     "byte 40: starts with a UTF-32 byte-order mark but has a number of bytes that is not a multiple of 4 (42)"),
+    # BOM (3 bytes) + "ab" + FF: byte 5
+    (codecs.BOM_UTF8 + b"ab\xff", "byte 5: starts with a UTF-8 byte-order mark but is not UTF-8 after it"),
 ])
 def test_bad_report_files_exit_2_naming_the_file(tmp_path, data, cause):
     path = tmp_path / "report.txt"
@@ -96,3 +106,20 @@ def test_bad_report_files_exit_2_naming_the_file(tmp_path, data, cause):
     result = run("extract", str(path))
     assert result.returncode == 2 and f"{path}" in result.stderr and cause in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_utf32_report_is_read_as_utf32(tmp_path):
+    path = tmp_path / "report.txt"
+    path.write_bytes("查办案件439宗。\n".encode("utf-32"))  # FF FE 00 00: not UTF-16's FF FE + a NUL
+    result = run("extract", str(path))
+    assert result.returncode == 0 and "439宗" in result.stdout and "decoded as utf-32" in result.stdout
+
+
+def test_a_digit_run_of_2_million_digits_is_not_a_figure(tmp_path):
+    # was a decimal.Overflow traceback; longer than 15 digits is an ID or a code, not a figure
+    path = tmp_path / "digits.txt"
+    path.write_text("1" * 2_000_000 + "宗，另有15宗。", encoding="utf-8")
+    result = run("extract", str(path), "--format", "csv", timeout=60)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    # 2 000 000 digits, 宗，另有 at 2 000 000-2 000 003: 15宗 spans 2 000 004 to 2 000 007
+    assert result.stdout.splitlines()[1:] == ["2000004,2000007,15宗,15.0,宗,exact,另有"]

@@ -6,8 +6,13 @@ come from how such reports are written, not from one report's words:
 
 * a number without a counter is not a figure (years ``2023年``, months ``11月``, codes
   ``1310``, names ``12315中心``, list markers ``1.``/``一是``/``(三)`` have none);
-* ``第`` + numeral is an ordinal (``第五届``, ``第三类``, ``第三季度``) unless a ranking verb
-  (排名/排/居/位居/名列/位列) stands just before it or ``名`` after it;
+* a magnitude with no number before it is not a figure (``万人次``, ``千家``, ``每万人口``), nor is
+  a digit run longer than a figure can be (identity, phone and account numbers, codes; see
+  :data:`helpers.report.numbers.MAX_DIGITS`);
+* ``第`` + numeral is an ordinal (``第五届``, ``第三类``, ``第三季度``, ``第三方``: it numbers what
+  follows it) unless ``名`` follows it (``第一名``), or a ranking verb (排名/排/居/位居/名列/位列)
+  stands earlier in its clause, before a scope of any length, and nothing but punctuation,
+  ``位``, ``的`` or a conjunction follows the numeral (``位居全国同类城市第三，``);
 * numbers inside quotation marks or book-title marks are names and slogans (“四个最严”,
   “三项制度”, 《…2021-2025年…》);
 * a number touching Latin letters is a code (``5G``, ``GB2760``);
@@ -16,10 +21,14 @@ come from how such reports are written, not from one report's words:
 
 Offsets are character offsets into the *decoded* text (see :func:`read_report`); ``start`` is
 the number's first character, ``end`` is just past its unit.
+
+Extraction is linear in the text, whatever the text: a number is tried only where its run of
+digits or numerals begins (never again inside the run, nor at the next group of ``1,234,567``)
+and is matched without backtracking; every look back (clause, ranking verb, quotation) follows
+the figures forward in one pass over the text.
 """
 from __future__ import annotations
 
-import bisect
 import codecs
 import re
 from collections.abc import Iterator
@@ -28,28 +37,50 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import AmrbookError
-from .numbers import CN_NUMERAL_CHARS, implied_qualifier, parse_figure
+from .numbers import (APPROX_SUFFIXES, ARABIC_NUMBER, CN_NUMBER, CN_NUMERAL_CHARS, FIGURE_TAIL, MULTIPLIERS,
+                      implied_qualifier, parse_figure)
 
 #: Counters and units, longest first so that 人次 wins over 人 and 个百分点 over 个.
 UNITS = sorted("""个百分点 百分点 % 宗 家次 家 户次 户 人次 场次 批次 件次 人 名 件 项 个工作日 工作日 个月 个
     份 台 期 所 种 类 条 次 批 场 起 处 辆 套 张 本 册 块 座 栋 间 艘 架 株 头 只 吨 千克 公斤 克 升
     平方米 亩 公里 米 元 小时 分钟 天 岁 页 篇 部 门 项次 车次 人数""".split(), key=len, reverse=True)
 RANK_VERBS = ("排名", "名列", "位列", "位居", "居", "排", "列")
+RANK_FOLLOWERS = set("位的和及与")  # words that may follow a rank after a verb; any other makes an ordinal
 DETERMINERS = set("每同这那某任另哪")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")  # one character each: offsets hold
+# A number is tried only where its run starts: not after a digit, not at a group of a longer
+# 1,234,567, not after a numeral (tried anywhere, each try would scan to the end of the run).
+_DIGITS_START = r"(?<!\d)(?!(?<=\d[,，])\d{3}(?!\d))"
+_NUMERAL_START = rf"(?<![{CN_NUMERAL_CHARS}])"
+# What can follow a number in a figure (余/多, a multiplier, a unit): a one-character check
+# that ends most tries at once.
+_AFTER_NUMBER = "".join(sorted({*APPROX_SUFFIXES, *(m[0] for m in MULTIPLIERS), *(u[0] for u in UNITS)}))
 _FIGURE = re.compile(
-    rf"(?<=第)(?P<rank>[{CN_NUMERAL_CHARS}]+|\d+)"                      # 第六: a rank or an ordinal
-    rf"|(?P<num>\d+(?:[,，]\d{{3}})*(?:\.\d+)?|[{CN_NUMERAL_CHARS}]+)"  # a number ...
-    r"(?:[余多])?(?:万亿|千万|[千万亿])?(?:[余多])?"                       # ... 余, 万, 余 ...
-    rf"(?P<unit>{'|'.join(map(re.escape, UNITS))})")                    # ... and its counter
+    rf"(?=[\d{CN_NUMERAL_CHARS}])(?:"                                      # only where a number can start
+    rf"(?<=第)(?P<rank>{CN_NUMBER}|\d++)"                                  # 第六: a rank or an ordinal
+    rf"|(?P<num>{_DIGITS_START}{ARABIC_NUMBER}|{_NUMERAL_START}{CN_NUMBER})"  # a number from its run's start
+    rf"(?=[{re.escape(_AFTER_NUMBER)}]){FIGURE_TAIL}"                        # ... 余, 万, 余 ...
+    rf"(?P<unit>{'|'.join(map(re.escape, UNITS))}))")                       # ... and its counter
 _HAS_FULLWIDTH = re.compile("[０-９．％]")
 _GROUPED = re.compile(r"\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?")
 _QUOTED = re.compile(r"“[^“”\n]{0,40}”|《[^《》\n]{0,80}》|\"[^\"\n]{0,40}\"")
 _CLAUSE_BREAK = re.compile(r"[，,；;。：:、（(）)“”!！?？\n]")
+_RANK_VERB = re.compile("|".join(RANK_VERBS))
 
 
-def _clause_breaks(text: str) -> list[int]:
-    return [m.end() for m in _CLAUSE_BREAK.finditer(text)]
+class _Latest:
+    """The last match of a pattern in a text that starts before a position, for positions asked
+    in increasing order: one lazy pass over the text in all, nothing stored."""
+
+    def __init__(self, pattern: re.Pattern, text: str):
+        self._matches = pattern.finditer(text)
+        self._next = next(self._matches, None)
+        self.last: re.Match | None = None
+
+    def before(self, pos: int) -> re.Match | None:
+        while self._next is not None and self._next.start() < pos:
+            self.last, self._next = self._next, next(self._matches, None)
+        return self.last
 
 
 @dataclass(frozen=True)
@@ -65,30 +96,30 @@ class Found:
     context: str
 
 
-def _quoted_spans(text: str) -> tuple[list[int], list[int]]:
-    spans = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
-    return [s for s, _ in spans], [e for _, e in spans]
-
-
-def _inside(starts: list[int], ends: list[int], pos: int) -> bool:
-    i = bisect.bisect_right(starts, pos) - 1
-    return i >= 0 and pos < ends[i]
-
-
 @lru_cache(maxsize=4096)
-def _parse(written: str, rank: bool) -> tuple[float, str]:
-    figure = parse_figure(written, before="第" if rank else "")
+def _parse(written: str, rank: bool) -> tuple[float, str] | None:
+    """The value and unit of a figure, or None for what is not one (十百, 万人次, an 18-digit ID).
+
+    Cached: reports repeat their figures and their non-figures alike.
+    """
+    try:
+        figure = parse_figure(written, before="第" if rank else "")
+    except ValueError:
+        return None
     return float(figure.value), figure.unit
 
 
-def context_before(text: str, start: int, limit: int = 30, breaks: list[int] | None = None) -> str:
+def _parsed(written: str, rank: bool) -> tuple[float, str] | None:
+    # a long candidate (a 2 MB digit run) is parsed uncached: the cache never holds it
+    return _parse(written, rank) if len(written) <= 64 else _parse.__wrapped__(written, rank)
+
+
+def context_before(text: str, start: int, limit: int = 30) -> str:
     """Return the words before ``start`` in its clause (up to ``limit`` characters).
 
-    ``breaks`` are the positions just after each clause break of ``text`` (computed when not given).
+    Only the ``limit`` characters before ``start`` are read.
     """
-    breaks = _clause_breaks(text) if breaks is None else breaks
-    i = bisect.bisect_right(breaks, start) - 1
-    return text[max(breaks[i] if i >= 0 else 0, start - limit):start]
+    return _CLAUSE_BREAK.split(text[max(0, start - limit):start])[-1]
 
 
 def extract(text: str) -> list[Found]:
@@ -110,36 +141,42 @@ def extract(text: str) -> list[Found]:
 def iter_figures(text: str) -> Iterator[Found]:
     """Yield the figures of ``text`` one by one (see :func:`extract`), for long texts."""
     plain = text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
-    q_starts, q_ends = _quoted_spans(plain)
-    breaks = _clause_breaks(plain)
+    quoted = _Latest(_QUOTED, plain)
+    breaks, verbs = _Latest(_CLAUSE_BREAK, plain), _Latest(_RANK_VERB, plain)
     for m in _FIGURE.finditer(plain):
-        start = m.start()
+        start, end = m.span()
         rank = m.group("rank") is not None
-        if rank:
-            head = plain[max(0, start - 5):start - 1]
-            if not (any(v in head for v in RANK_VERBS) or plain[m.end():m.end() + 1] == "名"):
-                continue  # 第五届, 第三类, 第一责任人: ordinals, not ranks
-            num = m.group("rank")
-        else:
-            num = m.group("num")
-        end = m.end()
+        if rank and not _is_rank(plain, start, end, breaks, verbs):
+            continue  # 第五届, 第三类, 第一责任人: ordinals, not ranks
+        num = m.group("rank") if rank else m.group("num")
         before = plain[start - 1] if start else ""
         after = plain[end:end + 1]
         if (before.isascii() and before.isalnum()) or (after.isascii() and after.isalpha()):
             continue  # 5G, GB2760: codes
-        if q_starts and _inside(q_starts, q_ends, start):
+        last_quote = quoted.before(start + 1)
+        if last_quote is not None and start < last_quote.end():
             continue  # “四个最严”, 《…》: names and slogans
         if not num[0].isdigit() and (before in DETERMINERS or after == "性"
                                      or (len(num) > 1 and not any(ch in "十百千万亿" for ch in num))):
             continue  # 每一个, 一次性; 五一, 二〇二三: digit-by-digit numerals name days and years
         if ("," in num or "，" in num) and not _GROUPED.fullmatch(num):
             continue
-        try:
-            value, unit = _parse(plain[start:end], rank)
-        except ValueError:
-            continue  # e.g. 十百: not a well-formed numeral
-        yield Found(start, end, text[start:end], value, unit, implied_qualifier(plain, start, end),
-                    context_before(plain, start, breaks=breaks))
+        parsed = _parsed(plain[start:end], rank)
+        if parsed is None:
+            continue  # 十百, 万人次, an 18-digit ID: not a number a figure can have
+        yield Found(start, end, text[start:end], *parsed, implied_qualifier(plain, start, end),
+                    context_before(plain, start))
+
+
+def _is_rank(plain: str, start: int, end: int, breaks: _Latest, verbs: _Latest) -> bool:
+    """Whether ``第`` + the numeral ``plain[start:end]`` is a rank rather than an ordinal."""
+    after = plain[end:end + 1]
+    if after == "名":
+        return True  # 第一名
+    if "\u4e00" <= after <= "\u9fff" and after not in RANK_FOLLOWERS:
+        return False  # 第五届, 第三方: an ordinal numbers the word after it
+    verb, clause_break = verbs.before(start - 1), breaks.before(start - 1)
+    return verb is not None and (clause_break is None or verb.start() > clause_break.start())
 
 
 def extract_frame(text: str):
@@ -151,7 +188,11 @@ def extract_frame(text: str):
                         columns=["start", "end", "text", "value", "unit", "qualifier", "context"])
 
 
-BOMS = [(codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
+#: Byte-order marks, the codec that reads what follows one, and the encoding reported. UTF-32
+#: first: its little-endian mark FF FE 00 00 begins with the UTF-16 one, FF FE.
+BOMS = [(codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"), (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
+        (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"), (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16")]
 
 
 def _plausible(text: str) -> float:
@@ -167,16 +208,21 @@ def decode_report(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     """Decode a report's bytes; return ``(text, encoding)``.
 
     UTF-8 (with or without BOM), UTF-16 (with BOM, or without one when the text it decodes to is
-    plausibly Chinese) and GB18030 (which includes GBK and GB2312) are recognised.
+    plausibly Chinese), UTF-32 (with BOM) and GB18030 (which includes GBK and GB2312) are
+    recognised.
 
     Raises
     ------
     AmrbookError
-        If the bytes are none of these, or decode to something that is not text.
+        If the bytes are none of these, decode to something that is not text, or start with a
+        byte-order mark the rest does not follow (a truncated UTF-16 file, say).
     """
-    for bom, encoding in BOMS:
+    for bom, codec, encoding in BOMS:
         if data.startswith(bom):
-            return _checked(data.decode(encoding), encoding, name)
+            try:
+                return _checked(data[len(bom):].decode(codec), encoding, name)
+            except UnicodeDecodeError as exc:
+                raise AmrbookError(_bom_mismatch(data, len(bom), encoding, exc, name)) from None
     try:
         return _checked(data.decode("utf-8"), "utf-8", name)
     except UnicodeDecodeError as exc:
@@ -196,6 +242,18 @@ def decode_report(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
             return _checked(text, encoding, name)
     raise AmrbookError(f"{name}: byte {failure.start}: neither UTF-8, GB18030/GBK nor UTF-16 text; "
                        "save the report as UTF-8 text")
+
+
+def _bom_mismatch(data: bytes, skip: int, encoding: str, exc: UnicodeDecodeError, name: str) -> str:
+    """Say where and why bytes after the byte-order mark of ``encoding`` are not that encoding."""
+    label = encoding.upper().removesuffix("-SIG")
+    width = {"utf-16": 2, "utf-32": 4}.get(encoding)
+    if width and len(data) % width:
+        count = "an odd number of bytes" if width == 2 else f"a number of bytes that is not a multiple of {width}"
+        cause = f"has {count} ({len(data)}): it is truncated or not {label}"
+    else:
+        cause = f"is not {label} after it ({exc.reason})"
+    return f"{name}: byte {skip + exc.start}: starts with a {label} byte-order mark but {cause}"
 
 
 def _checked(text: str, encoding: str, name: str) -> tuple[str, str]:

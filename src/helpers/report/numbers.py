@@ -5,6 +5,10 @@ A *figure* is a number with what follows it up to the end of its unit: ``434.12�
 value in base units (money in 元, ``万``/``亿``/``千`` multiplied out, percentages as written)
 and a unit; :func:`implied_qualifier` reads approximation and bound words around a figure.
 Arithmetic is exact (:class:`decimal.Decimal`): ``5.2503亿元`` is 525030000, not 525029999.99.
+
+A figure is written with at most :data:`MAX_DIGITS` digits: longer digit runs are identity,
+phone or account numbers and codes, and a numeral that needs more is malformed. A magnitude
+(百, 千, 万, 亿) needs a number before it: ``万人次``, ``千家`` and ``每万人口`` state none.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_LARGE_UNITS = {"万": 10**4, "亿": 10**8}
 CN_NUMERAL_CHARS = "".join([*CN_DIGITS, *CN_SMALL_UNITS, *CN_LARGE_UNITS])
+MAX_DIGITS = 15  # a float holds 15 significant digits; longer runs are IDs, phone numbers, codes
 MULTIPLIERS = {"千": Decimal(10**3), "万": Decimal(10**4), "亿": Decimal(10**8),
                "千万": Decimal(10**7), "万亿": Decimal(10**12)}
 
@@ -29,14 +34,15 @@ QUALIFIER_AFTER = {"以上": "lower_bound", "以下": "upper_bound", "以内": "
                    "左右": "approx"}
 QUALIFIERS = ("exact", "approx", "lower_bound", "upper_bound")
 
-_FIGURE = re.compile(
-    rf"""(?P<number>\d+(?:,\d{{3}})*(?:\.\d+)?|[{CN_NUMERAL_CHARS}]+)
-         (?P<approx1>[余多])?
-         (?P<mult>万亿|千万|[千万亿])?
-         (?P<approx2>[余多])?
-         (?P<unit>.*)""",
-    re.VERBOSE | re.DOTALL,
-)
+# The grammar of a figure, shared with the extractor. The number parts are possessive (never
+# give back a character), so matching is linear in the run however long it is; a Chinese
+# numeral stops before 百分点 (三百分点 is 3 percentage points, not 300 "分点").
+ARABIC_NUMBER = r"\d++(?:[,，]\d{3})*+(?:\.\d++)?+"
+CN_NUMBER = rf"(?:(?!百分点)[{CN_NUMERAL_CHARS}])++"
+_APPROX = f"[{''.join(APPROX_SUFFIXES)}]"
+FIGURE_TAIL = (f"(?P<approx1>{_APPROX})?(?P<mult>{'|'.join(sorted(MULTIPLIERS, key=len, reverse=True))})?"
+               f"(?P<approx2>{_APPROX})?")
+_FIGURE = re.compile(rf"(?P<number>{ARABIC_NUMBER}|{CN_NUMBER}){FIGURE_TAIL}(?P<unit>.*)", re.DOTALL)
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 
 
@@ -60,6 +66,16 @@ class Figure:
     approx: bool
 
 
+def _shown(text: str) -> str:
+    """Quote ``text`` for an error message, cut to its first 20 characters when longer."""
+    return repr(text) if len(text) <= 20 else f"{text[:20]!r}… ({len(text)} characters)"
+
+
+def _too_long(text: str) -> ValueError:
+    return ValueError(f"not a figure: {_shown(text)} is more than {MAX_DIGITS} digits long "
+                      "(longer numbers are identity, phone or account numbers and codes)")
+
+
 def chinese_to_int(numeral: str) -> int:
     """Convert a Chinese numeral to an integer.
 
@@ -72,11 +88,14 @@ def chinese_to_int(numeral: str) -> int:
     Returns
     -------
     int
+        Below ``10 ** MAX_DIGITS``.
 
     Raises
     ------
     ValueError
-        If the string is empty or not a well-formed numeral (``十百``, ``三四十``).
+        If the string is empty or not a well-formed numeral (``十百``, ``三四十``, ``一万一万``),
+        has a magnitude with no number before it (``万``, ``千万``, ``亿``), or needs more than
+        :data:`MAX_DIGITS` digits.
 
     Examples
     --------
@@ -84,31 +103,40 @@ def chinese_to_int(numeral: str) -> int:
     (11, 120, 2)
     """
     if not numeral or any(ch not in CN_NUMERAL_CHARS for ch in numeral):
-        raise ValueError(f"not a Chinese numeral: {numeral!r}")
+        raise ValueError(f"not a Chinese numeral: {_shown(numeral)}")
     if len(numeral) > 1 and all(ch in CN_DIGITS for ch in numeral):
         if "两" in numeral:
-            raise ValueError(f"not a Chinese numeral: {numeral!r}")
+            raise ValueError(f"not a Chinese numeral: {_shown(numeral)}")
+        if len(numeral) > MAX_DIGITS:
+            raise _too_long(numeral)
         return int("".join(str(CN_DIGITS[ch]) for ch in numeral))
     total = section = 0
     number: int | None = None
     last_small = 10**4  # small units must fall within a section: 一千二百三十, not 十百
+    wan = False         # 万 once per 亿-group: 一万二千亿, not 一万一万
+    previous = ""
     for ch in numeral:
         if ch in CN_DIGITS:
             if number not in (None, 0):
-                raise ValueError(f"not a Chinese numeral: {numeral!r}")
+                raise ValueError(f"not a Chinese numeral: {_shown(numeral)}")
             number = CN_DIGITS[ch]
         elif ch in CN_SMALL_UNITS:
-            if CN_SMALL_UNITS[ch] >= last_small:
-                raise ValueError(f"not a Chinese numeral: {numeral!r}")
+            if CN_SMALL_UNITS[ch] >= last_small or (number is None and ch != "十"):
+                raise ValueError(f"not a Chinese numeral: {_shown(numeral)}")  # 十百; 千 alone (千家)
             last_small = CN_SMALL_UNITS[ch]
             section += (1 if number is None else number) * last_small
             number = None
-        elif ch == "万":
-            total += (section + (number or 0)) * 10**4
+        else:  # 万 or 亿: a magnitude of what stands before it in its group (万亿 is one magnitude)
+            if (section == 0 and number is None and previous != "万") or (ch == "万" and wan):
+                raise ValueError(f"not a number: {ch} in {_shown(numeral)} has no number before it")
+            if ch == "万":
+                total, wan = total + (section + (number or 0)) * 10**4, True
+            else:
+                total, wan = (total + section + (number or 0)) * 10**8, False
             section, number, last_small = 0, None, 10**4
-        else:  # 亿
-            total = (total + section + (number or 0)) * 10**8
-            section, number, last_small = 0, None, 10**4
+            if total >= 10**MAX_DIGITS:
+                raise _too_long(numeral)
+        previous = ch
     return total + section + (number or 0)
 
 
@@ -127,16 +155,18 @@ def parse_number(text: str) -> Decimal:
     Raises
     ------
     ValueError
-        If ``text`` is not a number.
+        If ``text`` is not a number, or is written with more than :data:`MAX_DIGITS` digits.
     """
     plain = text.translate(_FULLWIDTH)
     if plain and plain[0].isascii() and plain[0].isdigit():
-        if not re.fullmatch(r"\d+(?:,\d{3})*(?:\.\d+)?", plain):
-            raise ValueError(f"not a number: {text!r}")
+        if not re.fullmatch(ARABIC_NUMBER, plain):
+            raise ValueError(f"not a number: {_shown(text)}")
+        if len(plain) - plain.count(",") - plain.count(".") > MAX_DIGITS:
+            raise _too_long(text)
         try:
             return Decimal(plain.replace(",", ""))
         except InvalidOperation as exc:  # pragma: no cover - the pattern above admits only numbers
-            raise ValueError(f"not a number: {text!r}") from exc
+            raise ValueError(f"not a number: {_shown(text)}") from exc
     return Decimal(chinese_to_int(plain))
 
 
@@ -159,7 +189,8 @@ def parse_figure(as_written: str, before: str = "") -> Figure:
     Raises
     ------
     ValueError
-        If ``as_written`` does not start with a number.
+        If ``as_written`` does not start with a number, or its number is malformed or longer
+        than :data:`MAX_DIGITS` digits (see :func:`parse_number`).
 
     Examples
     --------
@@ -171,7 +202,7 @@ def parse_figure(as_written: str, before: str = "") -> Figure:
     plain = as_written.translate(_FULLWIDTH)
     match = _FIGURE.fullmatch(plain)
     if not match:
-        raise ValueError(f"does not start with a number: {as_written!r}")
+        raise ValueError(f"does not start with a number: {_shown(as_written)}")
     number, mult, unit = match["number"], match["mult"], match["unit"]
     value = parse_number(number) * (MULTIPLIERS[mult] if mult else 1)
     if unit == "个百分点" or unit == "百分点":
