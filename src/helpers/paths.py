@@ -30,14 +30,59 @@ def raw_dir() -> Path:
     return data_dir() / "raw"
 
 
+def sources_file() -> Path:
+    """Return ``raw/sources.yml``: publisher, title, year, encoding and sha256 of each raw report."""
+    return raw_dir() / "sources.yml"
+
+
+def indicators_dir() -> Path:
+    """Return the folder of indicator tables (``<year>.csv`` curated, ``<year>.draft.csv`` drafts)."""
+    return data_dir() / "indicators"
+
+
 def indicators_file(year: int) -> Path:
     """Return the curated indicator table of one report year."""
-    return data_dir() / "indicators" / f"{year}.csv"
+    return indicators_dir() / f"{year}.csv"
+
+
+def draft_file(year: int) -> Path:
+    """Return where ``amrbook draft`` writes a new year's table for review."""
+    return indicators_dir() / f"{year}.draft.csv"
+
+
+def indicator_years() -> list[int]:
+    """Return the years that have a curated indicator table, in order (drafts do not count)."""
+    return sorted(int(p.stem) for p in indicators_dir().glob("[0-9][0-9][0-9][0-9].csv"))
 
 
 def catalog_file() -> Path:
     """Return the indicator catalog."""
     return data_dir() / "catalog.yml"
+
+
+def metrics_file() -> Path:
+    """Return the derived metrics (``metrics.yml``)."""
+    return data_dir() / "metrics.yml"
+
+
+def checks_file() -> Path:
+    """Return the consistency rules (``checks.yml``)."""
+    return data_dir() / "checks.yml"
+
+
+def charts_file() -> Path:
+    """Return the chart declarations (``charts.yml``)."""
+    return data_dir() / "charts.yml"
+
+
+def narrative_file() -> Path:
+    """Return the narration templates (``narrative.yml``)."""
+    return data_dir() / "narrative.yml"
+
+
+def build_cache_dir() -> Path:
+    """Return the build's cache of executed notebooks, font subsets and kernel logs."""
+    return outputs_dir() / ".cache"
 
 
 def notebooks_dir() -> Path:
