@@ -221,6 +221,7 @@ def test_bad_report_files_exit_2_naming_the_file(tmp_path, data, cause):
     ("\x00\x08\x0b\x0c\x0e\x1f", "\u2400\u2408\u240b\u240c\u240e\u241f"),
     ("tab\tline\nend", "tab\tline\nend"),   # legal in xlsx: kept
     ("=HYPERLINK(\x02)", "'=HYPERLINK(\u2402)"),
+    ("x" * 40_000, "x" * (32_767 - 6) + "…〔已截断〕"),   # Excel holds 32,767 characters; the mark is 6
 ])
 def test_safe_cell_makes_any_text_writable(tmp_path, text, written):
     from openpyxl import Workbook, load_workbook
