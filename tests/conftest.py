@@ -134,3 +134,19 @@ def add_synthetic_year(data: Path, year: int, figures: dict[str, str]) -> None:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def line_no(path: Path, text: str) -> int:
+    """Return the 1-based line of ``path`` where ``text`` first occurs (to name a line without typing it)."""
+    content = path.read_text(encoding="utf-8")
+    assert text in content, f"{text!r} not in {path}"
+    return content[:content.index(text)].count("\n") + 1
+
+
+def drop_indicator(data: Path, year: int, ident: str) -> None:
+    """Remove one indicator's row from a year's table in a data copy (a year whose report lacks the figure)."""
+    table = data / "indicators" / f"{year}.csv"
+    lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if f",{ident}," not in line]
+    assert len(kept) == len(lines) - 1, f"{ident} is not on exactly one line of {table}"
+    table.write_text("".join(kept), encoding="utf-8")

@@ -1,9 +1,12 @@
 """Consistency audit of the report (data/checks.yml)."""
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 
-from conftest import change_figure, rewrite
+from conftest import change_figure, drop_indicator, line_no, rewrite
 from helpers import DataError
 from helpers.audit.checks import load_check_defs, run_checks
 from helpers.cli import main
@@ -65,7 +68,7 @@ def test_check_cli_exits_0_unless_strict(capsys):
     assert main(["check", "--year", "2023"]) == 0
     out = capsys.readouterr().out
     assert "[error] hotline_mediations_within_cases" in out
-    assert "37 checks: 35 ok, 1 warn, 1 error" in out
+    assert "37 checks: 1 error, 1 warn, 0 skipped, 35 ok" in out
     assert main(["check", "--year", "2023", "--strict", "--format", "json"]) == 1
 
 
@@ -80,3 +83,44 @@ def test_checks_yaml_syntax_error_names_the_line(data_copy):
     rewrite(data_copy / "checks.yml", "    severity: error\n", "    severity: [error\n")
     with pytest.raises(DataError, match=r"checks.yml: line \d+, column \d+: YAML syntax error"):
         load_check_defs()
+
+
+def test_a_missing_figure_skips_the_rules_that_need_it_and_runs_the_rest(data_copy, capsys):
+    gone = "council_complaints_received"
+    before = run_checks(2023)
+    needs = before["figures"].map(lambda figures: gone in {f["id"] for f in figures})   # the rules resting on it
+    drop_indicator(data_copy, 2023, gone)
+    assert main(["check", "--year", "2023", "--format", "json"]) == 0
+    after = pd.DataFrame(json.loads(capsys.readouterr().out)).set_index("check")
+    skipped = after[after["severity"] == "skipped"]
+    assert set(skipped.index) == set(before.loc[needs, "check"]) and len(skipped) > 0
+    assert all(m.startswith("not checked: no value for ") and gone in m for m in skipped["message"])
+    # every other rule still runs, with the finding it had on the complete table
+    others = before[~needs].set_index("check")["severity"]
+    assert after.drop(skipped.index)["severity"].to_dict() == others.to_dict()
+    assert main(["check", "--year", "2023"]) == 0
+    counts = after["severity"].value_counts()
+    line = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("error", "warn", "skipped", "ok"))
+    assert f"\n{len(before)} checks: {line}\n" in capsys.readouterr().out
+
+
+def test_a_rule_on_a_figure_the_year_lacks_names_the_table(data_copy):
+    drop_indicator(data_copy, 2023, "admin_penalty_cases_simple")
+    row = run_checks(2023).set_index("check").loc["simple_procedure_within_cases"]
+    assert (row["severity"], row["message"]) == ("skipped", "not checked: no value for admin_penalty_cases_simple "
+                                                            "(not in 2023.csv)")
+
+
+@pytest.mark.parametrize(("old", "new", "anchor", "cause"), [
+    ("      kind: [rate, share]", "      kinds: [rate, share]", "    for_each:\n      kinds",
+     "for_each takes kind and/or ids, not 'kinds'"),
+    ("      kind: [rate, share]", "      kind: [rate, sahre]", "      kind: [rate, sahre]",
+     "for_each kind 'sahre' is not one of rate, share, ratio, average, total, implied, plan_vs_actual"),
+])
+def test_a_wrong_for_each_names_its_line(data_copy, old, new, anchor, cause):
+    path = data_copy / "checks.yml"
+    rewrite(path, old, new)
+    with pytest.raises(DataError) as info:
+        load_check_defs()
+    where = f"line {line_no(path, anchor)}, check rates_within_0_100"
+    assert [str(p) for p in info.value.problems] == [f"{path}: {where}: {cause}"]

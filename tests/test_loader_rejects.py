@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import rewrite
+from conftest import line_no, rewrite
 from helpers import DataError, load_catalog, load_indicators
 
 HEADER = "year,id,value,unit,as_written,start,end,qualifier,period,note"
@@ -96,7 +96,8 @@ def test_utf8_bom_is_accepted(data_copy):
 
 def test_catalog_entry_missing_a_field(data_copy):
     rewrite(data_copy / "catalog.yml", '  label_en: "Administrative penalty cases handled"\n', "")
-    with pytest.raises(DataError, match=r"catalog.yml: indicator 'admin_penalty_cases': missing label_en"):
+    # line 7 of catalog.yml is "admin_penalty_cases:", the entry missing the field
+    with pytest.raises(DataError, match=r"catalog.yml: line 7, indicator 'admin_penalty_cases': missing label_en"):
         load_catalog()
 
 
@@ -104,3 +105,65 @@ def test_catalog_yaml_syntax_error_names_the_line(data_copy):
     rewrite(data_copy / "catalog.yml", '  label_zh: "查办行政处罚案件"', '  label_zh: "查办行政处罚案件')
     with pytest.raises(DataError, match=r"catalog.yml: line \d+, column \d+: YAML syntax error"):
         load_catalog()
+
+
+@pytest.mark.parametrize(("text", "where", "cause"), [
+    ("a: &x [1]\nb: *x\n", "line 1, column 4", "YAML anchor &x: anchors and aliases are not allowed in data files; "
+                                                "write the value out"),
+    ("a: 1\nb: 2\na: 3\n", "line 3, column 1", "key 'a' appears twice (first at line 1)"),
+    ("a: !!python/object/apply:os.system [true]\n", "line 1, column 4",
+     "YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed in data files"),
+    ("a: 1\n---\nb: 2\n", "line 2, column 1", "a second YAML document (---); a data file holds one"),
+    # the root mapping and 9 lists are 10 levels; the 10th "[", at column 3 + 10 = 13, is one too many
+    ("a: " + "[" * 11 + "]" * 11 + "\n", "line 1, column 13", "nested more than 10 levels deep"),
+    ("? [a, b]\n: 1\n", "line 1, column 3", "a mapping or list used as a key; keys must be plain values"),
+    ("day: 2023-13-45\n", "line 1, column 6", "'2023-13-45' is not a valid timestamp: month must be in 1..12"),
+    ("a: b\x01c\n", "line 1, column 5", "YAML syntax error: control character U+0001 is not allowed"),
+])
+def test_yaml_features_data_files_have_no_use_for_are_refused(tmp_path, text, where, cause):
+    from helpers.report.sources import read_yaml
+
+    path = tmp_path / "data.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_yaml(path)
+    assert [str(p) for p in info.value.problems] == [f"{path}: {where}: {cause}"]
+
+
+def test_yaml_entries_remember_their_lines(tmp_path):
+    from helpers.report.sources import line_of, read_yaml
+
+    path = tmp_path / "data.yml"
+    path.write_text("# comment\nitems:\n  - id: a\n    x: 1\n  - id: b\n", encoding="utf-8")
+    doc = read_yaml(path)
+    assert doc == {"items": [{"id": "a", "x": 1}, {"id": "b"}]}
+    assert (line_of(doc, "items"), line_of(doc["items"], 1), line_of(doc["items"][0], "x")) == (2, 5, 4)
+
+
+@pytest.mark.parametrize(("old", "new", "key", "cause"), [
+    ("    encoding: utf-8", "    encoding: utf-9", "    encoding: utf-9",
+     "unknown encoding 'utf-9' (e.g. utf-8, gb18030, utf-16)"),
+    ("    sha256: 8b38", "    sha256: 8B38", "    sha256: 8B38", "sha256 must be 64 lowercase hex digits"),
+    ("  - file: 2023_conghua_amr.txt", "  - file: ../2023_conghua_amr.txt", "  - file: ../",
+     "file must be a file name in raw/, not '../2023_conghua_amr.txt'"),
+])
+def test_a_wrong_sources_entry_names_its_line(data_copy, old, new, key, cause):
+    from helpers.report.sources import sources
+
+    path = data_copy / "raw" / "sources.yml"
+    rewrite(path, old, new)
+    with pytest.raises(DataError) as info:
+        sources()
+    assert [str(p) for p in info.value.problems] == [f"{path}: line {line_no(path, key)}, source 1: {cause}"]
+
+
+@pytest.mark.parametrize(("edit", "problem"), [
+    (lambda t: t.replace(HEADER, HEADER + ",note"), "line 1: column 'note' appears 2 times"),
+    (lambda t: t.replace(FIRST_ROW, FIRST_ROW[:-len(",2023,")]), "line 2: 8 fields where the header has 10"),
+    (lambda t: t.replace(FIRST_ROW, FIRST_ROW.replace(",439,", ",inf,")),
+     "line 2, column value: 'inf' is not a number"),
+])
+def test_csv_structure_problems(data_copy, edit, problem):
+    path = csv_of(data_copy)
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    assert problems_of() == [f"{path}: {problem}"]

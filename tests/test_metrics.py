@@ -1,11 +1,14 @@
 """Derived metrics of data/metrics.yml; expected values computed by hand in the comments."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from conftest import change_figure, rewrite
+from conftest import change_figure, drop_indicator, line_no, rewrite
 from helpers import DataError
 from helpers.audit.metrics import compute_metrics, explain, load_metric_defs
+from helpers.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +116,40 @@ def test_code_in_a_formula_is_refused(data_copy):
             "formula: __import__('os').system('true')")
     with pytest.raises(DataError, match="Call is not allowed"):
         load_metric_defs()
+
+
+@pytest.mark.parametrize(("old", "new", "anchor", "where", "cause"), [
+    ("    label_zh: 平均每宗罚没金额", "    label_zh: [平均, 每宗]", "    label_zh: [平均", "metric average_penalty_per_case",
+     "label_zh must be text, not a list ['平均', '每宗']"),
+    ("  - id: average_penalty_per_case", "  - id: Average-Penalty", "  - id: Average-Penalty", "metric Average-Penalty",
+     "id must be snake_case ASCII"),
+    ("    of: invention_patents_granted", "    of: invention_patents", "    of: invention_patents\n", "stated_growth 1",
+     "of 'invention_patents' is not in catalog.yml"),
+    ("  - rate: invention_patents_growth\n    of: invention_patents_granted", "  - [invention_patents_growth]",
+     "  - [invention", "stated_growth 1", "expected a mapping of fields, not a list ['invention_patents_growth']"),
+])
+def test_a_wrong_metrics_entry_names_its_line(data_copy, old, new, anchor, where, cause):
+    path = data_copy / "metrics.yml"
+    rewrite(path, old, new)
+    with pytest.raises(DataError) as info:
+        load_metric_defs()
+    assert [str(p) for p in info.value.problems] == [f"{path}: line {line_no(path, anchor)}, {where}: {cause}"]
+
+
+def test_metrics_without_a_figure_say_so_and_the_command_still_works(data_copy, capsys):
+    gone = "council_complaints_received"
+    needs = compute_metrics(2023).set_index("id")["inputs"].map(lambda inputs: gone in {i["id"] for i in inputs})
+    drop_indicator(data_copy, 2023, gone)
+    assert main(["metrics", "--year", "2023", "--format", "json"]) == 0
+    status = {m["id"]: m["status"] for m in json.loads(capsys.readouterr().out)}
+    assert {i for i, s in status.items() if s != "ok"} == set(needs.index[needs])
+    assert {status[i] for i in needs.index[needs]} == {f"no value: {gone} not in 2023"}
+
+
+def test_stated_growth_without_its_figure_says_so(data_copy):
+    from helpers.audit.growth import stated_growth
+
+    drop_indicator(data_copy, 2023, "invention_patents_growth")   # the 40.4% of the one stated_growth pair
+    (row,) = stated_growth(2023).to_dict("records")
+    assert row["status"] == "not checked: no value for invention_patents_growth in 2023"
+    assert main(["growth", "--year", "2023"]) == 0

@@ -6,7 +6,9 @@ import re
 import pytest
 import yaml
 
-from helpers import AmrbookError, charts, compute_metrics, indicator_table, paths, takeaways
+from conftest import drop_indicator, line_no, rewrite
+
+from helpers import AmrbookError, DataError, charts, compute_metrics, indicator_table, paths, takeaways
 from helpers.show.narrative import figures_in, summary
 
 
@@ -56,3 +58,65 @@ def test_every_named_chart_draws(name):
 def test_unknown_chart_name():
     with pytest.raises(AmrbookError, match="no chart named 'pie'"):
         charts.chart(2023, "pie")
+
+
+@pytest.mark.parametrize(("old", "new", "anchor", "cause"), [
+    ("    title: 区消委会投诉处理情况\n", "", "  council_complaints:", "missing title"),
+    ("    kind: indicators\n    title: 区消委会投诉处理情况", "    kind: pie\n    title: 区消委会投诉处理情况",
+     "    kind: pie", "kind must be indicators or metrics, not 'pie'"),
+    ("council_complaints_completed, council_mediation", "council_complaints_complete, council_mediation",
+     "    ids: [council_complaints_received, council_complaints_complete",
+     "'council_complaints_complete' is not an indicator in catalog.yml"),
+])
+def test_a_broken_chart_entry_names_its_line(data_copy, old, new, anchor, cause):
+    path = data_copy / "charts.yml"
+    rewrite(path, old, new)
+    with pytest.raises(DataError) as info:
+        charts.chart(2023, "council_complaints")
+    assert [str(p) for p in info.value.problems] == [f"{path}: line {line_no(path, anchor)}, chart council_complaints: "
+                                                     f"{cause}"]
+
+
+@pytest.mark.parametrize(("placeholder", "cause"), [
+    ("{", "lone '{' at character {at} (write {{ for the character itself)"),
+    ("{admin_penalty_cases:>300000000}", "{admin_penalty_cases:>300000000}: format '>300000000' is not allowed "
+                                         "(use .Nf with N from 0 to 6, optionally after a ',')"),
+    ("{admin_penalty_cases!r}", "{admin_penalty_cases!r} at character {at}: a placeholder must be an indicator or "
+                                "metric id"),
+    ("{admin_penalty_casez}", "{admin_penalty_casez} is neither an indicator nor a metric"),
+])
+def test_a_bad_placeholder_in_narrative_yml_names_file_line_and_placeholder(data_copy, placeholder, cause):
+    path = data_copy / "narrative.yml"
+    rewrite(path, "    全年查办行政处罚案件{admin_penalty_cases}", "    全年查办行政处罚案件" + placeholder)
+    # the takeaway's text starts after "全年查办行政处罚案件" (10 characters), so the placeholder is character 11
+    with pytest.raises(DataError) as info:
+        takeaways(2023, "enforcement")
+    where = f"line {line_no(path, '  enforcement: >-')}, takeaway enforcement"
+    assert [str(p) for p in info.value.problems] == [f"{path}: {where}: {cause.replace('{at}', '11')}"]
+
+
+def test_a_bad_placeholder_typed_in_a_notebook_is_a_clear_error():
+    from helpers import say
+
+    with pytest.raises(AmrbookError, match=r"template '共\{admin_penalty_cases:>9\}宗': \{admin_penalty_cases:>9\}: "
+                                           r"format '>9' is not allowed"):
+        say(2023, "共{admin_penalty_cases:>9}宗")
+    with pytest.raises(AmrbookError, match=r"template '共\{宗': lone '\{' at character 2"):
+        say(2023, "共{宗")
+
+
+def test_a_figure_missing_from_the_year_is_marked_not_fatal(data_copy):
+    from helpers.show.narrative import missing_marker
+
+    gone = "council_complaints_received"
+    drop_indicator(data_copy, 2023, gone)
+    text = takeaways(2023, "consumer_protection")
+    assert missing_marker(gone) in str(text)
+    assert f"无数据：{gone} is not in the indicator table of 2023" in text.html            # its footnote
+    # a metric resting on it has no value: marked too, its footnote saying why
+    assert missing_marker("council_completion_rate") in str(text)
+    assert f"无数据：council_completion_rate: no value: {gone} not in 2023" in text.html
+    charts.set_theme()
+    fig = charts.chart(2023, "council_complaints")          # drawn without the missing bar, which the title names
+    assert fig.axes[0].get_title(loc="left") == f"区消委会投诉处理情况（无数据：{gone}）"
+    assert len(fig.axes[0].patches) == 2                    # 3 ids listed, 1 missing

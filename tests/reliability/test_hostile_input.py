@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import rewrite
+from conftest import drop_indicator, line_no, rewrite
 from helpers.report.extract import extract
 
 PY = sys.executable
@@ -42,6 +42,122 @@ def test_gbk_csv_as_excel_writes_it_is_named(data_copy):
     result = run("indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
     assert result.returncode == 2
     assert re.search(r"2023.csv: byte \d+: not UTF-8 .*re-save the file as UTF-8", result.stderr)
+
+
+def refused(data: Path, *command: str) -> str:
+    """Run a command on a data copy; it must exit 2 with a message and no traceback. Return stderr."""
+    result = run(*command, env={"AMRBOOK_DATA": str(data)})
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.startswith("amrbook: error: ")
+    return result.stderr
+
+
+# The first data rows of 2023.csv: line 2 is 439宗 at 1230-1234, line 3 is 16宗 at 1240-1243.
+ROW2 = "2023,admin_penalty_cases,439,宗,439宗,1230,1234,exact,2023,"
+ROW3 = "2023,admin_penalty_cases_simple,16,宗,16宗,1240,1243,exact,2023,"
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    (ROW2, ROW2 + ",extra",          # 10 fields + 1
+     "line 2: 11 fields where the header has 10: is there a comma inside an unquoted field? "
+     "Put such a field in double quotes"),
+    (",1230,1234,", ",12345678901234567890,1234,",
+     "line 2, column start: '12345678901234567890' is too large (at most 15 digits)"),
+    (",1230,1234,", ",1E100,1234,", "line 2, column start: '1E100' is too large (at most 15 digits)"),
+    (",1230,1234,", ",1235,1234,", "line 2, column end: '1234' must be greater than start '1235'"),
+    (ROW2, ROW2 + "a\x01b", "line 2, column note: contains control character U+0001"),
+    (ROW2, ROW2 + '"oops',            # the quote runs on to the next quoted note, on line 11
+     'line 2: a " opened in this record is closed only on line 11, with text after it: is a " missing?'),
+])
+def test_malformed_csv_rows_give_one_message_each(data_copy, old, new, message):
+    path = data_copy / "indicators" / "2023.csv"
+    rewrite(path, old, new)
+    stderr = refused(data_copy, "indicators", "--year", "2023")
+    assert stderr == f"amrbook: error: 1 problem in the data:\n  - {path}: {message}\n"
+
+
+def test_an_unclosed_quote_at_the_end_names_its_line(data_copy):
+    path = data_copy / "indicators" / "2023.csv"
+    with path.open("a", encoding="utf-8") as f:
+        f.write('2023,extra_row,1,宗,1宗,1,2,exact,2023,"never closed\n')
+    # 96 figures + the header = 97 lines, so the new record starts on line 98
+    assert f'{path}: line 98: a " opened in this record is never closed' in refused(data_copy, "indicators", "--year",
+                                                                                 "2023")
+
+
+def test_lines_are_lines_of_the_file_after_a_multi_line_note(data_copy):
+    path = data_copy / "indicators" / "2023.csv"
+    rewrite(path, ROW2, ROW2 + '"a note\non two lines"')      # line 2 and line 3 are one record now
+    rewrite(path, ROW3, ROW3.replace(",16,", ",many,"))       # so this record starts on line 4
+    stderr = refused(data_copy, "indicators", "--year", "2023")
+    assert f"{path}: line 4, column value: 'many' is not a number" in stderr
+
+
+# --- YAML data files ----------------------------------------------------------------------
+
+def test_a_yaml_alias_bomb_is_refused_fast_without_expanding(data_copy):
+    import resource
+
+    catalog = data_copy / "catalog.yml"
+    lines = catalog.read_text(encoding="utf-8").count("\n")
+    # 9 levels of 9 aliases each: 9**9 = 387 million strings once expanded
+    bomb = "a: &a [" + ",".join(["x"] * 9) + "]\n" + "".join(
+        f"{name}: &{name} [{','.join(['*' + previous] * 9)}]\n" for previous, name in zip("abcdefgh", "bcdefghi"))
+    with catalog.open("a", encoding="utf-8") as f:
+        f.write(bomb + "bomb_indicator:\n  label_zh: *i\n")
+    t0 = time.perf_counter()
+    stderr = refused(data_copy, "indicators", "--year", "2023")
+    seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # the first anchor, &a, is on the first appended line, after "a: "
+    assert (f"{catalog}: line {lines + 1}, column 4: YAML anchor &a: anchors and aliases are not allowed in data "
+            "files; write the value out") in stderr
+    assert seconds < 30 and peak_mb < 1000, (seconds, peak_mb)   # expanded, it took 5.6 GB and crashed
+
+
+def test_a_yaml_file_too_large_is_refused_before_parsing(data_copy):
+    from helpers.report.sources import MAX_YAML_BYTES
+
+    catalog = data_copy / "catalog.yml"
+    catalog.write_text("# padding\n" * (MAX_YAML_BYTES // 10 + 1), encoding="utf-8")
+    assert (f"{catalog}: larger than {MAX_YAML_BYTES:,} bytes, the most a data file may have (MAX_YAML_BYTES)"
+            in refused(data_copy, "indicators", "--year", "2023"))
+
+
+@pytest.mark.parametrize(("file", "edits", "command", "anchor", "label", "cause"), [
+    ("metrics.yml", [("  - rate: invention_patents_growth\n    of: invention_patents_granted",
+                      "  - invention_patents_growth")], "metrics", "  - invention_patents_growth",
+     "stated_growth 1", "expected a mapping of fields, not text 'invention_patents_growth'"),
+    ("checks.yml", [("    for_each:\n      kind: [rate, share]", "    for_each: [rate, share]")], "check",
+     "    for_each: [rate", "check rates_within_0_100", "for_each must be a mapping, not a list ['rate', 'share']"),
+    ("checks.yml", [("    tolerance: 0.005", "    tolerance: small")], "check", "    tolerance: small",
+     "check mediation_rate_reconciles", "tolerance must be a number, not text 'small'"),
+    ("checks.yml", [("    note: 以受理数", "    note: 宽{council_completion_rate:>300000000}以受理数")], "check",
+     "    note: 宽", "check mediation_rate_reconciles",
+     "note: {council_completion_rate:>300000000}: format '>300000000' is not allowed "
+     "(use .Nf with N from 0 to 6, optionally after a ',')"),
+    ("raw/sources.yml", [("  - file: 2023_conghua_amr.txt\n", "  - 2023_conghua_amr.txt\n  - file: x\n")],
+     "indicators", "  - 2023_conghua_amr.txt", "source 1",
+     "expected a mapping of fields, not text '2023_conghua_amr.txt'"),
+    ("raw/sources.yml", [("    year: 2023", "    year: twenty")], "indicators", "    year: twenty",
+     "source 1", "year must be a whole number, not text 'twenty'"),
+])
+def test_structurally_wrong_yaml_names_file_line_and_cause(data_copy, file, edits, command, anchor, label, cause):
+    path = data_copy / file
+    for old, new in edits:
+        rewrite(path, old, new)
+    where = ", ".join(filter(None, [f"line {line_no(path, anchor)}", label]))
+    assert f"{path}: {where}: {cause}" in refused(data_copy, command, "--year", "2023")
+
+
+def test_metrics_yml_as_a_list_is_refused(data_copy):
+    path = data_copy / "metrics.yml"
+    rewrite(path, "metrics:\n", "")                 # the list of metrics is now the whole document,
+    rewrite(path, "stated_growth:\n", "")           # followed by the stated_growth pair
+    items = path.read_text(encoding="utf-8").count("\n  - ")   # each metric, and the pair
+    first = line_no(path, "  - id: average_penalty_per_case")  # where the document starts
+    assert (f"{path}: line {first}: expected a mapping with the key 'metrics', not a list of {items} items"
+            in refused(data_copy, "metrics", "--year", "2023"))
 
 
 def test_the_raw_report_is_never_written(data_copy):
@@ -123,3 +239,62 @@ def test_a_digit_run_of_2_million_digits_is_not_a_figure(tmp_path):
     assert result.returncode == 0 and "Traceback" not in result.stderr
     # 2 000 000 digits, 宗，另有 at 2 000 000-2 000 003: 15宗 spans 2 000 004 to 2 000 007
     assert result.stdout.splitlines()[1:] == ["2000004,2000007,15宗,15.0,宗,exact,另有"]
+
+
+# --- the xlsx export ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("a\x01b", "a\u2401b"),                      # U+0001 as its picture ␁
+    ("\x00\x08\x0b\x0c\x0e\x1f", "\u2400\u2408\u240b\u240c\u240e\u241f"),
+    ("tab\tline\nend", "tab\tline\nend"),   # legal in xlsx: kept
+    ("=HYPERLINK(\x02)", "'=HYPERLINK(\u2402)"),
+    ("x" * 40_000, "x" * (32_767 - 6) + "…〔已截断〕"),   # Excel holds 32,767 characters; the mark is 6
+])
+def test_safe_cell_makes_any_text_writable(tmp_path, text, written):
+    from openpyxl import Workbook, load_workbook
+
+    from helpers.publish.export import safe_cell
+
+    assert safe_cell(text) == written
+    book = Workbook()
+    book.active.append([safe_cell(text)])
+    book.save(tmp_path / "x.xlsx")
+    assert load_workbook(tmp_path / "x.xlsx").active["A1"].value == written
+
+
+def test_control_characters_from_yaml_reach_the_xlsx_as_pictures(data_copy, tmp_path):
+    from openpyxl import load_workbook
+
+    from helpers.publish.export import write_xlsx
+
+    # YAML refuses a raw control character, but a double-quoted "\x01" escape makes one
+    rewrite(data_copy / "catalog.yml", '  label_zh: "查办行政处罚案件"', '  label_zh: "查办\\x01行政处罚案件"')
+    write_xlsx(2023, tmp_path / "indicators.xlsx")        # openpyxl raised IllegalCharacterError here
+    sheet = load_workbook(tmp_path / "indicators.xlsx")["指标"]
+    labels = [cell.value for cell in sheet[sheet.cell(1, [c.value for c in sheet[1]].index("label_zh") + 1)
+                                           .column_letter]]
+    assert "查办\u2401行政处罚案件" in labels
+
+
+def test_the_xlsx_and_views_work_with_a_figure_missing(data_copy, tmp_path):
+    from openpyxl import load_workbook
+
+    from helpers import views
+    from helpers.audit.checks import run_checks
+    from helpers.publish.export import write_xlsx
+
+    gone = "council_complaints_received"
+    drop_indicator(data_copy, 2023, gone)
+    findings = run_checks(2023)
+    write_xlsx(2023, tmp_path / "indicators.xlsx")
+    sheet = load_workbook(tmp_path / "indicators.xlsx")["一致性核对"]
+    assert sheet.max_row == len(findings) + 1                     # the header and every finding
+    assert [c.value for c in sheet["B"][1:]].count("skipped") == (findings["severity"] == "skipped").sum() > 0
+    summary = views.quality_summary(2023)
+    assert summary.at["一致性核对：未核对", "数量"] == (findings["severity"] == "skipped").sum()
+    assert summary.at["报告中的数字", "数量"] == 95              # 96 figures, one removed
+    shown = views.topic_findings(2023, "consumer_protection")
+    assert "未核对" in set(shown["级别"]) and "未核对：缺少" in " ".join(shown["结果"])
+    views.findings_html(shown)
+    views.topic_figures(2023, "consumer_protection")
+    views.topic_metrics(2023, "consumer_protection")

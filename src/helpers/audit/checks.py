@@ -1,7 +1,8 @@
 """Consistency rules of ``data/checks.yml``, run over a year's indicators and metrics.
 
-Each finding has a severity (``ok``, ``warn``, ``error``), the rule, the expression with the
-numbers put in, and every figure involved with the sentence of the report it comes from.
+Each finding has a severity (``ok``, ``warn``, ``error``, or ``skipped`` when the year lacks a
+figure the rule needs), the rule, the expression with the numbers put in, and every figure
+involved with the sentence of the report it comes from.
 """
 from __future__ import annotations
 
@@ -13,10 +14,16 @@ import pandas as pd
 from .. import paths
 from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
-from .metrics import (compute_metrics, format_number, indicator_values, input_record, load_metric_defs,
-                      substitute)
+from .metrics import KINDS, compute_metrics, format_number, indicator_values, input_record, known_ids, substitute
+from ..report.sources import MAPPING, NUMBER, TEXT, TEXTS, entry_id, entry_problems, read_yaml, yaml_section, yaml_where
 
 SEVERITIES = ("warn", "error")
+#: Severities of findings, most serious first: a rule that fails, a rule whose figures cannot
+#: all be true (per its ``severity``), a rule not checked because the year lacks one of its
+#: figures, a rule that holds.
+FINDING_SEVERITIES = ("error", "warn", "skipped", "ok")
+FINDING_COLUMNS = ["check", "severity", "description", "expression", "substituted", "subject", "units", "message",
+                   "figures", "note"]
 
 
 @dataclass(frozen=True)
@@ -36,47 +43,92 @@ def checks_file():
     return paths.data_dir() / "checks.yml"
 
 
+CHECK_FIELDS = {"id": TEXT, "description": TEXT, "assert": TEXT, "severity": TEXT}
+CHECK_OPTIONAL = {"tolerance": NUMBER, "for_each": MAPPING, "note": TEXT}
+FOR_EACH_FIELDS = {"kind": TEXTS, "ids": TEXTS}
+
+
 def load_check_defs() -> list[CheckDef]:
     """Read and check ``data/checks.yml``.
 
     Raises
     ------
     DataError
-        For a missing field, a bad severity, an expression that does not parse or that
-        uses an id that is neither an indicator nor a metric.
+        For a file that is not a mapping with a ``checks`` list, an entry that is not a
+        mapping, a missing field or one of the wrong kind (a ``tolerance`` that is not a
+        number, a ``for_each`` that is not a mapping of ``kind`` and/or ``ids`` lists), a bad
+        severity, an expression that does not parse or uses an id that is neither an
+        indicator nor a metric, or a note whose placeholders are not ids or use a refused
+        format; each problem names the line and the check.
     """
-    from ..tables.load import load_catalog
-    from ..report.sources import read_yaml
-
     path = checks_file()
-    known = set(load_catalog().index) | {d.id for d in load_metric_defs()}
+    known = known_ids()
+    entries = yaml_section(path, read_yaml(path), "checks")
     problems, defs = [], []
-    for i, entry in enumerate((read_yaml(path) or {}).get("checks", []), start=1):
-        key = entry.get("id", f"#{i}") if isinstance(entry, dict) else f"#{i}"
-        where = f"check {key}"
-        missing = [f for f in ("id", "description", "assert", "severity")
-                   if not isinstance(entry, dict) or entry.get(f) in (None, "")]
-        if missing:
-            problems.append(Problem(path, where, f"missing {', '.join(missing)}"))
+    for i, entry in enumerate(entries):
+        key = entry_id(entry, i)
+        label = f"check {key}"
+        found = entry_problems(path, entries, i, label, CHECK_FIELDS, CHECK_OPTIONAL)
+        if found:
+            problems += found
             continue
-        if entry["severity"] not in SEVERITIES:
-            problems.append(Problem(path, where, f"severity must be warn or error, not {entry['severity']!r}"))
         try:
-            formula = Formula(str(entry["assert"]), float(entry.get("tolerance", 0)))
+            formula = Formula(entry["assert"], entry.get("tolerance") or 0)
         except FormulaError as exc:
-            problems.append(Problem(path, where, str(exc)))
+            problems.append(Problem(path, yaml_where(entry, "assert", label), str(exc)))
             continue
-        for_each = entry.get("for_each") or {}
-        allowed = known | ({"value"} if for_each else set())
-        problems += [Problem(path, where, f"uses {n!r}, which is neither an indicator nor a metric")
-                     for n in formula.names if n not in allowed]
-        problems += [Problem(path, where, f"for_each lists {n!r}, which is neither an indicator nor a metric")
-                     for n in for_each.get("ids", []) if n not in known]
-        defs.append(CheckDef(key, entry["description"], formula, entry["severity"], for_each,
-                             str(entry.get("note", "") or "")))
+        found = _entry_problems(path, entry, label, formula, known)
+        problems += found
+        if not found:
+            defs.append(CheckDef(key, entry["description"], formula, entry["severity"], entry.get("for_each") or {},
+                                 entry.get("note") or ""))
     if problems:
         raise DataError(problems)
     return defs
+
+
+def _entry_problems(path, entry: dict, label: str, formula: Formula, known: set) -> list[Problem]:
+    """What is wrong in a check whose fields are all of the right kind."""
+    from ..show.narrative import TemplateError, figures_in
+
+    def at(field: str) -> str:
+        return yaml_where(entry, field, label)
+
+    problems = []
+    if entry["severity"] not in SEVERITIES:
+        problems.append(Problem(path, at("severity"), f"severity must be warn or error, not {entry['severity']!r}"))
+    if (entry.get("tolerance") or 0) < 0:
+        problems.append(Problem(path, at("tolerance"), f"tolerance must not be negative, not {entry['tolerance']!r}"))
+    for_each = entry.get("for_each") or {}
+    if for_each:
+        problems += _for_each_problems(path, entry, label, known)
+    allowed = known | ({"value"} if for_each else set())
+    problems += [Problem(path, at("assert"), f"uses {n!r}, which is neither an indicator nor a metric")
+                 for n in formula.names if n not in allowed]
+    try:
+        problems += [Problem(path, at("note"), f"note uses {{{n}}}, which is neither an indicator nor a metric")
+                     for n in figures_in(entry.get("note") or "") if n not in known]
+    except TemplateError as exc:
+        problems.append(Problem(path, at("note"), f"note: {exc}"))
+    return problems
+
+
+def _for_each_problems(path, entry: dict, label: str, known: set) -> list[Problem]:
+    for_each = entry["for_each"]
+    where = yaml_where(entry, "for_each", label)
+    unknown = [k for k in for_each if k not in FOR_EACH_FIELDS]
+    if unknown:
+        return [Problem(path, where, f"for_each takes kind and/or ids, not {', '.join(map(repr, unknown))}")]
+    problems = entry_problems(path, entry, "for_each", label, {}, FOR_EACH_FIELDS)
+    if problems:
+        return problems
+    problems += [Problem(path, yaml_where(for_each, "kind", label), f"for_each kind {k!r} is not one of "
+                                                                    f"{', '.join(KINDS)}")
+                 for k in for_each.get("kind", []) if k not in KINDS]
+    problems += [Problem(path, yaml_where(for_each, "ids", label), f"for_each lists {n!r}, which is neither "
+                                                                   "an indicator nor a metric")
+                 for n in for_each.get("ids", []) if n not in known]
+    return problems
 
 
 def run_checks(year: int) -> pd.DataFrame:
@@ -89,11 +141,14 @@ def run_checks(year: int) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per finding: ``check, severity`` (``ok``/``warn``/``error``), ``description,
-        expression, substituted, subject`` (the figure a ``for_each`` rule was applied to),
-        ``message, figures`` (list of dicts: id, value, unit, as_written, start, end,
-        source_sentence), ``note`` (its ``{id}`` placeholders filled from data). Errors first,
-        then warnings, then passes.
+        One row per finding (columns :data:`FINDING_COLUMNS`): ``check, severity`` (one of
+        :data:`FINDING_SEVERITIES`; ``skipped`` when a figure the rule needs is not in the
+        year's table or a metric it uses has no value, the message naming each such id and
+        why), ``description, expression, substituted, subject`` (the figure a ``for_each``
+        rule was applied to), ``message, figures`` (list of dicts: id, value, unit,
+        as_written, start, end, source_sentence), ``note`` (for warnings and errors, its
+        ``{id}`` placeholders filled from data). Errors first, then warnings, skipped rules
+        and passes.
     """
     table = indicator_values(year)
     metrics = compute_metrics(year).set_index("id")
@@ -104,8 +159,8 @@ def run_checks(year: int) -> pd.DataFrame:
         for subject in _subjects(check, metrics):
             scope = dict(values, value=values.get(subject, math.nan)) if subject else values
             findings.append(_finding(check, subject, scope, table, metrics, units, year))
-    order = {"error": 0, "warn": 1, "ok": 2}
-    frame = pd.DataFrame(findings)
+    order = {severity: i for i, severity in enumerate(FINDING_SEVERITIES)}
+    frame = pd.DataFrame(findings, columns=FINDING_COLUMNS)
     return frame.sort_values("severity", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
@@ -134,7 +189,8 @@ def _finding(check: CheckDef, subject, scope, table, metrics, units, year: int) 
     names = [subject if n == "value" else n for n in check.formula.names]
     missing = [n for n in names if n not in scope or (isinstance(scope[n], float) and math.isnan(scope[n]))]
     if missing:
-        severity, message = "warn", f"not checked: no value for {', '.join(missing)}"
+        why = {n: metrics.at[n, "status"] if n in metrics.index else f"not in {year}.csv" for n in missing}
+        severity, message = "skipped", "not checked: no value for " + "; ".join(f"{n} ({w})" for n, w in why.items())
     else:
         try:
             held = bool(check.formula.evaluate(scope))
@@ -148,4 +204,4 @@ def _finding(check: CheckDef, subject, scope, table, metrics, units, year: int) 
             "expression": check.formula.text, "substituted": substitute(check.formula, scope),
             "subject": subject or "", "units": ", ".join(dict.fromkeys(units.get(n, "") for n in names)),
             "message": message, "figures": _figures(names, table, metrics),
-            "note": fill(year, check.note) if severity != "ok" else ""}
+            "note": fill(year, check.note) if severity in SEVERITIES else ""}

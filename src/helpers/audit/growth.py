@@ -14,11 +14,12 @@ import re
 import pandas as pd
 
 from .. import paths
-from .metrics import indicator_values, metrics_file
-from ..report.sources import read_yaml
+from .metrics import indicator_values, load_stated_growth
 
 GROWTH_COLUMNS = ["id", "label_zh", "year", "previous_year", "value", "previous_value", "unit", "change",
                   "growth_pct", "status", "period", "previous_period"]
+STATED_COLUMNS = ["rate", "of", "year", "stated_pct", "value", "implied_previous", "implied_range", "previous_value",
+                  "status"]
 
 
 def available_years() -> list[int]:
@@ -104,15 +105,19 @@ def stated_growth(year: int) -> pd.DataFrame:
     pandas.DataFrame
         One row per pair: ``rate, of, stated_pct, value, implied_previous`` (value / (1 +
         rate/100)), ``implied_range`` (the previous values the rate allows given its rounding),
-        ``previous_value`` (from ``<year-1>.csv`` if present), ``status``.
+        ``previous_value`` (from ``<year-1>.csv`` if present), ``status`` (``consistent``,
+        ``inconsistent``, ``no <year-1> figure to reconcile with``, or ``not checked: no value
+        for <id>`` when the year's table lacks one of the pair, with the numbers left empty).
     """
     table = indicator_values(year)
     previous_year = year - 1
     previous = indicator_values(previous_year) if previous_year in available_years() else None
     rows = []
-    for pair in (read_yaml(metrics_file()) or {}).get("stated_growth", []):
-        rate_id, of_id = pair["rate"], pair["of"]
-        if rate_id not in table.index or of_id not in table.index:
+    for rate_id, of_id in load_stated_growth():
+        missing = [i for i in (rate_id, of_id) if i not in table.index]
+        if missing:
+            rows.append({"rate": rate_id, "of": of_id, "year": year, "status": f"not checked: no value for "
+                                                                             f"{', '.join(missing)} in {year}"})
             continue
         rate, value = float(table.at[rate_id, "value"]), float(table.at[of_id, "value"])
         half_step = 0.5 * 10 ** -_decimals(table.at[rate_id, "as_written"])
@@ -125,7 +130,7 @@ def stated_growth(year: int) -> pd.DataFrame:
         rows.append({"rate": rate_id, "of": of_id, "year": year, "stated_pct": rate, "value": value,
                      "implied_previous": value / (1 + rate / 100), "implied_range": (low, high),
                      "previous_value": prev, "status": status})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=STATED_COLUMNS)
 
 
 def _same_span(period: str, previous: str) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import math
+import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,12 +19,11 @@ import pandas as pd
 from .. import paths
 from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
-from ..tables.load import load_catalog
-from ..report.sources import read_yaml
+from ..tables.load import ID_PATTERN, load_catalog
+from ..report.sources import TEXT, entry_id, entry_problems, read_yaml, yaml_section, yaml_where
 from ..tables.indicators import indicator_table
 
 KINDS = ("rate", "share", "ratio", "average", "total", "implied", "plan_vs_actual")
-REQUIRED = ("id", "label_zh", "label_en", "formula", "unit", "kind")
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,9 @@ def metrics_file():
     return paths.data_dir() / "metrics.yml"
 
 
-def _line_of(text: str, key: str) -> str:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip().lstrip("- ").startswith(f"id: {key}") and line.rstrip().endswith(key):
-            return f"line {number}, metric {key}"
-    return f"metric {key}"
+METRIC_FIELDS = {"id": TEXT, "label_zh": TEXT, "label_en": TEXT, "formula": TEXT, "unit": TEXT, "kind": TEXT}
+METRIC_OPTIONAL = {"reconciles_with": TEXT, "note": TEXT}
+GROWTH_FIELDS = {"rate": TEXT, "of": TEXT}
 
 
 def load_metric_defs() -> list[MetricDef]:
@@ -62,58 +61,99 @@ def load_metric_defs() -> list[MetricDef]:
     Raises
     ------
     DataError
-        For a missing field, an unknown kind, a formula that does not parse, an id that is
-        neither an indicator nor a metric, a duplicate id or a circular definition; each
-        problem names the line and the metric.
+        For a file that is not a mapping of ``metrics`` and ``stated_growth`` lists, an entry
+        that is not a mapping, a missing field or one of the wrong kind, an unknown kind, a
+        formula that does not parse, an id that is neither an indicator nor a metric, a
+        duplicate id or a circular definition; each problem names the line and the metric.
     """
+    return _read_metrics_file()[0]
+
+
+def load_stated_growth() -> list[tuple[str, str]]:
+    """Return the ``stated_growth`` pairs of ``data/metrics.yml``: (growth-rate id, id it is the growth of).
+
+    Raises
+    ------
+    DataError
+        As :func:`load_metric_defs`; also for a pair that is not a mapping of ``rate`` and
+        ``of`` indicator ids.
+    """
+    return _read_metrics_file()[1]
+
+
+def _read_metrics_file() -> tuple[list[MetricDef], list[tuple[str, str]]]:
     path = metrics_file()
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    doc = read_yaml(path) or {}
-    entries = doc.get("metrics", [])
+    doc = read_yaml(path)
+    entries = yaml_section(path, doc, "metrics")
+    growth = yaml_section(path, doc, "stated_growth")
     catalog = set(load_catalog().index)
-    problems, defs = [], []
-    for i, entry in enumerate(entries, start=1):
-        key = str(entry.get("id", f"#{i}")) if isinstance(entry, dict) else f"#{i}"
-        where = _line_of(text, key)
-        missing = [f for f in REQUIRED if not isinstance(entry, dict) or entry.get(f) in (None, "")]
-        if missing:
-            problems.append(Problem(path, where, f"missing {', '.join(missing)}"))
+    problems, defs, where = [], [], {}
+    for i, entry in enumerate(entries):
+        key = entry_id(entry, i)
+        label = f"metric {key}"
+        found = entry_problems(path, entries, i, label, METRIC_FIELDS, METRIC_OPTIONAL)
+        if not found and not re.fullmatch(ID_PATTERN, key):
+            found.append(Problem(path, yaml_where(entry, "id", label), "id must be snake_case ASCII"))
+        problems += found
+        if found:
             continue
+        where.setdefault(key, yaml_where(entries, i, label))
         if entry["kind"] not in KINDS:
-            problems.append(Problem(path, where, f"kind {entry['kind']!r} is not one of {', '.join(KINDS)}"))
+            problems.append(Problem(path, yaml_where(entry, "kind", label),
+                                    f"kind {entry['kind']!r} is not one of {', '.join(KINDS)}"))
         try:
-            formula = Formula(str(entry["formula"]))
+            formula = Formula(entry["formula"])
         except FormulaError as exc:
-            problems.append(Problem(path, where, str(exc)))
+            problems.append(Problem(path, yaml_where(entry, "formula", label), str(exc)))
             continue
-        defs.append(MetricDef(key, entry["label_zh"], entry["label_en"], formula, str(entry["unit"]),
-                              entry["kind"], entry.get("reconciles_with"), entry.get("note", "") or ""))
-    ids = [d.id for d in defs]
-    metric_ids = set(ids)
-    for d in defs:
-        where = _line_of(text, d.id)
-        if ids.count(d.id) > 1:
-            problems.append(Problem(path, where, "the id is declared more than once"))
-        if d.id in catalog:
-            problems.append(Problem(path, where, "the id is also an indicator id"))
-        for name in d.formula.names:
-            if name not in catalog and name not in metric_ids:
-                problems.append(Problem(path, where, f"formula uses {name!r}, which is neither an indicator "
-                                                     "in catalog.yml nor a metric"))
-        if d.reconciles_with and d.reconciles_with not in catalog:
-            problems.append(Problem(path, where, f"reconciles_with {d.reconciles_with!r} is not in catalog.yml"))
-    for pair in doc.get("stated_growth", []):
-        for role in ("rate", "of"):
-            if pair.get(role) not in catalog:
-                problems.append(Problem(path, "stated_growth", f"{role} {pair.get(role)!r} is not in catalog.yml"))
-    problems += _cycles(defs, path, text)
+        defs.append(MetricDef(key, entry["label_zh"], entry["label_en"], formula, entry["unit"], entry["kind"],
+                              entry.get("reconciles_with"), entry.get("note") or ""))
+    problems += _reference_problems(defs, catalog, path, where)
+    pairs, found = _growth_pairs(growth, catalog, path)
+    problems += found + _cycles(defs, path, where)
     if problems:
         raise DataError(problems)
-    return defs
+    return defs, pairs
 
 
-def _cycles(defs: list[MetricDef], path, text: str) -> list[Problem]:
-    deps = {d.id: [n for n in d.formula.names if n in {x.id for x in defs}] for d in defs}
+def known_ids() -> set[str]:
+    """Return the ids a rule or a template may use: every indicator of the catalog and every metric."""
+    return set(load_catalog().index) | {d.id for d in load_metric_defs()}
+
+
+def _reference_problems(defs: list[MetricDef], catalog: set, path, where: dict) -> list[Problem]:
+    counts = Counter(d.id for d in defs)
+    problems = []
+    for d in defs:
+        if counts[d.id] > 1:
+            problems.append(Problem(path, where[d.id], "the id is declared more than once"))
+        if d.id in catalog:
+            problems.append(Problem(path, where[d.id], "the id is also an indicator id"))
+        for name in d.formula.names:
+            if name not in catalog and name not in counts:
+                problems.append(Problem(path, where[d.id], f"formula uses {name!r}, which is neither an indicator "
+                                                           "in catalog.yml nor a metric"))
+        if d.reconciles_with and d.reconciles_with not in catalog:
+            problems.append(Problem(path, where[d.id], f"reconciles_with {d.reconciles_with!r} is not in catalog.yml"))
+    return problems
+
+
+def _growth_pairs(growth: list, catalog: set, path) -> tuple[list[tuple[str, str]], list[Problem]]:
+    pairs, problems = [], []
+    for i, pair in enumerate(growth):
+        label = f"stated_growth {i + 1}"
+        found = entry_problems(path, growth, i, label, GROWTH_FIELDS)
+        found += [Problem(path, yaml_where(pair, role, label), f"{role} {pair[role]!r} is not in catalog.yml")
+                  for role in GROWTH_FIELDS if not found and pair[role] not in catalog]
+        problems += found
+        if not found:
+            pairs.append((pair["rate"], pair["of"]))
+    return pairs, problems
+
+
+def _cycles(defs: list[MetricDef], path, where: dict) -> list[Problem]:
+    metric_ids = {d.id for d in defs}
+    deps = {d.id: [n for n in d.formula.names if n in metric_ids] for d in defs}
     state: dict[str, int] = {}
     problems = []
 
@@ -122,7 +162,7 @@ def _cycles(defs: list[MetricDef], path, text: str) -> list[Problem]:
         for nxt in deps.get(node, []):
             if state.get(nxt) == 1:
                 loop = trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt]
-                problems.append(Problem(path, _line_of(text, nxt), "circular definition: " + " -> ".join(loop)))
+                problems.append(Problem(path, where[nxt], "circular definition: " + " -> ".join(loop)))
             elif nxt not in state:
                 visit(nxt, [*trail, nxt])
         state[node] = 2

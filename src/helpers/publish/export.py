@@ -2,7 +2,8 @@
 
 Every text cell that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
 ``@``, tab or carriage return) is written as text with a leading apostrophe, so a report or a
-note can never inject a formula.
+note can never inject a formula. Control characters, which an xlsx file cannot hold, are
+written as their visible Unicode pictures (U+0001 as ␁), so no text can break the workbook.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -26,10 +28,30 @@ PACKAGES = ["pandas", "numpy", "matplotlib", "seaborn", "nbconvert", "nbclient",
             "pyyaml", "openpyxl", "fonttools", "jupyterlab"]
 
 
+#: The most characters an Excel cell holds; longer text is cut, with a visible mark.
+EXCEL_CELL_CHARS = 32_767
+TRUNCATED = "…〔已截断〕"
+
+
 def safe_cell(value):
-    """Return a value safe to put in a spreadsheet cell (formula-like text is neutralised)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    """Return a value safe to put in a spreadsheet cell.
+
+    Formula-like text gets a leading apostrophe; each character openpyxl refuses (C0 controls
+    other than tab, line feed, carriage return) becomes its Unicode control picture (U+2400 +
+    code), and text longer than an Excel cell holds is cut with a visible mark.
+
+    Examples
+    --------
+    >>> safe_cell("=1+1"), safe_cell("a\x01b"), safe_cell(3)
+    ("'=1+1", 'a␁b', 3)
+    """
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value)
+    if value.startswith(FORMULA_START):
+        value = "'" + value
+    if len(value) > EXCEL_CELL_CHARS:
+        value = value[:EXCEL_CELL_CHARS - len(TRUNCATED)] + TRUNCATED
     return value
 
 

@@ -168,20 +168,59 @@ def section_counts(year: int, title: str) -> Figure:
 def chart(year: int, name: str) -> Figure:
     """Draw a chart declared in ``data/charts.yml`` by its name.
 
+    Ids the year's data lacks (or metrics without a value) are left out and named in the
+    title, so a new year with a missing figure still gets its chart.
+
     Raises
     ------
     AmrbookError
-        If there is no chart of that name or its ``kind`` is unknown.
+        If there is no chart of that name; :class:`~helpers.errors.DataError` naming the line
+        if its entry is not valid (:func:`_chart_spec`).
+    """
+    from ..audit.metrics import compute_metrics, indicator_values
+
+    spec = _chart_spec(name)
+    metrics = compute_metrics(year).set_index("id")
+    present = set(indicator_values(year).index) | set(metrics.index[metrics["value"].notna()])
+    missing = [i for i in spec["ids"] if i not in present]
+    title = spec["title"] + (f"（无数据：{'、'.join(missing)}）" if missing else "")
+    draw = indicator_bars if spec["kind"] == "indicators" else metric_bars
+    return draw(year, [i for i in spec["ids"] if i in present], title, highlight=spec.get("highlight") or [])
+
+
+def _chart_spec(name: str) -> dict:
+    """Return the entry of chart ``name`` in ``data/charts.yml``, checked.
+
+    Raises
+    ------
+    AmrbookError
+        If there is no such chart; DataError naming the line if the entry is not a mapping of
+        ``kind`` (indicators or metrics), ``title``, ``ids`` and optionally ``highlight``, or
+        lists an id that is not an indicator (nor, for ``metrics`` charts, a metric).
     """
     from .. import paths
-    from ..report.sources import read_yaml
+    from ..errors import DataError, Problem
+    from ..tables.load import load_catalog
+    from ..audit.metrics import known_ids
+    from ..report.sources import TEXT, TEXTS, entry_problems, read_yaml, yaml_section, yaml_where
 
     path = paths.data_dir() / "charts.yml"
-    specs = (read_yaml(path) or {}).get("charts", {})
+    specs = yaml_section(path, read_yaml(path), "charts", dict)
     if name not in specs:
-        raise AmrbookError(f"{path}: no chart named {name!r} (have: {', '.join(specs)})")
+        raise AmrbookError(f"{path}: no chart named {name!r} (have: {', '.join(map(str, specs))})")
+    label = f"chart {name}"
+    problems = entry_problems(path, specs, name, label, {"kind": TEXT, "title": TEXT, "ids": TEXTS},
+                              {"highlight": TEXTS})
+    if problems:
+        raise DataError(problems)
     spec = specs[name]
-    draw = {"indicators": indicator_bars, "metrics": metric_bars}.get(spec.get("kind"))
-    if draw is None:
-        raise AmrbookError(f"{path}: chart {name}: kind must be indicators or metrics, not {spec.get('kind')!r}")
-    return draw(year, spec["ids"], spec["title"], highlight=spec.get("highlight", []))
+    known = {"indicators": set(load_catalog().index), "metrics": known_ids()}
+    if spec["kind"] not in known:
+        raise DataError([Problem(path, yaml_where(spec, "kind", label),
+                                 f"kind must be indicators or metrics, not {spec['kind']!r}")])
+    unknown = [i for i in spec["ids"] if i not in known[spec["kind"]]]
+    if unknown:
+        what = ("is not an indicator in catalog.yml" if spec["kind"] == "indicators"
+                else "is neither an indicator nor a metric")
+        raise DataError([Problem(path, yaml_where(spec, "ids", label), f"{i!r} {what}") for i in unknown])
+    return spec

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import html
 import itertools
+import math
 import re
-import string
 from dataclasses import dataclass
 
-from ..errors import AmrbookError
-from ..audit.metrics import compute_metrics, indicator_values, input_record
+from ..errors import AmrbookError, DataError, Problem
+from ..tables.load import ID_PATTERN, load_catalog
+from ..audit.metrics import compute_metrics, indicator_values, input_record, known_ids
+from ..report.sources import TEXT, field_problems, read_yaml, yaml_section, yaml_where
 from .format import by_sentence, figure_text, formula_words, highlight, metric_text
 
 _counter = itertools.count(1)
@@ -28,6 +30,72 @@ def reset_footnotes() -> None:
     _counter = itertools.count(1)
 
 
+#: The number formats a placeholder may ask for: decimals (``.0f`` … ``.6f``), optionally after a
+#: thousands separator (``,.2f``), or the separator alone (``,``). Anything else (widths such
+#: as ``>300000000``, which would allocate gigabytes, fills, ``%``) is refused.
+SPEC = re.compile(r",?(\.[0-6]f)?")
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+class TemplateError(AmrbookError):
+    """A template with a placeholder that cannot be filled; the message says which and why."""
+
+
+def check_spec(field: str, spec: str) -> None:
+    """Refuse a number format outside :data:`SPEC`.
+
+    Raises
+    ------
+    TemplateError
+    """
+    if not SPEC.fullmatch(spec):
+        raise TemplateError(f"{{{field}:{spec}}}: format {spec!r} is not allowed "
+                            "(use .Nf with N from 0 to 6, optionally after a ',')")
+
+
+def parse_template(template: str) -> list[tuple[str, str | None, str]]:
+    """Split a template into ``(literal, id, spec)`` parts, as :meth:`string.Formatter.parse` does.
+
+    ``{{`` and ``}}`` stand for braces; each ``{id}`` or ``{id:spec}`` must name a snake_case
+    id and use a format of :data:`SPEC`.
+
+    Raises
+    ------
+    TemplateError
+        Naming the character position of a lone brace, an empty or malformed placeholder or a
+        refused format.
+
+    Examples
+    --------
+    >>> parse_template("共{a}宗，占{b:.1f}。{{x}}")
+    [('共', 'a', ''), ('宗，占', 'b', '.1f'), ('。{x}', None, '')]
+    """
+    parts, literal, pos = [], [], 0
+    for token in _TOKEN.finditer(template):
+        literal.append(template[pos:token.start()])
+        pos = token.end()
+        text = token.group()
+        if text in ("{{", "}}"):
+            literal.append(text[0])
+            continue
+        where = f"character {token.start() + 1}"
+        if token.group(1) is None:
+            raise TemplateError(f"lone {text!r} at {where} (write {text * 2} for the character itself)")
+        field, _, spec = token.group(1).partition(":")
+        if not re.fullmatch(ID_PATTERN, field.strip()):
+            raise TemplateError(f"{text} at {where}: a placeholder must be an indicator or metric id")
+        check_spec(field.strip(), spec)
+        parts.append(("".join(literal), field.strip(), spec))
+        literal = []
+    literal.append(template[pos:])
+    return [*parts, ("".join(literal), None, "")]
+
+
+def missing_marker(ident: str) -> str:
+    """Return what a text shows in place of a figure the year's data lacks."""
+    return f"［无数据：{ident}］"
+
+
 @dataclass(frozen=True)
 class Quote:
     """One figure as shown in text, with where it comes from."""
@@ -35,6 +103,7 @@ class Quote:
     text: str
     sentences: dict[str, list[tuple[int, int]]]  # source sentence -> the figures' spans in it
     formula: str = ""
+    gap: str = ""  # why there is no figure (the year lacks it); text is then a visible marker
 
 
 def quote(year: int, ident: str, spec: str = "") -> Quote:
@@ -46,22 +115,35 @@ def quote(year: int, ident: str, spec: str = "") -> Quote:
     ident : str
         An indicator id (shown as the report wrote it) or a metric id (formatted).
     spec : str, optional
-        A Python format spec for the number (``".1f"``); the unit is appended.
+        A number format of :data:`SPEC` (``".1f"``); the unit is appended.
+
+    Returns
+    -------
+    Quote
+        For an indicator of the catalog that the year's table lacks, or a metric without a
+        value (an input is missing, or a division by zero), the text is
+        :func:`missing_marker` and ``gap`` says why: a new year or district may not state
+        every figure, and the rest of the text is still worth reading.
 
     Raises
     ------
     AmrbookError
-        If ``ident`` is neither an indicator of ``year`` nor a metric.
+        If ``ident`` is neither an indicator of the catalog nor a metric, or ``spec`` is refused.
     """
+    check_spec(ident, spec)
     table = indicator_values(year)
     if ident in table.index:
         row = table.loc[ident]
         shown = f"{format(row['value'], spec)}{row['unit']}" if spec else figure_text(row["as_written"], row["unit"])
         return Quote(shown, by_sentence([input_record(table, ident)]))
     metrics = compute_metrics(year).set_index("id")
+    if ident in load_catalog().index:
+        return Quote(missing_marker(ident), {}, gap=f"{ident} is not in the indicator table of {year}")
     if ident not in metrics.index:
-        raise AmrbookError(f"{{{ident}}}: not an indicator of {year} nor a metric")
+        raise AmrbookError(f"{{{ident}}}: neither an indicator of the catalog nor a metric")
     m = metrics.loc[ident]
+    if math.isnan(m["value"]):
+        return Quote(missing_marker(ident), {}, gap=f"{ident}: {m['status']}")
     return Quote(metric_text(m["value"], m["unit"], spec), by_sentence(m["inputs"]), formula_words(m["substituted"]))
 
 
@@ -95,25 +177,45 @@ def say(year: int, template: str) -> Narrative:
     Narrative
         Displays in Jupyter as a paragraph whose figures show their source sentence on
         hover, followed by numbered footnotes quoting the report.
+
+    Raises
+    ------
+    AmrbookError
+        If a placeholder is malformed or names neither an indicator nor a metric.
     """
     plain, parts, notes = [], [], []
-    for literal, field, spec, _conv in string.Formatter().parse(template):
+    for literal, field, spec in _parsed(template):
         plain.append(literal)
         parts.append(html.escape(literal))
         if field is None:
             continue
-        q = quote(year, field.strip(), spec or "")
+        q = quote(year, field, spec)
         number = next(_counter)
         plain.append(q.text)
-        hover = html.escape(" / ".join(q.sentences), quote=True)
-        parts.append(f'<span class="fig" title="{hover}">{html.escape(q.text)}'
+        hover = html.escape(q.gap or " / ".join(q.sentences), quote=True)
+        parts.append(f'<span class="fig{" missing" if q.gap else ""}" title="{hover}">{html.escape(q.text)}'
                      f'<sup><a href="#src-{number}">{number}</a></sup></span>')
-        calc = f"计算：{html.escape(q.formula)}；" if q.formula else ""
-        quoted = "；".join(f"「{highlight(s, w)}」" for s, w in q.sentences.items())
-        notes.append(f'<li id="src-{number}" value="{number}">{calc}原文：{quoted}</li>')
+        notes.append(f'<li id="src-{number}" value="{number}">{_footnote(q)}</li>')
     body = f'<p class="narrative">{"".join(parts)}</p>'
     foot = f'<ol class="sources">{"".join(notes)}</ol>' if notes else ""
     return Narrative("".join(plain), body + foot)
+
+
+def _parsed(template: str) -> list[tuple[str, str | None, str]]:
+    """:func:`parse_template`, with the template quoted in the error (for templates typed in a notebook)."""
+    try:
+        return parse_template(template)
+    except TemplateError as exc:
+        shown = template if len(template) <= 60 else template[:57] + "..."
+        raise TemplateError(f"template {shown!r}: {exc}") from None
+
+
+def _footnote(q: Quote) -> str:
+    if q.gap:
+        return f"无数据：{html.escape(q.gap)}"
+    calc = f"计算：{html.escape(q.formula)}；" if q.formula else ""
+    quoted = "；".join(f"「{highlight(s, w)}」" for s, w in q.sentences.items())
+    return f"{calc}原文：{quoted}"
 
 
 def narrative_file():
@@ -123,17 +225,54 @@ def narrative_file():
     return paths.data_dir() / "narrative.yml"
 
 
+def load_narrative() -> dict:
+    """Read and check ``data/narrative.yml``: ``summary`` and ``takeaways`` (topic → template).
+
+    Returns
+    -------
+    dict
+        ``{"summary": str, "takeaways": {topic: str}}``.
+
+    Raises
+    ------
+    DataError
+        Naming the line of an entry that is not text, and of a template with a malformed
+        placeholder, a refused format or an id that is neither an indicator nor a metric.
+    """
+    path = narrative_file()
+    doc = read_yaml(path) or {}
+    texts = yaml_section(path, doc, "takeaways", dict)
+    problems = field_problems(path, doc, "", {"summary": TEXT}) + field_problems(path, texts, "takeaways",
+                                                                                dict.fromkeys(texts, TEXT))
+    if not problems:
+        known = known_ids()
+        problems += template_problems(path, doc, "summary", "summary", known)
+        problems += [p for topic in texts for p in template_problems(path, texts, topic, f"takeaway {topic}", known)]
+    if problems:
+        raise DataError(problems)
+    return {"summary": doc.get("summary") or "", "takeaways": dict(texts)}
+
+
+def template_problems(path, parent: dict, key: str, label: str, known: set) -> list[Problem]:
+    """Check the template ``parent[key]`` of a data file: well-formed, and every id an indicator or a metric."""
+    template = parent.get(key) or ""
+    where = yaml_where(parent, key, label)
+    try:
+        ids = [field for _, field, _ in parse_template(template) if field]
+    except TemplateError as exc:
+        return [Problem(path, where, str(exc))]
+    return [Problem(path, where, f"{{{i}}} is neither an indicator nor a metric") for i in ids if i not in known]
+
+
 def takeaways(year: int, topic: str) -> Narrative:
     """Return the takeaway paragraph of a topic (``data/narrative.yml``), filled from data.
 
     Raises
     ------
     AmrbookError
-        If ``narrative.yml`` has no takeaway for ``topic``.
+        If ``narrative.yml`` has no takeaway for ``topic``, or is not valid (:func:`load_narrative`).
     """
-    from ..report.sources import read_yaml
-
-    texts = (read_yaml(narrative_file()) or {}).get("takeaways", {})
+    texts = load_narrative()["takeaways"]
     if topic not in texts:
         raise AmrbookError(f"{narrative_file()}: no takeaway for {topic!r} (have: {', '.join(texts)})")
     return say(year, texts[topic])
@@ -141,17 +280,21 @@ def takeaways(year: int, topic: str) -> Narrative:
 
 def summary(year: int) -> Narrative:
     """Return the briefing's opening paragraph (``summary`` in ``data/narrative.yml``), filled from data."""
-    from ..report.sources import read_yaml
-
-    return say(year, (read_yaml(narrative_file()) or {}).get("summary", ""))
+    return say(year, load_narrative()["summary"])
 
 
 def fill(year: int, template: str) -> str:
     """Fill a template's placeholders as plain text, without footnotes (for notes and tables)."""
-    return "".join(literal + (quote(year, field.strip(), spec or "").text if field is not None else "")
-                   for literal, field, spec, _conv in string.Formatter().parse(template))
+    return "".join(literal + (quote(year, field, spec).text if field is not None else "")
+                   for literal, field, spec in _parsed(template))
 
 
 def figures_in(template: str) -> list[str]:
-    """Return the ids a template refers to (to check templates without rendering them)."""
-    return [m.group(1) for m in re.finditer(r"\{([a-z0-9_]+)(?::[^}]*)?\}", template)]
+    """Return the ids a template refers to (to check templates without rendering them).
+
+    Raises
+    ------
+    TemplateError
+        If the template is malformed (:func:`parse_template`).
+    """
+    return [field for _, field, _ in parse_template(template) if field]

@@ -14,7 +14,7 @@ from ..audit.checks import run_checks
 from ..audit.metrics import compute_metrics, format_number, indicator_values, input_record
 from .format import by_sentence, figure_text, highlight, period_words
 
-SEVERITY_ZH = {"error": "错误", "warn": "存疑", "ok": "通过"}
+SEVERITY_ZH = {"error": "错误", "warn": "存疑", "skipped": "未核对", "ok": "通过"}
 
 
 def _formula_zh(expression: str) -> str:
@@ -110,6 +110,7 @@ def quality_summary(year: int) -> pd.DataFrame:
         ("一致性核对：通过", int((findings["severity"] == "ok").sum()), ""),
         ("一致性核对：存疑", int((findings["severity"] == "warn").sum()), "数字之间无法互相印证"),
         ("一致性核对：错误", int((findings["severity"] == "error").sum()), "数字之间互相矛盾"),
+        ("一致性核对：未核对", int((findings["severity"] == "skipped").sum()), "所需数字本年缺失，未能核对"),
     ]
     return pd.DataFrame(rows, columns=["项目", "数量", "说明"]).set_index("项目")
 

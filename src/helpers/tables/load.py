@@ -10,7 +10,11 @@ each with its file, CSV line and column:
 """
 from __future__ import annotations
 
+import csv
+import io
+import math
 import re
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -20,7 +24,7 @@ import pandera.pandas as pa
 from .. import paths
 from ..errors import DataError, Problem
 from ..report.numbers import QUALIFIERS, implied_qualifier, parse_figure
-from ..report.sources import raw_text, read_yaml
+from ..report.sources import TEXT, entry_problems, raw_text, read_yaml, shown, yaml_where
 
 COLUMNS = ["year", "id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "note"]
 NUMERIC = {"year": "int64", "value": "float64", "start": "int64", "end": "int64"}
@@ -29,6 +33,8 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 #: ``2023`` (the full year), ``2023-11`` (cut-off at the end of November), ``2023-Q3``,
 #: ``as_of_report`` (截至目前) or ``recent`` (近期).
 PERIOD_PATTERN = r"^(\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?|as_of_report|recent)$"
+
+END_AFTER_START = "end must be greater than start"
 
 SCHEMA = pa.DataFrameSchema(
     {
@@ -44,7 +50,7 @@ SCHEMA = pa.DataFrameSchema(
                                                       error="must be YYYY, YYYY-MM, YYYY-Qn, as_of_report or recent")),
         "note": pa.Column(str, nullable=True),
     },
-    checks=pa.Check(lambda df: df["end"] > df["start"], error="end must be greater than start"),
+    checks=pa.Check(lambda df: df["end"] > df["start"], error=END_AFTER_START),
     strict=True,
     ordered=False,
     unique=["year", "id"],
@@ -68,17 +74,15 @@ def load_catalog() -> pd.DataFrame:
     path = paths.catalog_file()
     doc = read_yaml(path)
     if not isinstance(doc, dict):
-        raise DataError([Problem(path, "", "expected a mapping of indicator id to its definition")])
+        raise DataError([Problem(path, yaml_where(doc), f"expected a mapping of indicator id to its definition, "
+                                                        f"not {shown(doc)}")])
     problems = []
-    for key, entry in doc.items():
-        if not re.match(ID_PATTERN, str(key)):
-            problems.append(Problem(path, f"indicator {key!r}", "id must be snake_case ASCII"))
-        elif not isinstance(entry, dict):
-            problems.append(Problem(path, f"indicator {key!r}", "expected a mapping of fields"))
+    for key in doc:
+        label = f"indicator {key!r}"
+        if not isinstance(key, str) or not re.match(ID_PATTERN, key):
+            problems.append(Problem(path, yaml_where(doc, key, label), "id must be snake_case ASCII"))
         else:
-            missing = [f for f in CATALOG_FIELDS if not entry.get(f)]
-            if missing:
-                problems.append(Problem(path, f"indicator {key!r}", f"missing {', '.join(missing)}"))
+            problems += entry_problems(path, doc, key, label, dict.fromkeys(CATALOG_FIELDS, TEXT))
     if problems:
         raise DataError(problems)
     frame = pd.DataFrame.from_dict(doc, orient="index")[CATALOG_FIELDS]
@@ -114,9 +118,9 @@ def load_indicators(year: int, path: Path | None = None) -> pd.DataFrame:
             raise DataError([Problem(path, "", f"no indicator table for {year} "
                                      f"(tables exist for: {', '.join(have) or 'no year'})")])
     path = Path(path)
-    frame = _read_csv(path)
+    frame, problems = _read_csv(path)
     cells = frame.copy()  # as written in the file, for messages
-    problems = _coerce(frame, path)
+    problems += _coerce(frame, path)
     try:
         frame = SCHEMA.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -135,12 +139,31 @@ def _row_order(problem: Problem) -> tuple[int, str]:
     return (int(found.group(1)) if found else 0, problem.where)
 
 
-def _where(index, column: str | None = None) -> str:
-    line = f"line {int(index) + 2}"  # the header is line 1
-    return f"{line}, column {column}" if column else line
+def _where(line, column: str | None = None) -> str:
+    """Say where a cell is; the frame's index is the file line each record starts on."""
+    return f"line {int(line)}, column {column}" if column else f"line {int(line)}"
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read a table as text cells, indexed by the line of the file each record starts on.
+
+    Records with the wrong number of fields or a control character are left out and
+    returned as problems; a file that cannot be read as CSV at all raises.
+    """
+    records = _records(path, _csv_text(path))
+    (header_line, header), body = records[0], records[1:]
+    _check_header(path, header_line, header)
+    problems, rows, lines = [], [], []
+    for line, fields in body:
+        found = _record_problems(path, line, fields, header)
+        problems += found
+        if not found:
+            rows.append(fields)
+            lines.append(line)
+    return pd.DataFrame(rows, columns=header, index=pd.Index(lines, dtype="int64"), dtype=object), problems
+
+
+def _csv_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -153,34 +176,90 @@ def _read_csv(path: Path) -> pd.DataFrame:
                                  "re-save the file as UTF-8")]) from None
     if not text.strip():
         raise DataError([Problem(path, "", "the file is empty; expected a header line: " + ",".join(COLUMNS))])
-    header = text.splitlines()[0]
+    header = text.split("\n", 1)[0]
     if "," not in header and any(sep in header for sep in ";\t|"):
         raise DataError([Problem(path, "line 1", "columns are not separated by commas; save as comma-separated CSV")])
-    from io import StringIO
-    return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+    return text
+
+
+def _records(path: Path, text: str) -> list[tuple[int, list[str]]]:
+    """Split CSV text into records, each with the file line it starts on (a quoted note may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records, line = [], 1
+    try:
+        for fields in reader:
+            if fields:  # blank lines are skipped, as spreadsheets do
+                records.append((line, fields))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise DataError([Problem(path, f"line {line}", _csv_cause(str(exc), line, reader.line_num))]) from None
+    return records
+
+
+def _csv_cause(error: str, line: int, error_line: int) -> str:
+    """Say what a :mod:`csv` error means, for a record starting at ``line`` and failing at ``error_line``."""
+    if "unexpected end of data" in error:
+        return 'a " opened in this record is never closed'
+    if "expected after" in error and error_line > line:
+        return f'a " opened in this record is closed only on line {error_line}, with text after it: is a " missing?'
+    if "expected after" in error:
+        return 'text after the closing " of a quoted field; write a " inside a quoted field as ""'
+    if "field limit" in error:
+        return f'a field is longer than {csv.field_size_limit():,} characters: is a " never closed?'
+    return f"not valid CSV: {error}"
+
+
+def _check_header(path: Path, line: int, header: list[str]) -> None:
+    counts = Counter(header)
+    problems = [Problem(path, f"line {line}", f"column {name!r} appears {n} times")
+                for name, n in counts.items() if n > 1]
+    problems += [Problem(path, f"line {line}", f"unknown column {name!r} (expected {', '.join(COLUMNS)})")
+                 for name in header if name not in COLUMNS]
+    problems += [Problem(path, f"line {line}", f"missing column {name!r}") for name in COLUMNS if name not in header]
+    if problems:
+        raise DataError(problems)
+
+
+#: Characters refused in any cell: C0 and C1 controls and DEL. Tab, line feed and carriage
+#: return are allowed (a note may span lines); anything else is invisible, is never typed on
+#: purpose, and may not appear in an xlsx cell.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _record_problems(path: Path, line: int, fields: list[str], header: list[str]) -> list[Problem]:
+    if len(fields) != len(header):
+        hint = (": is there a comma inside an unquoted field? Put such a field in double quotes"
+                if len(fields) > len(header) else "")
+        return [Problem(path, f"line {line}", f"{len(fields)} fields where the header has {len(header)}{hint}")]
+    problems = []
+    for name, cell in zip(header, fields):
+        found = CONTROL_CHARACTER.search(cell)
+        if found:
+            problems.append(Problem(path, _where(line, name), f"contains control character U+{ord(found.group()):04X}"))
+    return problems
+
+
+#: Whole-number columns hold at most 15 digits, so that their values are exact as floats too.
+MAX_WHOLE = 10**15
 
 
 def _coerce(frame: pd.DataFrame, path: Path) -> list[Problem]:
     """Convert numeric columns in place; return a problem for each cell that is not a number."""
     problems = []
     for column, dtype in NUMERIC.items():
-        if column not in frame:
-            continue
         cells = frame[column].str.strip()
-        numbers = pd.to_numeric(cells.where(cells != ""), errors="coerce")
-        for index in frame.index[numbers.isna()]:
-            cell = cells[index]
-            cause = "is empty" if cell == "" else f"{cell!r} is not a number"
-            problems.append(Problem(path, _where(index, column), cause))
+        numbers = pd.to_numeric(cells.where(cells != ""), errors="coerce").astype("float64")
+        bad = ~numbers.map(math.isfinite).astype(bool)
+        causes = {i: "is empty" if cells[i] == "" else f"{cells[i]!r} is not a number" for i in frame.index[bad]}
         if dtype == "int64":
-            fractional = numbers.notna() & (numbers % 1 != 0)
-            problems += [Problem(path, _where(i, column), f"{cells[i]!r} is not a whole number")
-                         for i in frame.index[fractional]]
-            numbers = numbers.where(~fractional)
+            causes.update({i: f"{cells[i]!r} is not a whole number" for i in frame.index[~bad & (numbers % 1 != 0)]})
+            causes.update({i: f"{cells[i]!r} is too large (at most 15 digits)"
+                           for i in frame.index[~bad & (numbers.abs() >= MAX_WHOLE)]})
+            numbers = numbers.where(~numbers.index.isin(list(causes)))
+        problems += [Problem(path, _where(i, column), cause) for i, cause in causes.items()]
         frame[column] = numbers.astype("Int64" if dtype == "int64" else "float64")
     for column in ("unit", "as_written", "qualifier", "period", "id"):
-        if column in frame:
-            frame[column] = frame[column].replace("", None)
+        frame[column] = frame[column].replace("", None)
     return problems
 
 
@@ -190,11 +269,7 @@ def _schema_problems(cases: pd.DataFrame, cells: pd.DataFrame, path: Path,
     out, seen = [], set()
     for case in cases.itertuples(index=False):
         column = case.column if isinstance(case.column, str) else None
-        if case.check == "column_in_schema":
-            problem = Problem(path, "line 1", f"unknown column {case.failure_case!r} (expected {', '.join(COLUMNS)})")
-        elif case.check == "column_in_dataframe":
-            problem = Problem(path, "line 1", f"missing column {case.failure_case!r}")
-        elif case.index is None or pd.isna(case.index):
+        if case.index is None or pd.isna(case.index):
             continue  # a whole-column failure already explained by a cell problem
         elif str(case.check).startswith(("dtype(", "coerce_dtype(")):
             continue
@@ -205,10 +280,14 @@ def _schema_problems(cases: pd.DataFrame, cells: pd.DataFrame, path: Path,
             problem = Problem(path, _where(case.index, "id"), f"duplicate (year, id) = ({row['year']}, {row['id']})")
         elif case.check == "not_nullable":
             problem = Problem(path, _where(case.index, column), "is empty")
+        elif case.check == END_AFTER_START:  # one problem per row, not one per column
+            row = cells.loc[case.index]
+            problem = Problem(path, _where(case.index, "end"),
+                              f"{row['end']!r} must be greater than start {row['start']!r}")
         else:
             value = cells.loc[case.index, column] if column else None
-            shown = f"{value!r} " if column else ""
-            problem = Problem(path, _where(case.index, column), f"{shown}{case.check}".strip())
+            quoted = f"{value!r} " if column else ""
+            problem = Problem(path, _where(case.index, column), f"{quoted}{case.check}".strip())
         if problem.where in reported and problem.cause == "is empty":
             continue
         if (problem.where, problem.cause) not in seen:
