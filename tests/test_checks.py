@@ -10,18 +10,20 @@ from conftest import change_figure, drop_indicator, line_no, rewrite
 from helpers import DataError
 from helpers.audit.checks import load_check_defs, run_checks
 from helpers.cli import main
+from helpers.show.findings import worded_findings
 
 
 @pytest.fixture(scope="module")
 def findings():
-    return run_checks(2023).set_index("check")
+    return worded_findings(2023).set_index("check")
 
 
 def test_the_12315_mediations_are_flagged_as_an_error(findings):
     row = findings.loc["hotline_mediations_within_cases"]
     assert row["severity"] == "error"
     assert row["substituted"] == "40514 <= 9189 + 5245"           # 40514 > 14434
-    assert "(40,514 vs 14,434)" in row["message"]
+    assert (row["result"], row["sides"]) == ("fails", [[40514, 14434]])   # 9189 + 5245 = 14434
+    assert "(40,514 vs 14,434)" in row["message"] and row["结果"] == "不成立（40,514 对 14,434）"
     assert "很可能是原文错误" in row["note"]
     sentences = {f["source_sentence"] for f in row["figures"]}
     assert sentences == {"12315中心受理了9189宗投诉,举报5245宗,达成调解40514宗,挽回经济损失168.8万元。"}
@@ -59,7 +61,7 @@ def test_every_rate_is_checked_once(findings):
 
 def test_a_broken_sum_is_found_in_changed_data(data_copy):
     change_figure(data_copy, 2023, "10359家", "10358家")     # the parts still add up to 10359
-    row = run_checks(2023).set_index("check").loc["food_entities_sum"]
+    row = worded_findings(2023).set_index("check").loc["food_entities_sum"]
     assert row["severity"] == "error"
     assert "10,359 vs 10,358" in row["message"]
 
@@ -106,7 +108,8 @@ def test_a_missing_figure_skips_the_rules_that_need_it_and_runs_the_rest(data_co
 
 def test_a_rule_on_a_figure_the_year_lacks_names_the_table(data_copy):
     drop_indicator(data_copy, 2023, "admin_penalty_cases_simple")
-    row = run_checks(2023).set_index("check").loc["simple_procedure_within_cases"]
+    row = worded_findings(2023).set_index("check").loc["simple_procedure_within_cases"]
+    assert (row["result"], row["missing"]) == ("missing", {"admin_penalty_cases_simple": "not in 2023.csv"})
     assert (row["severity"], row["message"]) == ("skipped", "not checked: no value for admin_penalty_cases_simple "
                                                             "(not in 2023.csv)")
 

@@ -7,7 +7,8 @@ import pytest
 
 from conftest import change_figure, drop_indicator, line_no, rewrite
 from helpers import DataError
-from helpers.audit.metrics import compute_metrics, explain, load_metric_defs
+from helpers.audit.metrics import compute_metrics, load_metric_defs
+from helpers.show.explain import explain
 from helpers.cli import main
 
 

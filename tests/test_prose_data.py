@@ -9,7 +9,8 @@ import yaml
 from conftest import drop_indicator, line_no, rewrite
 
 from helpers import AmrbookError, DataError, charts, compute_metrics, indicator_table, paths, takeaways
-from helpers.show.narrative import figures_in, summary
+from helpers.audit.template import figures_in
+from helpers.show.narrative import summary
 
 
 def _load(name):
@@ -106,7 +107,7 @@ def test_a_bad_placeholder_typed_in_a_notebook_is_a_clear_error():
 
 
 def test_a_figure_missing_from_the_year_is_marked_not_fatal(data_copy):
-    from helpers.show.narrative import missing_marker
+    from helpers.show.format import missing_marker
 
     gone = "council_complaints_received"
     drop_indicator(data_copy, 2023, gone)

@@ -18,7 +18,7 @@ import importlib
 _EXPORTS = {
     "AmrbookError": "errors", "DataError": "errors", "Problem": "errors",
     "Explorer": "show.widgets", "chart": "show.charts", "compute_metrics": "audit.metrics",
-    "explain": "audit.metrics", "growth_table": "audit.growth", "stated_growth": "audit.growth",
+    "explain": "show.explain", "growth_table": "audit.growth", "stated_growth": "audit.growth",
     "indicator_table": "tables.indicators", "load_catalog": "tables.load", "load_indicators": "tables.load",
     "parse_figure": "report.numbers", "raw_text": "report.sources", "run_checks": "audit.checks",
     "say": "show.narrative", "sentence_at": "report.sources", "setup": "show.notebook",

@@ -22,7 +22,7 @@ def _emit(frame, fmt: str, table_columns: list[str]) -> None:
     """Write a frame as csv or json (every column; lists as JSON) or as an aligned table."""
     import pandas as pd
 
-    from .audit.metrics import format_number
+    from .show.format import grouped
 
     if fmt == "json":
         sys.stdout.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
@@ -35,7 +35,7 @@ def _emit(frame, fmt: str, table_columns: list[str]) -> None:
     shown = frame[table_columns].copy()
     for column in shown.columns:
         if pd.api.types.is_float_dtype(shown[column]):
-            shown[column] = shown[column].map(format_number)
+            shown[column] = shown[column].map(grouped)
     with pd.option_context("display.unicode.east_asian_width", True, "display.max_rows", None,
                            "display.max_colwidth", 60, "display.width", 250):
         print(shown.to_string(index=False))
@@ -55,15 +55,16 @@ def _metrics(args: argparse.Namespace) -> None:
 
 
 def _explain(args: argparse.Namespace) -> None:
-    from .audit.metrics import explain
+    from .show.explain import explain
 
     print(explain(args.metric, args.year))
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .audit.checks import FINDING_SEVERITIES, run_checks
+    from .audit.checks import FINDING_SEVERITIES
+    from .show.findings import worded_findings
 
-    findings = run_checks(args.year)
+    findings = worded_findings(args.year)
     _emit(findings, args.format, ["severity", "check", "description", "substituted", "message"])
     if args.format == "table":
         for row in findings[findings["severity"] != "ok"].itertuples():

@@ -14,7 +14,8 @@ import pandas as pd
 from .. import paths
 from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
-from .metrics import KINDS, compute_metrics, format_number, indicator_values, input_record, known_ids, substitute
+from .template import TemplateError, figures_in
+from .metrics import KINDS, compute_metrics, indicator_values, input_record, known_ids
 from ..report.sources import MAPPING, NUMBER, TEXT, TEXTS, entry_id, entry_problems, read_yaml, yaml_section, yaml_where
 
 SEVERITIES = ("warn", "error")
@@ -22,8 +23,12 @@ SEVERITIES = ("warn", "error")
 #: all be true (per its ``severity``), a rule not checked because the year lacks one of its
 #: figures, a rule that holds.
 FINDING_SEVERITIES = ("error", "warn", "skipped", "ok")
-FINDING_COLUMNS = ["check", "severity", "description", "expression", "substituted", "subject", "units", "message",
-                   "figures", "note"]
+#: What happened to a rule, as a code the presentation layer words (``helpers.show.format``):
+#: it holds, it fails (``sides`` holds the compared numbers), a figure it needs is ``missing``
+#: (``missing`` maps each id to why), or it is ``undefined`` (``error`` says why, e.g. a division by 0).
+RESULTS = ("holds", "fails", "missing", "undefined")
+FINDING_COLUMNS = ["check", "severity", "result", "description", "expression", "substituted", "subject", "units",
+                   "sides", "missing", "error", "figures", "note"]
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,6 @@ def load_check_defs() -> list[CheckDef]:
 
 def _entry_problems(path, entry: dict, label: str, formula: Formula, known: set) -> list[Problem]:
     """What is wrong in a check whose fields are all of the right kind."""
-    from ..show.narrative import TemplateError, figures_in
-
     def at(field: str) -> str:
         return yaml_where(entry, field, label)
 
@@ -143,11 +146,13 @@ def run_checks(year: int) -> pd.DataFrame:
     pandas.DataFrame
         One row per finding (columns :data:`FINDING_COLUMNS`): ``check, severity`` (one of
         :data:`FINDING_SEVERITIES`; ``skipped`` when a figure the rule needs is not in the
-        year's table or a metric it uses has no value, the message naming each such id and
-        why), ``description, expression, substituted, subject`` (the figure a ``for_each``
-        rule was applied to), ``message, figures`` (list of dicts: id, value, unit,
-        as_written, start, end, source_sentence), ``note`` (for warnings and errors, its
-        ``{id}`` placeholders filled from data). Errors first, then warnings, skipped rules
+        year's table or a metric it uses has no value), ``result`` (one of :data:`RESULTS`),
+        ``description, expression, substituted, subject`` (the figure a ``for_each`` rule was
+        applied to), ``sides`` (the numbers each comparison compared), ``missing`` (id -> why,
+        for skipped rules), ``error`` (why an expression is undefined), ``figures`` (list of
+        dicts: id, value, unit, as_written, start, end, source_sentence), ``note`` (for
+        warnings and errors, the rule's note as a template with ``{id}`` placeholders, which
+        the presentation layer fills from data). Errors first, then warnings, skipped rules
         and passes.
     """
     table = indicator_values(year)
@@ -184,24 +189,22 @@ def _figures(names, table: pd.DataFrame, metrics: pd.DataFrame) -> list[dict]:
 
 
 def _finding(check: CheckDef, subject, scope, table, metrics, units, year: int) -> dict:
-    from ..show.narrative import fill
-
     names = [subject if n == "value" else n for n in check.formula.names]
-    missing = [n for n in names if n not in scope or (isinstance(scope[n], float) and math.isnan(scope[n]))]
+    gaps = [n for n in names if n not in scope or (isinstance(scope[n], float) and math.isnan(scope[n]))]
+    missing = {n: metrics.at[n, "status"] if n in metrics.index else f"not in {year}.csv" for n in gaps}
+    sides, error = [], ""
     if missing:
-        why = {n: metrics.at[n, "status"] if n in metrics.index else f"not in {year}.csv" for n in missing}
-        severity, message = "skipped", "not checked: no value for " + "; ".join(f"{n} ({w})" for n, w in why.items())
+        severity, result = "skipped", "missing"
     else:
         try:
             held = bool(check.formula.evaluate(scope))
-            severity = "ok" if held else check.severity
-            sides = "; ".join(" vs ".join(format_number(v) for v in c) for c in check.formula.sides(scope))
-            message = "holds" if held else f"does not hold ({sides})"
+            severity, result = ("ok", "holds") if held else (check.severity, "fails")
+            sides = check.formula.sides(scope)
         except FormulaError as exc:
-            severity, message = check.severity, f"cannot evaluate: {exc}"
+            severity, result, error = check.severity, "undefined", str(exc)
     label = f"{check.id}[{subject}]" if subject else check.id
-    return {"check": label, "severity": severity, "description": check.description,
-            "expression": check.formula.text, "substituted": substitute(check.formula, scope),
+    return {"check": label, "severity": severity, "result": result, "description": check.description,
+            "expression": check.formula.text, "substituted": check.formula.substitute(scope),
             "subject": subject or "", "units": ", ".join(dict.fromkeys(units.get(n, "") for n in names)),
-            "message": message, "figures": _figures(names, table, metrics),
-            "note": fill(year, check.note) if severity in SEVERITIES else ""}
+            "sides": sides, "missing": missing, "error": error, "figures": _figures(names, table, metrics),
+            "note": check.note if severity in SEVERITIES else ""}

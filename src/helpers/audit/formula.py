@@ -9,6 +9,7 @@ comparisons and ``and``/``or`` are allowed: a YAML file can never run code.
 from __future__ import annotations
 
 import ast
+import math
 import operator
 from dataclasses import dataclass
 from functools import cached_property
@@ -86,6 +87,35 @@ class Formula:
             On a missing name or a division by zero, naming the divisor.
         """
         return self._eval(self.tree.body, values)
+
+    def substitute(self, values: dict[str, float]) -> str:
+        """Return the expression with each id replaced by its value (``509 / 2247 * 100``).
+
+        Numbers are written plainly (no separators, up to 4 decimals, ``nan`` for a missing
+        value); how a reader sees them is the presentation layer's business.
+        """
+        formula = self
+
+        class Put(ast.NodeTransformer):
+            def visit_Name(self, node: ast.Name) -> ast.AST:
+                return ast.Name(id=formula.plain(values.get(node.id, math.nan)), ctx=ast.Load())
+
+        return ast.unparse(Put().visit(ast.parse(self.text, mode="eval")))
+
+    @staticmethod
+    def plain(value: float) -> str:
+        """Write a number plainly: ``2247``, ``71.59``, ``0.3333``, ``nan``.
+
+        Examples
+        --------
+        >>> Formula.plain(2247.0), Formula.plain(1 / 3), Formula.plain(float("nan"))
+        ('2247', '0.3333', 'nan')
+        """
+        if value is None or math.isnan(value):
+            return "nan"
+        if float(value).is_integer():
+            return str(int(value))
+        return f"{value:.4f}".rstrip("0").rstrip(".")
 
     def sides(self, values: dict[str, float]) -> list[list[float]]:
         """Return the operands of each comparison in the expression (for reporting a failure).

@@ -3,11 +3,10 @@
 Each metric is a formula over indicator ids or other metric ids. :func:`compute_metrics`
 returns one row per metric with its value, its formula with the numbers put in, every
 indicator it rests on (value, span, source sentence) and flags for approximate (2900余) and
-partial-period (截至11月) inputs. :func:`explain` writes that out for one metric.
+partial-period (截至11月) inputs; :func:`helpers.show.explain.explain` writes that out for one metric.
 """
 from __future__ import annotations
 
-import ast
 import math
 import re
 from collections import Counter
@@ -19,7 +18,7 @@ import pandas as pd
 from .. import paths
 from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
-from ..tables.load import ID_PATTERN, load_catalog
+from ..tables.load import ID_PATTERN, load_catalog, partial_period
 from ..report.sources import TEXT, entry_id, entry_problems, read_yaml, yaml_section, yaml_where
 from ..tables.indicators import indicator_table
 
@@ -173,15 +172,6 @@ def _cycles(defs: list[MetricDef], path, where: dict) -> list[Problem]:
     return problems
 
 
-def _partial(period: str) -> bool:
-    """True for cut-offs before the end of the year (2023-11, 2023-Q3) and 'recent'."""
-    if period == "recent":
-        return True
-    if "-Q" in period:
-        return not period.endswith("Q4")
-    return "-" in period and not period.endswith("-12")
-
-
 @lru_cache(maxsize=8)
 def _indicators(year: int, _version: tuple) -> pd.DataFrame:
     return indicator_table(year).set_index("id")
@@ -237,10 +227,10 @@ def _compute_metrics(year: int) -> pd.DataFrame:
         periods = sorted({r["period"] for r in inputs})
         rows.append({
             "id": d.id, "label_zh": d.label_zh, "label_en": d.label_en, "kind": d.kind, "value": value,
-            "unit": d.unit, "formula": d.formula.text, "substituted": substitute(d.formula, values),
+            "unit": d.unit, "formula": d.formula.text, "substituted": d.formula.substitute(values),
             "status": status, "inputs": inputs,
             "approx_input": any(r["qualifier"] != "exact" for r in inputs),
-            "partial_period": any(_partial(p) for p in periods), "periods": ", ".join(periods),
+            "partial_period": any(partial_period(p) for p in periods), "periods": ", ".join(periods),
             "reconciles_with": d.reconciles_with or "", "stated_value": stated,
             "difference": value - stated if d.reconciles_with else math.nan, "note": d.note,
         })
@@ -280,64 +270,3 @@ def input_record(table: pd.DataFrame, ident: str) -> dict:
             "as_written": row["as_written"], "start": int(row["start"]), "end": int(row["end"]),
             "period": row["period"], "qualifier": row["qualifier"], "source_sentence": row["source_sentence"],
             "sentence_start": int(row["sentence_start"])}
-
-
-def format_number(value: float) -> str:
-    """Format a value for reading: whole numbers with separators, others to 4 significant decimals."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.4f}".rstrip("0").rstrip(".")
-
-
-def substitute(formula: Formula, values: dict[str, float]) -> str:
-    """Return the formula with each id replaced by its value (``509 / 2247 * 100``)."""
-    class Put(ast.NodeTransformer):
-        def visit_Name(self, node: ast.Name) -> ast.AST:
-            value = values.get(node.id, math.nan)
-            return ast.Name(id=format_number(value).replace(",", ""), ctx=ast.Load())
-
-    return ast.unparse(Put().visit(ast.parse(formula.text, mode="eval")))
-
-
-def explain(metric_id: str, year: int) -> str:
-    """Explain one metric: its formula, the numbers that go in, and the sentences they come from.
-
-    Parameters
-    ----------
-    metric_id : str
-    year : int
-
-    Returns
-    -------
-    str
-        Several lines of plain text.
-
-    Raises
-    ------
-    DataError
-        If ``metric_id`` is not declared in ``metrics.yml``.
-    """
-    frame = compute_metrics(year).set_index("id")
-    if metric_id not in frame.index:
-        raise DataError([Problem(metrics_file(), "", f"no metric {metric_id!r} (known: {', '.join(frame.index)})")])
-    m = frame.loc[metric_id]
-    lines = [f"{metric_id}  {m['label_zh']} / {m['label_en']}",
-             f"  = {format_number(m['value'])} {m['unit']}" + ("" if m["status"] == "ok" else f"  ({m['status']})"),
-             f"  formula: {m['formula']}", f"         = {m['substituted']}"]
-    if m["reconciles_with"]:
-        lines.append(f"  the report states {m['reconciles_with']} = {format_number(m['stated_value'])}; "
-                     f"difference {format_number(m['difference'])}")
-    flags = [f for f, on in (("approximate input", m["approx_input"]), ("partial-period input", m["partial_period"]))
-             if on]
-    if flags:
-        lines.append(f"  flags: {', '.join(flags)} (periods: {m['periods']})")
-    lines.append("  inputs:")
-    for r in m["inputs"]:
-        lines.append(f"    {r['id']} = {format_number(r['value'])} {r['unit']}  ({r['as_written']}, characters "
-                     f"{r['start']}-{r['end']}, period {r['period']}, {r['qualifier']})")
-        lines.append(f"      「{r['source_sentence']}」")
-    if m["note"]:
-        lines.append(f"  note: {m['note']}")
-    return "\n".join(lines)

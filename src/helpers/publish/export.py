@@ -18,9 +18,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from ..audit.checks import run_checks
 from ..audit.metrics import compute_metrics
 from ..report.sources import source_for
+from ..show.findings import worded_findings
 from ..tables.indicators import indicator_table
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -100,9 +100,10 @@ def write_xlsx(year: int, path: Path) -> None:
     metrics = compute_metrics(year).assign(inputs=lambda f: f["inputs"].map(_inputs_text))
     _sheet(book, "衍生指标", metrics, {"id": 36, "label_zh": 28, "formula": 50, "substituted": 30, "inputs": 90,
                                       "note": 50})
-    checks = run_checks(year).assign(figures=lambda f: f["figures"].map(_inputs_text))
+    checks = worded_findings(year).drop(columns=["sides", "missing", "error", "message"]).assign(
+        figures=lambda f: f["figures"].map(_inputs_text))
     _sheet(book, "一致性核对", checks, {"check": 44, "description": 40, "expression": 50, "substituted": 36,
-                                       "message": 30, "figures": 90, "note": 60})
+                                       "结果": 30, "figures": 90, "note": 60})
     book.save(path)
 
 

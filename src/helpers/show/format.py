@@ -19,8 +19,6 @@ import re
 
 #: Codes of the audit (``helpers.audit.checks``) in the words a reader sees.
 SEVERITY_WORDS = {"error": "错误", "warn": "存疑", "skipped": "未核对", "ok": "通过"}
-#: How a finding's result reads, by its status code.
-RESULT_WORDS = {"holds": "成立", "fails": "不成立", "missing": "未核对：缺少", "undefined": "无法计算"}
 PERIOD_WORDS = {"as_of_report": "截至报告时", "recent": "近期"}
 _FORMULA_WORDS = [(" <= ", " ≤ "), (" >= ", " ≥ "), (" == ", " = "), (" or ", " 或 "), (" and ", " 且 "),
                   (" * ", " × "), (" / ", " ÷ ")]
@@ -99,6 +97,17 @@ def figure_text(as_written: str, unit: str) -> str:
     return f"第{as_written}" if unit == "rank" else as_written
 
 
+def missing_marker(ident: str) -> str:
+    """What a text shows in place of a figure the year's data lacks.
+
+    Examples
+    --------
+    >>> missing_marker("council_complaints_received")
+    '［无数据：council_complaints_received］'
+    """
+    return f"［无数据：{ident}］"
+
+
 def grouped(value: float | None) -> str:
     """Write a value for a table: whole numbers with separators, others to 4 decimals, ``—`` for none.
 
@@ -142,6 +151,41 @@ def formula_words(expression: str) -> str:
     """
     words = dict(_FORMULA_WORDS)
     return _FORMULA_PATTERN.sub(lambda m: words[m.group(0)], expression)
+
+
+def result_text(result: str, sides: list, missing: dict, error: str = "", lang: str = "zh") -> str:
+    """Word the result of a consistency rule (codes of ``helpers.audit.checks.RESULTS``).
+
+    Parameters
+    ----------
+    result : str
+        ``holds``, ``fails``, ``missing`` or ``undefined``.
+    sides : list of list of float
+        The numbers each comparison compared (for ``fails``).
+    missing : dict
+        Each id the year lacks, with why (for ``missing``).
+    error : str
+        Why the expression is undefined.
+    lang : {"zh", "en"}
+        Chinese for pages and tables, English for the command line.
+
+    Examples
+    --------
+    >>> result_text("fails", [[40514.0, 14434.0]], {}), result_text("fails", [[40514.0, 14434.0]], {}, lang="en")
+    ('不成立（40,514 对 14,434）', 'does not hold (40,514 vs 14,434)')
+    >>> result_text("missing", [], {"council_complaints_received": "not in 2023.csv"})
+    '未核对：缺少 council_complaints_received（not in 2023.csv）'
+    """
+    zh = lang == "zh"
+    if result == "holds":
+        return "成立" if zh else "holds"
+    if result == "fails":
+        pairs = ("；" if zh else "; ").join((" 对 " if zh else " vs ").join(grouped(v) for v in c) for c in sides)
+        return f"不成立（{pairs}）" if zh else f"does not hold ({pairs})"
+    if result == "missing":
+        gaps = ("；" if zh else "; ").join(f"{i}（{why}）" if zh else f"{i} ({why})" for i, why in missing.items())
+        return f"未核对：缺少 {gaps}" if zh else f"not checked: no value for {gaps}"
+    return f"无法计算：{error}" if zh else f"cannot evaluate: {error}"
 
 
 def highlight(sentence: str, spans: list[tuple[int, int]]) -> str:

@@ -10,22 +10,10 @@ import html
 import pandas as pd
 from IPython.display import HTML
 
-from ..audit.checks import run_checks
-from ..audit.metrics import compute_metrics, format_number, indicator_values, input_record
-from .format import by_sentence, figure_text, highlight, period_words
-
-SEVERITY_ZH = {"error": "错误", "warn": "存疑", "skipped": "未核对", "ok": "通过"}
-
-
-def _formula_zh(expression: str) -> str:
-    return (expression.replace(" <= ", " ≤ ").replace(" >= ", " ≥ ").replace(" == ", " = ")
-            .replace(" or ", " 或 ").replace(" and ", " 且 ").replace(" * ", " × ").replace(" / ", " ÷ "))
-
-
-def _result_zh(message: str) -> str:
-    return (message.replace("does not hold", "不成立").replace("holds", "成立")
-            .replace("not checked: no value for", "未核对：缺少").replace("cannot evaluate", "无法计算"))
-
+from ..audit.metrics import compute_metrics, indicator_values, input_record
+from ..tables.load import partial_period
+from .findings import worded_findings
+from .format import by_sentence, figure_text, formula_words, grouped, highlight, missing_marker, period_words
 
 def topic_figures(year: int, topic: str) -> pd.DataFrame:
     """Return a topic's figures with Chinese column names, in report order.
@@ -36,7 +24,7 @@ def topic_figures(year: int, topic: str) -> pd.DataFrame:
     table = indicator_values(year)
     part = table[table["topic"] == topic]
     return pd.DataFrame({
-        "指标": part["label_zh"], "原文数值": part["as_written"], "数值": part["value"].map(format_number),
+        "指标": part["label_zh"], "原文数值": part["as_written"], "数值": part["value"].map(grouped),
         "单位": part["unit"], "口径": part["period"], "说明": part["note"], "原文": part["source_sentence"],
     }).reset_index(drop=True)
 
@@ -53,10 +41,10 @@ def topic_metrics(year: int, topic: str) -> pd.DataFrame:
     table = indicator_values(year)
     metrics = compute_metrics(year)
     mine = metrics[metrics["inputs"].map(lambda inputs: topic in _topics_of(inputs, table))]
-    flags = mine.apply(lambda m: "；".join(filter(None, [
-        "含约数" if m["approx_input"] else "", f"非全年口径({m['periods']})" if m["partial_period"] else "",
-        m["note"]])), axis=1)
-    return pd.DataFrame({"指标": mine["label_zh"], "数值": mine["value"].map(format_number), "单位": mine["unit"],
+    flags = ["；".join(filter(None, ["含约数" if m.approx_input else "",
+                                      f"非全年口径({m.periods})" if m.partial_period else "", m.note]))
+             for m in mine.itertuples()]
+    return pd.DataFrame({"指标": mine["label_zh"], "数值": mine["value"].map(grouped), "单位": mine["unit"],
                          "计算": mine["substituted"], "提示": flags}).reset_index(drop=True)
 
 
@@ -66,14 +54,14 @@ def topic_findings(year: int, topic: str | None = None, include_ok: bool = False
     Columns: severity, 级别, 规则, 核对, 结果, 说明, figures (list of input records).
     """
     table = indicator_values(year)
-    findings = run_checks(year)
+    findings = worded_findings(year)
     if topic:
         findings = findings[findings["figures"].map(lambda f: topic in _topics_of(f, table))]
     if not include_ok:
         findings = findings[findings["severity"] != "ok"]
-    return pd.DataFrame({"severity": findings["severity"], "级别": findings["severity"].map(SEVERITY_ZH),
-                         "规则": findings["description"], "核对": findings["substituted"].map(_formula_zh),
-                         "结果": findings["message"].map(_result_zh), "说明": findings["note"],
+    return pd.DataFrame({"severity": findings["severity"], "级别": findings["级别"],
+                         "规则": findings["description"], "核对": findings["substituted"].map(formula_words),
+                         "结果": findings["结果"], "说明": findings["note"],
                          "figures": findings["figures"]}).reset_index(drop=True)
 
 
@@ -98,8 +86,8 @@ def quality_summary(year: int) -> pd.DataFrame:
     """
     table = indicator_values(year)
     metrics = compute_metrics(year)
-    findings = run_checks(year)
-    partial = table["period"].str.contains(r"-\d|recent", regex=True) & ~table["period"].str.endswith("-12")
+    findings = worded_findings(year)
+    partial = table["period"].map(partial_period)
     rows = [
         ("报告中的数字", len(table), "每个数字的原文位置、数值、单位和约数标记均已与原文逐一核对"),
         ("全年口径", int((table["period"] == str(year)).sum()), "明确为全年或本年度的数字"),
@@ -120,6 +108,10 @@ def key_figures(year: int, ids: list[str]) -> HTML:
     table = indicator_values(year)
     rows = []
     for ident in ids:
+        if ident not in table.index:  # a new year or district may not state it
+            rows.append(f"<tr><td>{html.escape(ident)}</td><td>{html.escape(missing_marker(ident))}</td>"
+                        "<td></td><td></td></tr>")
+            continue
         row = table.loc[ident]
         shown = figure_text(row["as_written"], row["unit"])
         ((sentence, spans),) = by_sentence([input_record(table, ident)]).items()

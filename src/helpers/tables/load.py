@@ -36,6 +36,22 @@ PERIOD_PATTERN = r"^(\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?|as_of_report|recent)$"
 
 END_AFTER_START = "end must be greater than start"
 
+def partial_period(period: str) -> bool:
+    """True when a period covers less than its whole year: a cut-off before December (``2023-11``),
+    before the fourth quarter (``2023-Q3``), or ``recent``.
+
+    Examples
+    --------
+    >>> [partial_period(p) for p in ("2023", "2023-11", "2023-12", "2023-Q3", "2023-Q4", "recent", "as_of_report")]
+    [False, True, False, True, False, True, False]
+    """
+    if period == "recent":
+        return True
+    if "-Q" in period:
+        return not period.endswith("Q4")
+    return "-" in period and not period.endswith("-12")
+
+
 SCHEMA = pa.DataFrameSchema(
     {
         "year": pa.Column("int64", pa.Check.in_range(1949, 2100, error="must be a report year")),

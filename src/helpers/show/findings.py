@@ -1,0 +1,31 @@
+"""The audit's findings in words: each result worded, each note filled from data."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..audit.checks import run_checks
+from .format import SEVERITY_WORDS, result_text
+from .narrative import fill
+
+
+def worded_findings(year: int) -> pd.DataFrame:
+    """Return every finding of a year (:func:`helpers.audit.checks.run_checks`) ready to read.
+
+    Adds ``message`` (the result in English, for the command line), ``级别`` and ``结果`` (the
+    severity and the result in Chinese) and fills each ``note``'s ``{id}`` placeholders.
+
+    Parameters
+    ----------
+    year : int
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    findings = run_checks(year)
+
+    def words(lang: str) -> list[str]:
+        return [result_text(f.result, f.sides, f.missing, f.error, lang) for f in findings.itertuples()]
+
+    return findings.assign(message=words("en"), 级别=findings["severity"].map(SEVERITY_WORDS), 结果=words("zh"),
+                           note=[fill(year, n) if n else "" for n in findings["note"]])
