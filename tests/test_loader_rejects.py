@@ -121,7 +121,7 @@ def test_catalog_yaml_syntax_error_names_the_line(data_copy):
     ("a: b\x01c\n", "line 1, column 5", "YAML syntax error: control character U+0001 is not allowed"),
 ])
 def test_yaml_features_data_files_have_no_use_for_are_refused(tmp_path, text, where, cause):
-    from helpers.report.sources import read_yaml
+    from helpers.datafile import read_yaml
 
     path = tmp_path / "data.yml"
     path.write_text(text, encoding="utf-8")
@@ -131,7 +131,7 @@ def test_yaml_features_data_files_have_no_use_for_are_refused(tmp_path, text, wh
 
 
 def test_yaml_entries_remember_their_lines(tmp_path):
-    from helpers.report.sources import line_of, read_yaml
+    from helpers.datafile import line_of, read_yaml
 
     path = tmp_path / "data.yml"
     path.write_text("# comment\nitems:\n  - id: a\n    x: 1\n  - id: b\n", encoding="utf-8")

@@ -116,7 +116,7 @@ def test_a_yaml_alias_bomb_is_refused_fast_without_expanding(data_copy):
 
 
 def test_a_yaml_file_too_large_is_refused_before_parsing(data_copy):
-    from helpers.report.sources import MAX_YAML_BYTES
+    from helpers.datafile import MAX_YAML_BYTES
 
     catalog = data_copy / "catalog.yml"
     catalog.write_text("# padding\n" * (MAX_YAML_BYTES // 10 + 1), encoding="utf-8")

@@ -108,7 +108,7 @@ def _depth(value) -> int:
 def test_read_yaml_reads_what_pyyaml_reads(tmp_path, value):
     import yaml
 
-    from helpers.report.sources import MAX_YAML_DEPTH, read_yaml
+    from helpers.datafile import MAX_YAML_DEPTH, read_yaml
 
     path = tmp_path / "data.yml"
     path.write_text(yaml.safe_dump(value, allow_unicode=True), encoding="utf-8")
@@ -124,7 +124,7 @@ def test_read_yaml_reads_what_pyyaml_reads(tmp_path, value):
 @example(text="a: !!binary aGk=\n")
 @example(text="x: 99999999999999999999" + "9" * 5000)
 def test_read_yaml_of_any_text_returns_or_names_the_file(tmp_path, text):
-    from helpers.report.sources import read_yaml
+    from helpers.datafile import read_yaml
 
     path = tmp_path / "data.yml"
     path.write_text(text, encoding="utf-8", newline="")

@@ -16,7 +16,7 @@ from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
 from .template import TemplateError, figures_in
 from .metrics import KINDS, compute_metrics, indicator_values, input_record, known_ids
-from ..report.sources import MAPPING, NUMBER, TEXT, TEXTS, entry_id, entry_problems, read_yaml, yaml_section, yaml_where
+from ..datafile import MAPPING, NUMBER, TEXT, TEXTS, entry_id, entry_problems, read_yaml, yaml_section, yaml_where
 
 SEVERITIES = ("warn", "error")
 #: Severities of findings, most serious first: a rule that fails, a rule whose figures cannot
@@ -43,11 +43,6 @@ class CheckDef:
     note: str = ""
 
 
-def checks_file():
-    """Return the path of ``data/checks.yml``."""
-    return paths.data_dir() / "checks.yml"
-
-
 CHECK_FIELDS = {"id": TEXT, "description": TEXT, "assert": TEXT, "severity": TEXT}
 CHECK_OPTIONAL = {"tolerance": NUMBER, "for_each": MAPPING, "note": TEXT}
 FOR_EACH_FIELDS = {"kind": TEXTS, "ids": TEXTS}
@@ -66,7 +61,7 @@ def load_check_defs() -> list[CheckDef]:
         indicator nor a metric, or a note whose placeholders are not ids or use a refused
         format; each problem names the line and the check.
     """
-    path = checks_file()
+    path = paths.checks_file()
     known = known_ids()
     entries = yaml_section(path, read_yaml(path), "checks")
     problems, defs = [], []

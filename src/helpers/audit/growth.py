@@ -22,12 +22,6 @@ STATED_COLUMNS = ["rate", "of", "year", "stated_pct", "value", "implied_previous
                   "status"]
 
 
-def available_years() -> list[int]:
-    """Return the years that have a curated indicator table (``data/indicators/<year>.csv``)."""
-    folder = paths.data_dir() / "indicators"
-    return sorted(int(p.stem) for p in folder.glob("[0-9][0-9][0-9][0-9].csv"))
-
-
 def growth_between(previous: pd.DataFrame, current: pd.DataFrame, prev_year: int, year: int) -> pd.DataFrame:
     """Compare two indicator tables indexed by id.
 
@@ -89,7 +83,7 @@ def growth_table(years: list[int] | None = None) -> pd.DataFrame:
         :func:`growth_between` for each pair of consecutive years, stacked (empty, with the
         same columns, when fewer than two years exist).
     """
-    years = sorted(years or available_years())
+    years = sorted(years or paths.indicator_years())
     parts = [growth_between(indicator_values(a), indicator_values(b), a, b) for a, b in zip(years, years[1:])]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=GROWTH_COLUMNS)
 
@@ -111,7 +105,7 @@ def stated_growth(year: int) -> pd.DataFrame:
     """
     table = indicator_values(year)
     previous_year = year - 1
-    previous = indicator_values(previous_year) if previous_year in available_years() else None
+    previous = indicator_values(previous_year) if previous_year in paths.indicator_years() else None
     rows = []
     for rate_id, of_id in load_stated_growth():
         missing = [i for i in (rate_id, of_id) if i not in table.index]

@@ -19,7 +19,7 @@ from .. import paths
 from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
 from ..tables.load import ID_PATTERN, load_catalog, partial_period
-from ..report.sources import TEXT, entry_id, entry_problems, read_yaml, yaml_section, yaml_where
+from ..datafile import TEXT, entry_id, entry_problems, read_yaml, yaml_section, yaml_where
 from ..tables.indicators import indicator_table
 
 KINDS = ("rate", "share", "ratio", "average", "total", "implied", "plan_vs_actual")
@@ -37,11 +37,6 @@ class MetricDef:
     kind: str
     reconciles_with: str | None = None
     note: str = ""
-
-
-def metrics_file():
-    """Return the path of ``data/metrics.yml``."""
-    return paths.data_dir() / "metrics.yml"
 
 
 METRIC_FIELDS = {"id": TEXT, "label_zh": TEXT, "label_en": TEXT, "formula": TEXT, "unit": TEXT, "kind": TEXT}
@@ -81,7 +76,7 @@ def load_stated_growth() -> list[tuple[str, str]]:
 
 
 def _read_metrics_file() -> tuple[list[MetricDef], list[tuple[str, str]]]:
-    path = metrics_file()
+    path = paths.metrics_file()
     doc = read_yaml(path)
     entries = yaml_section(path, doc, "metrics")
     growth = yaml_section(path, doc, "stated_growth")

@@ -202,9 +202,9 @@ def _chart_spec(name: str) -> dict:
     from ..errors import DataError, Problem
     from ..tables.load import load_catalog
     from ..audit.metrics import known_ids
-    from ..report.sources import TEXT, TEXTS, entry_problems, read_yaml, yaml_section, yaml_where
+    from ..datafile import TEXT, TEXTS, entry_problems, read_yaml, yaml_section, yaml_where
 
-    path = paths.data_dir() / "charts.yml"
+    path = paths.charts_file()
     specs = yaml_section(path, read_yaml(path), "charts", dict)
     if name not in specs:
         raise AmrbookError(f"{path}: no chart named {name!r} (have: {', '.join(map(str, specs))})")

@@ -14,10 +14,11 @@ import itertools
 import math
 from dataclasses import dataclass
 
+from .. import paths
 from ..errors import AmrbookError, DataError, Problem
 from ..tables.load import load_catalog
 from ..audit.metrics import compute_metrics, indicator_values, input_record, known_ids
-from ..report.sources import TEXT, field_problems, read_yaml, yaml_section, yaml_where
+from ..datafile import TEXT, field_problems, read_yaml, yaml_section, yaml_where
 from ..audit.template import TemplateError, check_spec, parse_template
 from .format import by_sentence, figure_text, formula_words, highlight, metric_text, missing_marker
 
@@ -152,13 +153,6 @@ def _footnote(q: Quote) -> str:
     return f"{calc}原文：{quoted}"
 
 
-def narrative_file():
-    """Return the path of ``data/narrative.yml``."""
-    from .. import paths
-
-    return paths.data_dir() / "narrative.yml"
-
-
 def load_narrative() -> dict:
     """Read and check ``data/narrative.yml``: ``summary`` and ``takeaways`` (topic → template).
 
@@ -173,7 +167,7 @@ def load_narrative() -> dict:
         Naming the line of an entry that is not text, and of a template with a malformed
         placeholder, a refused format or an id that is neither an indicator nor a metric.
     """
-    path = narrative_file()
+    path = paths.narrative_file()
     doc = read_yaml(path) or {}
     texts = yaml_section(path, doc, "takeaways", dict)
     problems = field_problems(path, doc, "", {"summary": TEXT}) + field_problems(path, texts, "takeaways",
@@ -208,7 +202,7 @@ def takeaways(year: int, topic: str) -> Narrative:
     """
     texts = load_narrative()["takeaways"]
     if topic not in texts:
-        raise AmrbookError(f"{narrative_file()}: no takeaway for {topic!r} (have: {', '.join(texts)})")
+        raise AmrbookError(f"{paths.narrative_file()}: no takeaway for {topic!r} (have: {', '.join(texts)})")
     return say(year, texts[topic])
 
 

@@ -24,7 +24,8 @@ import pandera.pandas as pa
 from .. import paths
 from ..errors import DataError, Problem
 from ..report.numbers import QUALIFIERS, implied_qualifier, parse_figure
-from ..report.sources import TEXT, entry_problems, raw_text, read_yaml, shown, yaml_where
+from ..datafile import TEXT, entry_problems, read_yaml, shown, yaml_where
+from ..report.sources import raw_text
 
 COLUMNS = ["year", "id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "note"]
 NUMERIC = {"year": "int64", "value": "float64", "start": "int64", "end": "int64"}
@@ -130,7 +131,7 @@ def load_indicators(year: int, path: Path | None = None) -> pd.DataFrame:
     if path is None:
         path = paths.indicators_file(year)
         if not path.exists():
-            have = sorted(p.stem for p in path.parent.glob("[0-9][0-9][0-9][0-9].csv"))
+            have = [str(y) for y in paths.indicator_years()]
             raise DataError([Problem(path, "", f"no indicator table for {year} "
                                      f"(tables exist for: {', '.join(have) or 'no year'})")])
     path = Path(path)

@@ -1,0 +1,298 @@
+"""Reading the workbook's YAML data files: bounded, safe, and with the line of every entry.
+
+Every YAML file under ``data/`` (catalog, metrics, checks, charts, narrative, sources) is read by
+:func:`read_yaml` and checked with the small validators here, so each stage reports a wrong entry
+the same way: file, line, and cause. Data files have no use for anchors, aliases, tags or more than
+one document, so those are refused (an alias bomb cannot expand), as are files over
+:data:`MAX_YAML_BYTES` and nesting deeper than :data:`MAX_YAML_DEPTH`.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import DataError, Problem
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster when present
+#: Largest YAML data file read (the largest today, catalog.yml, is about 27 KB).
+MAX_YAML_BYTES = 2_000_000
+#: Deepest nesting of mappings and lists (checks.yml, the deepest today, has 5 levels).
+MAX_YAML_DEPTH = 10
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_TAG + t for t in ("null", "bool", "int", "float", "str", "timestamp")}
+_KEY = object()  # in the parse stack: the mapping expects a key next
+
+
+class YamlMap(dict):
+    """A mapping read by :func:`read_yaml`: ``line`` where it starts, ``lines[key]`` where each key is."""
+
+    def __init__(self, line: int):
+        super().__init__()
+        self.line, self.lines = line, {}
+
+
+class YamlList(list):
+    """A list read by :func:`read_yaml`: ``line`` where it starts, ``lines[i]`` where item ``i`` starts."""
+
+    def __init__(self, line: int):
+        super().__init__()
+        self.line, self.lines = line, []
+
+
+def read_yaml(path: Path):
+    """Read a YAML data file, naming the file, line and column of any problem.
+
+    Every YAML file of the workbook is read here. Mappings and lists come back as
+    :class:`YamlMap` and :class:`YamlList`, which remember the line of each entry so that
+    validators can name it. A data file is refused when it is larger than
+    :data:`MAX_YAML_BYTES`, nested deeper than :data:`MAX_YAML_DEPTH`, holds more than one
+    document, repeats a key, or uses anchors, aliases or tags: data files have no use for
+    them, and aliases are how a few hundred bytes expand to gigabytes ("billion laughs").
+    The file is read in one pass over the parser's events, so memory stays proportional
+    to the data.
+
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    object
+        The parsed document (``None`` for an empty file).
+
+    Raises
+    ------
+    DataError
+        If the file is missing, too large, not UTF-8, not valid YAML or uses a refused feature.
+    """
+    text = _yaml_text(path)
+    loader = _YAML_LOADER(text)
+    try:
+        return _build(path, loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise DataError([Problem(path, where, f"YAML syntax error: {exc.problem or exc}")]) from None
+    except yaml.reader.ReaderError as exc:  # a control character; the parser stops at its first occurrence
+        at = text.index(chr(exc.character))  # (libyaml counts its position in bytes, not characters)
+        line, column = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+        cause = f"YAML syntax error: control character U+{exc.character:04X} is not allowed"
+        raise DataError([Problem(path, f"line {line}, column {column}", cause)]) from None
+    finally:
+        loader.dispose()
+
+
+def line_of(container, key=None) -> int | None:
+    """Return the line of ``container[key]`` (or of the container) as read by :func:`read_yaml`.
+
+    Returns
+    -------
+    int or None
+        ``None`` for data that did not come from :func:`read_yaml`.
+    """
+    lines = getattr(container, "lines", None)
+    if lines is not None and key is not None:
+        if isinstance(lines, dict) and key in lines:
+            return lines[key]
+        if isinstance(lines, list) and isinstance(key, int) and 0 <= key < len(lines):
+            return lines[key]
+    return getattr(container, "line", None)
+
+
+def yaml_where(container, key=None, label: str = "") -> str:
+    """Return ``"line N, label"`` for ``container[key]`` read by :func:`read_yaml` (``label`` alone if unknown)."""
+    line = line_of(container, key)
+    return ", ".join(filter(None, [f"line {line}" if line else "", label]))
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a field of a YAML entry must hold: ``accepts(value)`` and its name in messages."""
+
+    name: str
+    accepts: Callable[[object], bool]
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer of hundreds of digits
+        return False
+
+
+TEXT = Kind("text", lambda v: isinstance(v, str) and v.strip() != "")
+WHOLE = Kind("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool))
+NUMBER = Kind("a number", _is_number)
+TEXTS = Kind("a list of text", lambda v: isinstance(v, list) and all(TEXT.accepts(x) for x in v))
+MAPPING = Kind("a mapping", lambda v: isinstance(v, dict))
+
+
+def shown(value) -> str:
+    """Describe a YAML value for a message: ``text 'twenty'``, ``a list ['a', 'b']``, ``a list of 45 items``."""
+    if value is None:
+        return "empty"
+    kinds = {str: "text", bool: "true/false", int: "the number", float: "the number", list: "a list",
+             dict: "a mapping"}
+    kind = next((name for t, name in kinds.items() if isinstance(value, t)), type(value).__name__)
+    text = repr(value)
+    if len(text) <= 40:
+        return f"{kind} {text}"
+    if isinstance(value, (list, dict)):
+        return f"{kind} of {len(value)} {'items' if isinstance(value, list) else 'keys'}"
+    return f"{kind} {text[:37]}..."
+
+
+def entry_id(entry, index: int) -> str:
+    """Return the ``id`` of a YAML list entry when it is text, else ``#n`` (its position), to name it in messages."""
+    ident = entry.get("id") if isinstance(entry, dict) else None
+    return ident if isinstance(ident, str) else f"#{index + 1}"
+
+
+def entry_problems(path: Path, parent, key, label: str, required: dict[str, Kind],
+                   optional: dict[str, Kind] | None = None) -> list[Problem]:
+    """Check ``parent[key]``, one entry of a YAML data file: a mapping, with every field of its kind.
+
+    Parameters
+    ----------
+    path : Path
+        The file, for messages.
+    parent : dict or list
+        The mapping or list holding the entry, as :func:`read_yaml` returned it.
+    key : str or int
+        The entry's key or index in ``parent``.
+    label : str
+        What the entry is, for messages (``"check food_entities_sum"``); each problem names
+        the line of the entry or of the field at fault.
+    required, optional : dict of str to Kind
+        Fields and what they must hold; an optional field may be absent or empty.
+
+    Returns
+    -------
+    list of Problem
+    """
+    entry = parent[key]
+    if not isinstance(entry, dict):
+        return [Problem(path, yaml_where(parent, key, label), f"expected a mapping of fields, not {shown(entry)}")]
+    missing = [f for f in required if entry.get(f) in (None, "")]
+    problems = [Problem(path, yaml_where(parent, key, label), f"missing {', '.join(missing)}")] if missing else []
+    present = {name: kind for name, kind in {**required, **(optional or {})}.items() if name not in missing}
+    return problems + field_problems(path, entry, label, present)
+
+
+def field_problems(path: Path, entry: dict, label: str, fields: dict[str, Kind]) -> list[Problem]:
+    """Return a problem, at its line, for each field of ``entry`` that is present but not of its kind."""
+    return [Problem(path, yaml_where(entry, name, label), f"{name} must be {kind.name}, not {shown(entry[name])}")
+            for name, kind in fields.items() if entry.get(name) is not None and not kind.accepts(entry[name])]
+
+
+def yaml_section(path: Path, doc, key: str, kind: type = list):
+    """Return ``doc[key]`` of a YAML data file (empty when absent), refusing the wrong structure.
+
+    Raises
+    ------
+    DataError
+        If the document is not a mapping, or ``doc[key]`` is not of ``kind`` (list or dict).
+    """
+    if doc is None:
+        return kind()
+    if not isinstance(doc, dict):
+        raise DataError([Problem(path, yaml_where(doc), f"expected a mapping with the key {key!r}, not {shown(doc)}")])
+    value = doc.get(key)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        wanted = "a list" if kind is list else "a mapping"
+        raise DataError([Problem(path, yaml_where(doc, key, key), f"must be {wanted}, not {shown(value)}")])
+    return value
+
+
+def _yaml_text(path: Path) -> str:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_YAML_BYTES + 1)
+    except FileNotFoundError:
+        raise DataError([Problem(path, "", "file not found")]) from None
+    if len(data) > MAX_YAML_BYTES:
+        raise DataError([Problem(path, "", f"larger than {MAX_YAML_BYTES:,} bytes, the most a data file "
+                                           "may have (MAX_YAML_BYTES)")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(path, f"byte {exc.start}", "not UTF-8 text; save it as UTF-8")]) from None
+
+
+def _build(path: Path, loader):
+    """Turn the parser's events into YamlMap / YamlList / scalars, refusing what data files must not use."""
+    root, stack, documents = None, [], 0
+    while loader.check_event():
+        event = loader.get_event()
+        line = event.start_mark.line + 1
+        at = f"line {line}, column {event.start_mark.column + 1}"
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise DataError([Problem(path, at, "a second YAML document (---); a data file holds one")])
+        elif isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            kind = f"alias *{event.anchor}" if isinstance(event, yaml.AliasEvent) else f"anchor &{event.anchor}"
+            raise DataError([Problem(path, at, f"YAML {kind}: anchors and aliases are not allowed in data files; "
+                                               "write the value out")])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            stack.pop()
+        elif isinstance(event, (yaml.CollectionStartEvent, yaml.ScalarEvent)):
+            if isinstance(event, yaml.CollectionStartEvent) and len(stack) >= MAX_YAML_DEPTH:
+                raise DataError([Problem(path, at, f"nested more than {MAX_YAML_DEPTH} levels deep")])
+            value = _value(path, loader, event, line, at)
+            if stack:
+                _put(path, stack[-1], value, line, at)
+            else:
+                root = value
+            if isinstance(value, (YamlMap, YamlList)):
+                stack.append([value, _KEY])
+    return root
+
+
+def _put(path: Path, frame: list, value, line: int, at: str) -> None:
+    """Put a value into the innermost open mapping or list, ``frame`` = [container, key awaiting its value]."""
+    container, key = frame
+    if isinstance(container, YamlList):
+        container.append(value)
+        container.lines.append(line)
+    elif key is not _KEY:
+        container[key] = value
+        frame[1] = _KEY
+    elif isinstance(value, (dict, list)):
+        raise DataError([Problem(path, at, "a mapping or list used as a key; keys must be plain values")])
+    elif value in container.lines:
+        raise DataError([Problem(path, at, f"key {value!r} appears twice (first at line {container.lines[value]})")])
+    else:
+        container.lines[value] = line
+        frame[1] = value
+
+
+def _value(path: Path, loader, event, line: int, at: str):
+    """The empty YamlMap / YamlList a collection event opens, or the scalar a scalar event holds."""
+    if isinstance(event, yaml.ScalarEvent):
+        return _scalar(path, loader, event, at)
+    if event.tag not in (None, "!", _TAG + "map", _TAG + "seq"):
+        raise DataError([Problem(path, at, f"YAML tag {event.tag!r} is not allowed in data files")])
+    return YamlMap(line) if isinstance(event, yaml.MappingStartEvent) else YamlList(line)
+
+
+def _scalar(path: Path, loader, event, at: str):
+    tag = event.tag
+    if tag in (None, "!"):
+        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag not in _SCALAR_TAGS:
+        raise DataError([Problem(path, at, f"YAML tag {event.tag!r} is not allowed in data files")])
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    try:
+        return loader.yaml_constructors[tag](loader, node)
+    except ValueError as exc:  # the date 2023-13-45, an integer of more than 4300 digits
+        value = event.value if len(event.value) <= 40 else event.value[:37] + "..."
+        raise DataError([Problem(path, at, f"{value!r} is not a valid {tag[len(_TAG):]}: {exc}")]) from None
