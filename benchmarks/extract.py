@@ -25,7 +25,8 @@ from pathlib import Path
 import yaml
 
 from helpers import paths, raw_text
-from helpers.report.extract import _CLAUSE_BREAK, extract, read_report
+from helpers.report.extract import _CLAUSE_BREAK, extract
+from helpers.report.encoding import read_report
 
 NAIVE = re.compile(r"\d+(?:\.\d+)?")
 FLOOR = 5.0  # MB/s every adversarial text must keep

@@ -13,7 +13,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from helpers import AmrbookError, load_indicators, paths, raw_text
-from helpers.report.extract import _DIGITS_START, _NUMERAL_START, UNITS, decode_report, extract, read_report
+from helpers.report.extract import _DIGITS_START, _NUMERAL_START, UNITS, extract
+from helpers.report.encoding import decode_report, read_report
 from helpers.report.numbers import ARABIC_NUMBER, CN_DIGITS, CN_NUMBER
 
 CASES = yaml.safe_load((paths.PROJECT_ROOT / "tests" / "data" / "extract_cases.yml").read_text("utf-8"))["cases"]

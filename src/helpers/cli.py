@@ -95,7 +95,8 @@ def _growth(args: argparse.Namespace) -> None:
 
 
 def _extract(args: argparse.Namespace) -> None:
-    from .report.extract import extract_frame, iter_figures, read_report
+    from .report.encoding import read_report
+    from .report.extract import extract_frame, iter_figures
 
     text, encoding = read_report(args.file)
     if args.format == "csv":  # streamed: a long report never becomes one big table in memory

@@ -16,6 +16,7 @@ from pathlib import Path
 from .. import paths
 from ..datafile import TEXT, WHOLE, entry_problems, read_yaml, yaml_section, yaml_where
 from ..errors import AmrbookError, DataError, Problem
+from .encoding import decode_as
 
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
@@ -123,10 +124,7 @@ def _decoded(file: Path, encoding: str, sha256: str) -> str:
     if digest != sha256:
         raise DataError([Problem(file, "", f"sha256 is {digest}, sources.yml records {sha256}: "
                                  "raw files must stay byte-identical to what was received")])
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise DataError([Problem(file, f"byte {exc.start}", f"does not decode as {encoding}")]) from None
+    return decode_as(data, encoding, file)
 
 
 def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:

@@ -20,7 +20,8 @@ import pandas as pd
 
 from .. import paths
 from ..errors import AmrbookError
-from ..report.extract import extract, read_report
+from ..report.extract import extract
+from ..report.encoding import read_report
 from .load import COLUMNS, load_catalog, load_indicators
 from ..report.sources import raw_text, sentence_span
 
