@@ -124,7 +124,7 @@ def add_synthetic_year(data: Path, year: int, figures: dict[str, str]) -> None:
         rows.append({"year": year, "id": ident, "value": format(figure.value.normalize(), "f"),
                      "unit": catalog_units[ident], "as_written": written, "start": start,
                      "end": start + len(written), "qualifier": "approx" if figure.approx else "exact",
-                     "period": str(year), "note": "synthetic"})
+                     "period": str(year), "section": "合成", "note": "synthetic"})
     raw = data / "raw" / f"{year}_synthetic.txt"
     raw.write_text(text, encoding="utf-8")
     with (data / "raw" / "sources.yml").open("a", encoding="utf-8") as f:

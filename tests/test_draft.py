@@ -7,7 +7,7 @@ from helpers import AmrbookError, load_indicators, paths
 from helpers.cli import main
 from helpers.tables.draft import draft, infer_period, similarity, write_draft
 
-COLUMNS = ["id", "value", "unit", "as_written", "start", "end", "qualifier", "period"]
+COLUMNS = ["id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "section"]
 
 
 def test_drafting_the_2023_report_gives_the_curated_table():
@@ -79,3 +79,14 @@ def test_extract_and_draft_cli(data_copy, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "7 figures, 6 matched" in out and "unmatched: 300个" in out
     assert main(["extract", str(tmp_path / "missing.txt")]) == 2
+
+
+def test_infer_section_numbers_the_heading_and_names_it_as_curators_did():
+    from helpers.tables.draft import infer_section
+
+    text = "一、总体情况\n(一)加强领导。\n（二）以“改革”为要,营造良好营商环境。共办结5宗。\n"
+    at = text.index("5宗")
+    # the last top heading is 一、, the last sub-heading before the figure is （二）
+    assert infer_section(text, at, {}) == "一(二) 以“改革”为要"
+    assert infer_section(text, at, {"一(二)": "一(二) 营造营商环境"}) == "一(二) 营造营商环境"
+    assert infer_section("共办结5宗。", 3, {}) == "正文"          # no heading at all

@@ -6,9 +6,9 @@ import pytest
 from conftest import line_no, rewrite
 from helpers import DataError, load_catalog, load_indicators
 
-HEADER = "year,id,value,unit,as_written,start,end,qualifier,period,note"
+HEADER = "year,id,value,unit,as_written,start,end,qualifier,period,section,note"
 # line 2 of 2023.csv is the first figure of the report: 439宗 at characters 1230-1234
-FIRST_ROW = "2023,admin_penalty_cases,439,宗,439宗,1230,1234,exact,2023,"
+FIRST_ROW = "2023,admin_penalty_cases,439,宗,439宗,1230,1234,exact,2023,一(三) 规范行政执法,"
 
 
 def problems_of(year: int = 2023) -> list[str]:
@@ -53,7 +53,7 @@ def test_all_problems_are_reported_together(data_copy):
     path = csv_of(data_copy)
     rewrite(path, FIRST_ROW, FIRST_ROW.replace(",439,", ",many,"))
     rewrite(path, "2023,admin_penalty_cases_simple,16,", "2023,admin_penalty_cases_simple,-16,")
-    rewrite(path, ",exact,2023,\n", ",certain,2023,\n")
+    rewrite(path, ",exact,2023,一(三) 规范行政执法,\n", ",certain,2023,一(三) 规范行政执法,\n")
     found = problems_of()
     joined = "\n".join(found)
     assert "line 2, column value: 'many' is not a number" in joined
@@ -96,8 +96,8 @@ def test_utf8_bom_is_accepted(data_copy):
 
 def test_catalog_entry_missing_a_field(data_copy):
     rewrite(data_copy / "catalog.yml", '  label_en: "Administrative penalty cases handled"\n', "")
-    # line 7 of catalog.yml is "admin_penalty_cases:", the entry missing the field
-    with pytest.raises(DataError, match=r"catalog.yml: line 7, indicator 'admin_penalty_cases': missing label_en"):
+    line = line_no(data_copy / "catalog.yml", "admin_penalty_cases:")   # the entry missing the field
+    with pytest.raises(DataError, match=rf"catalog.yml: line {line}, indicator 'admin_penalty_cases': missing label_en"):
         load_catalog()
 
 
@@ -159,7 +159,7 @@ def test_a_wrong_sources_entry_names_its_line(data_copy, old, new, key, cause):
 
 @pytest.mark.parametrize(("edit", "problem"), [
     (lambda t: t.replace(HEADER, HEADER + ",note"), "line 1: column 'note' appears 2 times"),
-    (lambda t: t.replace(FIRST_ROW, FIRST_ROW[:-len(",2023,")]), "line 2: 8 fields where the header has 10"),
+    (lambda t: t.replace(FIRST_ROW, FIRST_ROW[:-len(",2023,一(三) 规范行政执法,")]), "line 2: 8 fields where the header has 11"),
     (lambda t: t.replace(FIRST_ROW, FIRST_ROW.replace(",439,", ",inf,")),
      "line 2, column value: 'inf' is not a number"),
 ])

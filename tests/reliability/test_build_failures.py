@@ -112,7 +112,7 @@ def injected(workspace, data_copy):
     raw.write_text(text, encoding="utf-8")
     old = re.search(r"sha256: (\w+)", (data_copy / "raw" / "sources.yml").read_text(encoding="utf-8")).group(1)
     rewrite(data_copy / "raw" / "sources.yml", old, hashlib.sha256(raw.read_bytes()).hexdigest())
-    rewrite(data_copy / "indicators" / "2023.csv", "exact,2023,今年", 'exact,2023,"=HYPERLINK(""http://x"")"')
+    rewrite(data_copy / "indicators" / "2023.csv", "推动执法队伍建设,今年", '推动执法队伍建设,"=HYPERLINK(""http://x"")"')
     build(2023, pdf=True)
     return workspace / "outputs" / "2023"
 

@@ -53,13 +53,13 @@ def refused(data: Path, *command: str) -> str:
 
 
 # The first data rows of 2023.csv: line 2 is 439宗 at 1230-1234, line 3 is 16宗 at 1240-1243.
-ROW2 = "2023,admin_penalty_cases,439,宗,439宗,1230,1234,exact,2023,"
-ROW3 = "2023,admin_penalty_cases_simple,16,宗,16宗,1240,1243,exact,2023,"
+ROW2 = "2023,admin_penalty_cases,439,宗,439宗,1230,1234,exact,2023,一(三) 规范行政执法,"
+ROW3 = "2023,admin_penalty_cases_simple,16,宗,16宗,1240,1243,exact,2023,一(三) 规范行政执法,"
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
-    (ROW2, ROW2 + ",extra",          # 10 fields + 1
-     "line 2: 11 fields where the header has 10: is there a comma inside an unquoted field? "
+    (ROW2, ROW2 + ",extra",          # 11 fields + 1
+     "line 2: 12 fields where the header has 11: is there a comma inside an unquoted field? "
      "Put such a field in double quotes"),
     (",1230,1234,", ",12345678901234567890,1234,",
      "line 2, column start: '12345678901234567890' is too large (at most 15 digits)"),
@@ -79,7 +79,7 @@ def test_malformed_csv_rows_give_one_message_each(data_copy, old, new, message):
 def test_an_unclosed_quote_at_the_end_names_its_line(data_copy):
     path = data_copy / "indicators" / "2023.csv"
     with path.open("a", encoding="utf-8") as f:
-        f.write('2023,extra_row,1,宗,1宗,1,2,exact,2023,"never closed\n')
+        f.write('2023,extra_row,1,宗,1宗,1,2,exact,2023,一,"never closed\n')
     # 96 figures + the header = 97 lines, so the new record starts on line 98
     assert f'{path}: line 98: a " opened in this record is never closed' in refused(data_copy, "indicators", "--year",
                                                                                  "2023")

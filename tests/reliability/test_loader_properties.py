@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from helpers import DataError, load_indicators, paths
 
-HEADER = "year,id,value,unit,as_written,start,end,qualifier,period,note\n"
+HEADER = "year,id,value,unit,as_written,start,end,qualifier,period,section,note\n"
 
 
 @pytest.fixture(scope="module")

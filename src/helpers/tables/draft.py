@@ -67,14 +67,37 @@ def references(exclude: int | None = None) -> dict[str, list[Wording]]:
     from ..report.extract import context_before
 
     out: dict[str, list[Wording]] = {}
-    for file in sorted((paths.data_dir() / "indicators").glob("[0-9][0-9][0-9][0-9].csv")):
-        year = int(file.stem)
+    for year in paths.indicator_years():
         if year == exclude:
             continue
         text = raw_text(year)
         for row in load_indicators(year).itertuples():
             out.setdefault(row.id, []).append(wording(text, row.start, context_before(text, row.start)))
     return out
+
+
+_TOP_HEADING = re.compile(r"^([一二三四五六七八九十]+)、", re.M)
+_SUB_HEADING = re.compile(r"^[(（]([一二三四五六七八九十]+)[)）]([^。；;，,\n]*)", re.M)
+
+
+def section_names() -> dict[str, str]:
+    """The section names curators gave in the curated years, by their number (``一(三)`` -> ``一(三) 规范行政执法``)."""
+    names: dict[str, str] = {}
+    for year in paths.indicator_years():
+        for section in load_indicators(year)["section"]:
+            names.setdefault(section.split(" ", 1)[0], section)
+    return names
+
+
+def infer_section(text: str, start: int, names: dict[str, str]) -> str:
+    """The heading a figure stands under: ``一(三)`` from the last headings before it, named as the
+    curated years named that section, or by the heading's own first words."""
+    tops = list(_TOP_HEADING.finditer(text, 0, start))
+    subs = [m for m in _SUB_HEADING.finditer(text, tops[-1].end() if tops else 0, start)]
+    if not subs:
+        return f"{tops[-1].group(1)}、" if tops else "正文"
+    number = f"{tops[-1].group(1) if tops else ''}({subs[-1].group(1)})"
+    return names.get(number, f"{number} {subs[-1].group(2).strip()}".strip())
 
 
 def infer_period(text: str, start: int, year: int) -> str:
@@ -127,14 +150,15 @@ def draft(year: int, report: Path) -> pd.DataFrame:
         if i not in chosen and ident not in used:
             chosen[i] = (ident, score)
             used.add(ident)
-    rows = []
+    rows, names = [], section_names()
     for i, f in enumerate(found):
         ident, score = chosen.get(i, ("", 0.0))
         note = (f"draft: matched by «{f.context}» ({score:.2f})" if ident
                 else f"draft: no indicator matches «{f.context}»; choose an id or delete the row")
         rows.append({"year": year, "id": ident, "value": format(f.value, ".10g"), "unit": f.unit,
                      "as_written": f.text, "start": f.start, "end": f.end, "qualifier": f.qualifier,
-                     "period": infer_period(text, f.start, year), "note": note})
+                     "period": infer_period(text, f.start, year), "section": infer_section(text, f.start, names),
+                     "note": note})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -18,13 +18,13 @@ def indicator_table(year: int) -> pd.DataFrame:
     -------
     pandas.DataFrame
         The validated columns of :func:`helpers.tables.load.load_indicators` plus ``label_zh``,
-        ``label_en``, ``section``, ``topic``, ``source_sentence`` and ``sentence_start`` (where
+        ``label_en``, ``topic``, ``source_sentence`` and ``sentence_start`` (where
         that sentence starts in the report, so a figure's place in it is ``start - sentence_start``).
     """
     frame = load_indicators(year)
     catalog = load_catalog()
     text = raw_text(year)
-    labels = catalog.loc[frame["id"], ["label_zh", "label_en", "section", "topic"]].reset_index(drop=True)
+    labels = catalog.loc[frame["id"], ["label_zh", "label_en", "topic"]].reset_index(drop=True)
     spans = [sentence_span(text, s, e) for s, e in zip(frame["start"], frame["end"])]
     return pd.concat([frame, labels], axis=1).assign(source_sentence=[text[a:b] for a, b in spans],
                                                      sentence_start=[a for a, _ in spans])

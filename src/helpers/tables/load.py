@@ -27,9 +27,9 @@ from ..report.numbers import QUALIFIERS, implied_qualifier, parse_figure
 from ..datafile import TEXT, entry_problems, read_yaml, shown, yaml_where
 from ..report.sources import raw_text
 
-COLUMNS = ["year", "id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "note"]
+COLUMNS = ["year", "id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "section", "note"]
 NUMERIC = {"year": "int64", "value": "float64", "start": "int64", "end": "int64"}
-CATALOG_FIELDS = ["label_zh", "label_en", "unit", "section", "topic", "description"]
+CATALOG_FIELDS = ["label_zh", "label_en", "unit", "topic", "description"]
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 #: ``2023`` (the full year), ``2023-11`` (cut-off at the end of November), ``2023-Q3``,
 #: ``as_of_report`` (截至目前) or ``recent`` (近期).
@@ -65,6 +65,8 @@ SCHEMA = pa.DataFrameSchema(
         "qualifier": pa.Column(str, pa.Check.isin(QUALIFIERS, error=f"must be one of {', '.join(QUALIFIERS)}")),
         "period": pa.Column(str, pa.Check.str_matches(PERIOD_PATTERN,
                                                       error="must be YYYY, YYYY-MM, YYYY-Qn, as_of_report or recent")),
+        "section": pa.Column(str, pa.Check.str_length(min_value=1, error="must not be empty (the heading the "
+                                                                          "figure stands under)")),
         "note": pa.Column(str, nullable=True),
     },
     checks=pa.Check(lambda df: df["end"] > df["start"], error=END_AFTER_START),
@@ -81,7 +83,7 @@ def load_catalog() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``id``, with columns ``label_zh, label_en, unit, section, topic, description``.
+        Indexed by ``id``, with columns ``label_zh, label_en, unit, topic, description``.
 
     Raises
     ------
@@ -275,7 +277,7 @@ def _coerce(frame: pd.DataFrame, path: Path) -> list[Problem]:
             numbers = numbers.where(~numbers.index.isin(list(causes)))
         problems += [Problem(path, _where(i, column), cause) for i, cause in causes.items()]
         frame[column] = numbers.astype("Int64" if dtype == "int64" else "float64")
-    for column in ("unit", "as_written", "qualifier", "period", "id"):
+    for column in ("unit", "as_written", "qualifier", "period", "section", "id"):
         frame[column] = frame[column].replace("", None)
     return problems
 
