@@ -102,14 +102,83 @@ def load_metric_defs() -> list[MetricDef]:
                                                      "in catalog.yml nor a metric"))
         if d.reconciles_with and d.reconciles_with not in catalog:
             problems.append(Problem(path, where, f"reconciles_with {d.reconciles_with!r} is not in catalog.yml"))
-    for pair in doc.get("stated_growth", []):
-        for role in ("rate", "of"):
-            if pair.get(role) not in catalog:
-                problems.append(Problem(path, "stated_growth", f"{role} {pair.get(role)!r} is not in catalog.yml"))
+    problems += _read_stated_growth(doc, text, path)[1]
     problems += _cycles(defs, path, text)
     if problems:
         raise DataError(problems)
     return defs
+
+
+# --- stated growth: the growth rates a report states, paired with what they are the growth of ---
+
+@dataclass(frozen=True)
+class StatedGrowth:
+    """A growth rate the report states (``rate``, an indicator in %) and the indicator it is the growth of (``of``)."""
+
+    rate: str
+    of: str
+
+
+def load_stated_growth() -> list[StatedGrowth]:
+    """Read and check the ``stated_growth`` pairs of ``data/metrics.yml``.
+
+    Returns
+    -------
+    list of StatedGrowth
+        In file order; empty when the file declares none.
+
+    Raises
+    ------
+    DataError
+        For ``stated_growth`` that is not a list, an entry without ``rate`` and ``of``, an id
+        that is not in ``catalog.yml`` or a ``rate`` whose catalog unit is not ``%``; each
+        problem names the line and the entry.
+    """
+    path = paths.metrics_file()
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    pairs, problems = _read_stated_growth(read_yaml(path) or {}, text, path)
+    if problems:
+        raise DataError(problems)
+    return pairs
+
+
+def _read_stated_growth(doc: dict, text: str, path) -> tuple[list[StatedGrowth], list[Problem]]:
+    """The ``stated_growth`` pairs of a parsed ``metrics.yml`` and the problems with them."""
+    entries = doc.get("stated_growth") or []
+    if not isinstance(entries, list):
+        return [], [Problem(path, "stated_growth", "must be a list of pairs (- rate: <id>, of: <id>)")]
+    units = load_catalog()["unit"].to_dict()
+    lines = _entry_lines(text, "stated_growth")
+    pairs, problems = [], []
+    for number, entry in enumerate(entries, start=1):
+        where = (f"line {lines[number - 1]}, " if number <= len(lines) else "") + f"stated_growth entry {number}"
+        if not isinstance(entry, dict) or not entry.get("rate") or not entry.get("of"):
+            problems.append(Problem(path, where, "needs rate and of (indicator ids), e.g. "
+                                                 "{rate: invention_patents_growth, of: invention_patents_granted}"))
+            continue
+        pair = StatedGrowth(str(entry["rate"]), str(entry["of"]))
+        unknown = [(role, ident) for role, ident in (("rate", pair.rate), ("of", pair.of)) if ident not in units]
+        problems += [Problem(path, where, f"{role} {ident!r} is not in catalog.yml") for role, ident in unknown]
+        if pair.rate in units and units[pair.rate] != "%":
+            problems.append(Problem(path, where, f"rate {pair.rate!r} has unit {units[pair.rate]!r} in "
+                                                 "catalog.yml; a stated growth rate is in %"))
+        elif not unknown:
+            pairs.append(pair)
+    return pairs, problems
+
+
+def _entry_lines(text: str, key: str) -> list[int]:
+    """Line numbers of the list items (``- ...``) directly under a top-level ``key:`` of a YAML text."""
+    out, inside, indent = [], False, None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line and not line[0].isspace() and not line.startswith(("#", "-")):
+            inside = line.startswith(f"{key}:")
+            continue
+        stripped = line.lstrip()
+        if inside and stripped.startswith("- ") and indent in (None, len(line) - len(stripped)):
+            indent = len(line) - len(stripped)
+            out.append(number)
+    return out
 
 
 def _cycles(defs: list[MetricDef], path, text: str) -> list[Problem]:
