@@ -199,6 +199,12 @@ def test_a_bad_stated_growth_pair_is_named_with_its_line(data_copy, capsys, old,
     assert message in err and "Traceback" not in err
 
 
+def test_metrics_yml_that_is_not_a_mapping_is_named(data_copy, capsys):
+    (data_copy / "metrics.yml").write_text("- stated_growth\n", encoding="utf-8")
+    assert main(["growth", "--year", "2023"]) == 2
+    assert "metrics.yml: expected a mapping with metrics: and stated_growth: lists" in capsys.readouterr().err
+
+
 # --- properties ------------------------------------------------------------------------------------
 
 UNITS = ["宗", "元", "%", "pp", "rank"]

@@ -144,6 +144,8 @@ def load_stated_growth() -> list[StatedGrowth]:
 
 def _read_stated_growth(doc: dict, text: str, path) -> tuple[list[StatedGrowth], list[Problem]]:
     """The ``stated_growth`` pairs of a parsed ``metrics.yml`` and the problems with them."""
+    if not isinstance(doc, dict):
+        return [], [Problem(path, "", "expected a mapping with metrics: and stated_growth: lists")]
     entries = doc.get("stated_growth") or []
     if not isinstance(entries, list):
         return [], [Problem(path, "stated_growth", "must be a list of pairs (- rate: <id>, of: <id>)")]
@@ -175,7 +177,8 @@ def _entry_lines(text: str, key: str) -> list[int]:
             inside = line.startswith(f"{key}:")
             continue
         stripped = line.lstrip()
-        if inside and stripped.startswith("- ") and indent in (None, len(line) - len(stripped)):
+        item = stripped == "-" or stripped.startswith("- ")
+        if inside and item and indent in (None, len(line) - len(stripped)):
             indent = len(line) - len(stripped)
             out.append(number)
     return out
