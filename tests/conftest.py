@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -100,40 +104,80 @@ def change_figure(data: Path, year: int, old: str, new: str) -> None:
         writer.writerows(rows)
 
 
-def add_synthetic_year(data: Path, year: int, figures: dict[str, str]) -> None:
-    """Add a clearly synthetic report year to a data copy (never to the real data/).
+def drafted_second_year(data_dir: Path, year: int = 2024, *, figures: dict[str, str] | None = None,
+                        words: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> Path:
+    """Add another report year to a data copy, made from the 2023 report the way a user adds a year.
 
-    ``figures`` maps indicator ids to figures as written (``{"admin_penalty_cases": "400宗"}``);
-    each becomes a sentence of a made-up report, with its span recorded in ``<year>.csv``.
+    The rule that makes the year's report from ``raw/2023_conghua_amr.txt``:
+
+    1. each id of ``figures`` gets its figure rewritten (the span its 2023.csv row records now
+       reads the new figure as written, e.g. ``{"admin_penalty_cases": "400宗"}``); each id of
+       ``drop`` has its figure deleted, so the report no longer states it;
+    2. each ``words`` replacement (old -> new, ``old`` must occur exactly once) is made, e.g. a
+       cut-off ``截至11月`` becoming ``全年``;
+    3. the years 2022, 2023, 2024 of the text become ``year - 1``, ``year``, ``year + 1``.
+
+    Then, as a user would: the text goes to ``raw/<year>_synthetic_from_2023.txt`` with a
+    sources.yml entry (its sha256 computed), ``amrbook draft --year <year>`` runs in a
+    subprocess, the draft is checked (every figure of the 2023 table is found again under its id,
+    as rewritten; dropped ids are absent), rows the draft could not match are dropped, the draft
+    is renamed to ``<year>.csv`` and validated by ``load_indicators``. Never used on the real data/.
+
+    Returns
+    -------
+    Path
+        The new ``indicators/<year>.csv``.
     """
-    import csv
-    import hashlib
+    import pandas as pd
 
-    from helpers.report.numbers import parse_figure
+    from helpers.tables.load import load_indicators
 
-    catalog_units = {}
-    import yaml
-    for key, entry in yaml.safe_load((data / "catalog.yml").read_text(encoding="utf-8")).items():
-        catalog_units[key] = entry["unit"]
-    text, rows = f"合成测试数据({year}年),并非真实报告。\n", []
-    for ident, written in figures.items():
-        prefix = f"{ident}为"
-        start = len(text) + len(prefix)
-        text += f"{prefix}{written}。\n"
-        figure = parse_figure(written)
-        rows.append({"year": year, "id": ident, "value": format(figure.value.normalize(), "f"),
-                     "unit": catalog_units[ident], "as_written": written, "start": start,
-                     "end": start + len(written), "qualifier": "approx" if figure.approx else "exact",
-                     "period": str(year), "section": "合成", "note": "synthetic"})
-    raw = data / "raw" / f"{year}_synthetic.txt"
-    raw.write_text(text, encoding="utf-8")
-    with (data / "raw" / "sources.yml").open("a", encoding="utf-8") as f:
-        f.write(f"  - file: {raw.name}\n    year: {year}\n    publisher: 合成\n    title: synthetic test report\n"
-                f"    encoding: utf-8\n    sha256: {hashlib.sha256(raw.read_bytes()).hexdigest()}\n")
-    with (data / "indicators" / f"{year}.csv").open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    assert data_dir.resolve() != REAL_DATA.resolve(), "a synthetic year never goes into data/"
+    figures = figures or {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AMRBOOK_DATA", str(data_dir))
+        rows = _rows_2023()
+        text = _rewritten_2023_report(rows, figures, drop)
+        for old, new in (words or {}).items():
+            assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in the 2023 report"
+            text = text.replace(old, new)
+        text = re.sub(r"(?<!\d)(2022|2023|2024)(?!\d)", lambda m: str(int(m.group(1)) + year - 2023), text)
+        raw = paths.raw_dir() / f"{year}_synthetic_from_2023.txt"
+        raw.write_text(text, encoding="utf-8")
+        with paths.sources_file().open("a", encoding="utf-8") as f:
+            f.write(f"  - file: {raw.name}\n    year: {year}\n    publisher: 合成 (synthetic)\n"
+                    f"    title: synthetic {year} report made from the 2023 report\n    encoding: utf-8\n"
+                    f"    sha256: {paths.sha256_of(raw)}\n")
+        env = {**os.environ, "AMRBOOK_DATA": str(data_dir),
+               "PYTHONPATH": os.pathsep.join([str(paths.PACKAGE_DIR.parent), os.environ.get("PYTHONPATH", "")])}
+        run = subprocess.run([sys.executable, "-m", "helpers.cli", "draft", "--year", str(year), str(raw)],
+                             capture_output=True, text=True, env=env, check=False)
+        assert run.returncode == 0 and "wrote" in run.stdout, run.stderr
+        draft = pd.read_csv(paths.draft_file(year), dtype=str, keep_default_na=False)
+        draft = draft[draft["id"] != ""]
+        expected = {row["id"]: figures.get(row["id"], row["as_written"]) for row in rows if row["id"] not in drop}
+        assert dict(zip(draft["id"], draft["as_written"])) == expected
+        draft.to_csv(paths.draft_file(year), index=False, lineterminator="\n")
+        os.replace(paths.draft_file(year), paths.indicators_file(year))
+        load_indicators(year)
+    return data_dir / "indicators" / f"{year}.csv"
+
+
+def _rows_2023() -> list[dict[str, str]]:
+    """The rows of the real 2023 indicator table."""
+    with (REAL_DATA / "indicators" / "2023.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _rewritten_2023_report(rows: list[dict[str, str]], figures: dict[str, str], drop: tuple[str, ...]) -> str:
+    """The 2023 report with the figures of some ids rewritten and of others deleted (by their spans)."""
+    text = (REAL_DATA / "raw" / "2023_conghua_amr.txt").read_text(encoding="utf-8")
+    spans = {row["id"]: (int(row["start"]), int(row["end"])) for row in rows}
+    edits = {**{ident: "" for ident in drop}, **figures}
+    for ident in sorted(edits, key=lambda i: spans[i][0], reverse=True):  # from the end: earlier spans stay valid
+        start, end = spans[ident]
+        text = text[:start] + edits[ident] + text[end:]
+    return text
 
 
 def line_no(path: Path, text: str) -> int:

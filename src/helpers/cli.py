@@ -80,14 +80,22 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _growth(args: argparse.Namespace) -> None:
-    from .audit.growth import growth_table, stated_growth
+    from .audit.growth import growth_table, metric_growth, stated_growth
+    from .show.format import change_text
 
-    frame = growth_table()
+    frame = metric_growth() if args.metrics else growth_table()
     if frame.empty:
-        print("only one year of indicators; year-on-year growth needs two", file=sys.stderr)
-    else:
-        _emit(frame, args.format, ["id", "label_zh", "previous_year", "year", "previous_value", "value",
-                                   "growth_pct", "status"])
+        print(f"amrbook: {frame.attrs['reason']}", file=sys.stderr)
+    elif args.year and not (frame["year"] == args.year).any():
+        years = ", ".join(map(str, sorted({*frame["previous_year"], *frame["year"]})))
+        print(f"amrbook: no year-on-year change into {args.year}: the years with indicator tables are {years}, "
+              "and each is compared with the one before it", file=sys.stderr)
+    if args.year:
+        frame = frame[frame["year"] == args.year]
+    frame = frame.assign(reads=[change_text(row) for row in frame.to_dict("records")])
+    if not frame.empty or args.format != "table":
+        _emit(frame, args.format, ["id", "label_zh", "previous_year", "year", "previous_value", "value", "unit",
+                                   "change", "growth_pct", "change_pp", "reads", "status"])
     stated = stated_growth(args.year) if args.year else None
     if stated is not None and not stated.empty and args.format == "table":
         print("\ngrowth stated in the report:")
@@ -197,8 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="exit 1 when any rule warns or fails")
     check.set_defaults(run=_check)
 
-    growth = commands.add_parser("growth", help="year-on-year growth across data/indicators/ and stated growth")
-    growth.add_argument("--year", type=int, help="also reconcile the growth rates this year's report states")
+    growth = commands.add_parser("growth", help="year-on-year change across data/indicators/ and stated growth: "
+                                                "counts in %% and difference, rates in percentage points, "
+                                                "ranks in places")
+    growth.add_argument("--year", type=int, help="only the change into this year, and reconcile the growth "
+                                                 "rates this year's report states")
+    growth.add_argument("--metrics", action="store_true", help="the derived metrics of data/metrics.yml "
+                                                               "instead of the indicators")
     growth.add_argument("--format", choices=FORMATS, default="table")
     growth.set_defaults(run=_growth)
 

@@ -63,19 +63,27 @@ def load_metric_defs() -> list[MetricDef]:
     return _read_metrics_file()[0]
 
 
-def load_stated_growth() -> list[tuple[str, str]]:
-    """Return the ``stated_growth`` pairs of ``data/metrics.yml``: (growth-rate id, id it is the growth of).
+@dataclass(frozen=True)
+class StatedGrowth:
+    """A growth rate the report states (``rate``, an indicator in %) and the indicator it is the growth of (``of``)."""
+
+    rate: str
+    of: str
+
+
+def load_stated_growth() -> list[StatedGrowth]:
+    """Return the ``stated_growth`` pairs of ``data/metrics.yml``, in file order.
 
     Raises
     ------
     DataError
         As :func:`load_metric_defs`; also for a pair that is not a mapping of ``rate`` and
-        ``of`` indicator ids.
+        ``of`` indicator ids, an id not in ``catalog.yml``, or a ``rate`` whose unit is not ``%``.
     """
     return _read_metrics_file()[1]
 
 
-def _read_metrics_file() -> tuple[list[MetricDef], list[tuple[str, str]]]:
+def _read_metrics_file() -> tuple[list[MetricDef], list[StatedGrowth]]:
     path = paths.metrics_file()
     doc = read_yaml(path)
     entries = yaml_section(path, doc, "metrics")
@@ -132,16 +140,20 @@ def _reference_problems(defs: list[MetricDef], catalog: set, path, where: dict) 
     return problems
 
 
-def _growth_pairs(growth: list, catalog: set, path) -> tuple[list[tuple[str, str]], list[Problem]]:
+def _growth_pairs(growth: list, catalog: set, path) -> tuple[list[StatedGrowth], list[Problem]]:
+    units = load_catalog()["unit"].to_dict()
     pairs, problems = [], []
     for i, pair in enumerate(growth):
         label = f"stated_growth {i + 1}"
         found = entry_problems(path, growth, i, label, GROWTH_FIELDS)
         found += [Problem(path, yaml_where(pair, role, label), f"{role} {pair[role]!r} is not in catalog.yml")
                   for role in GROWTH_FIELDS if not found and pair[role] not in catalog]
+        if not found and units[pair["rate"]] != "%":
+            found.append(Problem(path, yaml_where(pair, "rate", label), f"rate {pair['rate']!r} has unit "
+                                 f"{units[pair['rate']]!r} in catalog.yml; a stated growth rate is in %"))
         problems += found
         if not found:
-            pairs.append((pair["rate"], pair["of"]))
+            pairs.append(StatedGrowth(pair["rate"], pair["of"]))
     return pairs, problems
 
 

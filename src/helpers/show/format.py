@@ -9,6 +9,7 @@ a page of the briefing can never write the same figure two ways:
 * :func:`figure_text` writes a figure as the report did, ranks as ``第六``;
 * :func:`grouped` writes a value with thousands separators for tables;
 * :func:`period_words`, :func:`formula_words` and :data:`SEVERITY_WORDS` put codes into words;
+* :func:`change_text` writes a year-on-year change (增长9.75%, 下降11.07个百分点, 上升2位);
 * :func:`highlight` and :func:`by_sentence` quote source sentences with their figures marked.
 """
 from __future__ import annotations
@@ -139,6 +140,72 @@ def period_words(period: str) -> str:
     if part.startswith("Q"):
         return f"截至{year}年第{part[1:]}季度"
     return f"截至{year}年{int(part)}月"
+
+
+def change_text(row) -> str:
+    """Write a year-on-year change of :mod:`helpers.audit.growth` as an analyst reads it.
+
+    A count or amount grows by a relative % with the difference beside it, a rate changes by
+    个百分点 (percentage points), a rank moves up (a lower rank) or down by places; a figure
+    without a comparison says why, never ``nan`` or ``inf``.
+
+    Parameters
+    ----------
+    row : mapping
+        A row of :func:`helpers.audit.growth.growth_table`: ``status, unit, change, growth_pct,
+        change_pp, year, previous_year, period, previous_period``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> nan = float("nan")
+    >>> change_text({"status": "ok", "unit": "宗", "change": -39.0, "growth_pct": -8.8838, "change_pp": nan})
+    '下降8.88%（-39宗）'
+    >>> change_text({"status": "ok, in percentage points", "unit": "%", "change": nan, "growth_pct": nan,
+    ...              "change_pp": 60.52 - 71.59})
+    '下降11.07个百分点'
+    >>> change_text({"status": "ok, in places", "unit": "rank", "change": -2.0, "growth_pct": nan, "change_pp": nan})
+    '排名上升2位'
+    >>> change_text({"status": "period differs", "period": "2024", "previous_period": "2023-11", "previous_year": 2023})
+    '口径不同（截至2023年11月／2024年），不比较'
+    """
+    status = row["status"]
+    if status == "ok":
+        return (_direction(row["growth_pct"], "增长", "下降", number(abs(row["growth_pct"]), "%"))
+                + f"（{_signed(row['change'], row['unit'])}）")
+    if status == "ok, in percentage points":
+        return _direction(row["change_pp"], "提高", "下降", f"{number(abs(row['change_pp']))}个百分点")
+    if status == "ok, in places":
+        return "排名" + _direction(-row["change"], "上升", "下降", f"{number(abs(row['change']))}位")
+    if status in ("previous is zero", "previous is negative"):
+        base = "为0" if status == "previous is zero" else "为负数"
+        return f"上年{base}，无增长率（{_signed(row['change'], row['unit'])}）"
+    if status == "period differs":
+        spans = [", ".join(period_words(p) for p in str(row[c]).split(", ")) for c in ("previous_period", "period")]
+        return f"口径不同（{spans[0]}／{spans[1]}），不比较"
+    return _NO_CHANGE_WORDS.get(status) or _year_status_words(status)
+
+
+_NO_CHANGE_WORDS = {"unit changed": "单位不同，不比较", "change too large to express": "变化过大，无法表示"}
+_YEAR_STATUS = re.compile(r"(new in|not reported in|no value in) (\d{4})")
+_YEAR_STATUS_WORDS = {"new in": "新增", "not reported in": "未报告", "no value in": "无数值"}
+
+
+def _year_status_words(status: str) -> str:
+    match = _YEAR_STATUS.fullmatch(status)
+    return f"{match.group(2)}年{_YEAR_STATUS_WORDS[match.group(1)]}" if match else status
+
+
+def _direction(value: float, up: str, down: str, amount: str) -> str:
+    """``up`` or ``down`` and the amount by the sign of ``value``; 持平 (unchanged) for zero."""
+    return "持平" if value == 0 else f"{up if value > 0 else down}{amount}"
+
+
+def _signed(value: float, unit: str) -> str:
+    return ("+" if value >= 0 else "-") + number(abs(value), unit_after_number(unit))
 
 
 def formula_words(expression: str) -> str:
