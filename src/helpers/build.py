@@ -163,8 +163,8 @@ class Runner:
         from .execute import KERNEL, NotebookError, _failing_cell
 
         km = KernelManager(kernel_name=KERNEL)
-        km.start_kernel(cwd=str(paths.notebooks_dir()), env={**os.environ}, stderr=self.log)
         try:
+            km.start_kernel(cwd=str(paths.notebooks_dir()), env={**os.environ}, stderr=self.log)
             while not self.stopping.is_set():
                 try:
                     name, nb = self.todo.get_nowait()

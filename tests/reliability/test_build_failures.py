@@ -368,3 +368,17 @@ def test_a_really_full_disk(tmpfs):
     assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(outputs / "2023") == before
     assert not list(outputs.glob(".tmp-*"))
+
+
+def test_a_kernel_that_cannot_start_fails_the_build_instead_of_hanging(notebooks_only, monkeypatch, capsys):
+    from jupyter_client.manager import KernelManager
+
+    from helpers.cli import main
+
+    def cannot_start(*args, **kwargs):
+        raise RuntimeError("No such kernel named python3")
+
+    monkeypatch.setattr(KernelManager, "start_kernel", cannot_start)
+    assert main(["build", "--year", "2023", "--no-pdf"]) == 2
+    assert capsys.readouterr().err == "amrbook: error: kernel failed: No such kernel named python3\n"
+    assert not list((notebooks_only.parent / "outputs").glob(".tmp-*"))
