@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import rewrite
 from helpers.cli import main
 from helpers.tables.load import COLUMNS
@@ -59,3 +61,21 @@ def test_unknown_year_is_a_clear_error():
     result = run_cli("indicators", "--year", "1999")
     assert result.returncode == 2
     assert "1999" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly():
+    # `amrbook indicators … | head -1`, made certain: the reader is gone before the first write
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.cli", "indicators", "--year", "2023", "--format", "csv"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141          # 128 + SIGPIPE (13), what a shell reports for `yes | head -1`
+    assert err == ""                             # no "Broken pipe", no "Exception ignored"
+
+
+@pytest.mark.parametrize("jobs", ["-1", "0", "17", "two", "1.5"])
+def test_jobs_must_be_a_whole_number_from_1_to_16(jobs):
+    result = run_cli("build", "--year", "2023", "--jobs", jobs)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (f"amrbook build: error: --jobs must be a whole number from 1 to 16, "
+                                              f"not '{jobs}'")

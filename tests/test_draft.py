@@ -1,6 +1,8 @@
 """Drafting a year's table from a report: the 2023 report as oracle, and a reworded synthetic year."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from helpers import AmrbookError, load_indicators, paths
@@ -90,3 +92,33 @@ def test_infer_section_numbers_the_heading_and_names_it_as_curators_did():
     assert infer_section(text, at, {}) == "一(二) 以“改革”为要"
     assert infer_section(text, at, {"一(二)": "一(二) 营造营商环境"}) == "一(二) 营造营商环境"
     assert infer_section("共办结5宗。", 3, {}) == "正文"          # no heading at all
+
+
+def test_a_draft_path_that_is_a_symbolic_link_is_refused(data_copy, capsys):
+    indicators = data_copy / "indicators"
+    curated = (indicators / "2023.csv").read_bytes()
+    (indicators / "2023.draft.csv").symlink_to("2023.csv")         # ln -s 2023.csv 2023.draft.csv
+    assert main(["draft", "--year", "2023", "--force", str(paths.raw_dir() / "2023_conghua_amr.txt")]) == 2
+    assert capsys.readouterr().err == (
+        f"amrbook: error: {indicators / '2023.draft.csv'}: is a symbolic link (to 2023.csv); a draft is never "
+        "written through a link, which could lead to a curated table: remove the link and run again\n")
+    assert (indicators / "2023.csv").read_bytes() == curated
+    assert (indicators / "2023.draft.csv").is_symlink()
+
+
+def test_a_draft_path_that_is_a_folder_is_refused(data_copy, capsys):
+    (data_copy / "indicators" / "2024.draft.csv").mkdir()
+    assert main(["draft", "--year", "2024", str(paths.raw_dir() / "2023_conghua_amr.txt")]) == 2
+    assert capsys.readouterr().err == (f"amrbook: error: {data_copy / 'indicators' / '2024.draft.csv'}: exists and "
+                                       "is not a plain file; remove it and run again\n")
+
+
+def test_the_draft_replaces_its_name_never_a_file_linked_to_it(data_copy):
+    indicators = data_copy / "indicators"
+    curated = (indicators / "2023.csv").read_bytes()
+    os.link(indicators / "2023.csv", indicators / "2023.draft.csv")   # a hard link: a plain file, same data
+    target, _ = write_draft(2023, paths.raw_dir() / "2023_conghua_amr.txt", force=True)
+    assert (indicators / "2023.csv").read_bytes() == curated
+    assert target.stat().st_ino != (indicators / "2023.csv").stat().st_ino
+    assert target.read_text(encoding="utf-8").startswith("year,id,value,")
+    assert sorted(p.name for p in indicators.iterdir()) == ["2023.csv", "2023.draft.csv"]    # no temp file left

@@ -1,13 +1,20 @@
 """The ``amrbook`` command.
 
 Errors in the input end the command with a message naming the file, row and cause and exit
-status 2; ``--debug`` shows the Python traceback instead.
+status 2; ``--debug`` shows the Python traceback instead. Ctrl-C and SIGTERM stop a command
+the same way (a build removes its temporary folder and leaves the outputs as they were); a
+reader that stops reading (``| head``) ends it quietly.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import re
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .errors import AmrbookError
@@ -16,6 +23,7 @@ from .errors import AmrbookError
 # pay for pandas, pandera and matplotlib.
 
 FORMATS = ("table", "csv", "json")
+MAX_JOBS = 16  # kernels of ~150 MB each; more than the notebooks there are buys nothing
 
 
 def _emit(frame, fmt: str, table_columns: list[str]) -> None:
@@ -162,7 +170,7 @@ def _build(args: argparse.Namespace) -> None:
             print(f"  {where / name}  ({(where / name).stat().st_size / 1024:,.0f} KB)")
     print(f"  {where / 'notebooks'}/  ({len(list((where / 'notebooks').glob('*.html')))} notebooks)")
     if result.pdf_note:
-        print(f"amrbook: no PDF: {result.pdf_note}", file=sys.stderr)
+        print(f"amrbook: no PDF at {where / 'briefing.pdf'}: {result.pdf_note}", file=sys.stderr)
 
 
 def _summary(args: argparse.Namespace) -> None:
@@ -176,6 +184,15 @@ def _summary(args: argparse.Namespace) -> None:
         for column in ("section", "period", "qualifier"):
             counts = frame[column].value_counts(sort=False).rename("figures")
             print(f"\nby {column}:\n{counts.to_string()}")
+
+
+class _Jobs(argparse.Action):
+    """``--jobs``: a whole number from 1 to :data:`MAX_JOBS`, refused otherwise (exit 2)."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        if not re.fullmatch(r"[0-9]+", value) or not 1 <= int(value) <= MAX_JOBS:
+            parser.error(f"{option_string} must be a whole number from 1 to {MAX_JOBS}, not {value!r}")
+        setattr(namespace, self.dest, int(value))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -228,7 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="execute the notebooks and render the briefing into outputs/<year>/")
     build.add_argument("--year", type=int, required=True)
-    build.add_argument("--jobs", type=int, default=2, help="notebooks executed in parallel (default 2)")
+    build.add_argument("--jobs", action=_Jobs, default=2,
+                       help=f"notebooks executed in parallel, 1 to {MAX_JOBS} (default 2)")
     build.add_argument("--force", action="store_true", help="ignore the cache and rebuild everything")
     build.add_argument("--no-pdf", action="store_true", help="skip printing briefing.pdf")
     build.set_defaults(run=_build)
@@ -237,6 +255,27 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--year", type=int, required=True)
     summary.set_defaults(run=_summary)
     return parser
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that everything cleans up the same way."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Turn SIGTERM into :class:`Terminated` while a command runs (signals reach only the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,11 +290,16 @@ def main(argv: list[str] | None = None) -> int:
     -------
     int
         0 on success, 1 when ``check --strict`` finds a problem in the report, 2 on bad
-        input, 130 when interrupted.
+        input, 130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM), 141 when the
+        reader of the output went away (as for a Unix tool killed by SIGPIPE).
     """
     args = build_parser().parse_args(argv)
     try:
-        status = args.run(args) or 0
+        with _sigterm_as_interrupt():
+            status = args.run(args) or 0
+    except BrokenPipeError:  # `amrbook … | head -1`: the reader has all it wants; stop without a word
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's last flush of stdout goes nowhere
+        return 141
     except AmrbookError as exc:
         if args.debug:
             raise
@@ -267,13 +311,12 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"amrbook: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if args.debug:
             raise
-        print("amrbook: interrupted; outputs left as they were", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
+        how, status = ("terminated", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
+        print(f"amrbook: {how}; outputs left as they were", file=sys.stderr)
+        return status
     return status
 
 

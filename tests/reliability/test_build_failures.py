@@ -1,5 +1,5 @@
-"""The build under failure: no browser, full disk, read-only outputs, Ctrl-C, concurrent builds,
-and injected markup or formulas in the data."""
+"""The build under failure: broken notebooks, no or a failing browser, full disk, read-only
+outputs, Ctrl-C, SIGTERM and SIGKILL, concurrent builds, and injected markup or formulas in the data."""
 from __future__ import annotations
 
 import errno
@@ -19,6 +19,7 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import private_build, rewrite
+from helpers import paths
 from helpers.publish.build import build
 
 PY = sys.executable
@@ -55,6 +56,110 @@ def test_no_browser_still_builds_the_html_and_says_how_to_get_the_pdf(workspace,
     assert "no PDF" in err and "apt-get install --no-install-recommends chromium" in err
 
 
+FIX = "Fix the browser or set AMRBOOK_BROWSER to a working Chromium, Chrome or Edge, then run the build again."
+
+
+def _browser(tmp_path: Path, kind: str) -> tuple[str, str]:
+    """A browser that fails in one way, and how the build must explain it."""
+    if kind == "exits 1":
+        return "/bin/false", "/bin/false exited with status 1 while printing briefing.html; it printed nothing"
+    script = tmp_path / "fake-chromium"
+    script.write_text("#!/bin/sh\necho 'starting' >&2\necho 'GPU process crashed' >&2\nexit 0\n", encoding="utf-8")
+    script.chmod(0o755 if kind == "exits 0 without a PDF" else 0o644)
+    if kind == "exits 0 without a PDF":
+        return str(script), (f"{script} exited with status 0 but wrote no PDF while printing briefing.html; "
+                             "its last output:\n    starting\n    GPU process crashed")
+    return str(script), f"{script} could not be started: Permission denied"
+
+
+@pytest.mark.parametrize("kind", ["exits 1", "exits 0 without a PDF", "not executable"])
+def test_a_failing_browser_keeps_everything_but_the_pdf(workspace, monkeypatch, capsys, tmp_path, kind):
+    from helpers.cli import main
+
+    browser, why = _browser(tmp_path, kind)
+    monkeypatch.setenv("AMRBOOK_BROWSER", browser)
+    target = workspace / "outputs" / "2023"
+    assert main(["build", "--year", "2023"]) == 0
+    out, err = capsys.readouterr()
+    assert err == f"amrbook: no PDF at {target / 'briefing.pdf'}: {why}\n{FIX}\n"
+    assert f"built {target}" in out and ".tmp-" not in out + err
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["pdf_note"] == f"{why}\n{FIX}" and manifest["browser"] is None
+    assert sorted(manifest["outputs"]) == ["briefing.html", "indicators.xlsx", *(
+        f"notebooks/{p.stem}.html" for p in sorted((workspace / "notebooks").glob("0*.ipynb")))]
+    assert snapshot(target).keys() == {target / name for name in [*manifest["outputs"], "manifest.json"]}
+    assert not list(target.parent.glob(".tmp-*"))
+
+
+def test_a_missing_pdf_is_tried_again_by_the_next_build(workspace, monkeypatch, capsys):
+    from helpers.cli import main
+
+    monkeypatch.setenv("AMRBOOK_BROWSER", "/bin/false")
+    assert main(["build", "--year", "2023"]) == 0
+    capsys.readouterr()
+    assert main(["build", "--year", "2023"]) == 0          # not "up to date": the PDF is still missing
+    out, err = capsys.readouterr()
+    assert "up to date" not in out and err.startswith("amrbook: no PDF at ")
+
+
+@pytest.fixture
+def notebooks_only(tmp_path, monkeypatch):
+    """A copy of the notebooks and an empty outputs folder, where starting a kernel fails the test."""
+    from jupyter_client.manager import KernelManager
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a kernel was started although a notebook is broken")
+
+    shutil.copytree(paths.notebooks_dir(), tmp_path / "notebooks")
+    monkeypatch.setenv("AMRBOOK_NOTEBOOKS", str(tmp_path / "notebooks"))
+    monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
+    monkeypatch.setattr(KernelManager, "start_kernel", refuse)
+    return tmp_path / "notebooks"
+
+
+def _untag(path: Path) -> None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        cell["metadata"].pop("tags", None)
+    path.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _merge_conflict(path: Path) -> None:
+    # line 1 of a saved notebook is "{"; a conflict marker at the start of line 2 is column 1
+    first, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text(f"{first}\n<<<<<<< HEAD\n{rest}", encoding="utf-8")
+
+
+TAGS = "(JupyterLab: the gear icon of the right sidebar → Common Tools → Cell Tags; classic Notebook: View → Cell Toolbar → Tags)"
+
+
+@pytest.mark.parametrize(("breaks", "message"), [
+    (_untag, f"06_capacity.ipynb: no cell tagged `parameters`; tag the cell that sets year {TAGS}"),
+    (_merge_conflict, "06_capacity.ipynb: line 2, column 1: not valid JSON: "
+                      "Expecting property name enclosed in double quotes"),
+])
+def test_a_broken_notebook_is_named_before_any_kernel_starts(notebooks_only, capsys, breaks, message):
+    from helpers.cli import main
+
+    breaks(notebooks_only / "06_capacity.ipynb")
+    assert main(["build", "--year", "2023", "--no-pdf"]) == 2
+    assert capsys.readouterr().err == f"amrbook: error: {message}\n"
+    assert not (notebooks_only.parent / "outputs" / "2023").exists()
+
+
+def test_execute_refuses_an_untagged_notebook_before_a_kernel_starts(notebooks_only, monkeypatch):
+    from helpers.publish import execute
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a kernel was started for a notebook without a parameters cell")
+
+    monkeypatch.setattr(execute, "NotebookClient", refuse)
+    _untag(notebooks_only / "06_capacity.ipynb")
+    with pytest.raises(execute.NotebookError) as caught:
+        execute.execute(notebooks_only / "06_capacity.ipynb", {"year": 2023})
+    assert str(caught.value) == f"06_capacity.ipynb: no cell tagged `parameters`; tag the cell that sets year {TAGS}"
+
+
 @pytest.mark.parametrize(("code", "message"), [(errno.ENOSPC, "No space left on device"),
                                                (errno.EROFS, "Read-only file system")])
 def test_a_failed_write_names_the_file_and_keeps_the_last_good_outputs(workspace, monkeypatch, capsys, code,
@@ -76,18 +181,84 @@ def test_a_failed_write_names_the_file_and_keeps_the_last_good_outputs(workspace
     assert not list(target.parent.glob(".tmp-*"))
 
 
+def build_in_progress(outputs: Path) -> subprocess.Popen:
+    """Start ``build --force`` in a new session and return once its staging folder exists.
+
+    The folder appears once the kernels are starting, and goes only when the build is done,
+    so a signal sent now arrives mid-build however fast the machine is.
+    """
+    assert not list(outputs.glob(".tmp-*")), "a staging folder is left from an earlier test"
+    proc = subprocess.Popen([PY, "-m", "helpers.cli", "build", "--year", "2023", "--force", "--no-pdf"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(outputs.glob(".tmp-2023-*")):
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"the build ended (status {proc.returncode}) before its staging folder appeared:\n{err}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("no staging folder 120 s after the build started")
+        time.sleep(0.02)
+    return proc
+
+
 def test_ctrl_c_mid_build_exits_130_and_keeps_outputs(workspace):
     target = workspace / "outputs" / "2023"
     before = snapshot(target)
-    proc = subprocess.Popen([PY, "-m", "helpers.cli", "build", "--year", "2023", "--force", "--no-pdf"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(6)                                   # kernels are running notebooks by now
+    proc = build_in_progress(target.parent)
     os.killpg(proc.pid, signal.SIGINT)              # what Ctrl-C sends to the terminal's process group
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
+    assert err == "amrbook: interrupted; outputs left as they were\n"
     assert snapshot(target) == before
     assert not list(target.parent.glob(".tmp-*"))
+
+
+def test_sigterm_mid_build_exits_143_and_keeps_outputs(workspace):
+    target = workspace / "outputs" / "2023"
+    before = snapshot(target)
+    proc = build_in_progress(target.parent)
+    proc.terminate()                                # what `kill <pid>`, systemd and docker stop send
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err              # 128 + SIGTERM (15), as a shell reports it
+    assert err == "amrbook: terminated; outputs left as they were\n"
+    assert snapshot(target) == before
+    assert not list(target.parent.glob(".tmp-*"))
+
+
+def test_the_next_build_removes_what_a_sigkilled_build_left(workspace):
+    target = workspace / "outputs" / "2023"
+    build(2023, pdf=False)                          # so that the build after the kill is up to date
+    before = snapshot(target)
+    proc = build_in_progress(target.parent)
+    proc.kill()                                     # SIGKILL: no handler runs, nothing is cleaned up
+    proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    assert list(target.parent.glob(".tmp-2023-*")), "SIGKILL left no staging folder: the test proves nothing"
+    result = cli("build", "--year", "2023", "--no-pdf")
+    assert result.returncode == 0 and "up to date" in result.stdout, result.stderr
+    assert not list(target.parent.glob(".tmp-*")) and not list(target.parent.glob(".old-*"))
+    assert snapshot(target) == before
+
+
+def test_leftover_staging_and_retired_folders_are_removed_under_the_lock(workspace):
+    outputs = workspace / "outputs"
+    build(2023, pdf=False)                          # so that the build below is up to date
+    for leftover in (".tmp-2023-99999-1", ".tmp-2024-99999-1", ".old-2023-99999"):
+        (outputs / leftover / "notebooks").mkdir(parents=True)
+        (outputs / leftover / "briefing.html").write_text("stale", encoding="utf-8")
+    assert build(2023, pdf=False).up_to_date
+    assert sorted(p.name for p in outputs.iterdir()) == [".build.lock", ".cache", "2023"]
+
+
+def test_outputs_retired_by_a_build_killed_mid_swap_are_put_back(workspace):
+    outputs = workspace / "outputs"
+    build(2023, pdf=False)
+    before = snapshot(outputs / "2023")
+    os.replace(outputs / "2023", outputs / ".old-2023-99999")     # killed between the two renames of the swap
+    assert build(2023, pdf=False).up_to_date                     # the last good outputs are back, and current
+    assert snapshot(outputs / "2023") == before
+    assert not list(outputs.glob(".old-*"))
 
 
 def test_two_builds_at_once_do_not_corrupt_each_other(workspace):
@@ -197,3 +368,17 @@ def test_a_really_full_disk(tmpfs):
     assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(outputs / "2023") == before
     assert not list(outputs.glob(".tmp-*"))
+
+
+def test_a_kernel_that_cannot_start_fails_the_build_instead_of_hanging(notebooks_only, monkeypatch, capsys):
+    from jupyter_client.manager import KernelManager
+
+    from helpers.cli import main
+
+    def cannot_start(*args, **kwargs):
+        raise RuntimeError("No such kernel named python3")
+
+    monkeypatch.setattr(KernelManager, "start_kernel", cannot_start)
+    assert main(["build", "--year", "2023", "--no-pdf"]) == 2
+    assert capsys.readouterr().err == "amrbook: error: kernel failed: No such kernel named python3\n"
+    assert not list((notebooks_only.parent / "outputs").glob(".tmp-*"))

@@ -10,6 +10,10 @@
 3. Everything is rendered into a temporary folder next to ``outputs/<year>/`` and moved into
    place only when complete; a failure leaves the previous outputs untouched. A lock file
    keeps two builds from writing at once.
+4. Every notebook is read and checked (JSON, format, a ``parameters`` cell) before any kernel
+   starts, so a broken one is named at once.
+5. A build killed outright (SIGKILL, power loss) cannot remove its temporary folders; the next
+   build does, under the lock (see :func:`clear_leftovers`).
 """
 from __future__ import annotations
 
@@ -132,17 +136,18 @@ def _tidy(nb):
 class Runner:
     """Execute notebooks on ``jobs`` warm kernels in background threads.
 
-    Each worker starts one kernel and runs notebooks from a queue, each after ``%reset -f``;
-    finished notebooks arrive on :attr:`results` as ``(name, notebook)`` and failures as
-    ``(name, NotebookError)``. :meth:`stop` lets workers finish their notebook and shut down.
+    ``todo`` holds ``(name, notebook)`` pairs, parameters already injected. Each worker starts
+    one kernel and runs notebooks from a queue, each after ``%reset -f``; finished notebooks
+    arrive on :attr:`results` as ``(name, notebook)`` and failures as ``(name, NotebookError)``.
+    :meth:`stop` lets workers finish their notebook and shut down.
     """
 
-    def __init__(self, todo: list[Path], parameters: dict, jobs: int, timeout: int, log_file: Path):
-        self.todo: queue.Queue[Path] = queue.Queue()
-        for path in todo:
-            self.todo.put(path)
+    def __init__(self, todo: list[tuple[str, object]], jobs: int, timeout: int, log_file: Path):
+        self.todo: queue.Queue = queue.Queue()
+        for item in todo:
+            self.todo.put(item)
         self.results: queue.Queue = queue.Queue()
-        self.parameters, self.timeout = parameters, timeout
+        self.timeout = timeout
         self.stopping = threading.Event()
         self.log = open(log_file, "a", encoding="utf-8")  # the kernels' own stderr
         self.threads = [threading.Thread(target=self._work, daemon=True)
@@ -151,33 +156,32 @@ class Runner:
             thread.start()
 
     def _work(self) -> None:
-        import nbformat
         from jupyter_client.manager import KernelManager
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-        from .execute import KERNEL, NotebookError, _failing_cell, inject_parameters, refuse_stderr
+        from .execute import KERNEL, NotebookError, _failing_cell, refuse_stderr
 
         km = KernelManager(kernel_name=KERNEL)
-        km.start_kernel(cwd=str(paths.notebooks_dir()), env={**os.environ}, stderr=self.log)
         try:
+            km.start_kernel(cwd=str(paths.notebooks_dir()), env={**os.environ}, stderr=self.log)
             while not self.stopping.is_set():
                 try:
-                    path = self.todo.get_nowait()
+                    name, nb = self.todo.get_nowait()
                 except queue.Empty:
                     return
-                nb = _with_reset(inject_parameters(nbformat.read(path, as_version=4), self.parameters))
+                nb = _with_reset(nb)
                 client = NotebookClient(nb, km=km, timeout=self.timeout, kernel_name=KERNEL,
                                         resources={"metadata": {"path": str(paths.notebooks_dir())}})
                 try:
                     client.execute()
-                    refuse_stderr(_tidy(nb), path.name)
-                    self.results.put((path.stem, nb))
+                    refuse_stderr(_tidy(nb), f"{name}.ipynb")
+                    self.results.put((name, nb))
                 except NotebookError as exc:
-                    self.results.put((path.stem, exc))
+                    self.results.put((name, exc))
                 except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
                     detail = f"{exc.ename}: {exc.evalue}" if isinstance(exc, CellExecutionError) else str(exc)
-                    self.results.put((path.stem, NotebookError(f"{path.name}: {_failing_cell(_tidy(nb))}: {detail}")))
+                    self.results.put((name, NotebookError(f"{name}.ipynb: {_failing_cell(_tidy(nb))}: {detail}")))
                     if not self.stopping.is_set():
                         km.restart_kernel(now=True)
                 finally:
@@ -234,13 +238,15 @@ def build(year: int, jobs: int = 2, force: bool = False, pdf: bool = True, timeo
     DataError
         If the data do not validate.
     NotebookError
-        If a notebook fails; the previous outputs are left as they were.
+        If a notebook is broken or has no ``parameters`` cell (before any kernel starts), or
+        fails; the previous outputs are left as they were.
     """
     started = time.perf_counter()
     root = paths.outputs_dir()
     target = root / str(year)
     result = BuildResult(target)
     with build_lock(root):
+        clear_leftovers(root)
         cache = root / ".cache"
         cache.mkdir(parents=True, exist_ok=True)
         hashes, parameters = input_hashes(), {"year": year}
@@ -249,18 +255,21 @@ def build(year: int, jobs: int = 2, force: bool = False, pdf: bool = True, timeo
         manifest_file = target / "manifest.json"
         if not force and manifest_file.exists():
             old = json.loads(manifest_file.read_text(encoding="utf-8"))
-            if old.get("build_key") == build_key and all((target / f).exists() for f in old.get("outputs", {})):
+            if old.get("build_key") == build_key and all((target / f).exists() for f in old.get("outputs", {})) \
+                    and not (pdf and old.get("pdf_note")):  # the PDF is asked for and was missing: try again
                 result.up_to_date = True
                 result.timings["total"] = time.perf_counter() - started
                 return result
         cached_file = {name: cache / f"{year}-{name}-{key[:20]}.ipynb" for name, key in keys.items()}
-        todo = [paths.notebooks_dir() / f"{name}.ipynb" for name, f in sorted(cached_file.items())
-                if force or not f.exists()]
+        from .execute import prepare  # every notebook, before any kernel starts: a broken one is named at once
+
+        notebooks = {name: prepare(paths.notebooks_dir() / f"{name}.ipynb", parameters) for name in sorted(keys)}
         # the slowest notebooks first, so the two workers finish together
-        todo.sort(key=lambda p: p.stem != BRIEFING)
-        result.executed = sorted(p.stem for p in todo)
+        todo = sorted(((name, nb) for name, nb in notebooks.items() if force or not cached_file[name].exists()),
+                      key=lambda item: item[0] != BRIEFING)
+        result.executed = sorted(name for name, _ in todo)
         result.cached = sorted(set(keys) - set(result.executed))
-        runner = Runner(todo, parameters, jobs, timeout, cache / "kernels.log")
+        runner = Runner(todo, jobs, timeout, cache / "kernels.log")
         staging = target.with_name(f".tmp-{year}-{os.getpid()}-{threading.get_ident()}")
         try:
             _produce(year, runner, cached_file, result, staging, pdf)
@@ -273,13 +282,32 @@ def build(year: int, jobs: int = 2, force: bool = False, pdf: bool = True, timeo
     return result
 
 
+def clear_leftovers(root: Path) -> None:
+    """Remove what killed builds left in ``root``: staging folders ``.tmp-*`` and retired outputs ``.old-*``.
+
+    Call it holding the build lock. Only the lock holder creates these folders, so any that
+    exist then belong to a build that no longer runs; this holds whatever the process ids in
+    the names say (they are reused, and mean nothing across containers or machines sharing the
+    folder). Retired outputs whose year has no folder (the build was killed between the two
+    renames of :func:`_swap`) are the last good outputs and are put back instead.
+    """
+    for retired in sorted(root.glob(".old-*")):
+        outputs = root / retired.name.removeprefix(".old-").rpartition("-")[0]
+        if outputs != root and not outputs.exists():
+            os.replace(retired, outputs)
+        else:
+            shutil.rmtree(retired, ignore_errors=True)
+    for staging in root.glob(".tmp-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def _produce(year: int, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:
     """Fill ``staging`` while the runner executes: xlsx and font first, each page when it is ready."""
     import nbformat
 
     from .export import write_xlsx
     from ..show.fonts import find_cjk_font
-    from .pdf import NoBrowser, print_pdf
+    from .pdf import NoPdf, print_pdf
     from .render import Page, font_subset_css, render_html
     from ..report.sources import source_for
     from ..tables.indicators import indicator_table
@@ -327,7 +355,7 @@ def _produce(year: int, runner: Runner, cached_file: dict, result: BuildResult, 
         t0 = time.perf_counter()
         try:
             result.browser = str(print_pdf(staging / "briefing.html", staging / "briefing.pdf"))
-        except NoBrowser as exc:
+        except NoPdf as exc:
             result.pdf_note = str(exc)
         result.timings["pdf"] = time.perf_counter() - t0
 

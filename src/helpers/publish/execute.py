@@ -1,12 +1,15 @@
 """Execute a notebook with parameters, the papermill way, using nbclient.
 
 The cell tagged ``parameters`` keeps its defaults; a cell tagged ``injected-parameters`` is
-inserted after it with the values given, so the executed notebook shows what it ran with.
-Errors name the notebook and the cell (its number and first line).
+inserted after it with the values given, so the executed notebook shows what it ran with. A
+notebook without a ``parameters`` cell is refused: the injected values would come first and the
+notebook's own ``year = …`` would silently override them. Errors name the notebook and the cell
+(its number and first line), or the line and column of broken JSON.
 """
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import nbformat
@@ -23,16 +26,74 @@ class NotebookError(AmrbookError):
     """A notebook failed: the message names the notebook, the cell and the error."""
 
 
-def inject_parameters(nb: nbformat.NotebookNode, parameters: dict) -> nbformat.NotebookNode:
-    """Return a copy of ``nb`` with a cell setting ``parameters`` after its ``parameters`` cell."""
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """Read a version-4 notebook, refusing a file that is not one.
+
+    Raises
+    ------
+    NotebookError
+        If the file is not UTF-8 (byte position), not JSON (line and column), or not a valid
+        notebook (the part at fault); the message names the notebook.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8")
+        raw = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise NotebookError(f"{path.name}: byte {exc.start}: not UTF-8; save the notebook again from Jupyter") from None
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"{path.name}: line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise NotebookError(f"{path.name}: not a Jupyter notebook: its JSON is nested too deeply to read") from None
+    version = raw.get("nbformat") if isinstance(raw, dict) else None
+    if version != 4:
+        found = f'"nbformat": {json.dumps(version)}' if version is not None else 'no "nbformat"'
+        raise NotebookError(f"{path.name}: not a Jupyter notebook of version 4 (its top level has {found})")
+    problem = _schema_problem(raw)
+    if problem:
+        raise NotebookError(f"{path.name}: {problem}")
+    return nbformat.reads(text, as_version=4)
+
+
+def _schema_problem(raw: dict) -> str | None:
+    """Where and why ``raw`` breaks the notebook format (version 4), or None if it does not."""
+    from jsonschema.exceptions import best_match
+    from nbformat.validator import get_validator
+
+    minor = raw.get("nbformat_minor")
+    known = isinstance(minor, int) and 0 <= minor  # otherwise the latest schema says what is wrong with it
+    validator = get_validator(version=4, version_minor=minor if known else None, name="jsonschema")
+    error = best_match(validator.iter_errors(raw))
+    if error is None:
+        return None
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+    cause = error.message if error.validator not in ("oneOf", "anyOf") else "has none of the forms the format allows"
+    return f"{where or 'top level'}: not a valid notebook: {cause}"
+
+
+def inject_parameters(nb: nbformat.NotebookNode, parameters: dict, name: str) -> nbformat.NotebookNode:
+    """Return a copy of ``nb`` with a cell setting ``parameters`` after its ``parameters`` cell.
+
+    Raises
+    ------
+    NotebookError
+        If no cell of ``nb`` (the notebook ``name``) is tagged ``parameters``.
+    """
+    at = next((i + 1 for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), None)
+    if at is None:
+        raise NotebookError(f"{name}: no cell tagged `parameters`; tag the cell that sets year (JupyterLab: the "
+                            "gear icon of the right sidebar → Common Tools → Cell Tags; classic Notebook: "
+                            "View → Cell Toolbar → Tags)")
     nb = copy.deepcopy(nb)
     source = "# Injected parameters\n" + "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
     cell = nbformat.v4.new_code_cell(source)
     cell.metadata["tags"] = ["injected-parameters"]
-    cells = nb.cells
-    at = next((i + 1 for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])), 0)
-    nb.cells = [*cells[:at], cell, *cells[at:]]
+    nb.cells = [*nb.cells[:at], cell, *nb.cells[at:]]
     return nb
+
+
+def prepare(path: Path, parameters: dict) -> nbformat.NotebookNode:
+    """Read the notebook at ``path`` and inject ``parameters``; see :func:`read_notebook`."""
+    return inject_parameters(read_notebook(path), parameters, path.name)
 
 
 def execute(path: Path, parameters: dict, timeout: int = 300) -> nbformat.NotebookNode:
@@ -50,9 +111,10 @@ def execute(path: Path, parameters: dict, timeout: int = 300) -> nbformat.Notebo
     Raises
     ------
     NotebookError
-        If a cell raises, times out or the kernel dies; the message names notebook and cell.
+        If the notebook is broken or has no ``parameters`` cell (refused before a kernel
+        starts), or a cell raises, times out or the kernel dies; the message names notebook and cell.
     """
-    nb = inject_parameters(nbformat.read(path, as_version=4), parameters)
+    nb = prepare(path, parameters)
     client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
                             resources={"metadata": {"path": str(paths.notebooks_dir())}})
     try:

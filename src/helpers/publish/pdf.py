@@ -28,9 +28,14 @@ LOCATIONS = [
 HOW_TO_GET = ("no Chromium, Chrome or Edge found to print the PDF (the HTML is built). Install one "
               "(Debian/Ubuntu: sudo apt-get install --no-install-recommends chromium; macOS: brew install "
               "--cask chromium) or set AMRBOOK_BROWSER to its path, then run the build again.")
+HOW_TO_FIX = "Fix the browser or set AMRBOOK_BROWSER to a working Chromium, Chrome or Edge, then run the build again."
 
 
-class NoBrowser(AmrbookError):
+class NoPdf(AmrbookError):
+    """The PDF could not be printed; the message says why. Whatever else was built stands."""
+
+
+class NoBrowser(NoPdf):
     """No browser to print with; the message says how to get one."""
 
 
@@ -57,30 +62,65 @@ def find_browser() -> Path:
     raise NoBrowser(HOW_TO_GET)
 
 
-def print_pdf(html_file: Path, pdf_file: Path, browser: Path | None = None, timeout: int = 120) -> Path:
+def print_pdf(html_file: Path, pdf_file: Path, browser: Path | None = None, timeout: int = 120,
+              flags: tuple[str, ...] = ()) -> Path:
     """Print ``html_file`` to ``pdf_file`` with a headless browser; return the browser used.
+
+    Parameters
+    ----------
+    html_file, pdf_file : Path
+        Messages name only their file names: the build prints in a temporary folder.
+    browser : Path, optional
+        :func:`find_browser` by default.
+    timeout : int
+        Seconds the browser may take.
+    flags : tuple of str
+        More browser flags (the benchmark bounds the wait for a page's network with them).
 
     Raises
     ------
     NoBrowser
         If no browser is found.
-    AmrbookError
-        If the browser fails or writes no PDF (its last output lines are quoted).
+    NoPdf
+        If the browser cannot start, fails, times out or writes no PDF (its exit status and
+        last lines on stderr are quoted).
     """
     browser = browser or find_browser()
+    why = _run(browser, Path(html_file), Path(pdf_file), timeout, flags)
+    if why:
+        Path(pdf_file).unlink(missing_ok=True)  # a partial PDF must not pass for the page
+        raise NoPdf(f"{why}\n{HOW_TO_FIX}")
+    return browser
+
+
+def _run(browser: Path, html_file: Path, pdf_file: Path, timeout: int, flags: tuple[str, ...]) -> str | None:
+    """Run the browser; return why it printed no PDF, or None if it did."""
     with tempfile.TemporaryDirectory(prefix="amrbook-browser-") as profile:
         command = [str(browser), "--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
                    "--disable-extensions", "--hide-scrollbars", f"--user-data-dir={profile}",
-                   "--no-pdf-header-footer", "--print-to-pdf-no-header",
-                   f"--print-to-pdf={pdf_file}", Path(html_file).resolve().as_uri()]
+                   "--no-pdf-header-footer", "--print-to-pdf-no-header", *flags,
+                   f"--print-to-pdf={pdf_file}", html_file.resolve().as_uri()]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.insert(2, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
         try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+            result = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout,
+                                    check=False)
         except subprocess.TimeoutExpired:
-            raise AmrbookError(f"{browser} did not finish printing {html_file} within {timeout} s") from None
-    if result.returncode != 0 or not Path(pdf_file).is_file() or Path(pdf_file).stat().st_size == 0:
-        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-5:])
-        raise AmrbookError(f"{browser} could not print {html_file} (exit {result.returncode}):\n{tail}")
-    return browser
+            return f"{browser} did not finish printing {html_file.name} within {timeout} s"
+        except OSError as exc:
+            return f"{browser} could not be started: {exc.strerror or exc}"
+    if result.returncode != 0 or not pdf_file.is_file() or pdf_file.stat().st_size == 0:
+        return _failure(browser, html_file.name, result)
+    return None
+
+
+def _failure(browser: Path, page: str, result: subprocess.CompletedProcess) -> str:
+    """Say how a browser failed to print ``page``: exit status, and its last lines on stderr (else stdout)."""
+    if result.returncode < 0:
+        how = f"was killed by signal {-result.returncode}"
+    else:
+        how = f"exited with status {result.returncode}" + (" but wrote no PDF" if result.returncode == 0 else "")
+    lines = (result.stderr.strip() or result.stdout.strip()).splitlines()[-5:]
+    said = "its last output:\n    " + "\n    ".join(lines) if lines else "it printed nothing"
+    return f"{browser} {how} while printing {page}; {said}"

@@ -8,10 +8,13 @@ the figure (截至11月, 截至第三季度, 截至目前, 近期, 全年, a lat
 further than the last list marker (一是, (三), 2.) of its paragraph.
 
 The draft goes to ``data/indicators/<year>.draft.csv``, never over a curated table; unmatched
-figures stay in it with an empty id for review.
+figures stay in it with an empty id for review. It is written to a new file that then replaces
+the draft's name (os.replace), so nothing is ever written through a link, and a draft path that
+is a symbolic link or anything but a plain file is refused.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,12 +171,24 @@ def write_draft(year: int, report: Path, force: bool = False) -> tuple[Path, pd.
     Raises
     ------
     AmrbookError
-        If the draft exists and ``force`` is not set. The curated ``<year>.csv`` is never written.
+        If the draft path is a symbolic link or not a plain file, or the draft exists and
+        ``force`` is not set. The curated ``<year>.csv`` is never written.
     """
-    target = paths.data_dir() / "indicators" / f"{year}.draft.csv"
+    target = paths.draft_file(year)
+    if target.is_symlink():
+        raise AmrbookError(f"{target}: is a symbolic link (to {os.readlink(target)}); a draft is never written "
+                           "through a link, which could lead to a curated table: remove the link and run again")
+    if target.exists() and not target.is_file():
+        raise AmrbookError(f"{target}: exists and is not a plain file; remove it and run again")
     if target.exists() and not force:
         raise AmrbookError(f"{target} exists; --force replaces the draft (the curated {year}.csv is never touched)")
     frame = draft(year, report)
     target.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(target, index=False, lineterminator="\n")
+    staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(staged, "x", encoding="utf-8", newline="") as f:  # "x": never through a link planted here either
+            frame.to_csv(f, index=False, lineterminator="\n")
+        os.replace(staged, target)  # replaces the name, never a file it may be linked to
+    finally:
+        staged.unlink(missing_ok=True)
     return target, frame
