@@ -7,13 +7,17 @@ YEAR   ?= 2023
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: briefing test system-deps lock clean lab strip
+.PHONY: briefing test test-fast system-deps lock clean lab strip
 
 briefing: $(STAMP) system-deps
 	$(BIN)/amrbook build --year $(YEAR) $(BUILD_ARGS)
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The edit loop: no notebook execution, build or browser, and 100 examples per property.
+test-fast: $(STAMP)
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)

@@ -1,13 +1,13 @@
-"""Shared fixtures: a scratch copy of data/ so tests can break files without touching the real ones."""
+"""Shared fixtures: a scratch copy of data/, a private workspace, and the session's one build."""
 from __future__ import annotations
 
-import contextlib
 import csv
 import os
 import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ settings.register_profile("ci", max_examples=1000, deadline=None, print_blob=Tru
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REAL_DATA = paths.PROJECT_ROOT / "data"
+REAL_NOTEBOOKS = paths.PROJECT_ROOT / "notebooks"
 
 
 def pytest_report_header(config) -> str:
@@ -42,22 +43,62 @@ def data_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return target
 
 
-@contextlib.contextmanager
-def private_build(root: Path, pdf: bool = True):
-    """Point outputs and notebooks at ``root`` (with a copy of the notebooks) and do one cold build.
+@dataclass
+class Built:
+    """The session's one cold build of 2023 (:func:`built`)."""
 
-    Yields the :class:`helpers.publish.build.BuildResult` of that build.
-    """
-    from helpers.publish.build import build
+    root: Path                      # holds notebooks/ (a copy) and outputs/, where the build went
+    result: object                  # its helpers.publish.build.BuildResult
+    pristine: Path                  # a copy of outputs/2023 as that build made it, for read-only checks
+    executed: dict = field(default_factory=dict)    # each executed notebook, by name
 
-    shutil.copytree(paths.notebooks_dir(), root / "notebooks")
+
+@pytest.fixture(scope="session", autouse=True)
+def private_workspace(tmp_path_factory) -> Path:
+    """Point outputs and notebooks at a private folder for the whole session (with a copy of the
+    notebooks), so no test ever writes into the real outputs/ or notebooks/."""
+    root = tmp_path_factory.mktemp("workspace")
+    shutil.copytree(REAL_NOTEBOOKS, root / "notebooks")
     mp = pytest.MonkeyPatch()
     mp.setenv("AMRBOOK_OUTPUTS", str(root / "outputs"))
     mp.setenv("AMRBOOK_NOTEBOOKS", str(root / "notebooks"))
-    try:
-        yield build(2023, jobs=2, pdf=pdf)
-    finally:
-        mp.undo()
+    yield root
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def built(private_workspace) -> Built:
+    """One cold build of 2023 (with its PDF) shared by the build, notebook and reliability tests.
+
+    Each notebook is executed once here. Tests that change the notebooks or outputs of the
+    workspace restore them; read-only checks look at :attr:`Built.pristine` and
+    :attr:`Built.executed`, which no later build touches.
+    """
+    import nbformat
+
+    from helpers.publish.build import build
+
+    result = build(2023, jobs=2, pdf=True)
+    pristine = shutil.copytree(result.target, private_workspace / "pristine")
+    executed = {name: nbformat.read(path, as_version=4) for name, path in result.notebooks.items()}
+    return Built(private_workspace, result, pristine, executed)
+
+
+def missing_in_ci_fails(message: str) -> None:
+    """Stop a test whose precondition is missing: a failure in CI (``CI`` set), a skip with the
+    reason elsewhere. CI installs and provides everything, so a missing browser, tool, seed or
+    privilege there is a broken set-up, never a reason to pass quietly."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require_tool(name: str, why: str) -> str:
+    """Return the path of a command the test needs (:func:`missing_in_ci_fails` without it)."""
+    found = shutil.which(name)
+    if not found:
+        missing_in_ci_fails(f"{name} is not installed ({why}); `make test` installs it")
+    return found
 
 
 def rewrite(path: Path, old: str, new: str, count: int = 1) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -13,34 +12,33 @@ import nbformat
 import pytest
 from openpyxl import load_workbook
 
-from conftest import change_figure, private_build
-from helpers import AmrbookError, paths
+from conftest import change_figure, require_tool
+from helpers import AmrbookError, compute_metrics, load_indicators, paths, run_checks
 from helpers.publish.build import build, build_lock
 from helpers.cli import main
 from helpers.publish.execute import NotebookError
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    """A private outputs folder and a copy of the notebooks, with one cold build done."""
-    root = tmp_path_factory.mktemp("build")
-    with private_build(root) as result:
-        yield root, result
+pytestmark = pytest.mark.slow
 
 
-def test_cold_build_makes_every_output(workspace):
-    root, result = workspace
-    target = root / "outputs" / "2023"
-    assert not result.up_to_date and len(result.executed) == 8
+@pytest.fixture
+def workspace(built):
+    """The session's workspace (notebooks copy and outputs) and its cold build; tests that change it restore it."""
+    return built.root, built.result
+
+
+def test_cold_build_makes_every_output(built):
+    notebooks = sorted(p.stem for p in (built.root / "notebooks").glob("*.ipynb"))
+    assert not built.result.up_to_date and built.result.executed == notebooks
     for name in ["briefing.html", "briefing.pdf", "indicators.xlsx", "manifest.json"]:
-        assert (target / name).stat().st_size > 0
-    assert sorted(p.stem for p in (target / "notebooks").glob("*.html")) == [
-        "00_overview", "01_enforcement", "02_consumer_protection", "03_business_environment",
-        "04_market_safety", "05_ip_and_standards", "06_capacity"]
+        assert (built.pristine / name).stat().st_size > 0
+    pages = sorted(p.stem for p in (built.pristine / "notebooks").glob("*.html"))
+    assert pages == [n for n in notebooks if n != "briefing"]
 
 
-def test_briefing_html_is_self_contained_chinese_and_traceable(workspace):
-    html = (workspace[0] / "outputs" / "2023" / "briefing.html").read_text(encoding="utf-8")
+def test_briefing_html_is_self_contained_chinese_and_traceable(built):
+    html = (built.pristine / "briefing.html").read_text(encoding="utf-8")
     assert '<html lang="zh">' in html
     assert not re.findall(r'(?:src|href)="(?:https?:)?//', html), "nothing may load from the network"
     assert "<script" not in html
@@ -55,35 +53,35 @@ def test_briefing_html_is_self_contained_chinese_and_traceable(workspace):
     assert "调解协议509宗,调解成功率为<mark>71.59%</mark>" in html
 
 
-def test_notebook_pages_show_code(workspace):
-    page = (workspace[0] / "outputs" / "2023" / "notebooks" / "02_consumer_protection.html").read_text("utf-8")
+def test_notebook_pages_show_code(built):
+    page = (built.pristine / "notebooks" / "02_consumer_protection.html").read_text("utf-8")
     assert "hb.chart(year" in re.sub(r"<[^>]+>", "", page) and '<html lang="zh">' in page
     assert "逐项查看指标原文" in page                          # the explorer's static version
     assert "application/vnd.jupyter.widget-view+json" not in page
 
 
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed (make installs it)")
-def test_pdf_is_a4_with_real_chinese_text(workspace):
-    pdf = workspace[0] / "outputs" / "2023" / "briefing.pdf"
+def test_pdf_is_a4_with_real_chinese_text(built):
+    require_tool("pdftotext", "poppler-utils reads the PDF back")
+    pdf = built.pristine / "briefing.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"Page size:\s+59[45](?:\.\d+)? x 84[12](?:\.\d+)? pts \(A4\)", info)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "调解成功率" in text and "71.59%" in text
 
 
-def test_xlsx_has_indicators_with_sentences_metrics_and_checks(workspace):
-    book = load_workbook(workspace[0] / "outputs" / "2023" / "indicators.xlsx")
+def test_xlsx_has_indicators_with_sentences_metrics_and_checks(built):
+    book = load_workbook(built.pristine / "indicators.xlsx")
     assert book.sheetnames == ["说明", "指标", "衍生指标", "一致性核对"]
     rows = list(book["指标"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
-    assert len(body) == 96 and "source_sentence" in header
+    assert len(body) == len(load_indicators(2023)) and "source_sentence" in header
     first = dict(zip(header, body[0]))
     assert first["as_written"] == "439宗" and "查办行政处罚案件439宗" in first["source_sentence"]
-    assert book["一致性核对"].max_row == 38        # header + 37 findings
+    assert book["一致性核对"].max_row == len(run_checks(2023)) + 1        # the header and every finding
 
 
-def test_manifest_records_inputs_versions_and_timings(workspace):
-    manifest = json.loads((workspace[0] / "outputs" / "2023" / "manifest.json").read_text(encoding="utf-8"))
+def test_manifest_records_inputs_versions_and_timings(built):
+    manifest = json.loads((built.pristine / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs"]["data"]["raw/2023_conghua_amr.txt"] == paths.sha256_of(
         paths.data_dir() / "raw" / "2023_conghua_amr.txt")
     assert {"pandas", "nbconvert", "matplotlib"} <= set(manifest["packages"])
@@ -97,6 +95,7 @@ def test_unchanged_rebuild_starts_no_kernel(workspace, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a kernel was started for an unchanged build")
 
+    build(2023)                       # whatever earlier tests left in the shared workspace, bring it up to date
     monkeypatch.setattr(KernelManager, "start_kernel", refuse)
     assert build(2023).up_to_date
 
@@ -148,9 +147,9 @@ def test_a_notebook_writing_to_stderr_fails_the_build_and_no_page_shows_it(works
     assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
 
 
-def test_no_rendered_page_contains_stderr_output(workspace):
-    pages = list((workspace[0] / "outputs" / "2023").rglob("*.html"))
-    assert len(pages) == len(list((workspace[0] / "notebooks").glob("*.ipynb")))
+def test_no_rendered_page_contains_stderr_output(built):
+    pages = list(built.pristine.rglob("*.html"))
+    assert len(pages) == len(built.executed)
     for page in pages:
         html = page.read_text(encoding="utf-8")
         # nbconvert's lab template marks a stderr stream output with this attribute (its CSS names it too)
@@ -183,11 +182,24 @@ def test_a_second_build_waits_for_the_lock(workspace):
         pass
 
 
-def test_no_figure_is_hard_coded(workspace, data_copy):
-    # change 439宗 to 400宗 in a copy of data/: the briefing must follow
+def test_every_dependent_output_follows_a_changed_figure(data_copy, tmp_path, monkeypatch):
+    # No figure is typed outside data/: change 439宗 to 400宗 in a copy of data/ (raw text, sources.yml
+    # and the table, kept consistent) and every output that rests on it must change.
+    before = compute_metrics(2023).set_index("id")
+    dependents = [m for m, inputs in before["inputs"].items() if "admin_penalty_cases" in {i["id"] for i in inputs}]
     change_figure(data_copy, 2023, "439宗", "400宗")
-    build(2023, pdf=False)
-    html = (workspace[0] / "outputs" / "2023" / "briefing.html").read_text(encoding="utf-8")
-    text = re.sub(r"<[^>]+>", "", html)
-    assert "查办行政处罚案件400宗" in text
-    assert "439宗" not in text          # the changed raw sentence is quoted too
+    after = compute_metrics(2023).set_index("id")
+    assert dependents and all(after.at[m, "value"] != before.at[m, "value"] for m in dependents)
+    monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))    # the session's build cache stays as it is
+    result = build(2023, pdf=False)
+    text = re.sub(r"<[^>]+>", "", (result.target / "briefing.html").read_text(encoding="utf-8"))
+    assert "查办行政处罚案件400宗" in text and "439宗" not in text      # the quoted raw sentence changed too
+    # the enforcement notebook's own takeaway: 4 341 200 元 / 400 宗 = 10 853 元, written 1.0853万元
+    takeaway = nbformat.read(result.notebooks["01_enforcement"], as_version=4).cells[-1].outputs[-1]
+    assert "平均每宗1.0853万元" in takeaway["data"]["text/plain"]
+    page = (result.target / "notebooks" / "01_enforcement.html").read_text(encoding="utf-8")
+    assert "1.0853万元" in page and "439宗" not in re.sub(r"<[^>]+>", "", page)
+    book = load_workbook(result.target / "indicators.xlsx")
+    derived = {r[0]: r for r in book["衍生指标"].iter_rows(values_only=True)}
+    header = derived.pop("id")
+    assert all(derived[m][header.index("value")] == pytest.approx(after.at[m, "value"]) for m in dependents)

@@ -38,6 +38,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import missing_in_ci_fails
 from helpers import paths
 from helpers.publish.pdf import NoBrowser, find_browser
 
@@ -52,10 +53,8 @@ def _browser() -> Path:
     try:
         return find_browser()
     except NoBrowser as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set and the JupyterLab smoke test has no browser: {exc}")
-        pytest.skip(f"no Chromium/Chrome for the JupyterLab smoke test (install chromium or set AMRBOOK_BROWSER): "
-                    f"{exc}")
+        missing_in_ci_fails(f"no Chromium/Chrome for the JupyterLab smoke test (install chromium or set "
+                            f"AMRBOOK_BROWSER): {exc}")
 
 
 def _free_port() -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import private_build, rewrite
+from conftest import missing_in_ci_fails, require_tool, rewrite
 from helpers import paths
 from helpers.publish.build import build
 
@@ -26,11 +26,20 @@ PY = sys.executable
 INJECTED = '<script>alert(1)</script><img src=x onerror="document.title=\'pwned\'">{{ 7*7 }} **bold**'
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    root = tmp_path_factory.mktemp("reliability")
-    with private_build(root, pdf=False):
-        yield root
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def workspace(built):
+    """The session's workspace, built once; every test here leaves its outputs as they were or as a
+    successful build leaves them."""
+    return built.root
+
+
+def with_work_to_do(outputs: Path) -> None:
+    """Make the next build of 2023 in ``outputs`` render everything again from its cached notebooks
+    (no kernel, unlike ``--force``): without a manifest, the outputs are not up to date."""
+    (outputs / "2023" / "manifest.json").unlink(missing_ok=True)
 
 
 def snapshot(target: Path) -> dict:
@@ -49,7 +58,8 @@ def test_no_browser_still_builds_the_html_and_says_how_to_get_the_pdf(workspace,
     monkeypatch.setattr(pdf, "NAMES", [])
     monkeypatch.setattr(pdf, "LOCATIONS", [])
     monkeypatch.delenv("AMRBOOK_BROWSER", raising=False)
-    assert main(["build", "--year", "2023", "--force"]) == 0
+    with_work_to_do(workspace / "outputs")
+    assert main(["build", "--year", "2023"]) == 0
     target = workspace / "outputs" / "2023"
     assert (target / "briefing.html").exists() and not (target / "briefing.pdf").exists()
     err = capsys.readouterr().err
@@ -168,13 +178,14 @@ def test_a_failed_write_names_the_file_and_keeps_the_last_good_outputs(workspace
     from helpers.cli import main
 
     target = workspace / "outputs" / "2023"
-    before = snapshot(target)
 
     def full(year, path):
         raise OSError(code, message, str(path))
 
     monkeypatch.setattr(export, "write_xlsx", full)
-    assert main(["build", "--year", "2023", "--force", "--no-pdf"]) == 2
+    with_work_to_do(workspace / "outputs")
+    before = snapshot(target)
+    assert main(["build", "--year", "2023", "--no-pdf"]) == 2
     err = capsys.readouterr().err
     assert re.search(rf"amrbook: error: .*indicators.xlsx: {message}", err) and "Traceback" not in err
     assert snapshot(target) == before
@@ -274,8 +285,9 @@ def test_two_builds_at_once_do_not_corrupt_each_other(workspace):
 
 
 @pytest.fixture
-def injected(workspace, data_copy):
-    """A data copy whose report sentence and CSV note carry markup and formulas."""
+def injected(data_copy, tmp_path, monkeypatch):
+    """A build of a data copy whose report sentence and CSV note carry markup and formulas (in its own
+    outputs folder, so the session's build cache is left as it is)."""
     raw = data_copy / "raw" / "2023_conghua_amr.txt"
     text = raw.read_text(encoding="utf-8")
     anchor = "16名执法人员参加综合法律知识网上考试"         # the last figure: no span after it moves
@@ -284,8 +296,8 @@ def injected(workspace, data_copy):
     old = re.search(r"sha256: (\w+)", (data_copy / "raw" / "sources.yml").read_text(encoding="utf-8")).group(1)
     rewrite(data_copy / "raw" / "sources.yml", old, hashlib.sha256(raw.read_bytes()).hexdigest())
     rewrite(data_copy / "indicators" / "2023.csv", "推动执法队伍建设,今年", '推动执法队伍建设,"=HYPERLINK(""http://x"")"')
-    build(2023, pdf=True)
-    return workspace / "outputs" / "2023"
+    monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
+    return build(2023, pdf=True).target
 
 
 def test_injected_markup_is_text_in_html_pdf_and_xlsx(injected):
@@ -295,22 +307,21 @@ def test_injected_markup_is_text_in_html_pdf_and_xlsx(injected):
         assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert "{{ 7*7 }}" in html and "**bold**" in html      # Jinja and Markdown syntax shown as written
-    browser = shutil.which("chromium") or shutil.which("google-chrome")
-    if browser:  # the page as a browser sees it: no script ran, the title is untouched
-        with tempfile.TemporaryDirectory() as profile:
-            flags = ["--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
-                     "--virtual-time-budget=2000", "--dump-dom"]
-            if os.geteuid() == 0:
-                flags.insert(1, "--no-sandbox")
-            dom = subprocess.run([browser, *flags, (injected / "notebooks" / "06_capacity.html").as_uri()],
-                                 capture_output=True, text=True, timeout=120, check=True).stdout
-        assert "<title>06_capacity</title>" in dom and "pwned" not in dom.split("</title>")[0]
-        assert "<img src=\"x\"" not in dom and "&lt;script&gt;alert(1)" in dom
-    if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", str(injected / "briefing.pdf"), "-"], capture_output=True, text=True,
-                              check=True).stdout
-        assert "<script>alert(1)</script>" in text.replace("\n", "")
+    browser = require_tool("chromium", "the page is checked as a browser sees it")
+    with tempfile.TemporaryDirectory() as profile:  # the page as a browser sees it: no script ran, the title is untouched
+        flags = ["--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
+                 "--virtual-time-budget=2000", "--dump-dom"]
+        if os.geteuid() == 0:
+            flags.insert(1, "--no-sandbox")
+        dom = subprocess.run([browser, *flags, (injected / "notebooks" / "06_capacity.html").as_uri()],
+                             capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "<title>06_capacity</title>" in dom and "pwned" not in dom.split("</title>")[0]
+    assert "<img src=\"x\"" not in dom and "&lt;script&gt;alert(1)" in dom
+    pdftotext = require_tool("pdftotext", "poppler-utils reads the PDF back")
+    text = subprocess.run([pdftotext, str(injected / "briefing.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "<script>alert(1)</script>" in text.replace("\n", "")
     sheet = load_workbook(injected / "indicators.xlsx")["指标"]
     notes = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert notes == ["'=HYPERLINK(\"http://x\")"]
@@ -333,9 +344,10 @@ def tmpfs(workspace, tmp_path):
         size_kb = sum(p.stat().st_size for p in source.rglob("*") if p.is_file()) // 1024 + extra_kb
         target = tmp_path / name
         if os.geteuid() != 0 or not _mount(target, f"size={size_kb}k"):
-            pytest.skip("mounting tmpfs needs root (CI runs as root)")
+            missing_in_ci_fails("mounting tmpfs needs root (CI runs as root)")
         mounted.append(target)
         shutil.copytree(source, target, dirs_exist_ok=True)
+        with_work_to_do(target)
         return target
 
     yield make
@@ -344,7 +356,7 @@ def tmpfs(workspace, tmp_path):
 
 
 def _build_into(outputs: Path):
-    return subprocess.run([PY, "-m", "helpers.cli", "build", "--year", "2023", "--force", "--no-pdf"],
+    return subprocess.run([PY, "-m", "helpers.cli", "build", "--year", "2023", "--no-pdf"],
                           capture_output=True, text=True, timeout=300, check=False,
                           env={**os.environ, "AMRBOOK_OUTPUTS": str(outputs)})
 

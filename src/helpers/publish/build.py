@@ -52,6 +52,8 @@ class BuildResult:
     pdf_note: str = ""
     browser: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    #: The executed copy of each notebook (in the build cache), by name.
+    notebooks: dict[str, Path] = field(default_factory=dict)
 
 
 def _hash_files(files: list[Path], root: Path) -> dict[str, str]:
@@ -247,11 +249,13 @@ def build(year: int, jobs: int = 2, force: bool = False, pdf: bool = True, timeo
     result = BuildResult(target)
     with build_lock(root):
         clear_leftovers(root)
-        cache = root / ".cache"
+        cache = paths.build_cache_dir()
         cache.mkdir(parents=True, exist_ok=True)
         hashes, parameters = input_hashes(), {"year": year}
         keys = notebook_keys(hashes, parameters)
         build_key = _key(keys, pdf)
+        cached_file = {name: cache / f"{year}-{name}-{key[:20]}.ipynb" for name, key in keys.items()}
+        result.notebooks = cached_file
         manifest_file = target / "manifest.json"
         if not force and manifest_file.exists():
             old = json.loads(manifest_file.read_text(encoding="utf-8"))
@@ -260,7 +264,6 @@ def build(year: int, jobs: int = 2, force: bool = False, pdf: bool = True, timeo
                 result.up_to_date = True
                 result.timings["total"] = time.perf_counter() - started
                 return result
-        cached_file = {name: cache / f"{year}-{name}-{key[:20]}.ipynb" for name, key in keys.items()}
         from .execute import prepare  # every notebook, before any kernel starts: a broken one is named at once
 
         notebooks = {name: prepare(paths.notebooks_dir() / f"{name}.ipynb", parameters) for name in sorted(keys)}
