@@ -168,6 +168,7 @@ def test_with_one_year_growth_view_is_empty_says_so_and_the_stated_growth_gives_
     # (40.35…40.45) allows 233 / 1.4045 = 165.8953… to 233 / 1.4035 = 166.0135…
     assert round(implied.at["invention_patents_granted", "推算上年"], 2) == 165.95
     assert implied.at["invention_patents_granted", "推算区间"] == "165.8953–166.0135"
+    assert implied.at["invention_patents_granted", "核对"] == "无2022年数据可核对"
     with pytest.raises(AmrbookError, match="no comparable change to chart"):
         hb.charts.largest_changes(growth)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import pandas as pd
 from IPython.display import HTML
@@ -231,8 +232,8 @@ def implied_previous(year: int | Year) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by the id the growth is of: 指标, 本年, 所述增长率%, 推算上年 (value / (1 + rate/100)),
-        推算区间 (the previous values the rate's rounding allows), 上年实际, 核对
-        (:func:`helpers.audit.growth.stated_growth`).
+        推算区间 (the previous values the rate's rounding allows), 上年实际, 核对 (the status of
+        :func:`helpers.audit.growth.stated_growth` in words: 一致, 不一致, 口径不同, 无2022年数据可核对 …).
     """
     y = load_year(year)
     stated = stated_growth(y.year)
@@ -241,8 +242,21 @@ def implied_previous(year: int | Year) -> pd.DataFrame:
                          "所述增长率%": stated["stated_pct"].to_numpy(),
                          "推算上年": stated["implied_previous"].to_numpy(),
                          "推算区间": [_range_words(r) for r in stated["implied_range"]],
-                         "上年实际": stated["previous_value"].to_numpy(), "核对": stated["status"].to_numpy()},
+                         "上年实际": stated["previous_value"].to_numpy(), "核对": stated["status"].map(_stated_words).to_numpy()},
                         index=pd.Index(stated["of"], name="id"))
+
+
+_STATED_WORDS = {"consistent": "一致", "inconsistent": "不一致", PERIOD_DIFFERS: "口径不同，不核对"}
+
+
+def _stated_words(status: str) -> str:
+    no_previous = re.fullmatch(r"no (\d{4}) figure to reconcile with", status)
+    if no_previous:
+        return f"无{no_previous.group(1)}年数据可核对"
+    missing = re.fullmatch(r"not checked: no value for (.+) in (\d{4})", status)
+    if missing:
+        return f"未核对：{missing.group(2)}年无{missing.group(1)}"
+    return _STATED_WORDS.get(status, status)
 
 
 def _range_words(bounds) -> str:
