@@ -8,6 +8,8 @@ In a notebook::
     hb.say(year, "罚没{penalty_confiscation_amount}")   # narration filled from data, with sources
     hb.chart(year, "mediation_reconciliation")       # a chart of data/charts.yml (a Figure)
     hb.views.topic_findings(year, "consumer_protection")
+    y = hb.load_year(year)                           # the year's tidy tables: y.indicators, y.metrics, y.findings
+    hb.agrees(computed_rate, y, "council_mediation_rate_of_received")   # a rate computed in pandas = metrics.yml
 
 Names are imported on first use, so ``amrbook`` commands load only what they need.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "AmrbookError": "errors", "DataError": "errors", "Problem": "errors",
+    "AmrbookError": "errors", "agrees": "show.views", "fill": "show.narrative", "load_year": "audit.year", "DataError": "errors", "Problem": "errors",
     "Explorer": "show.widgets", "chart": "show.charts", "compute_metrics": "audit.metrics",
     "explain": "show.explain", "growth_table": "audit.growth", "stated_growth": "audit.growth",
     "indicator_table": "tables.indicators", "load_catalog": "tables.load", "load_indicators": "tables.load",

@@ -95,16 +95,85 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
     ax.set_xlim(0, max(values) * 1.22 if values and max(values) > 0 else 1)
     for i, (value, text) in enumerate(zip(values, annotations or [number(v, unit) for v in values])):
         ax.text(value, i, f" {text}", va="center", fontsize=9)
-    _finish(fig, ax, title, year)
+    finish(ax, title, year)
     return fig
 
 
-def _finish(fig: Figure, ax, title: str, year: int) -> None:
+def finish(ax, title: str, year: int) -> None:
+    """Give a chart drawn in a notebook (seaborn or matplotlib) the house finish.
+
+    The title on the left (state the finding, filled from data with :func:`helpers.show.narrative.fill`),
+    no horizontal grid, no left spine, the report as source under the chart.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    title : str
+    year : int
+        The report year, for the source line.
+    """
+    fig = ax.figure
     ax.set_title(title, loc="left")
     ax.grid(axis="y", visible=False)
     sns.despine(ax=ax, left=True)
     fig.text(0.01, 0.01, source_note(year), fontsize=7.5, color="#666666", ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.05, 1, 1))
+
+
+def largest_changes(growth, count: int = 8) -> Figure:
+    """Chart the largest year-on-year changes of :func:`helpers.show.views.growth_view`.
+
+    Rates and shares go in one panel, in 个百分点; counts and amounts in another, as a relative %.
+    Each panel's title names its largest change (:func:`helpers.show.format.change_text` words).
+    Rows whose periods differ (口径不同) or that exist in one year only carry no figure and are left
+    out, and so are figures that did not change.
+
+    Parameters
+    ----------
+    growth : pandas.DataFrame
+        :func:`helpers.show.views.growth_view` of two years.
+    count : int
+        Bars per panel: the changes largest in absolute value.
+
+    Raises
+    ------
+    AmrbookError
+        If no row of ``growth`` has a change to chart (one year only, or nothing comparable).
+    """
+    panels = [(column, growth[growth[column].fillna(0) != 0]) for column in ("个百分点", "增长率%")]
+    panels = [(column, rows.loc[rows[column].abs().sort_values(ascending=False).index[:count]])
+              for column, rows in panels if not rows.empty]
+    if not panels:
+        raise AmrbookError(f"largest_changes: no comparable change to chart ({growth.attrs.get('说明', '')})")
+    fig = Figure(figsize=(8, sum(0.42 * len(rows) + 1.3 for _, rows in panels) + 0.4))
+    axes = fig.subplots(len(panels), 1, squeeze=False,
+                        gridspec_kw={"height_ratios": [len(rows) + 2 for _, rows in panels]})[:, 0]
+    for ax, (column, rows) in zip(axes, panels):
+        values = rows[column].to_numpy()
+        ax.barh(range(len(values)), values, color=[PALETTE[0] if v >= 0 else PALETTE[1] for v in values])
+        ax.set_yticks(range(len(values)), rows["指标"])
+        ax.invert_yaxis()
+        ax.axvline(0, color="#444444", linewidth=0.8)
+        ax.set_xlabel(column)
+        for i, (value, words) in enumerate(zip(values, rows["变化"])):
+            ax.text(value, i, f" {words} ", va="center", fontsize=8.5,
+                    ha="left" if value >= 0 else "right")
+        ax.set_xlim(*_padded(values))
+        ax.set_title(f"{rows['指标'].iloc[0]}{rows['变化'].iloc[0]}", loc="left")
+        ax.grid(axis="y", visible=False)
+        sns.despine(ax=ax, left=True)
+    year = growth.attrs["year"]
+    fig.suptitle(f"{year}年同比变化最大的指标（与{year - 1}年比）", x=0.01, ha="left", fontweight="bold")
+    fig.text(0.01, 0.005, source_note(year), fontsize=7.5, color="#666666", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def _padded(values) -> tuple[float, float]:
+    """x-limits that leave room for the words beside each bar, on both sides of zero."""
+    low, high = min(0.0, float(min(values))), max(0.0, float(max(values)))
+    room = (high - low or 1.0) * 0.6
+    return low - (room if low < 0 else 0), high + (room if high > 0 else 0)
 
 
 def indicator_bars(year: int, ids: list[str], title: str, highlight: list[str] = ()) -> Figure:

@@ -1,4 +1,6 @@
-"""Tables an analyst reads in a notebook: a topic's figures, its metrics and the audit findings.
+"""Tables an analyst reads in a notebook: a topic's figures, its metrics, the audit findings,
+the check of a rate a notebook computed itself (:func:`agrees`) and year-on-year change
+(:func:`growth_view`, :func:`implied_previous`).
 
 Topics are the ``topic`` field of ``data/catalog.yml``; a metric or finding belongs to the
 topics of the indicators it rests on.
@@ -6,14 +8,22 @@ topics of the indicators it rests on.
 from __future__ import annotations
 
 import html
+import math
+import re
 
 import pandas as pd
 from IPython.display import HTML
 
+from .. import paths
+from ..audit.growth import PERIOD_DIFFERS, growth_table, metric_growth, stated_growth
 from ..audit.metrics import compute_metrics, indicator_values, input_record
+from ..audit.year import Year, load_year
+from ..errors import AmrbookError
 from ..tables.load import partial_period
 from .findings import worded_findings
-from .format import by_sentence, figure_text, formula_words, grouped, highlight, missing_marker, period_words
+from .format import (by_sentence, change_text, figure_text, formula_words, grouped, highlight, missing_marker,
+                     period_words)
+
 
 def topic_figures(year: int, topic: str) -> pd.DataFrame:
     """Return a topic's figures with Chinese column names, in report order.
@@ -120,3 +130,134 @@ def key_figures(year: int, ids: list[str]) -> HTML:
                     f"<td class='quote'>「{highlight(sentence, spans)}」</td></tr>")
     return HTML('<table class="key-figures"><thead><tr><th>指标</th><th>数值</th><th>口径</th><th>原文</th></tr>'
                 f'</thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def agrees(computed: float, year: int | Year, metric: str, tolerance: float = 1e-9) -> pd.DataFrame:
+    """Check a rate a notebook computed itself against the declared metric of ``metrics.yml``.
+
+    The declared metric stays the one definition the briefing uses; a notebook that recomputes
+    it in plain pandas shows both side by side, and stops here if they differ.
+
+    Parameters
+    ----------
+    computed : float
+        The value the notebook computed.
+    year : int or Year
+    metric : str
+        A metric id of ``data/metrics.yml``.
+    tolerance : float
+        Largest relative (and absolute) difference counted as agreement.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row indexed by ``metric``: 指标, 笔记本计算, metrics.yml, 单位, 公式, 一致 (是).
+
+    Raises
+    ------
+    AmrbookError
+        If ``metric`` is not a metric, or the two values differ by more than ``tolerance``.
+    """
+    y = load_year(year)
+    if metric not in y.metrics.index:
+        raise AmrbookError(f"agrees: {metric!r} is not a metric of {paths.metrics_file()}")
+    row = y.metrics.loc[metric]
+    declared = float(row["value"])
+    if not math.isclose(float(computed), declared, rel_tol=tolerance, abs_tol=tolerance):
+        raise AmrbookError(f"agrees: the notebook computes {metric} = {float(computed)!r}, but {paths.metrics_file()} "
+                           f"gives {declared!r} ({row['formula']} = {row['substituted']}): the two definitions differ")
+    return pd.DataFrame({"指标": row["label_zh"], "笔记本计算": float(computed), "metrics.yml": declared,
+                         "单位": row["unit"], "公式": formula_words(row["formula"]), "一致": "是"}, index=[metric])
+
+
+#: What the 比较 column of :func:`growth_view` says for each status of :mod:`helpers.audit.growth`.
+COMPARABLE, PERIOD_DIFFERS_WORDS, ONE_YEAR_ONLY, NOT_COMPARED = "可比", "口径不同", "仅一年", "不可比"
+
+
+def growth_view(year: int | Year, metrics: bool = False) -> pd.DataFrame:
+    """Year-on-year change of a year against the year before, with Chinese columns.
+
+    Rates and shares (unit %) change in 个百分点, counts and amounts by a relative % with the
+    difference beside it, ranks in places (:func:`helpers.audit.growth.growth_between`).
+
+    Parameters
+    ----------
+    year : int or Year
+        The later year; compared with ``year - 1`` when ``data/indicators/`` has it.
+    metrics : bool
+        Compare the derived metrics of ``metrics.yml`` instead of the indicators.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by id: 指标, 单位, 上年, 本年 (values), 变化 (in words, :func:`change_text`),
+        个百分点, 增长率%, 差值 (the figure that applies, others empty), 比较 (可比, 口径不同 — not
+        compared —, 仅一年 — present in one of the years —, or 不可比). ``attrs["说明"]`` is one
+        line saying what is compared, or that there is only one year; ``attrs["year"]`` the year.
+    """
+    y = load_year(year)
+    years = [each for each in (y.year - 1, y.year) if each in paths.indicator_years()]
+    frame = (metric_growth if metrics else growth_table)(years)
+    kinds = frame["status"].map(_comparison)
+    view = pd.DataFrame({"指标": frame["label_zh"], "单位": frame["unit"], "上年": frame["previous_value"],
+                         "本年": frame["value"], "变化": [change_text(r) for r in frame.to_dict("records")],
+                         "个百分点": frame["change_pp"], "增长率%": frame["growth_pct"], "差值": frame["change"],
+                         "比较": kinds}).set_axis(frame["id"])
+    view.attrs["year"] = y.year
+    if frame.empty:
+        view.attrs["说明"] = (f"data/indicators/ 中只有{y.year}年一年的指标表，无法计算同比；"
+                             "下表是报告自述的增长率所推算的上年数值。")
+    else:
+        counts = kinds.value_counts()
+        view.attrs["说明"] = (f"{y.year}年与{y.year - 1}年对比：{COMPARABLE}{counts.get(COMPARABLE, 0)}项，"
+                             f"{PERIOD_DIFFERS_WORDS}{counts.get(PERIOD_DIFFERS_WORDS, 0)}项（不比较），"
+                             f"只在一年出现{counts.get(ONE_YEAR_ONLY, 0)}项。")
+    return view
+
+
+def _comparison(status: str) -> str:
+    if status.startswith("ok"):
+        return COMPARABLE
+    if status == PERIOD_DIFFERS:
+        return PERIOD_DIFFERS_WORDS
+    if status.startswith(("new in", "not reported in")):
+        return ONE_YEAR_ONLY
+    return NOT_COMPARED
+
+
+def implied_previous(year: int | Year) -> pd.DataFrame:
+    """The previous-year values the report's own stated growth rates imply, with Chinese columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the id the growth is of: 指标, 本年, 所述增长率%, 推算上年 (value / (1 + rate/100)),
+        推算区间 (the previous values the rate's rounding allows), 上年实际, 核对 (the status of
+        :func:`helpers.audit.growth.stated_growth` in words: 一致, 不一致, 口径不同, 无2022年数据可核对 …).
+    """
+    y = load_year(year)
+    stated = stated_growth(y.year)
+    labels = y.indicators["label_zh"]
+    return pd.DataFrame({"指标": [labels.get(i, i) for i in stated["of"]], "本年": stated["value"].to_numpy(),
+                         "所述增长率%": stated["stated_pct"].to_numpy(),
+                         "推算上年": stated["implied_previous"].to_numpy(),
+                         "推算区间": [_range_words(r) for r in stated["implied_range"]],
+                         "上年实际": stated["previous_value"].to_numpy(), "核对": stated["status"].map(_stated_words).to_numpy()},
+                        index=pd.Index(stated["of"], name="id"))
+
+
+_STATED_WORDS = {"consistent": "一致", "inconsistent": "不一致", PERIOD_DIFFERS: "口径不同，不核对"}
+
+
+def _stated_words(status: str) -> str:
+    no_previous = re.fullmatch(r"no (\d{4}) figure to reconcile with", status)
+    if no_previous:
+        return f"无{no_previous.group(1)}年数据可核对"
+    missing = re.fullmatch(r"not checked: no value for (.+) in (\d{4})", status)
+    if missing:
+        return f"未核对：{missing.group(2)}年无{missing.group(1)}"
+    return _STATED_WORDS.get(status, status)
+
+
+def _range_words(bounds) -> str:
+    return f"{grouped(bounds[0])}–{grouped(bounds[1])}" if isinstance(bounds, tuple) else "—"
