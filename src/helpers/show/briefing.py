@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import urllib.parse
 from dataclasses import dataclass
 
 import pandas as pd
@@ -47,11 +48,9 @@ def start(year: int) -> Briefing:
     sources.collect()
     layout = load_layout()
     growth = year_growth(year)
-    absent = set()
-    if growth.empty:
-        absent.add("largest_changes")
-        if stated_growth(year)["stated_pct"].isna().all():
-            absent.add("year_on_year")
+    absent = set() if len(_largest(growth)) else {"largest_changes"}
+    if growth.empty and _stated(year).empty:
+        absent.add("year_on_year")
     return Briefing(year, layout, layout.numbers(absent), growth)
 
 
@@ -67,10 +66,15 @@ def main_points(b: Briefing) -> HTML:
     items = []
     for point in load_narrative()["main_points"]:
         see = ref(b.numbers, point["see"]) if point.get("see") else ""
-        anchor = html.escape(point["section"].replace(" ", "-"), quote=True)
+        anchor = html.escape(heading_anchor(point["section"]), quote=True)
         items.append(f'<li>{inline(b.year, point["text"])}{f"（见{see}）" if see else ""} '
                      f'<a class="section-link" href="#{anchor}">详见「{html.escape(point["section"])}」</a></li>')
     return HTML(f'<ol class="main-points">{"".join(items)}</ol>{_tiles(b)}')
+
+
+def heading_anchor(heading: str) -> str:
+    """The ``id`` nbconvert gives a markdown heading (spaces as ``-``, URL-quoted), to link to a section."""
+    return urllib.parse.quote(heading.replace(" ", "-"), safe="?/:@!$&'()*+,;=")
 
 
 def _tiles(b: Briefing) -> str:
@@ -192,8 +196,8 @@ def _value(value: float, unit: str) -> str:
 
 
 def _largest(growth: pd.DataFrame) -> pd.DataFrame:
-    """Counts and amounts with a relative change, largest first (ties in report order)."""
-    ok = growth[growth["status"] == "ok"]
+    """Counts and amounts that changed, by their relative change, largest first (ties in report order)."""
+    ok = growth[(growth["status"] == "ok") & (growth["growth_pct"] != 0)]
     return ok.loc[ok["growth_pct"].abs().sort_values(ascending=False, kind="stable").index[:LARGEST]]
 
 

@@ -69,7 +69,8 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
     Parameters
     ----------
     labels, values : list
-        One bar each, drawn top to bottom in the given order.
+        One bar each, drawn top to bottom in the given order; a negative value (a fall) is drawn
+        to the left of zero.
     unit : str
         Unit of the values, shown on the axis (``%`` formats ticks as percentages).
     title : str
@@ -93,9 +94,13 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(axis_formatter(unit))
     ax.set_xlabel("" if unit == "%" else f"单位：{unit}")
-    ax.set_xlim(0, max(values) * 1.22 if values and max(values) > 0 else 1)
+    low, high = min([0.0, *values]), max([0.0, *values])
+    pad = 0.22 * (high - low)
+    ax.set_xlim(low - pad if low < 0 else 0, high + pad if high > 0 else (0 if low < 0 else 1))
     for i, (value, text) in enumerate(zip(values, annotations or [number(v, unit) for v in values])):
-        ax.text(value, i, f" {text}", va="center", fontsize=9)
+        # a negative bar grows to the left: its label goes to the left of its end
+        ax.text(value, i, f" {text}" if value >= 0 else f"{text} ", va="center", fontsize=9,
+                ha="left" if value >= 0 else "right")
     _finish(fig, ax, title, year)
     return fig
 
