@@ -215,3 +215,34 @@ def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, mo
     assert changes["label"] == "图3" and [r["id"] for r in changes["rows"]] == ["admin_penalty_cases"]
     assert "查办行政处罚案件下降8.88%（-39宗）" in changes["alt"]
     assert "同比下降8.88%（-39宗）" in page                                  # the tile
+
+
+@pytest.mark.parametrize("old, new, anchor, cause", [
+    ("section: 营商环境\n", "section:\n", "  - text: 企业年报率", "main point 4: missing section"),
+    ("{online_business_startup_rate}。", "{online_business_startup_ratez}。", "{online_business_startup_ratez}",
+     "main point 4: {online_business_startup_ratez} is neither an indicator nor a metric"),
+    ("headline: [admin_penalty_cases,", "headline: [admin_penalty_casez,", "headline:",
+     "headline: 'admin_penalty_casez' is neither an indicator nor a metric"),
+])
+def test_a_bad_main_point_or_headline_names_its_line(data_copy, old, new, anchor, cause):
+    from helpers.show.narrative import load_narrative
+
+    path = data_copy / "narrative.yml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_narrative()
+    assert f"narrative.yml: line {line_no(path, anchor)}, {cause}" in str(err.value)
+
+
+def test_a_chart_finding_with_an_unknown_id_names_its_line(data_copy):
+    from helpers.show.charts import chart
+
+    path = data_copy / "charts.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("{hotline_cases_received}", "{hotline_cases_receivd}", 1), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        chart(2023, "hotline_cases")
+    assert (f"charts.yml: line {line_no(path, '{hotline_cases_receivd}')}, chart hotline_cases finding: "
+            "{hotline_cases_receivd} is neither an indicator nor a metric") in str(err.value)
