@@ -15,7 +15,7 @@ import urllib.parse
 import nbformat
 import pytest
 
-from conftest import drafted_second_year, line_no
+from conftest import drafted_second_year, line_no, rewrite
 from helpers import DataError
 from helpers.audit.metrics import compute_metrics, indicator_values
 from helpers.publish.render import table_of_contents
@@ -69,22 +69,6 @@ def test_figures_and_tables_are_numbered_in_order_among_their_kind():
     assert load_layout().numbers({"largest_changes"}) == {
         "findings": "表1", "mediation_reconciliation": "图1", "hotline_cases": "图2", "year_on_year": "表2",
         "enforcement_cases": "图3", "food_entities": "图4", "ip_fund_plan_vs_actual": "图5", "quality": "表3"}
-
-
-@pytest.mark.parametrize("old, new, anchor, cause", [
-    ("  - hotline_cases\n", "  - hotline_case\n", "- hotline_case\n",
-     "'hotline_case' is neither a chart of charts nor one of findings"),
-    ("  - food_entities\n", "  - food_entities\n  - findings  # again\n", "# again", "'findings' is listed twice"),
-    ("{errors}处", "{errorz}处", "{errorz}", "'errorz' is not a field of this title (have: errors, warnings)"),
-])
-def test_a_bad_briefing_layout_names_its_line(data_copy, old, new, anchor, cause):
-    path = data_copy / "charts.yml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(DataError) as err:
-        load_layout()
-    assert f"charts.yml: line {line_no(path, anchor)}" in str(err.value)
-    assert cause in str(err.value)
 
 
 def test_a_csv_link_decodes_to_the_same_table_with_a_byte_order_mark():
@@ -217,32 +201,38 @@ def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, mo
     assert "同比下降8.88%（-39宗）" in page                                  # the tile
 
 
-@pytest.mark.parametrize("old, new, anchor, cause", [
-    ("section: 营商环境\n", "section:\n", "  - text: 企业年报率", "main point 4: missing section"),
-    ("{online_business_startup_rate}。", "{online_business_startup_ratez}。", "{online_business_startup_ratez}",
-     "main point 4: {online_business_startup_ratez} is neither an indicator nor a metric"),
-    ("headline: [admin_penalty_cases,", "headline: [admin_penalty_casez,", "headline:",
-     "headline: 'admin_penalty_casez' is neither an indicator nor a metric"),
-])
-def test_a_bad_main_point_or_headline_names_its_line(data_copy, old, new, anchor, cause):
-    from helpers.show.narrative import load_narrative
-
-    path = data_copy / "narrative.yml"
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(DataError) as err:
-        load_narrative()
-    assert f"narrative.yml: line {line_no(path, anchor)}, {cause}" in str(err.value)
-
-
-def test_a_chart_finding_with_an_unknown_id_names_its_line(data_copy):
+def _chart_hotline():
     from helpers.show.charts import chart
 
-    path = data_copy / "charts.yml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("{hotline_cases_received}", "{hotline_cases_receivd}", 1), encoding="utf-8")
+    return chart(2023, "hotline_cases")
+
+
+def _narrative():
+    from helpers.show.narrative import load_narrative
+
+    return load_narrative()
+
+
+@pytest.mark.parametrize("file, load, old, new, anchor, cause", [
+    ("charts.yml", load_layout, "  - hotline_cases\n", "  - hotline_case\n", "- hotline_case\n",
+     "briefing #3: 'hotline_case' is neither a chart of charts nor one of findings"),
+    ("charts.yml", load_layout, "  - food_entities\n", "  - food_entities\n  - findings  # again\n", "# again",
+     "briefing #8: 'findings' is listed twice"),
+    ("charts.yml", load_layout, "{errors}处", "{errorz}处", "{errorz}",
+     "title findings: 'errorz' is not a field of this title (have: errors, warnings)"),
+    ("charts.yml", _chart_hotline, "{hotline_cases_received}", "{hotline_cases_receivd}", "{hotline_cases_receivd}",
+     "chart hotline_cases finding: {hotline_cases_receivd} is neither an indicator nor a metric"),
+    ("narrative.yml", _narrative, "section: 营商环境\n", "section:\n", "  - text: 企业年报率",
+     "main point 4: missing section"),
+    ("narrative.yml", _narrative, "{online_business_startup_rate}。", "{online_business_startup_ratez}。",
+     "{online_business_startup_ratez}",
+     "main point 4: {online_business_startup_ratez} is neither an indicator nor a metric"),
+    ("narrative.yml", _narrative, "headline: [admin_penalty_cases,", "headline: [admin_penalty_casez,", "headline:",
+     "headline: 'admin_penalty_casez' is neither an indicator nor a metric"),
+])
+def test_a_bad_briefing_entry_names_its_line(data_copy, file, load, old, new, anchor, cause):
+    path = data_copy / file
+    rewrite(path, old, new)
     with pytest.raises(DataError) as err:
-        chart(2023, "hotline_cases")
-    assert (f"charts.yml: line {line_no(path, '{hotline_cases_receivd}')}, chart hotline_cases finding: "
-            "{hotline_cases_receivd} is neither an indicator nor a metric") in str(err.value)
+        load()
+    assert f"{file}: line {line_no(path, anchor)}, {cause}" in str(err.value)

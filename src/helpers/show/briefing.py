@@ -17,20 +17,20 @@ import pandas as pd
 from IPython.display import HTML
 
 from .. import paths
-from ..audit.growth import growth_table, stated_growth
+from ..audit.growth import OK, OK_PLACES, OK_PP, growth_table, stated_growth
 from ..audit.year import load_year
 from ..tables.load import partial_period
 from . import sources
-from .charts import bar_chart, chart, chart_data, source_note, _chart_spec
+from .charts import bar_chart, chart, chart_data, chart_spec, source_note
 from .figures import BUILT_IN, Layout, alt_text, figure_html, list_of_figures, load_layout, png_img, ref
 from .findings import worded_findings
-from .format import by_sentence, change_text, figure_text, formula_words, grouped, number, period_words
+from .format import by_sentence, change_text, figure_text, formula_words, number, period_words
 from .narrative import figure_span, fill, inline, load_narrative, quote
 from .views import quality_summary
 
 #: Changes drawn in the chart of the largest changes.
 LARGEST = 8
-_COMPARED = ("ok", "ok, in percentage points", "ok, in places")
+_COMPARED = (OK, OK_PP, OK_PLACES)
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,24 @@ class Briefing:
 
 
 def start(year: int) -> Briefing:
-    """Begin a briefing: collect sources into one appendix and number its figures and tables."""
+    """Begin a briefing: collect sources into one appendix and number its figures and tables.
+
+    Parameters
+    ----------
+    year : int
+
+    Returns
+    -------
+    Briefing
+        Handed to every other function of this module. The chart of the largest changes is
+        left out (and the numbers after it move up) when no count changed against a previous
+        year; the 同比 table when there is neither a previous year nor a stated growth rate.
+
+    Raises
+    ------
+    DataError
+        If ``briefing`` or ``titles`` of charts.yml is not valid (:func:`helpers.show.figures.load_layout`).
+    """
     sources.collect()
     layout = load_layout()
     growth = year_growth(year)
@@ -103,7 +120,7 @@ def titles(b: Briefing) -> dict[str, str]:
 
 def _title(b: Briefing, name: str) -> str:
     if name not in BUILT_IN:
-        spec = _chart_spec(name)
+        spec = chart_spec(name)
         return fill(b.year, spec.get("finding") or spec["title"])
     y = load_year(b.year)
     if name == "findings":
@@ -120,9 +137,24 @@ def _title(b: Briefing, name: str) -> str:
     if b.growth.empty:
         return b.layout.title("year_on_year_one_year", year=b.year, stated=len(_stated(b.year)))
     compared = b.growth[b.growth["status"].isin(_COMPARED)]
-    moves = compared[["change", "change_pp"]].sum(axis=1, min_count=1) * compared["unit"].ne("rank").map({True: 1, False: -1})
+    # one of change / change_pp holds each comparison; a rank that falls in number has risen
+    moves = compared[["change", "change_pp"]].sum(axis=1, min_count=1) * compared["unit"].map(
+        lambda unit: -1 if unit == "rank" else 1)
     return b.layout.title(name, year=b.year, previous_year=int(b.growth["previous_year"].iloc[0]),
                           compared=len(compared), up=int((moves > 0).sum()), down=int((moves < 0).sum()))
+
+
+def _numbered(b: Briefing, name: str, body: str, data: pd.DataFrame) -> str:
+    """A figure or table of the briefing with its number, title, source line and CSV."""
+    return figure_html(b.numbers[name], name, _title(b, name), body, data, source_note(b.year))
+
+
+def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
+    """An HTML table; ``headers`` are text, ``rows`` hold cells already written as HTML."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(f'<tr class="{html.escape(c)}">{"".join(f"<td>{cell}</td>" for cell in row)}</tr>'
+                   for row, c in zip(rows, classes or [""] * len(rows)))
+    return f'<table class="briefing-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def contents(b: Briefing) -> HTML:
@@ -131,27 +163,38 @@ def contents(b: Briefing) -> HTML:
 
 
 def figure(b: Briefing, name: str) -> HTML:
-    """A numbered chart of charts.yml: caption stating its finding, chart with alt text, source, CSV."""
-    title = _title(b, name)
+    """A numbered chart of charts.yml: caption stating its finding, chart with alt text, source, CSV.
+
+    Parameters
+    ----------
+    b : Briefing
+        From :func:`start`.
+    name : str
+        A chart of ``charts`` in charts.yml that ``briefing`` lists.
+
+    Returns
+    -------
+    IPython.display.HTML
+        A ``<figure id="fig-<name>">``; its CSV holds :func:`helpers.show.charts.chart_data`.
+    """
     data = chart_data(b.year, name)
-    body = png_img(chart(b.year, name), alt_text(title, data))
-    return HTML(figure_html(b.numbers[name], name, title, body, data, source_note(b.year)))
+    return HTML(_numbered(b, name, png_img(chart(b.year, name), alt_text(_title(b, name), data)), data))
 
 
 def findings(b: Briefing) -> HTML:
     """The audit's warnings and errors as a numbered table, each linked to its source sentences."""
     found = worded_findings(b.year)
-    found = found[~found["severity"].isin(["ok"])]
-    rows = "".join(f'<tr class="finding {f.severity}"><td>{html.escape(f.级别)}</td><td>{html.escape(f.description)}'
-                   f'{"<br><small>" + html.escape(f.note) + "</small>" if f.note else ""}</td>'
-                   f'<td>{html.escape(formula_words(f.substituted))}</td><td>{html.escape(f.结果)}'
-                   f'{sources.cite(by_sentence(f.figures))}</td></tr>' for f in found.itertuples())
-    table = f'<table class="briefing-table"><thead><tr><th>级别</th><th>规则</th><th>核对</th><th>结果</th></tr></thead>' \
-            f'<tbody>{rows}</tbody></table>'
+    found = found[found["severity"] != "ok"]
+    rows = [[html.escape(f.级别), html.escape(f.description) + _small(f.note), html.escape(formula_words(f.substituted)),
+             html.escape(f.结果) + sources.cite(by_sentence(f.figures))] for f in found.itertuples()]
+    table = _table(["级别", "规则", "核对", "结果"], rows, [f"finding {s}" for s in found["severity"]])
     data = pd.DataFrame({"id": found["check"], "级别": found["级别"], "规则": found["description"],
                          "核对": found["substituted"].map(formula_words), "结果": found["结果"]})
-    return HTML(figure_html(b.numbers["findings"], "findings", _title(b, "findings"), table, data,
-                            source_note(b.year)))
+    return HTML(_numbered(b, "findings", table, data))
+
+
+def _small(note: str) -> str:
+    return f"<br><small>{html.escape(note)}</small>" if note else ""
 
 
 def year_on_year(b: Briefing) -> HTML:
@@ -170,12 +213,10 @@ def _comparison_table(b: Briefing) -> str:
     same = compared & g[["change", "change_pp"]].fillna(0).eq(0).all(axis=1)
     one_year = g["status"].str.match(r"(new in|not reported in) ")
     shown = g[~same & ~one_year]
-    rows = "".join(f"<tr><td>{html.escape(r.label_zh)}</td><td>{_value(r.previous_value, r.unit)}</td>"
-                   f"<td>{_value(r.value, r.unit)}</td><td>{html.escape(change_text(r._asdict()))}</td></tr>"
-                   for r in shown.itertuples())
     prev = int(g["previous_year"].iloc[0])
-    table = (f'<table class="briefing-table"><thead><tr><th>指标</th><th>{prev}年</th><th>{b.year}年</th>'
-             f'<th>变化</th></tr></thead><tbody>{rows}</tbody></table>')
+    table = _table(["指标", f"{prev}年", f"{b.year}年", "变化"],
+                   [[html.escape(r.label_zh), _value(r.previous_value, r.unit), _value(r.value, r.unit),
+                     html.escape(change_text(r._asdict()))] for r in shown.itertuples()])
     notes = [f"其余{int(same.sum())}项与上年相同。"] if same.any() else []
     for status, words in ((f"new in {b.year}", "仅本年有"), (f"not reported in {b.year}", "仅上年有")):
         labels = g.loc[g["status"] == status, "label_zh"]
@@ -186,8 +227,7 @@ def _comparison_table(b: Briefing) -> str:
     ].rename(columns={"label_zh": "指标", "unit": "单位", "previous_value": f"{prev}年", "value": f"{b.year}年",
                       "change_pp": "变化（个百分点）", "growth_pct": "增长率（%）", "change": "差值", "status": "状态"})
     note = "".join(f'<p class="yoy-note">{html.escape(n)}</p>' for n in notes)
-    return figure_html(b.numbers["year_on_year"], "year_on_year", _title(b, "year_on_year"), table + note, data,
-                       source_note(b.year))
+    return _numbered(b, "year_on_year", table + note, data)
 
 
 def _value(value: float, unit: str) -> str:
@@ -197,7 +237,7 @@ def _value(value: float, unit: str) -> str:
 
 def _largest(growth: pd.DataFrame) -> pd.DataFrame:
     """Counts and amounts that changed, by their relative change, largest first (ties in report order)."""
-    ok = growth[(growth["status"] == "ok") & (growth["growth_pct"] != 0)]
+    ok = growth[(growth["status"] == OK) & (growth["growth_pct"] != 0)]
     return ok.loc[ok["growth_pct"].abs().sort_values(ascending=False, kind="stable").index[:LARGEST]]
 
 
@@ -211,8 +251,7 @@ def _largest_chart(b: Briefing) -> str:
                          "上年": top["previous_value"], "本年": top["value"], "差值": top["change"]})
     fig = bar_chart(list(top["label_zh"]), list(top["growth_pct"]), unit="%", title="增长率（%）", year=b.year,
                     annotations=list(data["原文数值"]))
-    return figure_html(b.numbers["largest_changes"], "largest_changes", title, png_img(fig, alt_text(title, data)),
-                       data, source_note(b.year))
+    return _numbered(b, "largest_changes", png_img(fig, alt_text(title, data)), data)
 
 
 def _stated(year: int) -> pd.DataFrame:
@@ -225,15 +264,12 @@ def _stated_table(b: Briefing) -> str:
     y = load_year(b.year)
     stated = _stated(b.year)
     labels = [y.indicators.at[i, "label_zh"] for i in stated["of"]]
-    rows = "".join(f"<tr><td>{html.escape(label)}</td><td>{quote(b.year, r.of).text}</td>"
-                   f"<td>{quote(b.year, r.rate).text}</td><td>约{r.implied_previous:.0f}</td></tr>"
-                   for label, r in zip(labels, stated.itertuples()))
-    table = ('<table class="briefing-table"><thead><tr><th>指标</th><th>本年</th><th>报告所述增长率</th>'
-             f'<th>推算上年</th></tr></thead><tbody>{rows}</tbody></table>')
-    data = pd.DataFrame({"id": stated["of"], "指标": labels, "本年": stated["value"], "所述增长率（%）": stated["stated_pct"],
-                         "推算上年": stated["implied_previous"]})
-    return figure_html(b.numbers["year_on_year"], "year_on_year", _title(b, "year_on_year"), table, data,
-                       source_note(b.year))
+    table = _table(["指标", "本年", "报告所述增长率", "推算上年"],
+                   [[html.escape(label), html.escape(quote(b.year, r.of).text), html.escape(quote(b.year, r.rate).text),
+                     f"约{r.implied_previous:.0f}"] for label, r in zip(labels, stated.itertuples())])
+    data = pd.DataFrame({"id": stated["of"], "指标": labels, "本年": stated["value"],
+                         "所述增长率（%）": stated["stated_pct"], "推算上年": stated["implied_previous"]})
+    return _numbered(b, "year_on_year", table, data)
 
 
 def quality(b: Briefing) -> HTML:
@@ -246,17 +282,15 @@ def quality(b: Briefing) -> HTML:
     notes = [_listed("约数（余、多、近、约、超等，按原文数值计算）", approx),
              *[_listed(f"非全年口径（{period_words(p)}）", part) for p, part in partial.groupby("period", sort=False)]]
     errors, skipped = found[found["severity"] == "error"], found[found["severity"] == "skipped"]
-    notes += [f"疑似原文错误：{html.escape(f.description)}，{html.escape(f.结果)}{sources.cite(by_sentence(f.figures))}"
-              for f in errors.itertuples()]
+    notes += [f"疑似原文错误：{html.escape(f.description)}，{html.escape(f.结果)}"
+              f"{sources.cite(by_sentence(f.figures))}" for f in errors.itertuples()]
     notes.append("未能核对的规则：" + "；".join(html.escape(f"{f.description}（{f.结果}）") for f in skipped.itertuples())
                  if len(skipped) else f"全部{len(found)}条一致性规则均已核对。")
     counts = quality_summary(b.year).reset_index()
-    rows = "".join(f"<tr><td>{html.escape(r.项目)}</td><td>{r.数量}</td><td>{html.escape(r.说明)}</td></tr>"
-                   for r in counts.itertuples())
-    body = f'<table class="briefing-table"><thead><tr><th>项目</th><th>数量</th><th>说明</th></tr></thead><tbody>{rows}</tbody></table>'
+    body = _table(["项目", "数量", "说明"], [[html.escape(r.项目), str(r.数量), html.escape(r.说明)]
+                                            for r in counts.itertuples()])
     listed = "".join(f"<li>{n}</li>" for n in notes)
-    return HTML(f'<ul class="quality-notes">{listed}</ul>'
-                + figure_html(b.numbers["quality"], "quality", _title(b, "quality"), body, counts, source_note(b.year)))
+    return HTML(f'<ul class="quality-notes">{listed}</ul>' + _numbered(b, "quality", body, counts))
 
 
 def _listed(what: str, part: pd.DataFrame) -> str:

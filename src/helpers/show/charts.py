@@ -181,9 +181,9 @@ def chart(year: int, name: str) -> Figure:
     ------
     AmrbookError
         If there is no chart of that name; :class:`~helpers.errors.DataError` naming the line
-        if its entry is not valid (:func:`_chart_spec`).
+        if its entry is not valid (:func:`chart_spec`).
     """
-    spec = _chart_spec(name)
+    spec = chart_spec(name)
     present, missing = _present_ids(year, spec["ids"])
     title = spec["title"] + (f"（无数据：{'、'.join(missing)}）" if missing else "")
     draw = indicator_bars if spec["kind"] == "indicators" else metric_bars
@@ -211,14 +211,14 @@ def chart_data(year: int, name: str) -> pd.DataFrame:
     table = indicator_values(year)
     metrics = compute_metrics(year).set_index("id")
     rows = []
-    for ident in _present_ids(year, _chart_spec(name)["ids"])[0]:
+    for ident in _present_ids(year, chart_spec(name)["ids"])[0]:
         source, written = (table, table.at[ident, "as_written"]) if ident in table.index else (metrics, "")
         rows.append({"id": ident, "指标": source.at[ident, "label_zh"], "数值": float(source.at[ident, "value"]),
                      "单位": source.at[ident, "unit"], "原文数值": written})
     return pd.DataFrame(rows, columns=["id", "指标", "数值", "单位", "原文数值"])
 
 
-def _chart_spec(name: str) -> dict:
+def chart_spec(name: str) -> dict:
     """Return the entry of chart ``name`` in ``data/charts.yml``, checked.
 
     Raises
