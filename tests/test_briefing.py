@@ -179,7 +179,7 @@ def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, mo
     from helpers.publish.build import build
 
     drafted_second_year(data_copy, 2024, figures={"council_mediation_success_rate": "60.52%",
-                                                  "admin_penalty_cases": "400宗"})
+                                                  "admin_penalty_cases": "400宗", "annual_report_rate_rank": "四"})
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
     page = (build(2024, pdf=False).target / "briefing.html").read_text(encoding="utf-8")
     figures = _figures(page)
@@ -189,7 +189,10 @@ def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, mo
     # a count in % with its difference: (400 − 439) / 439 = −8.88 %, 400 − 439 = −39宗
     assert "<td>查办行政处罚案件</td><td>439宗</td><td>400宗</td><td>下降8.88%（-39宗）</td>" in table
     assert figures["year_on_year"]["caption"].startswith("2024年与2023年相比：")
-    assert figures["year_on_year"]["caption"].endswith("可比指标中0项上升、2项下降")
+    # a rank in places, lower is better: 第6 → 第4 is up 2 (was written 第6rank)
+    assert "<td>年报率全市排名</td><td>第6</td><td>第4</td><td>排名上升2位</td>" in table
+    # up: the rank; down: the rate and the count
+    assert figures["year_on_year"]["caption"].endswith("可比指标中1项上升、2项下降")
     rows = {r["id"]: r for r in figures["year_on_year"]["rows"]}
     assert float(rows["council_mediation_success_rate"]["变化（个百分点）"]) == pytest.approx(-11.07)
     assert float(rows["admin_penalty_cases"]["差值"]) == -39

@@ -231,8 +231,10 @@ def _comparison_table(b: Briefing) -> str:
 
 
 def _value(value: float, unit: str) -> str:
-    return "—" if math.isnan(value) else html.escape(figure_text(number(value, unit), unit) if unit == "rank"
-                                                       else number(value, unit))
+    """A value of the comparison table: a rank as 第6, others by :func:`number`, — for none."""
+    if math.isnan(value):
+        return "—"
+    return html.escape(figure_text(number(value), unit) if unit == "rank" else number(value, unit))
 
 
 def _largest(growth: pd.DataFrame) -> pd.DataFrame:
@@ -250,7 +252,7 @@ def _largest_chart(b: Briefing) -> str:
                          "原文数值": [change_text(r) for r in top.to_dict("records")],
                          "上年": top["previous_value"], "本年": top["value"], "差值": top["change"]})
     fig = bar_chart(list(top["label_zh"]), list(top["growth_pct"]), unit="%", title="增长率（%）", year=b.year,
-                    annotations=list(data["原文数值"]))
+                    annotations=[("+" if v > 0 else "") + number(v, "%") for v in top["growth_pct"]])
     return _numbered(b, "largest_changes", png_img(fig, alt_text(title, data)), data)
 
 
