@@ -30,7 +30,7 @@ _EXPORTS = {
 _MODULES = {"report": "report", "tables": "tables", "audit": "audit", "show": "show", "publish": "publish",
             "paths": "paths", "charts": "show.charts", "checks": "audit.checks", "fonts": "show.fonts",
             "growth": "audit.growth", "metrics": "audit.metrics", "narrative": "show.narrative",
-            "views": "show.views", "render": "publish.render", "build": "publish.build",
+            "views": "show.views", "briefing": "show.briefing", "render": "publish.render", "build": "publish.build",
             "export": "publish.export"}
 
 __all__ = sorted([*_EXPORTS, *_MODULES])

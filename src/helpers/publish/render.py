@@ -54,15 +54,29 @@ def static_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def table_of_contents(nb: nbformat.NotebookNode) -> list[dict]:
-    """Return the ``##``/``###`` headings of markdown cells with the anchors nbconvert gives them."""
-    entries = []
+    """Return the ``##``/``###`` headings of markdown cells, numbered, with the anchors nbconvert gives them.
+
+    A ``##`` heading is numbered 1, 2 …; each ``###`` under it n.1, n.2 … (4.1–4.6, never on
+    from the count of ``##`` headings).
+    """
+    entries, section, sub = [], 0, 0
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
         for hashes, text in re.findall(r"^(#{2,3})\s+(.+?)\s*#*$", cell.source, re.M):
+            if len(hashes) == 2:
+                section, sub = section + 1, 0
+                number = str(section)
+            else:
+                sub += 1
+                number = f"{section}.{sub}"
             anchor = re.search(r'id="([^"]+)"', add_anchor(f"<h2>{html.escape(text)}</h2>")).group(1)
-            entries.append({"level": len(hashes), "text": text, "anchor": anchor})
+            entries.append({"level": len(hashes), "text": text, "anchor": anchor, "number": number})
     return entries
+
+
+def _tagged(nb: nbformat.NotebookNode, tag: str) -> bool:
+    return any(tag in cell.metadata.get("tags", []) for cell in nb.cells)
 
 
 def font_subset_css(font: CJKFont, text: str, cache: Path | None = None) -> str:
@@ -130,7 +144,8 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str)
     exporter.language_code = "zh"
     resources = {"metadata": {"name": name}, "amrbook": {
         "title": page.title, "subtitle": page.subtitle, "hide_code": page.hide_code,
-        "toc": table_of_contents(nb) if page.toc else [], "font_stack": FONT_STACK,
+        "toc": table_of_contents(nb) if page.toc else [],
+        "toc_after_tag": _tagged(nb, "contents-after"), "font_stack": FONT_STACK,
         "font_face": font_css, "content_css": style_css(),
     }}
     body, _ = exporter.from_notebook_node(nb, resources=resources)

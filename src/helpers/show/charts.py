@@ -9,6 +9,7 @@ install, rather than drawing empty boxes. Chart functions return the
 """
 from __future__ import annotations
 
+import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.figure import Figure
@@ -68,7 +69,8 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
     Parameters
     ----------
     labels, values : list
-        One bar each, drawn top to bottom in the given order.
+        One bar each, drawn top to bottom in the given order; a negative value (a fall) is drawn
+        to the left of zero.
     unit : str
         Unit of the values, shown on the axis (``%`` formats ticks as percentages).
     title : str
@@ -92,9 +94,13 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(axis_formatter(unit))
     ax.set_xlabel("" if unit == "%" else f"单位：{unit}")
-    ax.set_xlim(0, max(values) * 1.22 if values and max(values) > 0 else 1)
+    low, high = min([0.0, *values]), max([0.0, *values])
+    pad = 0.22 * (high - low)
+    ax.set_xlim(low - pad if low < 0 else 0, high + pad if high > 0 else (0 if low < 0 else 1))
     for i, (value, text) in enumerate(zip(values, annotations or [number(v, unit) for v in values])):
-        ax.text(value, i, f" {text}", va="center", fontsize=9)
+        # a negative bar grows to the left: its label goes to the left of its end
+        ax.text(value, i, f" {text}" if value >= 0 else f"{text} ", va="center", fontsize=9,
+                ha="left" if value >= 0 else "right")
     finish(ax, title, year)
     return fig
 
@@ -244,33 +250,59 @@ def chart(year: int, name: str) -> Figure:
     ------
     AmrbookError
         If there is no chart of that name; :class:`~helpers.errors.DataError` naming the line
-        if its entry is not valid (:func:`_chart_spec`).
+        if its entry is not valid (:func:`chart_spec`).
+    """
+    spec = chart_spec(name)
+    present, missing = _present_ids(year, spec["ids"])
+    title = spec["title"] + (f"（无数据：{'、'.join(missing)}）" if missing else "")
+    draw = indicator_bars if spec["kind"] == "indicators" else metric_bars
+    return draw(year, present, title, highlight=spec.get("highlight") or [])
+
+
+def _present_ids(year: int, ids: list[str]) -> tuple[list[str], list[str]]:
+    """Split a chart's ids into those the year has a value for and those it lacks."""
+    from ..audit.metrics import compute_metrics, indicator_values
+
+    metrics = compute_metrics(year).set_index("id")
+    present = set(indicator_values(year).index) | set(metrics.index[metrics["value"].notna()])
+    return [i for i in ids if i in present], [i for i in ids if i not in present]
+
+
+def chart_data(year: int, name: str) -> pd.DataFrame:
+    """Return the numbers a chart of ``data/charts.yml`` draws, one row per bar, top to bottom.
+
+    Columns: ``id``, 指标 (label), 数值 (the value in base units, as the audit checked it), 单位,
+    原文数值 (the figure as the report wrote it; empty for a metric). Ids the year lacks are
+    left out, as in :func:`chart`.
     """
     from ..audit.metrics import compute_metrics, indicator_values
 
-    spec = _chart_spec(name)
+    table = indicator_values(year)
     metrics = compute_metrics(year).set_index("id")
-    present = set(indicator_values(year).index) | set(metrics.index[metrics["value"].notna()])
-    missing = [i for i in spec["ids"] if i not in present]
-    title = spec["title"] + (f"（无数据：{'、'.join(missing)}）" if missing else "")
-    draw = indicator_bars if spec["kind"] == "indicators" else metric_bars
-    return draw(year, [i for i in spec["ids"] if i in present], title, highlight=spec.get("highlight") or [])
+    rows = []
+    for ident in _present_ids(year, chart_spec(name)["ids"])[0]:
+        source, written = (table, table.at[ident, "as_written"]) if ident in table.index else (metrics, "")
+        rows.append({"id": ident, "指标": source.at[ident, "label_zh"], "数值": float(source.at[ident, "value"]),
+                     "单位": source.at[ident, "unit"], "原文数值": written})
+    return pd.DataFrame(rows, columns=["id", "指标", "数值", "单位", "原文数值"])
 
 
-def _chart_spec(name: str) -> dict:
+def chart_spec(name: str) -> dict:
     """Return the entry of chart ``name`` in ``data/charts.yml``, checked.
 
     Raises
     ------
     AmrbookError
         If there is no such chart; DataError naming the line if the entry is not a mapping of
-        ``kind`` (indicators or metrics), ``title``, ``ids`` and optionally ``highlight``, or
-        lists an id that is not an indicator (nor, for ``metrics`` charts, a metric).
+        ``kind`` (indicators or metrics), ``title``, ``ids`` and optionally ``highlight`` and
+        ``finding`` (the briefing's caption, a template), or lists an id that is not an
+        indicator (nor, for ``metrics`` charts, a metric).
     """
     from .. import paths
     from ..errors import DataError, Problem
     from ..tables.load import load_catalog
     from ..audit.metrics import known_ids
+    from .narrative import template_problems
     from ..datafile import TEXT, TEXTS, entry_problems, read_yaml, yaml_section, yaml_where
 
     path = paths.charts_file()
@@ -279,7 +311,9 @@ def _chart_spec(name: str) -> dict:
         raise AmrbookError(f"{path}: no chart named {name!r} (have: {', '.join(map(str, specs))})")
     label = f"chart {name}"
     problems = entry_problems(path, specs, name, label, {"kind": TEXT, "title": TEXT, "ids": TEXTS},
-                              {"highlight": TEXTS})
+                              {"highlight": TEXTS, "finding": TEXT})
+    if not problems and specs[name].get("finding"):
+        problems = template_problems(path, specs[name], "finding", f"{label} finding", known_ids())
     if problems:
         raise DataError(problems)
     spec = specs[name]

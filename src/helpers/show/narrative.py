@@ -5,7 +5,9 @@ Notebooks never type a figure. They write templates such as
 and :func:`say` fills each ``{id}`` from ``data/``: an indicator as the report wrote it
 (``2247宗``), a metric formatted in the Chinese way (``91.19%``). In HTML every figure shows
 its source sentence on hover and gets a numbered footnote quoting the report, so a reader can
-trace every number; footnote numbers run on through a notebook (:func:`reset_footnotes`).
+trace every number; footnote numbers run on through a notebook (:func:`reset_footnotes`). A
+publication quotes each sentence once instead: after :func:`helpers.show.sources.collect` a figure
+links to its sentence's entry in one appendix (:mod:`helpers.show.sources`).
 """
 from __future__ import annotations
 
@@ -18,17 +20,19 @@ from .. import paths
 from ..errors import AmrbookError, DataError, Problem
 from ..tables.load import load_catalog
 from ..audit.metrics import compute_metrics, indicator_values, input_record, known_ids
-from ..datafile import TEXT, field_problems, read_yaml, yaml_section, yaml_where
+from ..datafile import TEXT, TEXTS, entry_problems, field_problems, read_yaml, yaml_section, yaml_where
 from ..audit.template import TemplateError, check_spec, parse_template
+from . import sources
 from .format import by_sentence, figure_text, formula_words, highlight, metric_text, missing_marker
 
 _counter = itertools.count(1)
 
 
 def reset_footnotes() -> None:
-    """Start footnote numbering again at 1 (at the top of each notebook)."""
+    """Start footnote numbering again at 1, one footnote per figure (at the top of each notebook)."""
     global _counter
     _counter = itertools.count(1)
+    sources.stop()
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,29 @@ def say(year: int, template: str) -> Narrative:
     AmrbookError
         If a placeholder is malformed or names neither an indicator nor a metric.
     """
+    plain, parts, notes = _filled(year, template)
+    foot = f'<ol class="sources">{"".join(notes)}</ol>' if notes else ""
+    return Narrative(plain, f'<p class="narrative">{parts}</p>{foot}')
+
+
+def inline(year: int, template: str) -> str:
+    """Fill a template as inline HTML (no paragraph), each figure linked to the appendix being collected.
+
+    For text inside a list item or a caption: :func:`helpers.show.sources.collect` must be
+    active, since an inline text has nowhere to put footnotes.
+
+    Raises
+    ------
+    RuntimeError
+        If no appendix is being collected.
+    """
+    if sources.current() is None:
+        raise RuntimeError("inline text cites into an appendix: call helpers.show.sources.collect() first")
+    return _filled(year, template)[1]
+
+
+def _filled(year: int, template: str) -> tuple[str, str, list[str]]:
+    """The plain text, the inline HTML and the footnotes (none when collecting an appendix) of a template."""
     plain, parts, notes = [], [], []
     for literal, field, spec in _parsed(template):
         plain.append(literal)
@@ -125,15 +152,25 @@ def say(year: int, template: str) -> Narrative:
         if field is None:
             continue
         q = quote(year, field, spec)
-        number = next(_counter)
         plain.append(q.text)
-        hover = html.escape(q.gap or " / ".join(q.sentences), quote=True)
-        parts.append(f'<span class="fig{" missing" if q.gap else ""}" title="{hover}">{html.escape(q.text)}'
-                     f'<sup><a href="#src-{number}">{number}</a></sup></span>')
-        notes.append(f'<li id="src-{number}" value="{number}">{_footnote(q)}</li>')
-    body = f'<p class="narrative">{"".join(parts)}</p>'
-    foot = f'<ol class="sources">{"".join(notes)}</ol>' if notes else ""
-    return Narrative("".join(plain), body + foot)
+        parts.append(figure_span(q, _source_link(q, notes)))
+    return "".join(plain), "".join(parts), notes
+
+
+def figure_span(q: Quote, link: str) -> str:
+    """A figure as HTML: its text, its source sentences on hover, then ``link`` (a superscript)."""
+    hover = html.escape(q.gap, quote=True) if q.gap else sources.hover(q.sentences)
+    return f'<span class="fig{" missing" if q.gap else ""}" title="{hover}">{html.escape(q.text)}{link}</span>'
+
+
+def _source_link(q: Quote, notes: list[str]) -> str:
+    """Link a figure to the appendix being collected, or add its footnote to ``notes``."""
+    appendix = sources.current()
+    if appendix is not None:
+        return appendix.cite(q.sentences)
+    number = next(_counter)
+    notes.append(f'<li id="src-{number}" value="{number}">{_footnote(q)}</li>')
+    return f'<sup><a href="#src-{number}">{number}</a></sup>'
 
 
 def _parsed(template: str) -> list[tuple[str, str | None, str]]:
@@ -154,31 +191,41 @@ def _footnote(q: Quote) -> str:
 
 
 def load_narrative() -> dict:
-    """Read and check ``data/narrative.yml``: ``summary`` and ``takeaways`` (topic → template).
+    """Read and check ``data/narrative.yml``: ``summary``, ``takeaways`` (topic → template), the
+    briefing's ``main_points`` (``text``, ``section``, optional ``see``) and ``headline`` ids.
 
     Returns
     -------
     dict
-        ``{"summary": str, "takeaways": {topic: str}}``.
+        ``{"summary": str, "takeaways": {topic: str}, "main_points": [dict], "headline": [str]}``.
 
     Raises
     ------
     DataError
-        Naming the line of an entry that is not text, and of a template with a malformed
-        placeholder, a refused format or an id that is neither an indicator nor a metric.
+        Naming the line of an entry that is not text (or not a mapping of its fields), and of a
+        template with a malformed placeholder, a refused format or an id that is neither an
+        indicator nor a metric.
     """
     path = paths.narrative_file()
     doc = read_yaml(path) or {}
     texts = yaml_section(path, doc, "takeaways", dict)
-    problems = field_problems(path, doc, "", {"summary": TEXT}) + field_problems(path, texts, "takeaways",
-                                                                                dict.fromkeys(texts, TEXT))
+    points = yaml_section(path, doc, "main_points", list)
+    problems = field_problems(path, doc, "", {"summary": TEXT, "headline": TEXTS}) + field_problems(
+        path, texts, "takeaways", dict.fromkeys(texts, TEXT))
+    problems += [p for i in range(len(points)) for p in entry_problems(
+        path, points, i, f"main point {i + 1}", {"text": TEXT, "section": TEXT}, {"see": TEXT})]
     if not problems:
         known = known_ids()
         problems += template_problems(path, doc, "summary", "summary", known)
         problems += [p for topic in texts for p in template_problems(path, texts, topic, f"takeaway {topic}", known)]
+        problems += [p for i, point in enumerate(points)
+                     for p in template_problems(path, point, "text", f"main point {i + 1}", known)]
+        problems += [Problem(path, yaml_where(doc, "headline", "headline"), f"{i!r} is neither an indicator nor a metric")
+                     for i in doc.get("headline") or [] if i not in known]
     if problems:
         raise DataError(problems)
-    return {"summary": doc.get("summary") or "", "takeaways": dict(texts)}
+    return {"summary": doc.get("summary") or "", "takeaways": dict(texts), "main_points": list(points),
+            "headline": list(doc.get("headline") or [])}
 
 
 def template_problems(path, parent: dict, key: str, label: str, known: set) -> list[Problem]:

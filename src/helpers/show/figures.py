@@ -1,0 +1,156 @@
+"""Numbered figures and tables of a publication: 图1, 图2 … and 表1 …, each with its data.
+
+The order is data: ``briefing`` in ``data/charts.yml`` lists the figures and tables as they
+appear, and each is numbered among its kind in that order, so a reference (见图2) is resolved
+from a name and a number is never typed. Each is drawn as an HTML ``<figure>``: a caption that
+states the finding, the chart (with Chinese alt text generated from its numbers) or the table,
+a 数据来源 line and a 下载数据 link holding its numbers as CSV in a ``data:`` URI (UTF-8 with a
+byte-order mark, so Excel reads the Chinese), so the page stays one self-contained file.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import urllib.parse
+from dataclasses import dataclass
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import paths
+from ..datafile import TEXT, field_problems, read_yaml, yaml_section, yaml_where
+from ..errors import DataError, Problem
+from .format import metric_text
+
+#: The figures and tables the briefing computes itself, and their kind (the rest are charts of charts.yml).
+BUILT_IN = {"findings": "表", "year_on_year": "表", "largest_changes": "图", "quality": "表"}
+#: Title templates of ``titles`` in charts.yml and the fields each is filled with.
+TITLE_FIELDS = {"findings": {"errors", "warnings"},
+                "year_on_year": {"year", "previous_year", "compared", "up", "down"},
+                "year_on_year_one_year": {"year", "stated"},
+                "largest_changes": {"label", "change", "year", "previous_year"},
+                "quality": {"figures", "approx", "partial", "skipped"}}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The briefing's figures in order (``order``), their kind (图 or 表) and the built-in title templates."""
+
+    order: list[str]
+    kinds: dict[str, str]
+    titles: dict[str, str]
+
+    def numbers(self, absent: set[str] = frozenset()) -> dict[str, str]:
+        """Number each figure present among its kind, in order: ``{"findings": "表1", ...}``."""
+        counts = dict.fromkeys(("图", "表"), 0)
+        labels = {}
+        for name in self.order:
+            if name not in absent:
+                counts[self.kinds[name]] += 1
+                labels[name] = f"{self.kinds[name]}{counts[self.kinds[name]]}"
+        return labels
+
+    def title(self, name: str, **fields) -> str:
+        """Fill the title template ``name`` of ``titles`` with computed fields."""
+        return self.titles[name].format(**fields)
+
+
+def load_layout() -> Layout:
+    """Read and check ``briefing`` and ``titles`` of ``data/charts.yml``.
+
+    Raises
+    ------
+    DataError
+        Naming the line of a name that is neither a chart of ``charts`` nor a built-in
+        (:data:`BUILT_IN`), a name listed twice, a missing or non-text title, or a title with a
+        field its figure does not have.
+    """
+    path = paths.charts_file()
+    doc = read_yaml(path)
+    charts, order = yaml_section(path, doc, "charts", dict), yaml_section(path, doc, "briefing", list)
+    titles = yaml_section(path, doc, "titles", dict)
+    problems = field_problems(path, titles, "titles", dict.fromkeys(TITLE_FIELDS, TEXT))
+    problems += [Problem(path, yaml_where(doc, "titles", "titles"), f"missing {name}")
+                 for name in TITLE_FIELDS if name not in titles]
+    for i, name in enumerate(order):
+        where = yaml_where(order, i, f"briefing #{i + 1}")
+        if name not in charts and name not in BUILT_IN:
+            problems.append(Problem(path, where, f"{name!r} is neither a chart of charts nor one of "
+                                                 f"{', '.join(BUILT_IN)}"))
+        elif name in order[:i]:
+            problems.append(Problem(path, where, f"{name!r} is listed twice"))
+    for name, template in titles.items():
+        problems += _title_problems(path, titles, name, template)
+    if problems:
+        raise DataError(problems)
+    return Layout(list(order), {n: BUILT_IN.get(n, "图") for n in order}, dict(titles))
+
+
+def _title_problems(path, titles: dict, name: str, template) -> list[Problem]:
+    if name not in TITLE_FIELDS or not isinstance(template, str):
+        return []
+    try:
+        template.format(**dict.fromkeys(TITLE_FIELDS[name], ""))
+    except (KeyError, IndexError, ValueError) as exc:
+        return [Problem(path, yaml_where(titles, name, f"title {name}"),
+                        f"{exc} is not a field of this title (have: {', '.join(sorted(TITLE_FIELDS[name]))})")]
+    return []
+
+
+def ref(numbers: dict[str, str], name: str) -> str:
+    """A cross-reference to a figure or table by name (``<a href="#fig-x">图2</a>``), "" if it is not drawn."""
+    if name not in numbers:
+        return ""
+    return f'<a class="xref" href="#fig-{html.escape(name)}">{numbers[name]}</a>'
+
+
+def csv_uri(data: pd.DataFrame) -> str:
+    """The numbers of a figure as a CSV ``data:`` URI, UTF-8 with a byte-order mark (for Excel)."""
+    text = "\ufeff" + data.to_csv(index=False, lineterminator="\r\n")
+    return "data:text/csv;charset=utf-8," + urllib.parse.quote(text, safe="")
+
+
+def alt_text(title: str, data: pd.DataFrame) -> str:
+    """Chinese alt text of a bar chart, from its numbers: ``条形图：title。label 2247宗；…``."""
+    bars = "；".join(f"{row.指标}{row.原文数值 or metric_text(row.数值, row.单位)}" for row in data.itertuples())
+    return f"条形图：{title}。{bars}。"
+
+
+def png_img(fig: Figure, alt: str) -> str:
+    """A chart as an ``<img>`` with its PNG inlined and its alt text."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}">'
+
+
+def figure_html(label: str, name: str, title: str, body: str, data: pd.DataFrame, source: str) -> str:
+    """A numbered figure or table: caption, body (chart or table HTML), 数据来源 line and 下载数据 link.
+
+    Parameters
+    ----------
+    label : str
+        ``图2`` or ``表1``.
+    name : str
+        Its name in ``briefing`` of charts.yml; the anchor is ``fig-<name>``.
+    title : str
+        The caption, stating the finding (plain text; escaped here).
+    body : str
+        The chart's ``<img>`` or the table, as HTML.
+    data : pandas.DataFrame
+        The numbers, offered as ``<label>.csv``.
+    source : str
+        The 数据来源 line (plain text).
+    """
+    return (f'<figure class="amr-figure" id="fig-{html.escape(name)}">'
+            f'<figcaption><b>{label}</b> {html.escape(title)}</figcaption>{body}'
+            f'<p class="figure-source">{html.escape(source)} · <a class="download" download="{label}.csv" '
+            f'href="{csv_uri(data)}">下载数据（CSV）</a></p></figure>')
+
+
+def list_of_figures(numbers: dict[str, str], titles: dict[str, str]) -> str:
+    """The 图表目录: every numbered figure and table with its title, linked."""
+    items = "".join(f'<li><a href="#fig-{html.escape(n)}">{label}　{html.escape(titles[n])}</a></li>'
+                    for n, label in numbers.items())
+    return f'<nav class="list-of-figures" aria-label="图表目录"><b>图表目录</b><ul>{items}</ul></nav>'

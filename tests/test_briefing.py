@@ -1,0 +1,241 @@
+"""The briefing as a publication: 要点 first, numbered figures with their data, sources quoted once.
+
+Fast tests check the parts (numbering, contents, CSV links, the appendix); the slow ones read the
+session's built briefing.html, and a briefing built from a second year drafted from the 2023
+report (``conftest.drafted_second_year``) in its own outputs folder.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import urllib.parse
+
+import nbformat
+import pytest
+
+from conftest import drafted_second_year, line_no, rewrite
+from helpers import DataError
+from helpers.audit.metrics import compute_metrics, indicator_values
+from helpers.publish.render import table_of_contents
+from helpers.show import briefing, sources
+from helpers.show.figures import csv_uri, load_layout
+
+
+def _csv(uri: str) -> list[dict[str, str]]:
+    """Decode a ``data:text/csv`` link as a spreadsheet would: UTF-8 with its byte-order mark."""
+    head, _, body = uri.partition(",")
+    assert head == "data:text/csv;charset=utf-8"
+    raw = urllib.parse.unquote_to_bytes(body)
+    assert raw.startswith(b"\xef\xbb\xbf"), "a byte-order mark, so Excel reads the Chinese"
+    return list(csv.DictReader(io.StringIO(raw[3:].decode("utf-8"))))
+
+
+def _figures(page: str) -> dict[str, dict]:
+    """Each numbered figure of a page by name: its label, caption, alt text and CSV rows."""
+    found = {}
+    for name, label, caption, body in re.findall(
+            r'<figure class="amr-figure" id="fig-([^"]+)"><figcaption><b>(\S+?)</b> (.*?)</figcaption>(.*?)</figure>',
+            page, re.S):
+        alt = re.search(r'<img [^>]*alt="([^"]*)"', body)
+        link = re.search(r'<a class="download" download="([^"]+)" href="([^"]+)"', body)
+        found[name] = {"label": label, "caption": html.unescape(caption), "alt": html.unescape(alt.group(1)) if alt
+                       else None, "file": link.group(1), "rows": _csv(link.group(2)), "source": "数据来源：" in body}
+    return found
+
+
+def _text_outside_hover(page: str) -> str:
+    """The page's visible text: no hover titles, no tags, entities decoded."""
+    page = re.sub(r'\stitle="[^"]*"', "", page)
+    page = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+# --- fast: the parts ---------------------------------------------------------------------------------
+
+def test_contents_number_subsections_under_their_section():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(s) for s in (
+        "## 要点", "## 需要核实的数字", "## 同比变化", "## 各领域要点\n\n### 行政执法", "### 消费者权益保护",
+        "## 数据说明")])
+    assert [(e["number"], e["text"]) for e in table_of_contents(nb)] == [
+        ("1", "要点"), ("2", "需要核实的数字"), ("3", "同比变化"), ("4", "各领域要点"), ("4.1", "行政执法"),
+        ("4.2", "消费者权益保护"), ("5", "数据说明")]          # was 5 and 6 for the subsections
+
+
+def test_figures_and_tables_are_numbered_in_order_among_their_kind():
+    # charts.yml `briefing`: findings(表), mediation, hotline(图), year_on_year(表), largest_changes(图),
+    # enforcement, food, ip fund(图), quality(表); without largest_changes the charts after it move up one
+    assert load_layout().numbers({"largest_changes"}) == {
+        "findings": "表1", "mediation_reconciliation": "图1", "hotline_cases": "图2", "year_on_year": "表2",
+        "enforcement_cases": "图3", "food_entities": "图4", "ip_fund_plan_vs_actual": "图5", "quality": "表3"}
+
+
+def test_a_csv_link_decodes_to_the_same_table_with_a_byte_order_mark():
+    import pandas as pd
+
+    frame = pd.DataFrame({"指标": ["查办行政处罚案件", "a,b\"c"], "数值": [1.5, 2.0]})
+    assert _csv(csv_uri(frame)) == [{"指标": "查办行政处罚案件", "数值": "1.5"}, {"指标": "a,b\"c", "数值": "2.0"}]
+
+
+def test_a_sentence_cited_twice_is_one_appendix_entry_with_every_figure_marked():
+    b = briefing.start(2023)
+    points = briefing.main_points(b).data     # points 1 and the 71.59% tile cite the same council sentence
+    appendix = briefing.appendix().data
+    sentence = indicator_values(2023).at["council_mediation_success_rate", "source_sentence"]
+    assert appendix.count('<li id="src-') == len(sources.current().numbers)
+    entry = re.search(r'<li id="src-1" value="1">(.*?)</li>', appendix).group(1)
+    assert re.sub(r"</?mark>", "", entry) == f"「{sentence}」"
+    assert "<mark>71.59%</mark>" in entry and "<mark>2247宗</mark>" in entry       # from point 1 (71.59 / 2247)
+    assert points.count('href="#src-1"') >= 3 and "<li id=" not in points
+    sources.stop()
+
+
+def test_inline_text_needs_an_appendix():
+    from helpers.show.narrative import inline
+
+    sources.stop()
+    with pytest.raises(RuntimeError, match="call helpers.show.sources.collect"):
+        inline(2023, "{admin_penalty_cases}")
+
+
+# --- slow: the built briefing ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def page(built) -> str:
+    return (built.pristine / "briefing.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_main_points_come_first_then_contents_then_the_list_of_figures(page):
+    body = page.split("<main>", 1)[1] if "<main>" in page else page.split("</header>", 1)[1]
+    headings = re.findall(r"<h2[^>]*>(.*?)<", body)
+    assert headings[0] == "要点"
+    order = [body.index(s) for s in ('class="main-points"', 'class="tiles"', 'class="toc"',
+                                     'class="list-of-figures"', 'class="amr-figure"')]
+    assert order == sorted(order)
+    points = re.search(r'<ol class="main-points">(.*?)</ol>', body, re.S).group(1)
+    assert 4 <= points.count("<li>") <= 8
+    for anchor in re.findall(r'class="section-link" href="#([^"]+)"', points):
+        assert f'id="{anchor}"' in page, f"main point links to a missing section {anchor}"
+    shown = page.split("<body", 1)[1]
+    assert shown.count(">数据简报<") == 0 and shown.count("<h1") == 1     # the title once, no repeated heading
+
+
+@pytest.mark.slow
+def test_contents_number_the_topics_4_1_to_4_6(page):
+    toc = re.search(r'<nav[^>]*class="toc".*?</nav>', page, re.S).group(0)
+    numbers = re.findall(r'<span class="toc-number">([\d.]+)</span> ([^<]+)<', toc)
+    assert numbers[3] == ("4", "各领域要点")
+    assert [n for n, _ in numbers[4:10]] == ["4.1", "4.2", "4.3", "4.4", "4.5", "4.6"]
+    assert numbers[10:] == [("5", "数据说明"), ("6", "原文出处")]
+
+
+@pytest.mark.slow
+def test_every_figure_is_numbered_with_a_source_a_download_and_alt_text(page):
+    figures = _figures(page)
+    layout = load_layout()
+    expected = layout.numbers({"largest_changes"})        # one year: no chart of changes
+    assert {n: f["label"] for n, f in figures.items()} == expected
+    assert all(f["source"] and f["file"] == f"{f['label']}.csv" and f["rows"] for f in figures.values())
+    listed = re.search(r'<nav[^>]*class="list-of-figures".*?</nav>', page, re.S).group(0)
+    for name, f in figures.items():
+        assert f'href="#fig-{name}">{f["label"]}　{html.escape(f["caption"])}<' in listed
+        if f["label"].startswith("图"):
+            assert f["alt"].startswith(f"条形图：{f['caption']}。")
+    # the 71.59% chart: alt text from its numbers, and its CSV holds the audited values
+    mediation = figures["mediation_reconciliation"]
+    assert "区消委会调解成功率71.59%" in mediation["alt"] and "22.65%" in mediation["alt"]
+    values = indicator_values(2023)["value"].to_dict() | compute_metrics(2023).set_index("id")["value"].to_dict()
+    for name in ("mediation_reconciliation", "hotline_cases", "enforcement_cases", "food_entities",
+                 "ip_fund_plan_vs_actual"):
+        for row in figures[name]["rows"]:
+            assert float(row["数值"]) == pytest.approx(values[row["id"]], abs=0), (name, row["id"])
+    hotline = {r["id"]: float(r["数值"]) for r in figures["hotline_cases"]["rows"]}
+    assert hotline == {"hotline_complaints": 9189, "hotline_reports": 5245, "hotline_mediation_agreements": 40514}
+    # the stated-growth table: 233 / (1 + 40.4 / 100) = 165.95… (one year only)
+    (implied,) = figures["year_on_year"]["rows"]
+    assert implied["id"] == "invention_patents_granted" and float(implied["推算上年"]) == pytest.approx(165.954, abs=1e-3)
+    # cross-references resolve by name: the first main point cites 图1, the mediation chart
+    assert '（见<a class="xref" href="#fig-mediation_reconciliation">图1</a>）' in page
+
+
+@pytest.mark.slow
+def test_no_source_sentence_is_quoted_twice(page):
+    text = _text_outside_hover(page)
+    appendix = text.split("原文出处", 2)[-1]
+    cited = set(indicator_values(2023)["source_sentence"])
+    counts = {s: text.count(s) for s in cited}
+    assert max(counts.values()) == 1, {s[:30]: n for s, n in counts.items() if n > 1}
+    quoted = {s for s, n in counts.items() if n}
+    assert quoted and all(s in appendix for s in quoted)                  # every quote is in the appendix
+    assert len(re.findall(r'<li id="src-\d+"', page)) == len(quoted)     # one entry per sentence
+    assert '<ol class="sources">' not in page                             # no footnotes left
+    assert re.search(r'<span class="fig" title="[^"]*调解成功率为71.59%[^"]*">71.59%<sup>', page)  # hover kept
+
+
+@pytest.mark.slow
+def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, monkeypatch):
+    from helpers.publish.build import build
+
+    drafted_second_year(data_copy, 2024, figures={"council_mediation_success_rate": "60.52%",
+                                                  "admin_penalty_cases": "400宗", "annual_report_rate_rank": "四"})
+    monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
+    page = (build(2024, pdf=False).target / "briefing.html").read_text(encoding="utf-8")
+    figures = _figures(page)
+    table = re.search(r'id="fig-year_on_year">.*?</table>', page, re.S).group(0)
+    # a rate in points: 60.52 − 71.59 = −11.07 个百分点, never (60.52 − 71.59) / 71.59 = −15.46 %
+    assert "<td>区消委会调解成功率</td><td>71.59%</td><td>60.52%</td><td>下降11.07个百分点</td>" in table
+    # a count in % with its difference: (400 − 439) / 439 = −8.88 %, 400 − 439 = −39宗
+    assert "<td>查办行政处罚案件</td><td>439宗</td><td>400宗</td><td>下降8.88%（-39宗）</td>" in table
+    assert figures["year_on_year"]["caption"].startswith("2024年与2023年相比：")
+    # a rank in places, lower is better: 第6 → 第4 is up 2 (was written 第6rank)
+    assert "<td>年报率全市排名</td><td>第6</td><td>第4</td><td>排名上升2位</td>" in table
+    # up: the rank; down: the rate and the count
+    assert figures["year_on_year"]["caption"].endswith("可比指标中1项上升、2项下降")
+    rows = {r["id"]: r for r in figures["year_on_year"]["rows"]}
+    assert float(rows["council_mediation_success_rate"]["变化（个百分点）"]) == pytest.approx(-11.07)
+    assert float(rows["admin_penalty_cases"]["差值"]) == -39
+    assert float(rows["admin_penalty_cases"]["增长率（%）"]) == pytest.approx(-8.8838, abs=1e-4)
+    # the chart of the largest changes: the one count that changed
+    changes = figures["largest_changes"]
+    assert changes["label"] == "图3" and [r["id"] for r in changes["rows"]] == ["admin_penalty_cases"]
+    assert "查办行政处罚案件下降8.88%（-39宗）" in changes["alt"]
+    assert "同比下降8.88%（-39宗）" in page                                  # the tile
+
+
+def _chart_hotline():
+    from helpers.show.charts import chart
+
+    return chart(2023, "hotline_cases")
+
+
+def _narrative():
+    from helpers.show.narrative import load_narrative
+
+    return load_narrative()
+
+
+@pytest.mark.parametrize("file, load, old, new, anchor, cause", [
+    ("charts.yml", load_layout, "  - hotline_cases\n", "  - hotline_case\n", "- hotline_case\n",
+     "briefing #3: 'hotline_case' is neither a chart of charts nor one of findings"),
+    ("charts.yml", load_layout, "  - food_entities\n", "  - food_entities\n  - findings  # again\n", "# again",
+     "briefing #8: 'findings' is listed twice"),
+    ("charts.yml", load_layout, "{errors}处", "{errorz}处", "{errorz}",
+     "title findings: 'errorz' is not a field of this title (have: errors, warnings)"),
+    ("charts.yml", _chart_hotline, "{hotline_cases_received}", "{hotline_cases_receivd}", "{hotline_cases_receivd}",
+     "chart hotline_cases finding: {hotline_cases_receivd} is neither an indicator nor a metric"),
+    ("narrative.yml", _narrative, "section: 营商环境\n", "section:\n", "  - text: 企业年报率",
+     "main point 4: missing section"),
+    ("narrative.yml", _narrative, "{online_business_startup_rate}。", "{online_business_startup_ratez}。",
+     "{online_business_startup_ratez}",
+     "main point 4: {online_business_startup_ratez} is neither an indicator nor a metric"),
+    ("narrative.yml", _narrative, "headline: [admin_penalty_cases,", "headline: [admin_penalty_casez,", "headline:",
+     "headline: 'admin_penalty_casez' is neither an indicator nor a metric"),
+])
+def test_a_bad_briefing_entry_names_its_line(data_copy, file, load, old, new, anchor, cause):
+    path = data_copy / file
+    rewrite(path, old, new)
+    with pytest.raises(DataError) as err:
+        load()
+    assert f"{file}: line {line_no(path, anchor)}, {cause}" in str(err.value)
