@@ -162,6 +162,27 @@ def _metric_values(year: int) -> pd.DataFrame:
     return compute_metrics(year).set_index("id").rename(columns={"periods": "period"})
 
 
+def change_into(year: int, metrics: bool = False) -> pd.DataFrame:
+    """同比: the change of every indicator (or metric) from ``year - 1`` to ``year``.
+
+    The year before must have its own table; a year further back is not "the same period last
+    year", so with no ``<year-1>.csv`` the result is empty with ``attrs["reason"]``.
+
+    Parameters
+    ----------
+    year : int
+    metrics : bool
+        Compare the derived metrics of ``metrics.yml`` instead of the indicators.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`growth_table` (:func:`metric_growth`), for that one pair of years.
+    """
+    years = [each for each in (year - 1, year) if each in paths.indicator_years()]
+    return (metric_growth if metrics else growth_table)(years)
+
+
 def _stacked(years: list[int] | None, table_of) -> pd.DataFrame:
     years = sorted(years or paths.indicator_years())
     parts = [growth_between(table_of(a), table_of(b), a, b) for a, b in zip(years, years[1:])]

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import HTML
 
-from .. import paths
-from ..audit.growth import OK, OK_PLACES, OK_PP, growth_table, stated_growth
+from ..audit.growth import OK, OK_PLACES, OK_PP, change_into, stated_growth
 from ..audit.year import load_year
 from ..tables.load import partial_period
 from . import sources
@@ -64,18 +63,11 @@ def start(year: int) -> Briefing:
     """
     sources.collect()
     layout = load_layout()
-    growth = year_growth(year)
+    growth = change_into(year)
     absent = set() if len(_largest(growth)) else {"largest_changes"}
     if growth.empty and _stated(year).empty:
         absent.add("year_on_year")
     return Briefing(year, layout, layout.numbers(absent), growth)
-
-
-def year_growth(year: int) -> pd.DataFrame:
-    """This year's rows of :func:`helpers.audit.growth.growth_table` (against the year before it in ``data/``)."""
-    years = [y for y in paths.indicator_years() if y <= year]
-    table = growth_table(years[-2:]) if len(years) >= 2 else growth_table([year])
-    return table[table["year"] == year].reset_index(drop=True) if len(table) else table
 
 
 def main_points(b: Briefing) -> HTML:

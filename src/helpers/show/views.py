@@ -15,7 +15,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from .. import paths
-from ..audit.growth import PERIOD_DIFFERS, growth_table, metric_growth, stated_growth
+from ..audit.growth import PERIOD_DIFFERS, change_into, stated_growth
 from ..audit.metrics import compute_metrics, indicator_values, input_record
 from ..audit.year import Year, load_year
 from ..errors import AmrbookError
@@ -196,8 +196,7 @@ def growth_view(year: int | Year, metrics: bool = False) -> pd.DataFrame:
         line saying what is compared, or that there is only one year; ``attrs["year"]`` the year.
     """
     y = load_year(year)
-    years = [each for each in (y.year - 1, y.year) if each in paths.indicator_years()]
-    frame = (metric_growth if metrics else growth_table)(years)
+    frame = change_into(y.year, metrics)
     kinds = frame["status"].map(_comparison)
     view = pd.DataFrame({"指标": frame["label_zh"], "单位": frame["unit"], "上年": frame["previous_value"],
                          "本年": frame["value"], "变化": [change_text(r) for r in frame.to_dict("records")],
