@@ -81,7 +81,7 @@ def test_the_data_since_the_last_build_and_a_rebuild_of_the_same_data_repeats_it
     _manifest(tmp_path / "2023", snapshot(2023))
     old, new = _corrected(data_copy)
     changes = build_changes(2023)["previous_build"]
-    assert changes["against"] == "上次2026-01-01 08:00 生成（输入 0123456789ab）"
+    assert changes["against"] == "2026-01-01 08:00 生成，输入 0123456789ab"
     assert [(r["before"], r["after"]) for r in changes["rows"]] == [(old, new)]
     _manifest(tmp_path / "2023", snapshot(2023), {"previous_build": changes})    # the build that made that change
     assert build_changes(2023)["previous_build"] == changes             # a rebuild with the same data says the same

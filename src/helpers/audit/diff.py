@@ -77,7 +77,7 @@ def compare(before: dict, after: dict, against: str) -> pd.DataFrame:
     before, after : dict
         Snapshots (:func:`snapshot`).
     against : str
-        What ``before`` is, in words (``上次2026-11-25 09:30 生成（输入 …）``, ``2022年``), repeated on every row.
+        What ``before`` is, in words (``2026-11-25 09:30 生成，输入 …``, ``2022年``), repeated on every row.
 
     Returns
     -------
@@ -130,8 +130,8 @@ def read_snapshot(path: Path) -> tuple[dict, dict]:
 
 
 def build_words(stamp: dict) -> str:
-    """Name a build by its stamp: ``2026-11-25 09:30 生成（输入 1a2b3c4d5e6f）``."""
-    return f"{stamp.get('built_at', '时间不详')} 生成（输入 {stamp.get('inputs', '不详')}）"
+    """Name a build by its stamp: ``2026-11-25 09:30 生成，输入 1a2b3c4d5e6f``."""
+    return f"{stamp.get('built_at', '时间不详')} 生成，输入 {stamp.get('inputs', '不详')}"
 
 
 def _previous_build(year: Year, now: dict) -> dict:
@@ -145,8 +145,8 @@ def _previous_build(year: Year, now: dict) -> dict:
         return {"against": "", "note": f"上次生成的记录无法读取：{exc.problems[0]}", "rows": []}
     if then == now:
         recorded = json.loads(manifest.read_text(encoding="utf-8")).get("changes", {}).get("previous_build")
-        return recorded or {"against": f"上次{build_words(stamp)}", "note": "", "rows": []}
-    against = f"上次{build_words(stamp)}"
+        return recorded or {"against": build_words(stamp), "note": "", "rows": []}
+    against = build_words(stamp)
     return {"against": against, "note": "", "rows": compare(then, now, against).to_dict("records")}
 
 

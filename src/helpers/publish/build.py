@@ -29,10 +29,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import paths
 from ..errors import AmrbookError
 from ..paths import sha256_of
+
+if TYPE_CHECKING:  # pragma: no cover - pandas and the data are loaded only when there is work to do
+    from ..audit.year import Year
 
 # The rest is imported when a build has work to do, so an up-to-date check stays well under 1 s.
 
@@ -241,7 +245,7 @@ def font_text() -> str:
     return "".join(p.read_text(encoding="utf-8", errors="ignore") for p in files)
 
 
-def build(year, jobs: int = 2, force: bool = False, pdf: bool = True, timeout: int = 300) -> BuildResult:
+def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True, timeout: int = 300) -> BuildResult:
     """Build ``outputs/<year>/``: briefing.html/.pdf, notebooks/*.html, indicators.xlsx, manifest.json.
 
     Parameters
@@ -330,7 +334,7 @@ def clear_leftovers(root: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _produce(year, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:
+def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:
     """Fill ``staging`` while the runner executes: xlsx, change log and font first, each page when it is ready."""
     import nbformat
 
