@@ -128,7 +128,7 @@ def test_contents_number_the_topics_4_1_to_4_6(page):
     numbers = re.findall(r'<span class="toc-number">([\d.]+)</span> ([^<]+)<', toc)
     assert numbers[3] == ("4", "各领域要点")
     assert [n for n, _ in numbers[4:10]] == ["4.1", "4.2", "4.3", "4.4", "4.5", "4.6"]
-    assert numbers[10:] == [("5", "数据说明"), ("6", "原文出处")]
+    assert numbers[10:] == [("5", "数据说明"), ("6", "变更说明"), ("7", "原文出处")]
 
 
 @pytest.mark.slow

@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import json
 import re
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from conftest import change_figure, require_tool
 from helpers import AmrbookError, compute_metrics, load_indicators, paths, run_checks
-from helpers.publish.build import build, build_lock
+from helpers.audit.diff import snapshot
+from helpers.publish.build import build, build_lock, stamp_text
+from helpers.report.sources import source_for
 from helpers.cli import main
 from helpers.publish.execute import NotebookError
 
@@ -70,19 +75,71 @@ def test_pdf_is_a4_with_real_chinese_text(built):
     assert "调解成功率" in text and "71.59%" in text
 
 
+def _page_texts(pdf: Path) -> list[str]:
+    """The text of each page of a PDF, as poppler reads it (pages are separated by form feeds)."""
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]
+
+
+def test_every_pdf_page_has_the_running_header_page_number_and_stamp(built):
+    require_tool("pdftotext", "poppler-utils reads the PDF back")
+    manifest = json.loads((built.pristine / "manifest.json").read_text(encoding="utf-8"))
+    stamp = manifest["stamp"]
+    title = f"{source_for(2023).publisher}2023年"                   # the header names the report
+    pages = _page_texts(built.pristine / "briefing.pdf")
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        flat = re.sub(r"\s+", "", page)                         # poppler drops or keeps the spaces around CJK
+        assert f"第{number}页/共{len(pages)}页" in flat, (number, page[-200:])
+        assert title in flat and stamp["inputs"] in flat and f"amrbook{stamp['version']}" in flat
+    # the stamp is the build's: its date, the first 12 hex digits of the hash of every input, the version
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", stamp["built_at"]) and re.fullmatch(r"[0-9a-f]{12}",
+                                                                                           stamp["inputs"])
+    assert stamp["version"] == importlib.metadata.version("amrbook")
+
+
+def test_the_html_pages_carry_the_same_stamp(built):
+    stamp = json.loads((built.pristine / "manifest.json").read_text(encoding="utf-8"))["stamp"]
+    for page in [built.pristine / "briefing.html", *(built.pristine / "notebooks").glob("*.html")]:
+        footer = re.search(r'<footer class="amr-stamp">([^<]*)</footer>', page.read_text(encoding="utf-8"))
+        assert footer and footer.group(1) == stamp_text(stamp), page
+
+
 def test_xlsx_has_indicators_with_sentences_metrics_and_checks(built):
     book = load_workbook(built.pristine / "indicators.xlsx")
     assert book.sheetnames == ["说明", "指标", "衍生指标", "一致性核对"]
     rows = list(book["指标"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
-    assert len(body) == len(load_indicators(2023)) and "source_sentence" in header
+    assert len(body) == len(load_indicators(2023)) and "原文句子" in header
     first = dict(zip(header, body[0]))
-    assert first["as_written"] == "439宗" and "查办行政处罚案件439宗" in first["source_sentence"]
+    row = load_indicators(2023).iloc[0]
+    assert (first["编号"], first["原文写法"]) == (row["id"], row["as_written"])     # ids kept in their column
+    assert f"查办行政处罚案件{row['as_written']}" in first["原文句子"]
     assert book["一致性核对"].max_row == len(run_checks(2023)) + 1        # the header and every finding
 
 
-def test_manifest_records_inputs_versions_and_timings(built):
+def test_every_xlsx_sheet_is_filtered_frozen_fitted_and_formatted_by_unit(built):
+    book = load_workbook(built.pristine / "indicators.xlsx")
+    for sheet in book:
+        header = [c.value for c in sheet[1]]
+        assert all(re.search(r"[\u4e00-\u9fff]", h) for h in header), (sheet.title, header)  # Chinese headers
+        assert sheet.freeze_panes == "A2" and all(c.font.bold for c in sheet[1])
+        assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(header))}{sheet.max_row}"
+    sheet = book["指标"]
+    header = [c.value for c in sheet[1]]
+    cells = {name: sheet[get_column_letter(header.index(name) + 1)][1:] for name in ("数值", "单位", "原文句子")}
+    formats = {(unit.value, value.number_format) for value, unit in zip(cells["数值"], cells["单位"])}
+    assert ("元", "#,##0.00") in formats and ("%", '0.00"%"') in formats and ("宗", "#,##0") in formats
+    assert {f for u, f in formats if u == "元"} == {"#,##0.00"} and {f for u, f in formats if u == "%"} == {'0.00"%"'}
+    assert all(c.alignment.wrap_text for c in cells["原文句子"])
+    widths = {name: sheet.column_dimensions[get_column_letter(header.index(name) + 1)].width for name in header}
+    assert widths["单位"] < widths["编号"] < widths["原文句子"]            # fitted to what they hold
+
+
+def test_manifest_records_inputs_versions_timings_and_a_data_snapshot(built):
     manifest = json.loads((built.pristine / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["snapshot"] == snapshot(2023)                         # what the next build compares with
+    assert manifest["changes"]["previous_build"]["note"] and not manifest["changes"]["previous_build"]["rows"]
     assert manifest["inputs"]["data"]["raw/2023_conghua_amr.txt"] == paths.sha256_of(
         paths.data_dir() / "raw" / "2023_conghua_amr.txt")
     assert {"pandas", "nbconvert", "matplotlib"} <= set(manifest["packages"])
@@ -206,5 +263,35 @@ def test_every_dependent_output_follows_a_changed_figure(data_copy, tmp_path, mo
     assert "1.0853万元" in page and "439宗" not in re.sub(r"<[^>]+>", "", page)
     book = load_workbook(result.target / "indicators.xlsx")
     derived = {r[0]: r for r in book["衍生指标"].iter_rows(values_only=True)}
-    header = derived.pop("id")
-    assert all(derived[m][header.index("value")] == pytest.approx(after.at[m, "value"]) for m in dependents)
+    header = derived.pop("编号")
+    assert all(derived[m][header.index("数值")] == pytest.approx(after.at[m, "value"]) for m in dependents)
+
+
+def test_the_running_header_and_footer_are_text():
+    from helpers.publish.pdf import Running
+
+    templates = Running(header='<img src=x onerror="alert(1)">从化', stamp="<b>生成于</b>").templates()
+    assert templates["displayHeaderFooter"] is True
+    assert "<img" not in templates["headerTemplate"] and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;从化" in \
+        templates["headerTemplate"]
+    assert "&lt;b&gt;生成于&lt;/b&gt;" in templates["footerTemplate"]
+    assert '<span class="pageNumber"></span>' in templates["footerTemplate"]       # filled in by the browser
+    assert '<span class="totalPages"></span>' in templates["footerTemplate"]
+
+
+def test_a_browser_that_never_answers_is_killed_and_named(tmp_path):
+    from helpers.publish.pdf import NoPdf, print_pdf
+
+    pid_file = tmp_path / "pid"
+    browser = tmp_path / "silent-chromium"     # starts, keeps the pipe open and never answers, like a hung browser
+    browser.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {pid_file}\nwait\n", encoding="utf-8")
+    browser.chmod(0o755)
+    page = tmp_path / "page.html"
+    page.write_text("<html lang='zh'><body>页</body></html>", encoding="utf-8")
+    with pytest.raises(NoPdf, match=rf"^{re.escape(str(browser))} did not finish printing page.html within 2 s\n"):
+        print_pdf(page, tmp_path / "page.pdf", browser=browser, timeout=2)
+    assert not (tmp_path / "page.pdf").exists()
+    child = int(pid_file.read_text())
+    time.sleep(0.2)
+    status = Path(f"/proc/{child}/stat")
+    assert not status.exists() or status.read_text().split()[2] == "Z"   # its helper process was killed too

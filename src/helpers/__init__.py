@@ -24,7 +24,7 @@ _EXPORTS = {
     "indicator_table": "tables.indicators", "load_catalog": "tables.load", "load_indicators": "tables.load",
     "parse_figure": "report.numbers", "raw_text": "report.sources", "run_checks": "audit.checks",
     "say": "show.narrative", "sentence_at": "report.sources", "setup": "show.notebook",
-    "summary": "show.narrative", "takeaways": "show.narrative",
+    "summary": "show.narrative", "takeaways": "show.narrative", "changes_html": "show.changes",
 }
 #: Modules reachable as ``hb.<name>``: the stages, and the modules notebooks use by their short names.
 _MODULES = {"report": "report", "tables": "tables", "audit": "audit", "show": "show", "publish": "publish",

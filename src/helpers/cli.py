@@ -173,6 +173,29 @@ def _build(args: argparse.Namespace) -> None:
         print(f"amrbook: no PDF at {where / 'briefing.pdf'}: {result.pdf_note}", file=sys.stderr)
 
 
+def _diff(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from .audit.diff import COLUMNS, changes_against, recorded_changes
+
+    if args.against:
+        frame = changes_against(args.year, args.against)
+        notes = []
+    else:
+        parts = recorded_changes(args.year).values()
+        frame = pd.DataFrame([row for part in parts for row in part["rows"]], columns=COLUMNS)
+        notes = [part["note"] for part in parts if part["note"]]
+    if args.format != "table":
+        _emit(frame, args.format, COLUMNS)
+        return
+    for note in notes:
+        print(note)
+    if frame.empty:
+        print(f"{args.year}: no changes")
+        return
+    _emit(frame, "table", ["against", "change", "kind", "id", "before", "after", "sentence"])
+
+
 def _summary(args: argparse.Namespace) -> None:
     import pandas as pd
 
@@ -250,6 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="ignore the cache and rebuild everything")
     build.add_argument("--no-pdf", action="store_true", help="skip printing briefing.pdf")
     build.set_defaults(run=_build)
+
+    diff = commands.add_parser("diff", help="what changed in a year's data: figures changed, added or removed "
+                                            "(with their sentences), metrics and findings whose status changed")
+    diff.add_argument("--year", type=int, required=True)
+    diff.add_argument("--against", metavar="PATH|YEAR",
+                      help="compare the data now with another year's data, or with the build whose manifest.json "
+                           "(or folder) is PATH; without it, what the last build of the year recorded against the "
+                           "build before it and the previous year")
+    diff.add_argument("--format", choices=FORMATS, default="table")
+    diff.set_defaults(run=_diff)
 
     summary = commands.add_parser("summary", help="count a year's figures by section, period and qualifier")
     summary.add_argument("--year", type=int, required=True)

@@ -268,13 +268,13 @@ def test_safe_cell_makes_any_text_writable(tmp_path, text, written):
 def test_control_characters_from_yaml_reach_the_xlsx_as_pictures(data_copy, tmp_path):
     from openpyxl import load_workbook
 
-    from helpers.publish.export import write_xlsx
+    from helpers.publish.export import HEADERS, write_xlsx
 
     # YAML refuses a raw control character, but a double-quoted "\x01" escape makes one
     rewrite(data_copy / "catalog.yml", '  label_zh: "查办行政处罚案件"', '  label_zh: "查办\\x01行政处罚案件"')
     write_xlsx(2023, tmp_path / "indicators.xlsx")        # openpyxl raised IllegalCharacterError here
     sheet = load_workbook(tmp_path / "indicators.xlsx")["指标"]
-    labels = [cell.value for cell in sheet[sheet.cell(1, [c.value for c in sheet[1]].index("label_zh") + 1)
+    labels = [cell.value for cell in sheet[sheet.cell(1, [c.value for c in sheet[1]].index(HEADERS["label_zh"]) + 1)
                                            .column_letter]]
     assert "查办\u2401行政处罚案件" in labels
 
@@ -284,7 +284,10 @@ def test_the_xlsx_and_views_work_with_a_figure_missing(data_copy, tmp_path):
 
     from helpers import load_indicators, views
     from helpers.audit.checks import run_checks
-    from helpers.publish.export import write_xlsx
+    from openpyxl.utils import get_column_letter
+
+    from helpers.publish.export import HEADERS, write_xlsx
+    from helpers.show.format import SEVERITY_WORDS
 
     gone = "council_complaints_received"
     figures = len(load_indicators(2023))
@@ -293,7 +296,8 @@ def test_the_xlsx_and_views_work_with_a_figure_missing(data_copy, tmp_path):
     write_xlsx(2023, tmp_path / "indicators.xlsx")
     sheet = load_workbook(tmp_path / "indicators.xlsx")["一致性核对"]
     assert sheet.max_row == len(findings) + 1                     # the header and every finding
-    assert [c.value for c in sheet["B"][1:]].count("skipped") == (findings["severity"] == "skipped").sum() > 0
+    levels = sheet[get_column_letter([c.value for c in sheet[1]].index(HEADERS["级别"]) + 1)][1:]
+    assert [c.value for c in levels].count(SEVERITY_WORDS["skipped"]) == (findings["severity"] == "skipped").sum() > 0
     summary = views.quality_summary(2023)
     assert summary.at["一致性核对：未核对", "数量"] == (findings["severity"] == "skipped").sum()
     assert summary.at["报告中的数字", "数量"] == figures - 1       # one row removed

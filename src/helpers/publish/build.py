@@ -29,10 +29,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import paths
 from ..errors import AmrbookError
 from ..paths import sha256_of
+
+if TYPE_CHECKING:  # pragma: no cover - pandas and the data are loaded only when there is work to do
+    from ..audit.year import Year
 
 # The rest is imported when a build has work to do, so an up-to-date check stays well under 1 s.
 
@@ -54,6 +58,28 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     #: The executed copy of each notebook (in the build cache), by name.
     notebooks: dict[str, Path] = field(default_factory=dict)
+    #: What every page says about the build: built_at, inputs (short hash), version (of amrbook).
+    stamp: dict[str, str] = field(default_factory=dict)
+    #: The data this build rests on, and what changed since the previous build and year (helpers.audit.diff).
+    snapshot: dict = field(default_factory=dict)
+    changes: dict = field(default_factory=dict)
+
+
+def stamp_text(stamp: dict[str, str]) -> str:
+    """Write a build stamp for a page: ``生成于 2026-11-25 09:30 · 输入 1a2b3c4d5e6f · amrbook 0.1.0``."""
+    return f"生成于 {stamp['built_at']} · 输入 {stamp['inputs']} · amrbook {stamp['version']}"
+
+
+def _stamp(hashes: dict) -> dict[str, str]:
+    """The build date, a short hash of every input (as recorded in manifest.json) and the package version."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("amrbook")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        version = "未安装"
+    return {"built_at": datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M"),
+            "inputs": _key(hashes)[:12], "version": version}
 
 
 def _hash_files(files: list[Path], root: Path) -> dict[str, str]:
@@ -219,12 +245,14 @@ def font_text() -> str:
     return "".join(p.read_text(encoding="utf-8", errors="ignore") for p in files)
 
 
-def build(year: int, jobs: int = 2, force: bool = False, pdf: bool = True, timeout: int = 300) -> BuildResult:
+def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True, timeout: int = 300) -> BuildResult:
     """Build ``outputs/<year>/``: briefing.html/.pdf, notebooks/*.html, indicators.xlsx, manifest.json.
 
     Parameters
     ----------
-    year : int
+    year : int or Year
+        A :class:`~helpers.audit.year.Year` is used as loaded; a number is loaded (and validated)
+        once, when there is work to do, and handed down.
     jobs : int
         Kernels executing notebooks in parallel.
     force : bool
@@ -244,6 +272,7 @@ def build(year: int, jobs: int = 2, force: bool = False, pdf: bool = True, timeo
         fails; the previous outputs are left as they were.
     """
     started = time.perf_counter()
+    data, year = year, int(getattr(year, "year", year))  # a Year or its number: nothing loaded yet
     root = paths.outputs_dir()
     target = root / str(year)
     result = BuildResult(target)
@@ -274,8 +303,9 @@ def build(year: int, jobs: int = 2, force: bool = False, pdf: bool = True, timeo
         result.cached = sorted(set(keys) - set(result.executed))
         runner = Runner(todo, jobs, timeout, cache / "kernels.log")
         staging = target.with_name(f".tmp-{year}-{os.getpid()}-{threading.get_ident()}")
+        result.stamp = _stamp(hashes)
         try:
-            _produce(year, runner, cached_file, result, staging, pdf)
+            _produce(data, runner, cached_file, result, staging, pdf)
             _write_manifest(year, staging, hashes, build_key, result)
             _swap(staging, target)
         finally:
@@ -304,34 +334,35 @@ def clear_leftovers(root: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _produce(year: int, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:
-    """Fill ``staging`` while the runner executes: xlsx and font first, each page when it is ready."""
+def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:
+    """Fill ``staging`` while the runner executes: xlsx, change log and font first, each page when it is ready."""
     import nbformat
 
+    from ..audit.diff import build_changes, snapshot
+    from ..audit.year import load_year
     from .export import write_xlsx
     from ..show.fonts import find_cjk_font
-    from .pdf import NoPdf, print_pdf
+    from .pdf import NoPdf, Running, print_pdf
     from .render import Page, font_subset_css, render_html
-    from ..report.sources import source_for
-    from ..tables.indicators import indicator_table
 
     t0 = time.perf_counter()
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
-    indicator_table(year)  # validate the data (the kernels are already starting)
+    year = load_year(year)  # validate the data (the kernels are already starting), once for the whole build
     write_xlsx(year, staging / "indicators.xlsx")
+    result.snapshot, result.changes = snapshot(year), build_changes(year)  # before the outputs are replaced
     font_css = font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent)
-    src = source_for(year)
-    stamp = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
-    briefing = Page(title=f"{src.publisher}{year}年法治政府建设情况 · 数据简报",
-                    subtitle=[f"依据：《{src.title}》", f"生成于 {stamp}；每个数字均可追溯至原文（悬停或见脚注）"],
-                    hide_code=True)
+    src, stamp = year.source, stamp_text(result.stamp)
+    title = f"{src.publisher}{year.year}年法治政府建设情况 · 数据简报"
+    briefing = Page(title=title, subtitle=[f"依据：《{src.title}》",
+                                           "每个数字均可追溯至原文：悬停可见原句，文末“原文出处”列出全部原句"],
+                    hide_code=True, stamp=stamp)
     result.timings["prepare"] = time.perf_counter() - t0
 
     def render(name: str, nb) -> None:
         page, file = (briefing, staging / "briefing.html") if name == BRIEFING else \
-            (Page(), staging / "notebooks" / f"{name}.html")
-        file.write_text(render_html(nb, page, font_css, "数据简报" if name == BRIEFING else name), encoding="utf-8")
+            (Page(stamp=stamp), staging / "notebooks" / f"{name}.html")
+        file.write_text(render_html(nb, page, font_css, title if name == BRIEFING else name), encoding="utf-8")
 
     for name in result.cached:
         render(name, nbformat.read(cached_file[name], as_version=4))
@@ -357,7 +388,8 @@ def _produce(year: int, runner: Runner, cached_file: dict, result: BuildResult, 
     if pdf:
         t0 = time.perf_counter()
         try:
-            result.browser = str(print_pdf(staging / "briefing.html", staging / "briefing.pdf"))
+            result.browser = str(print_pdf(staging / "briefing.html", staging / "briefing.pdf",
+                                           running=Running(header=title, stamp=stamp)))
         except NoPdf as exc:
             result.pdf_note = str(exc)
         result.timings["pdf"] = time.perf_counter() - t0
@@ -368,10 +400,11 @@ def _write_manifest(year: int, staging: Path, hashes: dict, build_key: str, resu
 
     outputs = {str(p.relative_to(staging)): sha256_of(p) for p in sorted(staging.rglob("*")) if p.is_file()}
     manifest = {"year": year, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "build_key": build_key, "inputs": hashes, "packages": package_versions(),
+                "stamp": result.stamp, "build_key": build_key, "inputs": hashes, "packages": package_versions(),
                 "browser": result.browser, "pdf_note": result.pdf_note,
                 "executed": result.executed, "cached": result.cached,
-                "timings_s": {k: round(v, 3) for k, v in result.timings.items()}, "outputs": outputs}
+                "timings_s": {k: round(v, 3) for k, v in result.timings.items()}, "outputs": outputs,
+                "snapshot": result.snapshot, "changes": result.changes}
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
 

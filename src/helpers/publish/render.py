@@ -40,6 +40,8 @@ class Page:
     subtitle: list[str] = field(default_factory=list)
     hide_code: bool = False
     toc: bool = True
+    #: The build stamp (date, inputs hash, version) at the foot of the page.
+    stamp: str = ""
 
 
 def static_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -125,7 +127,7 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str)
     nb : NotebookNode
         The executed notebook.
     page : Page
-        Title block, whether to hide code (the briefing) and whether to add a TOC.
+        Title block, whether to hide code (the briefing), whether to add a TOC, the build stamp.
     font_css : str
         The ``@font-face`` rule of the embedded font subset (:func:`font_subset_css`), made once
         for all pages of a build from the union of their text.
@@ -143,7 +145,7 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str)
                             exclude_output_prompt=page.hide_code, embed_images=True)
     exporter.language_code = "zh"
     resources = {"metadata": {"name": name}, "amrbook": {
-        "title": page.title, "subtitle": page.subtitle, "hide_code": page.hide_code,
+        "title": page.title, "subtitle": page.subtitle, "hide_code": page.hide_code, "stamp": page.stamp,
         "toc": table_of_contents(nb) if page.toc else [],
         "toc_after_tag": _tagged(nb, "contents-after"), "font_stack": FONT_STACK,
         "font_face": font_css, "content_css": style_css(),
