@@ -18,7 +18,8 @@ from openpyxl.utils import get_column_letter
 from conftest import change_figure, require_tool
 from helpers import AmrbookError, compute_metrics, load_indicators, paths, run_checks
 from helpers.audit.diff import snapshot
-from helpers.publish.build import build, build_lock, stamp_text
+from helpers.publish.build import build, stamp_text
+from helpers.publish.lock import build_lock
 from helpers.report.sources import source_for
 from helpers.cli import main
 from helpers.publish.execute import NotebookError

@@ -13,15 +13,14 @@
 4. Every notebook is read and checked (JSON, format, a ``parameters`` cell) before any kernel
    starts, so a broken one is named at once.
 5. A build killed outright (SIGKILL, power loss) cannot remove its temporary folders; the next
-   build does, under the lock (see :func:`clear_leftovers`).
+   build does, under the lock (see :func:`helpers.publish.lock.clear_leftovers`). The kernel pool
+   is :mod:`helpers.publish.kernels`.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import queue
 import shutil
 import sys
 import threading
@@ -32,8 +31,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import paths
-from ..errors import AmrbookError
 from ..paths import sha256_of
+from .kernels import Runner
+from .lock import build_lock, clear_leftovers
 
 if TYPE_CHECKING:  # pragma: no cover - pandas and the data are loaded only when there is work to do
     from ..audit.year import Year
@@ -41,7 +41,6 @@ if TYPE_CHECKING:  # pragma: no cover - pandas and the data are loaded only when
 # The rest is imported when a build has work to do, so an up-to-date check stays well under 1 s.
 
 BRIEFING = "briefing"
-RESET_TAG = "amrbook-reset"
 PACKAGE_FILES = ("**/*.py", "**/templates/**/*", "**/*.css")
 
 
@@ -102,131 +101,6 @@ def notebook_keys(hashes: dict, parameters: dict) -> dict[str, str]:
     """Cache key of each notebook: its own hash, all data and package hashes, and the parameters."""
     shared = _key(hashes["data"], hashes["helpers"], parameters)
     return {Path(name).stem: _key(shared, digest) for name, digest in hashes["notebooks"].items()}
-
-
-@contextlib.contextmanager
-def build_lock(root: Path, wait: float = 600):
-    """Hold an exclusive lock on ``root/.build.lock`` so two builds never write at once."""
-    root.mkdir(parents=True, exist_ok=True)
-    handle = open(root / ".build.lock", "a+")
-    try:
-        if os.name == "nt":  # pragma: no cover - Windows
-            import msvcrt
-            lock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # noqa: E731
-            unlock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # noqa: E731
-        else:
-            import fcntl
-            lock = lambda: fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # noqa: E731
-            unlock = lambda: fcntl.flock(handle, fcntl.LOCK_UN)  # noqa: E731
-        deadline, told = time.monotonic() + wait, False
-        while True:
-            try:
-                lock()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AmrbookError(f"{root / '.build.lock'}: another build has held the lock for {wait:.0f} s")
-                if not told:
-                    print("amrbook: another build is running; waiting for it to finish", file=sys.stderr)
-                    told = True
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            unlock()
-    finally:
-        handle.close()
-
-
-def _with_reset(nb):
-    import nbformat
-
-    cell = nbformat.v4.new_code_cell("%reset -f")
-    cell.metadata["tags"] = [RESET_TAG]
-    nb.cells.insert(0, cell)
-    return nb
-
-
-def _tidy(nb):
-    """Remove the reset cell and number cells from 1, as a fresh kernel would."""
-    nb.cells = [c for c in nb.cells if RESET_TAG not in c.metadata.get("tags", [])]
-    number = 0
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            number += 1
-            cell.execution_count = number
-            for output in cell.outputs:
-                if output.output_type == "execute_result":
-                    output.execution_count = number
-    return nb
-
-
-class Runner:
-    """Execute notebooks on ``jobs`` warm kernels in background threads.
-
-    ``todo`` holds ``(name, notebook)`` pairs, parameters already injected. Each worker starts
-    one kernel and runs notebooks from a queue, each after ``%reset -f``; finished notebooks
-    arrive on :attr:`results` as ``(name, notebook)`` and failures as ``(name, NotebookError)``.
-    :meth:`stop` lets workers finish their notebook and shut down.
-    """
-
-    def __init__(self, todo: list[tuple[str, object]], jobs: int, timeout: int, log_file: Path):
-        self.todo: queue.Queue = queue.Queue()
-        for item in todo:
-            self.todo.put(item)
-        self.results: queue.Queue = queue.Queue()
-        self.timeout = timeout
-        self.stopping = threading.Event()
-        self.log = open(log_file, "a", encoding="utf-8")  # the kernels' own stderr
-        self.threads = [threading.Thread(target=self._work, daemon=True)
-                        for _ in range(max(1, min(jobs, len(todo))))] if todo else []
-        for thread in self.threads:
-            thread.start()
-
-    def _work(self) -> None:
-        from jupyter_client.manager import KernelManager
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-        from .execute import KERNEL, NotebookError, _failing_cell, refuse_stderr
-
-        km = KernelManager(kernel_name=KERNEL)
-        try:
-            km.start_kernel(cwd=str(paths.notebooks_dir()), env={**os.environ}, stderr=self.log)
-            while not self.stopping.is_set():
-                try:
-                    name, nb = self.todo.get_nowait()
-                except queue.Empty:
-                    return
-                nb = _with_reset(nb)
-                client = NotebookClient(nb, km=km, timeout=self.timeout, kernel_name=KERNEL,
-                                        resources={"metadata": {"path": str(paths.notebooks_dir())}})
-                try:
-                    client.execute()
-                    refuse_stderr(_tidy(nb), f"{name}.ipynb")
-                    self.results.put((name, nb))
-                except NotebookError as exc:
-                    self.results.put((name, exc))
-                except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-                    detail = f"{exc.ename}: {exc.evalue}" if isinstance(exc, CellExecutionError) else str(exc)
-                    self.results.put((name, NotebookError(f"{name}.ipynb: {_failing_cell(_tidy(nb))}: {detail}")))
-                    if not self.stopping.is_set():
-                        km.restart_kernel(now=True)
-                finally:
-                    if client.kc is not None:  # nbclient leaves a client of a kernel it does not own open
-                        client.kc.stop_channels()
-                        client.kc = None
-        except Exception as exc:  # a kernel that cannot start must not leave the build waiting
-            self.results.put(("kernel", AmrbookError(f"kernel failed: {exc}")))
-        finally:
-            km.shutdown_kernel(now=True)
-
-    def stop(self) -> None:
-        """Take no new notebooks, wait for the running ones, release the kernels."""
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join()
-        self.log.close()
 
 
 def _progress(total: int):
@@ -313,25 +187,6 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
             shutil.rmtree(staging, ignore_errors=True)
     result.timings["total"] = time.perf_counter() - started
     return result
-
-
-def clear_leftovers(root: Path) -> None:
-    """Remove what killed builds left in ``root``: staging folders ``.tmp-*`` and retired outputs ``.old-*``.
-
-    Call it holding the build lock. Only the lock holder creates these folders, so any that
-    exist then belong to a build that no longer runs; this holds whatever the process ids in
-    the names say (they are reused, and mean nothing across containers or machines sharing the
-    folder). Retired outputs whose year has no folder (the build was killed between the two
-    renames of :func:`_swap`) are the last good outputs and are put back instead.
-    """
-    for retired in sorted(root.glob(".old-*")):
-        outputs = root / retired.name.removeprefix(".old-").rpartition("-")[0]
-        if outputs != root and not outputs.exists():
-            os.replace(retired, outputs)
-        else:
-            shutil.rmtree(retired, ignore_errors=True)
-    for staging in root.glob(".tmp-*"):
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:

@@ -1,0 +1,109 @@
+"""A pool of warm Jupyter kernels that executes notebooks in background threads.
+
+Each worker starts one kernel (importing ``helpers`` and the plotting libraries once) and runs
+notebooks from a queue, each after ``%reset -f``, so a build of eight notebooks pays for two
+kernel starts, not eight. The executed notebook is tidied to look as a fresh kernel would have
+left it (the reset cell removed, cells numbered from 1).
+"""
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from pathlib import Path
+
+from .. import paths
+from ..errors import AmrbookError
+
+RESET_TAG = "amrbook-reset"
+
+
+def _with_reset(nb):
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell("%reset -f")
+    cell.metadata["tags"] = [RESET_TAG]
+    nb.cells.insert(0, cell)
+    return nb
+
+
+def _tidy(nb):
+    """Remove the reset cell and number cells from 1, as a fresh kernel would."""
+    nb.cells = [c for c in nb.cells if RESET_TAG not in c.metadata.get("tags", [])]
+    number = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            number += 1
+            cell.execution_count = number
+            for output in cell.outputs:
+                if output.output_type == "execute_result":
+                    output.execution_count = number
+    return nb
+
+
+class Runner:
+    """Execute notebooks on ``jobs`` warm kernels in background threads.
+
+    ``todo`` holds ``(name, notebook)`` pairs, parameters already injected. Each worker starts
+    one kernel and runs notebooks from a queue, each after ``%reset -f``; finished notebooks
+    arrive on :attr:`results` as ``(name, notebook)`` and failures as ``(name, NotebookError)``.
+    :meth:`stop` lets workers finish their notebook and shut down.
+    """
+
+    def __init__(self, todo: list[tuple[str, object]], jobs: int, timeout: int, log_file: Path):
+        self.todo: queue.Queue = queue.Queue()
+        for item in todo:
+            self.todo.put(item)
+        self.results: queue.Queue = queue.Queue()
+        self.timeout = timeout
+        self.stopping = threading.Event()
+        self.log = open(log_file, "a", encoding="utf-8")  # the kernels' own stderr
+        self.threads = [threading.Thread(target=self._work, daemon=True)
+                        for _ in range(max(1, min(jobs, len(todo))))] if todo else []
+        for thread in self.threads:
+            thread.start()
+
+    def _work(self) -> None:
+        from jupyter_client.manager import KernelManager
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+        from .execute import KERNEL, NotebookError, _failing_cell, refuse_stderr
+
+        km = KernelManager(kernel_name=KERNEL)
+        try:
+            km.start_kernel(cwd=str(paths.notebooks_dir()), env={**os.environ}, stderr=self.log)
+            while not self.stopping.is_set():
+                try:
+                    name, nb = self.todo.get_nowait()
+                except queue.Empty:
+                    return
+                nb = _with_reset(nb)
+                client = NotebookClient(nb, km=km, timeout=self.timeout, kernel_name=KERNEL,
+                                        resources={"metadata": {"path": str(paths.notebooks_dir())}})
+                try:
+                    client.execute()
+                    refuse_stderr(_tidy(nb), f"{name}.ipynb")
+                    self.results.put((name, nb))
+                except NotebookError as exc:
+                    self.results.put((name, exc))
+                except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+                    detail = f"{exc.ename}: {exc.evalue}" if isinstance(exc, CellExecutionError) else str(exc)
+                    self.results.put((name, NotebookError(f"{name}.ipynb: {_failing_cell(_tidy(nb))}: {detail}")))
+                    if not self.stopping.is_set():
+                        km.restart_kernel(now=True)
+                finally:
+                    if client.kc is not None:  # nbclient leaves a client of a kernel it does not own open
+                        client.kc.stop_channels()
+                        client.kc = None
+        except Exception as exc:  # a kernel that cannot start must not leave the build waiting
+            self.results.put(("kernel", AmrbookError(f"kernel failed: {exc}")))
+        finally:
+            km.shutdown_kernel(now=True)
+
+    def stop(self) -> None:
+        """Take no new notebooks, wait for the running ones, release the kernels."""
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join()
+        self.log.close()

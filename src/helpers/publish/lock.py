@@ -1,0 +1,64 @@
+"""One build at a time: the build lock, and cleaning up after builds that were killed."""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from ..errors import AmrbookError
+
+
+@contextlib.contextmanager
+def build_lock(root: Path, wait: float = 600):
+    """Hold an exclusive lock on ``root/.build.lock`` so two builds never write at once."""
+    root.mkdir(parents=True, exist_ok=True)
+    handle = open(root / ".build.lock", "a+")
+    try:
+        if os.name == "nt":  # pragma: no cover - Windows
+            import msvcrt
+            lock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # noqa: E731
+            unlock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # noqa: E731
+        else:
+            import fcntl
+            lock = lambda: fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # noqa: E731
+            unlock = lambda: fcntl.flock(handle, fcntl.LOCK_UN)  # noqa: E731
+        deadline, told = time.monotonic() + wait, False
+        while True:
+            try:
+                lock()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AmrbookError(f"{root / '.build.lock'}: another build has held the lock for {wait:.0f} s")
+                if not told:
+                    print("amrbook: another build is running; waiting for it to finish", file=sys.stderr)
+                    told = True
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            unlock()
+    finally:
+        handle.close()
+
+
+def clear_leftovers(root: Path) -> None:
+    """Remove what killed builds left in ``root``: staging folders ``.tmp-*`` and retired outputs ``.old-*``.
+
+    Call it holding the build lock. Only the lock holder creates these folders, so any that
+    exist then belong to a build that no longer runs; this holds whatever the process ids in
+    the names say (they are reused, and mean nothing across containers or machines sharing the
+    folder). Retired outputs whose year has no folder (the build was killed between the two
+    renames of :func:`_swap`) are the last good outputs and are put back instead.
+    """
+    for retired in sorted(root.glob(".old-*")):
+        outputs = root / retired.name.removeprefix(".old-").rpartition("-")[0]
+        if outputs != root and not outputs.exists():
+            os.replace(retired, outputs)
+        else:
+            shutil.rmtree(retired, ignore_errors=True)
+    for staging in root.glob(".tmp-*"):
+        shutil.rmtree(staging, ignore_errors=True)
