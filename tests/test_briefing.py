@@ -20,7 +20,8 @@ from helpers import DataError
 from helpers.audit.metrics import compute_metrics, indicator_values
 from helpers.publish.render import table_of_contents
 from helpers.show import briefing, sources
-from helpers.show.figures import csv_uri, load_layout
+from helpers.show.charts import set_theme
+from helpers.show.figures import BUILT_IN, csv_uri, load_layout
 
 
 def _csv(uri: str) -> list[dict[str, str]]:
@@ -76,6 +77,26 @@ def test_a_csv_link_decodes_to_the_same_table_with_a_byte_order_mark():
 
     frame = pd.DataFrame({"指标": ["查办行政处罚案件", "a,b\"c"], "数值": [1.5, 2.0]})
     assert _csv(csv_uri(frame)) == [{"指标": "查办行政处罚案件", "数值": "1.5"}, {"指标": "a,b\"c", "数值": "2.0"}]
+
+
+@pytest.mark.parametrize("second_year", [False, pytest.param(True, marks=pytest.mark.slow)],
+                         ids=["one year", "two years"])
+def test_numbered_tables_are_the_captions_and_csv_links_of_the_briefing(second_year, data_copy):
+    set_theme()                                 # the charts in Chinese, as hb.setup() draws them in the notebook
+    year = 2024 if second_year else 2023
+    if second_year:       # with a previous year: the comparison table and the chart of the largest changes
+        drafted_second_year(data_copy, year, figures={"admin_penalty_cases": "400宗"})
+    b = briefing.start(year)
+    try:
+        parts = [briefing.findings(b), *(briefing.figure(b, n) for n in b.numbers if n not in BUILT_IN),
+                 briefing.year_on_year(b), briefing.quality(b)]
+    finally:
+        sources.stop()
+    drawn = _figures("".join(part.data for part in parts))
+    tables = briefing.numbered_tables(year)
+    assert {f["label"]: (f["caption"], f["rows"]) for f in drawn.values()} == {
+        label: (title, _csv(csv_uri(frame))) for label, title, frame in tables}
+    assert ("largest_changes" in drawn) == second_year and len(tables) == len(b.numbers)
 
 
 def test_a_sentence_cited_twice_is_one_appendix_entry_with_every_figure_marked():

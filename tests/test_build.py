@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import importlib.metadata
+import io
 import json
 import re
 import subprocess
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import nbformat
@@ -19,6 +22,7 @@ from conftest import change_figure, require_tool
 from helpers import AmrbookError, compute_metrics, load_indicators, paths, run_checks
 from helpers.audit.diff import snapshot
 from helpers.publish.build import build, stamp_text
+from helpers.publish.export import HEADERS, safe_cell
 from helpers.publish.lock import build_lock
 from helpers.report.sources import source_for
 from helpers.cli import main
@@ -108,7 +112,7 @@ def test_the_html_pages_carry_the_same_stamp(built):
 
 def test_xlsx_has_indicators_with_sentences_metrics_and_checks(built):
     book = load_workbook(built.pristine / "indicators.xlsx")
-    assert book.sheetnames == ["说明", "指标", "衍生指标", "一致性核对"]
+    assert book.sheetnames[:4] == ["说明", "指标", "衍生指标", "一致性核对"]  # then the briefing's figures
     rows = list(book["指标"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
     assert len(body) == len(load_indicators(2023)) and "原文句子" in header
@@ -135,6 +139,40 @@ def test_every_xlsx_sheet_is_filtered_frozen_fitted_and_formatted_by_unit(built)
     assert all(c.alignment.wrap_text for c in cells["原文句子"])
     widths = {name: sheet.column_dimensions[get_column_letter(header.index(name) + 1)].width for name in header}
     assert widths["单位"] < widths["编号"] < widths["原文句子"]            # fitted to what they hold
+
+
+def _download_csvs(page: Path) -> dict[str, list[list[str]]]:
+    """Every 下载数据 link of a page, decoded: ``{"图1": rows of the CSV}`` in page order."""
+    links = re.findall(r'download="([^"]+)\.csv" href="data:text/csv;charset=utf-8,([^"]*)"', page.read_text("utf-8"))
+    return {label: list(csv.reader(io.StringIO(urllib.parse.unquote(data).removeprefix("\ufeff"), newline="")))
+            for label, data in links}
+
+
+def _same_cell(sheet_value, text: str) -> bool:
+    """A sheet cell holds what the CSV cell says: empty as no value, a number as that number to the 16
+    significant digits an xlsx file stores (openpyxl writes ``%.16g``: 22.652425456163776 is kept as
+    22.65242545616378), text as :func:`safe_cell` writes it (formula-like text behind an apostrophe)."""
+    if text == "":
+        return sheet_value is None
+    if isinstance(sheet_value, (int, float)) and not isinstance(sheet_value, bool):
+        return float(f"{float(text):.16g}") == sheet_value
+    return sheet_value == safe_cell(text)
+
+
+def test_every_numbered_figure_has_a_sheet_with_the_numbers_of_its_download_link(built):
+    csvs = _download_csvs(built.pristine / "briefing.html")
+    book = load_workbook(built.pristine / "indicators.xlsx")
+    assert csvs and book.sheetnames[4:] == list(csvs)            # one sheet per 图/表, in the page's order
+    about = dict(book["说明"].iter_rows(values_only=True))
+    for label, rows in csvs.items():
+        sheet = list(book[label].iter_rows(values_only=True))
+        assert about[label]                                        # 说明 gives each sheet its title
+        assert list(sheet[0]) == [HEADERS.get(h, h) for h in rows[0]], label  # ids under their Chinese header
+        assert len(sheet) == len(rows), label
+        for r, (cells, texts) in enumerate(zip(sheet[1:], rows[1:]), start=2):
+            assert len(cells) == len(texts), (label, r)
+            for c, (value, text) in enumerate(zip(cells, texts), start=1):
+                assert _same_cell(value, text), (label, r, c, value, text)
 
 
 def test_manifest_records_inputs_versions_timings_and_a_data_snapshot(built):

@@ -179,7 +179,7 @@ def test_a_failed_write_names_the_file_and_keeps_the_last_good_outputs(workspace
 
     target = workspace / "outputs" / "2023"
 
-    def full(year, path):
+    def full(year, path, figures=()):
         raise OSError(code, message, str(path))
 
     monkeypatch.setattr(export, "write_xlsx", full)

@@ -196,6 +196,7 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     from ..audit.diff import build_changes, snapshot
     from ..audit.year import load_year
     from .export import write_xlsx
+    from ..show.briefing import numbered_tables
     from ..show.fonts import find_cjk_font
     from .pdf import NoPdf, Running, print_pdf
     from .render import Page, font_subset_css, render_html
@@ -204,7 +205,7 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
     year = load_year(year)  # validate the data (the kernels are already starting), once for the whole build
-    write_xlsx(year, staging / "indicators.xlsx")
+    write_xlsx(year, staging / "indicators.xlsx", figures=numbered_tables(year))  # the briefing's numbered data
     result.snapshot, result.changes = snapshot(year), build_changes(year)  # before the outputs are replaced
     font_css = font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent)
     src, stamp = year.source, stamp_text(result.stamp)

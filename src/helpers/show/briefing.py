@@ -17,7 +17,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from ..audit.growth import OK, OK_PLACES, OK_PP, change_into, stated_growth
-from ..audit.year import load_year
+from ..audit.year import Year, load_year
 from ..tables.load import partial_period
 from . import sources
 from .charts import bar_chart, chart, chart_data, chart_spec, source_note
@@ -62,6 +62,11 @@ def start(year: int) -> Briefing:
         If ``briefing`` or ``titles`` of charts.yml is not valid (:func:`helpers.show.figures.load_layout`).
     """
     sources.collect()
+    return _numbering(year)
+
+
+def _numbering(year: int) -> Briefing:
+    """The :class:`Briefing` of ``year`` without collecting sources (see :func:`start`)."""
     layout = load_layout()
     growth = change_into(year)
     absent = set() if len(_largest(growth)) else {"largest_changes"}
@@ -136,6 +141,39 @@ def _title(b: Briefing, name: str) -> str:
                           compared=len(compared), up=int((moves > 0).sum()), down=int((moves < 0).sum()))
 
 
+def numbered_tables(year: int | Year) -> list[tuple[str, str, pd.DataFrame]]:
+    """Every numbered figure and table of the briefing with its title and numbers, outside a kernel.
+
+    Parameters
+    ----------
+    year : int or Year
+
+    Returns
+    -------
+    list of (str, str, pandas.DataFrame)
+        ``(number, title, numbers)`` in the briefing's order (``("表1", "…", frame)``); the frame
+        is the one the briefing offers as that figure's 下载数据 CSV.
+
+    Raises
+    ------
+    DataError
+        As :func:`start`.
+    """
+    b = _numbering(load_year(year).year)
+    return [(label, _title(b, name), _data(b, name)) for name, label in b.numbers.items()]
+
+
+def _data(b: Briefing, name: str) -> pd.DataFrame:
+    """The numbers of figure or table ``name``: what its 下载数据 link and its sheet in the workbook hold."""
+    if name not in BUILT_IN:
+        return chart_data(b.year, name)
+    built_in = {"findings": lambda: _findings_data(_shown_findings(b.year)),
+                "year_on_year": lambda: _comparison_data(b) if len(b.growth) else _stated_data(b),
+                "largest_changes": lambda: _largest_data(b),
+                "quality": lambda: quality_summary(b.year).reset_index()}
+    return built_in[name]()
+
+
 def _numbered(b: Briefing, name: str, body: str, data: pd.DataFrame) -> str:
     """A figure or table of the briefing with its number, title, source line and CSV."""
     return figure_html(b.numbers[name], name, _title(b, name), body, data, source_note(b.year))
@@ -169,20 +207,28 @@ def figure(b: Briefing, name: str) -> HTML:
     IPython.display.HTML
         A ``<figure id="fig-<name>">``; its CSV holds :func:`helpers.show.charts.chart_data`.
     """
-    data = chart_data(b.year, name)
+    data = _data(b, name)
     return HTML(_numbered(b, name, png_img(chart(b.year, name), alt_text(_title(b, name), data)), data))
 
 
 def findings(b: Briefing) -> HTML:
     """The audit's warnings and errors as a numbered table, each linked to its source sentences."""
-    found = worded_findings(b.year)
-    found = found[found["severity"] != "ok"]
+    found = _shown_findings(b.year)
     rows = [[html.escape(f.级别), html.escape(f.description) + _small(f.note), html.escape(formula_words(f.substituted)),
              html.escape(f.结果) + sources.cite(by_sentence(f.figures))] for f in found.itertuples()]
     table = _table(["级别", "规则", "核对", "结果"], rows, [f"finding {s}" for s in found["severity"]])
-    data = pd.DataFrame({"id": found["check"], "级别": found["级别"], "规则": found["description"],
+    return HTML(_numbered(b, "findings", table, _findings_data(found)))
+
+
+def _shown_findings(year: int) -> pd.DataFrame:
+    """The findings the briefing shows: warnings, errors and rules not checked (worded)."""
+    found = worded_findings(year)
+    return found[found["severity"] != "ok"]
+
+
+def _findings_data(found: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"id": found["check"], "级别": found["级别"], "规则": found["description"],
                          "核对": found["substituted"].map(formula_words), "结果": found["结果"]})
-    return HTML(_numbered(b, "findings", table, data))
 
 
 def _small(note: str) -> str:
@@ -214,12 +260,17 @@ def _comparison_table(b: Briefing) -> str:
         labels = g.loc[g["status"] == status, "label_zh"]
         if len(labels):
             notes.append(f"{words}（{len(labels)}项）：{'、'.join(labels)}。")
-    data = g.assign(变化=[change_text(r) for r in g.to_dict("records")])[
+    note = "".join(f'<p class="yoy-note">{html.escape(n)}</p>' for n in notes)
+    return _numbered(b, "year_on_year", table + note, _data(b, "year_on_year"))
+
+
+def _comparison_data(b: Briefing) -> pd.DataFrame:
+    """Every comparison of this year with the previous one, with the 变化 in words."""
+    g, prev = b.growth, int(b.growth["previous_year"].iloc[0])
+    return g.assign(变化=[change_text(r) for r in g.to_dict("records")])[
         ["id", "label_zh", "unit", "previous_value", "value", "change_pp", "growth_pct", "change", "变化", "status"]
     ].rename(columns={"label_zh": "指标", "unit": "单位", "previous_value": f"{prev}年", "value": f"{b.year}年",
                       "change_pp": "变化（个百分点）", "growth_pct": "增长率（%）", "change": "差值", "status": "状态"})
-    note = "".join(f'<p class="yoy-note">{html.escape(n)}</p>' for n in notes)
-    return _numbered(b, "year_on_year", table + note, data)
 
 
 def _value(value: float, unit: str) -> str:
@@ -238,14 +289,18 @@ def _largest(growth: pd.DataFrame) -> pd.DataFrame:
 def _largest_chart(b: Briefing) -> str:
     if "largest_changes" not in b.numbers:
         return ""
-    top = _largest(b.growth)
+    top, data = _largest(b.growth), _data(b, "largest_changes")
     title = _title(b, "largest_changes")
-    data = pd.DataFrame({"id": top["id"], "指标": top["label_zh"], "数值": top["growth_pct"], "单位": "%",
-                         "原文数值": [change_text(r) for r in top.to_dict("records")],
-                         "上年": top["previous_value"], "本年": top["value"], "差值": top["change"]})
     fig = bar_chart(list(top["label_zh"]), list(top["growth_pct"]), unit="%", title="增长率（%）", year=b.year,
                     annotations=[("+" if v > 0 else "") + number(v, "%") for v in top["growth_pct"]])
     return _numbered(b, "largest_changes", png_img(fig, alt_text(title, data)), data)
+
+
+def _largest_data(b: Briefing) -> pd.DataFrame:
+    top = _largest(b.growth)
+    return pd.DataFrame({"id": top["id"], "指标": top["label_zh"], "数值": top["growth_pct"], "单位": "%",
+                         "原文数值": [change_text(r) for r in top.to_dict("records")],
+                         "上年": top["previous_value"], "本年": top["value"], "差值": top["change"]})
 
 
 def _stated(year: int) -> pd.DataFrame:
@@ -255,15 +310,18 @@ def _stated(year: int) -> pd.DataFrame:
 
 def _stated_table(b: Briefing) -> str:
     """The previous-year values the report's stated growth rates imply (233 / 1.404 ≈ 166)."""
-    y = load_year(b.year)
-    stated = _stated(b.year)
-    labels = [y.indicators.at[i, "label_zh"] for i in stated["of"]]
+    stated, data = _stated(b.year), _data(b, "year_on_year")
     table = _table(["指标", "本年", "报告所述增长率", "推算上年"],
                    [[html.escape(label), html.escape(quote(b.year, r.of).text), html.escape(quote(b.year, r.rate).text),
-                     f"约{r.implied_previous:.0f}"] for label, r in zip(labels, stated.itertuples())])
-    data = pd.DataFrame({"id": stated["of"], "指标": labels, "本年": stated["value"],
-                         "所述增长率（%）": stated["stated_pct"], "推算上年": stated["implied_previous"]})
+                     f"约{r.implied_previous:.0f}"] for label, r in zip(data["指标"], stated.itertuples())])
     return _numbered(b, "year_on_year", table, data)
+
+
+def _stated_data(b: Briefing) -> pd.DataFrame:
+    y, stated = load_year(b.year), _stated(b.year)
+    return pd.DataFrame({"id": stated["of"], "指标": [y.indicators.at[i, "label_zh"] for i in stated["of"]],
+                         "本年": stated["value"], "所述增长率（%）": stated["stated_pct"],
+                         "推算上年": stated["implied_previous"]})
 
 
 def quality(b: Briefing) -> HTML:
@@ -280,7 +338,7 @@ def quality(b: Briefing) -> HTML:
               f"{sources.cite(by_sentence(f.figures))}" for f in errors.itertuples()]
     notes.append("未能核对的规则：" + "；".join(html.escape(f"{f.description}（{f.结果}）") for f in skipped.itertuples())
                  if len(skipped) else f"全部{len(found)}条一致性规则均已核对。")
-    counts = quality_summary(b.year).reset_index()
+    counts = _data(b, "quality")
     body = _table(["项目", "数量", "说明"], [[html.escape(r.项目), str(r.数量), html.escape(r.说明)]
                                             for r in counts.itertuples()])
     listed = "".join(f"<li>{n}</li>" for n in notes)
