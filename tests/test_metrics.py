@@ -154,3 +154,30 @@ def test_stated_growth_without_its_figure_says_so(data_copy):
     (row,) = stated_growth(2023).to_dict("records")
     assert row["status"] == "not checked: no value for invention_patents_growth in 2023"
     assert main(["growth", "--year", "2023"]) == 0
+
+
+def test_a_metrics_file_that_declares_none_gives_empty_tables_not_a_traceback(data_copy, capsys):
+    # found by trying the tool as a new user: `: > metrics.yml` made compute_metrics raise KeyError 'id'
+    (data_copy / "metrics.yml").write_text("metrics: []\n", encoding="utf-8")
+    assert compute_metrics(2023).empty
+    assert main(["metrics", "--year", "2023", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["check", "--year", "2023"]) == 2           # checks.yml still names metrics that are gone
+    assert "checks.yml" in capsys.readouterr().err
+
+
+def test_a_metric_declared_twice_is_named_at_its_second_declaration(data_copy):
+    path = data_copy / "metrics.yml"
+    text = path.read_text(encoding="utf-8")
+    first = line_no(path, "  - id: simple_procedure_share")
+    start = text.index("  - id: simple_procedure_share")
+    entry = text[start:text.index("\n  - id:", start + 1) + 1]           # the whole entry, declared again
+    rewrite(path, "metrics:\n", "metrics:\n" + entry)                   # a copy, now first in the list
+    top = line_no(path, "  - id: simple_procedure_share")                # the copy
+    second = first + entry.count("\n")                                  # the original, pushed down
+    with pytest.raises(DataError) as caught:
+        load_metric_defs()
+    messages = [str(p) for p in caught.value.problems]
+    assert len(messages) == 1
+    assert (f"line {second}, metric simple_procedure_share: the id is declared more than once "
+            f"(first at line {top}, metric simple_procedure_share)") in messages[0]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,6 +21,8 @@ from ..tables.load import ID_PATTERN, load_catalog, partial_period
 from ..datafile import TEXT, entry_id, entry_problems, read_yaml, yaml_section, yaml_where
 from ..tables.indicators import indicator_table
 
+METRIC_COLUMNS = ["id", "label_zh", "label_en", "kind", "value", "unit", "formula", "substituted", "status", "inputs",
+                  "approx_input", "partial_period", "periods", "reconciles_with", "stated_value", "difference", "note"]
 KINDS = ("rate", "share", "ratio", "average", "total", "implied", "plan_vs_actual")
 
 
@@ -99,7 +100,11 @@ def _read_metrics_file() -> tuple[list[MetricDef], list[StatedGrowth]]:
         problems += found
         if found:
             continue
-        where.setdefault(key, yaml_where(entries, i, label))
+        if key in where:  # named where the second declaration is, pointing at the first
+            problems.append(Problem(path, yaml_where(entries, i, label),
+                                    f"the id is declared more than once (first at {where[key]})"))
+            continue
+        where[key] = yaml_where(entries, i, label)
         if entry["kind"] not in KINDS:
             problems.append(Problem(path, yaml_where(entry, "kind", label),
                                     f"kind {entry['kind']!r} is not one of {', '.join(KINDS)}"))
@@ -124,15 +129,13 @@ def known_ids() -> set[str]:
 
 
 def _reference_problems(defs: list[MetricDef], catalog: set, path, where: dict) -> list[Problem]:
-    counts = Counter(d.id for d in defs)
+    metric_ids = {d.id for d in defs}
     problems = []
     for d in defs:
-        if counts[d.id] > 1:
-            problems.append(Problem(path, where[d.id], "the id is declared more than once"))
         if d.id in catalog:
             problems.append(Problem(path, where[d.id], "the id is also an indicator id"))
         for name in d.formula.names:
-            if name not in catalog and name not in counts:
+            if name not in catalog and name not in metric_ids:
                 problems.append(Problem(path, where[d.id], f"formula uses {name!r}, which is neither an indicator "
                                                            "in catalog.yml nor a metric"))
         if d.reconciles_with and d.reconciles_with not in catalog:
@@ -242,7 +245,8 @@ def _compute_metrics(year: int) -> pd.DataFrame:
             "difference": value - stated if d.reconciles_with else math.nan, "note": d.note,
         })
     order = {d.id: i for i, d in enumerate(defs)}
-    return pd.DataFrame(rows).sort_values("id", key=lambda s: s.map(order)).reset_index(drop=True)
+    frame = pd.DataFrame(rows, columns=METRIC_COLUMNS)  # the columns even when metrics.yml declares none
+    return frame.sort_values("id", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
 def _in_dependency_order(defs: list[MetricDef]) -> list[MetricDef]:

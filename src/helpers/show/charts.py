@@ -52,7 +52,16 @@ def set_theme(font: CJKFont | None = None) -> CJKFont:
 
 
 def axis_formatter(unit: str = "") -> FuncFormatter:
-    """A tick formatter using :func:`helpers.show.format.number` (the unit goes in the axis label)."""
+    """A tick formatter using :func:`helpers.show.format.number`: ``%`` on rate axes, money in 万/亿
+    like its labels (the unit 元 itself goes in the axis label), other counts as numbers.
+
+    Examples
+    --------
+    >>> [axis_formatter("元")(v, 0) for v in (0, 500000, 1000000)], axis_formatter("%")(50, 0)
+    (['0', '50万', '100万'], '50%')
+    """
+    if unit == "元":
+        return FuncFormatter(lambda v, _pos: number(v, "元").removesuffix("元"))
     return FuncFormatter(lambda v, _pos: number(v, "%" if unit == "%" else ""))
 
 

@@ -44,13 +44,15 @@ def number(value: float, unit: str = "") -> str:
     --------
     >>> number(4341200, "元"), number(525030000, "元"), number(71.59, "%"), number(10359, "家")
     ('434.12万元', '5.2503亿元', '71.59%', '10359家')
+    >>> number(2900000, "人次"), number(500000, "元"), number(500000)
+    ('290万人次', '50万元', '500000')
     """
     if unit == "%":
         return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
-    wan = 1e4 if unit == "元" else 1e6
-    for size, word in ((1e8, "亿"), (wan, "万")):
-        if abs(value) >= size:
-            return f"{value / size:.4f}".rstrip("0").rstrip(".") + word + unit
+    if abs(value) >= 1e8:
+        return f"{value / 1e8:.4f}".rstrip("0").rstrip(".") + "亿" + unit
+    if abs(value) >= (1e4 if unit == "元" else 1e6):  # money in 万 from 1万; counts in full below a million
+        return f"{value / 1e4:.4f}".rstrip("0").rstrip(".") + "万" + unit
     return f"{value:.2f}".rstrip("0").rstrip(".") + unit
 
 

@@ -336,7 +336,8 @@ def _provenance_problems(frame: pd.DataFrame, year: int, path: Path) -> list[Pro
         if text[start:end] != written:
             found = text.find(written)
             hint = f"; {written!r} first occurs at {found}" if found >= 0 else f"; {written!r} is not in the report"
-            bad("start", f"span {start}:{end} reads {text[start:end]!r}, not {written!r}{hint}")
+            read = text[start:end] if end - start <= 40 else text[start:start + 37] + "…"  # a span, not the report
+            bad("start", f"span {start}:{end} reads {read!r}, not {written!r}{hint}")
             continue
         try:
             figure = parse_figure(written, before=text[max(0, start - 1):start])
