@@ -293,3 +293,11 @@ def test_explorer_has_a_static_fallback(executed):
     bundles = [o["data"] for o in _outputs(executed["02_consumer_protection"]) if "data" in o]
     explorer = next(b for b in bundles if "application/vnd.jupyter.widget-view+json" in b)
     assert "逐项查看指标原文" in explorer["text/html"]
+
+
+def test_the_quality_summary_accounts_for_every_figure_by_period():
+    # found by a new-user trial: 全年 38 + 截至报告时 42 + 非全年 9 = 89 of 96; the 5 figures 截至12月底 and
+    # the 2 plans for the next year were in no row. The period rows now add up to the figures.
+    summary = hb.views.quality_summary(2023)["数量"]
+    periods = ["全年口径", "截至报告时", "非全年口径", "截至年底", "下一年度计划"]
+    assert summary[periods].sum() == summary["报告中的数字"] == len(hb.load_indicators(2023))

@@ -135,6 +135,7 @@ def _extract(args: argparse.Namespace) -> None:
 
 def _draft(args: argparse.Namespace) -> None:
     from .tables.draft import write_draft
+    from . import paths
     from .paths import sha256_of
 
     target, frame = write_draft(args.year, args.file, force=args.force)
@@ -143,6 +144,9 @@ def _draft(args: argparse.Namespace) -> None:
           f"{len(unmatched)} to review")
     for row in unmatched.itertuples():
         print(f"  unmatched: {row.as_written} at {row.start}  ({row.note})")
+    curated = paths.indicators_file(args.year)
+    step2 = (f"compare it with the curated {curated.name}, which it never replaces" if curated.exists()
+             else f"rename it to {curated.name}")
     print(f"""next:
   1. copy the report unchanged to data/raw/ and add to data/raw/sources.yml:
        - file: {args.year}_{args.file.stem}.txt
@@ -151,7 +155,7 @@ def _draft(args: argparse.Namespace) -> None:
          title: …
          encoding: (as detected by `amrbook extract`)
          sha256: {sha256_of(args.file)}
-  2. review {target.name} (ids, periods), then rename it to {args.year}.csv
+  2. review {target.name} (ids, periods), then {step2}
   3. amrbook indicators --year {args.year}   # validates every row against the report""")
 
 
