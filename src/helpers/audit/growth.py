@@ -33,14 +33,20 @@ from .. import paths
 from .metrics import compute_metrics, indicator_values, load_stated_growth
 
 GROWTH_COLUMNS = ["id", "label_zh", "year", "previous_year", "value", "previous_value", "unit", "change",
-                  "growth_pct", "change_pp", "status", "period", "previous_period"]
+                  "growth_pct", "change_pp", "status", "comparison", "period", "previous_period"]
 #: Units whose change is a difference in percentage points, not a relative growth.
 PERCENT_UNITS = ("%", "pp")
 RANK_UNIT = "rank"
 OK, OK_PP, OK_PLACES = "ok", "ok, in percentage points", "ok, in places"
 PERIOD_DIFFERS = "period differs"
+#: What a row's ``comparison`` says, for readers of the table: the change applies (``compared``),
+#: the periods differ, the figure stands in one of the two years only, or nothing can be compared.
+COMPARED, ONE_YEAR, NOT_COMPARED = "compared", "one year", "not compared"
+#: The ``check`` of a stated growth rate: its implied previous value matches the previous year's
+#: figure or not, the periods differ, there is no previous figure, or a figure of the pair is missing.
+CONSISTENT, INCONSISTENT, NO_PREVIOUS, MISSING = "consistent", "inconsistent", "no previous", "missing"
 STATED_COLUMNS = ["rate", "of", "year", "stated_pct", "value", "implied_previous", "implied_range", "previous_value",
-                  "status"]
+                  "status", "check", "missing"]
 
 
 def growth_between(previous: pd.DataFrame, current: pd.DataFrame, prev_year: int, year: int) -> pd.DataFrame:
@@ -70,10 +76,21 @@ def growth_between(previous: pd.DataFrame, current: pd.DataFrame, prev_year: int
         rows.append({"id": ident, "label_zh": some["label_zh"], "year": year, "previous_year": prev_year,
                      "value": float(cur["value"]) if cur is not None else math.nan,
                      "previous_value": float(prev["value"]) if prev is not None else math.nan,
-                     "unit": some["unit"], **figures, "status": status,
+                     "unit": some["unit"], **figures, "status": status, "comparison": _comparison(status),
                      "period": cur["period"] if cur is not None else "",
                      "previous_period": prev["period"] if prev is not None else ""})
     return pd.DataFrame(rows, columns=GROWTH_COLUMNS)
+
+
+def _comparison(status: str) -> str:
+    """The ``comparison`` code of a status."""
+    if status in (OK, OK_PP, OK_PLACES):
+        return COMPARED
+    if status == PERIOD_DIFFERS:
+        return PERIOD_DIFFERS
+    if status.startswith(("new in ", "not reported in ")):
+        return ONE_YEAR
+    return NOT_COMPARED
 
 
 def _compare(cur: pd.Series | None, prev: pd.Series | None, prev_year: int, year: int) -> tuple[str, dict]:
@@ -222,7 +239,8 @@ def stated_growth(year: int) -> pd.DataFrame:
         missing = [i for i in (pair.rate, pair.of) if i not in table.index]
         if missing:
             rows.append({"rate": pair.rate, "of": pair.of, "year": year, "status": f"not checked: no value for "
-                                                                                 f"{', '.join(missing)} in {year}"})
+                                                                                 f"{', '.join(missing)} in {year}",
+                         "check": MISSING, "missing": ", ".join(missing)})
             continue
         rate, value = float(table.at[pair.rate, "value"]), float(table.at[pair.of, "value"])
         half_step = 0.5 * 10 ** -_decimals(table.at[pair.rate, "as_written"])
@@ -230,14 +248,14 @@ def stated_growth(year: int) -> pd.DataFrame:
         known = previous is not None and pair.of in previous.index
         prev = float(previous.at[pair.of, "value"]) if known else math.nan
         if not known:
-            status = f"no {previous_year} figure to reconcile with"
+            check, status = NO_PREVIOUS, f"no {previous_year} figure to reconcile with"
         elif _span(previous.at[pair.of, "period"], previous_year) != _span(table.at[pair.of, "period"], year):
-            status = PERIOD_DIFFERS
+            check = status = PERIOD_DIFFERS
         else:
-            status = "consistent" if low <= prev <= high else "inconsistent"
+            check = status = CONSISTENT if low <= prev <= high else INCONSISTENT
         rows.append({"rate": pair.rate, "of": pair.of, "year": year, "stated_pct": rate, "value": value,
                      "implied_previous": value / (1 + rate / 100), "implied_range": (low, high),
-                     "previous_value": prev, "status": status})
+                     "previous_value": prev, "status": status, "check": check, "missing": ""})
     return pd.DataFrame(rows, columns=STATED_COLUMNS)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import HTML
 
-from ..audit.growth import OK, OK_PLACES, OK_PP, change_into, stated_growth
+from ..audit.growth import COMPARED, MISSING, OK, ONE_YEAR, change_into, stated_growth
 from ..audit.year import Year, load_year
 from ..tables.load import partial_period
 from . import sources
@@ -29,7 +29,6 @@ from .views import quality_summary
 
 #: Changes drawn in the chart of the largest changes.
 LARGEST = 8
-_COMPARED = (OK, OK_PP, OK_PLACES)
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,7 @@ def _title(b: Briefing, name: str) -> str:
                               previous_year=int(top["previous_year"]))
     if b.growth.empty:
         return b.layout.title("year_on_year_one_year", year=b.year, stated=len(_stated(b.year)))
-    compared = b.growth[b.growth["status"].isin(_COMPARED)]
+    compared = b.growth[b.growth["comparison"] == COMPARED]
     # one of change / change_pp holds each comparison; a rank that falls in number has risen
     moves = compared[["change", "change_pp"]].sum(axis=1, min_count=1) * compared["unit"].map(
         lambda unit: -1 if unit == "rank" else 1)
@@ -247,9 +246,9 @@ def year_on_year(b: Briefing) -> HTML:
 def _comparison_table(b: Briefing) -> str:
     """Changed and not comparable figures, with words; unchanged ones counted, one-year-only ones listed."""
     g = b.growth
-    compared = g["status"].isin(_COMPARED)
+    compared = g["comparison"] == COMPARED
     same = compared & g[["change", "change_pp"]].fillna(0).eq(0).all(axis=1)
-    one_year = g["status"].str.match(r"(new in|not reported in) ")
+    one_year = g["comparison"] == ONE_YEAR
     shown = g[~same & ~one_year]
     prev = int(g["previous_year"].iloc[0])
     table = _table(["指标", f"{prev}年", f"{b.year}年", "变化"],
@@ -305,7 +304,7 @@ def _largest_data(b: Briefing) -> pd.DataFrame:
 
 def _stated(year: int) -> pd.DataFrame:
     stated = stated_growth(year)
-    return stated[stated["stated_pct"].notna()]
+    return stated[stated["check"] != MISSING]
 
 
 def _stated_table(b: Briefing) -> str:

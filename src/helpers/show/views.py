@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import html
 import math
-import re
 
 import pandas as pd
 from IPython.display import HTML
 
 from .. import paths
-from ..audit.growth import PERIOD_DIFFERS, change_into, stated_growth
+from ..audit.growth import (COMPARED, CONSISTENT, INCONSISTENT, MISSING, NO_PREVIOUS, NOT_COMPARED, ONE_YEAR,
+                            PERIOD_DIFFERS, change_into, stated_growth)
 from ..audit.metrics import compute_metrics, indicator_values, input_record
 from ..audit.year import Year, load_year
 from ..errors import AmrbookError
@@ -174,7 +174,9 @@ def agrees(computed: float, year: int | Year, metric: str, tolerance: float = 1e
 
 
 #: What the 比较 column of :func:`growth_view` says for each status of :mod:`helpers.audit.growth`.
-COMPARABLE, PERIOD_DIFFERS_WORDS, ONE_YEAR_ONLY, NOT_COMPARED = "可比", "口径不同", "仅一年", "不可比"
+COMPARABLE, PERIOD_DIFFERS_WORDS, ONE_YEAR_ONLY, NOT_COMPARED_WORDS = "可比", "口径不同", "仅一年", "不可比"
+COMPARISON_WORDS = {COMPARED: COMPARABLE, PERIOD_DIFFERS: PERIOD_DIFFERS_WORDS, ONE_YEAR: ONE_YEAR_ONLY,
+                    NOT_COMPARED: NOT_COMPARED_WORDS}
 
 
 def growth_view(year: int | Year, metrics: bool = False) -> pd.DataFrame:
@@ -200,7 +202,7 @@ def growth_view(year: int | Year, metrics: bool = False) -> pd.DataFrame:
     """
     y = load_year(year)
     frame = change_into(y.year, metrics)
-    kinds = frame["status"].map(_comparison)
+    kinds = frame["comparison"].map(COMPARISON_WORDS)
     view = pd.DataFrame({"指标": frame["label_zh"], "单位": frame["unit"], "上年": frame["previous_value"],
                          "本年": frame["value"], "变化": [change_text(r) for r in frame.to_dict("records")],
                          "个百分点": frame["change_pp"], "增长率%": frame["growth_pct"], "差值": frame["change"],
@@ -215,16 +217,6 @@ def growth_view(year: int | Year, metrics: bool = False) -> pd.DataFrame:
                              f"{PERIOD_DIFFERS_WORDS}{counts.get(PERIOD_DIFFERS_WORDS, 0)}项（不比较），"
                              f"只在一年出现{counts.get(ONE_YEAR_ONLY, 0)}项。")
     return view
-
-
-def _comparison(status: str) -> str:
-    if status.startswith("ok"):
-        return COMPARABLE
-    if status == PERIOD_DIFFERS:
-        return PERIOD_DIFFERS_WORDS
-    if status.startswith(("new in", "not reported in")):
-        return ONE_YEAR_ONLY
-    return NOT_COMPARED
 
 
 def implied_previous(year: int | Year) -> pd.DataFrame:
@@ -244,21 +236,20 @@ def implied_previous(year: int | Year) -> pd.DataFrame:
                          "所述增长率%": stated["stated_pct"].to_numpy(),
                          "推算上年": stated["implied_previous"].to_numpy(),
                          "推算区间": [_range_words(r) for r in stated["implied_range"]],
-                         "上年实际": stated["previous_value"].to_numpy(), "核对": stated["status"].map(_stated_words).to_numpy()},
+                         "上年实际": stated["previous_value"].to_numpy(), "核对": [_stated_words(r) for r in stated.itertuples()]},
                         index=pd.Index(stated["of"], name="id"))
 
 
-_STATED_WORDS = {"consistent": "一致", "inconsistent": "不一致", PERIOD_DIFFERS: "口径不同，不核对"}
+_STATED_WORDS = {CONSISTENT: "一致", INCONSISTENT: "不一致", PERIOD_DIFFERS: "口径不同，不核对"}
 
 
-def _stated_words(status: str) -> str:
-    no_previous = re.fullmatch(r"no (\d{4}) figure to reconcile with", status)
-    if no_previous:
-        return f"无{no_previous.group(1)}年数据可核对"
-    missing = re.fullmatch(r"not checked: no value for (.+) in (\d{4})", status)
-    if missing:
-        return f"未核对：{missing.group(2)}年无{missing.group(1)}"
-    return _STATED_WORDS.get(status, status)
+def _stated_words(row) -> str:
+    """The ``check`` of a stated growth rate in words."""
+    if row.check == NO_PREVIOUS:
+        return f"无{row.year - 1}年数据可核对"
+    if row.check == MISSING:
+        return f"未核对：{row.year}年无{row.missing}"
+    return _STATED_WORDS[row.check]
 
 
 def _range_words(bounds) -> str:
