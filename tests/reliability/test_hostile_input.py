@@ -304,5 +304,3 @@ def test_the_xlsx_and_views_work_with_a_figure_missing(data_copy, tmp_path):
     shown = views.topic_findings(2023, "consumer_protection")
     assert "未核对" in set(shown["级别"]) and "未核对：缺少" in " ".join(shown["结果"])
     views.findings_html(shown)
-    views.topic_figures(2023, "consumer_protection")
-    views.topic_metrics(2023, "consumer_protection")

@@ -46,11 +46,6 @@ class Year:
     metrics: pd.DataFrame
     findings: pd.DataFrame
 
-    def record(self, ident: str) -> dict:
-        """Return one indicator as a provenance record (value, span, period, sentence)."""
-        from .metrics import input_record
-
-        return input_record(self.indicators, ident)
 
 
 def load_year(year: int | Year) -> Year:

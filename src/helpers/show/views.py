@@ -1,4 +1,4 @@
-"""Tables an analyst reads in a notebook: a topic's figures, its metrics, the audit findings,
+"""Tables an analyst reads in a notebook: the audit findings of a topic, the quality summary,
 the check of a rate a notebook computed itself (:func:`agrees`) and year-on-year change
 (:func:`growth_view`, :func:`implied_previous`).
 
@@ -16,46 +16,16 @@ from IPython.display import HTML
 from .. import paths
 from ..audit.growth import (COMPARED, CONSISTENT, INCONSISTENT, MISSING, NO_PREVIOUS, NOT_COMPARED, ONE_YEAR,
                             PERIOD_DIFFERS, change_into, stated_growth)
-from ..audit.metrics import compute_metrics, indicator_values, input_record
+from ..audit.metrics import compute_metrics, indicator_values
 from ..audit.year import Year, load_year
 from ..errors import AmrbookError
 from ..tables.load import partial_period
 from .findings import worded_findings
-from .format import (by_sentence, change_text, figure_text, formula_words, grouped, highlight, missing_marker,
-                     period_words)
-
-
-def topic_figures(year: int, topic: str) -> pd.DataFrame:
-    """Return a topic's figures with Chinese column names, in report order.
-
-    Columns: 指标, 原文数值 (as written), 数值 (base units), 单位, 口径 (period), 说明 (note),
-    原文 (the source sentence).
-    """
-    table = indicator_values(year)
-    part = table[table["topic"] == topic]
-    return pd.DataFrame({
-        "指标": part["label_zh"], "原文数值": part["as_written"], "数值": part["value"].map(grouped),
-        "单位": part["unit"], "口径": part["period"], "说明": part["note"], "原文": part["source_sentence"],
-    }).reset_index(drop=True)
+from .format import by_sentence, change_text, formula_words, grouped, highlight
 
 
 def _topics_of(inputs: list[dict], table: pd.DataFrame) -> set[str]:
     return {table.at[i["id"], "topic"] for i in inputs if i["id"] in table.index}
-
-
-def topic_metrics(year: int, topic: str) -> pd.DataFrame:
-    """Return the metrics resting on a topic's indicators: 指标, 数值, 单位, 计算, 提示.
-
-    ``提示`` names approximate or partial-period inputs and the metric's note.
-    """
-    table = indicator_values(year)
-    metrics = compute_metrics(year)
-    mine = metrics[metrics["inputs"].map(lambda inputs: topic in _topics_of(inputs, table))]
-    flags = ["；".join(filter(None, ["含约数" if m.approx_input else "",
-                                      f"非全年口径({m.periods})" if m.partial_period else "", m.note]))
-             for m in mine.itertuples()]
-    return pd.DataFrame({"指标": mine["label_zh"], "数值": mine["value"].map(grouped), "单位": mine["unit"],
-                         "计算": mine["substituted"], "提示": flags}).reset_index(drop=True)
 
 
 def topic_findings(year: int, topic: str | None = None, include_ok: bool = False) -> pd.DataFrame:
@@ -114,25 +84,6 @@ def quality_summary(year: int) -> pd.DataFrame:
         ("一致性核对：未核对", int((findings["severity"] == "skipped").sum()), "所需数字本年缺失，未能核对"),
     ]
     return pd.DataFrame(rows, columns=["项目", "数量", "说明"]).set_index("项目")
-
-
-def key_figures(year: int, ids: list[str]) -> HTML:
-    """Render a table of key figures: label, value as written, period, and the marked source sentence."""
-    table = indicator_values(year)
-    rows = []
-    for ident in ids:
-        if ident not in table.index:  # a new year or district may not state it
-            rows.append(f"<tr><td>{html.escape(ident)}</td><td>{html.escape(missing_marker(ident))}</td>"
-                        "<td></td><td></td></tr>")
-            continue
-        row = table.loc[ident]
-        shown = figure_text(row["as_written"], row["unit"])
-        ((sentence, spans),) = by_sentence([input_record(table, ident)]).items()
-        rows.append(f"<tr><td>{html.escape(row['label_zh'])}</td><td><b>{html.escape(shown)}</b></td>"
-                    f"<td>{period_words(row['period'])}</td>"
-                    f"<td class='quote'>「{highlight(sentence, spans)}」</td></tr>")
-    return HTML('<table class="key-figures"><thead><tr><th>指标</th><th>数值</th><th>口径</th><th>原文</th></tr>'
-                f'</thead><tbody>{"".join(rows)}</tbody></table>')
 
 
 def agrees(computed: float, year: int | Year, metric: str, tolerance: float = 1e-9) -> pd.DataFrame:
