@@ -78,7 +78,7 @@ def built(private_workspace) -> Built:
 
     from helpers.publish.build import build
 
-    result = build(2023, jobs=2, pdf=True)
+    result = build("conghua", 2023, jobs=2, pdf=True)
     pristine = shutil.copytree(result.target, private_workspace / "pristine")
     executed = {name: nbformat.read(path, as_version=4) for name, path in result.notebooks.items()}
     return Built(private_workspace, result, pristine, executed)
@@ -109,7 +109,7 @@ def rewrite(path: Path, old: str, new: str, count: int = 1) -> None:
 
 
 def change_figure(data: Path, year: int, old: str, new: str) -> None:
-    """Change one figure of a year's report in a data copy, keeping everything consistent.
+    """Change one figure of a year's report of 从化 (``conghua``) in a data copy, keeping everything consistent.
 
     Edits the raw text (``old`` and ``new`` must have the same length, so other spans stay
     valid), records the new sha256 in sources.yml and updates ``as_written`` and ``value`` of
@@ -121,20 +121,17 @@ def change_figure(data: Path, year: int, old: str, new: str) -> None:
     from helpers.report.numbers import parse_figure
 
     assert len(old) == len(new)
-    raw = next((data / "raw").glob(f"{year}_*.txt"))
+    raw = next((data / "raw" / "conghua").glob(f"{year}_*.txt"))
     text = raw.read_text(encoding="utf-8")
-    table = data / "indicators" / f"{year}.csv"
+    old_sha = hashlib.sha256(raw.read_bytes()).hexdigest()
+    table = data / "indicators" / "conghua" / f"{year}.csv"
     rows = list(csv.DictReader(table.open(encoding="utf-8")))
     row = next(r for r in rows if r["as_written"] == old)
     start = int(row["start"])
     assert text[start:start + len(old)] == old
     text = text[:start] + new + text[start + len(old):]
     raw.write_text(text, encoding="utf-8")
-    old_sha = None
     sources = data / "raw" / "sources.yml"
-    for line in sources.read_text(encoding="utf-8").splitlines():
-        if line.strip().startswith("sha256:"):
-            old_sha = line.split(":", 1)[1].strip()
     rewrite(sources, old_sha, hashlib.sha256(raw.read_bytes()).hexdigest())
     row["as_written"] = new
     value = parse_figure(new, before=text[start - 1:start]).value
@@ -158,7 +155,7 @@ def drafted_second_year(data_dir: Path, year: int = 2024, *, figures: dict[str, 
        cut-off ``截至11月`` becoming ``全年``;
     3. the years 2022, 2023, 2024 of the text become ``year - 1``, ``year``, ``year + 1``.
 
-    Then, as a user would: the text goes to ``raw/<year>_synthetic_from_2023.txt`` with a
+    Then, as a user would: the text goes to ``raw/conghua/<year>_synthetic_from_2023.txt`` with a
     sources.yml entry (its sha256 computed), ``amrbook draft --year <year>`` runs in a
     subprocess, the draft is checked (every figure of the 2023 table is found again under its id,
     as rewritten; dropped ids are absent), rows the draft could not match are dropped, the draft
@@ -183,10 +180,10 @@ def drafted_second_year(data_dir: Path, year: int = 2024, *, figures: dict[str, 
             assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in the 2023 report"
             text = text.replace(old, new)
         text = re.sub(r"(?<!\d)(2022|2023|2024)(?!\d)", lambda m: str(int(m.group(1)) + year - 2023), text)
-        raw = paths.raw_dir() / f"{year}_synthetic_from_2023.txt"
+        raw = paths.bureau_raw_dir("conghua") / f"{year}_synthetic_from_2023.txt"
         raw.write_text(text, encoding="utf-8")
         with paths.sources_file().open("a", encoding="utf-8") as f:
-            f.write(f"  - file: {raw.name}\n    year: {year}\n    publisher: 合成 (synthetic)\n"
+            f.write(f"  - bureau: conghua\n    file: {raw.name}\n    year: {year}\n    publisher: 合成 (synthetic)\n"
                     f"    title: synthetic {year} report made from the 2023 report\n    encoding: utf-8\n"
                     f"    sha256: {paths.sha256_of(raw)}\n")
         env = {**os.environ, "AMRBOOK_DATA": str(data_dir),
@@ -194,25 +191,25 @@ def drafted_second_year(data_dir: Path, year: int = 2024, *, figures: dict[str, 
         run = subprocess.run([sys.executable, "-m", "helpers.cli", "draft", "--year", str(year), str(raw)],
                              capture_output=True, text=True, env=env, check=False)
         assert run.returncode == 0 and "wrote" in run.stdout, run.stderr
-        draft = pd.read_csv(paths.draft_file(year), dtype=str, keep_default_na=False)
+        draft = pd.read_csv(paths.draft_file("conghua", year), dtype=str, keep_default_na=False)
         draft = draft[draft["id"] != ""]
         expected = {row["id"]: figures.get(row["id"], row["as_written"]) for row in rows if row["id"] not in drop}
         assert dict(zip(draft["id"], draft["as_written"])) == expected
-        draft.to_csv(paths.draft_file(year), index=False, lineterminator="\n")
-        os.replace(paths.draft_file(year), paths.indicators_file(year))
-        load_indicators(year)
-    return data_dir / "indicators" / f"{year}.csv"
+        draft.to_csv(paths.draft_file("conghua", year), index=False, lineterminator="\n")
+        os.replace(paths.draft_file("conghua", year), paths.indicators_file("conghua", year))
+        load_indicators("conghua", year)
+    return data_dir / "indicators" / "conghua" / f"{year}.csv"
 
 
 def _rows_2023() -> list[dict[str, str]]:
     """The rows of the real 2023 indicator table."""
-    with (REAL_DATA / "indicators" / "2023.csv").open(encoding="utf-8") as f:
+    with (REAL_DATA / "indicators" / "conghua" / "2023.csv").open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
 def _rewritten_2023_report(rows: list[dict[str, str]], figures: dict[str, str], drop: tuple[str, ...]) -> str:
     """The 2023 report with the figures of some ids rewritten and of others deleted (by their spans)."""
-    text = (REAL_DATA / "raw" / "2023_conghua_amr.txt").read_text(encoding="utf-8")
+    text = (REAL_DATA / "raw" / "conghua" / "2023_conghua_amr.txt").read_text(encoding="utf-8")
     spans = {row["id"]: (int(row["start"]), int(row["end"])) for row in rows}
     edits = {**{ident: "" for ident in drop}, **figures}
     for ident in sorted(edits, key=lambda i: spans[i][0], reverse=True):  # from the end: earlier spans stay valid
@@ -230,7 +227,7 @@ def line_no(path: Path, text: str) -> int:
 
 def drop_indicator(data: Path, year: int, ident: str) -> None:
     """Remove one indicator's row from a year's table in a data copy (a year whose report lacks the figure)."""
-    table = data / "indicators" / f"{year}.csv"
+    table = data / "indicators" / "conghua" / f"{year}.csv"
     lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
     kept = [line for line in lines if f",{ident}," not in line]
     assert len(kept) == len(lines) - 1, f"{ident} is not on exactly one line of {table}"

@@ -16,8 +16,8 @@ import nbformat
 import pytest
 
 from conftest import drafted_second_year, line_no, rewrite
-from helpers import DataError
-from helpers.audit.metrics import compute_metrics, indicator_values
+from helpers.audit.report import load_report
+from helpers.errors import DataError
 from helpers.publish.render import table_of_contents
 from helpers.show import briefing, sources
 from helpers.show.charts import set_theme
@@ -86,38 +86,51 @@ def test_numbered_tables_are_the_captions_and_csv_links_of_the_briefing(second_y
     year = 2024 if second_year else 2023
     if second_year:       # with a previous year: the comparison table and the chart of the largest changes
         drafted_second_year(data_copy, year, figures={"admin_penalty_cases": "400宗"})
-    b = briefing.start(year)
-    try:
-        parts = [briefing.findings(b), *(briefing.figure(b, n) for n in b.numbers if n not in BUILT_IN),
-                 briefing.year_on_year(b), briefing.quality(b)]
-    finally:
-        sources.stop()
+    r = load_report("conghua", year)
+    b = briefing.start(r)
+    parts = [briefing.findings(b), *(briefing.figure(b, n) for n in b.numbers if n not in BUILT_IN),
+             briefing.year_on_year(b), briefing.quality(b)]
     drawn = _figures("".join(part.data for part in parts))
-    tables = briefing.numbered_tables(year)
+    tables = briefing.numbered_tables(r)
     assert {f["label"]: (f["caption"], f["rows"]) for f in drawn.values()} == {
         label: (title, _csv(csv_uri(frame))) for label, title, frame in tables}
     assert ("largest_changes" in drawn) == second_year and len(tables) == len(b.numbers)
 
 
 def test_a_sentence_cited_twice_is_one_appendix_entry_with_every_figure_marked():
-    b = briefing.start(2023)
+    r = load_report("conghua", 2023)
+    b = briefing.start(r)
     points = briefing.main_points(b).data     # points 1 and the 71.59% tile cite the same council sentence
-    appendix = briefing.appendix().data
-    sentence = indicator_values(2023).at["council_mediation_success_rate", "source_sentence"]
-    assert appendix.count('<li id="src-') == len(sources.current().numbers)
+    appendix = briefing.appendix(b).data
+    sentence = r["council_mediation_success_rate"].sentences[0]
+    assert appendix.count('<li id="src-') == len(b.sources.numbers)
     entry = re.search(r'<li id="src-1" value="1">(.*?)</li>', appendix).group(1)
     assert re.sub(r"</?mark>", "", entry) == f"「{sentence}」"
     assert "<mark>71.59%</mark>" in entry and "<mark>2247宗</mark>" in entry       # from point 1 (71.59 / 2247)
     assert points.count('href="#src-1"') >= 3 and "<li id=" not in points
-    sources.stop()
 
 
 def test_inline_text_needs_an_appendix():
-    from helpers.show.narrative import inline
+    from helpers.errors import AmrbookError
+    from helpers.show.narrative import inline, say
 
-    sources.stop()
-    with pytest.raises(RuntimeError, match="call helpers.show.sources.collect"):
-        inline(2023, "{admin_penalty_cases}")
+    r = load_report("conghua", 2023)
+    with pytest.raises(AmrbookError, match=r"pass `b.sources` of `b = hb.briefing.start\(r\)`"):
+        inline(r, "{admin_penalty_cases}", sources.Footnotes())     # a notebook's footnotes: nowhere to put them
+    with pytest.raises(AmrbookError, match=r"`notes = hb.setup\(\)` at the top"):
+        say(r, "{admin_penalty_cases}")                             # no citations at all
+
+
+def test_footnotes_number_on_through_a_notebook_and_start_again_in_the_next():
+    from helpers.show.narrative import say
+
+    r = load_report("conghua", 2023)
+    notes = sources.Footnotes()
+    first = say(r, "{admin_penalty_cases}", notes).html           # one figure: footnote 1
+    second = say(r, "{admin_penalty_cases}{average_penalty_per_case}", notes).html   # two more: 2 and 3
+    assert 'id="src-1"' in first and 'id="src-2"' in second and 'id="src-3"' in second
+    again = say(r, "{admin_penalty_cases}", sources.Footnotes()).html    # another notebook starts from 1
+    assert 'id="src-1"' in again and 'id="src-2"' not in again
 
 
 # --- slow: the built briefing ---------------------------------------------------------------------
@@ -167,7 +180,7 @@ def test_every_figure_is_numbered_with_a_source_a_download_and_alt_text(page):
     # the 71.59% chart: alt text from its numbers, and its CSV holds the audited values
     mediation = figures["mediation_reconciliation"]
     assert "区消委会调解成功率71.59%" in mediation["alt"] and "22.65%" in mediation["alt"]
-    values = indicator_values(2023)["value"].to_dict() | compute_metrics(2023).set_index("id")["value"].to_dict()
+    values = load_report("conghua", 2023).indicators["value"].to_dict() | load_report("conghua", 2023).metrics["value"].to_dict()
     for name in ("mediation_reconciliation", "hotline_cases", "enforcement_cases", "food_entities",
                  "ip_fund_plan_vs_actual"):
         for row in figures[name]["rows"]:
@@ -185,7 +198,7 @@ def test_every_figure_is_numbered_with_a_source_a_download_and_alt_text(page):
 def test_no_source_sentence_is_quoted_twice(page):
     text = _text_outside_hover(page)
     appendix = text.split("原文出处", 2)[-1]
-    cited = set(indicator_values(2023)["source_sentence"])
+    cited = set(load_report("conghua", 2023).indicators["source_sentence"])
     counts = {s: text.count(s) for s in cited}
     assert max(counts.values()) == 1, {s[:30]: n for s, n in counts.items() if n > 1}
     quoted = {s for s, n in counts.items() if n}
@@ -202,7 +215,7 @@ def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, mo
     drafted_second_year(data_copy, 2024, figures={"council_mediation_success_rate": "60.52%",
                                                   "admin_penalty_cases": "400宗", "annual_report_rate_rank": "四"})
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
-    page = (build(2024, pdf=False).target / "briefing.html").read_text(encoding="utf-8")
+    page = (build("conghua", 2024, pdf=False).target / "briefing.html").read_text(encoding="utf-8")
     figures = _figures(page)
     table = re.search(r'id="fig-year_on_year">.*?</table>', page, re.S).group(0)
     # a rate in points: 60.52 − 71.59 = −11.07 个百分点, never (60.52 − 71.59) / 71.59 = −15.46 %
@@ -226,9 +239,9 @@ def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, mo
 
 
 def _chart_hotline():
-    from helpers.show.charts import chart
+    from helpers.show.charts import draw_chart
 
-    return chart(2023, "hotline_cases")
+    return draw_chart(load_report("conghua", 2023), "hotline_cases")
 
 
 def _narrative():

@@ -19,7 +19,12 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from conftest import change_figure, require_tool
-from helpers import AmrbookError, compute_metrics, load_indicators, paths, run_checks
+from helpers.audit.report import load_report
+from helpers.errors import AmrbookError
+from helpers.audit.metrics import compute_metrics
+from helpers.tables.load import load_indicators
+from helpers import paths
+from helpers.audit.checks import run_checks
 from helpers.audit.diff import snapshot
 from helpers.publish.build import build, stamp_text
 from helpers.publish.export import HEADERS, safe_cell
@@ -90,7 +95,7 @@ def test_every_pdf_page_has_the_running_header_page_number_and_stamp(built):
     require_tool("pdftotext", "poppler-utils reads the PDF back")
     manifest = json.loads((built.pristine / "manifest.json").read_text(encoding="utf-8"))
     stamp = manifest["stamp"]
-    title = f"{source_for(2023).publisher}2023年"                   # the header names the report
+    title = f"{source_for('conghua', 2023).publisher}2023年"                   # the header names the report
     pages = _page_texts(built.pristine / "briefing.pdf")
     assert len(pages) >= 2
     for number, page in enumerate(pages, start=1):
@@ -115,12 +120,12 @@ def test_xlsx_has_indicators_with_sentences_metrics_and_checks(built):
     assert book.sheetnames[:4] == ["说明", "指标", "衍生指标", "一致性核对"]  # then the briefing's figures
     rows = list(book["指标"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
-    assert len(body) == len(load_indicators(2023)) and "原文句子" in header
+    assert len(body) == len(load_indicators("conghua", 2023)) and "原文句子" in header
     first = dict(zip(header, body[0]))
-    row = load_indicators(2023).iloc[0]
+    row = load_indicators("conghua", 2023).iloc[0]
     assert (first["编号"], first["原文写法"]) == (row["id"], row["as_written"])     # ids kept in their column
     assert f"查办行政处罚案件{row['as_written']}" in first["原文句子"]
-    assert book["一致性核对"].max_row == len(run_checks(2023)) + 1        # the header and every finding
+    assert book["一致性核对"].max_row == len(load_report("conghua", 2023).findings) + 1        # the header and every finding
 
 
 def test_every_xlsx_sheet_is_filtered_frozen_fitted_and_formatted_by_unit(built):
@@ -179,8 +184,8 @@ def test_manifest_records_inputs_versions_timings_and_a_data_snapshot(built):
     manifest = json.loads((built.pristine / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["snapshot"] == snapshot(2023)                         # what the next build compares with
     assert manifest["changes"]["previous_build"]["note"] and not manifest["changes"]["previous_build"]["rows"]
-    assert manifest["inputs"]["data"]["raw/2023_conghua_amr.txt"] == paths.sha256_of(
-        paths.data_dir() / "raw" / "2023_conghua_amr.txt")
+    assert manifest["inputs"]["data"]["raw/conghua/2023_conghua_amr.txt"] == paths.sha256_of(
+        paths.data_dir() / "raw" / "conghua" / "2023_conghua_amr.txt")
     assert {"pandas", "nbconvert", "matplotlib"} <= set(manifest["packages"])
     assert {"prepare", "execute_and_render", "pdf"} <= set(manifest["timings_s"])
     assert "briefing.html" in manifest["outputs"]
@@ -192,9 +197,9 @@ def test_unchanged_rebuild_starts_no_kernel(workspace, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a kernel was started for an unchanged build")
 
-    build(2023)                       # whatever earlier tests left in the shared workspace, bring it up to date
+    build("conghua", 2023)                       # whatever earlier tests left in the shared workspace, bring it up to date
     monkeypatch.setattr(KernelManager, "start_kernel", refuse)
-    assert build(2023).up_to_date
+    assert build("conghua", 2023).up_to_date
 
 
 def test_changing_one_notebook_re_executes_only_that_one(workspace):
@@ -204,12 +209,12 @@ def test_changing_one_notebook_re_executes_only_that_one(workspace):
     nb.cells[0].source += "\n\n（本页已修订。）"
     nbformat.write(nb, path)
     try:
-        result = build(2023)
+        result = build("conghua", 2023)
     finally:
         path.write_bytes(good)
     assert result.executed == ["06_capacity"]
     assert len(result.cached) == len(list(path.parent.glob("*.ipynb"))) - 1      # every other notebook
-    page = (workspace[0] / "outputs" / "2023" / "notebooks" / "06_capacity.html").read_text("utf-8")
+    page = (workspace[0] / "outputs" / "conghua" / "2023" / "notebooks" / "06_capacity.html").read_text("utf-8")
     assert "本页已修订" in page
 
 
@@ -227,24 +232,24 @@ def failing_cell(notebook: Path, source: str):
 
 
 def test_a_failing_notebook_names_the_cell_and_keeps_the_last_good_outputs(workspace):
-    target = workspace[0] / "outputs" / "2023"
+    target = workspace[0] / "outputs" / "conghua" / "2023"
     before = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
     with failing_cell(workspace[0] / "notebooks" / "03_business_environment.ipynb", 'raise ValueError("测试用的错误")'):
         with pytest.raises(NotebookError, match=r"03_business_environment.ipynb: code cell \d+ "
                                                 r"\(raise ValueError.*\): ValueError: 测试用的错误"):
-            build(2023)
+            build("conghua", 2023)
     assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
     assert not list(target.parent.glob(".tmp-*"))
 
 
 def test_a_notebook_writing_to_stderr_fails_the_build_and_no_page_shows_it(workspace):
-    target = workspace[0] / "outputs" / "2023"
+    target = workspace[0] / "outputs" / "conghua" / "2023"
     before = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
     warning = 'import warnings; warnings.warn("假警告：字体回退")'
     with failing_cell(workspace[0] / "notebooks" / "06_capacity.ipynb", warning):
         with pytest.raises(NotebookError, match=r"06_capacity.ipynb: code cell \d+ \(import warnings.*\) wrote to "
                                                 r"stderr .*UserWarning: 假警告：字体回退"):
-            build(2023)
+            build("conghua", 2023)
     assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
 
 
@@ -286,13 +291,13 @@ def test_a_second_build_waits_for_the_lock(workspace):
 def test_every_dependent_output_follows_a_changed_figure(data_copy, tmp_path, monkeypatch):
     # No figure is typed outside data/: change 439宗 to 400宗 in a copy of data/ (raw text, sources.yml
     # and the table, kept consistent) and every output that rests on it must change.
-    before = compute_metrics(2023).set_index("id")
+    before = load_report("conghua", 2023).metrics
     dependents = [m for m, inputs in before["inputs"].items() if "admin_penalty_cases" in {i["id"] for i in inputs}]
     change_figure(data_copy, 2023, "439宗", "400宗")
-    after = compute_metrics(2023).set_index("id")
+    after = load_report("conghua", 2023).metrics
     assert dependents and all(after.at[m, "value"] != before.at[m, "value"] for m in dependents)
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))    # the session's build cache stays as it is
-    result = build(2023, pdf=False)
+    result = build("conghua", 2023, pdf=False)
     text = re.sub(r"<[^>]+>", "", (result.target / "briefing.html").read_text(encoding="utf-8"))
     assert "查办行政处罚案件400宗" in text and "439宗" not in text      # the quoted raw sentence changed too
     # the enforcement notebook's own takeaway: 4 341 200 元 / 400 宗 = 10 853 元, written 1.0853万元

@@ -10,7 +10,10 @@ import warnings
 import matplotlib
 import pytest
 
-from helpers import AmrbookError, charts, fonts, load_catalog
+from helpers.audit.report import load_report
+from helpers.errors import AmrbookError
+from helpers.show import charts, fonts
+from helpers.tables.load import load_catalog
 from helpers.show.charts import set_theme
 from helpers.show.format import number
 from helpers.show.fonts import find_cjk_font
@@ -33,9 +36,9 @@ def test_every_catalog_label_renders_without_missing_glyphs():
     with warnings.catch_warnings():
         warnings.simplefilter("error")           # "Glyph ... missing from font" would raise here
         _render(charts.bar_chart(labels, [float(i + 1) for i in range(len(labels))], unit="宗",
-                                 title="全部指标名称", year=2023))
-        _render(charts.section_counts(2023, "报告各部分的数字条目"))
-        _render(charts.metric_bars(2023, ["council_mediation_success_rate", "council_mediation_rate_of_received"],
+                                 title="全部指标名称", r=load_report("conghua", 2023)))
+        _render(charts.section_counts_chart(load_report("conghua", 2023), "报告各部分的数字条目"))
+        _render(charts.metric_bars(load_report("conghua", 2023), ["council_mediation_success_rate", "council_mediation_rate_of_received"],
                                    "调解成功率核对"))
 
 
@@ -44,7 +47,7 @@ def test_tofu_would_be_caught(monkeypatch):
     set_theme()
     monkeypatch.setitem(matplotlib.rcParams, "font.sans-serif", ["DejaVu Sans"])
     with pytest.warns(UserWarning, match="missing from font"):
-        _render(charts.bar_chart(["调解成功率"], [1.0], unit="%", title="核对", year=2023))
+        _render(charts.bar_chart(["调解成功率"], [1.0], unit="%", title="核对", r=load_report("conghua", 2023)))
 
 
 def test_no_font_means_a_clear_error_not_tofu(monkeypatch, tmp_path):
@@ -76,7 +79,7 @@ def test_chinese_number_format(value, unit, text):
 
 def test_charts_carry_title_and_source():
     set_theme()
-    fig = charts.indicator_bars(2023, ["food_sellers", "catering_units"], "食品主体")
+    fig = charts.indicator_bars(load_report("conghua", 2023), ["food_sellers", "catering_units"], "食品主体")
     texts = [t.get_text() for t in fig.texts]
     assert any(t.startswith("数据来源：广州市从化区市场监督管理局") for t in texts)
     assert fig.axes[0].get_title(loc="left") == "食品主体"
@@ -85,7 +88,7 @@ def test_charts_carry_title_and_source():
 
 def test_mixed_units_are_refused():
     with pytest.raises(AmrbookError, match="mixes units"):
-        charts.indicator_bars(2023, ["food_sellers", "catering_inspections"], "混合")
+        charts.indicator_bars(load_report("conghua", 2023), ["food_sellers", "catering_inspections"], "混合")
 
 
 # --- a matplotlib font cache built before the CJK fonts were installed -------------------------
@@ -105,7 +108,8 @@ DRAW = """
 import io, sys
 import seaborn as sns
 from matplotlib import font_manager as fm
-from helpers import charts
+from helpers.audit.report import load_report
+from helpers.show import charts
 print("cached CJK entries:", sum("CJK" in e.name for e in fm.fontManager.ttflist))
 if sys.argv[1] == "theme":
     font = charts.set_theme()
@@ -113,7 +117,7 @@ else:
     font = charts.find_cjk_font()
     fm.fontManager.addfont(str(font.path))
     sns.set_theme(rc={"font.sans-serif": [font.family], "axes.titleweight": "bold"})
-fig = charts.bar_chart(["调解成功率"], [1.0], unit="%", title="调解成功率核对", year=2023)
+fig = charts.bar_chart(["调解成功率"], [1.0], unit="%", title="调解成功率核对", r=load_report("conghua", 2023))
 fig.savefig(io.BytesIO(), format="png")
 print("bold face:", fm.findfont(fm.FontProperties(family=font.family, weight="bold")))
 """

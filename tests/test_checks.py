@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from conftest import change_figure, drop_indicator, line_no, rewrite
-from helpers import DataError
+from helpers.audit.report import load_report
+from helpers.errors import DataError
 from helpers.audit.checks import load_check_defs, run_checks
 from helpers.cli import main
 from helpers.show.findings import worded_findings
@@ -15,7 +16,7 @@ from helpers.show.findings import worded_findings
 
 @pytest.fixture(scope="module")
 def findings():
-    return worded_findings(2023).set_index("check")
+    return worded_findings(load_report("conghua", 2023)).set_index("check")
 
 
 def test_the_12315_mediations_are_flagged_as_an_error(findings):
@@ -61,7 +62,7 @@ def test_every_rate_is_checked_once(findings):
 
 def test_a_broken_sum_is_found_in_changed_data(data_copy):
     change_figure(data_copy, 2023, "10359家", "10358家")     # the parts still add up to 10359
-    row = worded_findings(2023).set_index("check").loc["food_entities_sum"]
+    row = worded_findings(load_report("conghua", 2023)).set_index("check").loc["food_entities_sum"]
     assert row["severity"] == "error"
     assert "10,359 vs 10,358" in row["message"]
 
@@ -70,7 +71,7 @@ def test_check_cli_exits_0_unless_strict(capsys):
     assert main(["check", "--year", "2023"]) == 0
     out = capsys.readouterr().out
     assert "[error] hotline_mediations_within_cases" in out
-    counts = run_checks(2023)["severity"].value_counts()     # the 40514 error and the 71.59% warning
+    counts = load_report("conghua", 2023).findings["severity"].value_counts()     # the 40514 error and the 71.59% warning
     assert (counts.get("error"), counts.get("warn"), counts.get("skipped", 0)) == (1, 1, 0)
     assert f"{counts.sum()} checks: 1 error, 1 warn, 0 skipped, {counts['ok']} ok" in out
     assert main(["check", "--year", "2023", "--strict", "--format", "json"]) == 1
@@ -91,7 +92,7 @@ def test_checks_yaml_syntax_error_names_the_line(data_copy):
 
 def test_a_missing_figure_skips_the_rules_that_need_it_and_runs_the_rest(data_copy, capsys):
     gone = "council_complaints_received"
-    before = run_checks(2023)
+    before = load_report("conghua", 2023).findings
     needs = before["figures"].map(lambda figures: gone in {f["id"] for f in figures})   # the rules resting on it
     drop_indicator(data_copy, 2023, gone)
     assert main(["check", "--year", "2023", "--format", "json"]) == 0
@@ -110,7 +111,7 @@ def test_a_missing_figure_skips_the_rules_that_need_it_and_runs_the_rest(data_co
 
 def test_a_rule_on_a_figure_the_year_lacks_names_the_table(data_copy):
     drop_indicator(data_copy, 2023, "admin_penalty_cases_simple")
-    row = worded_findings(2023).set_index("check").loc["simple_procedure_within_cases"]
+    row = worded_findings(load_report("conghua", 2023)).set_index("check").loc["simple_procedure_within_cases"]
     assert (row["result"], row["missing"]) == ("missing", {"admin_penalty_cases_simple": "not in 2023.csv"})
     assert (row["severity"], row["message"]) == ("skipped", "not checked: no value for admin_penalty_cases_simple "
                                                             "(not in 2023.csv)")

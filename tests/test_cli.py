@@ -18,7 +18,7 @@ from helpers.tables.load import COLUMNS, load_indicators
 def test_indicators_csv_lists_every_figure_with_its_span(capsys):
     assert main(["indicators", "--year", "2023", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert len(rows) == len(load_indicators(2023))
+    assert len(rows) == len(load_indicators("conghua", 2023))
     assert set(COLUMNS) | {"label_zh", "label_en", "source_sentence"} <= set(rows[0])
     by_id = {r["id"]: r for r in rows}
     # 434.12万元 = 4341200 元, at characters 1249-1257 of the report
@@ -29,7 +29,7 @@ def test_indicators_csv_lists_every_figure_with_its_span(capsys):
 def test_indicators_json(capsys):
     assert main(["indicators", "--year", "2023", "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
-    assert len(records) == len(load_indicators(2023))
+    assert len(records) == len(load_indicators("conghua", 2023))
     rate = next(r for r in records if r["id"] == "council_mediation_success_rate")
     assert rate["value"] == 71.59 and rate["unit"] == "%" and "调解成功率为71.59%" in rate["source_sentence"]
 
@@ -48,7 +48,7 @@ def run_cli(*args, env=None):
 
 
 def test_bad_data_exits_2_with_a_message_and_no_traceback(data_copy):
-    rewrite(data_copy / "indicators" / "2023.csv", ",439,", ",4390,")
+    rewrite(data_copy / "indicators" / "conghua" / "2023.csv", ",439,", ",4390,")
     result = run_cli("indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
     assert result.returncode == 2
     assert "2023.csv: line 2, column value: 4390.0 but '439宗' means 439" in result.stderr

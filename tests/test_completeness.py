@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from helpers import load_indicators, raw_text
+from helpers.tables.load import load_indicators
+from helpers.report.sources import raw_text
 
 COUNTERS = "宗家户次项个份所种类期场名台件人元万亿%"
 CN = "一二两三四五六七八九十百千"
@@ -35,8 +36,8 @@ CHINESE = re.compile(rf"(?<=第)[{CN}]+|[{CN}]+(?=[个{COUNTERS}])")
 
 
 def test_every_number_is_a_figure_or_ignored_for_a_reason():
-    text = raw_text(2023)
-    table = load_indicators(2023)
+    text = raw_text("conghua", 2023)
+    table = load_indicators("conghua", 2023)
     covered = set()
     for start, end in zip(table["start"], table["end"]):
         covered.update(range(start, end))
@@ -50,14 +51,14 @@ def test_every_number_is_a_figure_or_ignored_for_a_reason():
 
 
 def test_every_ignore_rule_is_needed():
-    text = raw_text(2023)
+    text = raw_text("conghua", 2023)
     for pattern, reason in IGNORE:
         assert re.search(pattern, text), f"ignore rule for {reason} matches nothing"
 
 
 def test_ignore_rules_never_hide_a_figure():
-    text = raw_text(2023)
-    table = load_indicators(2023)
+    text = raw_text("conghua", 2023)
+    table = load_indicators("conghua", 2023)
     spans = list(zip(table["start"], table["end"]))
     for pattern, reason in IGNORE:
         for m in re.finditer(pattern, text):

@@ -10,8 +10,8 @@ import nbformat
 import pytest
 
 from conftest import change_figure, drafted_second_year
+from helpers.audit.report import load_report
 from helpers.audit.diff import build_changes, compare, snapshot
-from helpers.audit.year import load_year
 from helpers.cli import main
 from helpers.show.changes import changes_html
 
@@ -20,7 +20,7 @@ PENALTIES = "admin_penalty_cases"
 
 def _corrected(data) -> tuple[str, str]:
     """Correct the penalty-case count in the data copy by ten, as a revised report would; return (old, new) as written."""
-    row = load_year(2023).indicators.loc[PENALTIES]
+    row = load_report("conghua", 2023).indicators.loc[PENALTIES]
     old = row["as_written"]
     new = f"{int(row['value']) + 10}{row['unit']}"          # 439宗 -> 449宗: same length, so no other span moves
     change_figure(data, 2023, old, new)
@@ -28,9 +28,9 @@ def _corrected(data) -> tuple[str, str]:
 
 
 def test_compare_lists_changed_added_and_removed_figures_and_status_changes(data_copy):
-    before = snapshot(2023)
+    before = snapshot(load_report("conghua", 2023))
     old, new = _corrected(data_copy)
-    after = copy.deepcopy(snapshot(2023))
+    after = copy.deepcopy(snapshot(load_report("conghua", 2023)))
     gone = list(after["figures"])[-1]                      # the report's last figure no longer stated
     removed = after["figures"].pop(gone)
     rule = next(iter(after["findings"]))
@@ -48,24 +48,24 @@ def test_compare_lists_changed_added_and_removed_figures_and_status_changes(data
 
 
 def test_an_unchanged_year_has_no_changes():
-    assert compare(snapshot(2023), snapshot(2023), "x").empty
+    assert compare(snapshot(load_report("conghua", 2023)), snapshot(load_report("conghua", 2023)), "x").empty
 
 
 def test_the_previous_year_is_compared_when_data_holds_it(data_copy):
     # a 2024 whose penalty count differs and whose last figure was dropped
-    last = list(snapshot(2023)["figures"])[-1]
+    last = list(snapshot(load_report("conghua", 2023))["figures"])[-1]
     drafted_second_year(data_copy, 2024, figures={PENALTIES: "400宗"}, drop=(last,))
-    changes = build_changes(2024)["previous_year"]
+    changes = build_changes(load_report("conghua", 2024))["previous_year"]
     assert changes["against"] == "2023年" and not changes["note"]
     by_id = {r["id"]: r for r in changes["rows"]}
-    assert (by_id[PENALTIES]["before"], by_id[PENALTIES]["after"]) == (load_year(2023).indicators.at[
+    assert (by_id[PENALTIES]["before"], by_id[PENALTIES]["after"]) == (load_report("conghua", 2023).indicators.at[
         PENALTIES, "as_written"], "400宗")
     assert by_id[last]["change"] == "removed"
 
 
 def test_first_build_and_single_year_say_why_nothing_is_compared(tmp_path, monkeypatch):
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path))
-    html = changes_html(2023).data
+    html = changes_html(load_report("conghua", 2023)).data
     assert "这是该年度的首次生成" in html and "没有2022年的数据" in html
 
 
@@ -78,19 +78,19 @@ def _manifest(folder, snap, changes=None) -> None:
 
 def test_the_data_since_the_last_build_and_a_rebuild_of_the_same_data_repeats_it(data_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path))
-    _manifest(tmp_path / "2023", snapshot(2023))
+    _manifest(tmp_path / "conghua" / "2023", snapshot(load_report("conghua", 2023)))
     old, new = _corrected(data_copy)
-    changes = build_changes(2023)["previous_build"]
+    changes = build_changes(load_report("conghua", 2023))["previous_build"]
     assert changes["against"] == "2026-01-01 08:00 生成，输入 0123456789ab"
     assert [(r["before"], r["after"]) for r in changes["rows"]] == [(old, new)]
-    _manifest(tmp_path / "2023", snapshot(2023), {"previous_build": changes})    # the build that made that change
-    assert build_changes(2023)["previous_build"] == changes             # a rebuild with the same data says the same
-    html = changes_html(2023).data
+    _manifest(tmp_path / "conghua" / "2023", snapshot(load_report("conghua", 2023)), {"previous_build": changes})    # the build that made that change
+    assert build_changes(load_report("conghua", 2023))["previous_build"] == changes             # a rebuild with the same data says the same
+    html = changes_html(load_report("conghua", 2023)).data
     assert f"{old} → {new}" in html and f"查办行政处罚案件<mark>{new}</mark>" in html
 
 
 def test_cli_diff_against_a_build_folder_and_a_year(data_copy, tmp_path, capsys):
-    _manifest(tmp_path / "before", snapshot(2023))
+    _manifest(tmp_path / "before", snapshot(load_report("conghua", 2023)))
     old, new = _corrected(data_copy)
     assert main(["diff", "--year", "2023", "--against", str(tmp_path / "before"), "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -116,7 +116,7 @@ def test_cli_diff_against_a_bad_manifest_names_it(tmp_path, capsys, content, mes
 def test_cli_diff_without_a_build_says_how_to_get_one(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path))
     assert main(["diff", "--year", "2023"]) == 2
-    assert "no build of 2023 yet: run `amrbook build --year 2023` first" in capsys.readouterr().err
+    assert "no build of conghua 2023 yet: run `amrbook build --bureau conghua --year 2023` first" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -128,7 +128,7 @@ def test_a_corrected_figure_is_in_the_rebuilt_briefing_manifest_and_amrbook_diff
     # the lead adds at merge
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
     monkeypatch.setenv("AMRBOOK_NOTEBOOKS", str(tmp_path / "notebooks"))
-    shutil.copytree(built.pristine, tmp_path / "outputs" / "2023")
+    shutil.copytree(built.pristine, tmp_path / "outputs" / "conghua" / "2023")
     shutil.copytree(built.root / "notebooks", tmp_path / "notebooks")
     briefing = tmp_path / "notebooks" / "briefing.ipynb"
     nb = nbformat.read(briefing, as_version=4)
@@ -136,7 +136,7 @@ def test_a_corrected_figure_is_in_the_rebuilt_briefing_manifest_and_amrbook_diff
                  nbformat.v4.new_code_cell("from helpers.show.changes import changes_html\n\nchanges_html(year)")]
     nbformat.write(nb, briefing)
     old, new = _corrected(data_copy)
-    result = build(2023, pdf=False)
+    result = build("conghua", 2023, pdf=False)
     manifest = json.loads((result.target / "manifest.json").read_text(encoding="utf-8"))
     rows = manifest["changes"]["previous_build"]["rows"]
     assert [(r["id"], r["before"], r["after"]) for r in rows if r["kind"] == "figure"] == [(PENALTIES, old, new)]
@@ -149,8 +149,8 @@ def test_a_corrected_figure_is_in_the_rebuilt_briefing_manifest_and_amrbook_diff
 
 def test_an_unreadable_previous_manifest_does_not_stop_the_build(tmp_path, monkeypatch):
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path))
-    (tmp_path / "2023").mkdir()
-    (tmp_path / "2023" / "manifest.json").write_text("<<<<<<< HEAD\n", encoding="utf-8")
-    changes = build_changes(2023)["previous_build"]
+    (tmp_path / "conghua" / "2023").mkdir(parents=True)
+    (tmp_path / "conghua" / "2023" / "manifest.json").write_text("<<<<<<< HEAD\n", encoding="utf-8")
+    changes = build_changes(load_report("conghua", 2023))["previous_build"]
     assert changes["rows"] == [] and changes["note"] == (
-        f"上次生成的记录无法读取：{tmp_path / '2023' / 'manifest.json'}: line 1, column 1: not JSON: Expecting value")
+        f"上次生成的记录无法读取：{tmp_path / 'conghua' / '2023' / 'manifest.json'}: line 1, column 1: not JSON: Expecting value")

@@ -5,7 +5,9 @@ import os
 
 import pytest
 
-from helpers import AmrbookError, load_indicators, paths
+from helpers.errors import AmrbookError
+from helpers.tables.load import load_indicators
+from helpers import paths
 from helpers.cli import main
 from helpers.tables.draft import draft, infer_period, similarity, write_draft
 
@@ -13,8 +15,8 @@ COLUMNS = ["id", "value", "unit", "as_written", "start", "end", "qualifier", "pe
 
 
 def test_drafting_the_2023_report_gives_the_curated_table():
-    drafted = draft(2023, paths.raw_dir() / "2023_conghua_amr.txt")
-    curated = load_indicators(2023)
+    drafted = draft(2023, paths.raw_dir() / "conghua" / "2023_conghua_amr.txt")
+    curated = load_indicators("conghua", 2023)
     drafted["value"] = drafted["value"].astype(float)
     assert drafted[COLUMNS].to_dict("records") == curated[COLUMNS].to_dict("records")
 
@@ -63,13 +65,13 @@ def test_similarity():
 
 
 def test_draft_never_touches_the_curated_table(data_copy):
-    curated = (data_copy / "indicators" / "2023.csv").read_bytes()
-    target, _ = write_draft(2023, paths.raw_dir() / "2023_conghua_amr.txt")
+    curated = (data_copy / "indicators" / "conghua" / "2023.csv").read_bytes()
+    target, _ = write_draft("conghua", 2023, paths.raw_dir() / "conghua" / "2023_conghua_amr.txt")
     assert target.name == "2023.draft.csv"
-    assert (data_copy / "indicators" / "2023.csv").read_bytes() == curated
+    assert (data_copy / "indicators" / "conghua" / "2023.csv").read_bytes() == curated
     with pytest.raises(AmrbookError, match="2023.draft.csv exists; --force replaces the draft"):
-        write_draft(2023, paths.raw_dir() / "2023_conghua_amr.txt")
-    write_draft(2023, paths.raw_dir() / "2023_conghua_amr.txt", force=True)
+        write_draft("conghua", 2023, paths.raw_dir() / "conghua" / "2023_conghua_amr.txt")
+    write_draft("conghua", 2023, paths.raw_dir() / "conghua" / "2023_conghua_amr.txt", force=True)
 
 
 def test_extract_and_draft_cli(data_copy, tmp_path, capsys):
@@ -95,10 +97,10 @@ def test_infer_section_numbers_the_heading_and_names_it_as_curators_did():
 
 
 def test_a_draft_path_that_is_a_symbolic_link_is_refused(data_copy, capsys):
-    indicators = data_copy / "indicators"
+    indicators = data_copy / "indicators" / "conghua"
     curated = (indicators / "2023.csv").read_bytes()
     (indicators / "2023.draft.csv").symlink_to("2023.csv")         # ln -s 2023.csv 2023.draft.csv
-    assert main(["draft", "--year", "2023", "--force", str(paths.raw_dir() / "2023_conghua_amr.txt")]) == 2
+    assert main(["draft", "--year", "2023", "--force", str(paths.raw_dir() / "conghua" / "2023_conghua_amr.txt")]) == 2
     assert capsys.readouterr().err == (
         f"amrbook: error: {indicators / '2023.draft.csv'}: is a symbolic link (to 2023.csv); a draft is never "
         "written through a link, which could lead to a curated table: remove the link and run again\n")
@@ -107,17 +109,17 @@ def test_a_draft_path_that_is_a_symbolic_link_is_refused(data_copy, capsys):
 
 
 def test_a_draft_path_that_is_a_folder_is_refused(data_copy, capsys):
-    (data_copy / "indicators" / "2024.draft.csv").mkdir()
-    assert main(["draft", "--year", "2024", str(paths.raw_dir() / "2023_conghua_amr.txt")]) == 2
-    assert capsys.readouterr().err == (f"amrbook: error: {data_copy / 'indicators' / '2024.draft.csv'}: exists and "
+    (data_copy / "indicators" / "conghua" / "2024.draft.csv").mkdir()
+    assert main(["draft", "--year", "2024", str(paths.raw_dir() / "conghua" / "2023_conghua_amr.txt")]) == 2
+    assert capsys.readouterr().err == (f"amrbook: error: {data_copy / 'indicators' / 'conghua' / '2024.draft.csv'}: exists and "
                                        "is not a plain file; remove it and run again\n")
 
 
 def test_the_draft_replaces_its_name_never_a_file_linked_to_it(data_copy):
-    indicators = data_copy / "indicators"
+    indicators = data_copy / "indicators" / "conghua"
     curated = (indicators / "2023.csv").read_bytes()
     os.link(indicators / "2023.csv", indicators / "2023.draft.csv")   # a hard link: a plain file, same data
-    target, _ = write_draft(2023, paths.raw_dir() / "2023_conghua_amr.txt", force=True)
+    target, _ = write_draft("conghua", 2023, paths.raw_dir() / "conghua" / "2023_conghua_amr.txt", force=True)
     assert (indicators / "2023.csv").read_bytes() == curated
     assert target.stat().st_ino != (indicators / "2023.csv").stat().st_ino
     assert target.read_text(encoding="utf-8").startswith("year,id,value,")

@@ -12,7 +12,10 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from helpers import AmrbookError, load_indicators, paths, raw_text
+from helpers.errors import AmrbookError
+from helpers.tables.load import load_indicators
+from helpers import paths
+from helpers.report.sources import raw_text
 from helpers.report.extract import _DIGITS_START, _NUMERAL_START, UNITS, extract
 from helpers.report.encoding import decode_report, read_report
 from helpers.report.numbers import ARABIC_NUMBER, CN_DIGITS, CN_NUMBER
@@ -21,9 +24,9 @@ CASES = yaml.safe_load((paths.PROJECT_ROOT / "tests" / "data" / "extract_cases.y
 
 
 def test_the_2023_report_gives_exactly_the_curated_figures():
-    text = raw_text(2023)
+    text = raw_text("conghua", 2023)
     found = [(f.start, f.end, f.value, f.unit, f.qualifier) for f in extract(text)]
-    curated = [(r.start, r.end, r.value, r.unit, r.qualifier) for r in load_indicators(2023).itertuples()]
+    curated = [(r.start, r.end, r.value, r.unit, r.qualifier) for r in load_indicators("conghua", 2023).itertuples()]
     assert found == curated            # same spans, values, units and qualifiers, nothing extra
 
 

@@ -24,7 +24,9 @@ from hypothesis import strategies as st
 
 from conftest import REAL_DATA, drafted_second_year, line_no, rewrite
 from helpers.audit.growth import (GROWTH_COLUMNS, OK, OK_PLACES, OK_PP, PERIOD_DIFFERS, growth_between,
-                                  growth_table, metric_growth, stated_growth)
+                                  growth_table, metric_growth)
+from helpers.audit.report import load_report
+from helpers import paths
 from helpers.cli import main
 from helpers.show.format import change_text
 
@@ -48,7 +50,12 @@ def three_years_data(tmp_path_factory) -> str:
 def three_years(three_years_data, monkeypatch):
     """data/ with 2022 and 2024 drafted from the 2023 report (see the module docstring)."""
     monkeypatch.setenv("AMRBOOK_DATA", three_years_data)
-    return growth_table().set_index(["year", "id"])
+    return growth_table(_reports()).set_index(["year", "id"])
+
+
+def _reports(years=None) -> list:
+    """The reports of 从化 (``conghua``) of ``years`` (every year with a table by default)."""
+    return [load_report("conghua", year) for year in years or paths.indicator_years("conghua")]
 
 
 def _row(frame: pd.DataFrame, year: int, ident: str) -> pd.Series:
@@ -58,14 +65,15 @@ def _row(frame: pd.DataFrame, year: int, ident: str) -> pd.Series:
 # --- one year only ---------------------------------------------------------------------------------
 
 def test_one_year_gives_an_empty_table_with_a_reason():
-    for frame in (growth_table(), metric_growth()):
+    for frame in (growth_table(_reports()), metric_growth(_reports()), load_report("conghua", 2023).growth):
         assert frame.empty and list(frame.columns) == GROWTH_COLUMNS
-        assert frame.attrs["reason"].startswith("only 2023 has an indicator table in ")
+    for frame in (growth_table(_reports()), metric_growth(_reports())):
+        assert frame.attrs["reason"].startswith("only 2023 has an indicator table")
         assert frame.attrs["reason"].endswith("; year-on-year change needs two years")
 
 
 def test_one_year_still_gives_the_previous_value_the_stated_growth_implies():
-    stated = stated_growth(2023).iloc[0]
+    stated = load_report("conghua", 2023).stated_growth.iloc[0]
     assert stated["implied_previous"] == pytest.approx(165.95, abs=0.005)   # 233 / 1.404 = 165.954
     assert stated["status"] == "no 2022 figure to reconcile with"
 
@@ -73,7 +81,7 @@ def test_one_year_still_gives_the_previous_value_the_stated_growth_implies():
 def test_growth_cli_with_one_year_says_why_there_is_no_table(capsys):
     assert main(["growth", "--year", "2023"]) == 0
     out, err = capsys.readouterr()
-    assert "amrbook: only 2023 has an indicator table in " in err and "needs two years" in err
+    assert "amrbook: only 2023 has an indicator table" in err and "needs two years" in err
     assert "growth stated in the report" in out and "no 2022 figure to reconcile with" in out
 
 
@@ -136,7 +144,7 @@ def test_new_missing_and_zero_figures_are_named(three_years):
 
 
 def test_metrics_change_by_the_same_rules(three_years):
-    frame = metric_growth([2023, 2024]).set_index("id")
+    frame = metric_growth(_reports([2023, 2024])).set_index("id")
     share = frame.loc["simple_procedure_share"]            # a share in %: points
     assert share["status"] == OK_PP
     assert share["change_pp"] == pytest.approx(0.35535, abs=5e-6)   # 16/400×100 − 16/439×100 = 4 − 3.64465
@@ -148,14 +156,14 @@ def test_metrics_change_by_the_same_rules(three_years):
 
 
 def test_stated_growth_is_reconciled_with_a_drafted_previous_year(three_years):
-    assert stated_growth(2023).iloc[0]["status"] == "consistent"   # 166 within 233/1.4045 … 233/1.4035 = 165.90 … 166.01
-    later = stated_growth(2024).iloc[0]                     # 全年 2024 against 截至11月 2023: no verdict
+    assert load_report("conghua", 2023).stated_growth.iloc[0]["status"] == "consistent"   # 166 within 233/1.4045 … 233/1.4035 = 165.90 … 166.01
+    later = load_report("conghua", 2024).stated_growth.iloc[0]                     # 全年 2024 against 截至11月 2023: no verdict
     assert later["status"] == PERIOD_DIFFERS and later["previous_value"] == later["value"]
 
 
 def test_a_stated_growth_that_does_not_match_the_previous_year(data_copy):
     drafted_second_year(data_copy, 2022, figures={"invention_patents_granted": "150件"})  # 233/150 − 1 = 55.3 %, not 40.4 %
-    assert stated_growth(2023).iloc[0]["status"] == "inconsistent"
+    assert load_report("conghua", 2023).stated_growth.iloc[0]["status"] == "inconsistent"
 
 
 # --- the command -----------------------------------------------------------------------------------

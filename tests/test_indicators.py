@@ -5,13 +5,15 @@ import re
 
 import pytest
 
-from helpers import indicator_table, load_catalog, load_indicators, raw_text
+from helpers.tables.indicators import indicator_table
+from helpers.tables.load import load_catalog, load_indicators
+from helpers.report.sources import raw_text
 from helpers.tables.load import COLUMNS
 
 
 @pytest.fixture(scope="module")
 def table():
-    return indicator_table(2023)
+    return indicator_table("conghua", 2023).reset_index()
 
 
 def test_every_figure_is_loaded_and_valid(table):
@@ -19,7 +21,7 @@ def test_every_figure_is_loaded_and_valid(table):
     # 一(三) 17 + 一(四) 15 + 一(五) 39 + 一(六) 20 + 一(七) 5 = 96
     assert len(table) == 96
     assert table.groupby("section", sort=False).size().tolist() == [17, 15, 39, 20, 5]
-    assert list(load_indicators(2023).columns) == COLUMNS
+    assert list(load_indicators("conghua", 2023).columns) == COLUMNS
 
 
 @pytest.mark.parametrize(("id_", "value", "unit"), [
@@ -42,7 +44,7 @@ def test_values_in_base_units(table, id_, value, unit):
 
 
 def test_spans_start_at_the_number_and_read_as_written(table):
-    text = raw_text(2023)
+    text = raw_text("conghua", 2023)
     for row in table.itertuples():
         assert text[row.start:row.end] == row.as_written
         assert re.match(r"[\d一二两三四五六七八九十]", text[row.start])
@@ -76,7 +78,7 @@ def test_catalog_and_table_describe_the_same_indicators(table):
 
 
 def test_catalog_section_is_the_heading_the_figure_stands_under(table):
-    text = raw_text(2023)
+    text = raw_text("conghua", 2023)
     headings = [(m.start(), m.group(1)) for m in re.finditer(r"^\(([一二三四五六七]+)\)", text, re.M)]
     part_one_end = text.index("二、2023年度")
     for row in table.itertuples():

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import line_no, rewrite
-from helpers import DataError, load_catalog, load_indicators
+from helpers.errors import DataError
+from helpers.tables.load import load_catalog, load_indicators
 
 HEADER = "year,id,value,unit,as_written,start,end,qualifier,period,section,note"
 # line 2 of 2023.csv is the first figure of the report: 439宗 at characters 1230-1234
@@ -13,12 +14,12 @@ FIRST_ROW = "2023,admin_penalty_cases,439,宗,439宗,1230,1234,exact,2023,一(�
 
 def problems_of(year: int = 2023) -> list[str]:
     with pytest.raises(DataError) as info:
-        load_indicators(year)
+        load_indicators("conghua", year)
     return [str(p) for p in info.value.problems]
 
 
 def csv_of(data):
-    return data / "indicators" / "2023.csv"
+    return data / "indicators" / "conghua" / "2023.csv"
 
 
 def test_wrong_column_name(data_copy):
@@ -90,9 +91,9 @@ def test_unreadable_files(data_copy, content, cause):
 
 def test_utf8_bom_is_accepted(data_copy):
     path = csv_of(data_copy)
-    without_bom = load_indicators(2023)
+    without_bom = load_indicators("conghua", 2023)
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())   # as Excel's "CSV UTF-8" saves it
-    assert load_indicators(2023).equals(without_bom)
+    assert load_indicators("conghua", 2023).equals(without_bom)
 
 
 def test_catalog_entry_missing_a_field(data_copy):
@@ -146,7 +147,7 @@ def test_yaml_entries_remember_their_lines(tmp_path):
      "unknown encoding 'utf-9' (e.g. utf-8, gb18030, utf-16)"),
     ("    sha256: 8b38", "    sha256: 8B38", "    sha256: 8B38", "sha256 must be 64 lowercase hex digits"),
     ("  - file: 2023_conghua_amr.txt", "  - file: ../2023_conghua_amr.txt", "  - file: ../",
-     "file must be a file name in raw/, not '../2023_conghua_amr.txt'"),
+     "file must be a file name in raw/conghua/, not '../2023_conghua_amr.txt'"),
 ])
 def test_a_wrong_sources_entry_names_its_line(data_copy, old, new, key, cause):
     from helpers.report.sources import sources

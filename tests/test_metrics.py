@@ -6,15 +6,17 @@ import json
 import pytest
 
 from conftest import change_figure, drop_indicator, line_no, rewrite
-from helpers import DataError
+from helpers.audit.report import load_report
+from helpers.errors import DataError
 from helpers.audit.metrics import compute_metrics, load_metric_defs
 from helpers.show.explain import explain
+from helpers.tables.indicators import indicator_table
 from helpers.cli import main
 
 
 @pytest.fixture(scope="module")
 def metrics():
-    return compute_metrics(2023).set_index("id")
+    return load_report("conghua", 2023).metrics
 
 
 @pytest.mark.parametrize(("metric", "expected"), [
@@ -75,7 +77,7 @@ def test_inputs_carry_their_spans_and_sentences(metrics):
 
 
 def test_explain_shows_formula_numbers_and_sentences():
-    text = explain("council_implied_mediations_attempted", 2023)
+    text = explain(load_report("conghua", 2023), "council_implied_mediations_attempted")
     assert "= 509 / (71.59 / 100)" in text
     assert "达成调解协议509宗,调解成功率为71.59%" in text
     assert "报告未说明调解成功率的基数" in text
@@ -84,14 +86,14 @@ def test_explain_shows_formula_numbers_and_sentences():
 def test_metrics_follow_the_data(data_copy):
     # 439宗 → 400宗 in a copy: the average fine becomes 4 341 200 / 400 = 10 853 元
     change_figure(data_copy, 2023, "439宗", "400宗")
-    value = compute_metrics(2023).set_index("id").at["average_penalty_per_case", "value"]
+    value = load_report("conghua", 2023).metrics.at["average_penalty_per_case", "value"]
     assert value == pytest.approx(10853.0)
 
 
 def test_division_by_a_zero_value_is_reported_not_inf(data_copy):
     rewrite(data_copy / "metrics.yml", "formula: penalty_confiscation_amount / admin_penalty_cases",
             "formula: penalty_confiscation_amount / (food_problems_found - food_problems_rectified)")
-    row = compute_metrics(2023).set_index("id").loc["average_penalty_per_case"]
+    row = load_report("conghua", 2023).metrics.loc["average_penalty_per_case"]
     assert row["status"].startswith("undefined: ")
     assert "division by zero (food_problems_found - food_problems_rectified is 0)" in row["status"]
 
@@ -139,7 +141,7 @@ def test_a_wrong_metrics_entry_names_its_line(data_copy, old, new, anchor, where
 
 def test_metrics_without_a_figure_say_so_and_the_command_still_works(data_copy, capsys):
     gone = "council_complaints_received"
-    needs = compute_metrics(2023).set_index("id")["inputs"].map(lambda inputs: gone in {i["id"] for i in inputs})
+    needs = load_report("conghua", 2023).metrics["inputs"].map(lambda inputs: gone in {i["id"] for i in inputs})
     drop_indicator(data_copy, 2023, gone)
     assert main(["metrics", "--year", "2023", "--format", "json"]) == 0
     status = {m["id"]: m["status"] for m in json.loads(capsys.readouterr().out)}
@@ -148,10 +150,8 @@ def test_metrics_without_a_figure_say_so_and_the_command_still_works(data_copy, 
 
 
 def test_stated_growth_without_its_figure_says_so(data_copy):
-    from helpers.audit.growth import stated_growth
-
     drop_indicator(data_copy, 2023, "invention_patents_growth")   # the 40.4% of the one stated_growth pair
-    (row,) = stated_growth(2023).to_dict("records")
+    (row,) = load_report("conghua", 2023).stated_growth.to_dict("records")
     assert row["status"] == "not checked: no value for invention_patents_growth in 2023"
     assert main(["growth", "--year", "2023"]) == 0
 
@@ -159,7 +159,7 @@ def test_stated_growth_without_its_figure_says_so(data_copy):
 def test_a_metrics_file_that_declares_none_gives_empty_tables_not_a_traceback(data_copy, capsys):
     # found by trying the tool as a new user: `: > metrics.yml` made compute_metrics raise KeyError 'id'
     (data_copy / "metrics.yml").write_text("metrics: []\n", encoding="utf-8")
-    assert compute_metrics(2023).empty
+    assert compute_metrics(indicator_table("conghua", 2023), 2023).empty
     assert main(["metrics", "--year", "2023", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
     assert main(["check", "--year", "2023"]) == 2           # checks.yml still names metrics that are gone

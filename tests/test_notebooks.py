@@ -11,8 +11,13 @@ import nbformat
 import pytest
 
 import helpers as hb
+from helpers.tables.load import load_indicators
+from helpers.show.charts import set_theme
 from conftest import drafted_second_year
-from helpers import compute_metrics, indicator_table, paths
+from helpers.audit.report import load_report
+from helpers.audit.metrics import compute_metrics
+from helpers.tables.indicators import indicator_table
+from helpers import paths
 from helpers.errors import AmrbookError
 
 NOTEBOOKS = sorted(paths.notebooks_dir().glob("*.ipynb"))
@@ -25,7 +30,7 @@ ALLOWED_IMPORTS = {"helpers", "pandas", "numpy", "seaborn", "matplotlib", "matpl
 #: lambdas, and no loops (a loop over figures is a pandas expression or a helper). Plain pandas
 #: expressions, comprehensions and an `if` on the shape of the data stay: that is the analysis.
 BANNED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.For, ast.AsyncFor, ast.While)
-AGREES = re.compile(r'hb\.agrees\(.+?, y, "(\w+)"\)')
+AGREES = re.compile(r'hb\.agrees\(.+?, r, "(\w+)"\)')
 
 
 def _cells(name: str, kind: str = "code") -> list:
@@ -47,10 +52,10 @@ def test_stored_without_outputs_with_a_parameters_cell(path):
 
 
 def _figures() -> set[str]:
-    table = indicator_table(2023)
+    table = indicator_table("conghua", 2023).reset_index()
     numbers = {re.sub(r"\.0+$", "", f"{v:.4f}".rstrip("0")) for v in table["value"]}
     numbers |= {m for w in table["as_written"] for m in re.findall(r"\d+(?:\.\d+)?", w)}
-    numbers |= {f"{v:.2f}" for v in compute_metrics(2023)["value"]}
+    numbers |= {f"{v:.2f}" for v in load_report("conghua", 2023).metrics.reset_index()["value"]}
     return {n for n in numbers if n not in {"0", "1"}}
 
 
@@ -92,10 +97,10 @@ def test_a_function_or_a_loop_in_a_notebook_cell_is_refused():
 @pytest.mark.parametrize("name", THEMATIC)
 def test_each_thematic_notebook_computes_rates_in_pandas_and_checks_them_against_metrics_yml(name):
     code = "\n".join(c.source for c in _cells(name))
-    assert "y = hb.load_year(year)" in code
+    assert "r = hb.load_report(bureau, year)" in code
     checked = AGREES.findall(code)
     assert checked, f"{name} computes no rate of metrics.yml itself"
-    metrics = compute_metrics(2023).set_index("id")
+    metrics = load_report("conghua", 2023).metrics
     for metric in checked:
         assert metric in metrics.index
         inputs = {i["id"] for i in metrics.at[metric, "inputs"]}
@@ -112,8 +117,8 @@ def test_every_thematic_notebook_is_its_own_analysis():
 def test_every_chart_title_is_filled_from_data():
     for name in THEMATIC:
         for cell in _cells(name):
-            if "hb.charts.finish(" in cell.source:
-                assert "title = hb.fill(year," in cell.source, f"{name}: a chart title must state the finding from data"
+            if "hb.finish_chart(" in cell.source:
+                assert "title = hb.fill(r," in cell.source, f"{name}: a chart title must state the finding from data"
 
 
 def _readme_example() -> list[str]:
@@ -128,15 +133,15 @@ def test_the_readme_example_is_the_explore_notebook():
     # every line of that code is in the example; so the two cannot drift apart.
     notebook = [line for c in _cells("00_explore") for line in c.source.splitlines() if line.strip()]
     readme = _readme_example()
-    assert readme[0] == "year = 2023"  # the parameters cell, which the README shows as the first line
-    assert readme[1:] == notebook
+    assert readme[:2] == ["bureau = None", "year = 2023"]  # the parameters cell, which the README shows first
+    assert readme[2:] == notebook
 
 
 # --- helpers the notebooks use -------------------------------------------------------------------------
 
 
 def test_agrees_returns_one_row_when_the_notebook_and_metrics_yml_agree():
-    y = hb.load_year(2023)
+    y = hb.load_report("conghua", 2023)
     v = y.indicators["value"]
     row = hb.agrees(v["council_mediation_agreements"] / v["council_complaints_received"] * 100, y,
                     "council_mediation_rate_of_received")
@@ -146,7 +151,7 @@ def test_agrees_returns_one_row_when_the_notebook_and_metrics_yml_agree():
 
 
 def test_agrees_stops_the_notebook_when_the_two_definitions_differ():
-    y = hb.load_year(2023)
+    y = hb.load_report("conghua", 2023)
     v = y.indicators["value"]
     with pytest.raises(AmrbookError) as caught:  # 509 / 2049 * 100 = 24.84…, not the rate of received
         hb.agrees(v["council_mediation_agreements"] / v["council_complaints_completed"] * 100, y,
@@ -159,18 +164,18 @@ def test_agrees_stops_the_notebook_when_the_two_definitions_differ():
 
 
 def test_with_one_year_growth_view_is_empty_says_so_and_the_stated_growth_gives_the_previous_value():
-    growth = hb.views.growth_view(2023)
+    growth = hb.growth_view(hb.load_report("conghua", 2023))
     assert growth.empty and list(growth.columns) == ["指标", "单位", "上年", "本年", "变化", "个百分点", "增长率%",
                                                      "差值", "比较"]
-    assert growth.attrs["说明"].startswith("data/indicators/ 中只有2023年一年的指标表，无法计算同比")
-    implied = hb.views.implied_previous(2023)
+    assert growth.attrs["说明"].startswith("data/indicators/ 中广州市从化区市场监督管理局只有2023年一年的指标表，无法计算同比")
+    implied = hb.implied_previous(hb.load_report("conghua", 2023))
     # 233 inventions granted, stated growth 40.4%: 233 / 1.404 = 165.95…; the rounding of 40.4
     # (40.35…40.45) allows 233 / 1.4045 = 165.8953… to 233 / 1.4035 = 166.0135…
     assert round(implied.at["invention_patents_granted", "推算上年"], 2) == 165.95
     assert implied.at["invention_patents_granted", "推算区间"] == "165.8953–166.0135"
     assert implied.at["invention_patents_granted", "核对"] == "无2022年数据可核对"
     with pytest.raises(AmrbookError, match="no comparable change to chart"):
-        hb.charts.largest_changes(growth)
+        hb.largest_changes_chart(growth)
 
 
 SECOND_YEAR = {"council_mediation_success_rate": "60.52%", "admin_penalty_cases": "400宗"}
@@ -185,7 +190,7 @@ def two_years(data_copy, tmp_path, monkeypatch):
 
 
 def test_growth_view_of_two_years_in_points_percent_and_marked_rows(two_years):
-    growth = hb.views.growth_view(2024)
+    growth = hb.growth_view(hb.load_report("conghua", 2024))
     rate, cases = growth.loc["council_mediation_success_rate"], growth.loc["admin_penalty_cases"]
     # 60.52 − 71.59 = −11.07 percentage points (a relative −15.46% would be wrong for a rate)
     assert math.isclose(rate["个百分点"], -11.07, abs_tol=1e-9) and rate["变化"] == "下降11.07个百分点"
@@ -199,10 +204,10 @@ def test_growth_view_of_two_years_in_points_percent_and_marked_rows(two_years):
     assert growth.loc["joint_mediation_cases", "比较"] == "仅一年"
     # the four figures of the 截至11月 sentence, one figure dropped; the other 96 − 4 − 1 = 91 comparable
     assert growth.attrs["说明"] == "2024年与2023年对比：可比91项，口径不同4项（不比较），只在一年出现1项。"
-    hb.charts.set_theme()  # the house font: the chart's Chinese labels draw without a glyph warning
+    set_theme()  # the house font: the chart's Chinese labels draw without a glyph warning
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fig = hb.charts.largest_changes(growth)
+        fig = hb.largest_changes_chart(growth)
     titles = [ax.get_title(loc="left") for ax in fig.axes]
     assert titles == ["区消委会调解成功率下降11.07个百分点", "查办行政处罚案件下降8.88%（-39宗）"]
 
@@ -281,7 +286,7 @@ def test_each_rendered_page_shows_the_pandas_that_computes_its_figures(built, na
 def test_explore_covers_filter_groupby_findings_years_and_the_explorer(executed):
     outputs = _outputs(executed["00_explore"])
     shown = "".join(_text(o) for o in outputs)
-    assert f"data/indicators/ 中有{len(paths.indicator_years())}个年度" in shown
+    assert f"data/indicators/conghua/ 中有{len(paths.indicator_years('conghua'))}个年度" in shown
     assert "只有一个年度，同比需要两个" in shown  # the repository holds one year
     assert "一(三) 规范行政执法" in shown and "核对" in shown
     bundles = [o["data"] for o in outputs if "data" in o]
@@ -298,6 +303,6 @@ def test_explorer_has_a_static_fallback(executed):
 def test_the_quality_summary_accounts_for_every_figure_by_period():
     # found by a new-user trial: 全年 38 + 截至报告时 42 + 非全年 9 = 89 of 96; the 5 figures 截至12月底 and
     # the 2 plans for the next year were in no row. The period rows now add up to the figures.
-    summary = hb.views.quality_summary(2023)["数量"]
+    summary = hb.quality_summary(hb.load_report("conghua", 2023))["数量"]
     periods = ["全年口径", "截至报告时", "非全年口径", "截至年底", "下一年度计划"]
-    assert summary[periods].sum() == summary["报告中的数字"] == len(hb.load_indicators(2023))
+    assert summary[periods].sum() == summary["报告中的数字"] == len(load_indicators("conghua", 2023))

@@ -8,7 +8,14 @@ import yaml
 
 from conftest import drop_indicator, line_no, rewrite
 
-from helpers import AmrbookError, DataError, charts, compute_metrics, indicator_table, paths, takeaways
+from helpers.show.sources import Footnotes
+from helpers.audit.report import load_report
+from helpers.errors import AmrbookError, DataError
+from helpers.show import charts
+from helpers.audit.metrics import compute_metrics
+from helpers.tables.indicators import indicator_table
+from helpers import paths
+from helpers.show.narrative import takeaways
 from helpers.audit.template import figures_in
 from helpers.show.narrative import summary
 
@@ -24,14 +31,14 @@ def _templates():
 
 
 def test_every_placeholder_is_an_indicator_or_a_metric():
-    known = set(indicator_table(2023)["id"]) | set(compute_metrics(2023)["id"])
+    known = set(indicator_table("conghua", 2023).reset_index()["id"]) | set(load_report("conghua", 2023).metrics.reset_index()["id"])
     for template in _templates():
         unknown = set(figures_in(template)) - known
         assert not unknown, f"unknown ids {unknown} in {template[:40]}…"
 
 
 def test_no_figure_is_typed_in_prose():
-    table = indicator_table(2023)
+    table = indicator_table("conghua", 2023).reset_index()
     figures = {m for w in table["as_written"] for m in re.findall(r"\d+(?:\.\d+)?", w)}
     for template in _templates():
         bare = re.sub(r"\{[^}]*\}", "", template)
@@ -40,25 +47,25 @@ def test_no_figure_is_typed_in_prose():
 
 
 def test_every_topic_has_a_takeaway_and_they_render():
-    topics = set(indicator_table(2023)["topic"])
+    topics = set(indicator_table("conghua", 2023).reset_index()["topic"])
     for topic in topics | {"overview"}:
-        text = str(takeaways(2023, topic))
+        text = str(takeaways(load_report("conghua", 2023), topic, Footnotes()))
         assert "{" not in text and text
-    assert "罚没金额434.12万元" in str(summary(2023))
+    assert "罚没金额434.12万元" in str(summary(load_report("conghua", 2023), Footnotes()))
     with pytest.raises(AmrbookError, match="no takeaway for 'weather'"):
-        takeaways(2023, "weather")
+        takeaways(load_report("conghua", 2023), "weather", Footnotes())
 
 
 @pytest.mark.parametrize("name", sorted(_load("charts.yml")["charts"]))
 def test_every_named_chart_draws(name):
     charts.set_theme()
-    fig = charts.chart(2023, name)
+    fig = charts.draw_chart(load_report("conghua", 2023), name)
     assert fig.axes[0].get_title(loc="left") == _load("charts.yml")["charts"][name]["title"]
 
 
 def test_unknown_chart_name():
     with pytest.raises(AmrbookError, match="no chart named 'pie'"):
-        charts.chart(2023, "pie")
+        charts.draw_chart(load_report("conghua", 2023), "pie")
 
 
 @pytest.mark.parametrize(("old", "new", "anchor", "cause"), [
@@ -73,7 +80,7 @@ def test_a_broken_chart_entry_names_its_line(data_copy, old, new, anchor, cause)
     path = data_copy / "charts.yml"
     rewrite(path, old, new)
     with pytest.raises(DataError) as info:
-        charts.chart(2023, "council_complaints")
+        charts.draw_chart(load_report("conghua", 2023), "council_complaints")
     assert [str(p) for p in info.value.problems] == [f"{path}: line {line_no(path, anchor)}, chart council_complaints: "
                                                      f"{cause}"]
 
@@ -91,19 +98,19 @@ def test_a_bad_placeholder_in_narrative_yml_names_file_line_and_placeholder(data
     rewrite(path, "    全年查办行政处罚案件{admin_penalty_cases}", "    全年查办行政处罚案件" + placeholder)
     # the takeaway's text starts after "全年查办行政处罚案件" (10 characters), so the placeholder is character 11
     with pytest.raises(DataError) as info:
-        takeaways(2023, "enforcement")
+        takeaways(load_report("conghua", 2023), "enforcement", Footnotes())
     where = f"line {line_no(path, '  enforcement: >-')}, takeaway enforcement"
     assert [str(p) for p in info.value.problems] == [f"{path}: {where}: {cause.replace('{at}', '11')}"]
 
 
 def test_a_bad_placeholder_typed_in_a_notebook_is_a_clear_error():
-    from helpers import say
+    from helpers.show.narrative import say
 
     with pytest.raises(AmrbookError, match=r"template '共\{admin_penalty_cases:>9\}宗': \{admin_penalty_cases:>9\}: "
                                            r"format '>9' is not allowed"):
-        say(2023, "共{admin_penalty_cases:>9}宗")
+        say(load_report("conghua", 2023), "共{admin_penalty_cases:>9}宗", Footnotes())
     with pytest.raises(AmrbookError, match=r"template '共\{宗': lone '\{' at character 2"):
-        say(2023, "共{宗")
+        say(load_report("conghua", 2023), "共{宗", Footnotes())
 
 
 def test_a_figure_missing_from_the_year_is_marked_not_fatal(data_copy):
@@ -111,13 +118,13 @@ def test_a_figure_missing_from_the_year_is_marked_not_fatal(data_copy):
 
     gone = "council_complaints_received"
     drop_indicator(data_copy, 2023, gone)
-    text = takeaways(2023, "consumer_protection")
+    text = takeaways(load_report("conghua", 2023), "consumer_protection", Footnotes())
     assert missing_marker(gone) in str(text)
     assert f"无数据：{gone} is not in the indicator table of 2023" in text.html            # its footnote
     # a metric resting on it has no value: marked too, its footnote saying why
     assert missing_marker("council_completion_rate") in str(text)
     assert f"无数据：council_completion_rate: no value: {gone} not in 2023" in text.html
     charts.set_theme()
-    fig = charts.chart(2023, "council_complaints")          # drawn without the missing bar, which the title names
+    fig = charts.draw_chart(load_report("conghua", 2023), "council_complaints")          # drawn without the missing bar, which the title names
     assert fig.axes[0].get_title(loc="left") == f"区消委会投诉处理情况（无数据：{gone}）"
     assert len(fig.axes[0].patches) == 2                    # 3 ids listed, 1 missing

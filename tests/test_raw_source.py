@@ -6,7 +6,9 @@ import hashlib
 import pytest
 
 from conftest import missing_in_ci_fails
-from helpers import DataError, paths, raw_text
+from helpers.errors import DataError
+from helpers import paths
+from helpers.report.sources import raw_text
 from helpers.report.sources import source_for, sources
 
 SEED = paths.PROJECT_ROOT.parent / "shared" / "seeds" / "000_76d045c27592ca67.txt"
@@ -15,7 +17,7 @@ RECEIVED_SHA256 = "8b380462efa36833e0f71a75de89a114e8a6a10d41e9582b560d3ac9a9c8a
 
 
 def test_raw_file_is_byte_identical_to_what_was_received():
-    data = (paths.raw_dir() / "2023_conghua_amr.txt").read_bytes()
+    data = (paths.raw_dir() / "conghua" / "2023_conghua_amr.txt").read_bytes()
     assert hashlib.sha256(data).hexdigest() == RECEIVED_SHA256
 
 
@@ -23,26 +25,26 @@ def test_raw_file_is_the_seed_shared_with_the_company():
     # beside a checkout that has shared/ (developers, CI); a clone elsewhere has no seed to compare with
     if not SEED.exists():
         missing_in_ci_fails(f"{SEED} not found: the raw file cannot be compared with the seed it was copied from")
-    assert (paths.raw_dir() / "2023_conghua_amr.txt").read_bytes() == SEED.read_bytes()
+    assert (paths.raw_dir() / "conghua" / "2023_conghua_amr.txt").read_bytes() == SEED.read_bytes()
 
 
 def test_sources_yml_describes_the_2023_report():
-    src = source_for(2023)
+    src = source_for("conghua", 2023)
     assert src.publisher == "广州市从化区市场监督管理局"
     assert src.sha256 == RECEIVED_SHA256
     assert src.encoding == "utf-8"
-    assert {s.file.name for s in sources()} == {p.name for p in paths.raw_dir().glob("*.txt")}
+    assert {s.file for s in sources()} == set(paths.raw_dir().glob("*/*.txt"))
 
 
 def test_a_changed_raw_file_is_refused(data_copy):
-    raw = data_copy / "raw" / "2023_conghua_amr.txt"
+    raw = data_copy / "raw" / "conghua" / "2023_conghua_amr.txt"
     raw.write_bytes(raw.read_bytes().replace("439宗".encode(), "493宗".encode()))
     with pytest.raises(DataError, match=r"2023_conghua_amr.txt: sha256 is .* sources.yml records"):
-        raw_text(2023)
+        raw_text("conghua", 2023)
 
 
 def test_text_is_decoded_so_offsets_are_characters():
-    text = raw_text(2023)
+    text = raw_text("conghua", 2023)
     # 6136 characters (len of the decoded file), far fewer than its 16875 bytes
     assert len(text) == 6136
     assert text.endswith("返回顶部")

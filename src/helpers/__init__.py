@@ -3,45 +3,57 @@
 In a notebook::
 
     import helpers as hb
-    hb.setup()                                       # chart theme with a CJK font, footnotes
-    hb.indicator_table(year)                         # every figure, labelled, with its sentence
-    hb.say(year, "罚没{penalty_confiscation_amount}")   # narration filled from data, with sources
-    hb.chart(year, "mediation_reconciliation")       # a chart of data/charts.yml (a Figure)
-    hb.views.topic_findings(year, "consumer_protection")
-    y = hb.load_year(year)                           # the year's tidy tables: y.indicators, y.metrics, y.findings
-    hb.agrees(computed_rate, y, "council_mediation_rate_of_received")   # a rate computed in pandas = metrics.yml
+    notes = hb.setup()                               # chart theme with a CJK font; the notebook's footnotes
+    r = hb.load_report(bureau, year)                 # a Report: r.indicators, r.metrics, r.findings, r.growth
+    r["admin_penalty_cases"].value                   # any indicator or metric by id
+    hb.say(r, "罚没{penalty_confiscation_amount}", notes)   # narration filled from data, with sources
+    hb.draw_chart(r, "mediation_reconciliation")     # a chart of data/charts.yml (a matplotlib Figure)
+    hb.topic_findings(r, "consumer_protection")
+    hb.agrees(computed_rate, r, "council_mediation_rate_of_received")   # a rate computed in pandas = metrics.yml
 
-Names are imported on first use, so ``amrbook`` commands load only what they need.
+These are the names the notebooks use (README, "The notebook API"). Each is imported on first
+use, so ``amrbook`` commands load only what they need; the imports under ``TYPE_CHECKING`` are the
+same names, so editors and type checkers see every one (``tests/test_architecture.py`` keeps the two
+lists equal).
 """
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-_EXPORTS = {
-    "AmrbookError": "errors", "agrees": "show.views", "fill": "show.narrative", "load_year": "audit.year", "DataError": "errors", "Problem": "errors",
-    "Explorer": "show.widgets", "chart": "show.charts", "compute_metrics": "audit.metrics",
-    "explain": "show.explain", "growth_table": "audit.growth", "stated_growth": "audit.growth",
-    "indicator_table": "tables.indicators", "load_catalog": "tables.load", "load_indicators": "tables.load",
-    "parse_figure": "report.numbers", "raw_text": "report.sources", "run_checks": "audit.checks",
-    "say": "show.narrative", "sentence_at": "report.sources", "setup": "show.notebook",
-    "summary": "show.narrative", "takeaways": "show.narrative", "changes_html": "show.changes",
+if TYPE_CHECKING:  # the public API, as type checkers and editors see it
+    from .audit.report import Report, load_report, report_years
+    from .show import briefing
+    from .show.changes import changes_html
+    from .show.charts import PALETTE, draw_chart, finish_chart, largest_changes_chart, section_counts_chart
+    from .show.format import period_words
+    from .show.narrative import fill, say, summary, takeaways
+    from .show.notebook import setup
+    from .show.views import agrees, findings_html, growth_view, implied_previous, quality_summary, topic_findings
+    from .show.widgets import Explorer
+
+#: Each public name and the module it comes from (a module itself when the name is a module).
+_PUBLIC = {
+    "Report": "audit.report", "load_report": "audit.report", "report_years": "audit.report",
+    "briefing": "show.briefing", "changes_html": "show.changes",
+    "PALETTE": "show.charts", "draw_chart": "show.charts", "finish_chart": "show.charts",
+    "largest_changes_chart": "show.charts", "section_counts_chart": "show.charts",
+    "period_words": "show.format",
+    "fill": "show.narrative", "say": "show.narrative", "summary": "show.narrative", "takeaways": "show.narrative",
+    "setup": "show.notebook",
+    "agrees": "show.views", "findings_html": "show.views", "growth_view": "show.views",
+    "implied_previous": "show.views", "quality_summary": "show.views", "topic_findings": "show.views",
+    "Explorer": "show.widgets",
 }
-#: Modules reachable as ``hb.<name>``: the stages, and the modules notebooks use by their short names.
-_MODULES = {"report": "report", "tables": "tables", "audit": "audit", "show": "show", "publish": "publish",
-            "paths": "paths", "charts": "show.charts", "checks": "audit.checks", "fonts": "show.fonts",
-            "growth": "audit.growth", "metrics": "audit.metrics", "narrative": "show.narrative",
-            "views": "show.views", "briefing": "show.briefing", "render": "publish.render", "build": "publish.build",
-            "export": "publish.export"}
 
-__all__ = sorted([*_EXPORTS, *_MODULES])
+__all__ = sorted(_PUBLIC)
 
 
 def __getattr__(name: str):
-    if name in _MODULES:
-        return importlib.import_module(f".{_MODULES[name]}", __name__)
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+    module = importlib.import_module(f".{_PUBLIC[name]}", __name__)
+    return module if module.__name__.endswith(f".{name}") else getattr(module, name)
 
 
 def __dir__() -> list[str]:

@@ -23,6 +23,7 @@ from .errors import AmrbookError
 # pay for pandas, pandera and matplotlib.
 
 FORMATS = ("table", "csv", "json")
+BUREAU_HELP = "the bureau (its slug in data/raw/sources.yml); default: its default_bureau"
 MAX_JOBS = 16  # kernels of ~150 MB each; more than the notebooks there are buys nothing
 
 
@@ -49,30 +50,43 @@ def _emit(frame, fmt: str, table_columns: list[str]) -> None:
         print(shown.to_string(index=False))
 
 
-def _indicators(args: argparse.Namespace) -> None:
+def _report(args: argparse.Namespace):
+    """The report the command is about: ``--bureau`` (or the default bureau) and ``--year``."""
+    from .audit.report import load_report
+
+    return load_report(args.bureau, args.year)
+
+
+def _indicator_table(args: argparse.Namespace):
+    """The validated indicator table of the report, without running metrics or checks."""
+    from .report.sources import bureau
     from .tables.indicators import indicator_table
 
-    _emit(indicator_table(args.year), args.format,
+    return indicator_table(bureau(args.bureau).slug, args.year)
+
+
+def _indicators(args: argparse.Namespace) -> None:
+    _emit(_indicator_table(args).reset_index(), args.format,
           ["id", "label_zh", "as_written", "value", "unit", "qualifier", "period"])
 
 
 def _metrics(args: argparse.Namespace) -> None:
     from .audit.metrics import compute_metrics
 
-    _emit(compute_metrics(args.year), args.format, ["id", "label_zh", "value", "unit", "substituted", "status"])
+    _emit(compute_metrics(_indicator_table(args), args.year).reset_index(), args.format, ["id", "label_zh", "value", "unit", "substituted", "status"])
 
 
 def _explain(args: argparse.Namespace) -> None:
     from .show.explain import explain
 
-    print(explain(args.metric, args.year))
+    print(explain(_report(args), args.metric))
 
 
 def _check(args: argparse.Namespace) -> int:
     from .audit.checks import FINDING_SEVERITIES
     from .show.findings import worded_findings
 
-    findings = worded_findings(args.year)
+    findings = worded_findings(_report(args))
     _emit(findings, args.format, ["severity", "check", "description", "substituted", "message"])
     if args.format == "table":
         for row in findings[findings["severity"] != "ok"].itertuples():
@@ -88,10 +102,15 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _growth(args: argparse.Namespace) -> None:
-    from .audit.growth import growth_table, metric_growth, stated_growth
+    from . import paths
+    from .audit.growth import growth_table, metric_growth
+    from .audit.report import load_report
+    from .report.sources import bureau
     from .show.format import change_text
 
-    frame = metric_growth() if args.metrics else growth_table()
+    slug = bureau(args.bureau).slug
+    reports = [load_report(slug, year) for year in paths.indicator_years(slug)]
+    frame = (metric_growth if args.metrics else growth_table)(reports)
     if frame.empty:
         print(f"amrbook: {frame.attrs['reason']}", file=sys.stderr)
     elif args.year and not (frame["year"] == args.year).any():
@@ -104,7 +123,7 @@ def _growth(args: argparse.Namespace) -> None:
     if not frame.empty or args.format != "table":
         _emit(frame, args.format, ["id", "label_zh", "previous_year", "year", "previous_value", "value", "unit",
                                    "change", "growth_pct", "change_pp", "reads", "status"])
-    stated = stated_growth(args.year) if args.year else None
+    stated = load_report(slug, args.year).stated_growth if args.year else None
     if stated is not None and not stated.empty and args.format == "table":
         print("\ngrowth stated in the report:")
         _emit(stated, "table", ["rate", "stated_pct", "value", "implied_previous", "previous_value", "status"])
@@ -134,35 +153,38 @@ def _extract(args: argparse.Namespace) -> None:
 
 
 def _draft(args: argparse.Namespace) -> None:
-    from .tables.draft import write_draft
     from . import paths
     from .paths import sha256_of
+    from .report.sources import bureau
+    from .tables.draft import write_draft
 
-    target, frame = write_draft(args.year, args.file, force=args.force)
+    slug = bureau(args.bureau).slug
+    target, frame = write_draft(slug, args.year, args.file, force=args.force)
     unmatched = frame[frame["id"] == ""]
     print(f"wrote {target}: {len(frame)} figures, {len(frame) - len(unmatched)} matched to catalog ids, "
           f"{len(unmatched)} to review")
     for row in unmatched.itertuples():
         print(f"  unmatched: {row.as_written} at {row.start}  ({row.note})")
-    curated = paths.indicators_file(args.year)
+    curated = paths.indicators_file(slug, args.year)
     step2 = (f"compare it with the curated {curated.name}, which it never replaces" if curated.exists()
              else f"rename it to {curated.name}")
     print(f"""next:
-  1. copy the report unchanged to data/raw/ and add to data/raw/sources.yml:
-       - file: {args.year}_{args.file.stem}.txt
+  1. copy the report unchanged to data/raw/{slug}/ and add to `sources` in data/raw/sources.yml:
+       - bureau: {slug}
+         file: {args.year}_{args.file.stem}.txt
          year: {args.year}
          publisher: …
          title: …
          encoding: (as detected by `amrbook extract`)
          sha256: {sha256_of(args.file)}
   2. review {target.name} (ids, periods), then {step2}
-  3. amrbook indicators --year {args.year}   # validates every row against the report""")
+  3. amrbook indicators --bureau {slug} --year {args.year}   # validates every row against the report""")
 
 
 def _build(args: argparse.Namespace) -> None:
     from .publish.build import build
 
-    result = build(args.year, jobs=args.jobs, force=args.force, pdf=not args.no_pdf)
+    result = build(args.bureau, args.year, jobs=args.jobs, force=args.force, pdf=not args.no_pdf)
     where = result.target
     if result.up_to_date:
         print(f"{where}: up to date ({result.timings['total']:.2f} s); --force rebuilds")
@@ -181,12 +203,13 @@ def _diff(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from .audit.diff import COLUMNS, changes_against, recorded_changes
+    from .report.sources import bureau
 
     if args.against:
-        frame = changes_against(args.year, args.against)
+        frame = changes_against(_report(args), args.against)
         notes = []
     else:
-        parts = recorded_changes(args.year).values()
+        parts = recorded_changes(bureau(args.bureau).slug, args.year).values()
         frame = pd.DataFrame([row for part in parts for row in part["rows"]], columns=COLUMNS)
         notes = [part["note"] for part in parts if part["note"]]
     if args.format != "table":
@@ -203,9 +226,7 @@ def _diff(args: argparse.Namespace) -> None:
 def _summary(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from .tables.indicators import indicator_table
-
-    frame = indicator_table(args.year)
+    frame = _indicator_table(args)
     print(f"{args.year}: {len(frame)} figures, every span, value, unit and qualifier checked against the report")
     with pd.option_context("display.unicode.east_asian_width", True):
         for column in ("section", "period", "qualifier"):
@@ -229,21 +250,25 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     ind = commands.add_parser("indicators", help="list every figure of a year's report with its span")
+    ind.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     ind.add_argument("--year", type=int, required=True)
     ind.add_argument("--format", choices=FORMATS, default="table")
     ind.set_defaults(run=_indicators)
 
     metrics = commands.add_parser("metrics", help="compute the derived metrics of data/metrics.yml")
+    metrics.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     metrics.add_argument("--year", type=int, required=True)
     metrics.add_argument("--format", choices=FORMATS, default="table")
     metrics.set_defaults(run=_metrics)
 
     expl = commands.add_parser("explain", help="show a metric's formula, inputs and source sentences")
     expl.add_argument("metric")
+    expl.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     expl.add_argument("--year", type=int, required=True)
     expl.set_defaults(run=_explain)
 
     check = commands.add_parser("check", help="run the consistency rules of data/checks.yml")
+    check.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     check.add_argument("--year", type=int, required=True)
     check.add_argument("--format", choices=FORMATS, default="table")
     check.add_argument("--strict", action="store_true", help="exit 1 when any rule warns or fails")
@@ -252,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     growth = commands.add_parser("growth", help="year-on-year change across data/indicators/ and stated growth: "
                                                 "counts in %% and difference, rates in percentage points, "
                                                 "ranks in places")
+    growth.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     growth.add_argument("--year", type=int, help="only the change into this year, and reconcile the growth "
                                                  "rates this year's report states")
     growth.add_argument("--metrics", action="store_true", help="the derived metrics of data/metrics.yml "
@@ -265,12 +291,14 @@ def build_parser() -> argparse.ArgumentParser:
     ext.set_defaults(run=_extract)
 
     drf = commands.add_parser("draft", help="draft data/indicators/<year>.draft.csv from a new report")
+    drf.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     drf.add_argument("--year", type=int, required=True)
     drf.add_argument("file", type=Path)
     drf.add_argument("--force", action="store_true", help="replace an existing draft")
     drf.set_defaults(run=_draft)
 
     build = commands.add_parser("build", help="execute the notebooks and render the briefing into outputs/<year>/")
+    build.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     build.add_argument("--year", type=int, required=True)
     build.add_argument("--jobs", action=_Jobs, default=2,
                        help=f"notebooks executed in parallel, 1 to {MAX_JOBS} (default 2)")
@@ -280,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     diff = commands.add_parser("diff", help="what changed in a year's data: figures changed, added or removed "
                                             "(with their sentences), metrics and findings whose status changed")
+    diff.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     diff.add_argument("--year", type=int, required=True)
     diff.add_argument("--against", metavar="PATH|YEAR",
                       help="compare the data now with another year's data, or with the build whose manifest.json "
@@ -289,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.set_defaults(run=_diff)
 
     summary = commands.add_parser("summary", help="count a year's figures by section, period and qualifier")
+    summary.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     summary.add_argument("--year", type=int, required=True)
     summary.set_defaults(run=_summary)
     return parser

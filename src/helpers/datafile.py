@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache, wraps
 from pathlib import Path
 
 import yaml
 
+from . import paths
 from .errors import DataError, Problem
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster when present
@@ -296,3 +298,24 @@ def _scalar(path: Path, loader, event, at: str):
     except ValueError as exc:  # the date 2023-13-45, an integer of more than 4300 digits
         value = event.value if len(event.value) <= 40 else event.value[:37] + "..."
         raise DataError([Problem(path, at, f"{value!r} is not a valid {tag[len(_TAG):]}: {exc}")]) from None
+
+
+def parsed_once(*files: Callable[[], Path]):
+    """Cache a loader of definitions until one of its ``files`` changes.
+
+    The workbook's definitions (catalog, metrics, checks, charts, narrative, sources) are parsed
+    once per version of their files: each call costs one ``stat`` per file, never a walk of
+    ``data/`` nor a second parse. A loader that raises is not cached, so a fixed file is read again.
+    """
+    def wrap(load):
+        @lru_cache(maxsize=4)
+        def cached(_versions: tuple):
+            return load()
+
+        @wraps(load)
+        def current():
+            return cached(tuple(paths.file_version(file()) for file in files))
+
+        current.cache_clear = cached.cache_clear
+        return current
+    return wrap

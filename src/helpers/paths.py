@@ -31,28 +31,43 @@ def raw_dir() -> Path:
 
 
 def sources_file() -> Path:
-    """Return ``raw/sources.yml``: publisher, title, year, encoding and sha256 of each raw report."""
+    """Return ``raw/sources.yml``: the bureaus, and publisher, title, year, encoding and sha256 of each raw report."""
     return raw_dir() / "sources.yml"
 
 
-def indicators_dir() -> Path:
-    """Return the folder of indicator tables (``<year>.csv`` curated, ``<year>.draft.csv`` drafts)."""
-    return data_dir() / "indicators"
+def bureau_raw_dir(bureau: str) -> Path:
+    """Return the folder of one bureau's raw reports (``raw/<bureau>/``)."""
+    return raw_dir() / bureau
 
 
-def indicators_file(year: int) -> Path:
-    """Return the curated indicator table of one report year."""
-    return indicators_dir() / f"{year}.csv"
+def indicators_dir(bureau: str) -> Path:
+    """Return one bureau's folder of indicator tables (``<year>.csv`` curated, ``<year>.draft.csv`` drafts)."""
+    return data_dir() / "indicators" / bureau
 
 
-def draft_file(year: int) -> Path:
-    """Return where ``amrbook draft`` writes a new year's table for review."""
-    return indicators_dir() / f"{year}.draft.csv"
+def indicators_file(bureau: str, year: int) -> Path:
+    """Return the curated indicator table of one report (bureau and year)."""
+    return indicators_dir(bureau) / f"{year}.csv"
 
 
-def indicator_years() -> list[int]:
-    """Return the years that have a curated indicator table, in order (drafts do not count)."""
-    return sorted(int(p.stem) for p in indicators_dir().glob("[0-9][0-9][0-9][0-9].csv"))
+def draft_file(bureau: str, year: int) -> Path:
+    """Return where ``amrbook draft`` writes a new report's table for review."""
+    return indicators_dir(bureau) / f"{year}.draft.csv"
+
+
+def indicator_years(bureau: str) -> list[int]:
+    """Return the years a bureau has a curated indicator table for, in order (drafts do not count)."""
+    return sorted(int(p.stem) for p in indicators_dir(bureau).glob("[0-9][0-9][0-9][0-9].csv"))
+
+
+def curated_reports() -> list[tuple[str, int]]:
+    """Return every (bureau, year) with a curated indicator table, in order."""
+    return sorted((p.parent.name, int(p.stem)) for p in (data_dir() / "indicators").glob("*/[0-9][0-9][0-9][0-9].csv"))
+
+
+def report_outputs_dir(bureau: str, year: int) -> Path:
+    """Return the outputs of one report's build (``outputs/<bureau>/<year>/``)."""
+    return outputs_dir() / bureau / str(year)
 
 
 def catalog_file() -> Path:
@@ -91,10 +106,23 @@ def notebooks_dir() -> Path:
 
 
 def data_version() -> tuple:
-    """Return a key that changes whenever a file under the data folder changes (for caches)."""
+    """Return a key that changes whenever a file under the data folder changes.
+
+    It walks the data folder: :func:`helpers.audit.report.load_report` computes it once per call
+    to key its cache; helpers below it key theirs on :func:`file_version` of the one file they read.
+    """
     root = data_dir()
     return (str(root), *sorted((str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size)
                                for p in root.rglob("*") if p.is_file()))
+
+
+def file_version(path: Path) -> tuple:
+    """Return a key that changes when one file changes (its path, modification time and size; one ``stat``)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return (str(path), None, None)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def sha256_of(path: Path) -> str:

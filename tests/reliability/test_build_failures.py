@@ -39,7 +39,7 @@ def workspace(built):
 def with_work_to_do(outputs: Path) -> None:
     """Make the next build of 2023 in ``outputs`` render everything again from its cached notebooks
     (no kernel, unlike ``--force``): without a manifest, the outputs are not up to date."""
-    (outputs / "2023" / "manifest.json").unlink(missing_ok=True)
+    (outputs / "conghua" / "2023" / "manifest.json").unlink(missing_ok=True)
 
 
 def snapshot(target: Path) -> dict:
@@ -60,7 +60,7 @@ def test_no_browser_still_builds_the_html_and_says_how_to_get_the_pdf(workspace,
     monkeypatch.delenv("AMRBOOK_BROWSER", raising=False)
     with_work_to_do(workspace / "outputs")
     assert main(["build", "--year", "2023"]) == 0
-    target = workspace / "outputs" / "2023"
+    target = workspace / "outputs" / "conghua" / "2023"
     assert (target / "briefing.html").exists() and not (target / "briefing.pdf").exists()
     err = capsys.readouterr().err
     assert "no PDF" in err and "apt-get install --no-install-recommends chromium" in err
@@ -88,7 +88,7 @@ def test_a_failing_browser_keeps_everything_but_the_pdf(workspace, monkeypatch, 
 
     browser, why = _browser(tmp_path, kind)
     monkeypatch.setenv("AMRBOOK_BROWSER", browser)
-    target = workspace / "outputs" / "2023"
+    target = workspace / "outputs" / "conghua" / "2023"
     assert main(["build", "--year", "2023"]) == 0
     out, err = capsys.readouterr()
     assert err == f"amrbook: no PDF at {target / 'briefing.pdf'}: {why}\n{FIX}\n"
@@ -154,7 +154,7 @@ def test_a_broken_notebook_is_named_before_any_kernel_starts(notebooks_only, cap
     breaks(notebooks_only / "06_capacity.ipynb")
     assert main(["build", "--year", "2023", "--no-pdf"]) == 2
     assert capsys.readouterr().err == f"amrbook: error: {message}\n"
-    assert not (notebooks_only.parent / "outputs" / "2023").exists()
+    assert not (notebooks_only.parent / "outputs" / "conghua" / "2023").exists()
 
 
 def test_execute_refuses_an_untagged_notebook_before_a_kernel_starts(notebooks_only, monkeypatch):
@@ -177,7 +177,7 @@ def test_a_failed_write_names_the_file_and_keeps_the_last_good_outputs(workspace
     from helpers.publish import export
     from helpers.cli import main
 
-    target = workspace / "outputs" / "2023"
+    target = workspace / "outputs" / "conghua" / "2023"
 
     def full(year, path, figures=()):
         raise OSError(code, message, str(path))
@@ -214,7 +214,7 @@ def build_in_progress(outputs: Path) -> subprocess.Popen:
 
 
 def test_ctrl_c_mid_build_exits_130_and_keeps_outputs(workspace):
-    target = workspace / "outputs" / "2023"
+    target = workspace / "outputs" / "conghua" / "2023"
     before = snapshot(target)
     proc = build_in_progress(target.parent)
     os.killpg(proc.pid, signal.SIGINT)              # what Ctrl-C sends to the terminal's process group
@@ -226,7 +226,7 @@ def test_ctrl_c_mid_build_exits_130_and_keeps_outputs(workspace):
 
 
 def test_sigterm_mid_build_exits_143_and_keeps_outputs(workspace):
-    target = workspace / "outputs" / "2023"
+    target = workspace / "outputs" / "conghua" / "2023"
     before = snapshot(target)
     proc = build_in_progress(target.parent)
     proc.terminate()                                # what `kill <pid>`, systemd and docker stop send
@@ -238,8 +238,8 @@ def test_sigterm_mid_build_exits_143_and_keeps_outputs(workspace):
 
 
 def test_the_next_build_removes_what_a_sigkilled_build_left(workspace):
-    target = workspace / "outputs" / "2023"
-    build(2023, pdf=False)                          # so that the build after the kill is up to date
+    target = workspace / "outputs" / "conghua" / "2023"
+    build("conghua", 2023, pdf=False)                          # so that the build after the kill is up to date
     before = snapshot(target)
     proc = build_in_progress(target.parent)
     proc.kill()                                     # SIGKILL: no handler runs, nothing is cleaned up
@@ -254,50 +254,51 @@ def test_the_next_build_removes_what_a_sigkilled_build_left(workspace):
 
 def test_leftover_staging_and_retired_folders_are_removed_under_the_lock(workspace):
     outputs = workspace / "outputs"
-    build(2023, pdf=False)                          # so that the build below is up to date
-    for leftover in (".tmp-2023-99999-1", ".tmp-2024-99999-1", ".old-2023-99999"):
-        (outputs / leftover / "notebooks").mkdir(parents=True)
-        (outputs / leftover / "briefing.html").write_text("stale", encoding="utf-8")
-    assert build(2023, pdf=False).up_to_date
-    assert sorted(p.name for p in outputs.iterdir()) == [".build.lock", ".cache", "2023"]
+    build("conghua", 2023, pdf=False)                          # so that the build below is up to date
+    for leftover in (".tmp-2023-99999-1", ".tmp-2024-99999-1", ".old-2023-99999"):     # beside the bureau's years
+        (outputs / "conghua" / leftover / "notebooks").mkdir(parents=True)
+        (outputs / "conghua" / leftover / "briefing.html").write_text("stale", encoding="utf-8")
+    assert build("conghua", 2023, pdf=False).up_to_date
+    assert sorted(p.name for p in outputs.iterdir()) == [".build.lock", ".cache", "conghua"]
+    assert sorted(p.name for p in (outputs / "conghua").iterdir()) == ["2023"]
 
 
 def test_outputs_retired_by_a_build_killed_mid_swap_are_put_back(workspace):
     outputs = workspace / "outputs"
-    build(2023, pdf=False)
-    before = snapshot(outputs / "2023")
-    os.replace(outputs / "2023", outputs / ".old-2023-99999")     # killed between the two renames of the swap
-    assert build(2023, pdf=False).up_to_date                     # the last good outputs are back, and current
-    assert snapshot(outputs / "2023") == before
-    assert not list(outputs.glob(".old-*"))
+    build("conghua", 2023, pdf=False)
+    before = snapshot(outputs / "conghua" / "2023")
+    os.replace(outputs / "conghua" / "2023", outputs / "conghua" / ".old-2023-99999")     # killed between the two renames of the swap
+    assert build("conghua", 2023, pdf=False).up_to_date                     # the last good outputs are back, and current
+    assert snapshot(outputs / "conghua" / "2023") == before
+    assert not list((outputs / "conghua").glob(".old-*"))
 
 
 def test_two_builds_at_once_do_not_corrupt_each_other(workspace):
-    (workspace / "outputs" / "2023" / "manifest.json").unlink()     # both have work to do
+    (workspace / "outputs" / "conghua" / "2023" / "manifest.json").unlink()     # both have work to do
     procs = [subprocess.Popen([PY, "-m", "helpers.cli", "build", "--year", "2023", "--no-pdf"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [p.communicate(timeout=300) + (p.returncode,) for p in procs]
     assert [r[2] for r in results] == [0, 0], results
     assert any("up to date" in r[0] for r in results)               # the second waited, then found nothing to do
-    manifest = json.loads((workspace / "outputs" / "2023" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((workspace / "outputs" / "conghua" / "2023" / "manifest.json").read_text(encoding="utf-8"))
     for name, digest in manifest["outputs"].items():
-        assert hashlib.sha256((workspace / "outputs" / "2023" / name).read_bytes()).hexdigest() == digest
+        assert hashlib.sha256((workspace / "outputs" / "conghua" / "2023" / name).read_bytes()).hexdigest() == digest
 
 
 @pytest.fixture
 def injected(data_copy, tmp_path, monkeypatch):
     """A build of a data copy whose report sentence and CSV note carry markup and formulas (in its own
     outputs folder, so the session's build cache is left as it is)."""
-    raw = data_copy / "raw" / "2023_conghua_amr.txt"
+    raw = data_copy / "raw" / "conghua" / "2023_conghua_amr.txt"
     text = raw.read_text(encoding="utf-8")
     anchor = "16名执法人员参加综合法律知识网上考试"         # the last figure: no span after it moves
     text = text.replace(anchor, anchor.replace("执法人员", INJECTED + "执法人员"), 1)
     raw.write_text(text, encoding="utf-8")
     old = re.search(r"sha256: (\w+)", (data_copy / "raw" / "sources.yml").read_text(encoding="utf-8")).group(1)
     rewrite(data_copy / "raw" / "sources.yml", old, hashlib.sha256(raw.read_bytes()).hexdigest())
-    rewrite(data_copy / "indicators" / "2023.csv", "推动执法队伍建设,今年", '推动执法队伍建设,"=HYPERLINK(""http://x"")"')
+    rewrite(data_copy / "indicators" / "conghua" / "2023.csv", "推动执法队伍建设,今年", '推动执法队伍建设,"=HYPERLINK(""http://x"")"')
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
-    return build(2023, pdf=True).target
+    return build("conghua", 2023, pdf=True).target
 
 
 def test_injected_markup_is_text_in_html_pdf_and_xlsx(injected):
@@ -363,22 +364,22 @@ def _build_into(outputs: Path):
 
 def test_a_really_read_only_outputs_folder(tmpfs):
     outputs = tmpfs("readonly", 256)
-    before = snapshot(outputs / "2023")
+    before = snapshot(outputs / "conghua" / "2023")
     subprocess.run(["mount", "-o", "remount,ro", str(outputs)], check=True)
     result = _build_into(outputs)
     assert result.returncode == 2, result.stderr
     assert "Read-only file system" in result.stderr and str(outputs) in result.stderr
     assert "Traceback" not in result.stderr
-    assert snapshot(outputs / "2023") == before
+    assert snapshot(outputs / "conghua" / "2023") == before
 
 
 def test_a_really_full_disk(tmpfs):
     outputs = tmpfs("full", 512)                 # room for the cache, not for a second set of pages
-    before = snapshot(outputs / "2023")
+    before = snapshot(outputs / "conghua" / "2023")
     result = _build_into(outputs)
     assert result.returncode == 2, result.stderr
     assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
-    assert snapshot(outputs / "2023") == before
+    assert snapshot(outputs / "conghua" / "2023") == before
     assert not list(outputs.glob(".tmp-*"))
 
 

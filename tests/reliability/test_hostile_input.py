@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import drop_indicator, line_no, rewrite
+from helpers.audit.report import load_report
 from helpers.report.extract import extract
 
 PY = sys.executable
@@ -30,14 +31,14 @@ def run(*args, env=None, **kw):
 # --- indicator CSV ------------------------------------------------------------------------
 
 def test_nan_value_is_named(data_copy):
-    rewrite(data_copy / "indicators" / "2023.csv", ",439,", ",nan,")
+    rewrite(data_copy / "indicators" / "conghua" / "2023.csv", ",439,", ",nan,")
     result = run("indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "2023.csv: line 2, column value: 'nan' is not a number" in result.stderr
 
 
 def test_gbk_csv_as_excel_writes_it_is_named(data_copy):
-    path = data_copy / "indicators" / "2023.csv"
+    path = data_copy / "indicators" / "conghua" / "2023.csv"
     path.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
     result = run("indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
     assert result.returncode == 2
@@ -70,14 +71,14 @@ ROW3 = "2023,admin_penalty_cases_simple,16,宗,16宗,1240,1243,exact,2023,一(�
      'line 2: a " opened in this record is closed only on line 11, with text after it: is a " missing?'),
 ])
 def test_malformed_csv_rows_give_one_message_each(data_copy, old, new, message):
-    path = data_copy / "indicators" / "2023.csv"
+    path = data_copy / "indicators" / "conghua" / "2023.csv"
     rewrite(path, old, new)
     stderr = refused(data_copy, "indicators", "--year", "2023")
     assert stderr == f"amrbook: error: 1 problem in the data:\n  - {path}: {message}\n"
 
 
 def test_an_unclosed_quote_at_the_end_names_its_line(data_copy):
-    path = data_copy / "indicators" / "2023.csv"
+    path = data_copy / "indicators" / "conghua" / "2023.csv"
     with path.open("a", encoding="utf-8") as f:
         f.write('2023,extra_row,1,宗,1宗,1,2,exact,2023,一,"never closed\n')
     # 96 figures + the header = 97 lines, so the new record starts on line 98
@@ -86,7 +87,7 @@ def test_an_unclosed_quote_at_the_end_names_its_line(data_copy):
 
 
 def test_lines_are_lines_of_the_file_after_a_multi_line_note(data_copy):
-    path = data_copy / "indicators" / "2023.csv"
+    path = data_copy / "indicators" / "conghua" / "2023.csv"
     rewrite(path, ROW2, ROW2 + '"a note\non two lines"')      # line 2 and line 3 are one record now
     rewrite(path, ROW3, ROW3.replace(",16,", ",many,"))       # so this record starts on line 4
     stderr = refused(data_copy, "indicators", "--year", "2023")
@@ -161,15 +162,15 @@ def test_metrics_yml_as_a_list_is_refused(data_copy):
 
 
 def test_the_raw_report_is_never_written(data_copy):
-    raw = data_copy / "raw" / "2023_conghua_amr.txt"
+    raw = data_copy / "raw" / "conghua" / "2023_conghua_amr.txt"
     before = hashlib.sha256(raw.read_bytes()).hexdigest()
-    curated = (data_copy / "indicators" / "2023.csv").read_bytes()
+    curated = (data_copy / "indicators" / "conghua" / "2023.csv").read_bytes()
     for command in (["indicators", "--year", "2023"], ["check", "--year", "2023"], ["extract", str(raw)],
                     ["draft", "--year", "2023", str(raw)], ["draft", "--year", "2023", "--force", str(raw)]):
         result = run(*command, env={"AMRBOOK_DATA": str(data_copy)})
         assert result.returncode == 0, (command, result.stderr)      # each command really ran
     assert hashlib.sha256(raw.read_bytes()).hexdigest() == before
-    assert (data_copy / "indicators" / "2023.csv").read_bytes() == curated
+    assert (data_copy / "indicators" / "conghua" / "2023.csv").read_bytes() == curated
 
 
 # --- report text ----------------------------------------------------------------------------
@@ -182,7 +183,7 @@ def test_mixed_line_endings_keep_offsets():
 
 
 def test_a_50_mb_report_finishes_with_bounded_memory(tmp_path):
-    report = Path(__file__).parents[2] / "data" / "raw" / "2023_conghua_amr.txt"
+    report = Path(__file__).parents[2] / "data" / "raw" / "conghua" / "2023_conghua_amr.txt"
     big = tmp_path / "big.txt"
     chunk = report.read_bytes()
     with big.open("wb") as f:
@@ -272,7 +273,7 @@ def test_control_characters_from_yaml_reach_the_xlsx_as_pictures(data_copy, tmp_
 
     # YAML refuses a raw control character, but a double-quoted "\x01" escape makes one
     rewrite(data_copy / "catalog.yml", '  label_zh: "查办行政处罚案件"', '  label_zh: "查办\\x01行政处罚案件"')
-    write_xlsx(2023, tmp_path / "indicators.xlsx")        # openpyxl raised IllegalCharacterError here
+    write_xlsx(load_report("conghua", 2023), tmp_path / "indicators.xlsx")        # openpyxl raised IllegalCharacterError here
     sheet = load_workbook(tmp_path / "indicators.xlsx")["指标"]
     labels = [cell.value for cell in sheet[sheet.cell(1, [c.value for c in sheet[1]].index(HEADERS["label_zh"]) + 1)
                                            .column_letter]]
@@ -282,25 +283,25 @@ def test_control_characters_from_yaml_reach_the_xlsx_as_pictures(data_copy, tmp_
 def test_the_xlsx_and_views_work_with_a_figure_missing(data_copy, tmp_path):
     from openpyxl import load_workbook
 
-    from helpers import load_indicators, views
-    from helpers.audit.checks import run_checks
+    from helpers.tables.load import load_indicators
+    from helpers.show import views
     from openpyxl.utils import get_column_letter
 
     from helpers.publish.export import HEADERS, write_xlsx
     from helpers.show.format import SEVERITY_WORDS
 
     gone = "council_complaints_received"
-    figures = len(load_indicators(2023))
+    figures = len(load_indicators("conghua", 2023))
     drop_indicator(data_copy, 2023, gone)
-    findings = run_checks(2023)
-    write_xlsx(2023, tmp_path / "indicators.xlsx")
+    findings = load_report("conghua", 2023).findings
+    write_xlsx(load_report("conghua", 2023), tmp_path / "indicators.xlsx")
     sheet = load_workbook(tmp_path / "indicators.xlsx")["一致性核对"]
     assert sheet.max_row == len(findings) + 1                     # the header and every finding
     levels = sheet[get_column_letter([c.value for c in sheet[1]].index(HEADERS["级别"]) + 1)][1:]
     assert [c.value for c in levels].count(SEVERITY_WORDS["skipped"]) == (findings["severity"] == "skipped").sum() > 0
-    summary = views.quality_summary(2023)
+    summary = views.quality_summary(load_report("conghua", 2023))
     assert summary.at["一致性核对：未核对", "数量"] == (findings["severity"] == "skipped").sum()
     assert summary.at["报告中的数字", "数量"] == figures - 1       # one row removed
-    shown = views.topic_findings(2023, "consumer_protection")
+    shown = views.topic_findings(load_report("conghua", 2023), "consumer_protection")
     assert "未核对" in set(shown["级别"]) and "未核对：缺少" in " ".join(shown["结果"])
     views.findings_html(shown)

@@ -15,7 +15,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from helpers import DataError, load_indicators, paths
+from helpers.errors import DataError
+from helpers.tables.load import load_indicators
+from helpers import paths
 
 HEADER = "year,id,value,unit,as_written,start,end,qualifier,period,section,note\n"
 
@@ -29,10 +31,10 @@ def data_dir(tmp_path_factory):
 
 def _load(data_dir, monkeypatch, content: bytes):
     monkeypatch.setenv("AMRBOOK_DATA", str(data_dir))
-    path = data_dir / "indicators" / "2023.csv"
+    path = data_dir / "indicators" / "conghua" / "2023.csv"
     path.write_bytes(content)
     try:
-        load_indicators(2023)
+        load_indicators("conghua", 2023)
     except DataError as exc:
         lines = len(re.split(rb"\r\n|\r|\n", content))
         for problem in exc.problems:
@@ -82,7 +84,7 @@ def test_one_cell_of_real_rows_replaced(data_dir, monkeypatch, row, column, valu
     import csv
     import io
 
-    real = (paths.PROJECT_ROOT / "data" / "indicators" / "2023.csv").read_text(encoding="utf-8")
+    real = (paths.PROJECT_ROOT / "data" / "indicators" / "conghua" / "2023.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(real, newline="")))[:REAL_ROWS + 1]
     rows[row + 1][column] = value
     buffer = io.StringIO()

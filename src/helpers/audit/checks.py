@@ -15,8 +15,9 @@ from .. import paths
 from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
 from .template import TemplateError, figures_in
-from .metrics import KINDS, compute_metrics, indicator_values, input_record, known_ids
-from ..datafile import MAPPING, NUMBER, TEXT, TEXTS, entry_id, entry_problems, read_yaml, yaml_section, yaml_where
+from .metrics import KINDS, input_record, known_ids
+from ..datafile import (MAPPING, NUMBER, TEXT, TEXTS, entry_id, entry_problems, parsed_once, read_yaml,
+                        yaml_section, yaml_where)
 
 SEVERITIES = ("warn", "error")
 #: Severities of findings, most serious first: a rule that fails, a rule whose figures cannot
@@ -48,8 +49,9 @@ CHECK_OPTIONAL = {"tolerance": NUMBER, "for_each": MAPPING, "note": TEXT}
 FOR_EACH_FIELDS = {"kind": TEXTS, "ids": TEXTS}
 
 
-def load_check_defs() -> list[CheckDef]:
-    """Read and check ``data/checks.yml``.
+@parsed_once(paths.checks_file, paths.metrics_file, paths.catalog_file)
+def load_check_defs() -> tuple[CheckDef, ...]:
+    """Read and check ``data/checks.yml`` (parsed once per version of the definitions).
 
     Raises
     ------
@@ -84,7 +86,7 @@ def load_check_defs() -> list[CheckDef]:
                                  entry.get("note") or ""))
     if problems:
         raise DataError(problems)
-    return defs
+    return tuple(defs)
 
 
 def _entry_problems(path, entry: dict, label: str, formula: Formula, known: set) -> list[Problem]:
@@ -129,12 +131,17 @@ def _for_each_problems(path, entry: dict, label: str, known: set) -> list[Proble
     return problems
 
 
-def run_checks(year: int) -> pd.DataFrame:
-    """Run every rule of ``checks.yml`` on one report year.
+def run_checks(table: pd.DataFrame, metrics: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Run every rule of ``checks.yml`` on one report's indicators and metrics.
 
     Parameters
     ----------
+    table : pandas.DataFrame
+        The report's indicators indexed by id (:func:`helpers.tables.indicators.indicator_table`).
+    metrics : pandas.DataFrame
+        Its metrics indexed by id (:func:`helpers.audit.metrics.compute_metrics`).
     year : int
+        The report year, to say which table lacks a figure.
 
     Returns
     -------
@@ -150,8 +157,6 @@ def run_checks(year: int) -> pd.DataFrame:
         the presentation layer fills from data). Errors first, then warnings, skipped rules
         and passes.
     """
-    table = indicator_values(year)
-    metrics = compute_metrics(year).set_index("id")
     values = {**table["value"].to_dict(), **metrics["value"].to_dict()}
     units = {**table["unit"].to_dict(), **metrics["unit"].to_dict()}
     findings = []

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .. import paths
 from ..errors import DataError, Problem
-from .year import Year, load_year
+from .report import Report, load_report
 
 #: Columns of a comparison, in order.
 COLUMNS = ["against", "change", "kind", "id", "label", "before", "after", "sentence", "at"]
@@ -36,31 +36,30 @@ def _number(value) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def snapshot(year: int | Year) -> dict:
-    """Return what a comparison needs of a year's data, as plain JSON.
+def snapshot(r: Report) -> dict:
+    """Return what a comparison needs of a report's data, as plain JSON.
 
     Parameters
     ----------
-    year : int or Year
+    r : Report
 
     Returns
     -------
     dict
-        ``year``; ``figures`` by id (label, value, unit, as_written, period, sentence and ``at``,
+        ``bureau``, ``year``; ``figures`` by id (label, value, unit, as_written, period, sentence and ``at``,
         the figure's span in its sentence);
         ``metrics`` by id (label, value, unit, status); ``findings`` by rule (label, severity, result).
     """
-    year = load_year(year)
-    figures = {ident: {"label": r.label_zh, "value": _number(r.value), "unit": r.unit, "as_written": r.as_written,
-                       "period": r.period, "sentence": r.source_sentence,
-                       "at": [r.start - r.sentence_start, r.end - r.sentence_start]}
-               for ident, r in zip(year.indicators.index, year.indicators.itertuples())}
-    metrics = {r.id: {"label": r.label_zh, "value": _number(r.value), "unit": r.unit, "status": r.status}
-               for r in year.metrics.itertuples()}
-    findings = {r.check: {"label": r.description, "severity": r.severity, "result": r.result}
-                for r in year.findings.itertuples()}
-    return json.loads(json.dumps({"year": year.year, "figures": figures, "metrics": metrics, "findings": findings},
-                                 ensure_ascii=False))
+    figures = {f.Index: {"label": f.label_zh, "value": _number(f.value), "unit": f.unit, "as_written": f.as_written,
+                         "period": f.period, "sentence": f.source_sentence,
+                         "at": [f.start - f.sentence_start, f.end - f.sentence_start]}
+               for f in r.indicators.itertuples()}
+    metrics = {m.Index: {"label": m.label_zh, "value": _number(m.value), "unit": m.unit, "status": m.status}
+               for m in r.metrics.itertuples()}
+    findings = {f.check: {"label": f.description, "severity": f.severity, "result": f.result}
+                for f in r.findings.itertuples()}
+    return json.loads(json.dumps({"bureau": r.bureau.slug, "year": r.year, "figures": figures, "metrics": metrics,
+                                  "findings": findings}, ensure_ascii=False))
 
 
 def _row(against: str, change: str, kind: str, ident: str, label: str, before: str, after: str,
@@ -134,9 +133,10 @@ def build_words(stamp: dict) -> str:
     return f"{stamp.get('built_at', '时间不详')} 生成，输入 {stamp.get('inputs', '不详')}"
 
 
-def _previous_build(year: Year, now: dict) -> dict:
-    """The data now against the build in ``outputs/<year>/`` (or that build's own comparison, if the data are its)."""
-    manifest = paths.outputs_dir() / str(year.year) / "manifest.json"
+def _previous_build(r: Report, now: dict) -> dict:
+    """The data now against the build in ``outputs/<bureau>/<year>/`` (or that build's own comparison, if the
+    data are its)."""
+    manifest = paths.report_outputs_dir(r.bureau.slug, r.year) / "manifest.json"
     if not manifest.exists():
         return {"against": "", "note": "这是该年度的首次生成，没有可比较的上次生成。", "rows": []}
     try:
@@ -150,12 +150,12 @@ def _previous_build(year: Year, now: dict) -> dict:
     return {"against": against, "note": "", "rows": compare(then, now, against).to_dict("records")}
 
 
-def build_changes(year: int | Year) -> dict:
-    """Return a build's change log: against the previous build of the year, and against the previous year.
+def build_changes(r: Report) -> dict:
+    """Return a build's change log: against the previous build of the report, and the same bureau's previous year.
 
     Parameters
     ----------
-    year : int or Year
+    r : Report
 
     Returns
     -------
@@ -163,29 +163,28 @@ def build_changes(year: int | Year) -> dict:
         ``previous_build`` and ``previous_year``, each ``{"against": words, "note": why there is
         nothing to compare (or ""), "rows": [records of compare()]}``.
     """
-    year = load_year(year)
-    now = snapshot(year)
-    last = year.year - 1
-    if last in paths.indicator_years():
+    now = snapshot(r)
+    last = r.year - 1
+    if last in paths.indicator_years(r.bureau.slug):
         previous_year = {"against": f"{last}年", "note": "",
-                         "rows": compare(snapshot(last), now, f"{last}年").to_dict("records")}
+                         "rows": compare(snapshot(load_report(r.bureau.slug, last)), now, f"{last}年").to_dict("records")}
     else:
         previous_year = {"against": "", "note": f"data/ 中没有{last}年的数据，无法与上一年度比较。", "rows": []}
-    return {"previous_build": _previous_build(year, now), "previous_year": previous_year}
+    return {"previous_build": _previous_build(r, now), "previous_year": previous_year}
 
 
-def recorded_changes(year: int) -> dict:
-    """Return the change log the last build of ``year`` recorded in ``outputs/<year>/manifest.json``.
+def recorded_changes(bureau: str, year: int) -> dict:
+    """Return the change log the last build of a report recorded in ``outputs/<bureau>/<year>/manifest.json``.
 
     Raises
     ------
     DataError
         If there is no build of that year, or its manifest is unreadable or has no change log.
     """
-    file = paths.outputs_dir() / str(year) / "manifest.json"
+    file = paths.report_outputs_dir(bureau, year) / "manifest.json"
     if not file.exists():
-        raise DataError([Problem(file, "", f"no build of {year} yet: run `amrbook build --year {year}` first, "
-                                           "or compare the data with --against")])
+        raise DataError([Problem(file, "", f"no build of {bureau} {year} yet: run `amrbook build --bureau {bureau} "
+                                           f"--year {year}` first, or compare the data with --against")])
     read_snapshot(file)
     changes = json.loads(file.read_text(encoding="utf-8")).get("changes")
     if not isinstance(changes, dict):
@@ -193,8 +192,9 @@ def recorded_changes(year: int) -> dict:
     return changes
 
 
-def changes_against(year: int, against: str) -> pd.DataFrame:
-    """Compare the data of ``year`` now with another year's data (``"2022"``) or a build's snapshot (a path).
+def changes_against(r: Report, against: str) -> pd.DataFrame:
+    """Compare a report's data now with the same bureau's data of another year (``"2022"``) or a build's snapshot
+    (a path).
 
     Raises
     ------
@@ -202,6 +202,6 @@ def changes_against(year: int, against: str) -> pd.DataFrame:
         If the build's manifest is missing, unreadable or has no snapshot, or the other year's data do not validate.
     """
     if against.isdigit() and len(against) == 4 and not Path(against).exists():
-        return compare(snapshot(int(against)), snapshot(year), f"{against}年")
+        return compare(snapshot(load_report(r.bureau.slug, int(against))), snapshot(r), f"{against}年")
     then, stamp = read_snapshot(Path(against))
-    return compare(then, snapshot(year), build_words(stamp))
+    return compare(then, snapshot(r), build_words(stamp))

@@ -1,4 +1,4 @@
-"""Year-on-year change across every year in ``data/indicators/``, and growth the report states.
+"""Year-on-year change between reports of one bureau, and growth a report states.
 
 :func:`growth_table` compares each indicator present in consecutive years, :func:`metric_growth`
 each derived metric of ``metrics.yml``. What a change is depends on the unit:
@@ -29,8 +29,7 @@ import re
 
 import pandas as pd
 
-from .. import paths
-from .metrics import compute_metrics, indicator_values, load_stated_growth
+from .metrics import load_stated_growth
 
 GROWTH_COLUMNS = ["id", "label_zh", "year", "previous_year", "value", "previous_value", "unit", "change",
                   "growth_pct", "change_pp", "status", "comparison", "period", "previous_period"]
@@ -137,13 +136,13 @@ def _span(period: str, year: int) -> tuple:
     return tuple(sorted(set(parts)))
 
 
-def growth_table(years: list[int] | None = None) -> pd.DataFrame:
-    """Year-on-year change of every indicator between consecutive years.
+def growth_table(reports: list) -> pd.DataFrame:
+    """Year-on-year change of every indicator between consecutive reports of one bureau.
 
     Parameters
     ----------
-    years : list of int, optional
-        Years to use; every year of ``data/indicators/`` by default.
+    reports : list of Report
+        Reports of one bureau (:func:`helpers.audit.report.load_report`), in any order.
 
     Returns
     -------
@@ -151,69 +150,56 @@ def growth_table(years: list[int] | None = None) -> pd.DataFrame:
         :func:`growth_between` for each pair of consecutive years, stacked. With fewer than two
         years it is empty (same columns) and ``frame.attrs["reason"]`` says why.
     """
-    return _stacked(years, indicator_values)
+    return _stacked(reports, lambda r: r.indicators)
 
 
-def metric_growth(years: list[int] | None = None) -> pd.DataFrame:
-    """Year-on-year change of every derived metric (``metrics.yml``) between consecutive years.
+def metric_growth(reports: list) -> pd.DataFrame:
+    """Year-on-year change of every derived metric (``metrics.yml``) between consecutive reports of one bureau.
 
     Same rules as :func:`growth_table`: a metric in ``%`` changes in percentage points. A
     metric's ``period`` is the list of its inputs' periods, so a metric resting on a 截至11月
     figure in one year and a full-year figure in the other is ``period differs``; a metric that
     could not be computed in one year is ``no value in <year>``.
 
-    Parameters
-    ----------
-    years : list of int, optional
-        Years to use; every year of ``data/indicators/`` by default.
-
     Returns
     -------
     pandas.DataFrame
         Columns :data:`GROWTH_COLUMNS`; empty with ``attrs["reason"]`` for fewer than two years.
     """
-    return _stacked(years, _metric_values)
+    return _stacked(reports, lambda r: metric_values(r.metrics))
 
 
-def _metric_values(year: int) -> pd.DataFrame:
-    return compute_metrics(year).set_index("id").rename(columns={"periods": "period"})
+def metric_values(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Metrics as :func:`growth_between` compares them (``periods`` as ``period``)."""
+    return metrics.rename(columns={"periods": "period"})
 
 
-def change_into(year: int, metrics: bool = False) -> pd.DataFrame:
-    """同比: the change of every indicator (or metric) from ``year - 1`` to ``year``.
-
-    The year before must have its own table; a year further back is not "the same period last
-    year", so with no ``<year-1>.csv`` the result is empty with ``attrs["reason"]``.
-
-    Parameters
-    ----------
-    year : int
-    metrics : bool
-        Compare the derived metrics of ``metrics.yml`` instead of the indicators.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`growth_table` (:func:`metric_growth`), for that one pair of years.
-    """
-    years = [each for each in (year - 1, year) if each in paths.indicator_years()]
-    return (metric_growth if metrics else growth_table)(years)
-
-
-def _stacked(years: list[int] | None, table_of) -> pd.DataFrame:
-    years = sorted(years or paths.indicator_years())
-    parts = [growth_between(table_of(a), table_of(b), a, b) for a, b in zip(years, years[1:])]
-    if parts:
-        return pd.concat(parts, ignore_index=True)
+def no_growth(reason: str) -> pd.DataFrame:
+    """An empty growth table whose ``attrs["reason"]`` says why there is nothing to compare."""
     frame = pd.DataFrame(columns=GROWTH_COLUMNS)
-    have = f"only {years[0]} has" if years else "no year has"
-    frame.attrs["reason"] = (f"{have} an indicator table in {paths.indicators_dir()}; year-on-year change "
-                             "needs two years")
+    frame.attrs["reason"] = reason
     return frame
 
 
-def stated_growth(year: int) -> pd.DataFrame:
-    """Reconcile the growth rates a year's report states with the previous year's figures.
+def _stacked(reports: list, table_of) -> pd.DataFrame:
+    reports = sorted(reports, key=lambda r: r.year)
+    parts = [growth_between(table_of(a), table_of(b), a.year, b.year) for a, b in zip(reports, reports[1:])]
+    if parts:
+        return pd.concat(parts, ignore_index=True)
+    have = f"only {reports[0].year} has" if reports else "no year has"
+    return no_growth(f"{have} an indicator table; year-on-year change needs two years")
+
+
+def stated_growth(table: pd.DataFrame, previous: pd.DataFrame | None, year: int) -> pd.DataFrame:
+    """Reconcile the growth rates a report states with the same bureau's previous-year figures.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The report's indicators, indexed by id.
+    previous : pandas.DataFrame or None
+        The same bureau's indicators of ``year - 1``, or None when there is no such table.
+    year : int
 
     The pairs come from ``stated_growth`` in ``data/metrics.yml``, read by
     :func:`helpers.audit.metrics.load_stated_growth` (``rate``: the stated growth indicator,
@@ -231,9 +217,7 @@ def stated_growth(year: int) -> pd.DataFrame:
         A pair the year's table lacks a figure of is listed as ``not checked: no value for <id>
         in <year>``, with the numbers left empty.
     """
-    table = indicator_values(year)
     previous_year = year - 1
-    previous = indicator_values(previous_year) if previous_year in paths.indicator_years() else None
     rows = []
     for pair in load_stated_growth():
         missing = [i for i in (pair.rate, pair.of) if i not in table.index]

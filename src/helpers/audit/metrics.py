@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pandas as pd
 
@@ -18,8 +17,7 @@ from .. import paths
 from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
 from ..tables.load import ID_PATTERN, load_catalog, partial_period
-from ..datafile import TEXT, entry_id, entry_problems, read_yaml, yaml_section, yaml_where
-from ..tables.indicators import indicator_table
+from ..datafile import TEXT, entry_id, entry_problems, parsed_once, read_yaml, yaml_section, yaml_where
 
 METRIC_COLUMNS = ["id", "label_zh", "label_en", "kind", "value", "unit", "formula", "substituted", "status", "inputs",
                   "approx_input", "partial_period", "periods", "reconciles_with", "stated_value", "difference", "note"]
@@ -45,12 +43,12 @@ METRIC_OPTIONAL = {"reconciles_with": TEXT, "note": TEXT}
 GROWTH_FIELDS = {"rate": TEXT, "of": TEXT}
 
 
-def load_metric_defs() -> list[MetricDef]:
+def load_metric_defs() -> tuple[MetricDef, ...]:
     """Read and check ``data/metrics.yml``.
 
     Returns
     -------
-    list of MetricDef
+    tuple of MetricDef
         In file order.
 
     Raises
@@ -72,7 +70,7 @@ class StatedGrowth:
     of: str
 
 
-def load_stated_growth() -> list[StatedGrowth]:
+def load_stated_growth() -> tuple[StatedGrowth, ...]:
     """Return the ``stated_growth`` pairs of ``data/metrics.yml``, in file order.
 
     Raises
@@ -84,7 +82,8 @@ def load_stated_growth() -> list[StatedGrowth]:
     return _read_metrics_file()[1]
 
 
-def _read_metrics_file() -> tuple[list[MetricDef], list[StatedGrowth]]:
+@parsed_once(paths.metrics_file, paths.catalog_file)
+def _read_metrics_file() -> tuple[tuple[MetricDef, ...], tuple[StatedGrowth, ...]]:
     path = paths.metrics_file()
     doc = read_yaml(path)
     entries = yaml_section(path, doc, "metrics")
@@ -120,7 +119,7 @@ def _read_metrics_file() -> tuple[list[MetricDef], list[StatedGrowth]]:
     problems += found + _cycles(defs, path, where)
     if problems:
         raise DataError(problems)
-    return defs, pairs
+    return tuple(defs), tuple(pairs)
 
 
 def known_ids() -> set[str]:
@@ -182,43 +181,25 @@ def _cycles(defs: list[MetricDef], path, where: dict) -> list[Problem]:
     return problems
 
 
-@lru_cache(maxsize=8)
-def _indicators(year: int, _version: tuple) -> pd.DataFrame:
-    return indicator_table(year).set_index("id")
-
-
-def indicator_values(year: int) -> pd.DataFrame:
-    """Return a year's indicator table indexed by id (cached until a data file changes)."""
-    return _indicators(year, paths.data_version()).copy()
-
-
-@lru_cache(maxsize=8)
-def _metrics(year: int, _version: tuple) -> pd.DataFrame:
-    return _compute_metrics(year)
-
-
-def compute_metrics(year: int) -> pd.DataFrame:
-    """Compute every metric of ``metrics.yml`` for one report year.
+def compute_metrics(table: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Compute every metric of ``metrics.yml`` from one report's indicators.
 
     Parameters
     ----------
+    table : pandas.DataFrame
+        The report's indicators indexed by id (:func:`helpers.tables.indicators.indicator_table`).
     year : int
+        The report year, for the status of a metric an indicator is missing for.
 
     Returns
     -------
     pandas.DataFrame
-        One row per metric: ``id, label_zh, label_en, kind, value, unit, formula,
+        Indexed by metric ``id``, one row per metric: ``label_zh, label_en, kind, value, unit, formula,
         substituted`` (the formula with numbers), ``status`` (``ok``, or why there is no
         value), ``inputs`` (list of dicts: id, value, unit, as_written, start, end, period,
         qualifier, source_sentence), ``approx_input``, ``partial_period``, ``periods``,
         ``reconciles_with``, ``stated_value``, ``difference`` (value − stated), ``note``.
-        Cached until a data file changes.
     """
-    return _metrics(year, paths.data_version()).copy()
-
-
-def _compute_metrics(year: int) -> pd.DataFrame:
-    table = indicator_values(year)
     values = table["value"].to_dict()
     rows = []
     defs = load_metric_defs()
@@ -246,7 +227,7 @@ def _compute_metrics(year: int) -> pd.DataFrame:
         })
     order = {d.id: i for i, d in enumerate(defs)}
     frame = pd.DataFrame(rows, columns=METRIC_COLUMNS)  # the columns even when metrics.yml declares none
-    return frame.sort_values("id", key=lambda s: s.map(order)).reset_index(drop=True)
+    return frame.sort_values("id", key=lambda s: s.map(order)).set_index("id")
 
 
 def _in_dependency_order(defs: list[MetricDef]) -> list[MetricDef]:

@@ -7,7 +7,7 @@
    before each notebook), so a change to one notebook re-executes only that one. While they
    run, this process validates the data, writes the xlsx and subsets the font (from every
    character the inputs contain), then renders each page as soon as its notebook is done.
-3. Everything is rendered into a temporary folder next to ``outputs/<year>/`` and moved into
+3. Everything is rendered into a temporary folder next to ``outputs/<bureau>/<year>/`` and moved into
    place only when complete; a failure leaves the previous outputs untouched. A lock file
    keeps two builds from writing at once.
 4. Every notebook is read and checked (JSON, format, a ``parameters`` cell) before any kernel
@@ -36,7 +36,7 @@ from .kernels import Runner
 from .lock import build_lock, clear_leftovers
 
 if TYPE_CHECKING:  # pragma: no cover - pandas and the data are loaded only when there is work to do
-    from ..audit.year import Year
+    from ..audit.report import Report
 
 # The rest is imported when a build has work to do, so an up-to-date check stays well under 1 s.
 
@@ -113,20 +113,24 @@ def _progress(total: int):
 def font_text() -> str:
     """Every character a page can show, known before anything runs: the text of the data files,
     the notebooks and the package's own strings (labels, messages, templates)."""
-    files = [*paths.data_dir().rglob("*.yml"), *paths.data_dir().rglob("*.csv"), *paths.raw_dir().glob("*.txt"),
+    files = [*paths.data_dir().rglob("*.yml"), *paths.data_dir().rglob("*.csv"), *paths.raw_dir().rglob("*.txt"),
              *paths.notebooks_dir().glob("*.ipynb"), *paths.PACKAGE_DIR.rglob("*.py"),
              *paths.PACKAGE_DIR.rglob("*.j2")]
     return "".join(p.read_text(encoding="utf-8", errors="ignore") for p in files)
 
 
-def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True, timeout: int = 300) -> BuildResult:
-    """Build ``outputs/<year>/``: briefing.html/.pdf, notebooks/*.html, indicators.xlsx, manifest.json.
+def build(bureau: str | None, year: int, jobs: int = 2, force: bool = False, pdf: bool = True,
+          timeout: int = 300) -> BuildResult:
+    """Build ``outputs/<bureau>/<year>/``: briefing.html/.pdf, notebooks/*.html, indicators.xlsx, manifest.json.
+
+    Only that report's outputs are written; another report's (another year or bureau) stay as they are.
 
     Parameters
     ----------
-    year : int or Year
-        A :class:`~helpers.audit.year.Year` is used as loaded; a number is loaded (and validated)
-        once, when there is work to do, and handed down.
+    bureau : str or None
+        The bureau's slug (``data/raw/sources.yml``); None for its ``default_bureau``.
+    year : int
+        The report is loaded (and validated) once, when there is work to do, and handed down.
     jobs : int
         Kernels executing notebooks in parallel.
     force : bool
@@ -146,18 +150,21 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
         fails; the previous outputs are left as they were.
     """
     started = time.perf_counter()
-    data, year = year, int(getattr(year, "year", year))  # a Year or its number: nothing loaded yet
+    from ..report.sources import bureau as find_bureau  # a slug checked against sources.yml, nothing loaded yet
+
+    slug, year = find_bureau(bureau).slug, int(year)
     root = paths.outputs_dir()
-    target = root / str(year)
+    target = paths.report_outputs_dir(slug, year)
     result = BuildResult(target)
     with build_lock(root):
-        clear_leftovers(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        clear_leftovers(target.parent)  # staging and retired folders sit beside the outputs of each year
         cache = paths.build_cache_dir()
         cache.mkdir(parents=True, exist_ok=True)
-        hashes, parameters = input_hashes(), {"year": year}
+        hashes, parameters = input_hashes(), {"bureau": slug, "year": year}
         keys = notebook_keys(hashes, parameters)
         build_key = _key(keys, pdf)
-        cached_file = {name: cache / f"{year}-{name}-{key[:20]}.ipynb" for name, key in keys.items()}
+        cached_file = {name: cache / f"{slug}-{year}-{name}-{key[:20]}.ipynb" for name, key in keys.items()}
         result.notebooks = cached_file
         manifest_file = target / "manifest.json"
         if not force and manifest_file.exists():
@@ -179,8 +186,8 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
         staging = target.with_name(f".tmp-{year}-{os.getpid()}-{threading.get_ident()}")
         result.stamp = _stamp(hashes)
         try:
-            _produce(data, runner, cached_file, result, staging, pdf)
-            _write_manifest(year, staging, hashes, build_key, result)
+            _produce(slug, year, runner, cached_file, result, staging, pdf)
+            _write_manifest(slug, year, staging, hashes, build_key, result)
             _swap(staging, target)
         finally:
             runner.stop()
@@ -189,12 +196,13 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
     return result
 
 
-def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:
+def _produce(bureau: str, year: int, runner: Runner, cached_file: dict, result: BuildResult, staging: Path,
+             pdf: bool) -> None:
     """Fill ``staging`` while the runner executes: xlsx, change log and font first, each page when it is ready."""
     import nbformat
 
     from ..audit.diff import build_changes, snapshot
-    from ..audit.year import load_year
+    from ..audit.report import load_report
     from .export import write_xlsx
     from ..show.briefing import numbered_tables
     from ..show.fonts import find_cjk_font
@@ -204,12 +212,12 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     t0 = time.perf_counter()
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
-    year = load_year(year)  # validate the data (the kernels are already starting), once for the whole build
-    write_xlsx(year, staging / "indicators.xlsx", figures=numbered_tables(year))  # the briefing's numbered data
-    result.snapshot, result.changes = snapshot(year), build_changes(year)  # before the outputs are replaced
+    r = load_report(bureau, year)  # validate the data (the kernels are already starting), once for the whole build
+    write_xlsx(r, staging / "indicators.xlsx", figures=numbered_tables(r))  # the briefing's numbered data
+    result.snapshot, result.changes = snapshot(r), build_changes(r)  # before the outputs are replaced
     font_css = font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent)
-    src, stamp = year.source, stamp_text(result.stamp)
-    title = f"{src.publisher}{year.year}年法治政府建设情况 · 数据简报"
+    src, stamp = r.source, stamp_text(result.stamp)
+    title = f"{src.publisher}{r.year}年法治政府建设情况 · 数据简报"
     briefing = Page(title=title, subtitle=[f"依据：《{src.title}》",
                                            "每个数字均可追溯至原文：悬停可见原句，文末“原文出处”列出全部原句"],
                     hide_code=True, stamp=stamp)
@@ -231,7 +239,7 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
             tmp = cached_file[name].with_suffix(".tmp")
             nbformat.write(outcome, tmp)
             os.replace(tmp, cached_file[name])
-            for stale in cached_file[name].parent.glob(f"{year}-{name}-*.ipynb"):
+            for stale in cached_file[name].parent.glob(f"{bureau}-{year}-{name}-*.ipynb"):
                 if stale != cached_file[name]:
                     stale.unlink()
             render(name, outcome)
@@ -251,11 +259,11 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
         result.timings["pdf"] = time.perf_counter() - t0
 
 
-def _write_manifest(year: int, staging: Path, hashes: dict, build_key: str, result: BuildResult) -> None:
+def _write_manifest(bureau: str, year: int, staging: Path, hashes: dict, build_key: str, result: BuildResult) -> None:
     from .export import package_versions
 
     outputs = {str(p.relative_to(staging)): sha256_of(p) for p in sorted(staging.rglob("*")) if p.is_file()}
-    manifest = {"year": year, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    manifest = {"bureau": bureau, "year": year, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "stamp": result.stamp, "build_key": build_key, "inputs": hashes, "packages": package_versions(),
                 "browser": result.browser, "pdf_note": result.pdf_note,
                 "executed": result.executed, "cached": result.cached,

@@ -24,7 +24,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..audit.year import Year, load_year
+from ..audit.report import Report
 from ..show.findings import worded_findings
 from ..show.format import period_words
 
@@ -132,14 +132,13 @@ def _sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
         sheet.column_dimensions[get_column_letter(i)].width = WRAPPED_WIDTH if column in WRAPPED else min(fitted, WIDEST)
 
 
-def write_xlsx(year: int | Year, path: Path, figures: list[tuple[str, str, pd.DataFrame]] = ()) -> None:
+def write_xlsx(r: Report, path: Path, figures: list[tuple[str, str, pd.DataFrame]] = ()) -> None:
     """Write ``indicators.xlsx``: sheets 说明, 指标 (with source sentences), 衍生指标, 一致性核对,
     then one sheet per numbered figure or table.
 
     Parameters
     ----------
-    year : int or Year
-        A :class:`~helpers.audit.year.Year` is used as loaded (see :func:`~helpers.audit.year.load_year`).
+    r : Report
     path : Path
         Where to write the workbook.
     figures : list of (str, str, DataFrame)
@@ -147,8 +146,7 @@ def write_xlsx(year: int | Year, path: Path, figures: list[tuple[str, str, pd.Da
         the same numbers as its 下载数据 link; each gets a sheet named by its number (a title
         rarely fits Excel's 31 characters) and a line in 说明 with its title.
     """
-    year = load_year(year)
-    src = year.source
+    src = r.source
     book = Workbook()
     book.remove(book.active)
     about = [("来源", f"{src.publisher}《{src.title}》"), ("原文文件", src.file.name), ("sha256", src.sha256),
@@ -156,12 +154,12 @@ def write_xlsx(year: int | Year, path: Path, figures: list[tuple[str, str, pd.Da
              ("编号", "每个数字、指标和规则的编号与 data/ 中的文件一致，可用于检索和引用"),
              *((number, title) for number, title, _ in figures)]
     _sheet(book, "说明", pd.DataFrame(about, columns=["项目", "内容"]))
-    indicators = year.indicators.reset_index().assign(qualifier=lambda f: f["qualifier"].map(QUALIFIER_WORDS),
+    indicators = r.indicators.reset_index().assign(qualifier=lambda f: f["qualifier"].map(QUALIFIER_WORDS),
                                                       period=lambda f: f["period"].map(period_words))
     _sheet(book, "指标", _chinese(indicators))
-    metrics = year.metrics.assign(inputs=lambda f: f["inputs"].map(_inputs_text))
+    metrics = r.metrics.reset_index().assign(inputs=lambda f: f["inputs"].map(_inputs_text))
     _sheet(book, "衍生指标", _chinese(metrics))
-    checks = worded_findings(year.year).assign(figures=lambda f: f["figures"].map(_inputs_text))
+    checks = worded_findings(r).assign(figures=lambda f: f["figures"].map(_inputs_text))
     _sheet(book, "一致性核对", _chinese(checks))
     for number, title, frame in figures:
         _sheet(book, number, frame.rename(columns=HEADERS))

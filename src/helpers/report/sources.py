@@ -12,19 +12,32 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-
 from .. import paths
-from ..datafile import TEXT, WHOLE, entry_problems, read_yaml, yaml_section, yaml_where
+from ..datafile import TEXT, WHOLE, entry_problems, parsed_once, read_yaml, yaml_section, yaml_where
 from ..errors import AmrbookError, DataError, Problem
 from .encoding import decode_as
 
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
 
+#: What a bureau is: a district (区), city (市) or province (省) bureau.
+LEVELS = ("区", "市", "省")
+
+
+@dataclass(frozen=True)
+class Bureau:
+    """One bureau of ``bureaus`` in ``data/raw/sources.yml``: its slug, full name and level."""
+
+    slug: str
+    name: str
+    level: str
+
+
 @dataclass(frozen=True)
 class Source:
-    """One raw report as described in ``data/raw/sources.yml``."""
+    """One raw report as described in ``data/raw/sources.yml`` (``file`` is under ``raw/<bureau>/``)."""
 
+    bureau: str
     file: Path
     year: int
     publisher: str
@@ -33,42 +46,77 @@ class Source:
     sha256: str
 
 
-SOURCE_FIELDS = {"file": TEXT, "year": WHOLE, "publisher": TEXT, "title": TEXT, "encoding": TEXT, "sha256": TEXT}
+SOURCE_FIELDS = {"bureau": TEXT, "file": TEXT, "year": WHOLE, "publisher": TEXT, "title": TEXT, "encoding": TEXT,
+                 "sha256": TEXT}
+BUREAU_FIELDS = {"name": TEXT, "level": TEXT}
+SLUG_PATTERN = r"[a-z][a-z0-9_-]*"
 
 
-def sources() -> list[Source]:
-    """Return every source listed in ``data/raw/sources.yml``.
+@dataclass(frozen=True)
+class Sources:
+    """Everything ``data/raw/sources.yml`` declares: the bureaus, the default one, and every raw report."""
 
-    Returns
-    -------
-    list of Source
+    bureaus: dict[str, Bureau]
+    default_bureau: str
+    reports: tuple[Source, ...]
+
+
+@parsed_once(paths.sources_file)
+def load_sources() -> Sources:
+    """Read and check ``data/raw/sources.yml`` (parsed once per version of the file).
 
     Raises
     ------
     DataError
-        Naming the line and cause of every entry that lacks a field, has a field of the wrong
-        kind, an unknown encoding, a sha256 that is not 64 hex digits or a file outside ``data/raw/``.
+        Naming the line and cause of every bureau or source entry that lacks a field, has a field
+        of the wrong kind, a slug that is not lowercase ASCII, a level other than 区/市/省, an
+        unknown bureau, an unknown encoding, a sha256 that is not 64 hex digits or a file outside
+        ``data/raw/<bureau>/``, and of a ``default_bureau`` that is not a bureau.
     """
     path = paths.sources_file()
-    entries = yaml_section(path, read_yaml(path), "sources")
-    problems, out = [], []
-    for i, entry in enumerate(entries):
-        label = f"source {i + 1}"
-        found = entry_problems(path, entries, i, label, SOURCE_FIELDS) or _source_problems(path, entry, label)
+    doc = read_yaml(path)
+    declared = yaml_section(path, doc, "bureaus", dict)
+    entries = yaml_section(path, doc, "sources")
+    problems, bureaus, out = [], {}, []
+    for slug in declared:
+        label = f"bureau {slug}"
+        found = entry_problems(path, declared, slug, label, BUREAU_FIELDS)
+        if not isinstance(slug, str) or not re.fullmatch(SLUG_PATTERN, slug):
+            found.append(Problem(path, yaml_where(declared, slug, label), "a bureau slug is lowercase ASCII "
+                                                                          "(letters, digits, - and _), e.g. conghua"))
+        elif not found and declared[slug]["level"] not in LEVELS:
+            found.append(Problem(path, yaml_where(declared[slug], "level", label),
+                                 f"level must be one of {'、'.join(LEVELS)}, not {declared[slug]['level']!r}"))
         problems += found
         if not found:
-            out.append(Source(paths.raw_dir() / entry["file"], entry["year"], entry["publisher"], entry["title"],
-                              entry["encoding"], entry["sha256"]))
+            bureaus[slug] = Bureau(slug, declared[slug]["name"], declared[slug]["level"])
+    default = doc.get("default_bureau") if isinstance(doc, dict) else None
+    if default not in declared:  # a bureau declared with a wrong field is named there, not again here
+        problems.append(Problem(path, yaml_where(doc, "default_bureau", "default_bureau"),
+                                f"default_bureau must name a bureau of `bureaus` ({', '.join(declared) or 'none'}), "
+                                f"not {default!r}"))
+    for i, entry in enumerate(entries):
+        label = f"source {i + 1}"
+        found = entry_problems(path, entries, i, label, SOURCE_FIELDS) or _source_problems(path, entry, label,
+                                                                                            declared)
+        problems += found
+        if not found:
+            out.append(Source(entry["bureau"], paths.bureau_raw_dir(entry["bureau"]) / entry["file"], entry["year"],
+                              entry["publisher"], entry["title"], entry["encoding"], entry["sha256"]))
     if problems:
         raise DataError(problems)
-    return out
+    return Sources(bureaus, default, tuple(out))
 
 
-def _source_problems(path: Path, entry: dict, label: str) -> list[Problem]:
+def _source_problems(path: Path, entry: dict, label: str, bureaus) -> list[Problem]:
     problems = []
+    if entry["bureau"] not in bureaus:
+        problems.append(Problem(path, yaml_where(entry, "bureau", label),
+                                f"bureau {entry['bureau']!r} is not in `bureaus` ({', '.join(bureaus)})"))
     if Path(entry["file"]).name != entry["file"] or entry["file"] in (".", ".."):
         problems.append(Problem(path, yaml_where(entry, "file", label),
-                                f"file must be a file name in {path.parent.name}/, not {entry['file']!r}"))
+                                f"file must be a file name in {path.parent.name}/{entry['bureau']}/, "
+                                f"not {entry['file']!r}"))
     try:
         codecs.lookup(entry["encoding"])
     except LookupError:
@@ -79,25 +127,48 @@ def _source_problems(path: Path, entry: dict, label: str) -> list[Problem]:
     return problems
 
 
-def source_for(year: int) -> Source:
-    """Return the source of one report year.
+def sources() -> list[Source]:
+    """Return every raw report listed in ``data/raw/sources.yml`` (see :func:`load_sources`)."""
+    return list(load_sources().reports)
+
+
+def bureau(slug: str | None = None) -> Bureau:
+    """Return a bureau of ``sources.yml`` by its slug (``default_bureau`` when None).
 
     Raises
     ------
     AmrbookError
-        If ``sources.yml`` lists no report for ``year``.
+        For an unknown slug, listing the known ones.
     """
-    for src in sources():
-        if src.year == year:
+    declared = load_sources()
+    slug = declared.default_bureau if slug is None else slug
+    if slug not in declared.bureaus:
+        known = ", ".join(f"{b.slug} ({b.name})" for b in declared.bureaus.values())
+        raise AmrbookError(f"unknown bureau {slug!r}: {paths.sources_file()} declares {known}")
+    return declared.bureaus[slug]
+
+
+def source_for(bureau_slug: str, year: int) -> Source:
+    """Return the source of one report (bureau and year).
+
+    Raises
+    ------
+    AmrbookError
+        If the bureau is unknown or ``sources.yml`` lists no report of it for ``year``.
+    """
+    slug = bureau(bureau_slug).slug
+    for src in load_sources().reports:
+        if (src.bureau, src.year) == (slug, year):
             return src
-    raise AmrbookError(f"{paths.sources_file()}: no source listed for year {year}")
+    raise AmrbookError(f"{paths.sources_file()}: no source listed for bureau {slug} and year {year}")
 
 
-def raw_text(year: int) -> str:
-    """Return the decoded text of a year's report, after checking its sha256.
+def raw_text(bureau_slug: str, year: int) -> str:
+    """Return the decoded text of one report, after checking its sha256.
 
     Parameters
     ----------
+    bureau_slug : str
     year : int
 
     Returns
@@ -110,7 +181,7 @@ def raw_text(year: int) -> str:
         If the file is missing, its bytes differ from the recorded sha256, or it does not
         decode with the recorded encoding.
     """
-    src = source_for(year)
+    src = source_for(bureau_slug, year)
     return _decoded(src.file, src.encoding, src.sha256)
 
 

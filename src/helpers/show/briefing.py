@@ -2,9 +2,9 @@
 
 Each function returns HTML for one part of ``notebooks/briefing.ipynb``; all of it is filled
 from ``data/`` (the wording of main points and titles lives in ``narrative.yml`` and
-``charts.yml``). :func:`start` begins a briefing: figures from then on link to one 原文出处
-appendix (:mod:`helpers.show.sources`) that :func:`appendix` prints at the end, so no source
-sentence is quoted twice.
+``charts.yml``). :func:`start` begins a briefing of a report: the :class:`Briefing` it returns
+holds the one 原文出处 appendix (:class:`helpers.show.sources.Appendix`) its figures link to and
+that :func:`appendix` prints at the end, so no source sentence is quoted twice.
 """
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import HTML
 
-from ..audit.growth import COMPARED, MISSING, OK, ONE_YEAR, change_into, stated_growth
-from ..audit.year import Year, load_year
+from ..audit.growth import COMPARED, MISSING, OK, ONE_YEAR
+from ..audit.report import Report
 from ..tables.load import partial_period
-from . import sources
-from .charts import bar_chart, chart, chart_data, chart_spec, source_note
+from .sources import Appendix
+from .charts import bar_chart, chart_data, chart_spec, draw_chart, source_note
 from .figures import BUILT_IN, Layout, alt_text, figure_html, list_of_figures, load_layout, png_img, ref
 from .findings import worded_findings
 from .format import by_sentence, change_text, figure_text, formula_words, number, period_words
@@ -33,20 +33,25 @@ LARGEST = 8
 
 @dataclass(frozen=True)
 class Briefing:
-    """What every part of a year's briefing shares: the year, its layout and its figure numbers."""
+    """What every part of a report's briefing shares: the report, its layout, its exhibit numbers, its sources."""
 
-    year: int
+    report: Report
     layout: Layout
     numbers: dict[str, str]
-    growth: pd.DataFrame  # this year's rows of growth_table (empty with one year)
+    growth: pd.DataFrame  # the report's 同比 (empty with one year)
+    sources: Appendix  # the 原文出处 every figure of the briefing cites into
+
+    @property
+    def year(self) -> int:
+        return self.report.year
 
 
-def start(year: int) -> Briefing:
-    """Begin a briefing: collect sources into one appendix and number its figures and tables.
+def start(r: Report) -> Briefing:
+    """Begin a briefing: number its figures and tables and start its one appendix of sources.
 
     Parameters
     ----------
-    year : int
+    r : Report
 
     Returns
     -------
@@ -60,18 +65,12 @@ def start(year: int) -> Briefing:
     DataError
         If ``briefing`` or ``titles`` of charts.yml is not valid (:func:`helpers.show.figures.load_layout`).
     """
-    sources.collect()
-    return _numbering(year)
-
-
-def _numbering(year: int) -> Briefing:
-    """The :class:`Briefing` of ``year`` without collecting sources (see :func:`start`)."""
     layout = load_layout()
-    growth = change_into(year)
+    growth = r.growth
     absent = set() if len(_largest(growth)) else {"largest_changes"}
-    if growth.empty and _stated(year).empty:
+    if growth.empty and _stated(r).empty:
         absent.add("year_on_year")
-    return Briefing(year, layout, layout.numbers(absent), growth)
+    return Briefing(r, layout, layout.numbers(absent), growth, Appendix())
 
 
 def main_points(b: Briefing) -> HTML:
@@ -80,7 +79,7 @@ def main_points(b: Briefing) -> HTML:
     for point in load_narrative()["main_points"]:
         see = ref(b.numbers, point["see"]) if point.get("see") else ""
         anchor = html.escape(heading_anchor(point["section"]), quote=True)
-        items.append(f'<li>{inline(b.year, point["text"])}{f"（见{see}）" if see else ""} '
+        items.append(f'<li>{inline(b.report, point["text"], b.sources)}{f"（见{see}）" if see else ""} '
                      f'<a class="section-link" href="#{anchor}">详见「{html.escape(point["section"])}」</a></li>')
     return HTML(f'<ol class="main-points">{"".join(items)}</ol>{_tiles(b)}')
 
@@ -92,15 +91,13 @@ def heading_anchor(heading: str) -> str:
 
 def _tiles(b: Briefing) -> str:
     """Headline figures as tiles: label, value, period in words, and 同比 where a previous year exists."""
-    y = load_year(b.year)
     changes = b.growth.set_index("id") if len(b.growth) else None
     tiles = []
     for ident in load_narrative()["headline"]:
-        q = quote(b.year, ident)
-        source = y.indicators if ident in y.indicators.index else y.metrics
-        label = source.at[ident, "label_zh"] if ident in source.index else ident
-        period = y.indicators.at[ident, "period"] if ident in y.indicators.index else str(b.year)
-        link = sources.cite(q.sentences) if not q.gap else ""
+        q, figure = quote(b.report, ident), b.report.lookup(ident)
+        label = figure.label
+        period = figure.period if figure.kind == "indicator" and not figure.missing else str(b.year)
+        link = b.sources.cite(q.sentences) if not q.gap else ""
         change = (f'<div class="tile-change">同比{html.escape(change_text(changes.loc[ident]))}</div>'
                   if changes is not None and ident in changes.index else "")
         tiles.append(f'<div class="tile"><div class="tile-label">{html.escape(label)}</div>'
@@ -117,13 +114,12 @@ def titles(b: Briefing) -> dict[str, str]:
 def _title(b: Briefing, name: str) -> str:
     if name not in BUILT_IN:
         spec = chart_spec(name)
-        return fill(b.year, spec.get("finding") or spec["title"])
-    y = load_year(b.year)
+        return fill(b.report, spec.get("finding") or spec["title"])
     if name == "findings":
-        severity = y.findings["severity"]
+        severity = b.report.findings["severity"]
         return b.layout.title(name, errors=int((severity == "error").sum()), warnings=int((severity == "warn").sum()))
     if name == "quality":
-        summary = quality_summary(b.year)["数量"]
+        summary = quality_summary(b.report)["数量"]
         return b.layout.title(name, figures=summary["报告中的数字"], approx=summary["约数"],
                               partial=summary["非全年口径"], skipped=summary["一致性核对：未核对"])
     if name == "largest_changes":
@@ -131,7 +127,7 @@ def _title(b: Briefing, name: str) -> str:
         return b.layout.title(name, label=top["label_zh"], change=change_text(top), year=b.year,
                               previous_year=int(top["previous_year"]))
     if b.growth.empty:
-        return b.layout.title("year_on_year_one_year", year=b.year, stated=len(_stated(b.year)))
+        return b.layout.title("year_on_year_one_year", year=b.year, stated=len(_stated(b.report)))
     compared = b.growth[b.growth["comparison"] == COMPARED]
     # one of change / change_pp holds each comparison; a rank that falls in number has risen
     moves = compared[["change", "change_pp"]].sum(axis=1, min_count=1) * compared["unit"].map(
@@ -140,12 +136,12 @@ def _title(b: Briefing, name: str) -> str:
                           compared=len(compared), up=int((moves > 0).sum()), down=int((moves < 0).sum()))
 
 
-def numbered_tables(year: int | Year) -> list[tuple[str, str, pd.DataFrame]]:
+def numbered_tables(r: Report) -> list[tuple[str, str, pd.DataFrame]]:
     """Every numbered figure and table of the briefing with its title and numbers, outside a kernel.
 
     Parameters
     ----------
-    year : int or Year
+    r : Report
 
     Returns
     -------
@@ -158,24 +154,24 @@ def numbered_tables(year: int | Year) -> list[tuple[str, str, pd.DataFrame]]:
     DataError
         As :func:`start`.
     """
-    b = _numbering(load_year(year).year)
+    b = start(r)
     return [(label, _title(b, name), _data(b, name)) for name, label in b.numbers.items()]
 
 
 def _data(b: Briefing, name: str) -> pd.DataFrame:
     """The numbers of figure or table ``name``: what its 下载数据 link and its sheet in the workbook hold."""
     if name not in BUILT_IN:
-        return chart_data(b.year, name)
-    built_in = {"findings": lambda: _findings_data(_shown_findings(b.year)),
+        return chart_data(b.report, name)
+    built_in = {"findings": lambda: _findings_data(_shown_findings(b.report)),
                 "year_on_year": lambda: _comparison_data(b) if len(b.growth) else _stated_data(b),
                 "largest_changes": lambda: _largest_data(b),
-                "quality": lambda: quality_summary(b.year).reset_index()}
+                "quality": lambda: quality_summary(b.report).reset_index()}
     return built_in[name]()
 
 
 def _numbered(b: Briefing, name: str, body: str, data: pd.DataFrame) -> str:
     """A figure or table of the briefing with its number, title, source line and CSV."""
-    return figure_html(b.numbers[name], name, _title(b, name), body, data, source_note(b.year))
+    return figure_html(b.numbers[name], name, _title(b, name), body, data, source_note(b.report))
 
 
 def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
@@ -207,21 +203,21 @@ def figure(b: Briefing, name: str) -> HTML:
         A ``<figure id="fig-<name>">``; its CSV holds :func:`helpers.show.charts.chart_data`.
     """
     data = _data(b, name)
-    return HTML(_numbered(b, name, png_img(chart(b.year, name), alt_text(_title(b, name), data)), data))
+    return HTML(_numbered(b, name, png_img(draw_chart(b.report, name), alt_text(_title(b, name), data)), data))
 
 
 def findings(b: Briefing) -> HTML:
     """The audit's warnings and errors as a numbered table, each linked to its source sentences."""
-    found = _shown_findings(b.year)
+    found = _shown_findings(b.report)
     rows = [[html.escape(f.级别), html.escape(f.description) + _small(f.note), html.escape(formula_words(f.substituted)),
-             html.escape(f.结果) + sources.cite(by_sentence(f.figures))] for f in found.itertuples()]
+             html.escape(f.结果) + b.sources.cite(by_sentence(f.figures))] for f in found.itertuples()]
     table = _table(["级别", "规则", "核对", "结果"], rows, [f"finding {s}" for s in found["severity"]])
     return HTML(_numbered(b, "findings", table, _findings_data(found)))
 
 
-def _shown_findings(year: int) -> pd.DataFrame:
+def _shown_findings(r: Report) -> pd.DataFrame:
     """The findings the briefing shows: warnings, errors and rules not checked (worded)."""
-    found = worded_findings(year)
+    found = worded_findings(r)
     return found[found["severity"] != "ok"]
 
 
@@ -290,7 +286,7 @@ def _largest_chart(b: Briefing) -> str:
         return ""
     top, data = _largest(b.growth), _data(b, "largest_changes")
     title = _title(b, "largest_changes")
-    fig = bar_chart(list(top["label_zh"]), list(top["growth_pct"]), unit="%", title="增长率（%）", year=b.year,
+    fig = bar_chart(list(top["label_zh"]), list(top["growth_pct"]), unit="%", title="增长率（%）", r=b.report,
                     annotations=[("+" if v > 0 else "") + number(v, "%") for v in top["growth_pct"]])
     return _numbered(b, "largest_changes", png_img(fig, alt_text(title, data)), data)
 
@@ -302,23 +298,23 @@ def _largest_data(b: Briefing) -> pd.DataFrame:
                          "上年": top["previous_value"], "本年": top["value"], "差值": top["change"]})
 
 
-def _stated(year: int) -> pd.DataFrame:
-    stated = stated_growth(year)
+def _stated(r: Report) -> pd.DataFrame:
+    stated = r.stated_growth
     return stated[stated["check"] != MISSING]
 
 
 def _stated_table(b: Briefing) -> str:
     """The previous-year values the report's stated growth rates imply (233 / 1.404 ≈ 166)."""
-    stated, data = _stated(b.year), _data(b, "year_on_year")
+    stated, data = _stated(b.report), _data(b, "year_on_year")
     table = _table(["指标", "本年", "报告所述增长率", "推算上年"],
-                   [[html.escape(label), html.escape(quote(b.year, r.of).text), html.escape(quote(b.year, r.rate).text),
+                   [[html.escape(label), html.escape(quote(b.report, r.of).text), html.escape(quote(b.report, r.rate).text),
                      f"约{r.implied_previous:.0f}"] for label, r in zip(data["指标"], stated.itertuples())])
     return _numbered(b, "year_on_year", table, data)
 
 
 def _stated_data(b: Briefing) -> pd.DataFrame:
-    y, stated = load_year(b.year), _stated(b.year)
-    return pd.DataFrame({"id": stated["of"], "指标": [y.indicators.at[i, "label_zh"] for i in stated["of"]],
+    stated = _stated(b.report)
+    return pd.DataFrame({"id": stated["of"], "指标": [b.report.lookup(i).label for i in stated["of"]],
                          "本年": stated["value"], "所述增长率（%）": stated["stated_pct"],
                          "推算上年": stated["implied_previous"]})
 
@@ -326,15 +322,14 @@ def _stated_data(b: Briefing) -> pd.DataFrame:
 def quality(b: Briefing) -> HTML:
     """数据说明: approximations, partial periods, suspected errors in the source and rules not checked,
     then the counts as a numbered table."""
-    y = load_year(b.year)
-    table, found = y.indicators, worded_findings(b.year)
+    table, found = b.report.indicators, worded_findings(b.report)
     approx = table[table["qualifier"] != "exact"]
     partial = table[table["period"].map(partial_period)]
     notes = [_listed("约数（余、多、近、约、超等，按原文数值计算）", approx),
              *[_listed(f"非全年口径（{period_words(p)}）", part) for p, part in partial.groupby("period", sort=False)]]
     errors, skipped = found[found["severity"] == "error"], found[found["severity"] == "skipped"]
     notes += [f"疑似原文错误：{html.escape(f.description)}，{html.escape(f.结果)}"
-              f"{sources.cite(by_sentence(f.figures))}" for f in errors.itertuples()]
+              f"{b.sources.cite(by_sentence(f.figures))}" for f in errors.itertuples()]
     notes.append("未能核对的规则：" + "；".join(html.escape(f"{f.description}（{f.结果}）") for f in skipped.itertuples())
                  if len(skipped) else f"全部{len(found)}条一致性规则均已核对。")
     counts = _data(b, "quality")
@@ -352,9 +347,6 @@ def _listed(what: str, part: pd.DataFrame) -> str:
     return f"{html.escape(what)}{len(part)}个：{named}。"
 
 
-def appendix() -> HTML:
+def appendix(b: Briefing) -> HTML:
     """The 原文出处 appendix: every sentence cited in the briefing, once, its figures marked."""
-    collected = sources.current()
-    if collected is None:
-        raise RuntimeError("no briefing was started: call helpers.show.briefing.start(year) first")
-    return HTML(collected.html())
+    return HTML(b.sources.html())

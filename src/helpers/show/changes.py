@@ -6,7 +6,7 @@ import html
 from IPython.display import HTML
 
 from ..audit.diff import build_changes
-from ..audit.year import Year
+from ..audit.report import Report
 from .format import SEVERITY_WORDS, highlight
 
 CHANGE_WORDS = {"value": "数值变化", "added": "新增", "removed": "删除", "status": "状态变化"}
@@ -41,7 +41,7 @@ def _part(title: str, part: dict) -> str:
             f"<table class=\"changes\"><thead>{HEAD}</thead><tbody>{rows}</tbody></table>")
 
 
-def changes_html(year: int | Year) -> HTML:
+def changes_html(r: Report) -> HTML:
     """Return the briefing's 变更说明: the data now against the previous build of the year and the previous year.
 
     Call it in the briefing before the build's outputs are replaced (the briefing's kernel runs
@@ -50,7 +50,7 @@ def changes_html(year: int | Year) -> HTML:
 
     Parameters
     ----------
-    year : int or Year
+    r : Report
 
     Returns
     -------
@@ -58,6 +58,6 @@ def changes_html(year: int | Year) -> HTML:
         A paragraph per comparison, each with a table of changes (figures with their source
         sentence, the figure marked) or the reason there is nothing to compare.
     """
-    changes = build_changes(year)
+    changes = build_changes(r)
     return HTML(f"<div class=\"changes\">{_part('与上次生成相比', changes['previous_build'])}"
                 f"{_part('与上一年度相比', changes['previous_year'])}</div>")

@@ -15,10 +15,14 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ..errors import AmrbookError
+from .. import paths
+from ..audit.metrics import known_ids
+from ..audit.report import Report
+from ..datafile import TEXT, TEXTS, entry_problems, parsed_once, read_yaml, yaml_section, yaml_where
+from ..errors import AmrbookError, DataError, Problem
+from ..tables.load import load_catalog
 from .fonts import CJKFont, find_cjk_font
 from .format import figure_text, metric_text, number
-from ..report.sources import source_for
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f9d69", "#d39c2f", "#7f6a93", "#3c8dbc", "#8c8c8c"]
 
@@ -65,13 +69,13 @@ def axis_formatter(unit: str = "") -> FuncFormatter:
     return FuncFormatter(lambda v, _pos: number(v, "%" if unit == "%" else ""))
 
 
-def source_note(year: int) -> str:
+def source_note(r: Report) -> str:
     """Return the chart source line: 数据来源：publisher《title》."""
-    src = source_for(year)
+    src = r.source
     return f"数据来源：{src.publisher}《{src.title}》"
 
 
-def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, year: int,
+def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, r: Report,
               annotations: list[str] | None = None, highlight: list[bool] | None = None) -> Figure:
     """Draw a horizontal bar chart with value labels, a title and the source line.
 
@@ -83,8 +87,8 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
     unit : str
         Unit of the values, shown on the axis (``%`` formats ticks as percentages).
     title : str
-    year : int
-        The report year, for the source line.
+    r : Report
+        The report, for the source line.
     annotations : list of str, optional
         Text at the end of each bar; :func:`helpers.show.format.number` of the value by default.
     highlight : list of bool, optional
@@ -110,11 +114,11 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
         # a negative bar grows to the left: its label goes to the left of its end
         ax.text(value, i, f" {text}" if value >= 0 else f"{text} ", va="center", fontsize=9,
                 ha="left" if value >= 0 else "right")
-    finish(ax, title, year)
+    finish_chart(ax, title, r)
     return fig
 
 
-def finish(ax, title: str, year: int) -> None:
+def finish_chart(ax, title: str, r: Report) -> None:
     """Give a chart drawn in a notebook (seaborn or matplotlib) the house finish.
 
     The title on the left (state the finding, filled from data with :func:`helpers.show.narrative.fill`),
@@ -124,18 +128,18 @@ def finish(ax, title: str, year: int) -> None:
     ----------
     ax : matplotlib.axes.Axes
     title : str
-    year : int
-        The report year, for the source line.
+    r : Report
+        The report, for the source line.
     """
     fig = ax.figure
     ax.set_title(title, loc="left")
     ax.grid(axis="y", visible=False)
     sns.despine(ax=ax, left=True)
-    fig.text(0.01, 0.01, source_note(year), fontsize=7.5, color="#666666", ha="left", va="bottom")
+    fig.text(0.01, 0.01, source_note(r), fontsize=7.5, color="#666666", ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.05, 1, 1))
 
 
-def largest_changes(growth, count: int = 8) -> Figure:
+def largest_changes_chart(growth, count: int = 8) -> Figure:
     """Chart the largest year-on-year changes of :func:`helpers.show.views.growth_view`.
 
     Rates and shares go in one panel, in 个百分点; counts and amounts in another, as a relative %.
@@ -159,7 +163,7 @@ def largest_changes(growth, count: int = 8) -> Figure:
     panels = [(column, rows.loc[rows[column].abs().sort_values(ascending=False).index[:count]])
               for column, rows in panels if not rows.empty]
     if not panels:
-        raise AmrbookError(f"largest_changes: no comparable change to chart ({growth.attrs.get('说明', '')})")
+        raise AmrbookError(f"largest_changes_chart: no comparable change to chart ({growth.attrs.get('说明', '')})")
     fig = Figure(figsize=(8, sum(0.42 * len(rows) + 1.3 for _, rows in panels) + 0.4))
     axes = fig.subplots(len(panels), 1, squeeze=False,
                         gridspec_kw={"height_ratios": [len(rows) + 2 for _, rows in panels]})[:, 0]
@@ -177,9 +181,9 @@ def largest_changes(growth, count: int = 8) -> Figure:
         ax.set_title(f"{rows['指标'].iloc[0]}{rows['变化'].iloc[0]}", loc="left")
         ax.grid(axis="y", visible=False)
         sns.despine(ax=ax, left=True)
-    year = growth.attrs["year"]
-    fig.suptitle(f"{year}年同比变化最大的指标（与{year - 1}年比）", x=0.01, ha="left", fontweight="bold")
-    fig.text(0.01, 0.005, source_note(year), fontsize=7.5, color="#666666", ha="left", va="bottom")
+    r = growth.attrs["report"]
+    fig.suptitle(f"{r.year}年同比变化最大的指标（与{r.year - 1}年比）", x=0.01, ha="left", fontweight="bold")
+    fig.text(0.01, 0.005, source_note(r), fontsize=7.5, color="#666666", ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig
 
@@ -191,69 +195,60 @@ def _padded(values) -> tuple[float, float]:
     return low - (room if low < 0 else 0), high + (room if high > 0 else 0)
 
 
-def indicator_bars(year: int, ids: list[str], title: str, highlight: list[str] = ()) -> Figure:
+def indicator_bars(r: Report, ids: list[str], title: str, highlight: list[str] = ()) -> Figure:
     """Bar chart of indicators (same unit), labelled with catalog labels and values as written.
 
     Parameters
     ----------
-    year : int
+    r : Report
     ids : list of str
         Indicator ids, drawn top to bottom.
     title : str
     highlight : list of str, optional
         Ids drawn in the accent colour.
     """
-    from ..audit.metrics import indicator_values
-
-    table = indicator_values(year).loc[list(ids)]
+    table = r.indicators.loc[list(ids)]
     units = table["unit"].unique()
     if len(units) != 1:
         raise AmrbookError(f"indicator_bars: {title!r} mixes units {', '.join(units)}")
-    return bar_chart(list(table["label_zh"]), list(table["value"]), unit=units[0], title=title, year=year,
+    return bar_chart(list(table["label_zh"]), list(table["value"]), unit=units[0], title=title, r=r,
                      annotations=[figure_text(w, u) for w, u in zip(table["as_written"], table["unit"])],
                      highlight=[i in highlight for i in ids])
 
 
-def metric_bars(year: int, ids: list[str], title: str, highlight: list[str] = ()) -> Figure:
+def metric_bars(r: Report, ids: list[str], title: str, highlight: list[str] = ()) -> Figure:
     """Bar chart of metrics and/or indicators sharing one unit (e.g. rates in %).
 
     Parameters
     ----------
-    year : int
+    r : Report
     ids : list of str
         Metric or indicator ids, drawn top to bottom.
     title : str
     highlight : list of str, optional
         Ids drawn in the accent colour.
     """
-    from ..audit.metrics import compute_metrics, indicator_values
-
-    table = indicator_values(year)
-    metrics = compute_metrics(year).set_index("id")
-    rows = [(table.at[i, "label_zh"], table.at[i, "value"], table.at[i, "unit"]) if i in table.index
-            else (metrics.at[i, "label_zh"], metrics.at[i, "value"], metrics.at[i, "unit"]) for i in ids]
+    rows = [(f.label, f.value, f.unit) for f in map(r.lookup, ids)]
     units = {u for _, _, u in rows}
     if len(units) != 1:
         raise AmrbookError(f"metric_bars: {title!r} mixes units {', '.join(sorted(units))}")
     unit = units.pop()
-    return bar_chart([r[0] for r in rows], [float(r[1]) for r in rows], unit=unit, title=title, year=year,
-                     annotations=[metric_text(float(r[1]), unit) for r in rows],
+    return bar_chart([row[0] for row in rows], [float(row[1]) for row in rows], unit=unit, title=title, r=r,
+                     annotations=[metric_text(float(row[1]), unit) for row in rows],
                      highlight=[i in highlight for i in ids])
 
 
-def section_counts(year: int, title: str) -> Figure:
+def section_counts_chart(r: Report, title: str) -> Figure:
     """Bar chart of how many figures each section of the report holds."""
-    from ..audit.metrics import indicator_values
-
-    counts = indicator_values(year)["section"].value_counts(sort=False)
-    return bar_chart(list(counts.index), [float(v) for v in counts.to_numpy()], unit="项", title=title, year=year)
+    counts = r.indicators["section"].value_counts(sort=False)
+    return bar_chart(list(counts.index), [float(v) for v in counts.to_numpy()], unit="项", title=title, r=r)
 
 
-def chart(year: int, name: str) -> Figure:
+def draw_chart(r: Report, name: str) -> Figure:
     """Draw a chart declared in ``data/charts.yml`` by its name.
 
-    Ids the year's data lacks (or metrics without a value) are left out and named in the
-    title, so a new year with a missing figure still gets its chart.
+    Ids the report lacks (or metrics without a value) are left out and named in the
+    title, so a new year or bureau with a missing figure still gets its chart.
 
     Raises
     ------
@@ -262,37 +257,26 @@ def chart(year: int, name: str) -> Figure:
         if its entry is not valid (:func:`chart_spec`).
     """
     spec = chart_spec(name)
-    present, missing = _present_ids(year, spec["ids"])
+    present, missing = _present_ids(r, spec["ids"])
     title = spec["title"] + (f"（无数据：{'、'.join(missing)}）" if missing else "")
     draw = indicator_bars if spec["kind"] == "indicators" else metric_bars
-    return draw(year, present, title, highlight=spec.get("highlight") or [])
+    return draw(r, present, title, highlight=spec.get("highlight") or [])
 
 
-def _present_ids(year: int, ids: list[str]) -> tuple[list[str], list[str]]:
-    """Split a chart's ids into those the year has a value for and those it lacks."""
-    from ..audit.metrics import compute_metrics, indicator_values
-
-    metrics = compute_metrics(year).set_index("id")
-    present = set(indicator_values(year).index) | set(metrics.index[metrics["value"].notna()])
-    return [i for i in ids if i in present], [i for i in ids if i not in present]
+def _present_ids(r: Report, ids: list[str]) -> tuple[list[str], list[str]]:
+    """Split a chart's ids into those the report has a value for and those it lacks."""
+    return [i for i in ids if i in r], [i for i in ids if i not in r]
 
 
-def chart_data(year: int, name: str) -> pd.DataFrame:
+def chart_data(r: Report, name: str) -> pd.DataFrame:
     """Return the numbers a chart of ``data/charts.yml`` draws, one row per bar, top to bottom.
 
     Columns: ``id``, 指标 (label), 数值 (the value in base units, as the audit checked it), 单位,
-    原文数值 (the figure as the report wrote it; empty for a metric). Ids the year lacks are
-    left out, as in :func:`chart`.
+    原文数值 (the figure as the report wrote it; empty for a metric). Ids the report lacks are
+    left out, as in :func:`draw_chart`.
     """
-    from ..audit.metrics import compute_metrics, indicator_values
-
-    table = indicator_values(year)
-    metrics = compute_metrics(year).set_index("id")
-    rows = []
-    for ident in _present_ids(year, chart_spec(name)["ids"])[0]:
-        source, written = (table, table.at[ident, "as_written"]) if ident in table.index else (metrics, "")
-        rows.append({"id": ident, "指标": source.at[ident, "label_zh"], "数值": float(source.at[ident, "value"]),
-                     "单位": source.at[ident, "unit"], "原文数值": written})
+    rows = [{"id": f.id, "指标": f.label, "数值": f.value, "单位": f.unit, "原文数值": f.as_written}
+            for f in map(r.lookup, _present_ids(r, chart_spec(name)["ids"])[0])]
     return pd.DataFrame(rows, columns=["id", "指标", "数值", "单位", "原文数值"])
 
 
@@ -307,15 +291,10 @@ def chart_spec(name: str) -> dict:
         ``finding`` (the briefing's caption, a template), or lists an id that is not an
         indicator (nor, for ``metrics`` charts, a metric).
     """
-    from .. import paths
-    from ..errors import DataError, Problem
-    from ..tables.load import load_catalog
-    from ..audit.metrics import known_ids
     from .narrative import template_problems
-    from ..datafile import TEXT, TEXTS, entry_problems, read_yaml, yaml_section, yaml_where
 
     path = paths.charts_file()
-    specs = yaml_section(path, read_yaml(path), "charts", dict)
+    specs = _chart_specs()
     if name not in specs:
         raise AmrbookError(f"{path}: no chart named {name!r} (have: {', '.join(map(str, specs))})")
     label = f"chart {name}"
@@ -336,3 +315,9 @@ def chart_spec(name: str) -> dict:
                 else "is neither an indicator nor a metric")
         raise DataError([Problem(path, yaml_where(spec, "ids", label), f"{i!r} {what}") for i in unknown])
     return spec
+
+
+@parsed_once(paths.charts_file)
+def _chart_specs() -> dict:
+    path = paths.charts_file()
+    return yaml_section(path, read_yaml(path), "charts", dict)

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 from .. import paths
-from ..audit.metrics import compute_metrics
+from ..audit.report import Report
 from ..errors import DataError, Problem
 from .format import grouped
 
 
-def explain(metric_id: str, year: int) -> str:
+def explain(r: Report, metric_id: str) -> str:
     """Explain one metric: its formula, the numbers that go in, and the sentences they come from.
 
     Parameters
     ----------
+    r : Report
     metric_id : str
-    year : int
 
     Returns
     -------
@@ -25,7 +25,7 @@ def explain(metric_id: str, year: int) -> str:
     DataError
         If ``metric_id`` is not declared in ``metrics.yml``.
     """
-    frame = compute_metrics(year).set_index("id")
+    frame = r.metrics
     if metric_id not in frame.index:
         raise DataError([Problem(paths.metrics_file(), "",
                                  f"no metric {metric_id!r} (known: {', '.join(frame.index)})")])

@@ -2,37 +2,27 @@
 
 Notebooks never type a figure. They write templates such as
 ``"区消委会受理投诉{council_complaints_received}，完成率{council_completion_rate}。"``
-and :func:`say` fills each ``{id}`` from ``data/``: an indicator as the report wrote it
-(``2247宗``), a metric formatted in the Chinese way (``91.19%``). In HTML every figure shows
-its source sentence on hover and gets a numbered footnote quoting the report, so a reader can
-trace every number; footnote numbers run on through a notebook (:func:`reset_footnotes`). A
-publication quotes each sentence once instead: after :func:`helpers.show.sources.collect` a figure
-links to its sentence's entry in one appendix (:mod:`helpers.show.sources`).
+and :func:`say` fills each ``{id}`` from a :class:`~helpers.audit.report.Report`: an indicator
+as the report wrote it (``2247宗``), a metric formatted in the Chinese way (``91.19%``). In HTML
+every figure shows its source sentence on hover and cites it: with the notebook's
+:class:`~helpers.show.sources.Footnotes` (from :func:`helpers.show.notebook.setup`) a numbered
+footnote quoting the report, the numbers running on through the notebook; with the briefing's
+:class:`~helpers.show.sources.Appendix` a link to its sentence's entry in one appendix.
 """
 from __future__ import annotations
 
 import html
-import itertools
 import math
 from dataclasses import dataclass
 
 from .. import paths
-from ..errors import AmrbookError, DataError, Problem
-from ..tables.load import load_catalog
-from ..audit.metrics import compute_metrics, indicator_values, input_record, known_ids
-from ..datafile import TEXT, TEXTS, entry_problems, field_problems, read_yaml, yaml_section, yaml_where
+from ..audit.metrics import known_ids
+from ..audit.report import Report
 from ..audit.template import TemplateError, check_spec, parse_template
-from . import sources
+from ..datafile import TEXT, TEXTS, entry_problems, field_problems, parsed_once, read_yaml, yaml_section, yaml_where
+from ..errors import AmrbookError, DataError, Problem
 from .format import by_sentence, figure_text, formula_words, highlight, metric_text, missing_marker
-
-_counter = itertools.count(1)
-
-
-def reset_footnotes() -> None:
-    """Start footnote numbering again at 1, one footnote per figure (at the top of each notebook)."""
-    global _counter
-    _counter = itertools.count(1)
-    sources.stop()
+from .sources import Appendix, Citations, checked, hover
 
 
 @dataclass(frozen=True)
@@ -42,15 +32,15 @@ class Quote:
     text: str
     sentences: dict[str, list[tuple[int, int]]]  # source sentence -> the figures' spans in it
     formula: str = ""
-    gap: str = ""  # why there is no figure (the year lacks it); text is then a visible marker
+    gap: str = ""  # why there is no figure (the report lacks it); text is then a visible marker
 
 
-def quote(year: int, ident: str, spec: str = "") -> Quote:
+def quote(r: Report, ident: str, spec: str = "") -> Quote:
     """Return how a figure reads in text and its provenance.
 
     Parameters
     ----------
-    year : int
+    r : Report
     ident : str
         An indicator id (shown as the report wrote it) or a metric id (formatted).
     spec : str, optional
@@ -59,10 +49,10 @@ def quote(year: int, ident: str, spec: str = "") -> Quote:
     Returns
     -------
     Quote
-        For an indicator of the catalog that the year's table lacks, or a metric without a
-        value (an input is missing, or a division by zero), the text is
-        :func:`missing_marker` and ``gap`` says why: a new year or district may not state
-        every figure, and the rest of the text is still worth reading.
+        For an indicator of the catalog that the report lacks, or a metric without a value (an
+        input is missing, or a division by zero), the text is :func:`missing_marker` and ``gap``
+        says why: a new year or bureau may not state every figure, and the rest of the text is
+        still worth reading.
 
     Raises
     ------
@@ -70,20 +60,14 @@ def quote(year: int, ident: str, spec: str = "") -> Quote:
         If ``ident`` is neither an indicator of the catalog nor a metric, or ``spec`` is refused.
     """
     check_spec(ident, spec)
-    table = indicator_values(year)
-    if ident in table.index:
-        row = table.loc[ident]
-        shown = f"{format(row['value'], spec)}{row['unit']}" if spec else figure_text(row["as_written"], row["unit"])
-        return Quote(shown, by_sentence([input_record(table, ident)]))
-    metrics = compute_metrics(year).set_index("id")
-    if ident in load_catalog().index:
-        return Quote(missing_marker(ident), {}, gap=f"{ident} is not in the indicator table of {year}")
-    if ident not in metrics.index:
-        raise AmrbookError(f"{{{ident}}}: neither an indicator of the catalog nor a metric")
-    m = metrics.loc[ident]
-    if math.isnan(m["value"]):
-        return Quote(missing_marker(ident), {}, gap=f"{ident}: {m['status']}")
-    return Quote(metric_text(m["value"], m["unit"], spec), by_sentence(m["inputs"]), formula_words(m["substituted"]))
+    figure = r.lookup(ident)
+    if figure.missing:
+        return Quote(missing_marker(ident), {}, gap=figure.missing)
+    sentences = by_sentence(list(figure.inputs))
+    if figure.kind == "indicator":
+        shown = f"{format(figure.value, spec)}{figure.unit}" if spec else figure_text(figure.as_written, figure.unit)
+        return Quote(shown, sentences)
+    return Quote(metric_text(figure.value, figure.unit, spec), sentences, formula_words(figure.substituted))
 
 
 @dataclass(frozen=True, repr=False)
@@ -102,73 +86,76 @@ class Narrative:
     __repr__ = __str__
 
 
-def say(year: int, template: str) -> Narrative:
-    """Fill a template's ``{id}`` / ``{id:spec}`` placeholders from data, with footnotes.
+def say(r: Report, template: str, cite: Citations | None = None) -> Narrative:
+    """Fill a template's ``{id}`` / ``{id:spec}`` placeholders from a report, each figure cited.
 
     Parameters
     ----------
-    year : int
+    r : Report
     template : str
         Prose with placeholders; everything else is shown as text (HTML is escaped).
+    cite : Footnotes or Appendix
+        The page's citations: the notebook's :func:`helpers.show.notebook.setup` result, or the
+        briefing's ``b.sources``.
 
     Returns
     -------
     Narrative
         Displays in Jupyter as a paragraph whose figures show their source sentence on
-        hover, followed by numbered footnotes quoting the report.
+        hover, followed by numbered footnotes quoting the report (or linked to the appendix).
 
     Raises
     ------
     AmrbookError
-        If a placeholder is malformed or names neither an indicator nor a metric.
+        If a placeholder is malformed or names neither an indicator nor a metric, or ``cite`` is
+        not a page's citations.
     """
-    plain, parts, notes = _filled(year, template)
+    plain, parts, notes = _filled(r, template, checked(cite, "say"))
     foot = f'<ol class="sources">{"".join(notes)}</ol>' if notes else ""
     return Narrative(plain, f'<p class="narrative">{parts}</p>{foot}')
 
 
-def inline(year: int, template: str) -> str:
-    """Fill a template as inline HTML (no paragraph), each figure linked to the appendix being collected.
+def inline(r: Report, template: str, appendix: Appendix) -> str:
+    """Fill a template as inline HTML (no paragraph), each figure linked to its entry in ``appendix``.
 
-    For text inside a list item or a caption: :func:`helpers.show.sources.collect` must be
-    active, since an inline text has nowhere to put footnotes.
+    For text inside a list item or a caption, which has nowhere to put footnotes.
 
     Raises
     ------
-    RuntimeError
-        If no appendix is being collected.
+    AmrbookError
+        If ``appendix`` is not an :class:`~helpers.show.sources.Appendix` (e.g. a notebook's footnotes).
     """
-    if sources.current() is None:
-        raise RuntimeError("inline text cites into an appendix: call helpers.show.sources.collect() first")
-    return _filled(year, template)[1]
+    if not isinstance(appendix, Appendix):
+        raise AmrbookError("inline text cites into an appendix, which has somewhere to put its sources: pass "
+                           "`b.sources` of `b = hb.briefing.start(r)`, or use hb.say for a paragraph with footnotes")
+    return _filled(r, template, appendix)[1]
 
 
-def _filled(year: int, template: str) -> tuple[str, str, list[str]]:
-    """The plain text, the inline HTML and the footnotes (none when collecting an appendix) of a template."""
+def _filled(r: Report, template: str, cite: Citations) -> tuple[str, str, list[str]]:
+    """The plain text, the inline HTML and the footnotes (none when citing into an appendix) of a template."""
     plain, parts, notes = [], [], []
     for literal, field, spec in _parsed(template):
         plain.append(literal)
         parts.append(html.escape(literal))
         if field is None:
             continue
-        q = quote(year, field, spec)
+        q = quote(r, field, spec)
         plain.append(q.text)
-        parts.append(figure_span(q, _source_link(q, notes)))
+        parts.append(figure_span(q, _source_link(q, notes, cite)))
     return "".join(plain), "".join(parts), notes
 
 
 def figure_span(q: Quote, link: str) -> str:
     """A figure as HTML: its text, its source sentences on hover, then ``link`` (a superscript)."""
-    hover = html.escape(q.gap, quote=True) if q.gap else sources.hover(q.sentences)
-    return f'<span class="fig{" missing" if q.gap else ""}" title="{hover}">{html.escape(q.text)}{link}</span>'
+    title = html.escape(q.gap, quote=True) if q.gap else hover(q.sentences)
+    return f'<span class="fig{" missing" if q.gap else ""}" title="{title}">{html.escape(q.text)}{link}</span>'
 
 
-def _source_link(q: Quote, notes: list[str]) -> str:
-    """Link a figure to the appendix being collected, or add its footnote to ``notes``."""
-    appendix = sources.current()
-    if appendix is not None:
-        return appendix.cite(q.sentences)
-    number = next(_counter)
+def _source_link(q: Quote, notes: list[str], cite: Citations) -> str:
+    """Link a figure to its entry in an appendix, or number its footnote and add it to ``notes``."""
+    if isinstance(cite, Appendix):
+        return cite.cite(q.sentences)
+    number = cite.number()
     notes.append(f'<li id="src-{number}" value="{number}">{_footnote(q)}</li>')
     return f'<sup><a href="#src-{number}">{number}</a></sup>'
 
@@ -190,8 +177,9 @@ def _footnote(q: Quote) -> str:
     return f"{calc}原文：{quoted}"
 
 
+@parsed_once(paths.narrative_file, paths.metrics_file, paths.catalog_file)
 def load_narrative() -> dict:
-    """Read and check ``data/narrative.yml``: ``summary``, ``takeaways`` (topic → template), the
+    """Read and check ``data/narrative.yml`` (parsed once per version of the definitions): ``summary``, ``takeaways`` (topic → template), the
     briefing's ``main_points`` (``text``, ``section``, optional ``see``) and ``headline`` ids.
 
     Returns
@@ -239,7 +227,7 @@ def template_problems(path, parent: dict, key: str, label: str, known: set) -> l
     return [Problem(path, where, f"{{{i}}} is neither an indicator nor a metric") for i in ids if i not in known]
 
 
-def takeaways(year: int, topic: str) -> Narrative:
+def takeaways(r: Report, topic: str, cite: Citations | None = None) -> Narrative:
     """Return the takeaway paragraph of a topic (``data/narrative.yml``), filled from data.
 
     Raises
@@ -250,15 +238,15 @@ def takeaways(year: int, topic: str) -> Narrative:
     texts = load_narrative()["takeaways"]
     if topic not in texts:
         raise AmrbookError(f"{paths.narrative_file()}: no takeaway for {topic!r} (have: {', '.join(texts)})")
-    return say(year, texts[topic])
+    return say(r, texts[topic], cite)
 
 
-def summary(year: int) -> Narrative:
-    """Return the briefing's opening paragraph (``summary`` in ``data/narrative.yml``), filled from data."""
-    return say(year, load_narrative()["summary"])
+def summary(r: Report, cite: Citations | None = None) -> Narrative:
+    """Return the briefing's opening paragraph (``summary`` in ``data/narrative.yml``), filled from the report."""
+    return say(r, load_narrative()["summary"], cite)
 
 
-def fill(year: int, template: str) -> str:
+def fill(r: Report, template: str) -> str:
     """Fill a template's placeholders as plain text, without footnotes (for notes and tables)."""
-    return "".join(literal + (quote(year, field, spec).text if field is not None else "")
+    return "".join(literal + (quote(r, field, spec).text if field is not None else "")
                    for literal, field, spec in _parsed(template))

@@ -8,21 +8,23 @@ from IPython.display import HTML, display
 from matplotlib.figure import Figure
 
 from .charts import set_theme
-from .narrative import reset_footnotes
+from .sources import Footnotes
 from .style import style_css
 
 
-def setup() -> None:
-    """Prepare a notebook: chart theme with a CJK font, figures shown as PNG, footnotes from 1.
+def setup() -> Footnotes:
+    """Prepare a notebook: chart theme with a CJK font, charts shown as PNG; return its footnotes.
 
-    The font charts use is :func:`helpers.show.fonts.find_cjk_font`.
+    The font charts use is :func:`helpers.show.fonts.find_cjk_font`. The returned
+    :class:`~helpers.show.sources.Footnotes` numbers the footnotes of :func:`helpers.show.narrative.say`
+    from 1 on through the notebook: ``notes = hb.setup()``, then ``hb.say(r, template, notes)``.
     """
     set_theme()
     shell = get_ipython()
     if shell is not None:  # charts are pyplot-free Figures: show them as PNG when they are a cell's result
         shell.display_formatter.formatters["image/png"].for_type(
             Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight", dpi=150))
-    reset_footnotes()
     pd.set_option("display.max_colwidth", 80)
     pd.set_option("display.max_rows", 200)
     display(HTML(f"<style>{style_css()}</style>"))
+    return Footnotes()

@@ -1,21 +1,34 @@
-"""Sources cited once: one numbered 原文出处 appendix instead of a footnote per figure.
+"""How a page cites the report: a footnote per figure, or each sentence once in an appendix.
 
-In a notebook each figure of :func:`helpers.show.narrative.say` gets its own footnote quoting
-its sentence. A publication quotes each sentence once: after :func:`collect`, every figure
-still shows its sentence on hover but links to the appendix entry of that sentence, and
-:func:`appendix` lists each cited sentence once, numbered in order of first citation, with
-every figure cited from it marked.
+A notebook's :func:`helpers.show.notebook.setup` returns :class:`Footnotes`: each figure of
+:func:`helpers.show.narrative.say` gets its own numbered footnote quoting its sentence, the
+numbers running on through the notebook. A publication quotes each sentence once:
+:func:`helpers.show.briefing.start` creates an :class:`Appendix`, every figure still shows its
+sentence on hover but links to the appendix entry of that sentence, and :meth:`Appendix.html`
+lists each cited sentence once, numbered in order of first citation, with every figure cited
+from it marked. The citation state lives in these objects, never in the module.
 """
 from __future__ import annotations
 
 import html
 
+from ..errors import AmrbookError
 from .format import highlight
 
-_current: "SourceList | None" = None
+
+class Footnotes:
+    """A footnote per figure, numbered from 1 on through one notebook."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def number(self) -> int:
+        """The number of the next footnote."""
+        self._last += 1
+        return self._last
 
 
-class SourceList:
+class Appendix:
     """The source sentences cited so far, each with its number and the spans of its figures."""
 
     def __init__(self) -> None:
@@ -38,35 +51,21 @@ class SourceList:
         return f'<ol class="sources appendix">{"".join(items)}</ol>'
 
 
-def collect() -> SourceList:
-    """Start citing into one appendix: from now on figures link to it instead of footnotes."""
-    global _current
-    _current = SourceList()
-    return _current
+Citations = Footnotes | Appendix
 
 
-def stop() -> None:
-    """Go back to a footnote per figure (what :func:`helpers.show.notebook.setup` starts with)."""
-    global _current
-    _current = None
-
-
-def current() -> SourceList | None:
-    """The appendix being collected, or None when figures get footnotes."""
-    return _current
-
-
-def cite(sentences: dict[str, list[tuple[int, int]]]) -> str:
-    """Superscript links to the appendix entries of ``sentences`` (:func:`collect` first).
+def checked(cite, what: str) -> Citations:
+    """Return ``cite`` if it is a :class:`Footnotes` or an :class:`Appendix`.
 
     Raises
     ------
-    RuntimeError
-        If no appendix is being collected.
+    AmrbookError
+        Saying where a page's citations come from, when ``cite`` is anything else.
     """
-    if _current is None:
-        raise RuntimeError("no appendix is being collected: call helpers.show.sources.collect() first")
-    return _current.cite(sentences)
+    if isinstance(cite, (Footnotes, Appendix)):
+        return cite
+    raise AmrbookError(f"{what} needs the page's citations, not {cite!r}: in a notebook `notes = hb.setup()` at the "
+                       f"top, then pass `notes`; in the briefing pass `b.sources` of `b = hb.briefing.start(r)`")
 
 
 def hover(sentences: dict[str, list[tuple[int, int]]]) -> str:

@@ -15,9 +15,8 @@ from IPython.display import HTML
 
 from .. import paths
 from ..audit.growth import (COMPARED, CONSISTENT, INCONSISTENT, MISSING, NO_PREVIOUS, NOT_COMPARED, ONE_YEAR,
-                            PERIOD_DIFFERS, change_into, stated_growth)
-from ..audit.metrics import compute_metrics, indicator_values
-from ..audit.year import Year, load_year
+                            PERIOD_DIFFERS)
+from ..audit.report import Report
 from ..errors import AmrbookError
 from ..tables.load import partial_period
 from .findings import worded_findings
@@ -28,13 +27,13 @@ def _topics_of(inputs: list[dict], table: pd.DataFrame) -> set[str]:
     return {table.at[i["id"], "topic"] for i in inputs if i["id"] in table.index}
 
 
-def topic_findings(year: int, topic: str | None = None, include_ok: bool = False) -> pd.DataFrame:
-    """Return the audit findings touching a topic (all topics when ``topic`` is None).
+def topic_findings(r: Report, topic: str | None = None, include_ok: bool = False) -> pd.DataFrame:
+    """Return the audit findings of a report touching a topic (all topics when ``topic`` is None).
 
     Columns: severity, 级别, 规则, 核对, 结果, 说明, figures (list of input records).
     """
-    table = indicator_values(year)
-    findings = worded_findings(year)
+    table = r.indicators
+    findings = worded_findings(r)
     if topic:
         findings = findings[findings["figures"].map(lambda f: topic in _topics_of(f, table))]
     if not include_ok:
@@ -59,14 +58,12 @@ def findings_html(findings: pd.DataFrame) -> HTML:
     return HTML(f'<ul class="findings">{"".join(items)}</ul>')
 
 
-def quality_summary(year: int) -> pd.DataFrame:
-    """Return the data-quality summary of a year: what was verified and what needs care.
+def quality_summary(r: Report) -> pd.DataFrame:
+    """Return the data-quality summary of a report: what was verified and what needs care.
 
     Indexed by 项目 (what), with columns 数量 (count) and 说明 (explanation).
     """
-    table = indicator_values(year)
-    metrics = compute_metrics(year)
-    findings = worded_findings(year)
+    table, metrics, findings, year = r.indicators, r.metrics, r.findings, r.year
     partial = table["period"].map(partial_period)
     rows = [
         ("报告中的数字", len(table), "每个数字的原文位置、数值、单位和约数标记均已与原文逐一核对"),
@@ -86,7 +83,7 @@ def quality_summary(year: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["项目", "数量", "说明"]).set_index("项目")
 
 
-def agrees(computed: float, year: int | Year, metric: str, tolerance: float = 1e-9) -> pd.DataFrame:
+def agrees(computed: float, r: Report, metric: str, tolerance: float = 1e-9) -> pd.DataFrame:
     """Check a rate a notebook computed itself against the declared metric of ``metrics.yml``.
 
     The declared metric stays the one definition the briefing uses; a notebook that recomputes
@@ -96,7 +93,7 @@ def agrees(computed: float, year: int | Year, metric: str, tolerance: float = 1e
     ----------
     computed : float
         The value the notebook computed.
-    year : int or Year
+    r : Report
     metric : str
         A metric id of ``data/metrics.yml``.
     tolerance : float
@@ -112,10 +109,10 @@ def agrees(computed: float, year: int | Year, metric: str, tolerance: float = 1e
     AmrbookError
         If ``metric`` is not a metric, or the two values differ by more than ``tolerance``.
     """
-    y = load_year(year)
-    if metric not in y.metrics.index:
+    metrics = r.metrics
+    if metric not in metrics.index:
         raise AmrbookError(f"agrees: {metric!r} is not a metric of {paths.metrics_file()}")
-    row = y.metrics.loc[metric]
+    row = metrics.loc[metric]
     declared = float(row["value"])
     if not math.isclose(float(computed), declared, rel_tol=tolerance, abs_tol=tolerance):
         raise AmrbookError(f"agrees: the notebook computes {metric} = {float(computed)!r}, but {paths.metrics_file()} "
@@ -130,16 +127,16 @@ COMPARISON_WORDS = {COMPARED: COMPARABLE, PERIOD_DIFFERS: PERIOD_DIFFERS_WORDS, 
                     NOT_COMPARED: NOT_COMPARED_WORDS}
 
 
-def growth_view(year: int | Year, metrics: bool = False) -> pd.DataFrame:
-    """Year-on-year change of a year against the year before, with Chinese columns.
+def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
+    """Year-on-year change of a report against the same bureau's year before, with Chinese columns.
 
     Rates and shares (unit %) change in 个百分点, counts and amounts by a relative % with the
     difference beside it, ranks in places (:func:`helpers.audit.growth.growth_between`).
 
     Parameters
     ----------
-    year : int or Year
-        The later year; compared with ``year - 1`` when ``data/indicators/`` has it.
+    r : Report
+        The later report; compared with the same bureau's ``year - 1`` when ``data/indicators/<bureau>/`` has it.
     metrics : bool
         Compare the derived metrics of ``metrics.yml`` instead of the indicators.
 
@@ -149,28 +146,27 @@ def growth_view(year: int | Year, metrics: bool = False) -> pd.DataFrame:
         Indexed by id: 指标, 单位, 上年, 本年 (values), 变化 (in words, :func:`change_text`),
         个百分点, 增长率%, 差值 (the figure that applies, others empty), 比较 (可比, 口径不同 — not
         compared —, 仅一年 — present in one of the years —, or 不可比). ``attrs["说明"]`` is one
-        line saying what is compared, or that there is only one year; ``attrs["year"]`` the year.
+        line saying what is compared, or that there is only one year; ``attrs["report"]`` the report.
     """
-    y = load_year(year)
-    frame = change_into(y.year, metrics)
+    frame = r.metric_growth if metrics else r.growth
     kinds = frame["comparison"].map(COMPARISON_WORDS)
     view = pd.DataFrame({"指标": frame["label_zh"], "单位": frame["unit"], "上年": frame["previous_value"],
                          "本年": frame["value"], "变化": [change_text(r) for r in frame.to_dict("records")],
                          "个百分点": frame["change_pp"], "增长率%": frame["growth_pct"], "差值": frame["change"],
                          "比较": kinds}).set_axis(frame["id"])
-    view.attrs["year"] = y.year
+    view.attrs["report"] = r
     if frame.empty:
-        view.attrs["说明"] = (f"data/indicators/ 中只有{y.year}年一年的指标表，无法计算同比；"
+        view.attrs["说明"] = (f"data/indicators/ 中{r.bureau.name}只有{r.year}年一年的指标表，无法计算同比；"
                              "下表是报告自述的增长率所推算的上年数值。")
     else:
         counts = kinds.value_counts()
-        view.attrs["说明"] = (f"{y.year}年与{y.year - 1}年对比：{COMPARABLE}{counts.get(COMPARABLE, 0)}项，"
+        view.attrs["说明"] = (f"{r.year}年与{r.year - 1}年对比：{COMPARABLE}{counts.get(COMPARABLE, 0)}项，"
                              f"{PERIOD_DIFFERS_WORDS}{counts.get(PERIOD_DIFFERS_WORDS, 0)}项（不比较），"
                              f"只在一年出现{counts.get(ONE_YEAR_ONLY, 0)}项。")
     return view
 
 
-def implied_previous(year: int | Year) -> pd.DataFrame:
+def implied_previous(r: Report) -> pd.DataFrame:
     """The previous-year values the report's own stated growth rates imply, with Chinese columns.
 
     Returns
@@ -180,9 +176,8 @@ def implied_previous(year: int | Year) -> pd.DataFrame:
         推算区间 (the previous values the rate's rounding allows), 上年实际, 核对 (the status of
         :func:`helpers.audit.growth.stated_growth` in words: 一致, 不一致, 口径不同, 无2022年数据可核对 …).
     """
-    y = load_year(year)
-    stated = stated_growth(y.year)
-    labels = y.indicators["label_zh"]
+    stated = r.stated_growth
+    labels = r.indicators["label_zh"]
     return pd.DataFrame({"指标": [labels.get(i, i) for i in stated["of"]], "本年": stated["value"].to_numpy(),
                          "所述增长率%": stated["stated_pct"].to_numpy(),
                          "推算上年": stated["implied_previous"].to_numpy(),

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import html
 
-from ..audit.metrics import indicator_values
-from ..report.sources import raw_text, sentence_span
+from ..audit.report import Report
 from .format import grouped, highlight
 
 
-def figure_card(year: int, ident: str) -> str:
+def figure_card(r: Report, ident: str) -> str:
     """Return an HTML card for one indicator: value, unit, period, and its marked source sentence."""
-    row = indicator_values(year).loc[ident]
-    text = raw_text(year)
-    left, right = sentence_span(text, int(row["start"]), int(row["end"]))
-    start, end = int(row["start"]), int(row["end"])
-    sentence = highlight(text[left:right], [(start - left, end - left)])
+    row = r.indicators.loc[ident]
+    start, end, left = int(row["start"]), int(row["end"]), int(row["sentence_start"])
+    sentence = highlight(row["source_sentence"], [(start - left, end - left)])
     note = f"<br>说明：{html.escape(row['note'])}" if row["note"] else ""
     return (f'<div class="figure-card"><b>{html.escape(row["label_zh"])}</b> '
             f'<span class="en">{html.escape(row["label_en"])}</span><br>'
@@ -34,16 +31,16 @@ class Explorer:
 
     Parameters
     ----------
-    year : int
+    r : Report
     topic : str, optional
         Limit the choice to one topic of the catalog.
     """
 
-    def __init__(self, year: int, topic: str | None = None):
-        table = indicator_values(year)
+    def __init__(self, r: Report, topic: str | None = None):
+        table = r.indicators
         if topic:
             table = table[table["topic"] == topic]
-        self.year = year
+        self.report = r
         self.ids = list(table.index)
         self.options = [(f"{row.label_zh} · {row.as_written}", ident) for ident, row in table.iterrows()]
 
@@ -52,13 +49,13 @@ class Explorer:
         import ipywidgets as w
 
         choice = w.Dropdown(options=self.options, description="指标", layout=w.Layout(width="60%"))
-        card = w.HTML(figure_card(self.year, self.ids[0]))
-        choice.observe(lambda change: setattr(card, "value", figure_card(self.year, change["new"])), names="value")
+        card = w.HTML(figure_card(self.report, self.ids[0]))
+        choice.observe(lambda change: setattr(card, "value", figure_card(self.report, change["new"])), names="value")
         return w.VBox([choice, card])
 
     def static_html(self) -> str:
         """Every indicator's card in a collapsible list, for pages without a kernel."""
-        cards = "".join(figure_card(self.year, ident) for ident in self.ids)
+        cards = "".join(figure_card(self.report, ident) for ident in self.ids)
         return f'<details class="explorer"><summary>逐项查看指标原文（{len(self.ids)}项）</summary>{cards}</details>'
 
     def _repr_mimebundle_(self, include=None, exclude=None):

@@ -7,7 +7,7 @@ same unit. Each id is used once, best matches first. The period is read from the
 the figure (截至11月, 截至第三季度, 截至目前, 近期, 全年, a later 年度 for plans), looking back no
 further than the last list marker (一是, (三), 2.) of its paragraph.
 
-The draft goes to ``data/indicators/<year>.draft.csv``, never over a curated table; unmatched
+The draft goes to ``data/indicators/<bureau>/<year>.draft.csv``, never over a curated table; unmatched
 figures stay in it with an empty id for review. It is written to a new file that then replaces
 the draft's name (os.replace), so nothing is ever written through a link, and a draft path that
 is a symbolic link or anything but a plain file is refused.
@@ -65,16 +65,14 @@ def wording(text: str, start: int, clause: str) -> Wording:
     return Wording(clause, text[left:start])
 
 
-def references(exclude: int | None = None) -> dict[str, list[Wording]]:
-    """Wordings of every indicator in the curated years (all but ``exclude``)."""
+def references() -> dict[str, list[Wording]]:
+    """Wordings of every indicator in the curated reports of every bureau (the catalog is shared)."""
     from ..report.extract import context_before
 
     out: dict[str, list[Wording]] = {}
-    for year in paths.indicator_years():
-        if year == exclude:
-            continue
-        text = raw_text(year)
-        for row in load_indicators(year).itertuples():
+    for bureau, year in paths.curated_reports():
+        text = raw_text(bureau, year)
+        for row in load_indicators(bureau, year).itertuples():
             out.setdefault(row.id, []).append(wording(text, row.start, context_before(text, row.start)))
     return out
 
@@ -84,10 +82,10 @@ _SUB_HEADING = re.compile(r"^[(（]([一二三四五六七八九十]+)[)）]([^�
 
 
 def section_names() -> dict[str, str]:
-    """The section names curators gave in the curated years, by their number (``一(三)`` -> ``一(三) 规范行政执法``)."""
+    """The section names curators gave in the curated reports, by their number (``一(三)`` -> ``一(三) 规范行政执法``)."""
     names: dict[str, str] = {}
-    for year in paths.indicator_years():
-        for section in load_indicators(year)["section"]:
+    for bureau, year in paths.curated_reports():
+        for section in load_indicators(bureau, year)["section"]:
             names.setdefault(section.split(" ", 1)[0], section)
     return names
 
@@ -139,7 +137,7 @@ def draft(year: int, report: Path) -> pd.DataFrame:
     """
     text, _ = read_report(report)
     catalog_units = load_catalog()["unit"].to_dict()
-    refs = references(exclude=None)
+    refs = references()
     found = extract(text)
     words = [wording(text, f.start, f.context) for f in found]
     pairs = sorted(((max(w.score(r) for r in refs[ident]), i, ident)
@@ -165,8 +163,8 @@ def draft(year: int, report: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def write_draft(year: int, report: Path, force: bool = False) -> tuple[Path, pd.DataFrame]:
-    """Write ``data/indicators/<year>.draft.csv``; return its path and the draft.
+def write_draft(bureau: str, year: int, report: Path, force: bool = False) -> tuple[Path, pd.DataFrame]:
+    """Write ``data/indicators/<bureau>/<year>.draft.csv``; return its path and the draft.
 
     Raises
     ------
@@ -174,7 +172,7 @@ def write_draft(year: int, report: Path, force: bool = False) -> tuple[Path, pd.
         If the draft path is a symbolic link or not a plain file, or the draft exists and
         ``force`` is not set. The curated ``<year>.csv`` is never written.
     """
-    target = paths.draft_file(year)
+    target = paths.draft_file(bureau, year)
     if target.is_symlink():
         raise AmrbookError(f"{target}: is a symbolic link (to {os.readlink(target)}); a draft is never written "
                            "through a link, which could lead to a curated table: remove the link and run again")

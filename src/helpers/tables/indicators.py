@@ -7,24 +7,26 @@ from .load import load_catalog, load_indicators
 from ..report.sources import raw_text, sentence_span
 
 
-def indicator_table(year: int) -> pd.DataFrame:
-    """Return a year's indicators with catalog labels and the sentence each figure comes from.
+def indicator_table(bureau: str, year: int) -> pd.DataFrame:
+    """Return a report's indicators with catalog labels and the sentence each figure comes from.
 
     Parameters
     ----------
+    bureau : str
+        The bureau's slug.
     year : int
 
     Returns
     -------
     pandas.DataFrame
-        The validated columns of :func:`helpers.tables.load.load_indicators` plus ``label_zh``,
+        Indexed by indicator ``id``: the validated columns of :func:`helpers.tables.load.load_indicators` plus ``label_zh``,
         ``label_en``, ``topic``, ``source_sentence`` and ``sentence_start`` (where
         that sentence starts in the report, so a figure's place in it is ``start - sentence_start``).
     """
-    frame = load_indicators(year)
+    frame = load_indicators(bureau, year)
     catalog = load_catalog()
-    text = raw_text(year)
+    text = raw_text(bureau, year)
     labels = catalog.loc[frame["id"], ["label_zh", "label_en", "topic"]].reset_index(drop=True)
     spans = [sentence_span(text, s, e) for s, e in zip(frame["start"], frame["end"])]
     return pd.concat([frame, labels], axis=1).assign(source_sentence=[text[a:b] for a, b in spans],
-                                                     sentence_start=[a for a, _ in spans])
+                                                     sentence_start=[a for a, _ in spans]).set_index("id")

@@ -1,4 +1,4 @@
-"""Loading the curated data: the indicator catalog and each year's indicator table.
+"""Loading the curated data: the indicator catalog and each report's indicator table.
 
 :func:`load_indicators` validates a table in two passes and reports every problem at once,
 each with its file, CSV line and column:
@@ -24,7 +24,7 @@ import pandera.pandas as pa
 from .. import paths
 from ..errors import DataError, Problem
 from ..report.numbers import QUALIFIERS, implied_qualifier, parse_figure
-from ..datafile import TEXT, entry_problems, read_yaml, shown, yaml_where
+from ..datafile import TEXT, entry_problems, parsed_once, read_yaml, shown, yaml_where
 from ..report.sources import raw_text
 
 COLUMNS = ["year", "id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "section", "note"]
@@ -78,7 +78,7 @@ SCHEMA = pa.DataFrameSchema(
 
 
 def load_catalog() -> pd.DataFrame:
-    """Return the indicator catalog, one row per indicator id.
+    """Return the indicator catalog, one row per indicator id (a copy; parsed once per version of the file).
 
     Returns
     -------
@@ -90,6 +90,11 @@ def load_catalog() -> pd.DataFrame:
     DataError
         If the YAML is malformed, an id is not snake_case or an entry lacks a field.
     """
+    return _catalog().copy()
+
+
+@parsed_once(paths.catalog_file)
+def _catalog() -> pd.DataFrame:
     path = paths.catalog_file()
     doc = read_yaml(path)
     if not isinstance(doc, dict):
@@ -109,15 +114,17 @@ def load_catalog() -> pd.DataFrame:
     return frame
 
 
-def load_indicators(year: int, path: Path | None = None) -> pd.DataFrame:
-    """Load and validate one year's indicator table.
+def load_indicators(bureau: str, year: int, path: Path | None = None) -> pd.DataFrame:
+    """Load and validate one report's indicator table.
 
     Parameters
     ----------
+    bureau : str
+        The bureau's slug (``data/raw/sources.yml``).
     year : int
-        The report year; the table is ``data/indicators/<year>.csv`` unless ``path`` is given.
+        The report year; the table is ``data/indicators/<bureau>/<year>.csv`` unless ``path`` is given.
     path : Path, optional
-        Another table to validate against the year's raw report (e.g. a draft).
+        Another table to validate against the report's raw text (e.g. a draft).
 
     Returns
     -------
@@ -131,10 +138,10 @@ def load_indicators(year: int, path: Path | None = None) -> pd.DataFrame:
         Listing every problem found, each with file, CSV line, column and cause.
     """
     if path is None:
-        path = paths.indicators_file(year)
+        path = paths.indicators_file(bureau, year)
         if not path.exists():
-            have = [str(y) for y in paths.indicator_years()]
-            raise DataError([Problem(path, "", f"no indicator table for {year} "
+            have = [str(y) for y in paths.indicator_years(bureau)]
+            raise DataError([Problem(path, "", f"no indicator table for {bureau} {year} "
                                      f"(tables exist for: {', '.join(have) or 'no year'})")])
     path = Path(path)
     frame, problems = _read_csv(path)
@@ -146,7 +153,7 @@ def load_indicators(year: int, path: Path | None = None) -> pd.DataFrame:
         problems += _schema_problems(exc.failure_cases, cells, path, problems)
     if problems:
         raise DataError(sorted(problems, key=_row_order))
-    problems = _provenance_problems(frame, year, path)
+    problems = _provenance_problems(frame, raw_text(bureau, year), year, path)
     if problems:
         raise DataError(problems)
     typed = frame[COLUMNS].astype({"year": "int64", "start": "int64", "end": "int64"})
@@ -315,9 +322,8 @@ def _schema_problems(cases: pd.DataFrame, cells: pd.DataFrame, path: Path,
     return out
 
 
-def _provenance_problems(frame: pd.DataFrame, year: int, path: Path) -> list[Problem]:
-    text = raw_text(year)
-    catalog = load_catalog()
+def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) -> list[Problem]:
+    catalog = _catalog()
     problems = []
     for index, row in frame.iterrows():
         def bad(column: str, cause: str) -> None:

@@ -1,0 +1,201 @@
+"""One report (bureau and year), loaded once: its source, indicators, metrics, findings and growth.
+
+Everything after the audit (charts, narration, the Excel export, the build) takes a :class:`Report`::
+
+    from helpers.audit.report import load_report
+    r = load_report("conghua", 2023)
+    r.indicators.loc["admin_penalty_cases", "value"]      # 439.0
+    r["council_mediation_success_rate"].value             # an indicator or a metric, looked up alike
+    r.findings[r.findings["severity"] != "ok"]             # what the audit found
+
+:func:`load_report` is cached until a file under ``data/`` changes. A report is immutable: each
+frame it hands out is a copy, so assigning into ``r.indicators`` changes neither ``r`` nor what the
+next :func:`load_report` returns.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+
+from .. import paths
+from ..errors import AmrbookError
+from ..report.sources import Bureau, Source, bureau as find_bureau, source_for
+from ..tables.indicators import indicator_table
+from ..tables.load import load_catalog
+from .checks import run_checks
+from .growth import growth_between, metric_values, no_growth, stated_growth
+from .metrics import compute_metrics, input_record
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """One number of a report, looked up by id: an indicator it states or a metric computed from them.
+
+    Attributes
+    ----------
+    id, kind : str
+        The id and ``indicator`` or ``metric``.
+    label : str
+        Its Chinese label (catalog.yml or metrics.yml).
+    value : float
+        In base units; NaN when the report lacks it (``missing`` says why).
+    unit, period : str
+        The unit; the period of an indicator, the periods of a metric's inputs.
+    as_written : str
+        An indicator as the report wrote it (``2247宗``); empty for a metric.
+    inputs : tuple of dict
+        The indicator records it rests on (itself for an indicator): value, span, period, sentence.
+    substituted : str
+        A metric's formula with the numbers put in; empty for an indicator.
+    missing : str
+        Why there is no value (the report lacks the indicator, or an input of the metric); empty otherwise.
+    """
+
+    id: str
+    kind: str
+    label: str
+    value: float
+    unit: str
+    period: str
+    as_written: str = ""
+    inputs: tuple = ()
+    substituted: str = ""
+    missing: str = ""
+
+    @property
+    def sentences(self) -> list[str]:
+        """The source sentences of the report this number comes from, once each, in order."""
+        return list(dict.fromkeys(record["source_sentence"] for record in self.inputs))
+
+
+@dataclass(frozen=True, eq=False)
+class Report:
+    """A report (bureau and year) with everything the audit knows about it; see :func:`load_report`.
+
+    Attributes
+    ----------
+    bureau : Bureau
+        Slug, full name and level (``data/raw/sources.yml``).
+    year : int
+    source : Source
+        The raw report (publisher, title, file, sha256).
+    indicators : pandas.DataFrame
+        Every figure, indexed by id: value, unit, span, period, qualifier, labels, topic, section,
+        note, ``source_sentence`` and ``sentence_start``.
+    metrics : pandas.DataFrame
+        Every derived metric, indexed by id: value, formula with numbers, inputs with sentences.
+    findings : pandas.DataFrame
+        Every consistency finding: severity, rule, numbers, figures with sentences.
+    growth, metric_growth : pandas.DataFrame
+        同比 of every indicator (metric) against the same bureau's previous year
+        (:func:`helpers.audit.growth.growth_between`); empty with ``attrs["reason"]`` when the bureau
+        has no table of the year before.
+    stated_growth : pandas.DataFrame
+        The growth rates the report states, reconciled with the previous year when there is one.
+    """
+
+    bureau: Bureau
+    year: int
+    source: Source
+    _indicators: pd.DataFrame = field(repr=False)
+    _metrics: pd.DataFrame = field(repr=False)
+    _findings: pd.DataFrame = field(repr=False)
+    _growth: pd.DataFrame = field(repr=False)
+    _metric_growth: pd.DataFrame = field(repr=False)
+    _stated_growth: pd.DataFrame = field(repr=False)
+    _catalog_labels: dict = field(repr=False)
+
+    indicators = property(lambda self: self._indicators.copy(), doc="Every figure, indexed by id (a copy).")
+    metrics = property(lambda self: self._metrics.copy(), doc="Every derived metric, indexed by id (a copy).")
+    findings = property(lambda self: self._findings.copy(), doc="Every consistency finding (a copy).")
+    growth = property(lambda self: self._growth.copy(), doc="同比 of every indicator (a copy).")
+    metric_growth = property(lambda self: self._metric_growth.copy(), doc="同比 of every metric (a copy).")
+    stated_growth = property(lambda self: self._stated_growth.copy(), doc="Growth the report states (a copy).")
+
+    @property
+    def name(self) -> str:
+        """The report in words: ``广州市从化区市场监督管理局2023年``."""
+        return f"{self.bureau.name}{self.year}年"
+
+    def __contains__(self, ident: str) -> bool:
+        """True when the report has a value for ``ident`` (an indicator it states or a metric it can compute)."""
+        return ident in self._indicators.index or (
+            ident in self._metrics.index and not math.isnan(self._metrics.at[ident, "value"]))
+
+    def __getitem__(self, ident: str) -> ReportFigure:
+        return self.lookup(ident)
+
+    def lookup(self, ident: str) -> ReportFigure:
+        """Return an indicator or a metric by id: value, unit, label, period, sentences and inputs.
+
+        An indicator of the catalog the report does not state, or a metric without a value,
+        comes back with a NaN value and ``missing`` saying why: a new year or bureau may lack a
+        figure, and the rest is still worth showing.
+
+        Raises
+        ------
+        AmrbookError
+            If ``ident`` is neither an indicator of the catalog nor a metric of metrics.yml.
+        """
+        table, metrics = self._indicators, self._metrics
+        if ident in table.index:
+            row = table.loc[ident]
+            return ReportFigure(ident, "indicator", row["label_zh"], float(row["value"]), row["unit"], row["period"],
+                                row["as_written"], (input_record(table, ident),))
+        if ident in metrics.index:
+            m = metrics.loc[ident]
+            missing = "" if not math.isnan(m["value"]) else f"{ident}: {m['status']}"
+            return ReportFigure(ident, "metric", m["label_zh"], float(m["value"]), m["unit"], m["periods"],
+                                "", tuple(m["inputs"]), m["substituted"], missing)
+        if ident in self._catalog_labels:
+            label, unit = self._catalog_labels[ident]
+            return ReportFigure(ident, "indicator", label, math.nan, unit, "",
+                                missing=f"{ident} is not in the indicator table of {self.year}")
+        raise AmrbookError(f"{{{ident}}}: neither an indicator of the catalog nor a metric")
+
+
+def load_report(bureau: str | None, year: int) -> Report:
+    """Return a report with its indicators, metrics, findings and growth against the same bureau's previous year.
+
+    Parameters
+    ----------
+    bureau : str or None
+        The bureau's slug in ``data/raw/sources.yml``; None for its ``default_bureau``.
+    year : int
+
+    Raises
+    ------
+    AmrbookError
+        For an unknown bureau (listing the known ones) or a year the bureau has no report of.
+    DataError
+        If a data file of that report does not validate.
+    """
+    return _load(find_bureau(bureau).slug, int(year), paths.data_version())
+
+
+@lru_cache(maxsize=8)
+def _load(slug: str, year: int, version: tuple) -> Report:
+    source = source_for(slug, year)
+    indicators = indicator_table(slug, year)
+    metrics = compute_metrics(indicators, year)
+    findings = run_checks(indicators, metrics, year)
+    previous = _load(slug, year - 1, version) if year - 1 in paths.indicator_years(slug) else None
+    if previous is None:
+        why = f"{slug} has no indicator table of {year - 1}; year-on-year change needs the previous year"
+        growth, metric_growth = no_growth(why), no_growth(why)
+    else:
+        growth = growth_between(previous._indicators, indicators, year - 1, year)
+        metric_growth = growth_between(metric_values(previous._metrics), metric_values(metrics), year - 1, year)
+    stated = stated_growth(indicators, previous._indicators if previous else None, year)
+    catalog = load_catalog()
+    labels = dict(zip(catalog.index, zip(catalog["label_zh"], catalog["unit"])))
+    return Report(find_bureau(slug), year, source, indicators, metrics, findings, growth, metric_growth, stated,
+                  labels)
+
+
+def report_years(bureau: str | None = None) -> list[int]:
+    """Return the years a bureau (None: the default bureau) has a curated indicator table for, in order."""
+    return paths.indicator_years(find_bureau(bureau).slug)
