@@ -4,13 +4,15 @@
 PYTHON ?= python3
 VENV   ?= .venv
 YEAR   ?= 2023
+# the bureau's slug in data/raw/sources.yml; empty: its default_bureau
+BUREAU ?=
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
 .PHONY: briefing test test-fast system-deps lock clean lab strip
 
 briefing: $(STAMP) system-deps
-	$(BIN)/amrbook build --year $(YEAR) $(BUILD_ARGS)
+	$(BIN)/amrbook build $(if $(BUREAU),--bureau $(BUREAU)) --year $(YEAR) $(BUILD_ARGS)
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

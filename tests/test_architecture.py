@@ -81,3 +81,62 @@ def test_the_direction_test_catches_a_backward_import(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "PACKAGE_DIR", package)
     lines = [(line, t) for p in _all_modules() for line, t in _imports(p) if _rank(t) > _rank(_module_parts(p))]
     assert lines == [(1, ("show", "narrative"))]
+
+
+def _package_map() -> dict[str, set[str]]:
+    """The package map of README.md: each folder of src/helpers/ with the files it lists."""
+    readme = (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```\nsrc/helpers/\n", 1)[1].split("```", 1)[0]
+    listed = {}
+    for line in block.splitlines():
+        words = line.split()
+        folder, names = (words[0].rstrip("/"), words[1:]) if words[0].endswith("/") else ("", words)
+        listed[folder] = set(names)
+    return listed
+
+
+def _tree() -> dict[str, set[str]]:
+    """The files of src/helpers/ by folder, as the package map lists them (a stage's templates/ as one entry)."""
+    tree: dict[str, set[str]] = {"": {p.name for p in paths.PACKAGE_DIR.iterdir() if p.is_file()}}
+    for stage in (p for p in paths.PACKAGE_DIR.iterdir() if p.is_dir() and p.name != "__pycache__"):
+        tree[stage.name] = {p.name + ("/" if p.is_dir() else "") for p in stage.iterdir()
+                            if p.name not in ("__init__.py", "__pycache__")}
+    return tree
+
+
+def test_the_readme_package_map_is_the_tree():
+    assert _package_map() == _tree()
+
+
+def test_the_public_api_is_explicit_and_each_name_is_used_by_a_notebook():
+    import helpers
+
+    source = (paths.PACKAGE_DIR / "__init__.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    checked = next(n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING")
+    seen_by_type_checkers = {a.asname or a.name for n in ast.walk(checked) if isinstance(n, ast.ImportFrom)
+                             for a in n.names}
+    assert seen_by_type_checkers == set(helpers.__all__)      # editors and type checkers see every public name
+    notebooks = "".join(p.read_text(encoding="utf-8") for p in paths.notebooks_dir().glob("*.ipynb"))
+    unused = {name for name in helpers.__all__ if f"hb.{name}" not in notebooks}
+    assert not unused, f"exported but no notebook uses them: {sorted(unused)}"
+    for name in helpers.__all__:
+        assert getattr(helpers, name) is not None
+    readme = (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    api = readme.split("### The notebook API", 1)[1].split("\n#", 1)[0]
+    assert {name for name in helpers.__all__ if f"`hb.{name}" not in api} == set()   # each listed in README
+
+
+def test_audit_reads_no_manifest_and_writes_no_file():
+    # the comparison is pure: files (manifests, outputs) are read and written in publish
+    for path in (paths.PACKAGE_DIR / "audit").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for word in ("open(", "read_text", "write_text", "json.load(", "outputs_dir"):
+            assert word not in text, f"{path.name} uses {word}"
+
+
+def test_no_module_level_mutable_state_in_show():
+    # citations live in objects a page creates (Footnotes, Appendix), never in a module
+    for path in (paths.PACKAGE_DIR / "show").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert not [n for n in ast.walk(tree) if isinstance(n, ast.Global)], f"{path.name} rebinds a global"

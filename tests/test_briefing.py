@@ -21,7 +21,7 @@ from helpers.errors import DataError
 from helpers.publish.render import table_of_contents
 from helpers.show import briefing, sources
 from helpers.show.charts import set_theme
-from helpers.show.figures import BUILT_IN, csv_uri, load_layout
+from helpers.show.exhibits import BUILT_IN, csv_uri, load_layout
 
 
 def _csv(uri: str) -> list[dict[str, str]]:
@@ -88,7 +88,7 @@ def test_numbered_tables_are_the_captions_and_csv_links_of_the_briefing(second_y
         drafted_second_year(data_copy, year, figures={"admin_penalty_cases": "400宗"})
     r = load_report("conghua", year)
     b = briefing.start(r)
-    parts = [briefing.findings(b), *(briefing.figure(b, n) for n in b.numbers if n not in BUILT_IN),
+    parts = [briefing.findings(b), *(briefing.exhibit(b, n) for n in b.numbers if n not in BUILT_IN),
              briefing.year_on_year(b), briefing.quality(b)]
     drawn = _figures("".join(part.data for part in parts))
     tables = briefing.numbered_tables(r)

@@ -71,7 +71,7 @@ def test_briefing_html_is_self_contained_chinese_and_traceable(built):
 
 def test_notebook_pages_show_code(built):
     page = (built.pristine / "notebooks" / "02_consumer_protection.html").read_text("utf-8")
-    assert "hb.chart(year" in re.sub(r"<[^>]+>", "", page) and '<html lang="zh">' in page
+    assert "hb.draw_chart(r" in re.sub(r"<[^>]+>", "", page) and '<html lang="zh">' in page
     assert "逐项查看指标原文" in page                          # the explorer's static version
     assert "application/vnd.jupyter.widget-view+json" not in page
 
@@ -182,7 +182,7 @@ def test_every_numbered_figure_has_a_sheet_with_the_numbers_of_its_download_link
 
 def test_manifest_records_inputs_versions_timings_and_a_data_snapshot(built):
     manifest = json.loads((built.pristine / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["snapshot"] == snapshot(2023)                         # what the next build compares with
+    assert manifest["snapshot"] == snapshot(load_report("conghua", 2023))                         # what the next build compares with
     assert manifest["changes"]["previous_build"]["note"] and not manifest["changes"]["previous_build"]["rows"]
     assert manifest["inputs"]["data"]["raw/conghua/2023_conghua_amr.txt"] == paths.sha256_of(
         paths.data_dir() / "raw" / "conghua" / "2023_conghua_amr.txt")

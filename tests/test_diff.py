@@ -11,8 +11,9 @@ import pytest
 
 from conftest import change_figure, drafted_second_year
 from helpers.audit.report import load_report
-from helpers.audit.diff import build_changes, compare, snapshot
+from helpers.audit.diff import compare, snapshot
 from helpers.cli import main
+from helpers.publish.changelog import change_log
 from helpers.show.changes import changes_html
 
 PENALTIES = "admin_penalty_cases"
@@ -55,7 +56,7 @@ def test_the_previous_year_is_compared_when_data_holds_it(data_copy):
     # a 2024 whose penalty count differs and whose last figure was dropped
     last = list(snapshot(load_report("conghua", 2023))["figures"])[-1]
     drafted_second_year(data_copy, 2024, figures={PENALTIES: "400宗"}, drop=(last,))
-    changes = build_changes(load_report("conghua", 2024))["previous_year"]
+    changes = change_log(load_report("conghua", 2024))["previous_year"]
     assert changes["against"] == "2023年" and not changes["note"]
     by_id = {r["id"]: r for r in changes["rows"]}
     assert (by_id[PENALTIES]["before"], by_id[PENALTIES]["after"]) == (load_report("conghua", 2023).indicators.at[
@@ -65,7 +66,7 @@ def test_the_previous_year_is_compared_when_data_holds_it(data_copy):
 
 def test_first_build_and_single_year_say_why_nothing_is_compared(tmp_path, monkeypatch):
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path))
-    html = changes_html(load_report("conghua", 2023)).data
+    html = changes_html(change_log(load_report("conghua", 2023))).data
     assert "这是该年度的首次生成" in html and "没有2022年的数据" in html
 
 
@@ -80,12 +81,12 @@ def test_the_data_since_the_last_build_and_a_rebuild_of_the_same_data_repeats_it
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path))
     _manifest(tmp_path / "conghua" / "2023", snapshot(load_report("conghua", 2023)))
     old, new = _corrected(data_copy)
-    changes = build_changes(load_report("conghua", 2023))["previous_build"]
+    changes = change_log(load_report("conghua", 2023))["previous_build"]
     assert changes["against"] == "2026-01-01 08:00 生成，输入 0123456789ab"
     assert [(r["before"], r["after"]) for r in changes["rows"]] == [(old, new)]
     _manifest(tmp_path / "conghua" / "2023", snapshot(load_report("conghua", 2023)), {"previous_build": changes})    # the build that made that change
-    assert build_changes(load_report("conghua", 2023))["previous_build"] == changes             # a rebuild with the same data says the same
-    html = changes_html(load_report("conghua", 2023)).data
+    assert change_log(load_report("conghua", 2023))["previous_build"] == changes             # a rebuild with the same data says the same
+    html = changes_html(change_log(load_report("conghua", 2023))).data
     assert f"{old} → {new}" in html and f"查办行政处罚案件<mark>{new}</mark>" in html
 
 
@@ -124,17 +125,11 @@ def test_a_corrected_figure_is_in_the_rebuilt_briefing_manifest_and_amrbook_diff
                                                                                 monkeypatch, capsys):
     from helpers.publish.build import build
 
-    # the previous build is the session's, of the data as they were; the briefing gets the 变更说明 cell
-    # the lead adds at merge
+    # the previous build is the session's, of the data as they were
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
     monkeypatch.setenv("AMRBOOK_NOTEBOOKS", str(tmp_path / "notebooks"))
     shutil.copytree(built.pristine, tmp_path / "outputs" / "conghua" / "2023")
     shutil.copytree(built.root / "notebooks", tmp_path / "notebooks")
-    briefing = tmp_path / "notebooks" / "briefing.ipynb"
-    nb = nbformat.read(briefing, as_version=4)
-    nb.cells += [nbformat.v4.new_markdown_cell("## 变更说明"),
-                 nbformat.v4.new_code_cell("from helpers.show.changes import changes_html\n\nchanges_html(year)")]
-    nbformat.write(nb, briefing)
     old, new = _corrected(data_copy)
     result = build("conghua", 2023, pdf=False)
     manifest = json.loads((result.target / "manifest.json").read_text(encoding="utf-8"))
@@ -142,6 +137,12 @@ def test_a_corrected_figure_is_in_the_rebuilt_briefing_manifest_and_amrbook_diff
     assert [(r["id"], r["before"], r["after"]) for r in rows if r["kind"] == "figure"] == [(PENALTIES, old, new)]
     html = (result.target / "briefing.html").read_text(encoding="utf-8")
     assert f"{old} → {new}" in html and f"查办行政处罚案件<mark>{new}</mark>" in html
+    # computed once, by the build: the briefing's kernel read the log the manifest records, from its file
+    briefing = nbformat.read(result.notebooks["briefing"], as_version=4)
+    (injected,) = [c.source for c in briefing.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    log_file = re.search(r"change_log = '(.+)'", injected).group(1)
+    assert json.loads(open(log_file, encoding="utf-8").read()) == manifest["changes"]
+    assert any(c.source == "hb.changes_html(change_log)" for c in briefing.cells)
     assert main(["diff", "--year", "2023"]) == 0
     out = capsys.readouterr().out
     assert re.search(rf"{PENALTIES}\s+{old}\s+{new}\s+.*查办行政处罚案件{new}", out), out
@@ -151,6 +152,20 @@ def test_an_unreadable_previous_manifest_does_not_stop_the_build(tmp_path, monke
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path))
     (tmp_path / "conghua" / "2023").mkdir(parents=True)
     (tmp_path / "conghua" / "2023" / "manifest.json").write_text("<<<<<<< HEAD\n", encoding="utf-8")
-    changes = build_changes(load_report("conghua", 2023))["previous_build"]
+    changes = change_log(load_report("conghua", 2023))["previous_build"]
     assert changes["rows"] == [] and changes["note"] == (
         f"上次生成的记录无法读取：{tmp_path / 'conghua' / '2023' / 'manifest.json'}: line 1, column 1: not JSON: Expecting value")
+
+
+def test_outside_a_build_the_briefing_says_where_the_change_log_comes_from():
+    assert "变更说明由 amrbook build 生成" in changes_html(None).data
+
+
+def test_the_change_log_file_the_build_writes_is_what_the_briefing_words(tmp_path):
+    from helpers.publish.changelog import write_change_log
+
+    log = {"previous_build": {"against": "", "note": "这是该年度的首次生成，没有可比较的上次生成。", "rows": []},
+           "previous_year": {"against": "2022年", "note": "", "rows": []}}
+    file = write_change_log(log, tmp_path / "changes.json")
+    assert changes_html(file).data == changes_html(log).data
+    assert "与上一年度相比（2022年）</b>：数据没有变化" in changes_html(file).data

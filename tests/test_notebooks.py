@@ -267,7 +267,7 @@ def test_notebook_draws_charts_and_ends_with_takeaways_that_cite_their_sources(e
 @pytest.mark.slow
 def test_the_overview_with_one_year_says_so_and_shows_the_implied_previous_value(executed):
     shown = "".join(_text(o) for o in _outputs(executed["00_overview"]))
-    assert "data/indicators/ 中只有2023年一年的指标表，无法计算同比" in shown
+    assert "data/indicators/ 中广州市从化区市场监督管理局只有2023年一年的指标表，无法计算同比" in shown
     assert "推算上年" in shown and "165.954" in shown  # 233 / 1.404 = 165.954…
 
 
@@ -276,7 +276,7 @@ def test_the_overview_with_one_year_says_so_and_shows_the_implied_previous_value
 def test_each_rendered_page_shows_the_pandas_that_computes_its_figures(built, name):
     page = (built.pristine / "notebooks" / f"{name}.html").read_text("utf-8")
     code = html.unescape(re.sub(r"<[^>]+>", "", page))
-    assert 'y.indicators.loc[y.indicators["topic"] ==' in code
+    assert 'r.indicators.loc[r.indicators["topic"] ==' in code
     for metric in AGREES.findall("\n".join(c.source for c in _cells(name))):
         assert f'y, "{metric}")' in code, f"{name}.html does not show the check of {metric}"
     assert "笔记本计算" in page and "metrics.yml" in page  # the table of both values, side by side

@@ -22,7 +22,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the public API, as type checkers and editors see it
-    from .audit.report import Report, load_report, report_years
+    from .audit.report import load_report, report_years
     from .show import briefing
     from .show.changes import changes_html
     from .show.charts import PALETTE, draw_chart, finish_chart, largest_changes_chart, section_counts_chart
@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it
 
 #: Each public name and the module it comes from (a module itself when the name is a module).
 _PUBLIC = {
-    "Report": "audit.report", "load_report": "audit.report", "report_years": "audit.report",
+    "load_report": "audit.report", "report_years": "audit.report",
     "briefing": "show.briefing", "changes_html": "show.changes",
     "PALETTE": "show.charts", "draw_chart": "show.charts", "finish_chart": "show.charts",
     "largest_changes_chart": "show.charts", "section_counts_chart": "show.charts",

@@ -202,7 +202,9 @@ def _build(args: argparse.Namespace) -> None:
 def _diff(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from .audit.diff import COLUMNS, changes_against, recorded_changes
+    from .audit.diff import COLUMNS
+    from .publish.changelog import changes_against
+    from .publish.manifest import recorded_changes
     from .report.sources import bureau
 
     if args.against:

@@ -1,30 +1,25 @@
-"""What changed between two versions of a year's data: figures, metrics and findings.
+"""What changed between two versions of a report's data: figures, metrics and findings. Pure: no files.
 
-Each build records a :func:`snapshot` of its data in ``manifest.json`` (the figures with their
-value, as written and source sentence; each metric's value and status; each finding's
-severity and result). :func:`compare` lists what differs between two snapshots:
+A :func:`snapshot` of a report holds what a comparison needs (the figures with their value, as
+written and source sentence; each metric's value and status; each finding's severity and result);
+each build records one in its manifest. :func:`compare` lists what differs between two snapshots:
 
 * a figure whose value (or wording) changed, with its source sentence;
 * a figure added or removed, with its sentence;
 * a metric or a finding whose status changed.
 
-:func:`build_changes` is what a build and its briefing say: the data now against the previous
-build of the same year (``outputs/<year>/manifest.json``, read before the new outputs replace
-it) and, when ``data/`` holds the previous year, against that year. A build whose data are
-those of the previous build repeats that build's comparison, so the briefing and the manifest
-always say what the last change of the data changed.
+The build's change log (against the previous build and the same bureau's previous year) is put
+together in :mod:`helpers.publish.changelog`, which reads the previous manifest; its words are
+:mod:`helpers.show.changes`.
 """
 from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pandas as pd
 
-from .. import paths
-from ..errors import DataError, Problem
-from .report import Report, load_report
+from .report import Report
 
 #: Columns of a comparison, in order.
 COLUMNS = ["against", "change", "kind", "id", "label", "before", "after", "sentence", "at"]
@@ -105,103 +100,30 @@ def compare(before: dict, after: dict, against: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def read_snapshot(path: Path) -> tuple[dict, dict]:
-    """Return the snapshot and the stamp a build recorded in its ``manifest.json`` (or a folder holding one).
-
-    Raises
-    ------
-    DataError
-        If the file is missing, is not JSON (line and column named) or holds no snapshot.
-    """
-    path = Path(path)
-    file = path / "manifest.json" if path.is_dir() else path
-    try:
-        manifest = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError([Problem(file, "", "no such file: name a build's manifest.json or its folder")]) from None
-    except json.JSONDecodeError as exc:
-        raise DataError([Problem(file, f"line {exc.lineno}, column {exc.colno}", f"not JSON: {exc.msg}")]) from None
-    except UnicodeDecodeError as exc:
-        raise DataError([Problem(file, f"byte {exc.start}", f"not UTF-8: {exc.reason}")]) from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("snapshot"), dict):
-        raise DataError([Problem(file, "", "holds no data snapshot (made by a build older than the change log)")])
-    return manifest["snapshot"], manifest.get("stamp", {})
-
-
-def build_words(stamp: dict) -> str:
-    """Name a build by its stamp: ``2026-11-25 09:30 生成，输入 1a2b3c4d5e6f``."""
-    return f"{stamp.get('built_at', '时间不详')} 生成，输入 {stamp.get('inputs', '不详')}"
-
-
-def _previous_build(r: Report, now: dict) -> dict:
-    """The data now against the build in ``outputs/<bureau>/<year>/`` (or that build's own comparison, if the
-    data are its)."""
-    manifest = paths.report_outputs_dir(r.bureau.slug, r.year) / "manifest.json"
-    if not manifest.exists():
-        return {"against": "", "note": "这是该年度的首次生成，没有可比较的上次生成。", "rows": []}
-    try:
-        then, stamp = read_snapshot(manifest)
-    except DataError as exc:
-        return {"against": "", "note": f"上次生成的记录无法读取：{exc.problems[0]}", "rows": []}
-    if then == now:
-        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("changes", {}).get("previous_build")
-        return recorded or {"against": build_words(stamp), "note": "", "rows": []}
-    against = build_words(stamp)
-    return {"against": against, "note": "", "rows": compare(then, now, against).to_dict("records")}
-
-
-def build_changes(r: Report) -> dict:
-    """Return a build's change log: against the previous build of the report, and the same bureau's previous year.
+def against_build(then: dict, now: dict, against: str, recorded: dict | None) -> dict:
+    """The part of a change log comparing the data now with a previous build's snapshot ``then``.
 
     Parameters
     ----------
-    r : Report
+    then, now : dict
+        Snapshots (:func:`snapshot`) of the previous build and of the data now.
+    against : str
+        The previous build in words.
+    recorded : dict or None
+        The comparison that previous build recorded against the build before it.
 
     Returns
     -------
     dict
-        ``previous_build`` and ``previous_year``, each ``{"against": words, "note": why there is
-        nothing to compare (or ""), "rows": [records of compare()]}``.
+        ``{"against", "note": "", "rows": [records of compare()]}``; when the data are those of the
+        previous build, the comparison it recorded, so a rebuild of unchanged data says what the last
+        change of the data changed.
     """
-    now = snapshot(r)
-    last = r.year - 1
-    if last in paths.indicator_years(r.bureau.slug):
-        previous_year = {"against": f"{last}年", "note": "",
-                         "rows": compare(snapshot(load_report(r.bureau.slug, last)), now, f"{last}年").to_dict("records")}
-    else:
-        previous_year = {"against": "", "note": f"data/ 中没有{last}年的数据，无法与上一年度比较。", "rows": []}
-    return {"previous_build": _previous_build(r, now), "previous_year": previous_year}
+    if then == now:
+        return recorded or {"against": against, "note": "", "rows": []}
+    return {"against": against, "note": "", "rows": compare(then, now, against).to_dict("records")}
 
 
-def recorded_changes(bureau: str, year: int) -> dict:
-    """Return the change log the last build of a report recorded in ``outputs/<bureau>/<year>/manifest.json``.
-
-    Raises
-    ------
-    DataError
-        If there is no build of that year, or its manifest is unreadable or has no change log.
-    """
-    file = paths.report_outputs_dir(bureau, year) / "manifest.json"
-    if not file.exists():
-        raise DataError([Problem(file, "", f"no build of {bureau} {year} yet: run `amrbook build --bureau {bureau} "
-                                           f"--year {year}` first, or compare the data with --against")])
-    read_snapshot(file)
-    changes = json.loads(file.read_text(encoding="utf-8")).get("changes")
-    if not isinstance(changes, dict):
-        raise DataError([Problem(file, "", "holds no change log (made by a build older than the change log)")])
-    return changes
-
-
-def changes_against(r: Report, against: str) -> pd.DataFrame:
-    """Compare a report's data now with the same bureau's data of another year (``"2022"``) or a build's snapshot
-    (a path).
-
-    Raises
-    ------
-    DataError
-        If the build's manifest is missing, unreadable or has no snapshot, or the other year's data do not validate.
-    """
-    if against.isdigit() and len(against) == 4 and not Path(against).exists():
-        return compare(snapshot(load_report(r.bureau.slug, int(against))), snapshot(r), f"{against}年")
-    then, stamp = read_snapshot(Path(against))
-    return compare(then, snapshot(r), build_words(stamp))
+def against_year(then: dict, now: dict, against: str) -> dict:
+    """The part of a change log comparing the data now with the same bureau's previous year ``then``."""
+    return {"against": against, "note": "", "rows": compare(then, now, against).to_dict("records")}

@@ -59,7 +59,7 @@ class BuildResult:
     notebooks: dict[str, Path] = field(default_factory=dict)
     #: What every page says about the build: built_at, inputs (short hash), version (of amrbook).
     stamp: dict[str, str] = field(default_factory=dict)
-    #: The data this build rests on, and what changed since the previous build and year (helpers.audit.diff).
+    #: The data this build rests on, and what changed since the previous build and year (publish.changelog).
     snapshot: dict = field(default_factory=dict)
     changes: dict = field(default_factory=dict)
 
@@ -176,17 +176,21 @@ def build(bureau: str | None, year: int, jobs: int = 2, force: bool = False, pdf
                 return result
         from .execute import prepare  # every notebook, before any kernel starts: a broken one is named at once
 
-        notebooks = {name: prepare(paths.notebooks_dir() / f"{name}.ipynb", parameters) for name in sorted(keys)}
+        log_file = cache / f"{slug}-{year}-changes.json"  # the briefing reads the build's change log here
+        notebooks = {name: prepare(paths.notebooks_dir() / f"{name}.ipynb",
+                                   {**parameters, "change_log": str(log_file)} if name == BRIEFING else parameters)
+                     for name in sorted(keys)}
         # the slowest notebooks first, so the two workers finish together
         todo = sorted(((name, nb) for name, nb in notebooks.items() if force or not cached_file[name].exists()),
                       key=lambda item: item[0] != BRIEFING)
         result.executed = sorted(name for name, _ in todo)
         result.cached = sorted(set(keys) - set(result.executed))
+        r = _changes(slug, year, result, log_file)  # before any kernel starts, and before the outputs are replaced
         runner = Runner(todo, jobs, timeout, cache / "kernels.log")
         staging = target.with_name(f".tmp-{year}-{os.getpid()}-{threading.get_ident()}")
         result.stamp = _stamp(hashes)
         try:
-            _produce(slug, year, runner, cached_file, result, staging, pdf)
+            _produce(r, runner, cached_file, result, staging, pdf)
             _write_manifest(slug, year, staging, hashes, build_key, result)
             _swap(staging, target)
         finally:
@@ -196,13 +200,23 @@ def build(bureau: str | None, year: int, jobs: int = 2, force: bool = False, pdf
     return result
 
 
-def _produce(bureau: str, year: int, runner: Runner, cached_file: dict, result: BuildResult, staging: Path,
-             pdf: bool) -> None:
-    """Fill ``staging`` while the runner executes: xlsx, change log and font first, each page when it is ready."""
+def _changes(bureau: str, year: int, result: BuildResult, log_file: Path) -> Report:
+    """Load (and validate) the report once for the whole build, and record its snapshot and change log in
+    ``result`` and in ``log_file``, where the briefing's kernel reads it."""
+    from ..audit.diff import snapshot
+    from ..audit.report import load_report
+    from .changelog import change_log, write_change_log
+
+    r = load_report(bureau, year)
+    result.snapshot, result.changes = snapshot(r), change_log(r)
+    write_change_log(result.changes, log_file)
+    return r
+
+
+def _produce(r: Report, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:
+    """Fill ``staging`` while the runner executes: xlsx and font first, each page when it is ready."""
     import nbformat
 
-    from ..audit.diff import build_changes, snapshot
-    from ..audit.report import load_report
     from .export import write_xlsx
     from ..show.briefing import numbered_tables
     from ..show.fonts import find_cjk_font
@@ -212,9 +226,7 @@ def _produce(bureau: str, year: int, runner: Runner, cached_file: dict, result: 
     t0 = time.perf_counter()
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
-    r = load_report(bureau, year)  # validate the data (the kernels are already starting), once for the whole build
     write_xlsx(r, staging / "indicators.xlsx", figures=numbered_tables(r))  # the briefing's numbered data
-    result.snapshot, result.changes = snapshot(r), build_changes(r)  # before the outputs are replaced
     font_css = font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent)
     src, stamp = r.source, stamp_text(result.stamp)
     title = f"{src.publisher}{r.year}年法治政府建设情况 · 数据简报"
@@ -239,7 +251,7 @@ def _produce(bureau: str, year: int, runner: Runner, cached_file: dict, result: 
             tmp = cached_file[name].with_suffix(".tmp")
             nbformat.write(outcome, tmp)
             os.replace(tmp, cached_file[name])
-            for stale in cached_file[name].parent.glob(f"{bureau}-{year}-{name}-*.ipynb"):
+            for stale in cached_file[name].parent.glob(f"{r.bureau.slug}-{r.year}-{name}-*.ipynb"):
                 if stale != cached_file[name]:
                     stale.unlink()
             render(name, outcome)

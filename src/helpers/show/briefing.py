@@ -21,7 +21,7 @@ from ..audit.report import Report
 from ..tables.load import partial_period
 from .sources import Appendix
 from .charts import bar_chart, chart_data, chart_spec, draw_chart, source_note
-from .figures import BUILT_IN, Layout, alt_text, figure_html, list_of_figures, load_layout, png_img, ref
+from .exhibits import BUILT_IN, Layout, alt_text, exhibit_html, list_of_exhibits, load_layout, png_img, ref
 from .findings import worded_findings
 from .format import by_sentence, change_text, figure_text, formula_words, number, period_words
 from .narrative import figure_span, fill, inline, load_narrative, quote
@@ -63,7 +63,7 @@ def start(r: Report) -> Briefing:
     Raises
     ------
     DataError
-        If ``briefing`` or ``titles`` of charts.yml is not valid (:func:`helpers.show.figures.load_layout`).
+        If ``briefing`` or ``titles`` of charts.yml is not valid (:func:`helpers.show.exhibits.load_layout`).
     """
     layout = load_layout()
     growth = r.growth
@@ -171,7 +171,7 @@ def _data(b: Briefing, name: str) -> pd.DataFrame:
 
 def _numbered(b: Briefing, name: str, body: str, data: pd.DataFrame) -> str:
     """A figure or table of the briefing with its number, title, source line and CSV."""
-    return figure_html(b.numbers[name], name, _title(b, name), body, data, source_note(b.report))
+    return exhibit_html(b.numbers[name], name, _title(b, name), body, data, source_note(b.report))
 
 
 def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
@@ -184,11 +184,11 @@ def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None 
 
 def contents(b: Briefing) -> HTML:
     """The 图表目录 (list of figures and tables)."""
-    return HTML(list_of_figures(b.numbers, titles(b)))
+    return HTML(list_of_exhibits(b.numbers, titles(b)))
 
 
-def figure(b: Briefing, name: str) -> HTML:
-    """A numbered chart of charts.yml: caption stating its finding, chart with alt text, source, CSV.
+def exhibit(b: Briefing, name: str) -> HTML:
+    """A numbered chart of charts.yml (an exhibit, 图n): caption stating its finding, chart with alt text, source, CSV.
 
     Parameters
     ----------

@@ -1,17 +1,48 @@
-"""变更说明: what changed since the previous build and the previous year, worded for the briefing."""
+"""变更说明 in words: what changed since the previous build and the previous year, for the briefing and the CLI.
+
+The comparison is :mod:`helpers.audit.diff`; the build puts the change log together once
+(:func:`helpers.publish.changelog.change_log`) and hands it to the briefing as a JSON file, which
+:func:`changes_html` words.
+"""
 from __future__ import annotations
 
 import html
+import json
+from pathlib import Path
 
 from IPython.display import HTML
 
-from ..audit.diff import build_changes
-from ..audit.report import Report
+from ..errors import Problem
 from .format import SEVERITY_WORDS, highlight
 
 CHANGE_WORDS = {"value": "数值变化", "added": "新增", "removed": "删除", "status": "状态变化"}
 KIND_WORDS = {"figure": "数字", "metric": "衍生指标", "finding": "一致性核对"}
 HEAD = "<tr><th>变化</th><th>项目</th><th>原值 → 现值</th><th>原文</th></tr>"
+
+
+def build_words(stamp: dict) -> str:
+    """Name a build by its stamp: ``2026-11-25 09:30 生成，输入 1a2b3c4d5e6f``."""
+    return f"{stamp.get('built_at', '时间不详')} 生成，输入 {stamp.get('inputs', '不详')}"
+
+
+def year_words(year: int) -> str:
+    """Name a previous year's data: ``2022年``."""
+    return f"{year}年"
+
+
+def first_build_note() -> str:
+    """Why a first build compares with no previous build."""
+    return "这是该年度的首次生成，没有可比较的上次生成。"
+
+
+def unreadable_note(problem: Problem) -> str:
+    """Why a build whose previous manifest cannot be read compares with no previous build."""
+    return f"上次生成的记录无法读取：{problem}"
+
+
+def no_previous_year_note(year: int) -> str:
+    """Why a report compares with no previous year."""
+    return f"data/ 中没有{year}年的数据，无法与上一年度比较。"
 
 
 def status_words(kind: str, status: str) -> str:
@@ -41,16 +72,14 @@ def _part(title: str, part: dict) -> str:
             f"<table class=\"changes\"><thead>{HEAD}</thead><tbody>{rows}</tbody></table>")
 
 
-def changes_html(r: Report) -> HTML:
-    """Return the briefing's 变更说明: the data now against the previous build of the year and the previous year.
-
-    Call it in the briefing before the build's outputs are replaced (the briefing's kernel runs
-    while ``outputs/<year>/`` still holds the previous build); the build records the same
-    comparison in ``manifest.json`` (:func:`helpers.audit.diff.build_changes`).
+def changes_html(change_log: dict | str | Path | None) -> HTML:
+    """Return the briefing's 变更说明: the data against the previous build and the same bureau's previous year.
 
     Parameters
     ----------
-    r : Report
+    change_log : dict, path or None
+        The build's change log (:func:`helpers.publish.changelog.change_log`), or the JSON file the
+        build wrote it to (the briefing's ``change_log`` parameter); None outside a build.
 
     Returns
     -------
@@ -58,6 +87,9 @@ def changes_html(r: Report) -> HTML:
         A paragraph per comparison, each with a table of changes (figures with their source
         sentence, the figure marked) or the reason there is nothing to compare.
     """
-    changes = build_changes(r)
-    return HTML(f"<div class=\"changes\">{_part('与上次生成相比', changes['previous_build'])}"
-                f"{_part('与上一年度相比', changes['previous_year'])}</div>")
+    if change_log is None:
+        return HTML('<p class="changes">变更说明由 amrbook build 生成：运行 <code>amrbook build</code> 后见简报。</p>')
+    if not isinstance(change_log, dict):
+        change_log = json.loads(Path(change_log).read_text(encoding="utf-8"))
+    return HTML(f"<div class=\"changes\">{_part('与上次生成相比', change_log['previous_build'])}"
+                f"{_part('与上一年度相比', change_log['previous_year'])}</div>")

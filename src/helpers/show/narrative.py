@@ -12,7 +12,6 @@ footnote quoting the report, the numbers running on through the notebook; with t
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass
 
 from .. import paths

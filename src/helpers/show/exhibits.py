@@ -1,4 +1,4 @@
-"""Numbered figures and tables of a publication: 图1, 图2 … and 表1 …, each with its data.
+"""Exhibits: the numbered figures and tables of a publication (图1, 图2 … and 表1 …), each with its data.
 
 The order is data: ``briefing`` in ``data/charts.yml`` lists the figures and tables as they
 appear, and each is numbered among its kind in that order, so a reference (见图2) is resolved
@@ -125,7 +125,7 @@ def png_img(fig: Figure, alt: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}">'
 
 
-def figure_html(label: str, name: str, title: str, body: str, data: pd.DataFrame, source: str) -> str:
+def exhibit_html(label: str, name: str, title: str, body: str, data: pd.DataFrame, source: str) -> str:
     """A numbered figure or table: caption, body (chart or table HTML), 数据来源 line and 下载数据 link.
 
     Parameters
@@ -149,7 +149,7 @@ def figure_html(label: str, name: str, title: str, body: str, data: pd.DataFrame
             f'href="{csv_uri(data)}">下载数据（CSV）</a></p></figure>')
 
 
-def list_of_figures(numbers: dict[str, str], titles: dict[str, str]) -> str:
+def list_of_exhibits(numbers: dict[str, str], titles: dict[str, str]) -> str:
     """The 图表目录: every numbered figure and table with its title, linked."""
     items = "".join(f'<li><a href="#fig-{html.escape(n)}">{label}　{html.escape(titles[n])}</a></li>'
                     for n, label in numbers.items())

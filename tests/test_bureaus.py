@@ -1,0 +1,89 @@
+"""Two bureaus side by side: 天河 (made up, a few sentences) beside 从化, each report in its own outputs.
+
+天河's report is a short made-up text with a hand-written indicator table; it joins the data copy the
+way the README says a bureau is added (a ``bureaus`` entry, its raw text under ``raw/tianhe/``, a
+``sources`` entry with the sha256, ``indicators/tianhe/2023.csv``).
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import paths
+from helpers.audit.report import load_report
+from helpers.cli import main
+
+TIANHE_TEXT = ("一、2023年工作情况\n"
+               "2023年,我局查办行政处罚案件120宗。12315中心受理投诉3000宗。"
+               "区消委会调解成功率为65.5%。全区有餐饮单位800家。全年发放知识产权专项资金100万元。\n")
+# id, value in base units, unit, as written: 100万元 = 100 × 10^4 元
+TIANHE_FIGURES = [("admin_penalty_cases", "120", "宗", "120宗"), ("hotline_complaints", "3000", "宗", "3000宗"),
+                  ("council_mediation_success_rate", "65.5", "%", "65.5%"), ("catering_units", "800", "家", "800家"),
+                  ("ip_fund_amount", "1000000", "元", "100万元")]
+
+
+def add_tianhe(data: Path) -> None:
+    """Add the bureau 天河 and its made-up 2023 report to a data copy."""
+    raw = data / "raw" / "tianhe" / "2023_tianhe_amr.txt"
+    raw.parent.mkdir()
+    raw.write_text(TIANHE_TEXT, encoding="utf-8")
+    sources = data / "raw" / "sources.yml"
+    text = sources.read_text(encoding="utf-8")
+    text = text.replace("bureaus:\n", "bureaus:\n  tianhe:\n    name: 广州市天河区市场监督管理局\n    level: 区\n", 1)
+    text += (f"  - file: {raw.name}\n    bureau: tianhe\n    year: 2023\n    publisher: 广州市天河区市场监督管理局\n"
+             f"    title: 天河区2023年度工作报告（测试用）\n    encoding: utf-8\n"
+             f"    sha256: {hashlib.sha256(raw.read_bytes()).hexdigest()}\n")
+    sources.write_text(text, encoding="utf-8")
+    rows = ["year,id,value,unit,as_written,start,end,qualifier,period,section,note"]
+    for ident, value, unit, written in TIANHE_FIGURES:
+        start = TIANHE_TEXT.index(written)
+        rows.append(f"2023,{ident},{value},{unit},{written},{start},{start + len(written)},exact,2023,"
+                    "一、2023年工作情况,")
+    table = data / "indicators" / "tianhe" / "2023.csv"
+    table.parent.mkdir()
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_a_second_bureau_is_its_own_report(data_copy):
+    add_tianhe(data_copy)
+    tianhe, conghua = load_report("tianhe", 2023), load_report("conghua", 2023)
+    assert len(tianhe.indicators) == 5 and len(conghua.indicators) == 96
+    assert tianhe["admin_penalty_cases"].value == 120 and conghua["admin_penalty_cases"].value == 439
+    assert tianhe.growth.empty and "tianhe has no indicator table of 2022" in tianhe.growth.attrs["reason"]
+    assert tianhe.source.publisher == "广州市天河区市场监督管理局"
+    assert main(["indicators", "--bureau", "tianhe", "--year", "2023", "--format", "csv"]) == 0
+
+
+def _bytes(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_a_second_bureau_builds_into_its_own_outputs_and_compares_only_with_itself(built, data_copy, tmp_path,
+                                                                                  monkeypatch):
+    from helpers.publish.build import build
+
+    outputs = tmp_path / "outputs"
+    monkeypatch.setenv("AMRBOOK_OUTPUTS", str(outputs))
+    shutil.copytree(built.pristine, outputs / "conghua" / "2023")      # 从化's last build, as the session made it
+    conghua_before = _bytes(outputs / "conghua" / "2023")
+    # the thematic notebooks analyse 从化's figures; the briefing is built from whatever the report states
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(built.root / "notebooks" / "briefing.ipynb", notebooks)
+    monkeypatch.setenv("AMRBOOK_NOTEBOOKS", str(notebooks))
+    add_tianhe(data_copy)
+    result = build("tianhe", 2023, pdf=False)
+    assert result.target == outputs / "tianhe" / "2023" == paths.report_outputs_dir("tianhe", 2023)
+    assert _bytes(outputs / "conghua" / "2023") == conghua_before          # 从化's outputs untouched, byte for byte
+    assert sorted(p.name for p in outputs.iterdir() if not p.name.startswith(".")) == ["conghua", "tianhe"]
+    page = (result.target / "briefing.html").read_text(encoding="utf-8")
+    assert "广州市天河区市场监督管理局" in page and "120宗" in page
+    assert "从化" not in page and "439宗" not in page                     # neither 同比 nor 变更说明 mentions 从化
+    assert "仅有2023年一年的数据，无法计算同比" in page
+    assert "这是该年度的首次生成，没有可比较的上次生成" in page               # not 从化's build of 2023
+    changes = result.changes
+    assert changes["previous_build"]["rows"] == [] and changes["previous_year"]["rows"] == []
