@@ -260,6 +260,7 @@ def test_lab_opens_a_notebook_with_every_cell_and_no_javascript_error(tmp_path):
 
 
 def test_the_explorer_widget_renders_in_lab(tmp_path):
+    from helpers.audit.report import load_report
     from helpers.show.widgets import Explorer, figure_card
 
     browser = _browser()
@@ -284,8 +285,9 @@ def test_the_explorer_widget_renders_in_lab(tmp_path):
     print(f"\nexecuted 02 in {executed_in:.1f} s; JupyterLab answered in {lab.started_in:.1f} s; the widget was "
           f"shown after {page.seconds:.1f} s; console: {page.console}")
     label, options, card, static_copies = page.value
-    expected = Explorer(2023, "consumer_protection")
+    r = load_report("conghua", 2023)
+    expected = Explorer(r, "consumer_protection")
     assert label == "指标" and options == [text for text, _ in expected.options]
-    assert card == figure_card(2023, expected.ids[0])               # the card of the first indicator
+    assert card == figure_card(r, expected.ids[0])               # the card of the first indicator
     assert static_copies == 0                                         # the widget, not the HTML fallback
     assert page.errors == [], page.errors

@@ -278,7 +278,7 @@ def test_each_rendered_page_shows_the_pandas_that_computes_its_figures(built, na
     code = html.unescape(re.sub(r"<[^>]+>", "", page))
     assert 'r.indicators.loc[r.indicators["topic"] ==' in code
     for metric in AGREES.findall("\n".join(c.source for c in _cells(name))):
-        assert f'y, "{metric}")' in code, f"{name}.html does not show the check of {metric}"
+        assert f'r, "{metric}")' in code, f"{name}.html does not show the check of {metric}"
     assert "笔记本计算" in page and "metrics.yml" in page  # the table of both values, side by side
 
 
