@@ -24,7 +24,8 @@ from pathlib import Path
 
 import yaml
 
-from helpers import paths, raw_text
+from helpers import paths
+from helpers.report.sources import raw_text
 from helpers.report.extract import _CLAUSE_BREAK, extract
 from helpers.report.encoding import read_report
 
@@ -35,7 +36,7 @@ FLOOR = 5.0  # MB/s every adversarial text must keep
 @cache
 def report_line() -> str:
     """The line of the 2023 report with the most figures, without its clause breaks."""
-    return _CLAUSE_BREAK.sub("", max(raw_text(2023).splitlines(), key=lambda line: len(extract(line))))
+    return _CLAUSE_BREAK.sub("", max(raw_text("conghua", 2023).splitlines(), key=lambda line: len(extract(line))))
 
 
 #: name -> (head, unit, tail): the text is head + unit repeated to the size asked + tail;
@@ -122,7 +123,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--adversarial-mb", type=float, default=1)
     args = parser.parse_args()
-    report = raw_text(2023) + "\n"
+    report = raw_text("conghua", 2023) + "\n"
     size = len(report.encode("utf-8"))
     copies = int(args.mb * 1e6 / size) + 1
     corpus = report * copies
