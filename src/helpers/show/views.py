@@ -39,7 +39,7 @@ def topic_findings(r: Report, topic: str | None = None, include_ok: bool = False
     if not include_ok:
         findings = findings[findings["severity"] != "ok"]
     return pd.DataFrame({"severity": findings["severity"], "级别": findings["级别"],
-                         "规则": findings["description"], "核对": findings["substituted"].map(formula_words),
+                         "规则": findings["description"], "核对": findings["核对"],
                          "结果": findings["结果"], "说明": findings["note"],
                          "figures": findings["figures"]}).reset_index(drop=True)
 
