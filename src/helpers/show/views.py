@@ -143,7 +143,7 @@ def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by id: 指标, 单位, 上年, 本年 (values), 变化 (in words, :func:`change_text`),
+        Indexed by id (the index is named 编号): 指标, 单位, 上年, 本年 (values), 变化 (in words, :func:`change_text`),
         个百分点, 增长率%, 差值 (the figure that applies, others empty), 比较 (可比, 口径不同 — not
         compared —, 仅一年 — present in one of the years —, or 不可比). ``attrs["说明"]`` is one
         line saying what is compared, or that there is only one year; ``attrs["report"]`` the report.
@@ -153,7 +153,7 @@ def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
     view = pd.DataFrame({"指标": frame["label_zh"], "单位": frame["unit"], "上年": frame["previous_value"],
                          "本年": frame["value"], "变化": [change_text(r) for r in frame.to_dict("records")],
                          "个百分点": frame["change_pp"], "增长率%": frame["growth_pct"], "差值": frame["change"],
-                         "比较": kinds}).set_axis(frame["id"])
+                         "比较": kinds}).set_axis(pd.Index(frame["id"], name="编号"))
     view.attrs["report"] = r
     if frame.empty:
         view.attrs["说明"] = (f"data/indicators/ 中{r.bureau.name}只有{r.year}年一年的指标表，无法计算同比；"
@@ -172,7 +172,7 @@ def implied_previous(r: Report) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by the id the growth is of: 指标, 本年, 所述增长率%, 推算上年 (value / (1 + rate/100)),
+        Indexed by the id the growth is of (named 编号): 指标, 本年, 所述增长率%, 推算上年 (value / (1 + rate/100)),
         推算区间 (the previous values the rate's rounding allows), 上年实际, 核对 (the status of
         :func:`helpers.audit.growth.stated_growth` in words: 一致, 不一致, 口径不同, 无2022年数据可核对 …).
     """
@@ -183,7 +183,7 @@ def implied_previous(r: Report) -> pd.DataFrame:
                          "推算上年": stated["implied_previous"].to_numpy(),
                          "推算区间": [_range_words(r) for r in stated["implied_range"]],
                          "上年实际": stated["previous_value"].to_numpy(), "核对": [_stated_words(r) for r in stated.itertuples()]},
-                        index=pd.Index(stated["of"], name="id"))
+                        index=pd.Index(stated["of"], name="编号"))
 
 
 _STATED_WORDS = {CONSISTENT: "一致", INCONSISTENT: "不一致", PERIOD_DIFFERS: "口径不同，不核对"}
