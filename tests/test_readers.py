@@ -119,7 +119,7 @@ def test_a_rule_run_for_every_rate_names_the_rate(report_2023):
 
 # --- the workbook: every number formatted, no code in a Chinese cell ------------------------------------
 
-CODED_COLUMNS = {"领域", "类型", "状态", "说明", "限定", "口径", "数据来源", "涉及数字", "核对", "比较", "变化"}
+CODED_COLUMNS = {"领域", "类型", "状态", "说明", "限定", "口径", "数据来源", "涉及数字", "核对", "比较", "变化", "公式", "规则式"}
 
 
 def _sheets(path) -> dict[str, list[list]]:

@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from ..audit.report import Report
 from ..show.findings import worded_findings
+from ..show.format import spelled
 from ..show.terms import HEADERS, chinese
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -176,11 +177,15 @@ def write_xlsx(r: Report, path: Path, figures: list[tuple[str, str, pd.DataFrame
              ("编号", "每个数字、指标和规则的编号与 data/ 中的文件一致，可用于检索和引用"),
              *((number, title) for number, title, _ in figures)]
     _sheet(book, "说明", pd.DataFrame(about, columns=["项目", "内容"]))
-    labels = r.indicators["label_zh"].to_dict()
+    labels = {**r.indicators["label_zh"].to_dict(), **r.metrics["label_zh"].to_dict()}
     _sheet(book, "指标", _chinese(r.indicators.reset_index()))
-    metrics = r.metrics.reset_index().assign(inputs=lambda f: f["inputs"].map(lambda i: _inputs_text(i, labels)))
+    metrics = r.metrics.reset_index().assign(inputs=lambda f: f["inputs"].map(lambda i: _inputs_text(i, labels)),
+                                             formula=lambda f: f["formula"].map(lambda e: spelled(e, labels)))
     _sheet(book, "衍生指标", _chinese(metrics))
-    checks = worded_findings(r).assign(figures=lambda f: f["figures"].map(lambda i: _inputs_text(i, labels)))
+    checks = worded_findings(r)
+    checks = checks.assign(figures=checks["figures"].map(lambda i: _inputs_text(i, labels)),
+                           expression=[spelled(e, {**labels, "value": labels.get(s, s)})
+                                       for e, s in zip(checks["expression"], checks["subject"])])
     _sheet(book, "一致性核对", _chinese(checks))
     for number, title, frame in figures:
         _sheet(book, number, frame.rename(columns=HEADERS))

@@ -255,6 +255,19 @@ def formula_words(expression: str) -> str:
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def spelled(expression: str, words: dict[str, str]) -> str:
+    """Write a formula or rule with each id of ``words`` replaced by its words, in the symbols of
+    :func:`formula_words`; other words (``and``, ``or``, ids without words) stay as they are.
+
+    Examples
+    --------
+    >>> spelled("penalty_confiscation_amount / admin_penalty_cases",
+    ...         {"penalty_confiscation_amount": "罚没金额", "admin_penalty_cases": "查办行政处罚案件"})
+    '罚没金额 ÷ 查办行政处罚案件'
+    """
+    return formula_words(IDENTIFIER.sub(lambda m: words.get(m.group(0), m.group(0)), expression))
+
+
 def checked_text(expression: str, figures: dict[str, tuple[float, str]]) -> str:
     """Write a rule with each id replaced by its value in its unit, in the symbols of :func:`formula_words`.
 
@@ -279,17 +292,14 @@ def checked_text(expression: str, figures: dict[str, tuple[float, str]]) -> str:
     >>> checked_text("1 <= rank", {"rank": (6.0, "rank")}), checked_text("d < 0", {"d": (-11.07, "pp")})
     ('1 ≤ 第6', '-11.07个百分点 < 0')
     """
-    def put(match: re.Match) -> str:
-        if match.group(0) not in figures:
-            return match.group(0)
-        value, unit = figures[match.group(0)]
+    def written(value: float, unit: str) -> str:
         if value != value:  # NaN
             return "—"
         if unit == "rank":
             return figure_text(number(value), unit)
         return f"{number(value)}个百分点" if unit == "pp" else metric_text(value, unit)
 
-    return formula_words(IDENTIFIER.sub(put, expression))
+    return spelled(expression, {name: written(value, unit) for name, (value, unit) in figures.items()})
 
 
 def result_text(result: str, sides: list, missing: dict, error: str = "", lang: str = "zh", unit: str = "") -> str:
