@@ -147,7 +147,7 @@ def test_agrees_returns_one_row_when_the_notebook_and_metrics_yml_agree():
                     "council_mediation_rate_of_received")
     assert list(row.index) == ["council_mediation_rate_of_received"]
     assert row.iloc[0]["一致"] == "是"
-    assert round(row.iloc[0]["metrics.yml"], 2) == 22.65  # 509 / 2247 * 100 = 22.652…
+    assert round(row.iloc[0]["定义值"], 2) == 22.65  # 509 / 2247 * 100 = 22.652…
 
 
 def test_agrees_stops_the_notebook_when_the_two_definitions_differ():
@@ -279,7 +279,7 @@ def test_each_rendered_page_shows_the_pandas_that_computes_its_figures(built, na
     assert 'y.indicators.loc[y.indicators["topic"] ==' in code
     for metric in AGREES.findall("\n".join(c.source for c in _cells(name))):
         assert f'y, "{metric}")' in code, f"{name}.html does not show the check of {metric}"
-    assert "笔记本计算" in page and "metrics.yml" in page  # the table of both values, side by side
+    assert "笔记本计算" in page and "定义值" in page  # the table of both values, side by side
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ from ..audit.report import Report
 from ..errors import AmrbookError
 from ..tables.load import partial_period
 from .findings import worded_findings
-from .format import by_sentence, change_text, formula_words, grouped, highlight
+from .format import by_sentence, change_text, grouped, highlight, spelled
 
 
 def _topics_of(inputs: list[dict], table: pd.DataFrame) -> set[str]:
@@ -102,7 +102,8 @@ def agrees(computed: float, r: Report, metric: str, tolerance: float = 1e-9) -> 
     Returns
     -------
     pandas.DataFrame
-        One row indexed by ``metric``: 指标, 笔记本计算, metrics.yml, 单位, 公式, 一致 (是).
+        One row indexed by ``metric`` (under 编号): 指标, 笔记本计算, 定义值 (the value of metrics.yml),
+        单位, 公式 (with the figures' names: 罚没金额 ÷ 查办行政处罚案件), 一致 (是).
 
     Raises
     ------
@@ -117,8 +118,10 @@ def agrees(computed: float, r: Report, metric: str, tolerance: float = 1e-9) -> 
     if not math.isclose(float(computed), declared, rel_tol=tolerance, abs_tol=tolerance):
         raise AmrbookError(f"agrees: the notebook computes {metric} = {float(computed)!r}, but {paths.metrics_file()} "
                            f"gives {declared!r} ({row['formula']} = {row['substituted']}): the two definitions differ")
-    return pd.DataFrame({"指标": row["label_zh"], "笔记本计算": float(computed), "metrics.yml": declared,
-                         "单位": row["unit"], "公式": formula_words(row["formula"]), "一致": "是"}, index=[metric])
+    labels = {**r.indicators["label_zh"].to_dict(), **metrics["label_zh"].to_dict()}
+    return pd.DataFrame({"指标": row["label_zh"], "笔记本计算": float(computed), "定义值": declared,
+                         "单位": row["unit"], "公式": spelled(row["formula"], labels), "一致": "是"},
+                        index=pd.Index([metric], name="编号"))
 
 
 #: What the 比较 column of :func:`growth_view` says for each status of :mod:`helpers.audit.growth`.
