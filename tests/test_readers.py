@@ -209,6 +209,13 @@ def test_chinese_headers_keep_the_ids_in_one_column(report_2023):
     assert (first["领域"], first["限定"], first["口径"]) == ("行政执法", "精确", "2023年")
 
 
+def test_a_pivot_of_years_reads_in_chinese(report_2023):
+    side_by_side = report_2023.indicators.reset_index().pivot(index=["id", "label_zh"], columns="year", values="value")
+    shown = chinese(side_by_side)
+    assert list(shown.index.names) == ["编号", "名称"] and shown.columns.name == "年度"
+    assert shown.loc[("admin_penalty_cases", "查办行政处罚案件"), 2023] == 439
+
+
 def test_a_rendered_notebook_shows_one_parameters_cell_with_the_values_it_ran_with():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("bureau = None\nyear = 2023"),
                                          nbformat.v4.new_code_cell("x = year")])

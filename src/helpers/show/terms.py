@@ -72,4 +72,5 @@ def chinese(frame: pd.DataFrame) -> pd.DataFrame:
     """
     known = [c for c in HEADERS if c in frame.columns]
     out = worded(frame[known + [c for c in frame.columns if c not in HEADERS]]).rename(columns=HEADERS)
-    return out.rename_axis(index=[HEADERS.get(n, n) for n in out.index.names])
+    out = out.rename_axis(index=[HEADERS.get(n, n) for n in out.index.names])
+    return out.rename_axis(columns=HEADERS.get(out.columns.name, out.columns.name))  # a pivot's ``year`` → 年度
