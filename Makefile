@@ -27,9 +27,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $@
 
-# Open the notebooks in JupyterLab.
+# Open the notebooks in JupyterLab (Jupyter refuses to run as root without --allow-root: given when root).
+ROOT_ARGS = $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP) system-deps
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_ARGS)
 
 # Clear notebook outputs before committing (tests refuse notebooks stored with outputs).
 strip: $(STAMP)

@@ -221,7 +221,7 @@ def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, mo
     # a rate in points: 60.52 − 71.59 = −11.07 个百分点, never (60.52 − 71.59) / 71.59 = −15.46 %
     assert "<td>区消委会调解成功率</td><td>71.59%</td><td>60.52%</td><td>下降11.07个百分点</td>" in table
     # a count in % with its difference: (400 − 439) / 439 = −8.88 %, 400 − 439 = −39宗
-    assert "<td>查办行政处罚案件</td><td>439宗</td><td>400宗</td><td>下降8.88%（-39宗）</td>" in table
+    assert "<td>查办行政处罚案件</td><td>439宗</td><td>400宗</td><td>下降8.88%，减少39宗</td>" in table
     assert figures["year_on_year"]["caption"].startswith("2024年与2023年相比：")
     # a rank in places, lower is better: 第6 → 第4 is up 2 (was written 第6rank)
     assert "<td>年报率全市排名</td><td>第6</td><td>第4</td><td>排名上升2位</td>" in table
@@ -234,8 +234,8 @@ def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, mo
     # the chart of the largest changes: the one count that changed
     changes = figures["largest_changes"]
     assert changes["label"] == "图3" and [r["id"] for r in changes["rows"]] == ["admin_penalty_cases"]
-    assert "查办行政处罚案件下降8.88%（-39宗）" in changes["alt"]
-    assert "同比下降8.88%（-39宗）" in page                                  # the tile
+    assert "查办行政处罚案件下降8.88%，减少39宗" in changes["alt"]
+    assert "同比下降8.88%，减少39宗" in page                                  # the tile
 
 
 def _chart_hotline():

@@ -40,7 +40,7 @@ def test_a_reworded_new_year_maps_to_catalog_ids(tmp_path):
     assert rows["11020家"]["id"] == "food_entities_total" and rows["11020家"]["period"] == "as_of_report"
     assert rows["5600家"]["id"] == "catering_units"
     assert rows["260件"]["id"] == "invention_patents_granted" and rows["260件"]["period"] == "2024-10"
-    assert rows["300个"]["id"] == "" and "choose an id" in rows["300个"]["note"]     # nothing like it in 2023
+    assert rows["300个"]["id"] == "" and "请选定编号" in rows["300个"]["note"]     # nothing like it in 2023
     assert rows["300个"]["period"] == "2024"
 
 

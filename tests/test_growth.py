@@ -100,13 +100,13 @@ def test_a_count_changes_relatively_with_the_difference_beside_it(three_years):
     assert cases["status"] == OK and math.isnan(cases["change_pp"])
     assert cases["change"] == -39                          # 400 − 439
     assert cases["growth_pct"] == pytest.approx(-8.8838, abs=5e-5)   # −39 / 439 × 100 = −8.88383
-    assert change_text(cases) == "下降8.88%（-39宗）"
+    assert change_text(cases) == "下降8.88%，减少39宗"
     money = _row(three_years, 2024, "penalty_confiscation_amount")
     assert money["change"] == 2170600                      # 6511800 − 4341200 元
     assert money["growth_pct"] == pytest.approx(50)        # 2170600 / 4341200 = 0.5
-    assert change_text(money) == "增长50%（+217.06万元）"
+    assert change_text(money) == "增长50%，增加217.06万元"
     unchanged = _row(three_years, 2024, "admin_penalty_cases_simple")
-    assert (unchanged["change"], unchanged["growth_pct"], change_text(unchanged)) == (0, 0, "持平（+0宗）")
+    assert (unchanged["change"], unchanged["growth_pct"], change_text(unchanged)) == (0, 0, "持平")
 
 
 def test_a_rank_changes_in_places_and_lower_is_better(three_years):
@@ -140,7 +140,7 @@ def test_new_missing_and_zero_figures_are_named(three_years):
     assert change_text(gone) == "2024年未报告"
     zero = _row(three_years, 2023, "admin_litigation_cases")
     assert zero["status"] == "previous is zero" and zero["change"] == 8 and math.isnan(zero["growth_pct"])  # 8 − 0
-    assert change_text(zero) == "上年为0，无增长率（+8宗）"
+    assert change_text(zero) == "上年为0，无增长率，增加8宗"
 
 
 def test_metrics_change_by_the_same_rules(three_years):

@@ -147,7 +147,7 @@ def test_agrees_returns_one_row_when_the_notebook_and_metrics_yml_agree():
                     "council_mediation_rate_of_received")
     assert list(row.index) == ["council_mediation_rate_of_received"]
     assert row.iloc[0]["一致"] == "是"
-    assert round(row.iloc[0]["metrics.yml"], 2) == 22.65  # 509 / 2247 * 100 = 22.652…
+    assert round(row.iloc[0]["定义值"], 2) == 22.65  # 509 / 2247 * 100 = 22.652…
 
 
 def test_agrees_stops_the_notebook_when_the_two_definitions_differ():
@@ -196,7 +196,7 @@ def test_growth_view_of_two_years_in_points_percent_and_marked_rows(two_years):
     assert math.isclose(rate["个百分点"], -11.07, abs_tol=1e-9) and rate["变化"] == "下降11.07个百分点"
     assert math.isnan(rate["增长率%"])
     # (400 − 439) / 439 × 100 = −8.8838…%, difference −39
-    assert round(cases["增长率%"], 4) == -8.8838 and cases["差值"] == -39 and cases["变化"] == "下降8.88%（-39宗）"
+    assert round(cases["增长率%"], 4) == -8.8838 and cases["差值"] == -39 and cases["变化"] == "下降8.88%，减少39宗"
     # 截至11月 in 2023, 全年 in 2024: marked, never compared
     patents = growth.loc["patents_granted"]
     assert patents["比较"] == "口径不同" and math.isnan(patents["增长率%"])
@@ -209,7 +209,7 @@ def test_growth_view_of_two_years_in_points_percent_and_marked_rows(two_years):
         warnings.simplefilter("error")
         fig = hb.largest_changes_chart(growth)
     titles = [ax.get_title(loc="left") for ax in fig.axes]
-    assert titles == ["区消委会调解成功率下降11.07个百分点", "查办行政处罚案件下降8.88%（-39宗）"]
+    assert titles == ["区消委会调解成功率下降11.07个百分点", "查办行政处罚案件下降8.88%，减少39宗"]
 
 
 def _text(output) -> str:
@@ -227,7 +227,7 @@ def test_the_overview_shows_year_on_year_change_when_two_years_exist(two_years):
     # 71.59% → 60.52%: 60.52 − 71.59 = −11.07 个百分点
     assert "下降11.07个百分点" in shown
     # 439 → 400 宗: (400 − 439) / 439 × 100 = −8.88%, difference −39宗
-    assert "下降8.88%（-39宗）" in shown
+    assert "下降8.88%，减少39宗" in shown
     assert "口径不同（截至2023年11月／2024年），不比较" in shown and "2024年未报告" in shown
     assert "2024年与2023年对比：可比91项，口径不同4项（不比较），只在一年出现1项。" in shown
     section = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## 同比"))
@@ -279,7 +279,7 @@ def test_each_rendered_page_shows_the_pandas_that_computes_its_figures(built, na
     assert 'r.indicators.loc[r.indicators["topic"] ==' in code
     for metric in AGREES.findall("\n".join(c.source for c in _cells(name))):
         assert f'r, "{metric}")' in code, f"{name}.html does not show the check of {metric}"
-    assert "笔记本计算" in page and "metrics.yml" in page  # the table of both values, side by side
+    assert "笔记本计算" in page and "定义值" in page  # the table of both values, side by side
 
 
 @pytest.mark.slow

@@ -24,7 +24,9 @@ def test_raw_file_is_byte_identical_to_what_was_received():
 def test_raw_file_is_the_seed_shared_with_the_company():
     # beside a checkout that has shared/ (developers, CI); a clone elsewhere has no seed to compare with
     if not SEED.exists():
-        missing_in_ci_fails(f"{SEED} not found: the raw file cannot be compared with the seed it was copied from")
+        # named from the checkout, not by an absolute path outside it (the message is for this reader)
+        missing_in_ci_fails(f"the seed {SEED.name} is not in ../shared/seeds/ beside this checkout: the raw file "
+                            "cannot be compared with the seed it was copied from")
     assert (paths.raw_dir() / "conghua" / "2023_conghua_amr.txt").read_bytes() == SEED.read_bytes()
 
 

@@ -67,8 +67,8 @@ ROW3 = "2023,admin_penalty_cases_simple,16,宗,16宗,1240,1243,exact,2023,一(�
     (",1230,1234,", ",1E100,1234,", "line 2, column start: '1E100' is too large (at most 15 digits)"),
     (",1230,1234,", ",1235,1234,", "line 2, column end: '1234' must be greater than start '1235'"),
     (ROW2, ROW2 + "a\x01b", "line 2, column note: contains control character U+0001"),
-    (ROW2, ROW2 + '"oops',            # the quote runs on to the next quoted note, on line 11
-     'line 2: a " opened in this record is closed only on line 11, with text after it: is a " missing?'),
+    (f"{ROW2}\n{ROW3}", f'{ROW2}"oops\n{ROW3}"a quoted, note"',   # the quote runs on to line 3's quoted note
+     'line 2: a " opened in this record is closed only on line 3, with text after it: is a " missing?'),
 ])
 def test_malformed_csv_rows_give_one_message_each(data_copy, old, new, message):
     path = data_copy / "indicators" / "conghua" / "2023.csv"

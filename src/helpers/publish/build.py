@@ -231,7 +231,7 @@ def _produce(r: Report, runner: Runner, cached_file: dict, result: BuildResult, 
     src, stamp = r.source, stamp_text(result.stamp)
     title = f"{src.publisher}{r.year}年法治政府建设情况 · 数据简报"
     briefing = Page(title=title, subtitle=[f"依据：《{src.title}》",
-                                           "每个数字均可追溯至原文：悬停可见原句，文末“原文出处”列出全部原句"],
+                                           "每个数字均可追溯至原文：文末“原文出处”列出全部原句，每个数字链接到它的原句（网页版中指向数字也可看到原句）"],
                     hide_code=True, stamp=stamp)
     result.timings["prepare"] = time.perf_counter() - t0
 

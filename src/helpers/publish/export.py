@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import unicodedata
 from importlib import metadata
 from pathlib import Path
@@ -26,7 +27,8 @@ from openpyxl.utils import get_column_letter
 
 from ..audit.report import Report
 from ..show.findings import worded_findings
-from ..show.format import period_words
+from ..show.format import spelled
+from ..show.terms import HEADERS, chinese
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PACKAGES = ["amrbook", "pandas", "numpy", "matplotlib", "seaborn", "nbconvert", "nbclient", "ipykernel", "pandera",
@@ -37,24 +39,20 @@ PACKAGES = ["amrbook", "pandas", "numpy", "matplotlib", "seaborn", "nbconvert", 
 EXCEL_CELL_CHARS = 32_767
 TRUNCATED = "…〔已截断〕"
 
-#: Column -> Chinese header, in the order the sheets show them (columns a sheet lacks are left out).
-HEADERS = {
-    "id": "编号", "check": "规则编号", "label_zh": "名称", "description": "规则", "级别": "级别", "结果": "结果",
-    "as_written": "原文写法", "value": "数值", "unit": "单位", "qualifier": "限定", "period": "口径",
-    "section": "原文章节", "topic": "领域", "kind": "类型", "formula": "公式", "expression": "规则式",
-    "substituted": "代入数值", "status": "状态", "stated_value": "原文数值", "difference": "差值",
-    "note": "说明", "source_sentence": "原文句子", "inputs": "数据来源", "figures": "涉及数字",
-    "start": "原文起始位置", "end": "原文结束位置", "label_en": "英文名称", "year": "年度",
-}
 #: Columns of long text: wrapped, and as wide as :data:`WRAPPED_WIDTH`.
-WRAPPED = {"原文句子", "数据来源", "涉及数字", "说明", "规则", "公式", "规则式", "代入数值", "结果"}
+WRAPPED = {"原文句子", "数据来源", "涉及数字", "说明", "规则", "公式", "规则式", "代入数值", "核对", "结果"}
 WRAPPED_WIDTH, WIDEST = 60, 40
-QUALIFIER_WORDS = {"exact": "精确", "approx": "约数", "lower_bound": "下限", "upper_bound": "上限"}
 #: Excel number formats by unit; any other unit (counts, ratios) is a number with separators.
 UNIT_FORMATS = {"元": "#,##0.00", "%": '0.00"%"', "pp": '0.00" 个百分点"', "rank": '"第"0'}
 COUNT_FORMAT, RATIO_FORMAT = "#,##0", "#,##0.00"
-#: Columns holding a quantity in the row's 单位 (ids, years and positions stay plain numbers).
-QUANTITIES = {"数值", "原文数值", "差值"}
+#: Columns holding a quantity in the row's 单位: values, and the years of a comparison (上年, 2023年 …).
+QUANTITIES = {"数值", "原文数值", "本年", "上年", "推算上年", "上年实际"}
+#: Columns holding a difference in the row's 单位: of two rates (单位 %) it is in 个百分点, never %.
+DIFFERENCES = {"差值"}
+#: Columns whose header names their own unit: a growth rate in %, a change in 个百分点.
+HEADER_UNITS = {"%": "%", "个百分点": "pp"}
+#: Columns of ids, years and positions: plain numbers.
+PLAIN = {"编号", "规则编号", "年度", "原文起始位置", "原文结束位置"}
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 
 
@@ -80,8 +78,9 @@ def safe_cell(value):
     return value
 
 
-def _inputs_text(records: list[dict]) -> str:
-    return "；".join(f"{r['id']}={r['as_written']}「{r['source_sentence']}」" for r in records)
+def _inputs_text(records: list[dict], labels: dict[str, str]) -> str:
+    """The figures a metric or rule rests on, by name (ids stay in the 编号 columns): 名称 原文写法「原句」."""
+    return "；".join(f"{labels.get(r['id'], r['id'])} {r['as_written']}「{r['source_sentence']}」" for r in records)
 
 
 def number_format(value: float, unit: str) -> str:
@@ -104,13 +103,36 @@ def _width(value) -> int:
 
 
 def _chinese(frame: pd.DataFrame) -> pd.DataFrame:
-    """Keep the columns :data:`HEADERS` names, in its order, under their Chinese headers."""
-    return frame[[c for c in HEADERS if c in frame.columns]].rename(columns=HEADERS)
+    """Keep the columns :data:`helpers.show.terms.HEADERS` names, in its order, codes in words, Chinese headers."""
+    return chinese(frame[[c for c in HEADERS if c in frame.columns]])
+
+
+def column_unit(column: str, unit: str) -> str | None:
+    """The unit a number of ``column`` is formatted in, given its row's 单位 (None: by its value alone).
+
+    Examples
+    --------
+    >>> column_unit("本年", "元"), column_unit("2023年", "宗"), column_unit("差值", "%"), column_unit("差值", "宗")
+    ('元', '宗', 'pp', '宗')
+    >>> column_unit("增长率（%）", "宗"), column_unit("变化（个百分点）", "%"), column_unit("编号", "元"), column_unit("数量", "")
+    ('%', 'pp', None, '')
+    """
+    if column in PLAIN:
+        return None
+    for word, own in HEADER_UNITS.items():
+        if word in column:
+            return own
+    if column in DIFFERENCES:
+        return "pp" if unit == "%" else unit
+    if column in QUANTITIES or re.fullmatch(r"\d{4}年", column):
+        return unit
+    return ""
 
 
 def _sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
-    """Write ``frame`` as a sheet: bold header row frozen and filtered, quantities formatted by the
-    row's 单位, columns fitted to their text, long text wrapped."""
+    """Write ``frame`` as a sheet: bold header row frozen and filtered, every number formatted
+    (:func:`column_unit`: by the row's 单位, by its header, or with separators), columns fitted to
+    their text, long text wrapped."""
     sheet = book.create_sheet(title)
     sheet.append([safe_cell(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
@@ -124,8 +146,9 @@ def _sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
     for i, column in enumerate(frame.columns, start=1):
         cells = sheet[get_column_letter(i)][1:]
         for cell, unit in zip(cells, units):
-            if column in QUANTITIES and isinstance(cell.value, (int, float)):
-                cell.number_format = number_format(cell.value, unit)
+            shown = column_unit(str(column), unit)
+            if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool) and shown is not None:
+                cell.number_format = number_format(cell.value, shown)
             elif column in WRAPPED:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         fitted = max([_width(column), *(_width(c.value) for c in cells if c.value is not None)]) + 2
@@ -154,12 +177,15 @@ def write_xlsx(r: Report, path: Path, figures: list[tuple[str, str, pd.DataFrame
              ("编号", "每个数字、指标和规则的编号与 data/ 中的文件一致，可用于检索和引用"),
              *((number, title) for number, title, _ in figures)]
     _sheet(book, "说明", pd.DataFrame(about, columns=["项目", "内容"]))
-    indicators = r.indicators.reset_index().assign(qualifier=lambda f: f["qualifier"].map(QUALIFIER_WORDS),
-                                                      period=lambda f: f["period"].map(period_words))
-    _sheet(book, "指标", _chinese(indicators))
-    metrics = r.metrics.reset_index().assign(inputs=lambda f: f["inputs"].map(_inputs_text))
+    labels = {**r.indicators["label_zh"].to_dict(), **r.metrics["label_zh"].to_dict()}
+    _sheet(book, "指标", _chinese(r.indicators.reset_index()))
+    metrics = r.metrics.reset_index().assign(inputs=lambda f: f["inputs"].map(lambda i: _inputs_text(i, labels)),
+                                             formula=lambda f: f["formula"].map(lambda e: spelled(e, labels)))
     _sheet(book, "衍生指标", _chinese(metrics))
-    checks = worded_findings(r).assign(figures=lambda f: f["figures"].map(_inputs_text))
+    checks = worded_findings(r)
+    checks = checks.assign(figures=checks["figures"].map(lambda i: _inputs_text(i, labels)),
+                           expression=[spelled(e, {**labels, "value": labels.get(s, s)})
+                                       for e, s in zip(checks["expression"], checks["subject"])])
     _sheet(book, "一致性核对", _chinese(checks))
     for number, title, frame in figures:
         _sheet(book, number, frame.rename(columns=HEADERS))

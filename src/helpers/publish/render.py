@@ -9,6 +9,7 @@ Chinese fonts. Images are inlined by nbconvert as data URIs.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import html
 import io
@@ -52,6 +53,28 @@ def static_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             if WIDGET_VIEW in data and "text/html" in data:
                 del data[WIDGET_VIEW]
     nb.metadata.pop("widgets", None)
+    return nb
+
+
+def parameters_as_run(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The page shows one parameters cell, with the values the notebook ran with.
+
+    The build injects a cell tagged ``injected-parameters`` (``# Injected parameters``, the
+    papermill convention) after the ``parameters`` cell; a reader needs neither the comment nor
+    two cells setting ``year``: the injected values are written into the ``parameters`` cell
+    (``year = 2024`` where it said ``year = 2023``) and the injected cell is left out.
+    """
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    if not injected:
+        return nb
+    values = dict(re.findall(r"^(\w+) = (.+)$", injected[0].source, re.M))
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source = re.sub(r"^(\w+)(\s*=\s*).*$",
+                                 lambda m: f"{m.group(1)}{m.group(2)}{values[m.group(1)]}" if m.group(1) in values
+                                 else m.group(0), cell.source, flags=re.M)
     return nb
 
 
@@ -139,7 +162,7 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str)
     str
         The HTML document.
     """
-    nb = static_outputs(nb)
+    nb = static_outputs(parameters_as_run(nb))
     exporter = HTMLExporter(template_name="amrbook", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=page.hide_code, exclude_input_prompt=page.hide_code,
                             exclude_output_prompt=page.hide_code, embed_images=True)

@@ -23,9 +23,9 @@ from .sources import Appendix
 from .charts import bar_chart, chart_data, chart_spec, draw_chart, source_note
 from .exhibits import BUILT_IN, Layout, alt_text, exhibit_html, list_of_exhibits, load_layout, png_img, ref
 from .findings import worded_findings
-from .format import by_sentence, change_text, figure_text, formula_words, number, period_words
+from .format import by_sentence, change_text, figure_text, number, period_words
 from .narrative import figure_span, fill, inline, load_narrative, quote
-from .views import quality_summary
+from .views import COMPARISON_WORDS, quality_summary
 
 #: Changes drawn in the chart of the largest changes.
 LARGEST = 8
@@ -203,13 +203,14 @@ def exhibit(b: Briefing, name: str) -> HTML:
         A ``<figure id="fig-<name>">``; its CSV holds :func:`helpers.show.charts.chart_data`.
     """
     data = _data(b, name)
-    return HTML(_numbered(b, name, png_img(draw_chart(b.report, name), alt_text(_title(b, name), data)), data))
+    chart = draw_chart(b.report, name, framed=False)  # the caption is its title, the 数据来源 line its source
+    return HTML(_numbered(b, name, png_img(chart, alt_text(_title(b, name), data)), data))
 
 
 def findings(b: Briefing) -> HTML:
     """The audit's warnings and errors as a numbered table, each linked to its source sentences."""
     found = _shown_findings(b.report)
-    rows = [[html.escape(f.级别), html.escape(f.description) + _small(f.note), html.escape(formula_words(f.substituted)),
+    rows = [[html.escape(f.级别), html.escape(f.description) + _small(f.note), html.escape(f.核对),
              html.escape(f.结果) + b.sources.cite(by_sentence(f.figures))] for f in found.itertuples()]
     table = _table(["级别", "规则", "核对", "结果"], rows, [f"finding {s}" for s in found["severity"]])
     return HTML(_numbered(b, "findings", table, _findings_data(found)))
@@ -223,7 +224,7 @@ def _shown_findings(r: Report) -> pd.DataFrame:
 
 def _findings_data(found: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"id": found["check"], "级别": found["级别"], "规则": found["description"],
-                         "核对": found["substituted"].map(formula_words), "结果": found["结果"]})
+                         "核对": found["核对"], "结果": found["结果"]})
 
 
 def _small(note: str) -> str:
@@ -248,7 +249,7 @@ def _comparison_table(b: Briefing) -> str:
     shown = g[~same & ~one_year]
     prev = int(g["previous_year"].iloc[0])
     table = _table(["指标", f"{prev}年", f"{b.year}年", "变化"],
-                   [[html.escape(r.label_zh), _value(r.previous_value, r.unit), _value(r.value, r.unit),
+                   [[html.escape(r.label_zh), _value(r.previous_value, r.unit, r.value), _value(r.value, r.unit, r.previous_value),
                      html.escape(change_text(r._asdict()))] for r in shown.itertuples()])
     notes = [f"其余{int(same.sum())}项与上年相同。"] if same.any() else []
     for status, words in ((f"new in {b.year}", "仅本年有"), (f"not reported in {b.year}", "仅上年有")):
@@ -262,17 +263,18 @@ def _comparison_table(b: Briefing) -> str:
 def _comparison_data(b: Briefing) -> pd.DataFrame:
     """Every comparison of this year with the previous one, with the 变化 in words."""
     g, prev = b.growth, int(b.growth["previous_year"].iloc[0])
-    return g.assign(变化=[change_text(r) for r in g.to_dict("records")])[
-        ["id", "label_zh", "unit", "previous_value", "value", "change_pp", "growth_pct", "change", "变化", "status"]
+    return g.assign(变化=[change_text(r) for r in g.to_dict("records")], 比较=g["comparison"].map(COMPARISON_WORDS))[
+        ["id", "label_zh", "unit", "previous_value", "value", "change_pp", "growth_pct", "change", "变化", "比较"]
     ].rename(columns={"label_zh": "指标", "unit": "单位", "previous_value": f"{prev}年", "value": f"{b.year}年",
-                      "change_pp": "变化（个百分点）", "growth_pct": "增长率（%）", "change": "差值", "status": "状态"})
+                      "change_pp": "变化（个百分点）", "growth_pct": "增长率（%）", "change": "差值"})
 
 
-def _value(value: float, unit: str) -> str:
-    """A value of the comparison table: a rank as 第6, others by :func:`number`, — for none."""
+def _value(value: float, unit: str, other: float) -> str:
+    """A value of the comparison table: a rank as 第6, others by :func:`number` in the magnitude
+    they share with the other year's ``other`` (0.9889万元 beside 1.1335万元), — for none."""
     if math.isnan(value):
         return "—"
-    return html.escape(figure_text(number(value), unit) if unit == "rank" else number(value, unit))
+    return html.escape(figure_text(number(value), unit) if unit == "rank" else number(value, unit, among=[other]))
 
 
 def _largest(growth: pd.DataFrame) -> pd.DataFrame:
@@ -286,16 +288,16 @@ def _largest_chart(b: Briefing) -> str:
         return ""
     top, data = _largest(b.growth), _data(b, "largest_changes")
     title = _title(b, "largest_changes")
-    fig = bar_chart(list(top["label_zh"]), list(top["growth_pct"]), unit="%", title="增长率（%）", r=b.report,
-                    annotations=[("+" if v > 0 else "") + number(v, "%") for v in top["growth_pct"]])
+    fig = bar_chart(list(top["label_zh"]), list(top["growth_pct"]), unit="%", title=title, r=b.report,
+                    annotations=[("+" if v > 0 else "") + number(v, "%") for v in top["growth_pct"]], framed=False)
     return _numbered(b, "largest_changes", png_img(fig, alt_text(title, data)), data)
 
 
 def _largest_data(b: Briefing) -> pd.DataFrame:
-    top = _largest(b.growth)
-    return pd.DataFrame({"id": top["id"], "指标": top["label_zh"], "数值": top["growth_pct"], "单位": "%",
-                         "原文数值": [change_text(r) for r in top.to_dict("records")],
-                         "上年": top["previous_value"], "本年": top["value"], "差值": top["change"]})
+    top = _largest(b.growth)  # 单位 is each figure's own: of 上年, 本年 and 差值 (the growth rate says its % in its header)
+    return pd.DataFrame({"id": top["id"], "指标": top["label_zh"], "增长率（%）": top["growth_pct"],
+                         "变化": [change_text(r) for r in top.to_dict("records")],
+                         "上年": top["previous_value"], "本年": top["value"], "差值": top["change"], "单位": top["unit"]})
 
 
 def _stated(r: Report) -> pd.DataFrame:
@@ -316,7 +318,7 @@ def _stated_data(b: Briefing) -> pd.DataFrame:
     stated = _stated(b.report)
     return pd.DataFrame({"id": stated["of"], "指标": [b.report.lookup(i).label for i in stated["of"]],
                          "本年": stated["value"], "所述增长率（%）": stated["stated_pct"],
-                         "推算上年": stated["implied_previous"]})
+                         "推算上年": stated["implied_previous"], "单位": [b.report.lookup(i).unit for i in stated["of"]]})
 
 
 def quality(b: Briefing) -> HTML:

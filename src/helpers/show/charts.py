@@ -22,7 +22,7 @@ from ..datafile import TEXT, TEXTS, entry_problems, parsed_once, read_yaml, yaml
 from ..errors import AmrbookError, DataError, Problem
 from ..tables.load import load_catalog
 from .fonts import CJKFont, find_cjk_font
-from .format import figure_text, metric_text, number
+from .format import figure_text, metric_text, number, scale
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f9d69", "#d39c2f", "#7f6a93", "#3c8dbc", "#8c8c8c"]
 
@@ -55,18 +55,24 @@ def set_theme(font: CJKFont | None = None) -> CJKFont:
     return font
 
 
-def axis_formatter(unit: str = "") -> FuncFormatter:
-    """A tick formatter using :func:`helpers.show.format.number`: ``%`` on rate axes, money in 万/亿
-    like its labels (the unit 元 itself goes in the axis label), other counts as numbers.
+def value_axis(values, unit: str = "") -> tuple[FuncFormatter, str]:
+    """The tick formatter and the axis label of a value axis, from one rule (:func:`helpers.show.format.scale`).
+
+    The largest value decides the magnitude, and the label says it: money in 万 ticks 50, 100
+    under 单位：万元, never 50万 under 单位：元. A rate axis ticks in % and has no label.
 
     Examples
     --------
-    >>> [axis_formatter("元")(v, 0) for v in (0, 500000, 1000000)], axis_formatter("%")(50, 0)
-    (['0', '50万', '100万'], '50%')
+    >>> ticks, label = value_axis([500000, 1000000], "元")
+    >>> [ticks(v, 0) for v in (0, 500000, 1000000)], label
+    (['0', '50', '100'], '单位：万元')
+    >>> value_axis([50], "%")[0](50, 0), value_axis([439, 16], "宗")[1]
+    ('50%', '单位：宗')
     """
-    if unit == "元":
-        return FuncFormatter(lambda v, _pos: number(v, "元").removesuffix("元"))
-    return FuncFormatter(lambda v, _pos: number(v, "%" if unit == "%" else ""))
+    if unit == "%":
+        return FuncFormatter(lambda v, _pos: number(v, "%")), ""
+    divisor, word = scale(values, unit)
+    return FuncFormatter(lambda v, _pos: number(v / divisor)), f"单位：{word}{unit}"
 
 
 def source_note(r: Report) -> str:
@@ -76,7 +82,8 @@ def source_note(r: Report) -> str:
 
 
 def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, r: Report,
-              annotations: list[str] | None = None, highlight: list[bool] | None = None) -> Figure:
+              annotations: list[str] | None = None, highlight: list[bool] | None = None,
+              framed: bool = True) -> Figure:
     """Draw a horizontal bar chart with value labels, a title and the source line.
 
     Parameters
@@ -93,6 +100,9 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
         Text at the end of each bar; :func:`helpers.show.format.number` of the value by default.
     highlight : list of bool, optional
         Bars drawn in the accent colour.
+    framed : bool
+        Draw the title and the source line in the image (a notebook's chart); False where the
+        page gives both (the briefing's caption and 数据来源 line), so a chart has one of each.
 
     Returns
     -------
@@ -105,8 +115,9 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
     ax.barh(range(len(values)), values, color=colours)
     ax.set_yticks(range(len(values)), labels)
     ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(axis_formatter(unit))
-    ax.set_xlabel("" if unit == "%" else f"单位：{unit}")
+    ticks, axis_label = value_axis(values, unit)
+    ax.xaxis.set_major_formatter(ticks)
+    ax.set_xlabel(axis_label)
     low, high = min([0.0, *values]), max([0.0, *values])
     pad = 0.22 * (high - low)
     ax.set_xlim(low - pad if low < 0 else 0, high + pad if high > 0 else (0 if low < 0 else 1))
@@ -114,7 +125,12 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
         # a negative bar grows to the left: its label goes to the left of its end
         ax.text(value, i, f" {text}" if value >= 0 else f"{text} ", va="center", fontsize=9,
                 ha="left" if value >= 0 else "right")
-    finish_chart(ax, title, r)
+    if framed:
+        finish_chart(ax, title, r)
+    else:
+        ax.grid(axis="y", visible=False)
+        sns.despine(ax=ax, left=True)
+        fig.tight_layout()
     return fig
 
 
@@ -195,7 +211,7 @@ def _padded(values) -> tuple[float, float]:
     return low - (room if low < 0 else 0), high + (room if high > 0 else 0)
 
 
-def indicator_bars(r: Report, ids: list[str], title: str, highlight: list[str] = ()) -> Figure:
+def indicator_bars(r: Report, ids: list[str], title: str, highlight: list[str] = (), framed: bool = True) -> Figure:
     """Bar chart of indicators (same unit), labelled with catalog labels and values as written.
 
     Parameters
@@ -206,6 +222,8 @@ def indicator_bars(r: Report, ids: list[str], title: str, highlight: list[str] =
     title : str
     highlight : list of str, optional
         Ids drawn in the accent colour.
+    framed : bool
+        Title and source line in the image (:func:`bar_chart`).
     """
     table = r.indicators.loc[list(ids)]
     units = table["unit"].unique()
@@ -213,10 +231,10 @@ def indicator_bars(r: Report, ids: list[str], title: str, highlight: list[str] =
         raise AmrbookError(f"indicator_bars: {title!r} mixes units {', '.join(units)}")
     return bar_chart(list(table["label_zh"]), list(table["value"]), unit=units[0], title=title, r=r,
                      annotations=[figure_text(w, u) for w, u in zip(table["as_written"], table["unit"])],
-                     highlight=[i in highlight for i in ids])
+                     highlight=[i in highlight for i in ids], framed=framed)
 
 
-def metric_bars(r: Report, ids: list[str], title: str, highlight: list[str] = ()) -> Figure:
+def metric_bars(r: Report, ids: list[str], title: str, highlight: list[str] = (), framed: bool = True) -> Figure:
     """Bar chart of metrics and/or indicators sharing one unit (e.g. rates in %).
 
     Parameters
@@ -227,6 +245,8 @@ def metric_bars(r: Report, ids: list[str], title: str, highlight: list[str] = ()
     title : str
     highlight : list of str, optional
         Ids drawn in the accent colour.
+    framed : bool
+        Title and source line in the image (:func:`bar_chart`).
     """
     rows = [(f.label, f.value, f.unit) for f in map(r.lookup, ids)]
     units = {u for _, _, u in rows}
@@ -235,7 +255,7 @@ def metric_bars(r: Report, ids: list[str], title: str, highlight: list[str] = ()
     unit = units.pop()
     return bar_chart([row[0] for row in rows], [float(row[1]) for row in rows], unit=unit, title=title, r=r,
                      annotations=[metric_text(float(row[1]), unit) for row in rows],
-                     highlight=[i in highlight for i in ids])
+                     highlight=[i in highlight for i in ids], framed=framed)
 
 
 def section_counts_chart(r: Report, title: str) -> Figure:
@@ -244,11 +264,13 @@ def section_counts_chart(r: Report, title: str) -> Figure:
     return bar_chart(list(counts.index), [float(v) for v in counts.to_numpy()], unit="项", title=title, r=r)
 
 
-def draw_chart(r: Report, name: str) -> Figure:
+def draw_chart(r: Report, name: str, framed: bool = True) -> Figure:
     """Draw a chart declared in ``data/charts.yml`` by its name.
 
     Ids the report lacks (or metrics without a value) are left out and named in the
-    title, so a new year or bureau with a missing figure still gets its chart.
+    title, so a new year or bureau with a missing figure still gets its chart. A part (``part_of``
+    in the catalog: 其中简易程序) is drawn right after its whole. ``framed=False`` leaves the
+    title and source line to the page (:func:`bar_chart`).
 
     Raises
     ------
@@ -260,12 +282,43 @@ def draw_chart(r: Report, name: str) -> Figure:
     present, missing = _present_ids(r, spec["ids"])
     title = spec["title"] + (f"（无数据：{'、'.join(missing)}）" if missing else "")
     draw = indicator_bars if spec["kind"] == "indicators" else metric_bars
-    return draw(r, present, title, highlight=spec.get("highlight") or [])
+    return draw(r, present, title, highlight=spec.get("highlight") or [], framed=framed)
 
 
 def _present_ids(r: Report, ids: list[str]) -> tuple[list[str], list[str]]:
-    """Split a chart's ids into those the report has a value for and those it lacks."""
-    return [i for i in ids if i in r], [i for i in ids if i not in r]
+    """Split a chart's ids into those the report has a value for (parts after their whole) and those it lacks."""
+    return parts_after_wholes([i for i in ids if i in r], load_catalog()["part_of"].to_dict()), \
+        [i for i in ids if i not in r]
+
+
+def parts_after_wholes(ids: list[str], part_of: dict[str, str]) -> list[str]:
+    """Order ids so that each part whose whole is among them comes right after the whole (and its
+    earlier parts); everything else keeps its order.
+
+    Examples
+    --------
+    >>> parts_after_wholes(["cases", "reconsideration", "simple", "litigation"], {"simple": "cases"})
+    ['cases', 'simple', 'reconsideration', 'litigation']
+    >>> parts_after_wholes(["simple", "other"], {"simple": "cases"})
+    ['simple', 'other']
+    """
+    present = set(ids)
+    parts: dict[str, list[str]] = {}
+    for i in ids:
+        if part_of.get(i) in present:
+            parts.setdefault(part_of[i], []).append(i)
+    placed = {p for group in parts.values() for p in group}
+    out: list[str] = []
+
+    def put(i: str) -> None:
+        out.append(i)
+        for part in parts.get(i, []):
+            put(part)
+
+    for i in ids:
+        if i not in placed:
+            put(i)
+    return out + [i for i in ids if i not in out]  # parts of a circular part_of keep their place at the end
 
 
 def chart_data(r: Report, name: str) -> pd.DataFrame:

@@ -114,8 +114,14 @@ def csv_uri(data: pd.DataFrame) -> str:
 
 
 def alt_text(title: str, data: pd.DataFrame) -> str:
-    """Chinese alt text of a bar chart, from its numbers: ``条形图：title。label 2247宗；…``."""
-    bars = "；".join(f"{row.指标}{row.原文数值 or metric_text(row.数值, row.单位)}" for row in data.itertuples())
+    """Chinese alt text of a bar chart, from its numbers: ``条形图：title。label 2247宗；…``.
+
+    Each bar reads its 变化 (a chart of changes), else its 原文数值, else its 数值 in its 单位.
+    """
+    def bar(row) -> str:
+        return row.get("变化") or row.get("原文数值") or metric_text(row["数值"], row["单位"])
+
+    bars = "；".join(f"{row['指标']}{bar(row)}" for row in data.to_dict("records"))
     return f"条形图：{title}。{bars}。"
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..audit.report import Report
-from .format import SEVERITY_WORDS, result_text
+from ..errors import AmrbookError
+from .format import IDENTIFIER, SEVERITY_WORDS, checked_text, result_text
 from .narrative import fill
 
 
@@ -12,7 +13,9 @@ def worded_findings(r: Report) -> pd.DataFrame:
     """Return every finding of a report (:func:`helpers.audit.checks.run_checks`) ready to read.
 
     Adds ``message`` (the result in English, for the command line), ``级别`` and ``结果`` (the
-    severity and the result in Chinese) and fills each ``note``'s ``{id}`` placeholders.
+    severity and the result in Chinese), ``核对`` (the rule with each figure in its unit:
+    ``71.59% = 22.65%``) and fills each ``note``'s ``{id}`` placeholders. A rule run for each rate
+    (``for_each``) names its rate first in ``description`` (``区消委会调解成功率：比率应在0%至100%之间``).
 
     Parameters
     ----------
@@ -25,7 +28,25 @@ def worded_findings(r: Report) -> pd.DataFrame:
     findings = r.findings
 
     def words(lang: str) -> list[str]:
-        return [result_text(f.result, f.sides, f.missing, f.error, lang) for f in findings.itertuples()]
+        return [result_text(f.result, f.sides, f.missing, f.error, lang, "" if "," in f.units else f.units)
+                for f in findings.itertuples()]
 
+    def figures(f) -> dict[str, tuple[float, str]]:
+        names = {n: f.subject if n == "value" else n for n in IDENTIFIER.findall(f.expression)}
+        return {n: (figure.value, figure.unit) for n, ident in names.items() if ident
+                for figure in [_lookup(r, ident)] if figure is not None}
+
+    rows = list(findings.itertuples())
     return findings.assign(message=words("en"), 级别=findings["severity"].map(SEVERITY_WORDS), 结果=words("zh"),
+                           核对=[checked_text(f.expression, figures(f)) for f in rows],
+                           description=[f"{_lookup(r, f.subject).label}：{f.description}"
+                                        if f.subject and _lookup(r, f.subject) else f.description for f in rows],
                            note=[fill(r, n) if n else "" for n in findings["note"]])
+
+
+def _lookup(r: Report, ident: str):
+    """The figure ``ident`` names, or None for a word of the rule that is not an id (and, or)."""
+    try:
+        return r.lookup(ident)
+    except AmrbookError:
+        return None

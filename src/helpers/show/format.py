@@ -26,7 +26,30 @@ _FORMULA_WORDS = [(" <= ", " ≤ "), (" >= ", " ≥ "), (" == ", " = "), (" or "
 _FORMULA_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _FORMULA_WORDS))
 
 
-def number(value: float, unit: str = "") -> str:
+def scale(values, unit: str = "") -> tuple[float, str]:
+    """The one magnitude rule: the divisor and the word (万, 亿) values in ``unit`` are written in.
+
+    Money (``"元"``) is written in 万 from 10 000 and in 亿 from 10⁸; other counts in full up to a
+    million, then in 万/亿; percentages never scaled. Given several values (a table's two years,
+    a chart's axis), the largest decides, so they all share one unit: never 9888.84元 beside
+    1.1335万元.
+
+    Examples
+    --------
+    >>> scale([9888.84, 11335.2], "元"), scale([9888.84], "元"), scale([2900000], "人次"), scale([3e8], "%")
+    ((10000.0, '万'), (1, ''), (10000.0, '万'), (1, ''))
+    """
+    largest = max((abs(v) for v in values if v == v), default=0.0)  # v == v leaves out NaN
+    if unit == "%":
+        return 1, ""
+    if largest >= 1e8:
+        return 1e8, "亿"
+    if largest >= (1e4 if unit == "元" else 1e6):  # money in 万 from 1万; counts in full below a million
+        return 1e4, "万"
+    return 1, ""
+
+
+def number(value: float, unit: str = "", among=None) -> str:
     """Write a number the way Chinese reports do.
 
     Parameters
@@ -34,7 +57,10 @@ def number(value: float, unit: str = "") -> str:
     value : float
     unit : str, optional
         ``"%"`` gives ``71.59%``; money (``"元"``) uses 万 from 10 000 and 亿 from 10⁸; other
-        counts are written out in full up to a million (``10359家``), then in 万/亿.
+        counts are written out in full up to a million (``10359家``), then in 万/亿 (:func:`scale`).
+    among : list of float, optional
+        The values written beside this one (a comparison's two years): all take the magnitude
+        :func:`scale` gives the largest of them.
 
     Returns
     -------
@@ -46,14 +72,12 @@ def number(value: float, unit: str = "") -> str:
     ('434.12万元', '5.2503亿元', '71.59%', '10359家')
     >>> number(2900000, "人次"), number(500000, "元"), number(500000)
     ('290万人次', '50万元', '500000')
+    >>> number(9888.84, "元", among=[9888.84, 11335.2]), number(11335.2, "元", among=[9888.84, 11335.2])
+    ('0.9889万元', '1.1335万元')
     """
-    if unit == "%":
-        return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
-    if abs(value) >= 1e8:
-        return f"{value / 1e8:.4f}".rstrip("0").rstrip(".") + "亿" + unit
-    if abs(value) >= (1e4 if unit == "元" else 1e6):  # money in 万 from 1万; counts in full below a million
-        return f"{value / 1e4:.4f}".rstrip("0").rstrip(".") + "万" + unit
-    return f"{value:.2f}".rstrip("0").rstrip(".") + unit
+    divisor, word = scale([value] if among is None else [value, *among], unit)
+    decimals = 4 if divisor > 1 else 2
+    return f"{value / divisor:.{decimals}f}".rstrip("0").rstrip(".") + word + unit
 
 
 def unit_after_number(unit: str) -> str:
@@ -165,7 +189,9 @@ def change_text(row) -> str:
     --------
     >>> nan = float("nan")
     >>> change_text({"status": "ok", "unit": "宗", "change": -39.0, "growth_pct": -8.8838, "change_pp": nan})
-    '下降8.88%（-39宗）'
+    '下降8.88%，减少39宗'
+    >>> change_text({"status": "ok", "unit": "宗", "change": 0.0, "growth_pct": 0.0, "change_pp": nan})
+    '持平'
     >>> change_text({"status": "ok, in percentage points", "unit": "%", "change": nan, "growth_pct": nan,
     ...              "change_pp": 60.52 - 71.59})
     '下降11.07个百分点'
@@ -176,15 +202,15 @@ def change_text(row) -> str:
     """
     status = row["status"]
     if status == "ok":
-        return (_direction(row["growth_pct"], "增长", "下降", number(abs(row["growth_pct"]), "%"))
-                + f"（{_signed(row['change'], row['unit'])}）")
+        return _direction(row["growth_pct"], "增长", "下降", number(abs(row["growth_pct"]), "%"),
+                          f"，{_difference(row['change'], row['unit'])}")
     if status == "ok, in percentage points":
         return _direction(row["change_pp"], "提高", "下降", f"{number(abs(row['change_pp']))}个百分点")
     if status == "ok, in places":
         return "排名" + _direction(-row["change"], "上升", "下降", f"{number(abs(row['change']))}位")
     if status in ("previous is zero", "previous is negative"):
         base = "为0" if status == "previous is zero" else "为负数"
-        return f"上年{base}，无增长率（{_signed(row['change'], row['unit'])}）"
+        return f"上年{base}，无增长率，{_difference(row['change'], row['unit'])}"
     if status == "period differs":
         spans = [", ".join(period_words(p) for p in str(row[c]).split(", ")) for c in ("previous_period", "period")]
         return f"口径不同（{spans[0]}／{spans[1]}），不比较"
@@ -201,13 +227,16 @@ def _year_status_words(status: str) -> str:
     return f"{match.group(2)}年{_YEAR_STATUS_WORDS[match.group(1)]}" if match else status
 
 
-def _direction(value: float, up: str, down: str, amount: str) -> str:
-    """``up`` or ``down`` and the amount by the sign of ``value``; 持平 (unchanged) for zero."""
-    return "持平" if value == 0 else f"{up if value > 0 else down}{amount}"
+def _direction(value: float, up: str, down: str, amount: str, more: str = "") -> str:
+    """``up`` or ``down``, the amount by the sign of ``value``, then ``more``; only 持平 (unchanged) for zero."""
+    return "持平" if value == 0 else f"{up if value > 0 else down}{amount}{more}"
 
 
-def _signed(value: float, unit: str) -> str:
-    return ("+" if value >= 0 else "-") + number(abs(value), unit_after_number(unit))
+def _difference(value: float, unit: str) -> str:
+    """A difference in words, with no sign to read: 增加39宗, 减少217.06万元, 无变化."""
+    if value == 0:
+        return "无变化"
+    return ("增加" if value > 0 else "减少") + number(abs(value), unit_after_number(unit))
 
 
 def formula_words(expression: str) -> str:
@@ -222,7 +251,58 @@ def formula_words(expression: str) -> str:
     return _FORMULA_PATTERN.sub(lambda m: words[m.group(0)], expression)
 
 
-def result_text(result: str, sides: list, missing: dict, error: str = "", lang: str = "zh") -> str:
+#: An id (or a word such as ``and``) in a rule of checks.yml.
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def spelled(expression: str, words: dict[str, str]) -> str:
+    """Write a formula or rule with each id of ``words`` replaced by its words, in the symbols of
+    :func:`formula_words`; other words (``and``, ``or``, ids without words) stay as they are.
+
+    Examples
+    --------
+    >>> spelled("penalty_confiscation_amount / admin_penalty_cases",
+    ...         {"penalty_confiscation_amount": "罚没金额", "admin_penalty_cases": "查办行政处罚案件"})
+    '罚没金额 ÷ 查办行政处罚案件'
+    """
+    return formula_words(IDENTIFIER.sub(lambda m: words.get(m.group(0), m.group(0)), expression))
+
+
+def checked_text(expression: str, figures: dict[str, tuple[float, str]]) -> str:
+    """Write a rule with each id replaced by its value in its unit, in the symbols of :func:`formula_words`.
+
+    Both sides of a comparison read in their units (``71.59% = 22.65%``, never ``71.59 = 22.6524``);
+    a figure without a value reads ``—``; words that are not ids (``and``, ``or``) stay as they are.
+
+    Parameters
+    ----------
+    expression : str
+        The rule as written in ``checks.yml``.
+    figures : dict
+        Id -> ``(value, unit)`` of each figure the rule names (``value`` for a ``for_each`` subject).
+
+    Examples
+    --------
+    >>> checked_text("council_mediation_success_rate == rate", {"council_mediation_success_rate": (71.59, "%"),
+    ...                                                          "rate": (22.65238, "%")})
+    '71.59% = 22.65%'
+    >>> checked_text("0 <= value <= 100", {"value": (24.84, "%")}), checked_text("a <= b", {"a": (40514, "宗"),
+    ...                                                                                       "b": (float("nan"), "宗")})
+    ('0 ≤ 24.84% ≤ 100', '40514宗 ≤ —')
+    >>> checked_text("1 <= rank", {"rank": (6.0, "rank")}), checked_text("d < 0", {"d": (-11.07, "pp")})
+    ('1 ≤ 第6', '-11.07个百分点 < 0')
+    """
+    def written(value: float, unit: str) -> str:
+        if value != value:  # NaN
+            return "—"
+        if unit == "rank":
+            return figure_text(number(value), unit)
+        return f"{number(value)}个百分点" if unit == "pp" else metric_text(value, unit)
+
+    return spelled(expression, {name: written(value, unit) for name, (value, unit) in figures.items()})
+
+
+def result_text(result: str, sides: list, missing: dict, error: str = "", lang: str = "zh", unit: str = "") -> str:
     """Word the result of a consistency rule (codes of ``helpers.audit.checks.RESULTS``).
 
     Parameters
@@ -237,11 +317,16 @@ def result_text(result: str, sides: list, missing: dict, error: str = "", lang: 
         Why the expression is undefined.
     lang : {"zh", "en"}
         Chinese for pages and tables, English for the command line.
+    unit : str
+        The one unit of the compared figures: the Chinese numbers are written in it (``71.59% 对
+        22.65%``, :func:`metric_text`); none (figures of several units): with separators.
 
     Examples
     --------
     >>> result_text("fails", [[40514.0, 14434.0]], {}), result_text("fails", [[40514.0, 14434.0]], {}, lang="en")
     ('不成立（40,514 对 14,434）', 'does not hold (40,514 vs 14,434)')
+    >>> result_text("fails", [[71.59, 22.652425]], {}, unit="%")
+    '不成立（71.59% 对 22.65%）'
     >>> result_text("missing", [], {"council_complaints_received": "not in 2023.csv"})
     '未核对：缺少 council_complaints_received（not in 2023.csv）'
     """
@@ -249,7 +334,8 @@ def result_text(result: str, sides: list, missing: dict, error: str = "", lang: 
     if result == "holds":
         return "成立" if zh else "holds"
     if result == "fails":
-        pairs = ("；" if zh else "; ").join((" 对 " if zh else " vs ").join(grouped(v) for v in c) for c in sides)
+        written = (lambda v: metric_text(v, unit)) if zh and unit else grouped
+        pairs = ("；" if zh else "; ").join((" 对 " if zh else " vs ").join(written(v) for v in c) for c in sides)
         return f"不成立（{pairs}）" if zh else f"does not hold ({pairs})"
     if result == "missing":
         gaps = ("；" if zh else "; ").join(f"{i}（{why}）" if zh else f"{i} ({why})" for i, why in missing.items())

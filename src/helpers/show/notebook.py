@@ -8,12 +8,14 @@ from IPython.display import HTML, display
 from matplotlib.figure import Figure
 
 from .charts import set_theme
+from .format import grouped
 from .sources import Footnotes
 from .style import style_css
 
 
 def setup() -> Footnotes:
-    """Prepare a notebook: chart theme with a CJK font, charts shown as PNG; return its footnotes.
+    """Prepare a notebook: chart theme with a CJK font, charts shown as PNG, numbers in tables written
+    by :func:`helpers.show.format.grouped` (separators, no scientific notation); return its footnotes.
 
     The font charts use is :func:`helpers.show.fonts.find_cjk_font`. The returned
     :class:`~helpers.show.sources.Footnotes` numbers the footnotes of :func:`helpers.show.narrative.say`
@@ -24,6 +26,7 @@ def setup() -> Footnotes:
     if shell is not None:  # charts are pyplot-free Figures: show them as PNG when they are a cell's result
         shell.display_formatter.formatters["image/png"].for_type(
             Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight", dpi=150))
+    pd.set_option("display.float_format", grouped)  # 5,116 and 165.9544, never 5.116000e+03
     pd.set_option("display.max_colwidth", 80)
     pd.set_option("display.max_rows", 200)
     display(HTML(f"<style>{style_css()}</style>"))

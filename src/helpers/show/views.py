@@ -20,7 +20,7 @@ from ..audit.report import Report
 from ..errors import AmrbookError
 from ..tables.load import partial_period
 from .findings import worded_findings
-from .format import by_sentence, change_text, formula_words, grouped, highlight
+from .format import by_sentence, change_text, grouped, highlight, spelled
 
 
 def _topics_of(inputs: list[dict], table: pd.DataFrame) -> set[str]:
@@ -39,7 +39,7 @@ def topic_findings(r: Report, topic: str | None = None, include_ok: bool = False
     if not include_ok:
         findings = findings[findings["severity"] != "ok"]
     return pd.DataFrame({"severity": findings["severity"], "级别": findings["级别"],
-                         "规则": findings["description"], "核对": findings["substituted"].map(formula_words),
+                         "规则": findings["description"], "核对": findings["核对"],
                          "结果": findings["结果"], "说明": findings["note"],
                          "figures": findings["figures"]}).reset_index(drop=True)
 
@@ -102,7 +102,8 @@ def agrees(computed: float, r: Report, metric: str, tolerance: float = 1e-9) -> 
     Returns
     -------
     pandas.DataFrame
-        One row indexed by ``metric``: 指标, 笔记本计算, metrics.yml, 单位, 公式, 一致 (是).
+        One row indexed by ``metric`` (under 编号): 指标, 笔记本计算, 定义值 (the value of metrics.yml),
+        单位, 公式 (with the figures' names: 罚没金额 ÷ 查办行政处罚案件), 一致 (是).
 
     Raises
     ------
@@ -117,8 +118,10 @@ def agrees(computed: float, r: Report, metric: str, tolerance: float = 1e-9) -> 
     if not math.isclose(float(computed), declared, rel_tol=tolerance, abs_tol=tolerance):
         raise AmrbookError(f"agrees: the notebook computes {metric} = {float(computed)!r}, but {paths.metrics_file()} "
                            f"gives {declared!r} ({row['formula']} = {row['substituted']}): the two definitions differ")
-    return pd.DataFrame({"指标": row["label_zh"], "笔记本计算": float(computed), "metrics.yml": declared,
-                         "单位": row["unit"], "公式": formula_words(row["formula"]), "一致": "是"}, index=[metric])
+    labels = {**r.indicators["label_zh"].to_dict(), **metrics["label_zh"].to_dict()}
+    return pd.DataFrame({"指标": row["label_zh"], "笔记本计算": float(computed), "定义值": declared,
+                         "单位": row["unit"], "公式": spelled(row["formula"], labels), "一致": "是"},
+                        index=pd.Index([metric], name="编号"))
 
 
 #: What the 比较 column of :func:`growth_view` says for each status of :mod:`helpers.audit.growth`.
@@ -143,7 +146,7 @@ def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by id: 指标, 单位, 上年, 本年 (values), 变化 (in words, :func:`change_text`),
+        Indexed by id (the index is named 编号): 指标, 单位, 上年, 本年 (values), 变化 (in words, :func:`change_text`),
         个百分点, 增长率%, 差值 (the figure that applies, others empty), 比较 (可比, 口径不同 — not
         compared —, 仅一年 — present in one of the years —, or 不可比). ``attrs["说明"]`` is one
         line saying what is compared, or that there is only one year; ``attrs["report"]`` the report.
@@ -153,7 +156,7 @@ def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
     view = pd.DataFrame({"指标": frame["label_zh"], "单位": frame["unit"], "上年": frame["previous_value"],
                          "本年": frame["value"], "变化": [change_text(r) for r in frame.to_dict("records")],
                          "个百分点": frame["change_pp"], "增长率%": frame["growth_pct"], "差值": frame["change"],
-                         "比较": kinds}).set_axis(frame["id"])
+                         "比较": kinds}).set_axis(pd.Index(frame["id"], name="编号"))
     view.attrs["report"] = r
     if frame.empty:
         view.attrs["说明"] = (f"data/indicators/ 中{r.bureau.name}只有{r.year}年一年的指标表，无法计算同比；"
@@ -172,7 +175,7 @@ def implied_previous(r: Report) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by the id the growth is of: 指标, 本年, 所述增长率%, 推算上年 (value / (1 + rate/100)),
+        Indexed by the id the growth is of (named 编号): 指标, 本年, 所述增长率%, 推算上年 (value / (1 + rate/100)),
         推算区间 (the previous values the rate's rounding allows), 上年实际, 核对 (the status of
         :func:`helpers.audit.growth.stated_growth` in words: 一致, 不一致, 口径不同, 无2022年数据可核对 …).
     """
@@ -183,7 +186,7 @@ def implied_previous(r: Report) -> pd.DataFrame:
                          "推算上年": stated["implied_previous"].to_numpy(),
                          "推算区间": [_range_words(r) for r in stated["implied_range"]],
                          "上年实际": stated["previous_value"].to_numpy(), "核对": [_stated_words(r) for r in stated.itertuples()]},
-                        index=pd.Index(stated["of"], name="id"))
+                        index=pd.Index(stated["of"], name="编号"))
 
 
 _STATED_WORDS = {CONSISTENT: "一致", INCONSISTENT: "不一致", PERIOD_DIFFERS: "口径不同，不核对"}

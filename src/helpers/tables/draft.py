@@ -154,8 +154,9 @@ def draft(year: int, report: Path) -> pd.DataFrame:
     rows, names = [], section_names()
     for i, f in enumerate(found):
         ident, score = chosen.get(i, ("", 0.0))
-        note = (f"draft: matched by «{f.context}» ({score:.2f})" if ident
-                else f"draft: no indicator matches «{f.context}»; choose an id or delete the row")
+        # the note is read on pages and in the workbook when the draft becomes the year's table: Chinese
+        note = (f"草稿：按「{f.context}」匹配（相似度{score:.2f}）" if ident
+                else f"草稿：没有指标与「{f.context}」匹配；请选定编号或删除此行")
         rows.append({"year": year, "id": ident, "value": format(f.value, ".10g"), "unit": f.unit,
                      "as_written": f.text, "start": f.start, "end": f.end, "qualifier": f.qualifier,
                      "period": infer_period(text, f.start, year), "section": infer_section(text, f.start, names),

@@ -30,6 +30,9 @@ from ..report.sources import raw_text
 COLUMNS = ["year", "id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "section", "note"]
 NUMERIC = {"year": "int64", "value": "float64", "start": "int64", "end": "int64"}
 CATALOG_FIELDS = ["label_zh", "label_en", "unit", "topic", "description"]
+#: Optional catalog fields: ``part_of``, the indicator this one is a subset of (其中), so a chart or
+#: table can put a part right after its whole.
+CATALOG_OPTIONAL = {"part_of": TEXT}
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 #: ``2023`` (the full year), ``2023-11`` (cut-off at the end of November), ``2023-Q3``,
 #: ``as_of_report`` (截至目前) or ``recent`` (近期).
@@ -83,7 +86,8 @@ def load_catalog() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``id``, with columns ``label_zh, label_en, unit, topic, description``.
+        Indexed by ``id``, with columns ``label_zh, label_en, unit, topic, description, part_of``
+        (the id this indicator is a subset of, or "").
 
     Raises
     ------
@@ -106,10 +110,16 @@ def _catalog() -> pd.DataFrame:
         if not isinstance(key, str) or not re.match(ID_PATTERN, key):
             problems.append(Problem(path, yaml_where(doc, key, label), "id must be snake_case ASCII"))
         else:
-            problems += entry_problems(path, doc, key, label, dict.fromkeys(CATALOG_FIELDS, TEXT))
+            found = entry_problems(path, doc, key, label, dict.fromkeys(CATALOG_FIELDS, TEXT), CATALOG_OPTIONAL)
+            whole = doc[key].get("part_of") if not found else None
+            if whole is not None and (whole not in doc or whole == key):
+                found.append(Problem(path, yaml_where(doc[key], "part_of", label),
+                                     f"part_of {whole!r} is not another indicator of the catalog"))
+            problems += found
     if problems:
         raise DataError(problems)
-    frame = pd.DataFrame.from_dict(doc, orient="index")[CATALOG_FIELDS]
+    frame = pd.DataFrame.from_dict(doc, orient="index").reindex(columns=[*CATALOG_FIELDS, *CATALOG_OPTIONAL])
+    frame["part_of"] = frame["part_of"].fillna("")
     frame.index.name = "id"
     return frame
 
