@@ -27,7 +27,19 @@ def _load(name):
 def _templates():
     narrative = _load("narrative.yml")
     notes = [c["note"] for c in _load("checks.yml")["checks"] if c.get("note")]
-    return [narrative["summary"], *narrative["takeaways"].values(), *notes]
+    findings = [c["finding"] for c in _load("charts.yml")["charts"].values() if c.get("finding")]
+    points = [p["text"] for p in narrative["main_points"]]
+    return [t for template in [narrative["summary"], *narrative["takeaways"].values(), *notes, *findings, *points]
+            for t in _texts(template)]
+
+
+def _texts(template) -> list[str]:
+    """Every text of a template: itself, each part of a list, each variant of a conditional part."""
+    if isinstance(template, list):
+        return [t for part in template for t in _texts(part)]
+    if isinstance(template, dict):
+        return [t for status, text in template.items() if status != "when" for t in _texts(text)]
+    return [template]
 
 
 def test_every_placeholder_is_an_indicator_or_a_metric():
