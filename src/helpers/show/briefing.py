@@ -110,7 +110,8 @@ def _failed_points(b: Briefing) -> list[tuple[str, str, str]]:
     points = []
     for f in failed.itertuples():
         claim = f"check:{f.check}"
-        said = inline(b.report, f.note, b.sources) if f.note else html.escape(f"{f.description}：{f.结果}")
+        subject = f"（{b.report.lookup(f.subject).label}）" if f.subject else ""  # a for_each rule: which figure
+        said = inline(b.report, f.note, b.sources) if f.note else html.escape(f"{f.description}{subject}：{f.结果}")
         cited = b.sources.cite(by_sentence(f.figures)) if not f.note else ""
         points.append((claim_span(claim, claim_status(b.report, claim), said + cited),
                        charts.get(f.check, "findings"), CHECKS_SECTION))
