@@ -167,7 +167,8 @@ def _same_cell(sheet_value, text: str) -> bool:
 def test_every_numbered_figure_has_a_sheet_with_the_numbers_of_its_download_link(built):
     csvs = _download_csvs(built.pristine / "briefing.html")
     book = load_workbook(built.pristine / "indicators.xlsx")
-    assert csvs and book.sheetnames[4:] == list(csvs)            # one sheet per 图/表, in the page's order
+    assert csvs and book.sheetnames[4:-1] == list(csvs)          # one sheet per 图/表, in the page's order
+    assert book.sheetnames[-1] == "变更说明"                      # then every revision (none: a header only)
     about = dict(book["说明"].iter_rows(values_only=True))
     for label, rows in csvs.items():
         sheet = list(book[label].iter_rows(values_only=True))

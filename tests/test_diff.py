@@ -13,7 +13,7 @@ from conftest import change_figure, drafted_second_year
 from helpers.audit.report import load_report
 from helpers.audit.diff import build_changes, compare, snapshot
 from helpers.cli import main
-from helpers.show.changes import changes_html
+from helpers.show.changes import change_table, changes_html
 
 PENALTIES = "admin_penalty_cases"
 
@@ -66,7 +66,9 @@ def test_the_previous_year_is_compared_when_data_holds_it(data_copy):
 def test_first_build_and_single_year_say_why_nothing_is_compared(tmp_path, monkeypatch):
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path))
     html = changes_html(load_report("conghua", 2023)).data
-    assert "这是该年度的首次生成" in html and "没有2022年的数据" in html
+    # one sentence, for readers: no build jargon, no file names
+    assert html == '<p class="changes">此前没有已发布的版本，本版无修订。</p>'
+    assert not re.search(r"data/|生成|\.csv|\.json", html)
 
 
 def _manifest(folder, snap, changes=None) -> None:
@@ -86,7 +88,10 @@ def test_the_data_since_the_last_build_and_a_rebuild_of_the_same_data_repeats_it
     _manifest(tmp_path / "conghua" / "2023", snapshot(load_report("conghua", 2023)), {"previous_build": changes})    # the build that made that change
     assert build_changes(load_report("conghua", 2023))["previous_build"] == changes             # a rebuild with the same data says the same
     html = changes_html(load_report("conghua", 2023)).data
-    assert f"{old} → {new}" in html and f"查办行政处罚案件<mark>{new}</mark>" in html
+    label = load_report("conghua", 2023).indicators.at[PENALTIES, "label_zh"]
+    assert f"<li>{label}：{old} → {new}（数值修订）</li>" in html and "修订1项" in html
+    table = change_table(load_report("conghua", 2023))       # the workbook's sheet: the same line, with its sentence
+    assert table[["项目", "原值", "现值"]].values.tolist() == [[label, old, new]] and new in table.at[0, "原文"]
 
 
 def test_cli_diff_against_a_build_folder_and_a_year(data_copy, tmp_path, capsys):
@@ -141,7 +146,7 @@ def test_a_corrected_figure_is_in_the_rebuilt_briefing_manifest_and_amrbook_diff
     rows = manifest["changes"]["previous_build"]["rows"]
     assert [(r["id"], r["before"], r["after"]) for r in rows if r["kind"] == "figure"] == [(PENALTIES, old, new)]
     html = (result.target / "briefing.html").read_text(encoding="utf-8")
-    assert f"{old} → {new}" in html and f"查办行政处罚案件<mark>{new}</mark>" in html
+    assert f"{old} → {new}（数值修订）" in html
     assert main(["diff", "--year", "2023"]) == 0
     out = capsys.readouterr().out
     assert re.search(rf"{PENALTIES}\s+{old}\s+{new}\s+.*查办行政处罚案件{new}", out), out

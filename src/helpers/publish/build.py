@@ -213,8 +213,8 @@ def _produce(bureau: str, year: int, runner: Runner, cached_file: dict, result: 
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
     r = load_report(bureau, year)  # validate the data (the kernels are already starting), once for the whole build
-    write_xlsx(r, staging / "indicators.xlsx", figures=numbered_tables(r))  # the briefing's numbered data
     result.snapshot, result.changes = snapshot(r), build_changes(r)  # before the outputs are replaced
+    write_xlsx(r, staging / "indicators.xlsx", figures=numbered_tables(r), changes=result.changes)
     font_css = font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent)
     src, stamp = r.source, stamp_text(result.stamp)
     title = f"{src.publisher}{r.year}年法治政府建设情况 · 数据简报"
