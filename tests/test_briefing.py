@@ -174,6 +174,7 @@ def test_every_figure_is_numbered_with_a_source_a_download_and_alt_text(page):
     assert {n: f["label"] for n, f in figures.items()} == expected
     assert all(f["source"] and f["file"] == f"{f['label']}.csv" and f["rows"] for f in figures.values())
     listed = re.search(r'<nav[^>]*class="list-of-figures".*?</nav>', page, re.S).group(0)
+    listed = re.sub(r"</?span[^>]*>|<sup>.*?</sup>", "", listed)     # the titles' claim records and figures
     for name, f in figures.items():
         assert f'href="#fig-{name}">{f["label"]}　{html.escape(f["caption"])}<' in listed
         if f["label"].startswith("图"):
@@ -218,7 +219,9 @@ def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, mo
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
     page = (build("conghua", 2024, pdf=False).target / "briefing.html").read_text(encoding="utf-8")
     figures = _figures(page)
-    table = re.search(r'id="fig-year_on_year">.*?</table>', page, re.S).group(0)
+    recorded = re.search(r'id="fig-year_on_year">.*?</table>', page, re.S).group(0)
+    assert 'data-claim="growth:council_mediation_success_rate" data-status="down"' in recorded
+    table = re.sub(r"</?span[^>]*>", "", recorded)          # each change in words, with the record of its direction
     # a rate in points: 60.52 − 71.59 = −11.07 个百分点, never (60.52 − 71.59) / 71.59 = −15.46 %
     assert "<td>区消委会调解成功率</td><td>71.59%</td><td>60.52%</td><td>下降11.07个百分点</td>" in table
     # a count in % with its difference: (400 − 439) / 439 = −8.88 %, 400 − 439 = −39宗

@@ -216,3 +216,35 @@ def test_the_briefing_states_the_problems_of_its_year_and_no_other(drafted):
     assert len(points.find_all("li", recursive=False)) == 6 and stated <= failing and len(stated) == 6
     table = {c.partition(":")[2] for c, s in _claims(pages["briefing"].select_one("#fig-findings")) if s == "fails"}
     assert table == failing          # every new problem in the table of findings
+
+
+# --- fast: the selection in one place, and its refusals ------------------------------------------
+
+def test_a_rank_chooses_its_third_and_the_page_records_it(data_copy):
+    from conftest import change_figure
+    from helpers.show.narrative import takeaways
+    from helpers.show.sources import Footnotes
+
+    # 六 of 十一: 6 × 3 = 18 > 11 and 18 <= 22, the middle third
+    said = takeaways(load_report("conghua", 2023), "business_environment", Footnotes())
+    assert "处于中游" in said.plain and (
+        'data-claim="position:annual_report_rate_rank/city_district_count" data-status="middle"' in said.html)
+    change_figure(data_copy, 2023, "六", "二")    # 2 × 3 = 6 <= 11: the top third
+    said = takeaways(load_report("conghua", 2023), "business_environment", Footnotes())
+    assert "处于前列" in said.plain and "中游" not in said.plain and 'data-status="top"' in said.html
+
+
+@pytest.mark.parametrize(("template", "message"), [
+    ({"when": "check:mediation_rate_reconciles", "hold": "…"}, "unknown status 'hold' (a check claim has holds, "
+                                                               "fails, missing, undefined)"),
+    ({"when": "trend:admin_penalty_cases", "up": "…"}, "the kind must be one of check, growth, position, metric"),
+    ({"when": "growth:admin_penalty_casez", "up": "…"}, "'admin_penalty_casez' is neither an indicator nor a metric"),
+    ({"when": "check:no_such_rule", "fails": "…"}, "no rule 'no_such_rule' in checks.yml"),
+])
+def test_a_conditional_template_typed_in_a_notebook_is_checked(template, message):
+    from helpers.errors import AmrbookError
+    from helpers.show.narrative import say
+    from helpers.show.sources import Footnotes
+
+    with pytest.raises(AmrbookError, match=re.escape(message)):
+        say(load_report("conghua", 2023), ["前文。", template], Footnotes())

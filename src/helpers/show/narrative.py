@@ -213,6 +213,9 @@ def claim_status(r: Report, claim: str) -> str:
         For a claim whose kind is not one of :data:`CLAIM_STATUSES`, or a check the report did not run.
     """
     kind, _, ident = claim.partition(":")
+    unknown = [i for i in ident.split("/") if i not in known_ids()]
+    if kind in ("growth", "position", "metric") and unknown:
+        raise AmrbookError(f"claim {claim!r}: {unknown[0]!r} is neither an indicator nor a metric")
     if kind == "check":
         found = r.findings.set_index("check")["result"]
         if ident not in found.index:
