@@ -239,7 +239,8 @@ def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, mo
     changes = figures["largest_changes"]
     assert changes["label"] == "图3" and [r["id"] for r in changes["rows"]] == ["admin_penalty_cases"]
     assert "查办行政处罚案件下降8.88%（-39宗）" in changes["alt"]
-    assert "同比下降8.88%（-39宗）" in page                                  # the tile
+    assert "同比下降8.88%（-39宗）" in re.sub(r"</?span[^>]*>", "", page)   # the tile, its direction recorded
+    assert '同比<span class="claim" data-claim="growth:admin_penalty_cases" data-status="down">' in page
 
 
 def _chart_hotline():

@@ -40,7 +40,7 @@ CLAIM_STATUSES = {"check": ("holds", "fails", "missing", "undefined"), "growth":
 #: (tests/test_claims.py) checks every page for them. Regular expressions (一致性 is a noun).
 JUDGEMENT_WORDS = ("高于", "低于", "多于", "少于", "一致(?!性)", "中游", "前列", "后列", "无法算出", "无法由",
                    "疑为", "疑似", "原文错误", "笔误", "核实", "矛盾", "不成立", "上升", "下降", "提高", "减少", "持平",
-                   "为主", "远高于", "仅为", "只有", "对不上")
+                   "为主", "远高于", "仅为", "对不上")
 
 
 @dataclass(frozen=True)
