@@ -41,7 +41,7 @@ def _figures(page: str) -> dict[str, dict]:
             page, re.S):
         alt = re.search(r'<img [^>]*alt="([^"]*)"', body)
         link = re.search(r'<a class="download" download="([^"]+)" href="([^"]+)"', body)
-        found[name] = {"label": label, "caption": html.unescape(caption), "alt": html.unescape(alt.group(1)) if alt
+        found[name] = {"label": label, "caption": html.unescape(re.sub(r"<[^>]+>", "", caption)), "alt": html.unescape(alt.group(1)) if alt
                        else None, "file": link.group(1), "rows": _csv(link.group(2)), "source": "数据来源：" in body}
     return found
 
@@ -57,10 +57,10 @@ def _text_outside_hover(page: str) -> str:
 
 def test_contents_number_subsections_under_their_section():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(s) for s in (
-        "## 要点", "## 需要核实的数字", "## 同比变化", "## 各领域要点\n\n### 行政执法", "### 消费者权益保护",
+        "## 要点", "## 一致性核对", "## 同比变化", "## 各领域要点\n\n### 行政执法", "### 消费者权益保护",
         "## 数据说明")])
     assert [(e["number"], e["text"]) for e in table_of_contents(nb)] == [
-        ("1", "要点"), ("2", "需要核实的数字"), ("3", "同比变化"), ("4", "各领域要点"), ("4.1", "行政执法"),
+        ("1", "要点"), ("2", "一致性核对"), ("3", "同比变化"), ("4", "各领域要点"), ("4.1", "行政执法"),
         ("4.2", "消费者权益保护"), ("5", "数据说明")]          # was 5 and 6 for the subsections
 
 
@@ -100,14 +100,15 @@ def test_numbered_tables_are_the_captions_and_csv_links_of_the_briefing(second_y
 def test_a_sentence_cited_twice_is_one_appendix_entry_with_every_figure_marked():
     r = load_report("conghua", 2023)
     b = briefing.start(r)
-    points = briefing.main_points(b).data     # points 1 and the 71.59% tile cite the same council sentence
+    points = briefing.main_points(b).data     # point 2 (the rule that fails) and the 71.59% tile cite one sentence
     appendix = briefing.appendix(b).data
     sentence = r["council_mediation_success_rate"].sentences[0]
     assert appendix.count('<li id="src-') == len(b.sources.numbers)
-    entry = re.search(r'<li id="src-1" value="1">(.*?)</li>', appendix).group(1)
-    assert re.sub(r"</?mark>", "", entry) == f"「{sentence}」"
-    assert "<mark>71.59%</mark>" in entry and "<mark>2247宗</mark>" in entry       # from point 1 (71.59 / 2247)
-    assert points.count('href="#src-1"') >= 3 and "<li id=" not in points
+    number = next(n for n, entry in re.findall(r'<li id="src-(\d+)" value="\d+">(.*?)</li>', appendix)
+                  if re.sub(r"</?mark>", "", entry) == f"「{sentence}」")
+    entry = re.search(rf'<li id="src-{number}" value="{number}">(.*?)</li>', appendix).group(1)
+    assert "<mark>71.59%</mark>" in entry and "<mark>2247宗</mark>" in entry       # from point 2 (509 / 2247)
+    assert points.count(f'href="#src-{number}"') >= 2 and "<li id=" not in points    # the point and the tile
 
 
 def test_inline_text_needs_an_appendix():
@@ -173,6 +174,7 @@ def test_every_figure_is_numbered_with_a_source_a_download_and_alt_text(page):
     assert {n: f["label"] for n, f in figures.items()} == expected
     assert all(f["source"] and f["file"] == f"{f['label']}.csv" and f["rows"] for f in figures.values())
     listed = re.search(r'<nav[^>]*class="list-of-figures".*?</nav>', page, re.S).group(0)
+    listed = re.sub(r"</?span[^>]*>|<sup>.*?</sup>", "", listed)     # the titles' claim records and figures
     for name, f in figures.items():
         assert f'href="#fig-{name}">{f["label"]}　{html.escape(f["caption"])}<' in listed
         if f["label"].startswith("图"):
@@ -217,7 +219,9 @@ def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, mo
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
     page = (build("conghua", 2024, pdf=False).target / "briefing.html").read_text(encoding="utf-8")
     figures = _figures(page)
-    table = re.search(r'id="fig-year_on_year">.*?</table>', page, re.S).group(0)
+    recorded = re.search(r'id="fig-year_on_year">.*?</table>', page, re.S).group(0)
+    assert 'data-claim="growth:council_mediation_success_rate" data-status="down"' in recorded
+    table = re.sub(r"</?span[^>]*>", "", recorded)          # each change in words, with the record of its direction
     # a rate in points: 60.52 − 71.59 = −11.07 个百分点, never (60.52 − 71.59) / 71.59 = −15.46 %
     assert "<td>区消委会调解成功率</td><td>71.59%</td><td>60.52%</td><td>下降11.07个百分点</td>" in table
     # a count in % with its difference: (400 − 439) / 439 = −8.88 %, 400 − 439 = −39宗
@@ -235,7 +239,8 @@ def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, mo
     changes = figures["largest_changes"]
     assert changes["label"] == "图3" and [r["id"] for r in changes["rows"]] == ["admin_penalty_cases"]
     assert "查办行政处罚案件下降8.88%，减少39宗" in changes["alt"]
-    assert "同比下降8.88%，减少39宗" in page                                  # the tile
+    assert "同比下降8.88%，减少39宗" in re.sub(r"</?span[^>]*>", "", page)   # the tile, its direction recorded
+    assert '同比<span class="claim" data-claim="growth:admin_penalty_cases" data-status="down">' in page
 
 
 def _chart_hotline():
@@ -258,12 +263,23 @@ def _narrative():
     ("charts.yml", load_layout, "{errors}处", "{errorz}处", "{errorz}",
      "title findings: 'errorz' is not a field of this title (have: errors, warnings)"),
     ("charts.yml", _chart_hotline, "{hotline_cases_received}", "{hotline_cases_receivd}", "{hotline_cases_receivd}",
-     "chart hotline_cases finding: {hotline_cases_receivd} is neither an indicator nor a metric"),
+     "chart hotline_cases finding, fails: {hotline_cases_receivd} is neither an indicator nor a metric"),
+    ("charts.yml", _chart_hotline, "      holds: 12315", "      hold: 12315", "      hold: 12315",
+     "chart hotline_cases finding: 'hold' is not a status of a check claim (have: holds, fails, missing, undefined)"),
+    ("charts.yml", _chart_hotline, "when: check:hotline_mediations_within_cases", "when: check:hotline_within",
+     "when: check:hotline_within", "chart hotline_cases finding: when: 'check:hotline_within': 'hotline_within' is "
+                                   "not a rule of checks.yml"),
+    ("narrative.yml", _narrative, "      middle: ", "      midle: ", "      midle: ",
+     "takeaway business_environment, part 2: 'midle' is not a status of a position claim (have: top, middle, "
+     "bottom, none)"),
+    ("narrative.yml", _narrative, "- when: position:", "- when: ranking:", "- when: ranking:",
+     "takeaway business_environment, part 2: when: 'ranking:annual_report_rate_rank/city_district_count': the kind "
+     "must be one of check, growth, position, metric"),
     ("narrative.yml", _narrative, "section: 营商环境\n", "section:\n", "  - text: 企业年报率",
-     "main point 4: missing section"),
+     "main point 2: missing section"),
     ("narrative.yml", _narrative, "{online_business_startup_rate}。", "{online_business_startup_ratez}。",
      "{online_business_startup_ratez}",
-     "main point 4: {online_business_startup_ratez} is neither an indicator nor a metric"),
+     "main point 2: {online_business_startup_ratez} is neither an indicator nor a metric"),
     ("narrative.yml", _narrative, "headline: [admin_penalty_cases,", "headline: [admin_penalty_casez,", "headline:",
      "headline: 'admin_penalty_casez' is neither an indicator nor a metric"),
 ])

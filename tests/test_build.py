@@ -61,7 +61,7 @@ def test_briefing_html_is_self_contained_chinese_and_traceable(built):
     assert "class=\"jp-CodeMirrorEditor" not in html and "class=\"highlight" not in html
     assert "import helpers" not in html
     assert re.search(r'<img[^>]+src="data:image/png;base64,', html)
-    assert re.search(r'<nav[^>]*class="toc"', html) and "需要核实的数字" in html
+    assert re.search(r'<nav[^>]*class="toc"', html) and "一致性核对" in html
     assert "@font-face" in html and "data:font/woff;base64," in html
     # 71.59% carries its source sentence on hover, and the sentence's one entry in the 原文出处 appendix
     # marks every figure the briefing cites from it (509 and 71.59 both: the mediation rate is 509 / base)
@@ -167,7 +167,8 @@ def _same_cell(sheet_value, text: str) -> bool:
 def test_every_numbered_figure_has_a_sheet_with_the_numbers_of_its_download_link(built):
     csvs = _download_csvs(built.pristine / "briefing.html")
     book = load_workbook(built.pristine / "indicators.xlsx")
-    assert csvs and book.sheetnames[4:] == list(csvs)            # one sheet per 图/表, in the page's order
+    assert csvs and book.sheetnames[4:-1] == list(csvs)          # one sheet per 图/表, in the page's order
+    assert book.sheetnames[-1] == "变更说明"                      # then every revision (none: a header only)
     about = dict(book["说明"].iter_rows(values_only=True))
     for label, rows in csvs.items():
         sheet = list(book[label].iter_rows(values_only=True))

@@ -25,7 +25,7 @@ def test_the_12315_mediations_are_flagged_as_an_error(findings):
     assert row["substituted"] == "40514 <= 9189 + 5245"           # 40514 > 14434
     assert (row["result"], row["sides"]) == ("fails", [[40514, 14434]])   # 9189 + 5245 = 14434
     assert "(40,514 vs 14,434)" in row["message"] and row["结果"] == "不成立（40514宗 对 14434宗）"   # in their unit, 宗
-    assert "很可能是原文错误" in row["note"]
+    assert "疑为原文错误" in row["note"]
     sentences = {f["source_sentence"] for f in row["figures"]}
     assert sentences == {"12315中心受理了9189宗投诉,举报5245宗,达成调解40514宗,挽回经济损失168.8万元。"}
 

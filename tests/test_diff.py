@@ -14,7 +14,7 @@ from helpers.audit.report import load_report
 from helpers.audit.diff import compare, snapshot
 from helpers.cli import main
 from helpers.publish.changelog import change_log
-from helpers.show.changes import changes_html
+from helpers.show.changes import change_table, changes_html
 
 PENALTIES = "admin_penalty_cases"
 
@@ -66,8 +66,13 @@ def test_the_previous_year_is_compared_when_data_holds_it(data_copy):
 
 def test_first_build_and_single_year_say_why_nothing_is_compared(tmp_path, monkeypatch):
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path))
-    html = changes_html(change_log(load_report("conghua", 2023))).data
-    assert "这是该年度的首次生成" in html and "没有2022年的数据" in html
+    r = load_report("conghua", 2023)
+    log = change_log(r)
+    assert "这是该年度的首次生成" in log["previous_build"]["note"] and "没有2022年的数据" in log["previous_year"]["note"]
+    html = changes_html(r, log).data
+    # one sentence, for readers: no build jargon, no file names
+    assert html == '<p class="changes">此前没有已发布的版本，本版无修订。</p>'
+    assert not re.search(r"data/|生成|\.csv|\.json", html)
 
 
 def _manifest(folder, snap, changes=None) -> None:
@@ -85,9 +90,14 @@ def test_the_data_since_the_last_build_and_a_rebuild_of_the_same_data_repeats_it
     assert changes["against"] == "2026-01-01 08:00 生成，输入 0123456789ab"
     assert [(r["before"], r["after"]) for r in changes["rows"]] == [(old, new)]
     _manifest(tmp_path / "conghua" / "2023", snapshot(load_report("conghua", 2023)), {"previous_build": changes})    # the build that made that change
-    assert change_log(load_report("conghua", 2023))["previous_build"] == changes             # a rebuild with the same data says the same
-    html = changes_html(change_log(load_report("conghua", 2023))).data
-    assert f"{old} → {new}" in html and f"查办行政处罚案件<mark>{new}</mark>" in html
+    r = load_report("conghua", 2023)
+    log = change_log(r)
+    assert log["previous_build"] == changes             # a rebuild with the same data says the same
+    html = changes_html(r, log).data
+    label = r.indicators.at[PENALTIES, "label_zh"]
+    assert f"<li>{label}：{old} → {new}（数值修订）</li>" in html and "修订1项" in html
+    table = change_table(r, log)       # the workbook's sheet: the same line, with its sentence
+    assert table[["项目", "原值", "现值"]].values.tolist() == [[label, old, new]] and new in table.at[0, "原文"]
 
 
 def test_cli_diff_against_a_build_folder_and_a_year(data_copy, tmp_path, capsys):
@@ -136,13 +146,13 @@ def test_a_corrected_figure_is_in_the_rebuilt_briefing_manifest_and_amrbook_diff
     rows = manifest["changes"]["previous_build"]["rows"]
     assert [(r["id"], r["before"], r["after"]) for r in rows if r["kind"] == "figure"] == [(PENALTIES, old, new)]
     html = (result.target / "briefing.html").read_text(encoding="utf-8")
-    assert f"{old} → {new}" in html and f"查办行政处罚案件<mark>{new}</mark>" in html
+    assert f"{old} → {new}（数值修订）" in html
     # computed once, by the build: the briefing's kernel read the log the manifest records, from its file
     briefing = nbformat.read(result.notebooks["briefing"], as_version=4)
     (injected,) = [c.source for c in briefing.cells if "injected-parameters" in c.metadata.get("tags", [])]
     log_file = re.search(r"change_log = '(.+)'", injected).group(1)
     assert json.loads(open(log_file, encoding="utf-8").read()) == manifest["changes"]
-    assert any(c.source == "hb.changes_html(change_log)" for c in briefing.cells)
+    assert any(c.source == "hb.changes_html(r, change_log)" for c in briefing.cells)
     assert main(["diff", "--year", "2023"]) == 0
     out = capsys.readouterr().out
     assert re.search(rf"{PENALTIES}\s+{old}\s+{new}\s+.*查办行政处罚案件{new}", out), out
@@ -158,7 +168,7 @@ def test_an_unreadable_previous_manifest_does_not_stop_the_build(tmp_path, monke
 
 
 def test_outside_a_build_the_briefing_says_where_the_change_log_comes_from():
-    assert "变更说明由 amrbook build 生成" in changes_html(None).data
+    assert "变更说明由 amrbook build 生成" in changes_html(load_report("conghua", 2023), None).data
 
 
 def test_the_change_log_file_the_build_writes_is_what_the_briefing_words(tmp_path):
@@ -167,5 +177,8 @@ def test_the_change_log_file_the_build_writes_is_what_the_briefing_words(tmp_pat
     log = {"previous_build": {"against": "", "note": "这是该年度的首次生成，没有可比较的上次生成。", "rows": []},
            "previous_year": {"against": "2022年", "note": "", "rows": []}}
     file = write_change_log(log, tmp_path / "changes.json")
-    assert changes_html(file).data == changes_html(log).data
-    assert "与上一年度相比（2022年）</b>：数据没有变化" in changes_html(file).data
+    r = load_report("conghua", 2023)
+    assert changes_html(r, file).data == changes_html(r, log).data == '<p class="changes">此前没有已发布的版本，本版无修订。</p>'
+    log["previous_build"] = {"against": "2026-01-01 08:00 生成，输入 0123456789ab", "note": "", "rows": []}
+    assert changes_html(r, write_change_log(log, tmp_path / "changes.json")).data == (
+        '<p class="changes">与上次发布的版本相比，数据没有修订。</p>')

@@ -287,7 +287,7 @@ def test_explore_covers_filter_groupby_findings_years_and_the_explorer(executed)
     outputs = _outputs(executed["00_explore"])
     shown = "".join(_text(o) for o in outputs)
     assert f"data/indicators/conghua/ 中有{len(paths.indicator_years('conghua'))}个年度" in shown
-    assert "只有一个年度，同比需要两个" in shown  # the repository holds one year
+    assert "中有1个年度：[2023]；同比需要两个年度" in shown  # the repository holds one year
     assert "一(三) 规范行政执法" in shown and "核对" in shown
     bundles = [o["data"] for o in outputs if "data" in o]
     assert any("application/vnd.jupyter.widget-view+json" in b for b in bundles)

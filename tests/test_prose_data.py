@@ -27,7 +27,19 @@ def _load(name):
 def _templates():
     narrative = _load("narrative.yml")
     notes = [c["note"] for c in _load("checks.yml")["checks"] if c.get("note")]
-    return [narrative["summary"], *narrative["takeaways"].values(), *notes]
+    findings = [c["finding"] for c in _load("charts.yml")["charts"].values() if c.get("finding")]
+    points = [p["text"] for p in narrative["main_points"]]
+    return [t for template in [narrative["summary"], *narrative["takeaways"].values(), *notes, *findings, *points]
+            for t in _texts(template)]
+
+
+def _texts(template) -> list[str]:
+    """Every text of a template: itself, each part of a list, each variant of a conditional part."""
+    if isinstance(template, list):
+        return [t for part in template for t in _texts(part)]
+    if isinstance(template, dict):
+        return [t for status, text in template.items() if status != "when" for t in _texts(text)]
+    return [template]
 
 
 def test_every_placeholder_is_an_indicator_or_a_metric():
@@ -95,12 +107,12 @@ def test_a_broken_chart_entry_names_its_line(data_copy, old, new, anchor, cause)
 ])
 def test_a_bad_placeholder_in_narrative_yml_names_file_line_and_placeholder(data_copy, placeholder, cause):
     path = data_copy / "narrative.yml"
-    rewrite(path, "    全年查办行政处罚案件{admin_penalty_cases}", "    全年查办行政处罚案件" + placeholder)
-    # the takeaway's text starts after "全年查办行政处罚案件" (10 characters), so the placeholder is character 11
+    rewrite(path, "    查办行政处罚案件{admin_penalty_cases}", "    查办行政处罚案件" + placeholder)
+    # the takeaway's text starts after "查办行政处罚案件" (8 characters), so the placeholder is character 9
     with pytest.raises(DataError) as info:
         takeaways(load_report("conghua", 2023), "enforcement", Footnotes())
     where = f"line {line_no(path, '  enforcement: >-')}, takeaway enforcement"
-    assert [str(p) for p in info.value.problems] == [f"{path}: {where}: {cause.replace('{at}', '11')}"]
+    assert [str(p) for p in info.value.problems] == [f"{path}: {where}: {cause.replace('{at}', '9')}"]
 
 
 def test_a_bad_placeholder_typed_in_a_notebook_is_a_clear_error():

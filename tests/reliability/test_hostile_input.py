@@ -133,7 +133,7 @@ def test_a_yaml_file_too_large_is_refused_before_parsing(data_copy):
      "    for_each: [rate", "check rates_within_0_100", "for_each must be a mapping, not a list ['rate', 'share']"),
     ("checks.yml", [("    tolerance: 0.005", "    tolerance: small")], "check", "    tolerance: small",
      "check mediation_rate_reconciles", "tolerance must be a number, not text 'small'"),
-    ("checks.yml", [("    note: 以受理数", "    note: 宽{council_completion_rate:>300000000}以受理数")], "check",
+    ("checks.yml", [("    note: 区消委会所述", "    note: 宽{council_completion_rate:>300000000}区消委会所述")], "check",
      "    note: 宽", "check mediation_rate_reconciles",
      "note: {council_completion_rate:>300000000}: format '>300000000' is not allowed "
      "(use .Nf with N from 0 to 6, optionally after a ',')"),

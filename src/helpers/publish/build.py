@@ -226,7 +226,7 @@ def _produce(r: Report, runner: Runner, cached_file: dict, result: BuildResult, 
     t0 = time.perf_counter()
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
-    write_xlsx(r, staging / "indicators.xlsx", figures=numbered_tables(r))  # the briefing's numbered data
+    write_xlsx(r, staging / "indicators.xlsx", figures=numbered_tables(r), changes=result.changes)  # the briefing's numbered data
     font_css = font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent)
     src, stamp = r.source, stamp_text(result.stamp)
     title = f"{src.publisher}{r.year}年法治政府建设情况 · 数据简报"

@@ -26,6 +26,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..audit.report import Report
+from ..show.changes import change_table
 from ..show.findings import worded_findings
 from ..show.format import spelled
 from ..show.terms import HEADERS, chinese
@@ -155,9 +156,10 @@ def _sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
         sheet.column_dimensions[get_column_letter(i)].width = WRAPPED_WIDTH if column in WRAPPED else min(fitted, WIDEST)
 
 
-def write_xlsx(r: Report, path: Path, figures: list[tuple[str, str, pd.DataFrame]] = ()) -> None:
+def write_xlsx(r: Report, path: Path, figures: list[tuple[str, str, pd.DataFrame]] = (),
+               changes: dict | None = None) -> None:
     """Write ``indicators.xlsx``: sheets 说明, 指标 (with source sentences), 衍生指标, 一致性核对,
-    then one sheet per numbered figure or table.
+    then one sheet per numbered figure or table, then 变更说明 (every revision) when ``changes`` is given.
 
     Parameters
     ----------
@@ -168,6 +170,9 @@ def write_xlsx(r: Report, path: Path, figures: list[tuple[str, str, pd.DataFrame
         ``(number, title, numbers)`` of each numbered figure or table (``("图1", "…", frame)``),
         the same numbers as its 下载数据 link; each gets a sheet named by its number (a title
         rarely fits Excel's 31 characters) and a line in 说明 with its title.
+    changes : dict, optional
+        The build's change log (:func:`helpers.publish.changelog.change_log`): its revisions since the
+        previous published version, all of them (the briefing shows the first few).
     """
     src = r.source
     book = Workbook()
@@ -189,6 +194,8 @@ def write_xlsx(r: Report, path: Path, figures: list[tuple[str, str, pd.DataFrame
     _sheet(book, "一致性核对", _chinese(checks))
     for number, title, frame in figures:
         _sheet(book, number, frame.rename(columns=HEADERS))
+    if changes is not None:
+        _sheet(book, "变更说明", change_table(r, changes))
     book.save(path)
 
 

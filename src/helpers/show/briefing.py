@@ -11,12 +11,12 @@ from __future__ import annotations
 import html
 import math
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from IPython.display import HTML
 
-from ..audit.growth import COMPARED, MISSING, OK, ONE_YEAR
+from ..audit.growth import COMPARED, MISSING, OK, OK_PP, ONE_YEAR
 from ..audit.report import Report
 from ..tables.load import partial_period
 from .sources import Appendix
@@ -24,11 +24,15 @@ from .charts import bar_chart, chart_data, chart_spec, draw_chart, source_note
 from .exhibits import BUILT_IN, Layout, alt_text, exhibit_html, list_of_exhibits, load_layout, png_img, ref
 from .findings import worded_findings
 from .format import by_sentence, change_text, figure_text, number, period_words
-from .narrative import figure_span, fill, inline, load_narrative, quote
+from .narrative import claim_span, claim_status, figure_span, fill, fill_html, inline, load_narrative, quote
 from .views import COMPARISON_WORDS, quality_summary
 
 #: Changes drawn in the chart of the largest changes.
 LARGEST = 8
+#: At most this many main points (要点); of them at most :data:`POINT_CHANGES` rates and as many
+#: counts or amounts among the largest 同比 changes.
+MAIN_POINTS = 6
+POINT_CHANGES = 2
 
 
 @dataclass(frozen=True)
@@ -74,14 +78,75 @@ def start(r: Report) -> Briefing:
 
 
 def main_points(b: Briefing) -> HTML:
-    """The 要点: each main point of narrative.yml filled, with its figure reference and the section behind it."""
-    items = []
+    """The 要点, generated from the results (README, "The main points"), then the headline tiles.
+
+    In order, up to :data:`MAIN_POINTS`: every rule of checks.yml that fails, errors first, with
+    its numbers (its note, or its rule and result); with the same bureau's previous year, the
+    largest 同比 changes (at most :data:`POINT_CHANGES` rates by 个百分点, then as many counts or
+    amounts by their relative change, with the difference); then the headline points of
+    narrative.yml. Each point that asserts a result carries its claim record.
+    """
+    items = [*_failed_points(b), *_change_points(b)]
     for point in load_narrative()["main_points"]:
-        see = ref(b.numbers, point["see"]) if point.get("see") else ""
-        anchor = html.escape(heading_anchor(point["section"]), quote=True)
-        items.append(f'<li>{inline(b.report, point["text"], b.sources)}{f"（见{see}）" if see else ""} '
-                     f'<a class="section-link" href="#{anchor}">详见「{html.escape(point["section"])}」</a></li>')
-    return HTML(f'<ol class="main-points">{"".join(items)}</ol>{_tiles(b)}')
+        items.append((inline(b.report, point["text"], b.sources), point.get("see"), point["section"]))
+    lis = []
+    for text, see, section in items[:MAIN_POINTS]:
+        cited = f"（见{ref(b.numbers, see)}）" if see and see in b.numbers else ""
+        anchor = html.escape(heading_anchor(section), quote=True)
+        lis.append(f'<li>{text}{cited} <a class="section-link" href="#{anchor}">详见「{html.escape(section)}」</a></li>')
+    return HTML(f'<ol class="main-points">{"".join(lis)}</ol>{_tiles(b)}')
+
+
+#: The headings of the briefing that back generated main points.
+CHECKS_SECTION, CHANGES_SECTION = "一致性核对", "同比变化"
+
+
+def _failed_points(b: Briefing) -> list[tuple[str, str, str]]:
+    """A main point per rule that fails: its note filled from data (or the rule and its result), recorded
+    as a ``check`` claim; it refers to the chart whose finding depends on the rule, else to the table."""
+    found = worded_findings(b.report)
+    failed = found[found["result"] == "fails"]
+    charts = _charts_by_check(b)
+    points = []
+    for f in failed.itertuples():
+        claim = f"check:{f.check}"
+        subject = f"（{b.report.lookup(f.subject).label}）" if f.subject else ""  # a for_each rule: which figure
+        said = inline(b.report, f.note, b.sources) if f.note else html.escape(f"{f.description}{subject}：{f.结果}")
+        cited = b.sources.cite(by_sentence(f.figures)) if not f.note else ""
+        points.append((claim_span(claim, claim_status(b.report, claim), said + cited),
+                       charts.get(f.check, "findings"), CHECKS_SECTION))
+    return points
+
+
+def _charts_by_check(b: Briefing) -> dict[str, str]:
+    """Check id -> the chart of the briefing whose finding is conditional on it."""
+    found = {}
+    for name in b.numbers:
+        finding = chart_spec(name).get("finding") if name not in BUILT_IN else None
+        for part in finding if isinstance(finding, list) else [finding]:
+            if isinstance(part, dict) and part["when"].startswith("check:"):
+                found.setdefault(part["when"].partition(":")[2], name)
+    return found
+
+
+def _change_points(b: Briefing) -> list[tuple[str, str, str]]:
+    """The largest 同比 changes as main points: rates by 个百分点, then counts and amounts by relative change."""
+    g = b.growth
+    if g.empty:
+        return []
+    rates = g[g["status"] == OK_PP].dropna(subset=["change_pp"])
+    rates = rates[rates["change_pp"] != 0]
+    rates = rates.loc[rates["change_pp"].abs().sort_values(ascending=False, kind="stable").index[:POINT_CHANGES]]
+    counts = _largest(g).iloc[:POINT_CHANGES]
+    prev = int(g["previous_year"].iloc[0])
+    points = []
+    for row in [*rates.to_dict("records"), *counts.to_dict("records")]:
+        claim = f"growth:{row['id']}"
+        text = (f"{row['label_zh']}{_value(row['value'], row['unit'])}，比{prev}年"
+                f"（{_value(row['previous_value'], row['unit'])}）{change_text(row)}。")
+        points.append((claim_span(claim, claim_status(b.report, claim), html.escape(text)), "year_on_year",
+                       CHANGES_SECTION))
+    return points
 
 
 def heading_anchor(heading: str) -> str:
@@ -94,11 +159,11 @@ def _tiles(b: Briefing) -> str:
     changes = b.growth.set_index("id") if len(b.growth) else None
     tiles = []
     for ident in load_narrative()["headline"]:
-        q, figure = quote(b.report, ident), b.report.lookup(ident)
+        q, figure = replace(quote(b.report, ident), period=""), b.report.lookup(ident)  # the tile states the period
         label = figure.label
         period = figure.period if figure.kind == "indicator" and not figure.missing else str(b.year)
         link = b.sources.cite(q.sentences) if not q.gap else ""
-        change = (f'<div class="tile-change">同比{html.escape(change_text(changes.loc[ident]))}</div>'
+        change = (f'<div class="tile-change">同比{_change_span(b, ident, changes.loc[ident])}</div>'
                   if changes is not None and ident in changes.index else "")
         tiles.append(f'<div class="tile"><div class="tile-label">{html.escape(label)}</div>'
                      f'<div class="tile-value">{figure_span(q, link)}</div>'
@@ -106,9 +171,36 @@ def _tiles(b: Briefing) -> str:
     return f'<div class="tiles">{"".join(tiles)}</div>'
 
 
-def titles(b: Briefing) -> dict[str, str]:
-    """The title of every numbered figure and table, each stating its finding."""
-    return {name: _title(b, name) for name in b.numbers}
+def _change_span(b: Briefing, ident: str, row) -> str:
+    """A 同比 change in words, recorded as the ``growth`` claim it makes."""
+    claim = f"growth:{ident}"
+    return claim_span(claim, claim_status(b.report, claim), html.escape(change_text(row)))
+
+
+def _caption(b: Briefing, name: str) -> str:
+    """A title as HTML, with the record of the claim it makes: a chart's conditional finding, the counts of a
+    built-in title (``counts:findings`` = ``errors=1;warnings=1``), the change the largest-changes title names."""
+    if name not in BUILT_IN:
+        spec = chart_spec(name)
+        return fill_html(b.report, spec.get("finding") or spec["title"])
+    text = html.escape(_title(b, name))
+    if name == "largest_changes":
+        top = _largest(b.growth).iloc[0]
+        return claim_span(f"growth:{top['id']}", claim_status(b.report, f"growth:{top['id']}"), text)
+    counts = _title_counts(b, name)
+    return claim_span(f"counts:{name}", ";".join(f"{k}={v}" for k, v in counts.items()), text) if counts else text
+
+
+def _title_counts(b: Briefing, name: str) -> dict[str, int]:
+    """The counts a built-in title states: problems found, or changes up and down."""
+    if name == "findings":
+        severity = b.report.findings["severity"]
+        return {"errors": int((severity == "error").sum()), "warnings": int((severity == "warn").sum())}
+    if name == "year_on_year" and len(b.growth):
+        compared = b.growth[b.growth["comparison"] == COMPARED]
+        moves = compared["id"].map(lambda i: claim_status(b.report, f"growth:{i}"))
+        return {"compared": len(compared), "up": int((moves == "up").sum()), "down": int((moves == "down").sum())}
+    return {}
 
 
 def _title(b: Briefing, name: str) -> str:
@@ -116,8 +208,7 @@ def _title(b: Briefing, name: str) -> str:
         spec = chart_spec(name)
         return fill(b.report, spec.get("finding") or spec["title"])
     if name == "findings":
-        severity = b.report.findings["severity"]
-        return b.layout.title(name, errors=int((severity == "error").sum()), warnings=int((severity == "warn").sum()))
+        return b.layout.title(name, **_title_counts(b, name))
     if name == "quality":
         summary = quality_summary(b.report)["数量"]
         return b.layout.title(name, figures=summary["报告中的数字"], approx=summary["约数"],
@@ -128,12 +219,8 @@ def _title(b: Briefing, name: str) -> str:
                               previous_year=int(top["previous_year"]))
     if b.growth.empty:
         return b.layout.title("year_on_year_one_year", year=b.year, stated=len(_stated(b.report)))
-    compared = b.growth[b.growth["comparison"] == COMPARED]
-    # one of change / change_pp holds each comparison; a rank that falls in number has risen
-    moves = compared[["change", "change_pp"]].sum(axis=1, min_count=1) * compared["unit"].map(
-        lambda unit: -1 if unit == "rank" else 1)
     return b.layout.title(name, year=b.year, previous_year=int(b.growth["previous_year"].iloc[0]),
-                          compared=len(compared), up=int((moves > 0).sum()), down=int((moves < 0).sum()))
+                          **_title_counts(b, name))
 
 
 def numbered_tables(r: Report) -> list[tuple[str, str, pd.DataFrame]]:
@@ -171,7 +258,7 @@ def _data(b: Briefing, name: str) -> pd.DataFrame:
 
 def _numbered(b: Briefing, name: str, body: str, data: pd.DataFrame) -> str:
     """A figure or table of the briefing with its number, title, source line and CSV."""
-    return exhibit_html(b.numbers[name], name, _title(b, name), body, data, source_note(b.report))
+    return exhibit_html(b.numbers[name], name, _caption(b, name), body, data, source_note(b.report))
 
 
 def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
@@ -184,7 +271,7 @@ def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None 
 
 def contents(b: Briefing) -> HTML:
     """The 图表目录 (list of figures and tables)."""
-    return HTML(list_of_exhibits(b.numbers, titles(b)))
+    return HTML(list_of_exhibits(b.numbers, {name: _caption(b, name) for name in b.numbers}))
 
 
 def exhibit(b: Briefing, name: str) -> HTML:
@@ -211,7 +298,8 @@ def findings(b: Briefing) -> HTML:
     """The audit's warnings and errors as a numbered table, each linked to its source sentences."""
     found = _shown_findings(b.report)
     rows = [[html.escape(f.级别), html.escape(f.description) + _small(f.note), html.escape(f.核对),
-             html.escape(f.结果) + b.sources.cite(by_sentence(f.figures))] for f in found.itertuples()]
+             claim_span(f"check:{f.check}", f.result, html.escape(f.结果)) + b.sources.cite(by_sentence(f.figures))]
+            for f in found.itertuples()]
     table = _table(["级别", "规则", "核对", "结果"], rows, [f"finding {s}" for s in found["severity"]])
     return HTML(_numbered(b, "findings", table, _findings_data(found)))
 
@@ -250,7 +338,7 @@ def _comparison_table(b: Briefing) -> str:
     prev = int(g["previous_year"].iloc[0])
     table = _table(["指标", f"{prev}年", f"{b.year}年", "变化"],
                    [[html.escape(r.label_zh), _value(r.previous_value, r.unit, r.value), _value(r.value, r.unit, r.previous_value),
-                     html.escape(change_text(r._asdict()))] for r in shown.itertuples()])
+                     _change_span(b, r.id, r._asdict())] for r in shown.itertuples()])
     notes = [f"其余{int(same.sum())}项与上年相同。"] if same.any() else []
     for status, words in ((f"new in {b.year}", "仅本年有"), (f"not reported in {b.year}", "仅上年有")):
         labels = g.loc[g["status"] == status, "label_zh"]
@@ -330,8 +418,8 @@ def quality(b: Briefing) -> HTML:
     notes = [_listed("约数（余、多、近、约、超等，按原文数值计算）", approx),
              *[_listed(f"非全年口径（{period_words(p)}）", part) for p, part in partial.groupby("period", sort=False)]]
     errors, skipped = found[found["severity"] == "error"], found[found["severity"] == "skipped"]
-    notes += [f"疑似原文错误：{html.escape(f.description)}，{html.escape(f.结果)}"
-              f"{b.sources.cite(by_sentence(f.figures))}" for f in errors.itertuples()]
+    notes += [claim_span(f"check:{f.check}", f.result, f"疑似原文错误：{html.escape(f.description)}，{html.escape(f.结果)}")
+              + b.sources.cite(by_sentence(f.figures)) for f in errors.itertuples()]
     notes.append("未能核对的规则：" + "；".join(html.escape(f"{f.description}（{f.结果}）") for f in skipped.itertuples())
                  if len(skipped) else f"全部{len(found)}条一致性规则均已核对。")
     counts = _data(b, "quality")

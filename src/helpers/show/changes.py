@@ -1,8 +1,13 @@
-"""变更说明 in words: what changed since the previous build and the previous year, for the briefing and the CLI.
+"""变更说明, written for readers like a statistical bulletin's note on revisions; the words of the change log.
 
-The comparison is :mod:`helpers.audit.diff`; the build puts the change log together once
+What changed since the previous published version of the same report: one line per figure with
+its old and new value (and the reason, where the indicator table notes one), then each metric
+and consistency check whose result changed. At most :data:`SHOWN` lines on the page; the rest are
+counted (另有N项变化见数据表) and every line goes into the workbook's 变更说明 sheet
+(:func:`change_table`). With nothing to report, one sentence. The comparison is
+:mod:`helpers.audit.diff`; the build puts the change log together once
 (:func:`helpers.publish.changelog.change_log`) and hands it to the briefing as a JSON file, which
-:func:`changes_html` words.
+:func:`changes_html` words; 同比 (against the previous year) is a section of its own.
 """
 from __future__ import annotations
 
@@ -10,14 +15,18 @@ import html
 import json
 from pathlib import Path
 
+import pandas as pd
 from IPython.display import HTML
 
+from ..audit.report import Report
 from ..errors import Problem
-from .format import SEVERITY_WORDS, highlight
+from .format import SEVERITY_WORDS
 
-CHANGE_WORDS = {"value": "数值变化", "added": "新增", "removed": "删除", "status": "状态变化"}
-KIND_WORDS = {"figure": "数字", "metric": "衍生指标", "finding": "一致性核对"}
-HEAD = "<tr><th>变化</th><th>项目</th><th>原值 → 现值</th><th>原文</th></tr>"
+#: Lines of the revisions note on the page (about half a page); the workbook holds them all.
+SHOWN = 10
+#: Kinds of change, in the order a reader wants them: figures first, then what they change.
+ORDER = {"figure": 0, "metric": 1, "finding": 2}
+TABLE_COLUMNS = ["项目", "原值", "现值", "说明", "原文"]
 
 
 def build_words(stamp: dict) -> str:
@@ -50,33 +59,53 @@ def status_words(kind: str, status: str) -> str:
     if kind == "finding":
         return SEVERITY_WORDS.get(status, status)
     if kind == "metric":
-        return "可计算" if status == "ok" else f"无法计算（{status}）"
+        return "可计算" if status == "ok" else "无法计算"
     return status
 
 
-def _row_html(row: dict) -> str:
-    before, after = (status_words(row["kind"], row[side]) or "—" for side in ("before", "after"))
-    sentence = highlight(row["sentence"], [tuple(row["at"])]) if row["sentence"] else ""
-    return (f"<tr><td>{KIND_WORDS[row['kind']]}{CHANGE_WORDS[row['change']]}</td>"
-            f"<td>{html.escape(row['label'])}<br><code>{html.escape(row['id'])}</code></td>"
-            f"<td>{html.escape(before)} → {html.escape(after)}</td><td>{sentence}</td></tr>")
+def _line(row: dict, notes: dict) -> tuple[str, str, str, str]:
+    """One revision as (item, old, new, reason)."""
+    kind, change = row["kind"], row["change"]
+    before, after = status_words(kind, row["before"]), status_words(kind, row["after"])
+    if kind == "figure":
+        reason = {"added": "新增", "removed": "删除"}.get(change, "数值修订")
+        note = notes.get(row["id"], "")
+        return row["label"], before or "—", after or "—", reason + (f"（{note}）" if note else "")
+    what = "衍生指标" if kind == "metric" else "一致性核对"
+    return f"{what}：{row['label']}", before or "—", after or "—", "随上述数字变化"
 
 
-def _part(title: str, part: dict) -> str:
-    if part["note"]:
-        return f"<p><b>{title}</b>：{html.escape(part['note'])}</p>"
-    if not part["rows"]:
-        return f"<p><b>{title}（{html.escape(part['against'])}）</b>：数据没有变化。</p>"
-    rows = "".join(_row_html(row) for row in part["rows"])
-    return (f"<p><b>{title}（{html.escape(part['against'])}）</b>：{len(part['rows'])} 处变化。</p>"
-            f"<table class=\"changes\"><thead>{HEAD}</thead><tbody>{rows}</tbody></table>")
+def _revisions(r: Report, change_log: dict) -> list[tuple[tuple[str, str, str, str], str]]:
+    """The revisions since the previous build, figures first: ((item, old, new, reason), source sentence)."""
+    notes = r.indicators["note"].to_dict()
+    rows = sorted(change_log["previous_build"]["rows"], key=lambda row: ORDER[row["kind"]])
+    return [(_line(row, notes), row["sentence"] or "") for row in rows]
 
 
-def changes_html(change_log: dict | str | Path | None) -> HTML:
-    """Return the briefing's 变更说明: the data against the previous build and the same bureau's previous year.
+def change_table(r: Report, change_log: dict) -> pd.DataFrame:
+    """Every revision since the previous published version, one row each (the workbook's 变更说明 sheet).
 
     Parameters
     ----------
+    r : Report
+    change_log : dict
+        The build's change log (:func:`helpers.publish.changelog.change_log`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TABLE_COLUMNS`: the item, its old and new value, the reason where known
+        (the indicator table's note), and the source sentence of a figure.
+    """
+    return pd.DataFrame([[*line, sentence] for line, sentence in _revisions(r, change_log)], columns=TABLE_COLUMNS)
+
+
+def changes_html(r: Report, change_log: dict | str | Path | None) -> HTML:
+    """Return the briefing's 变更说明: the revisions since the previous published version of the report.
+
+    Parameters
+    ----------
+    r : Report
     change_log : dict, path or None
         The build's change log (:func:`helpers.publish.changelog.change_log`), or the JSON file the
         build wrote it to (the briefing's ``change_log`` parameter); None outside a build.
@@ -84,12 +113,22 @@ def changes_html(change_log: dict | str | Path | None) -> HTML:
     Returns
     -------
     IPython.display.HTML
-        A paragraph per comparison, each with a table of changes (figures with their source
-        sentence, the figure marked) or the reason there is nothing to compare.
+        One sentence when there is nothing to report; otherwise a line per revision (old → new,
+        the reason), at most :data:`SHOWN`, and how many more the workbook lists (with the source
+        sentence of each figure).
     """
     if change_log is None:
         return HTML('<p class="changes">变更说明由 amrbook build 生成：运行 <code>amrbook build</code> 后见简报。</p>')
     if not isinstance(change_log, dict):
         change_log = json.loads(Path(change_log).read_text(encoding="utf-8"))
-    return HTML(f"<div class=\"changes\">{_part('与上次生成相比', change_log['previous_build'])}"
-                f"{_part('与上一年度相比', change_log['previous_year'])}</div>")
+    part = change_log["previous_build"]
+    if part["note"] or not part["rows"]:
+        said = "此前没有已发布的版本，本版无修订。" if part["note"] else "与上次发布的版本相比，数据没有修订。"
+        return HTML(f'<p class="changes">{said}</p>')
+    revisions = _revisions(r, change_log)
+    items = [f"<li>{html.escape(item)}：{html.escape(before)} → {html.escape(after)}（{html.escape(reason)}）</li>"
+             for (item, before, after, reason), _ in revisions[:SHOWN]]
+    more = len(revisions) - SHOWN
+    tail = f"<p>另有{more}项变化见数据表（xlsx）“变更说明”。</p>" if more > 0 else ""
+    return HTML(f'<div class="changes"><p>与上次发布的版本相比，修订{len(revisions)}项：</p>'
+                f'<ul>{"".join(items)}</ul>{tail}</div>')

@@ -344,7 +344,7 @@ def chart_spec(name: str) -> dict:
         ``finding`` (the briefing's caption, a template), or lists an id that is not an
         indicator (nor, for ``metrics`` charts, a metric).
     """
-    from .narrative import template_problems
+    from .narrative import TEMPLATE, template_problems
 
     path = paths.charts_file()
     specs = _chart_specs()
@@ -352,7 +352,7 @@ def chart_spec(name: str) -> dict:
         raise AmrbookError(f"{path}: no chart named {name!r} (have: {', '.join(map(str, specs))})")
     label = f"chart {name}"
     problems = entry_problems(path, specs, name, label, {"kind": TEXT, "title": TEXT, "ids": TEXTS},
-                              {"highlight": TEXTS, "finding": TEXT})
+                              {"highlight": TEXTS, "finding": TEMPLATE})
     if not problems and specs[name].get("finding"):
         problems = template_problems(path, specs[name], "finding", f"{label} finding", known_ids())
     if problems:

@@ -143,7 +143,7 @@ def exhibit_html(label: str, name: str, title: str, body: str, data: pd.DataFram
     name : str
         Its name in ``briefing`` of charts.yml; the anchor is ``fig-<name>``.
     title : str
-        The caption, stating the finding (plain text; escaped here).
+        The caption, stating the finding, as HTML (text escaped; a claim it makes in its record).
     body : str
         The chart's ``<img>`` or the table, as HTML.
     data : pandas.DataFrame
@@ -152,13 +152,13 @@ def exhibit_html(label: str, name: str, title: str, body: str, data: pd.DataFram
         The 数据来源 line (plain text).
     """
     return (f'<figure class="amr-figure" id="fig-{html.escape(name)}">'
-            f'<figcaption><b>{label}</b> {html.escape(title)}</figcaption>{body}'
+            f'<figcaption><b>{label}</b> {title}</figcaption>{body}'
             f'<p class="figure-source">{html.escape(source)} · <a class="download" download="{label}.csv" '
             f'href="{csv_uri(data)}">下载数据（CSV）</a></p></figure>')
 
 
 def list_of_exhibits(numbers: dict[str, str], titles: dict[str, str]) -> str:
-    """The 图表目录: every numbered figure and table with its title, linked."""
-    items = "".join(f'<li><a href="#fig-{html.escape(n)}">{label}　{html.escape(titles[n])}</a></li>'
+    """The 图表目录: every numbered figure and table with its title (HTML), linked."""
+    items = "".join(f'<li><a href="#fig-{html.escape(n)}">{label}　{titles[n]}</a></li>'
                     for n, label in numbers.items())
     return f'<nav class="list-of-figures" aria-label="图表目录"><b>图表目录</b><ul>{items}</ul></nav>'

@@ -12,16 +12,35 @@ footnote quoting the report, the numbers running on through the notebook; with t
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 from .. import paths
 from ..audit.metrics import known_ids
 from ..audit.report import Report
 from ..audit.template import TemplateError, check_spec, parse_template
-from ..datafile import TEXT, TEXTS, entry_problems, field_problems, parsed_once, read_yaml, yaml_section, yaml_where
+from ..audit.checks import load_check_defs
+from ..datafile import TEXT, TEXTS, Kind, entry_problems, field_problems, parsed_once, read_yaml, yaml_section, yaml_where
 from ..errors import AmrbookError, DataError, Problem
-from .format import by_sentence, figure_text, formula_words, highlight, metric_text, missing_marker
+from .format import by_sentence, figure_text, formula_words, highlight, metric_text, missing_marker, period_words
 from .sources import Appendix, Citations, checked, hover
+from ..audit.growth import COMPARED
+from ..tables.load import partial_period
+
+#: What a claim of each kind can find, the keys a conditional template's variants may use:
+#: a rule of checks.yml (``check:<id>``) holds, fails, lacks a figure (missing) or cannot be
+#: evaluated (undefined); a figure's 同比 (``growth:<id>``) went up, down, stayed the same, or was
+#: not compared (none: no previous year, another period, one year only); a rank among a count
+#: (``position:<rank id>/<count id>``) is in the top, middle or bottom third (:func:`third`), or
+#: none when a figure is missing; a metric (``metric:<id>``) could be computed (ok) or not (missing).
+CLAIM_STATUSES = {"check": ("holds", "fails", "missing", "undefined"), "growth": ("up", "down", "same", "none"),
+                  "position": ("top", "middle", "bottom", "none"), "metric": ("ok", "missing")}
+#: Words that compare or judge. Any sentence of a page that holds one must carry a claim record
+#: (``data-claim``), so that it was chosen by a computed result; the claim audit
+#: (tests/test_claims.py) checks every page for them. Regular expressions (一致性 is a noun).
+JUDGEMENT_WORDS = ("高于", "低于", "多于", "少于", "一致(?!性)", "中游", "前列", "后列", "无法算出", "无法由",
+                   "疑为", "疑似", "原文错误", "笔误", "核实", "矛盾", "不成立", "上升", "下降", "提高", "减少", "持平",
+                   "为主", "远高于", "仅为", "对不上")
 
 
 @dataclass(frozen=True)
@@ -30,8 +49,15 @@ class Quote:
 
     text: str
     sentences: dict[str, list[tuple[int, int]]]  # source sentence -> the figures' spans in it
+    ident: str = ""
     formula: str = ""
     gap: str = ""  # why there is no figure (the report lacks it); text is then a visible marker
+    period: str = ""  # the period of a figure that covers less than its year (2023-11), stated after it
+
+    @property
+    def period_note(self) -> str:
+        """``（截至2023年11月）`` for a figure of part of a year, empty for a full year."""
+        return f"（{period_words(self.period)}）" if self.period else ""
 
 
 def quote(r: Report, ident: str, spec: str = "") -> Quote:
@@ -61,12 +87,12 @@ def quote(r: Report, ident: str, spec: str = "") -> Quote:
     check_spec(ident, spec)
     figure = r.lookup(ident)
     if figure.missing:
-        return Quote(missing_marker(ident), {}, gap=figure.missing)
+        return Quote(missing_marker(ident), {}, ident, gap=figure.missing)
     sentences = by_sentence(list(figure.inputs))
     if figure.kind == "indicator":
         shown = f"{format(figure.value, spec)}{figure.unit}" if spec else figure_text(figure.as_written, figure.unit)
-        return Quote(shown, sentences)
-    return Quote(metric_text(figure.value, figure.unit, spec), sentences, formula_words(figure.substituted))
+        return Quote(shown, sentences, ident, period=figure.period if partial_period(figure.period) else "")
+    return Quote(metric_text(figure.value, figure.unit, spec), sentences, ident, formula_words(figure.substituted))
 
 
 @dataclass(frozen=True, repr=False)
@@ -85,14 +111,17 @@ class Narrative:
     __repr__ = __str__
 
 
-def say(r: Report, template: str, cite: Citations | None = None) -> Narrative:
+def say(r: Report, template, cite: Citations | None = None) -> Narrative:
     """Fill a template's ``{id}`` / ``{id:spec}`` placeholders from a report, each figure cited.
 
     Parameters
     ----------
     r : Report
-    template : str
-        Prose with placeholders; everything else is shown as text (HTML is escaped).
+    template : str, dict or list
+        Prose with placeholders; everything else is shown as text (HTML is escaped). A
+        conditional template (a mapping ``{"when": "check:<id>", "fails": "…", "holds": "…"}``,
+        or a list of such mappings and plain templates) says what the computed result of its
+        claim selects (:func:`select`).
     cite : Footnotes or Appendix
         The page's citations: the notebook's :func:`helpers.show.notebook.setup` result, or the
         briefing's ``b.sources``.
@@ -114,7 +143,7 @@ def say(r: Report, template: str, cite: Citations | None = None) -> Narrative:
     return Narrative(plain, f'<p class="narrative">{parts}</p>{foot}')
 
 
-def inline(r: Report, template: str, appendix: Appendix) -> str:
+def inline(r: Report, template, appendix: Appendix) -> str:
     """Fill a template as inline HTML (no paragraph), each figure linked to its entry in ``appendix``.
 
     For text inside a list item or a caption, which has nowhere to put footnotes.
@@ -130,24 +159,139 @@ def inline(r: Report, template: str, appendix: Appendix) -> str:
     return _filled(r, template, appendix)[1]
 
 
-def _filled(r: Report, template: str, cite: Citations) -> tuple[str, str, list[str]]:
-    """The plain text, the inline HTML and the footnotes (none when citing into an appendix) of a template."""
+def _filled(r: Report, template, cite: Citations | None) -> tuple[str, str, list[str]]:
+    """The plain text, the inline HTML and the footnotes (none when citing into an appendix) of a
+    template, plain or conditional; each selected variant wrapped in its claim record."""
     plain, parts, notes = [], [], []
+    for claim, status, text in select(r, template):
+        p, h = _filled_text(r, text, cite, notes)
+        plain.append(p)
+        parts.append(claim_span(claim, status, h) if claim else h)
+    return "".join(plain), "".join(parts), notes
+
+
+def _filled_text(r: Report, template: str, cite: Citations | None, notes: list[str]) -> tuple[str, str]:
+    plain, parts, stated = [], [], set()
     for literal, field, spec in _parsed(template):
         plain.append(literal)
         parts.append(html.escape(literal))
         if field is None:
             continue
         q = quote(r, field, spec)
-        plain.append(q.text)
-        parts.append(figure_span(q, _source_link(q, notes, cite)))
-    return "".join(plain), "".join(parts), notes
+        if q.period in stated:  # a period is stated after the first figure of it in a sentence
+            q = replace(q, period="")
+        stated.add(q.period)
+        plain.append(q.text + q.period_note)
+        parts.append(figure_span(q, _source_link(q, notes, cite) if cite is not None else ""))
+    return "".join(plain), "".join(parts)
+
+
+def claim_span(claim: str, status: str, inner_html: str) -> str:
+    """Wrap HTML in the record of what it asserts: ``<span data-claim="check:x" data-status="fails">``."""
+    return (f'<span class="claim" data-claim="{html.escape(claim, quote=True)}" '
+            f'data-status="{html.escape(status, quote=True)}">{inner_html}</span>')
 
 
 def figure_span(q: Quote, link: str) -> str:
-    """A figure as HTML: its text, its source sentences on hover, then ``link`` (a superscript)."""
+    """A figure as HTML: its text, its source sentences on hover, then ``link`` (a superscript); a figure of
+    part of a year is followed by its period (``（截至2023年11月）``), recorded as a ``period`` claim."""
     title = html.escape(q.gap, quote=True) if q.gap else hover(q.sentences)
-    return f'<span class="fig{" missing" if q.gap else ""}" title="{title}">{html.escape(q.text)}{link}</span>'
+    period = claim_span(f"period:{q.ident}", q.period, html.escape(q.period_note)) if q.period else ""
+    return (f'<span class="fig{" missing" if q.gap else ""}" title="{title}">{html.escape(q.text)}{link}</span>'
+            f'{period}')
+
+
+def claim_status(r: Report, claim: str) -> str:
+    """The computed result a claim (``kind:id``) asserts, one of :data:`CLAIM_STATUSES` of its kind.
+
+    The one place where a result chooses wording: conditional templates, main points, titles
+    and the claim records of the pages all call it.
+
+    Raises
+    ------
+    AmrbookError
+        For a claim whose kind is not one of :data:`CLAIM_STATUSES`, or a check the report did not run.
+    """
+    kind, _, ident = claim.partition(":")
+    unknown = [i for i in ident.split("/") if i not in known_ids()]
+    if kind in ("growth", "position", "metric") and unknown:
+        raise AmrbookError(f"claim {claim!r}: {unknown[0]!r} is neither an indicator nor a metric")
+    if kind == "check":
+        found = r.findings.set_index("check")["result"]
+        if ident not in found.index:
+            raise AmrbookError(f"claim {claim!r}: no rule {ident!r} in checks.yml")
+        return str(found[ident])
+    if kind == "growth":
+        return growth_direction(r, ident)
+    if kind == "position":
+        rank, _, count = ident.partition("/")
+        return third(r.lookup(rank).value, r.lookup(count).value)
+    if kind == "metric":
+        return "missing" if math.isnan(r.lookup(ident).value) else "ok"
+    raise AmrbookError(f"claim {claim!r}: the kind must be one of {', '.join(CLAIM_STATUSES)}")
+
+
+def growth_direction(r: Report, ident: str) -> str:
+    """``up``, ``down``, ``same`` or ``none`` (not compared) for the 同比 of an indicator or metric.
+
+    A rank is ``up`` when its number falls (6th → 4th): the reader's direction, not the number's.
+    """
+    for table in (r.growth, r.metric_growth):
+        rows = table[table["id"] == ident] if len(table) else table
+        if len(rows):
+            row = rows.iloc[0]
+            if row["comparison"] != COMPARED:
+                return "none"
+            move = next(v for v in (row["change_pp"], row["growth_pct"], row["change"]) if not math.isnan(v))
+            move = -move if row["unit"] == "rank" else move
+            return "same" if move == 0 else ("up" if move > 0 else "down")
+    return "none"
+
+
+def third(rank: float, count: float) -> str:
+    """The third of a ranking a rank falls in: ``top`` (rank ≤ count/3), ``bottom`` (rank > 2·count/3),
+    else ``middle`` (中游); ``none`` when a figure is missing.
+
+    Examples
+    --------
+    >>> third(6, 11), third(3, 11), third(8, 11), third(float("nan"), 11)
+    ('middle', 'top', 'bottom', 'none')
+    """
+    if math.isnan(rank) or math.isnan(count) or count <= 0:
+        return "none"
+    if rank * 3 <= count:
+        return "top"
+    return "bottom" if rank * 3 > count * 2 else "middle"
+
+
+def select(r: Report, template) -> list[tuple[str, str, str]]:
+    """The parts of a template as ``(claim, status, text)``: a plain template is one part without claim;
+    each conditional part contributes the variant its claim's computed status selects (nothing when
+    it has none for that status)."""
+    parts = template if isinstance(template, list) else [template]
+    chosen = []
+    for part in parts:
+        if isinstance(part, str):
+            chosen.append(("", "", part))
+            continue
+        _check_variants(part)
+        status = claim_status(r, part["when"])
+        if part.get(status):
+            chosen.append((part["when"], status, part[status]))
+    return chosen
+
+
+def _check_variants(part) -> None:
+    """Refuse a conditional part (typed in a notebook) that is not ``{"when": "kind:id", status: text …}``."""
+    if not isinstance(part, dict) or not isinstance(part.get("when"), str):
+        raise TemplateError(f"a conditional template is a mapping with 'when': 'kind:id', not {part!r}")
+    kind = part["when"].partition(":")[0]
+    unknown = [k for k in part if k != "when" and k not in CLAIM_STATUSES.get(kind, ())]
+    if kind not in CLAIM_STATUSES or unknown:
+        raise TemplateError(f"conditional template {part['when']!r}: "
+                            + (f"unknown status {', '.join(map(repr, unknown))} (a {kind} claim has "
+                               f"{', '.join(CLAIM_STATUSES[kind])})" if kind in CLAIM_STATUSES
+                               else f"the kind must be one of {', '.join(CLAIM_STATUSES)}"))
 
 
 def _source_link(q: Quote, notes: list[str], cite: Citations) -> str:
@@ -176,7 +320,12 @@ def _footnote(q: Quote) -> str:
     return f"{calc}原文：{quoted}"
 
 
-@parsed_once(paths.narrative_file, paths.metrics_file, paths.catalog_file)
+#: A field holding a template: text, a conditional part or a list of both (:func:`template_problems`).
+TEMPLATE = Kind("a template (text, a mapping with when, or a list of them)",
+                lambda v: isinstance(v, (list, dict)) and len(v) > 0 or TEXT.accepts(v))
+
+
+@parsed_once(paths.narrative_file, paths.metrics_file, paths.catalog_file, paths.checks_file)
 def load_narrative() -> dict:
     """Read and check ``data/narrative.yml`` (parsed once per version of the definitions): ``summary``, ``takeaways`` (topic → template), the
     briefing's ``main_points`` (``text``, ``section``, optional ``see``) and ``headline`` ids.
@@ -198,7 +347,7 @@ def load_narrative() -> dict:
     texts = yaml_section(path, doc, "takeaways", dict)
     points = yaml_section(path, doc, "main_points", list)
     problems = field_problems(path, doc, "", {"summary": TEXT, "headline": TEXTS}) + field_problems(
-        path, texts, "takeaways", dict.fromkeys(texts, TEXT))
+        path, texts, "takeaways", dict.fromkeys(texts, TEMPLATE))
     problems += [p for i in range(len(points)) for p in entry_problems(
         path, points, i, f"main point {i + 1}", {"text": TEXT, "section": TEXT}, {"see": TEXT})]
     if not problems:
@@ -215,15 +364,55 @@ def load_narrative() -> dict:
             "headline": list(doc.get("headline") or [])}
 
 
-def template_problems(path, parent: dict, key: str, label: str, known: set) -> list[Problem]:
-    """Check the template ``parent[key]`` of a data file: well-formed, and every id an indicator or a metric."""
-    template = parent.get(key) or ""
+def template_problems(path, parent, key, label: str, known: set) -> list[Problem]:
+    """Check the template ``parent[key]`` of a data file: well-formed, and every id an indicator or a metric.
+
+    A template is text, a conditional part (a mapping ``when: kind:id`` with a variant per status
+    of :data:`CLAIM_STATUSES`) or a list of both: the claim must name a rule of checks.yml (check),
+    an indicator or metric (growth, metric) or two of them (position: ``rank/count``), and every
+    variant key must be a status of its kind; each problem names its line.
+    """
+    template = parent[key] if key in parent or isinstance(parent, list) else ""
+    if isinstance(template, list):
+        return [p for i in range(len(template)) for p in template_problems(path, template, i, f"{label}, part {i + 1}",
+                                                                          known)]
+    if isinstance(template, dict):
+        return _conditional_problems(path, template, label, known)
     where = yaml_where(parent, key, label)
+    if not isinstance(template, str):
+        return [Problem(path, where, f"a template is text, a mapping with 'when' or a list of them, not {template!r}")]
     try:
         ids = [field for _, field, _ in parse_template(template) if field]
     except TemplateError as exc:
         return [Problem(path, where, str(exc))]
     return [Problem(path, where, f"{{{i}}} is neither an indicator nor a metric") for i in ids if i not in known]
+
+
+def _conditional_problems(path, part: dict, label: str, known: set) -> list[Problem]:
+    claim = part.get("when")
+    if not isinstance(claim, str) or ":" not in claim:
+        return [Problem(path, yaml_where(part, "when" if "when" in part else None, label),
+                        "a conditional template needs when: kind:id (kinds: " + ", ".join(CLAIM_STATUSES) + ")")]
+    kind, _, ident = claim.partition(":")
+    at = yaml_where(part, "when", label)
+    if kind not in CLAIM_STATUSES:
+        return [Problem(path, at, f"when: {claim!r}: the kind must be one of {', '.join(CLAIM_STATUSES)}")]
+    subjects = {"check": lambda: {c.id for c in load_check_defs()}}.get(kind, lambda: known)()
+    names = ident.split("/") if kind == "position" else [ident]
+    problems = [Problem(path, at, f"when: {claim!r}: {n!r} is not " + ("a rule of checks.yml" if kind == "check"
+                                                                       else "an indicator nor a metric"))
+                for n in names if n not in subjects]
+    if kind == "position" and len(names) != 2:
+        problems.append(Problem(path, at, f"when: {claim!r}: a position names a rank and a count, rank_id/count_id"))
+    for status in part:
+        if status == "when":
+            continue
+        if status not in CLAIM_STATUSES[kind]:
+            problems.append(Problem(path, yaml_where(part, status, label), f"{status!r} is not a status of a {kind} "
+                                    f"claim (have: {', '.join(CLAIM_STATUSES[kind])})"))
+        else:
+            problems += template_problems(path, part, status, f"{label}, {status}", known)
+    return problems
 
 
 def takeaways(r: Report, topic: str, cite: Citations | None = None) -> Narrative:
@@ -245,7 +434,13 @@ def summary(r: Report, cite: Citations | None = None) -> Narrative:
     return say(r, load_narrative()["summary"], cite)
 
 
-def fill(r: Report, template: str) -> str:
-    """Fill a template's placeholders as plain text, without footnotes (for notes and tables)."""
-    return "".join(literal + (quote(r, field, spec).text if field is not None else "")
-                   for literal, field, spec in _parsed(template))
+def fill(r: Report, template) -> str:
+    """Fill a template's placeholders as plain text, without footnotes (for notes, tables and chart titles);
+    a conditional template gives the variants its claims' results select (:func:`select`)."""
+    return _filled(r, template, None)[0]
+
+
+def fill_html(r: Report, template) -> str:
+    """:func:`fill` as inline HTML (for captions): figures with their sentences on hover, no links, each
+    selected variant in its claim record."""
+    return _filled(r, template, None)[1]

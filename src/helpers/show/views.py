@@ -21,6 +21,7 @@ from ..errors import AmrbookError
 from ..tables.load import partial_period
 from .findings import worded_findings
 from .format import by_sentence, change_text, grouped, highlight, spelled
+from .narrative import claim_span
 
 
 def _topics_of(inputs: list[dict], table: pd.DataFrame) -> set[str]:
@@ -30,7 +31,8 @@ def _topics_of(inputs: list[dict], table: pd.DataFrame) -> set[str]:
 def topic_findings(r: Report, topic: str | None = None, include_ok: bool = False) -> pd.DataFrame:
     """Return the audit findings of a report touching a topic (all topics when ``topic`` is None).
 
-    Columns: severity, 级别, 规则, 核对, 结果, 说明, figures (list of input records).
+    Columns: severity, 级别, 规则, 核对, 结果, 说明, figures (list of input records), check (the rule's id) and
+    result (its code: holds, fails, missing, undefined).
     """
     table = r.indicators
     findings = worded_findings(r)
@@ -41,20 +43,22 @@ def topic_findings(r: Report, topic: str | None = None, include_ok: bool = False
     return pd.DataFrame({"severity": findings["severity"], "级别": findings["级别"],
                          "规则": findings["description"], "核对": findings["核对"],
                          "结果": findings["结果"], "说明": findings["note"],
-                         "figures": findings["figures"]}).reset_index(drop=True)
+                         "figures": findings["figures"], "check": findings["check"],
+                         "result": findings["result"]}).reset_index(drop=True)
 
 
 def findings_html(findings: pd.DataFrame) -> HTML:
     """Render findings as a list: severity, rule, the check with numbers, and the source sentences."""
     if findings.empty:
-        return HTML('<p class="findings-none">本部分数据未发现不一致。</p>')
+        return HTML('<p class="findings-none">本部分没有未通过或未能核对的规则。</p>')
     items = []
     for row in findings.itertuples():
         sentences = by_sentence(row.figures)
         quoted = "".join(f"<blockquote>「{highlight(s, w)}」</blockquote>" for s, w in sentences.items())
         note = f"<br>{html.escape(row.说明)}" if row.说明 else ""
         items.append(f'<li class="finding {row.severity}"><b>[{row.级别}] {html.escape(row.规则)}</b><br>'
-                     f"核对：{html.escape(row.核对)}，{html.escape(row.结果)}{note}{quoted}</li>")
+                     f"核对：{html.escape(row.核对)}，"
+                     f"{claim_span(f'check:{row.check}', row.result, html.escape(row.结果) + note)}{quoted}</li>")
     return HTML(f'<ul class="findings">{"".join(items)}</ul>')
 
 
