@@ -27,24 +27,46 @@ TIANHE_FIGURES = [("admin_penalty_cases", "120", "宗", "120宗"), ("hotline_com
 
 def add_tianhe(data: Path) -> None:
     """Add the bureau 天河 and its made-up 2023 report to a data copy."""
-    raw = data / "raw" / "tianhe" / "2023_tianhe_amr.txt"
+    add_bureau(data, "tianhe", "广州市天河区市场监督管理局", "天河区2023年度工作报告（测试用）", TIANHE_TEXT, TIANHE_FIGURES)
+
+
+def add_bureau(data: Path, slug: str, name: str, title: str, text: str, figures: list[tuple[str, ...]]) -> None:
+    """Add a bureau and its 2023 report (``text``, its ``figures`` as (id, value, unit, as written)) to a data copy."""
+    raw = data / "raw" / slug / f"2023_{slug}_amr.txt"
     raw.parent.mkdir()
-    raw.write_text(TIANHE_TEXT, encoding="utf-8")
+    raw.write_text(text, encoding="utf-8")
     sources = data / "raw" / "sources.yml"
-    text = sources.read_text(encoding="utf-8")
-    text = text.replace("bureaus:\n", "bureaus:\n  tianhe:\n    name: 广州市天河区市场监督管理局\n    level: 区\n", 1)
-    text += (f"  - file: {raw.name}\n    bureau: tianhe\n    year: 2023\n    publisher: 广州市天河区市场监督管理局\n"
-             f"    title: 天河区2023年度工作报告（测试用）\n    encoding: utf-8\n"
-             f"    sha256: {hashlib.sha256(raw.read_bytes()).hexdigest()}\n")
-    sources.write_text(text, encoding="utf-8")
+    listed = sources.read_text(encoding="utf-8")
+    listed = listed.replace("bureaus:\n", f"bureaus:\n  {slug}:\n    name: {name}\n    level: 区\n", 1)
+    listed += (f"  - file: {raw.name}\n    bureau: {slug}\n    year: 2023\n    publisher: {name}\n"
+               f"    title: {title}\n    encoding: utf-8\n"
+               f"    sha256: {hashlib.sha256(raw.read_bytes()).hexdigest()}\n")
+    sources.write_text(listed, encoding="utf-8")
     rows = ["year,id,value,unit,as_written,start,end,qualifier,period,section,note"]
-    for ident, value, unit, written in TIANHE_FIGURES:
-        start = TIANHE_TEXT.index(written)
+    for ident, value, unit, written in figures:
+        start = text.index(written)
         rows.append(f"2023,{ident},{value},{unit},{written},{start},{start + len(written)},exact,2023,"
-                    "一、2023年工作情况,")
-    table = data / "indicators" / "tianhe" / "2023.csv"
+                    f"{text.splitlines()[0]},")
+    table = data / "indicators" / slug / "2023.csv"
     table.parent.mkdir()
     table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+# 海珠 (made up): 8 figures of four topics (none of 知识产权与标准化 or 能力建设), a 工作总结 rather than a
+# 法治政府建设情况报告, and few of the figures the curated charts, main points and takeaways of 从化 rest on.
+HAIZHU_TEXT = ("一、主要工作\n"
+               "2023年,我局查办行政处罚案件215宗,罚没金额86.5万元。12315中心受理投诉1840宗、受理举报96宗。"
+               "区消委会受理消费投诉1210宗。全区有餐饮单位5120家、食品销售主体3305家。企业年报率为93.12%。\n")
+# 86.5万元 = 86.5 × 10^4 元 = 865000 元
+HAIZHU_FIGURES = [("admin_penalty_cases", "215", "宗", "215宗"),
+                  ("penalty_confiscation_amount", "865000", "元", "86.5万元"),
+                  ("hotline_complaints", "1840", "宗", "1840宗"), ("hotline_reports", "96", "宗", "96宗"),
+                  ("council_complaints_received", "1210", "宗", "1210宗"), ("catering_units", "5120", "家", "5120家"),
+                  ("food_sellers", "3305", "家", "3305家"), ("annual_report_rate", "93.12", "%", "93.12%")]
+
+
+def add_haizhu(data: Path) -> None:
+    add_bureau(data, "haizhu", "广州市海珠区市场监督管理局", "海珠区2023年市场监管工作总结", HAIZHU_TEXT, HAIZHU_FIGURES)
 
 
 def test_a_second_bureau_is_its_own_report(data_copy):
