@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..audit.report import Report
+from ..audit.template import figures_in
 from .format import SEVERITY_WORDS, result_text
 from .narrative import fill
 
@@ -25,7 +26,11 @@ def worded_findings(r: Report) -> pd.DataFrame:
     findings = r.findings
 
     def words(lang: str) -> list[str]:
-        return [result_text(f.result, f.sides, f.missing, f.error, lang) for f in findings.itertuples()]
+        return [f"未核对：缺少{'、'.join(r[i].label for i in f.missing)}" if lang == "zh" and f.result == "missing"
+                else result_text(f.result, f.sides, f.missing, f.error, lang) for f in findings.itertuples()]
 
+    skipped = findings["severity"] == "skipped"
+    # a rule not checked compares nothing: no numbers with gaps in them, no note naming a missing figure
     return findings.assign(message=words("en"), 级别=findings["severity"].map(SEVERITY_WORDS), 结果=words("zh"),
-                           note=[fill(r, n) if n else "" for n in findings["note"]])
+                           substituted=findings["substituted"].where(~skipped, ""),
+                           note=[fill(r, n) if n and r.has(figures_in(n)) else "" for n in findings["note"]])

@@ -181,6 +181,7 @@ def implied_previous(r: Report) -> pd.DataFrame:
         :func:`helpers.audit.growth.stated_growth` in words: 一致, 不一致, 口径不同, 无2022年数据可核对 …).
     """
     stated = r.stated_growth
+    stated = stated[stated["check"] != MISSING]  # a rate of a figure the report lacks implies nothing
     labels = r.indicators["label_zh"]
     return pd.DataFrame({"指标": [labels.get(i, i) for i in stated["of"]], "本年": stated["value"].to_numpy(),
                          "所述增长率%": stated["stated_pct"].to_numpy(),
