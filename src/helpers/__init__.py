@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it
     from .audit.report import load_report, report_years
     from .show import briefing
     from .show.changes import changes_html
-    from .show.charts import PALETTE, chart_inputs, draw_chart, finish_chart, largest_changes_chart, section_counts_chart
+    from .show.charts import (PALETTE, chart_inputs, draw_chart, finish_chart, largest_changes_chart,
+                              section_counts_chart)
     from .show.format import period_words
     from .show.narrative import fill, say, summary, takeaways
     from .show.notebook import setup
