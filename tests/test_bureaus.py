@@ -7,11 +7,17 @@ way the README says a bureau is added (a ``bureaus`` entry, its raw text under `
 from __future__ import annotations
 
 import hashlib
+import html
+import json
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
+import nbformat
 import pytest
 
+from conftest import require_tool
 from helpers import paths
 from helpers.audit.report import load_report
 from helpers.cli import main
@@ -27,24 +33,46 @@ TIANHE_FIGURES = [("admin_penalty_cases", "120", "宗", "120宗"), ("hotline_com
 
 def add_tianhe(data: Path) -> None:
     """Add the bureau 天河 and its made-up 2023 report to a data copy."""
-    raw = data / "raw" / "tianhe" / "2023_tianhe_amr.txt"
+    add_bureau(data, "tianhe", "广州市天河区市场监督管理局", "天河区2023年度工作报告（测试用）", TIANHE_TEXT, TIANHE_FIGURES)
+
+
+def add_bureau(data: Path, slug: str, name: str, title: str, text: str, figures: list[tuple[str, ...]]) -> None:
+    """Add a bureau and its 2023 report (``text``, its ``figures`` as (id, value, unit, as written)) to a data copy."""
+    raw = data / "raw" / slug / f"2023_{slug}_amr.txt"
     raw.parent.mkdir()
-    raw.write_text(TIANHE_TEXT, encoding="utf-8")
+    raw.write_text(text, encoding="utf-8")
     sources = data / "raw" / "sources.yml"
-    text = sources.read_text(encoding="utf-8")
-    text = text.replace("bureaus:\n", "bureaus:\n  tianhe:\n    name: 广州市天河区市场监督管理局\n    level: 区\n", 1)
-    text += (f"  - file: {raw.name}\n    bureau: tianhe\n    year: 2023\n    publisher: 广州市天河区市场监督管理局\n"
-             f"    title: 天河区2023年度工作报告（测试用）\n    encoding: utf-8\n"
-             f"    sha256: {hashlib.sha256(raw.read_bytes()).hexdigest()}\n")
-    sources.write_text(text, encoding="utf-8")
+    listed = sources.read_text(encoding="utf-8")
+    listed = listed.replace("bureaus:\n", f"bureaus:\n  {slug}:\n    name: {name}\n    level: 区\n", 1)
+    listed += (f"  - file: {raw.name}\n    bureau: {slug}\n    year: 2023\n    publisher: {name}\n"
+               f"    title: {title}\n    encoding: utf-8\n"
+               f"    sha256: {hashlib.sha256(raw.read_bytes()).hexdigest()}\n")
+    sources.write_text(listed, encoding="utf-8")
     rows = ["year,id,value,unit,as_written,start,end,qualifier,period,section,note"]
-    for ident, value, unit, written in TIANHE_FIGURES:
-        start = TIANHE_TEXT.index(written)
+    for ident, value, unit, written in figures:
+        start = text.index(written)
         rows.append(f"2023,{ident},{value},{unit},{written},{start},{start + len(written)},exact,2023,"
-                    "一、2023年工作情况,")
-    table = data / "indicators" / "tianhe" / "2023.csv"
+                    f"{text.splitlines()[0]},")
+    table = data / "indicators" / slug / "2023.csv"
     table.parent.mkdir()
     table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+# 海珠 (made up): 8 figures of four topics (none of 知识产权与标准化 or 能力建设), a 工作总结 rather than a
+# 法治政府建设情况报告, and few of the figures the curated charts, main points and takeaways of 从化 rest on.
+HAIZHU_TEXT = ("一、主要工作\n"
+               "2023年,我局查办行政处罚案件215宗,罚没金额86.5万元。12315中心受理投诉1840宗、受理举报96宗。"
+               "区消委会受理消费投诉1210宗。全区有餐饮单位5120家、食品销售主体3305家。企业年报率为93.12%。\n")
+# 86.5万元 = 86.5 × 10^4 元 = 865000 元
+HAIZHU_FIGURES = [("admin_penalty_cases", "215", "宗", "215宗"),
+                  ("penalty_confiscation_amount", "865000", "元", "86.5万元"),
+                  ("hotline_complaints", "1840", "宗", "1840宗"), ("hotline_reports", "96", "宗", "96宗"),
+                  ("council_complaints_received", "1210", "宗", "1210宗"), ("catering_units", "5120", "家", "5120家"),
+                  ("food_sellers", "3305", "家", "3305家"), ("annual_report_rate", "93.12", "%", "93.12%")]
+
+
+def add_haizhu(data: Path) -> None:
+    add_bureau(data, "haizhu", "广州市海珠区市场监督管理局", "海珠区2023年市场监管工作总结", HAIZHU_TEXT, HAIZHU_FIGURES)
 
 
 def test_a_second_bureau_is_its_own_report(data_copy):
@@ -87,3 +115,82 @@ def test_a_second_bureau_builds_into_its_own_outputs_and_compares_only_with_itse
     assert "这是该年度的首次生成，没有可比较的上次生成" in page               # not 从化's build of 2023
     changes = result.changes
     assert changes["previous_build"]["rows"] == [] and changes["previous_year"]["rows"] == []
+
+
+def _visible(page: str) -> str:
+    """The text a reader sees on a page: no hover titles, scripts, styles or tags, entities decoded."""
+    page = re.sub(r'\stitle="[^"]*"', "", page)
+    page = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _outputs(notebook: Path) -> tuple[str, str]:
+    """What an executed notebook shows below its code (every output's text), and its prose: the paragraphs and
+    findings the helpers write (tables keep their ids as an index for the analyst)."""
+    nb = nbformat.read(notebook, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    pages = [o.get("data", {}).get("text/html", "") for o in outputs]
+    shown = " ".join(o.get("text", "") + _visible(page or o.get("data", {}).get("text/plain", ""))
+                     for o, page in zip(outputs, pages))
+    prose = re.findall(r'<p class="(?:narrative|findings-none)">.*?</p>|<ul class="findings">.*?</ul>', " ".join(pages),
+                       re.S)
+    return shown, _visible(" ".join(prose))
+
+
+@pytest.mark.slow
+def test_a_report_with_few_figures_gets_a_briefing_and_notebooks_that_fit_it(data_copy, tmp_path, monkeypatch):
+    from helpers.audit.metrics import known_ids
+    from helpers.publish.build import build
+
+    monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
+    add_haizhu(data_copy)
+    result = build("haizhu", 2023)          # the one build of this test, with its PDF
+    target = result.target
+    # no figure of 知识产权与标准化 or 能力建设: those notebooks are not run, and the build says so (for the index)
+    skipped = {"05_ip_and_standards": "本报告没有“知识产权与标准化”方面的数字，未生成该笔记本。",
+               "06_capacity": "本报告没有“能力建设”方面的数字，未生成该笔记本。"}
+    assert result.skipped == skipped
+    assert json.loads((target / "manifest.json").read_text(encoding="utf-8"))["skipped"] == skipped
+    assert sorted(p.stem for p in (target / "notebooks").glob("*.html")) == [
+        "00_explore", "00_overview", "01_enforcement", "02_consumer_protection", "03_business_environment",
+        "04_market_safety"]
+    assert set(result.executed) == {"briefing", "00_explore", "00_overview", "01_enforcement",
+                                    "02_consumer_protection", "03_business_environment", "04_market_safety"}
+
+    page = (target / "briefing.html").read_text(encoding="utf-8")
+    title = "广州市海珠区市场监督管理局2023年市场监管工作总结 · 数据简报"     # the bureau's name and the report's own type
+    assert f"<title>{title}</title>" in page and "法治政府" not in page
+    shown = _visible(page.split("<body", 1)[1].split(">", 1)[1])
+    shown = re.sub(r"输入 [0-9a-f]{12}", "", shown)          # the build stamp's hash of the inputs
+    ids = known_ids()
+    notebooks = [_outputs(result.notebooks[name]) for name in sorted(set(result.executed) - {"briefing"})]
+    for text in [shown, *(everything for everything, _ in notebooks)]:
+        assert not re.search(r"无数据|\bnan\b|\bNone\b|Traceback", text)
+    prose = " ".join(words for _, words in notebooks)
+    assert "报告列出：" in prose and "本部分数据未发现不一致。" in prose
+    # 01: 查办行政处罚案件 and 罚没金额 but none of 简易程序, 复议, 诉讼: its two analyses say they are left out
+    assert _outputs(result.notebooks["01_enforcement"])[0].count("本报告缺少这一分析所需的数字，从略。") == 2
+    for text in [shown, prose]:
+        assert not ids & set(re.findall(r"[a-z][a-z0-9_]+", text))             # no id
+        # no English: the only ASCII words are the build stamp's, the download link's and file names (folders like
+        # data/indicators/ where the overview says the tables are, the workbook indicators.xlsx)
+        words = set(re.findall(r"[A-Za-z]{2,}", re.sub(r"[\w.-]*/[\w./-]*|\bindicators\.xlsx\b", "", text)))
+        assert words <= {"amrbook", "CSV"}
+    # 各领域要点: the four topics it has figures of, in the order of charts.yml, numbered in the contents
+    toc = re.findall(r'<span class="toc-number">([\d.]+)</span> ([^<]+)<', page)
+    assert [t for t in toc if t[0].startswith("4.")] == [("4.1", "行政执法"), ("4.2", "消费者权益保护"),
+                                                        ("4.3", "营商环境"), ("4.4", "市场安全")]
+    # a curated analysis only with all its inputs: no chart of charts.yml (each lacks one), 1 of the 6 main points
+    # (查办行政处罚案件, 罚没金额 and the metric 平均每宗 865000 / 215 = 4023.26元), 表1 the quality table
+    assert "图1" not in shown and re.findall(r"表\d+", shown) == ["表1"] * shown.count("表1")
+    points = re.search(r'<ol class="main-points">(.*?)</ol>', page, re.S).group(1)
+    assert points.count("<li>") == 1 and "4023.26元" in _visible(points)
+    # the rules that did not run are counted once in words, never listed with their missing numbers
+    assert "条因本报告缺少所需数字未能核对" in shown and "未核对：" not in shown
+    # the takeaways of topics the report lacks figures for list the figures it has, cited
+    assert re.search(r"报告列出：查办行政处罚案件\s*215宗\s*\d+\s*、罚没金额\s*86\.5万元\s*\d+\s*。", shown)
+
+    require_tool("pdftotext", "poppler-utils reads the PDF back")
+    pdf = subprocess.run(["pdftotext", str(target / "briefing.pdf"), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "海珠区" in pdf and "215宗" in pdf and "无数据" not in pdf and "nan" not in pdf

@@ -15,7 +15,7 @@ from helpers.show import charts
 from helpers.audit.metrics import compute_metrics
 from helpers.tables.indicators import indicator_table
 from helpers import paths
-from helpers.show.narrative import takeaways
+from helpers.show.narrative import say, takeaways
 from helpers.audit.template import figures_in
 from helpers.show.narrative import summary
 
@@ -125,18 +125,26 @@ def test_a_bad_placeholder_typed_in_a_notebook_is_a_clear_error():
         say(load_report("conghua", 2023), "共{宗", Footnotes())
 
 
-def test_a_figure_missing_from_the_year_is_marked_not_fatal(data_copy):
+def test_a_figure_missing_from_the_year_is_marked_in_free_prose_and_curated_prose_gives_way(data_copy):
     from helpers.show.format import missing_marker
+    from helpers.show.narrative import load_narrative
 
     gone = "council_complaints_received"
     drop_indicator(data_copy, 2023, gone)
-    text = takeaways(load_report("conghua", 2023), "consumer_protection", Footnotes())
+    r = load_report("conghua", 2023)
+    # prose an analyst types: the missing figure is marked, its footnote says why
+    text = say(r, load_narrative()["takeaways"]["consumer_protection"], Footnotes())
     assert missing_marker(gone) in str(text)
     assert f"无数据：{gone} is not in the indicator table of 2023" in text.html            # its footnote
     # a metric resting on it has no value: marked too, its footnote saying why
     assert missing_marker("council_completion_rate") in str(text)
     assert f"无数据：council_completion_rate: no value: {gone} not in 2023" in text.html
-    charts.set_theme()
-    fig = charts.draw_chart(load_report("conghua", 2023), "council_complaints")          # drawn without the missing bar, which the title names
-    assert fig.axes[0].get_title(loc="left") == f"区消委会投诉处理情况（无数据：{gone}）"
-    assert len(fig.axes[0].patches) == 2                    # 3 ids listed, 1 missing
+    # the curated takeaway needs every figure it names: without one it lists the figures of the topic the report has
+    assert not r.has([gone]) and not r.has(["council_completion_rate"]) and r.has(["hotline_complaints"])
+    listed = takeaways(r, "consumer_protection", Footnotes())
+    assert str(listed).startswith("报告列出：区消委会处理完成投诉2049宗") and "无数据" not in listed.html
+    assert "12315中心受理投诉9189宗" in str(listed) and gone not in listed.html
+    # a chart of charts.yml is drawn only where all its inputs exist
+    assert gone in charts.chart_inputs("council_complaints") and not r.has(charts.chart_inputs("council_complaints"))
+    with pytest.raises(AmrbookError, match=f"chart 'council_complaints' needs {gone}, which conghua 2023 lacks"):
+        charts.draw_chart(r, "council_complaints")

@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it
     from .audit.report import load_report, report_years
     from .show import briefing
     from .show.changes import changes_html
-    from .show.charts import PALETTE, draw_chart, finish_chart, largest_changes_chart, section_counts_chart
+    from .show.charts import (PALETTE, chart_inputs, draw_chart, finish_chart, largest_changes_chart,
+                              section_counts_chart)
     from .show.format import period_words
     from .show.narrative import fill, say, summary, takeaways
     from .show.notebook import setup
@@ -37,7 +38,7 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it
 _PUBLIC = {
     "load_report": "audit.report", "report_years": "audit.report",
     "briefing": "show.briefing", "changes_html": "show.changes",
-    "PALETTE": "show.charts", "draw_chart": "show.charts", "finish_chart": "show.charts",
+    "PALETTE": "show.charts", "chart_inputs": "show.charts", "draw_chart": "show.charts", "finish_chart": "show.charts",
     "largest_changes_chart": "show.charts", "section_counts_chart": "show.charts",
     "period_words": "show.format",
     "fill": "show.narrative", "say": "show.narrative", "summary": "show.narrative", "takeaways": "show.narrative",

@@ -195,6 +195,8 @@ def _build(args: argparse.Namespace) -> None:
         if (where / name).exists():
             print(f"  {where / name}  ({(where / name).stat().st_size / 1024:,.0f} KB)")
     print(f"  {where / 'notebooks'}/  ({len(list((where / 'notebooks').glob('*.html')))} notebooks)")
+    for name, why in result.skipped.items():
+        print(f"  {name}: {why}")
     if result.pdf_note:
         print(f"amrbook: no PDF at {where / 'briefing.pdf'}: {result.pdf_note}", file=sys.stderr)
 

@@ -15,6 +15,7 @@ next :func:`load_report` returns.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -119,6 +120,24 @@ class Report:
     def name(self) -> str:
         """The report in words: ``广州市从化区市场监督管理局2023年``."""
         return f"{self.bureau.name}{self.year}年"
+
+    @property
+    def title(self) -> str:
+        """The report in words with its own type (``source.title`` after the year): ``广州市从化区市场监督管理局2023年法治政府建设情况报告``."""
+        kind = re.search(r"\d{4}\s*年度?(.+)$", self.source.title)
+        return f"{self.name}{kind.group(1).strip() if kind else self.source.title}"
+
+    def has(self, ids) -> bool:
+        """True when the report has a value for every id of ``ids`` (indicators it states, metrics it can compute).
+
+        The one test of whether a curated analysis (a chart, metric, check, main point, takeaway or thematic
+        notebook) can be shown for this report: it appears only where all its inputs exist.
+        """
+        return all(ident in self for ident in ids)
+
+    def topics(self) -> list[str]:
+        """The catalog topics this report has figures for, in the order the report first states them."""
+        return list(dict.fromkeys(self._indicators["topic"]))
 
     def __contains__(self, ident: str) -> bool:
         """True when the report has a value for ``ident`` (an indicator it states or a metric it can compute)."""

@@ -74,12 +74,24 @@ def parse_template(template: str) -> list[tuple[str, str | None, str]]:
     return [*parts, ("".join(literal), None, "")]
 
 
-def figures_in(template: str) -> list[str]:
+def figures_in(template) -> list[str]:
     """Return the ids a template refers to (to check templates without rendering them).
+
+    A conditional template (a list of parts, each plain text or a mapping ``when:`` with one variant
+    per result) refers to the ids of every variant, each once.
+
+    Examples
+    --------
+    >>> figures_in(["{a}比", {"when": "check:r", "holds": "{b}", "fails": "{a}{c}"}])
+    ['a', 'b', 'c']
 
     Raises
     ------
     TemplateError
         If the template is malformed (:func:`parse_template`).
     """
+    if isinstance(template, list):
+        return list(dict.fromkeys(i for part in template for i in figures_in(part)))
+    if isinstance(template, dict):
+        return list(dict.fromkeys(i for key, text in template.items() if key != "when" for i in figures_in(text)))
     return [field for _, field, _ in parse_template(template) if field]

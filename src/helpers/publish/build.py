@@ -62,6 +62,9 @@ class BuildResult:
     #: The data this build rests on, and what changed since the previous build and year (publish.changelog).
     snapshot: dict = field(default_factory=dict)
     changes: dict = field(default_factory=dict)
+    #: Thematic notebooks not run because the report has no figure of their topic: name -> why, in Chinese
+    #: (for the index page; also in manifest.json as ``skipped``).
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 def stamp_text(stamp: dict[str, str]) -> str:
@@ -180,12 +183,14 @@ def build(bureau: str | None, year: int, jobs: int = 2, force: bool = False, pdf
         notebooks = {name: prepare(paths.notebooks_dir() / f"{name}.ipynb",
                                    {**parameters, "change_log": str(log_file)} if name == BRIEFING else parameters)
                      for name in sorted(keys)}
+        r = _changes(slug, year, result, log_file)  # before any kernel starts, and before the outputs are replaced
+        result.skipped = skipped_notebooks(r, notebooks)
         # the slowest notebooks first, so the two workers finish together
-        todo = sorted(((name, nb) for name, nb in notebooks.items() if force or not cached_file[name].exists()),
+        todo = sorted(((name, nb) for name, nb in notebooks.items()
+                       if name not in result.skipped and (force or not cached_file[name].exists())),
                       key=lambda item: item[0] != BRIEFING)
         result.executed = sorted(name for name, _ in todo)
-        result.cached = sorted(set(keys) - set(result.executed))
-        r = _changes(slug, year, result, log_file)  # before any kernel starts, and before the outputs are replaced
+        result.cached = sorted(set(keys) - set(result.executed) - set(result.skipped))
         runner = Runner(todo, jobs, timeout, cache / "kernels.log")
         staging = target.with_name(f".tmp-{year}-{os.getpid()}-{threading.get_ident()}")
         result.stamp = _stamp(hashes)
@@ -198,6 +203,22 @@ def build(bureau: str | None, year: int, jobs: int = 2, force: bool = False, pdf
             shutil.rmtree(staging, ignore_errors=True)
     result.timings["total"] = time.perf_counter() - started
     return result
+
+
+def skipped_notebooks(r: Report, notebooks: dict) -> dict[str, str]:
+    """The thematic notebooks (metadata ``amrbook.topic``, a catalog topic) the report has no figure of, each
+    with why in words: ``{"06_capacity": "本报告没有“能力建设”方面的数字，未生成该笔记本。"}``."""
+    from ..show.exhibits import load_layout
+
+    headings = {s["topic"]: s["heading"] for s in load_layout().sections}
+    topics = r.topics()
+    skipped = {}
+    for name, nb in notebooks.items():
+        topic = nb.metadata.get("amrbook", {}).get("topic")
+        if topic and topic not in topics:
+            heading = headings.get(topic) or nb.cells[0].source.lstrip("# ").split("：")[0]  # else its own title
+            skipped[name] = f"本报告没有“{heading}”方面的数字，未生成该笔记本。"
+    return skipped
 
 
 def _changes(bureau: str, year: int, result: BuildResult, log_file: Path) -> Report:
@@ -229,7 +250,7 @@ def _produce(r: Report, runner: Runner, cached_file: dict, result: BuildResult, 
     write_xlsx(r, staging / "indicators.xlsx", figures=numbered_tables(r), changes=result.changes)  # the briefing's numbered data
     font_css = font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent)
     src, stamp = r.source, stamp_text(result.stamp)
-    title = f"{src.publisher}{r.year}年法治政府建设情况 · 数据简报"
+    title = f"{r.title.removesuffix('报告')} · 数据简报"
     briefing = Page(title=title, subtitle=[f"依据：《{src.title}》",
                                            "每个数字均可追溯至原文：文末“原文出处”列出全部原句，每个数字链接到它的原句（网页版中指向数字也可看到原句）"],
                     hide_code=True, stamp=stamp)
@@ -278,7 +299,7 @@ def _write_manifest(bureau: str, year: int, staging: Path, hashes: dict, build_k
     manifest = {"bureau": bureau, "year": year, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "stamp": result.stamp, "build_key": build_key, "inputs": hashes, "packages": package_versions(),
                 "browser": result.browser, "pdf_note": result.pdf_note,
-                "executed": result.executed, "cached": result.cached,
+                "executed": result.executed, "cached": result.cached, "skipped": result.skipped,
                 "timings_s": {k: round(v, 3) for k, v in result.timings.items()}, "outputs": outputs,
                 "snapshot": result.snapshot, "changes": result.changes}
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -85,19 +85,28 @@ def table_of_contents(nb: nbformat.NotebookNode) -> list[dict]:
     from the count of ``##`` headings).
     """
     entries, section, sub = [], 0, 0
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for hashes, text in re.findall(r"^(#{2,3})\s+(.+?)\s*#*$", cell.source, re.M):
-            if len(hashes) == 2:
-                section, sub = section + 1, 0
-                number = str(section)
-            else:
-                sub += 1
-                number = f"{section}.{sub}"
-            anchor = re.search(r'id="([^"]+)"', add_anchor(f"<h2>{html.escape(text)}</h2>")).group(1)
-            entries.append({"level": len(hashes), "text": text, "anchor": anchor, "number": number})
+    for hashes, text, anchor in _headings(nb):
+        if len(hashes) == 2:
+            section, sub = section + 1, 0
+            number = str(section)
+        else:
+            sub += 1
+            number = f"{section}.{sub}"
+        entries.append({"level": len(hashes), "text": text, "anchor": anchor, "number": number})
     return entries
+
+
+def _headings(nb: nbformat.NotebookNode):
+    """``(hashes, text, anchor)`` of each heading in order: those of markdown cells, and the ``###`` headings a
+    code cell writes (``<h3 class="topic-heading" id="…">``, the briefing's sections built from its data)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for hashes, text in re.findall(r"^(#{2,3})\s+(.+?)\s*#*$", cell.source, re.M):
+                yield hashes, text, re.search(r'id="([^"]+)"', add_anchor(f"<h2>{html.escape(text)}</h2>")).group(1)
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            shown = output.get("data", {}).get("text/html", "")
+            for anchor, text in re.findall(r'<h3 class="topic-heading" id="([^"]+)">([^<]+)</h3>', shown):
+                yield "###", html.unescape(text), html.unescape(anchor)
 
 
 def _tagged(nb: nbformat.NotebookNode, tag: str) -> bool:

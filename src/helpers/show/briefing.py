@@ -20,11 +20,12 @@ from ..audit.growth import COMPARED, MISSING, OK, OK_PP, ONE_YEAR
 from ..audit.report import Report
 from ..tables.load import partial_period
 from .sources import Appendix
-from .charts import bar_chart, chart_data, chart_spec, draw_chart, source_note
+from ..audit.template import figures_in
+from .charts import bar_chart, chart_data, chart_inputs, chart_spec, draw_chart, source_note
 from .exhibits import BUILT_IN, Layout, alt_text, exhibit_html, list_of_exhibits, load_layout, png_img, ref
 from .findings import worded_findings
 from .format import by_sentence, change_text, figure_text, number, period_words
-from .narrative import claim_span, claim_status, figure_span, fill, fill_html, inline, load_narrative, quote
+from .narrative import claim_span, claim_status, figure_span, fill, fill_html, inline, load_narrative, quote, takeaways
 from .views import COMPARISON_WORDS, quality_summary
 
 #: Changes drawn in the chart of the largest changes.
@@ -72,6 +73,9 @@ def start(r: Report) -> Briefing:
     layout = load_layout()
     growth = r.growth
     absent = set() if len(_largest(growth)) else {"largest_changes"}
+    absent |= {name for name in layout.order if name not in BUILT_IN and not r.has(chart_inputs(name))}
+    if _shown_findings(r).empty:
+        absent.add("findings")
     if growth.empty and _stated(r).empty:
         absent.add("year_on_year")
     return Briefing(r, layout, layout.numbers(absent), growth, Appendix())
@@ -84,17 +88,24 @@ def main_points(b: Briefing) -> HTML:
     its numbers (its note, or its rule and result); with the same bureau's previous year, the
     largest 同比 changes (at most :data:`POINT_CHANGES` rates by 个百分点, then as many counts or
     amounts by their relative change, with the difference); then the headline points of
-    narrative.yml. Each point that asserts a result carries its claim record.
+    narrative.yml the report has every figure of (and whose section the briefing has). Each point that
+    asserts a result carries its claim record.
     """
     items = [*_failed_points(b), *_change_points(b)]
+    topic_headings = {s["heading"] for s in b.layout.sections}
+    shown_headings = {s["heading"] for s in _sections(b)}
     for point in load_narrative()["main_points"]:
+        if not b.report.has(figures_in(point["text"])) or (
+                point["section"] in topic_headings and point["section"] not in shown_headings):
+            continue  # a point the report lacks a figure of, or whose section the briefing does not have
         items.append((inline(b.report, point["text"], b.sources), point.get("see"), point["section"]))
     lis = []
     for text, see, section in items[:MAIN_POINTS]:
         cited = f"（见{ref(b.numbers, see)}）" if see and see in b.numbers else ""
         anchor = html.escape(heading_anchor(section), quote=True)
         lis.append(f'<li>{text}{cited} <a class="section-link" href="#{anchor}">详见「{html.escape(section)}」</a></li>')
-    return HTML(f'<ol class="main-points">{"".join(lis)}</ol>{_tiles(b)}')
+    points = f'<ol class="main-points">{"".join(lis)}</ol>' if lis else ""
+    return HTML(points + _tiles(b))
 
 
 #: The headings of the briefing that back generated main points.
@@ -158,7 +169,7 @@ def _tiles(b: Briefing) -> str:
     """Headline figures as tiles: label, value, period in words, and 同比 where a previous year exists."""
     changes = b.growth.set_index("id") if len(b.growth) else None
     tiles = []
-    for ident in load_narrative()["headline"]:
+    for ident in _headline(b.report):
         q, figure = replace(quote(b.report, ident), period=""), b.report.lookup(ident)  # the tile states the period
         label = figure.label
         period = figure.period if figure.kind == "indicator" and not figure.missing else str(b.year)
@@ -201,6 +212,35 @@ def _title_counts(b: Briefing, name: str) -> dict[str, int]:
         moves = compared["id"].map(lambda i: claim_status(b.report, f"growth:{i}"))
         return {"compared": len(compared), "up": int((moves == "up").sum()), "down": int((moves == "down").sum())}
     return {}
+
+
+def _headline(r: Report) -> list[str]:
+    """The tiles' ids: the ``headline`` of narrative.yml the report has; with fewer than four, the first
+    figure of each topic it states besides."""
+    ids = [ident for ident in load_narrative()["headline"] if ident in r]
+    if len(ids) < 4:
+        table = r.indicators
+        firsts = table[~table["topic"].isin(table.loc[table.index.isin(ids), "topic"])].groupby("topic", sort=False)
+        ids += [ident for ident in firsts.head(1).index]
+    return ids[:len(load_narrative()["headline"])]
+
+
+def _sections(b: Briefing) -> list[dict]:
+    """The 各领域要点 sections of charts.yml whose topic the report has figures of."""
+    topics = b.report.topics()
+    return [s for s in b.layout.sections if s["topic"] in topics]
+
+
+def sections(b: Briefing) -> HTML:
+    """各领域要点: a heading per topic the report has figures of, its takeaway (the curated one where the report
+    has all its figures, else the figures it states) and the charts of the topic it has the inputs of."""
+    parts = []
+    for s in _sections(b):
+        heading = html.escape(s["heading"])
+        charts = "".join(exhibit(b, name).data for name in s["charts"])
+        parts.append(f'<h3 class="topic-heading" id="{html.escape(heading_anchor(s["heading"]), quote=True)}">'
+                     f'{heading}</h3>{takeaways(b.report, s["topic"], b.sources).html}{charts}')
+    return HTML("".join(parts))
 
 
 def _title(b: Briefing, name: str) -> str:
@@ -289,25 +329,34 @@ def exhibit(b: Briefing, name: str) -> HTML:
     IPython.display.HTML
         A ``<figure id="fig-<name>">``; its CSV holds :func:`helpers.show.charts.chart_data`.
     """
+    if name not in b.numbers:  # the report lacks one of its inputs
+        return HTML("")
     data = _data(b, name)
     chart = draw_chart(b.report, name, framed=False)  # the caption is its title, the 数据来源 line its source
     return HTML(_numbered(b, name, png_img(chart, alt_text(_title(b, name), data)), data))
 
 
 def findings(b: Briefing) -> HTML:
-    """The audit's warnings and errors as a numbered table, each linked to its source sentences."""
+    """The audit's warnings and errors as a numbered table, each linked to its source sentences; the rules
+    not checked (the report lacks a figure they need) are counted in one sentence."""
+    skipped = int((b.report.findings["severity"] == "skipped").sum())
+    note = f'<p class="yoy-note">另有{skipped}条核对规则因本报告缺少所需数字未能核对。</p>' if skipped else ""
+    if "findings" not in b.numbers:
+        said = claim_span("counts:findings", "errors=0;warnings=0", "已核对的一致性规则均成立，没有错误或警告。")
+        return HTML(f'<p class="yoy-note">{said}</p>{note}')
     found = _shown_findings(b.report)
     rows = [[html.escape(f.级别), html.escape(f.description) + _small(f.note), html.escape(f.核对),
              claim_span(f"check:{f.check}", f.result, html.escape(f.结果)) + b.sources.cite(by_sentence(f.figures))]
             for f in found.itertuples()]
     table = _table(["级别", "规则", "核对", "结果"], rows, [f"finding {s}" for s in found["severity"]])
-    return HTML(_numbered(b, "findings", table, _findings_data(found)))
+    intro = '<p class="findings-intro">下表列出未通过或无法判断的一致性规则，附原文。</p>'
+    return HTML(intro + _numbered(b, "findings", table, _findings_data(found)) + note)
 
 
 def _shown_findings(r: Report) -> pd.DataFrame:
-    """The findings the briefing shows: warnings, errors and rules not checked (worded)."""
+    """The findings the briefing shows: warnings and errors (worded); rules not checked are only counted."""
     found = worded_findings(r)
-    return found[found["severity"] != "ok"]
+    return found[found["severity"].isin(["warn", "error"])]
 
 
 def _findings_data(found: pd.DataFrame) -> pd.DataFrame:
@@ -420,7 +469,7 @@ def quality(b: Briefing) -> HTML:
     errors, skipped = found[found["severity"] == "error"], found[found["severity"] == "skipped"]
     notes += [claim_span(f"check:{f.check}", f.result, f"疑似原文错误：{html.escape(f.description)}，{html.escape(f.结果)}")
               + b.sources.cite(by_sentence(f.figures)) for f in errors.itertuples()]
-    notes.append("未能核对的规则：" + "；".join(html.escape(f"{f.description}（{f.结果}）") for f in skipped.itertuples())
+    notes.append(f"{len(found) - len(skipped)}条一致性规则已核对；{len(skipped)}条因本报告缺少所需数字未能核对。"
                  if len(skipped) else f"全部{len(found)}条一致性规则均已核对。")
     counts = _data(b, "quality")
     body = _table(["项目", "数量", "说明"], [[html.escape(r.项目), str(r.数量), html.escape(r.说明)]

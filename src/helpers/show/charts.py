@@ -18,6 +18,7 @@ from matplotlib.ticker import FuncFormatter
 from .. import paths
 from ..audit.metrics import known_ids
 from ..audit.report import Report
+from ..audit.template import figures_in
 from ..datafile import TEXT, TEXTS, entry_problems, parsed_once, read_yaml, yaml_section, yaml_where
 from ..errors import AmrbookError, DataError, Problem
 from ..tables.load import load_catalog
@@ -264,31 +265,40 @@ def section_counts_chart(r: Report, title: str) -> Figure:
     return bar_chart(list(counts.index), [float(v) for v in counts.to_numpy()], unit="项", title=title, r=r)
 
 
-def draw_chart(r: Report, name: str, framed: bool = True) -> Figure:
-    """Draw a chart declared in ``data/charts.yml`` by its name.
+def chart_inputs(name: str) -> list[str]:
+    """Every id chart ``name`` of ``data/charts.yml`` rests on: its bars and the figures of its ``finding``.
 
-    Ids the report lacks (or metrics without a value) are left out and named in the
-    title, so a new year or bureau with a missing figure still gets its chart. A part (``part_of``
-    in the catalog: 其中简易程序) is drawn right after its whole. ``framed=False`` leaves the
-    title and source line to the page (:func:`bar_chart`).
+    A chart is drawn only for a report that has them all (``r.has(chart_inputs(name))``).
+    """
+    spec = chart_spec(name)
+    return list(dict.fromkeys([*spec["ids"], *figures_in(spec.get("finding") or "")]))
+
+
+def draw_chart(r: Report, name: str, framed: bool = True) -> Figure:
+    """Draw a chart declared in ``data/charts.yml`` by its name, for a report that has all its inputs.
+
+    A part (``part_of`` in the catalog: 其中简易程序) is drawn right after its whole.
+    ``framed=False`` leaves the title and source line to the page (:func:`bar_chart`).
 
     Raises
     ------
     AmrbookError
-        If there is no chart of that name; :class:`~helpers.errors.DataError` naming the line
+        If there is no chart of that name, or the report lacks one of its inputs (:func:`chart_inputs`;
+        test ``r.has(hb.chart_inputs(name))`` first); :class:`~helpers.errors.DataError` naming the line
         if its entry is not valid (:func:`chart_spec`).
     """
     spec = chart_spec(name)
-    present, missing = _present_ids(r, spec["ids"])
-    title = spec["title"] + (f"（无数据：{'、'.join(missing)}）" if missing else "")
+    _require(r, name)
     draw = indicator_bars if spec["kind"] == "indicators" else metric_bars
-    return draw(r, present, title, highlight=spec.get("highlight") or [], framed=framed)
+    return draw(r, parts_after_wholes(spec["ids"], load_catalog()["part_of"].to_dict()), spec["title"],
+                highlight=spec.get("highlight") or [], framed=framed)
 
 
-def _present_ids(r: Report, ids: list[str]) -> tuple[list[str], list[str]]:
-    """Split a chart's ids into those the report has a value for (parts after their whole) and those it lacks."""
-    return parts_after_wholes([i for i in ids if i in r], load_catalog()["part_of"].to_dict()), \
-        [i for i in ids if i not in r]
+def _require(r: Report, name: str) -> None:
+    missing = [i for i in chart_inputs(name) if i not in r]
+    if missing:
+        raise AmrbookError(f"chart {name!r} needs {', '.join(missing)}, which {r.bureau.slug} {r.year} lacks; "
+                           f"test r.has(chart_inputs({name!r})) first")
 
 
 def parts_after_wholes(ids: list[str], part_of: dict[str, str]) -> list[str]:
@@ -325,11 +335,17 @@ def chart_data(r: Report, name: str) -> pd.DataFrame:
     """Return the numbers a chart of ``data/charts.yml`` draws, one row per bar, top to bottom.
 
     Columns: ``id``, 指标 (label), 数值 (the value in base units, as the audit checked it), 单位,
-    原文数值 (the figure as the report wrote it; empty for a metric). Ids the report lacks are
-    left out, as in :func:`draw_chart`.
+    原文数值 (the figure as the report wrote it; empty for a metric).
+
+    Raises
+    ------
+    AmrbookError
+        As :func:`draw_chart`, for a report that lacks one of its inputs.
     """
+    _require(r, name)
+    ids = parts_after_wholes(chart_spec(name)["ids"], load_catalog()["part_of"].to_dict())
     rows = [{"id": f.id, "指标": f.label, "数值": f.value, "单位": f.unit, "原文数值": f.as_written}
-            for f in map(r.lookup, _present_ids(r, chart_spec(name)["ids"])[0])]
+            for f in map(r.lookup, ids)]
     return pd.DataFrame(rows, columns=["id", "指标", "数值", "单位", "原文数值"])
 
 

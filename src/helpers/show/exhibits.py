@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import paths
-from ..datafile import TEXT, field_problems, parsed_once, yaml_section, yaml_where
+from ..datafile import TEXT, TEXTS, entry_problems, field_problems, parsed_once, yaml_section, yaml_where
 from ..errors import DataError, Problem
 from .charts import charts_document
 from .format import metric_text
@@ -41,6 +41,8 @@ class Layout:
     order: list[str]
     kinds: dict[str, str]
     titles: dict[str, str]
+    #: The 各领域要点 sections in order: ``{"topic": ..., "heading": ..., "charts": [...]}``.
+    sections: tuple = ()
 
     def numbers(self, absent: set[str] = frozenset()) -> dict[str, str]:
         """Number each figure present among its kind, in order: ``{"findings": "表1", ...}``."""
@@ -84,9 +86,17 @@ def load_layout() -> Layout:
             problems.append(Problem(path, where, f"{name!r} is listed twice"))
     for name, template in titles.items():
         problems += _title_problems(path, titles, name, template)
+    sections = yaml_section(path, doc, "sections", list)
+    for i, section in enumerate(sections):
+        label = f"section {i + 1}"
+        found = entry_problems(path, sections, i, label, {"topic": TEXT, "heading": TEXT}, {"charts": TEXTS})
+        problems += found or [Problem(path, yaml_where(sections, i, label), f"{name!r} is not a chart of briefing")
+                              for name in section.get("charts") or [] if name not in order or name in BUILT_IN]
     if problems:
         raise DataError(problems)
-    return Layout(list(order), {n: BUILT_IN.get(n, "图") for n in order}, dict(titles))
+    return Layout(list(order), {n: BUILT_IN.get(n, "图") for n in order}, dict(titles),
+                  tuple({"topic": s["topic"], "heading": s["heading"], "charts": list(s.get("charts") or [])}
+                        for s in sections))
 
 
 def _title_problems(path, titles: dict, name: str, template) -> list[Problem]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..audit.report import Report
+from ..audit.template import figures_in
 from ..errors import AmrbookError
 from .format import IDENTIFIER, SEVERITY_WORDS, checked_text, result_text
 from .narrative import fill
@@ -28,7 +29,8 @@ def worded_findings(r: Report) -> pd.DataFrame:
     findings = r.findings
 
     def words(lang: str) -> list[str]:
-        return [result_text(f.result, f.sides, f.missing, f.error, lang, "" if "," in f.units else f.units)
+        return [f"未核对：缺少{'、'.join(r[i].label for i in f.missing)}" if lang == "zh" and f.result == "missing"
+                else result_text(f.result, f.sides, f.missing, f.error, lang, "" if "," in f.units else f.units)
                 for f in findings.itertuples()]
 
     def figures(f) -> dict[str, tuple[float, str]]:
@@ -37,11 +39,15 @@ def worded_findings(r: Report) -> pd.DataFrame:
                 for figure in [_lookup(r, ident)] if figure is not None}
 
     rows = list(findings.itertuples())
+    skipped = findings["severity"] == "skipped"
+    # a rule not checked compares nothing: no numbers with gaps in them, no note naming a missing figure
     return findings.assign(message=words("en"), 级别=findings["severity"].map(SEVERITY_WORDS), 结果=words("zh"),
-                           核对=[checked_text(f.expression, figures(f)) for f in rows],
+                           核对=["" if not_checked else checked_text(f.expression, figures(f))
+                                 for f, not_checked in zip(rows, skipped)],
+                           substituted=findings["substituted"].where(~skipped, ""),
                            description=[f"{_lookup(r, f.subject).label}：{f.description}"
                                         if f.subject and _lookup(r, f.subject) else f.description for f in rows],
-                           note=[fill(r, n) if n else "" for n in findings["note"]])
+                           note=[fill(r, n) if n and r.has(figures_in(n)) else "" for n in findings["note"]])
 
 
 def _lookup(r: Report, ident: str):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from .. import paths
 from ..audit.metrics import known_ids
 from ..audit.report import Report
-from ..audit.template import TemplateError, check_spec, parse_template
+from ..audit.template import TemplateError, check_spec, figures_in, parse_template
 from ..audit.checks import load_check_defs
 from ..datafile import TEXT, TEXTS, Kind, entry_problems, field_problems, parsed_once, read_yaml, yaml_section, yaml_where
 from ..errors import AmrbookError, DataError, Problem
@@ -418,20 +418,38 @@ def _conditional_problems(path, part: dict, label: str, known: set) -> list[Prob
 def takeaways(r: Report, topic: str, cite: Citations | None = None) -> Narrative:
     """Return the takeaway paragraph of a topic (``data/narrative.yml``), filled from data.
 
+    The curated paragraph is used only when the report has every figure it names (``r.has``);
+    otherwise the paragraph lists the figures the report states on the topic (:func:`listing`).
+
     Raises
     ------
     AmrbookError
-        If ``narrative.yml`` has no takeaway for ``topic``, or is not valid (:func:`load_narrative`).
+        If ``narrative.yml`` has no takeaway for ``topic`` and the report has no figure of it, or
+        ``narrative.yml`` is not valid (:func:`load_narrative`).
     """
     texts = load_narrative()["takeaways"]
-    if topic not in texts:
+    if topic in texts and r.has(figures_in(texts[topic])):
+        return say(r, texts[topic], cite)
+    if topic not in texts and topic not in r.topics():
         raise AmrbookError(f"{paths.narrative_file()}: no takeaway for {topic!r} (have: {', '.join(texts)})")
-    return say(r, texts[topic], cite)
+    table = r.indicators
+    return say(r, listing(r, list(table.index[table["topic"] == topic])), cite)
+
+
+def listing(r: Report, ids: list[str]) -> str:
+    """A template naming figures of the report with their labels: ``报告列出：查办行政处罚案件{admin_penalty_cases}、…。``
+    ("" for none): the words of a page where a curated paragraph lacks some of its figures."""
+    listed = "、".join(f"{r[ident].label}{{{ident}}}" for ident in ids)
+    return f"报告列出：{listed}。" if listed else ""
 
 
 def summary(r: Report, cite: Citations | None = None) -> Narrative:
-    """Return the briefing's opening paragraph (``summary`` in ``data/narrative.yml``), filled from the report."""
-    return say(r, load_narrative()["summary"], cite)
+    """Return the briefing's opening paragraph (``summary`` in ``data/narrative.yml``), filled from the report;
+    where the report lacks one of its figures, the first figure the report states of each topic."""
+    text = load_narrative()["summary"]
+    if not r.has(figures_in(text)):
+        text = listing(r, list(r.indicators.drop_duplicates("topic").index))
+    return say(r, text, cite)
 
 
 def fill(r: Report, template) -> str:

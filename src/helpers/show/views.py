@@ -48,9 +48,13 @@ def topic_findings(r: Report, topic: str | None = None, include_ok: bool = False
 
 
 def findings_html(findings: pd.DataFrame) -> HTML:
-    """Render findings as a list: severity, rule, the check with numbers, and the source sentences."""
+    """Render findings as a list: severity, rule, the check with numbers, and the source sentences; rules not
+    checked (the report lacks a figure they need) are counted in one sentence, not listed."""
+    skipped = int((findings["severity"] == "skipped").sum())
+    findings = findings[findings["severity"] != "skipped"]
+    untested = f'<p class="findings-none">另有{skipped}条规则因本报告缺少所需数字未能核对。</p>' if skipped else ""
     if findings.empty:
-        return HTML('<p class="findings-none">本部分没有未通过或未能核对的规则。</p>')
+        return HTML(f'<p class="findings-none">本部分没有未通过的规则。</p>{untested}')
     items = []
     for row in findings.itertuples():
         sentences = by_sentence(row.figures)
@@ -59,7 +63,7 @@ def findings_html(findings: pd.DataFrame) -> HTML:
         items.append(f'<li class="finding {row.severity}"><b>[{row.级别}] {html.escape(row.规则)}</b><br>'
                      f"核对：{html.escape(row.核对)}，"
                      f"{claim_span(f'check:{row.check}', row.result, html.escape(row.结果) + note)}{quoted}</li>")
-    return HTML(f'<ul class="findings">{"".join(items)}</ul>')
+    return HTML(f'<ul class="findings">{"".join(items)}</ul>{untested}')
 
 
 def quality_summary(r: Report) -> pd.DataFrame:
@@ -78,7 +82,7 @@ def quality_summary(r: Report) -> pd.DataFrame:
         ("下一年度计划", int(table["period"].map(lambda p: p.isdigit() and int(p) > year).sum()),
          "报告所列以后年度的计划数"),
         ("约数", int((table["qualifier"] != "exact").sum()), "带“余、多、近、约、超”等"),
-        ("衍生指标", len(metrics), "由报告数字计算的比率、均值、推算值"),
+        ("衍生指标", int(metrics["value"].notna().sum()), "由报告数字计算的比率、均值、推算值"),
         ("一致性核对：通过", int((findings["severity"] == "ok").sum()), ""),
         ("一致性核对：存疑", int((findings["severity"] == "warn").sum()), "数字之间无法互相印证"),
         ("一致性核对：错误", int((findings["severity"] == "error").sum()), "数字之间互相矛盾"),
@@ -184,6 +188,7 @@ def implied_previous(r: Report) -> pd.DataFrame:
         :func:`helpers.audit.growth.stated_growth` in words: 一致, 不一致, 口径不同, 无2022年数据可核对 …).
     """
     stated = r.stated_growth
+    stated = stated[stated["check"] != MISSING]  # a rate of a figure the report lacks implies nothing
     labels = r.indicators["label_zh"]
     return pd.DataFrame({"指标": [labels.get(i, i) for i in stated["of"]], "本年": stated["value"].to_numpy(),
                          "所述增长率%": stated["stated_pct"].to_numpy(),
