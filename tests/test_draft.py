@@ -33,14 +33,18 @@ SYNTHETIC = (
 def test_a_reworded_new_year_maps_to_catalog_ids(tmp_path):
     report = tmp_path / "2024.txt"
     report.write_text(SYNTHETIC, encoding="utf-8")
-    rows = {r["as_written"]: r for r in draft(2024, report).to_dict("records")}
+    frame = draft(2024, report)
+    rows = {r["as_written"]: r for r in frame.to_dict("records")}
     assert rows["512宗"]["id"] == "admin_penalty_cases"
     assert rows["20宗"]["id"] == "admin_penalty_cases_simple"
     assert rows["501.3万元"]["id"] == "penalty_confiscation_amount" and rows["501.3万元"]["value"] == "5013000"
     assert rows["11020家"]["id"] == "food_entities_total" and rows["11020家"]["period"] == "as_of_report"
     assert rows["5600家"]["id"] == "catering_units"
     assert rows["260件"]["id"] == "invention_patents_granted" and rows["260件"]["period"] == "2024-10"
-    assert rows["300个"]["id"] == "" and "choose an id" in rows["300个"]["note"]     # nothing like it in 2023
+    assert rows["300个"]["id"] == "" and "proposed" in rows["300个"]["note"]     # nothing like it in 2023
+    # its proposed entry: the clause 全年新建电动汽车充电桩 without 全年; no topic keyword -> the fallback
+    proposal = {p["id"]: p for p in frame.attrs["proposals"]}[rows["300个"]["proposal"]]
+    assert (proposal["label_zh"], proposal["unit"], proposal["topic"]) == ("新建电动汽车充电桩", "个", "capacity")
     assert rows["300个"]["period"] == "2024"
 
 

@@ -75,6 +75,16 @@ def catalog_file() -> Path:
     return data_dir() / "catalog.yml"
 
 
+def matching_file() -> Path:
+    """Return what drafting needs to say what a figure is: counter words, bodies, counting basis, topics."""
+    return data_dir() / "matching.yml"
+
+
+def proposals_file(bureau: str, year: int) -> Path:
+    """Return the proposed catalog entries written beside a report's draft."""
+    return indicators_dir(bureau) / f"{year}.proposals.yml"
+
+
 def metrics_file() -> Path:
     """Return the derived metrics (``metrics.yml``)."""
     return data_dir() / "metrics.yml"

@@ -24,12 +24,16 @@ import pandera.pandas as pa
 from .. import paths
 from ..errors import DataError, Problem
 from ..report.numbers import QUALIFIERS, implied_qualifier, parse_figure
-from ..datafile import TEXT, entry_problems, parsed_once, read_yaml, shown, yaml_where
+from ..datafile import TEXT, TEXTS, entry_problems, parsed_once, read_yaml, shown, yaml_where
 from ..report.sources import raw_text
+from .catalog import BUREAU, matching, same_counter
 
 COLUMNS = ["year", "id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "section", "note"]
 NUMERIC = {"year": "int64", "value": "float64", "start": "int64", "end": "int64"}
 CATALOG_FIELDS = ["label_zh", "label_en", "unit", "topic", "description"]
+#: Optional fields of a catalog entry: other wordings of its label, and the body that reports it
+#: (one of ``bodies`` of ``data/matching.yml``; the bureau itself when absent).
+CATALOG_TERMS = {"aliases": TEXTS, "body": TEXT}
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 #: ``2023`` (the full year), ``2023-11`` (cut-off at the end of November), ``2023-Q3``,
 #: ``as_of_report`` (截至目前) or ``recent`` (近期).
@@ -90,10 +94,15 @@ def load_catalog() -> pd.DataFrame:
     DataError
         If the YAML is malformed, an id is not snake_case or an entry lacks a field.
     """
+    return _catalog()[CATALOG_FIELDS].copy()
+
+
+def catalog_terms() -> pd.DataFrame:
+    """Return the catalog with its matching terms: ``body`` (``局`` when absent) and ``aliases`` (a tuple)."""
     return _catalog().copy()
 
 
-@parsed_once(paths.catalog_file)
+@parsed_once(paths.catalog_file, paths.matching_file)
 def _catalog() -> pd.DataFrame:
     path = paths.catalog_file()
     doc = read_yaml(path)
@@ -106,10 +115,20 @@ def _catalog() -> pd.DataFrame:
         if not isinstance(key, str) or not re.match(ID_PATTERN, key):
             problems.append(Problem(path, yaml_where(doc, key, label), "id must be snake_case ASCII"))
         else:
-            problems += entry_problems(path, doc, key, label, dict.fromkeys(CATALOG_FIELDS, TEXT))
+            found = entry_problems(path, doc, key, label, dict.fromkeys(CATALOG_FIELDS, TEXT), CATALOG_TERMS)
+            body = doc[key].get("body") if isinstance(doc[key], dict) else None
+            if not found and body is not None and body not in matching().bodies:
+                found.append(Problem(path, yaml_where(doc[key], "body", label),
+                                     f"body {body!r} is not one of the bodies of {paths.matching_file().name} "
+                                     f"({', '.join(matching().bodies)})"))
+            problems += found
     if problems:
         raise DataError(problems)
-    frame = pd.DataFrame.from_dict(doc, orient="index")[CATALOG_FIELDS]
+    frame = pd.DataFrame.from_dict(doc, orient="index")
+    frame["body"] = frame["body"].fillna(BUREAU) if "body" in frame else BUREAU
+    aliases = frame["aliases"] if "aliases" in frame else pd.Series(None, index=frame.index, dtype=object)
+    frame["aliases"] = [tuple(a) if isinstance(a, list) else () for a in aliases]
+    frame = frame[CATALOG_FIELDS + list(CATALOG_TERMS)]
     frame.index.name = "id"
     return frame
 
@@ -356,7 +375,7 @@ def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) 
             stated = None
         if stated is None or abs(figure.value - stated) > Decimal("1e-9") * max(1, abs(figure.value)):
             bad("value", f"{row['value']!r} but {written!r} means {_plain(figure.value)}")
-        if figure.unit != row["unit"]:
+        if not same_counter(figure.unit, row["unit"]):  # 件 recorded as 宗: counters of data/matching.yml
             bad("unit", f"{row['unit']!r} but {written!r} has unit {figure.unit!r}")
         qualifier = implied_qualifier(text, start, end)
         if qualifier != row["qualifier"]:
