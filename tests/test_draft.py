@@ -127,4 +127,4 @@ def test_the_draft_replaces_its_name_never_a_file_linked_to_it(data_copy):
     assert (indicators / "2023.csv").read_bytes() == curated
     assert target.stat().st_ino != (indicators / "2023.csv").stat().st_ino
     assert target.read_text(encoding="utf-8").startswith("year,id,value,")
-    assert sorted(p.name for p in indicators.iterdir()) == ["2023.csv", "2023.draft.csv"]    # no temp file left
+    assert sorted(p.name for p in indicators.iterdir()) == ["2023.csv", "2023.draft.csv", "2023.proposals.yml"]  # no temp
