@@ -20,8 +20,8 @@ from .encoding import decode_as
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
 
-#: What a bureau is: a district (区), city (市) or province (省) bureau.
-LEVELS = ("区", "市", "省")
+#: What a bureau is: a county (县), district (区), city (市) or province (省) bureau.
+LEVELS = ("县", "区", "市", "省")
 
 
 @dataclass(frozen=True)
