@@ -69,7 +69,9 @@ _SUB_HEADING = re.compile(r"^[(（]([一二三四五六七八九十]+)[)）]([^�
 #: at most 30): bigrams of a longer sentence add nothing a reader would call the same wording.
 SENTENCE_WINDOW = 200
 #: Words around a clause that are not part of what is counted (我局作出行政处罚 -> 作出行政处罚).
-_LABEL_HEAD = re.compile(r"^(?:\d{4}年度?|我局|本局|全局|我区|全区|全市|全省|共计|共|累计|全年|合计|此外|同时|并)+")
+_LABEL_HEAD = re.compile(r"^(?:\d{4}年度?|我局|本局|全局|我区|全区|全市|全省|共计|共(?!有)|累计|全年|合计|此外|同时|并)+")
+#: An earlier figure of a list in the same clause (中心组学习7次和支部学习 -> 支部学习).
+_EARLIER_FIGURE = re.compile(r"^.*\d[^\d和及与]*[和及与]")
 _LABEL_TAIL = re.compile(r"(?:共计|合计|累计|共|计|达到|达|为|了|约|近|超过|超|逾|分别)+$")
 
 
@@ -283,8 +285,13 @@ def best_match(words: Wording, refs: list[Reference], ident: str) -> Match | Non
 
 def label_of(clause: str, sentence: str) -> str:
     """A proposed ``label_zh``: the figure's clause without the words that are not what is counted
-    (我局, 共, 全年 before; 达, 为, 共计 after), or the end of its sentence when nothing is left."""
-    label = _LABEL_TAIL.sub("", _LABEL_HEAD.sub("", clause.strip()))
+    (我局, 共, 全年 before; 达, 为, 共计 after; an earlier figure of a list), or the end of its
+    sentence when nothing is left.
+
+    >>> label_of("全年共有各类市场主体", ""), label_of("中心组学习7次和支部学习", ""), label_of("我局作出行政处罚", "")
+    ('共有各类市场主体', '支部学习', '作出行政处罚')
+    """
+    label = _LABEL_TAIL.sub("", _LABEL_HEAD.sub("", _EARLIER_FIGURE.sub("", clause.strip())))
     return label if len(label) >= 2 else _LABEL_TAIL.sub("", sentence.strip())[-12:] or "未命名指标"
 
 
