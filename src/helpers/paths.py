@@ -115,6 +115,19 @@ def notebooks_dir() -> Path:
     return Path(os.environ.get("AMRBOOK_NOTEBOOKS") or PROJECT_ROOT / "notebooks")
 
 
+def built_notebooks() -> list[Path]:
+    """The notebooks a build executes: every notebook of ``notebooks/`` but those whose metadata
+    declares ``"amrbook": {"build": false}`` (``review.ipynb``, a tool run by hand on a draft)."""
+    import json
+
+    def built(path: Path) -> bool:
+        try:
+            return json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("amrbook", {}).get("build", True)
+        except (ValueError, AttributeError):
+            return True  # a broken notebook is the build's to report, with its name
+    return [p for p in sorted(notebooks_dir().glob("*.ipynb")) if built(p)]
+
+
 def data_version() -> tuple:
     """Return a key that changes whenever a file under the data folder changes.
 

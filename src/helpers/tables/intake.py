@@ -248,6 +248,19 @@ def accept(slug: str, year: int, ids: Iterable[str] | None, validate: Callable[[
     return target, added, left_out
 
 
+def under_review(slug: str, year: int) -> pd.DataFrame:
+    """The draft of a report joined with its proposals, one row per figure, for review:
+    the draft's columns, and ``label_zh``, ``topic``, ``description`` of the proposed entry."""
+    if not paths.draft_file(slug, year).is_file():
+        raise AmrbookError(f"{paths.draft_file(slug, year)}: no draft to review; `amrbook add` writes it")
+    frame = pd.read_csv(paths.draft_file(slug, year), dtype=str, keep_default_na=False)
+    doc = read_yaml(paths.proposals_file(slug, year)) if paths.proposals_file(slug, year).exists() else {}
+    proposed = pd.DataFrame((doc or {}).get("proposals") or [], columns=["id", "label_zh", "topic", "description"])
+    frame = frame.merge(proposed.rename(columns={"id": "proposal"}), on="proposal", how="left").fillna("")
+    frame[["start", "end"]] = frame[["start", "end"]].astype(int)
+    return frame
+
+
 def _catalog_block(entry: dict) -> str:
     fields = CATALOG_FIELDS + ["body"]
     lines = [f"\n{entry['id']}:"] + [f"  {f}: {_quoted(entry[f])}" for f in fields if entry.get(f)]
