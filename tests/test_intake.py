@@ -115,3 +115,22 @@ def test_a_catalog_body_must_be_declared(data_copy):
     catalog.write_text(catalog.read_text("utf-8").replace("body: 消委会", "body: 消协会", 1), encoding="utf-8")
     with pytest.raises(DataError, match="body '消协会' is not one of the bodies"):
         load_catalog()
+
+
+def test_matching_is_linear_in_the_number_of_figures(data_copy, tmp_path, monkeypatch):
+    """Each figure is compared with each id of its body and counter once: twice the figures, twice the
+    comparisons (counted, not timed)."""
+    import helpers.tables.draft as drafting
+
+    calls = []
+    real = drafting.best_match
+    monkeypatch.setattr(drafting, "best_match", lambda *a: calls.append(1) or real(*a))
+    counts = []
+    for times in (10, 20):
+        report = tmp_path / f"r{times}.txt"
+        report.write_text("2024年,我局作出行政处罚120件,罚没金额88.5万元。\n" * times, encoding="utf-8")
+        calls.clear()
+        found = len(draft(2024, report))
+        counts.append((found, len(calls)))
+    (n1, c1), (n2, c2) = counts
+    assert (n1, n2) == (20, 40) and c2 == 2 * c1 > 0
