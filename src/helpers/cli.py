@@ -153,7 +153,6 @@ def _extract(args: argparse.Namespace) -> None:
 
 
 def _draft(args: argparse.Namespace) -> None:
-    from . import paths
     from .paths import sha256_of
     from .report.sources import bureau
     from .tables.draft import write_draft
@@ -165,10 +164,7 @@ def _draft(args: argparse.Namespace) -> None:
           f"{len(unmatched)} to review")
     for row in unmatched.itertuples():
         print(f"  unmatched: {row.as_written} at {row.start}  ({row.note})")
-    curated = paths.indicators_file(slug, args.year)
-    step2 = (f"compare it with the curated {curated.name}, which it never replaces" if curated.exists()
-             else f"rename it to {curated.name}")
-    print(f"""next:
+    print(f"""next (`amrbook add` does step 1 for you):
   1. copy the report unchanged to data/raw/{slug}/ and add to `sources` in data/raw/sources.yml:
        - bureau: {slug}
          file: {args.year}_{args.file.stem}.txt
@@ -177,8 +173,8 @@ def _draft(args: argparse.Namespace) -> None:
          title: …
          encoding: (as detected by `amrbook extract`)
          sha256: {sha256_of(args.file)}
-  2. review {target.name} (ids, periods), then {step2}
-  3. amrbook indicators --bureau {slug} --year {args.year}   # validates every row against the report""")
+  2. review {target.name} and the proposals beside it (notebooks/review.ipynb), then
+     amrbook accept --bureau {slug} --year {args.year} --all   # validated, never over a curated table""")
 
 
 def _add(args: argparse.Namespace) -> None:
