@@ -141,3 +141,18 @@ def test_matching_is_linear_in_the_number_of_figures(data_copy, tmp_path, monkey
         counts.append((found, len(calls)))
     (n1, c1), (n2, c2) = counts
     assert (n1, n2) == (20, 40) and c2 == 2 * c1 > 0
+
+
+def test_the_review_shows_each_proposal_in_its_sentence(data_copy, tmp_path):
+    from helpers.show.review import review_html
+
+    report = tmp_path / "tianhe.txt"
+    report.write_text(REPORT, encoding="utf-8")
+    add(report, "tianhe", "广州市天河区市场监督管理局")
+    proposed = review_html("tianhe", 2024, only_proposals=True)
+    assert proposed.rows == 2                                               # 3000件 and 1523.6万元
+    assert "全年受理投诉举报3000件,为消费者挽回经济损失<mark>1523.6万元</mark>。" in proposed.html
+    assert review_html("tianhe", 2024).rows == 6 and "<td>council_losses_recovered</td>" in review_html(
+        "tianhe", 2024).html
+    with pytest.raises(AmrbookError, match="no draft to review"):
+        review_html("tianhe", 2023)

@@ -34,8 +34,8 @@ def review_html(bureau: str, year: int, only_proposals: bool = False) -> Review:
     Each row is a figure of the draft (its CSV line in 行), its sentence with the figure marked,
     the id it matched with its score and shared words, or the proposed entry's id, label and topic.
     """
-    text = raw_text(bureau, year)
     frame = under_review(bureau, year)
+    text = raw_text(bureau, year)
     rows = []
     for line, r in zip(frame.index + 2, frame.itertuples()):
         if only_proposals and not r.proposal:
