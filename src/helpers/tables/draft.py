@@ -14,7 +14,8 @@ Each figure the extractor finds is matched to a catalog id by what it is, not on
 
 Each row carries its ``score``, what it was ``matched_by`` (a label, an alias or a curated
 wording) and the ``shared`` words it rests on. A figure without a match (score below
-:data:`THRESHOLD`) gets a proposed catalog entry (``proposal``; :func:`label_of`, :func:`proposal_id`): an id
+:data:`THRESHOLD`) gets a proposed catalog entry (``proposal``; :func:`label_of`,
+:func:`proposal_id`): an id
 ``<topic>_<6 hex digits of the hash of its label and unit>``, ``label_zh`` from its clause, its
 unit, a topic from keyword rules (``topics`` of ``data/matching.yml``) over its words and section
 heading, its body and a description from its sentence. The period is read from the words before
@@ -315,7 +316,8 @@ def draft(year: int, report: Path) -> pd.DataFrame:
     pandas.DataFrame
         Columns of :data:`helpers.tables.load.COLUMNS` and :data:`REVIEW_COLUMNS`; ``id`` is empty
         for figures that matched no indicator, and ``proposal`` then names the catalog entry
-        proposed for it. ``attrs["proposals"]`` holds the proposed entries (written to ``<year>.proposals.yml`` by :func:`write_draft`).
+        proposed for it. ``attrs["proposals"]`` holds the proposed entries (:func:`write_draft`
+        writes them to ``<year>.proposals.yml``).
     """
     text, _ = read_report(report)
     catalog = catalog_terms()
