@@ -168,7 +168,7 @@ def drafted_second_year(data_dir: Path, year: int = 2024, *, figures: dict[str, 
     """
     import pandas as pd
 
-    from helpers.tables.load import load_indicators
+    from helpers.tables.load import COLUMNS, load_indicators
 
     assert data_dir.resolve() != REAL_DATA.resolve(), "a synthetic year never goes into data/"
     figures = figures or {}
@@ -192,7 +192,7 @@ def drafted_second_year(data_dir: Path, year: int = 2024, *, figures: dict[str, 
                              capture_output=True, text=True, env=env, check=False)
         assert run.returncode == 0 and "wrote" in run.stdout, run.stderr
         draft = pd.read_csv(paths.draft_file("conghua", year), dtype=str, keep_default_na=False)
-        draft = draft[draft["id"] != ""]
+        draft = draft[draft["id"] != ""][COLUMNS]   # the review columns (score, matched_by …) stay in the draft
         expected = {row["id"]: figures.get(row["id"], row["as_written"]) for row in rows if row["id"] not in drop}
         assert dict(zip(draft["id"], draft["as_written"])) == expected
         draft.to_csv(paths.draft_file("conghua", year), index=False, lineterminator="\n")

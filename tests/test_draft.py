@@ -33,14 +33,18 @@ SYNTHETIC = (
 def test_a_reworded_new_year_maps_to_catalog_ids(tmp_path):
     report = tmp_path / "2024.txt"
     report.write_text(SYNTHETIC, encoding="utf-8")
-    rows = {r["as_written"]: r for r in draft(2024, report).to_dict("records")}
+    frame = draft(2024, report)
+    rows = {r["as_written"]: r for r in frame.to_dict("records")}
     assert rows["512宗"]["id"] == "admin_penalty_cases"
     assert rows["20宗"]["id"] == "admin_penalty_cases_simple"
     assert rows["501.3万元"]["id"] == "penalty_confiscation_amount" and rows["501.3万元"]["value"] == "5013000"
     assert rows["11020家"]["id"] == "food_entities_total" and rows["11020家"]["period"] == "as_of_report"
     assert rows["5600家"]["id"] == "catering_units"
     assert rows["260件"]["id"] == "invention_patents_granted" and rows["260件"]["period"] == "2024-10"
-    assert rows["300个"]["id"] == "" and "请选定编号" in rows["300个"]["note"]     # nothing like it in 2023
+    assert rows["300个"]["id"] == "" and "已提议新指标" in rows["300个"]["note"]     # nothing like it in 2023
+    # its proposed entry: the clause 全年新建电动汽车充电桩 without 全年; no topic keyword -> the fallback
+    proposal = {p["id"]: p for p in frame.attrs["proposals"]}[rows["300个"]["proposal"]]
+    assert (proposal["label_zh"], proposal["unit"], proposal["topic"]) == ("新建电动汽车充电桩", "个", "capacity")
     assert rows["300个"]["period"] == "2024"
 
 
@@ -123,4 +127,4 @@ def test_the_draft_replaces_its_name_never_a_file_linked_to_it(data_copy):
     assert (indicators / "2023.csv").read_bytes() == curated
     assert target.stat().st_ino != (indicators / "2023.csv").stat().st_ino
     assert target.read_text(encoding="utf-8").startswith("year,id,value,")
-    assert sorted(p.name for p in indicators.iterdir()) == ["2023.csv", "2023.draft.csv"]    # no temp file left
+    assert sorted(p.name for p in indicators.iterdir()) == ["2023.csv", "2023.draft.csv", "2023.proposals.yml"]  # no temp

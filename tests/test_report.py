@@ -78,9 +78,10 @@ def test_a_cold_load_report_parses_catalog_yml_once(data_copy, monkeypatch):
     original = datafile._yaml_text
     monkeypatch.setattr(datafile, "_yaml_text", lambda path: read.update([path.name]) or original(path))
     load_report("conghua", 2023)
-    assert read == {"catalog.yml": 1, "metrics.yml": 1, "checks.yml": 1, "sources.yml": 1}
+    assert read == {"catalog.yml": 1, "metrics.yml": 1, "checks.yml": 1, "sources.yml": 1,
+                    "matching.yml": 1}            # the catalog's `body:` values are checked against matching.yml
     load_report("conghua", 2023)                              # cached: nothing parsed again
-    assert sum(read.values()) == 4
+    assert sum(read.values()) == 5
     rewrite(data_copy / "catalog.yml", "查办行政处罚案件", "查办行政处罚案件数")   # a new version of the catalog
     assert load_report("conghua", 2023)["admin_penalty_cases"].label == "查办行政处罚案件数"
     assert read["catalog.yml"] == 2 and read["sources.yml"] == 1
@@ -98,7 +99,7 @@ def test_an_unknown_bureau_is_refused_listing_the_known_ones(capsys):
 @pytest.mark.parametrize(("old", "new", "cause"), [
     ("default_bureau: conghua", "default_bureau: tianhe",
      "default_bureau must name a bureau of `bureaus` (conghua), not 'tianhe'"),
-    ("    level: 区", "    level: 县", "level must be one of 区、市、省, not '县'"),
+    ("    level: 区", "    level: 镇", "level must be one of 县、区、市、省, not '镇'"),
     ("    bureau: conghua", "    bureau: tianhe", "bureau 'tianhe' is not in `bureaus` (conghua)"),
 ])
 def test_a_wrong_bureau_in_sources_yml_is_named(data_copy, old, new, cause):

@@ -153,7 +153,6 @@ def _extract(args: argparse.Namespace) -> None:
 
 
 def _draft(args: argparse.Namespace) -> None:
-    from . import paths
     from .paths import sha256_of
     from .report.sources import bureau
     from .tables.draft import write_draft
@@ -165,10 +164,7 @@ def _draft(args: argparse.Namespace) -> None:
           f"{len(unmatched)} to review")
     for row in unmatched.itertuples():
         print(f"  unmatched: {row.as_written} at {row.start}  ({row.note})")
-    curated = paths.indicators_file(slug, args.year)
-    step2 = (f"compare it with the curated {curated.name}, which it never replaces" if curated.exists()
-             else f"rename it to {curated.name}")
-    print(f"""next:
+    print(f"""next (`amrbook add` does step 1 for you):
   1. copy the report unchanged to data/raw/{slug}/ and add to `sources` in data/raw/sources.yml:
        - bureau: {slug}
          file: {args.year}_{args.file.stem}.txt
@@ -177,8 +173,39 @@ def _draft(args: argparse.Namespace) -> None:
          title: …
          encoding: (as detected by `amrbook extract`)
          sha256: {sha256_of(args.file)}
-  2. review {target.name} (ids, periods), then {step2}
-  3. amrbook indicators --bureau {slug} --year {args.year}   # validates every row against the report""")
+  2. review {target.name} and the proposals beside it (notebooks/review.ipynb), then
+     amrbook accept --bureau {slug} --year {args.year} --all   # validated, never over a curated table""")
+
+
+def _add(args: argparse.Namespace) -> None:
+    from .tables.intake import add
+
+    done = add(args.file, args.bureau, args.name, args.level, args.year, args.type)
+    print(f"{'copied' if done.copied else 'already in place'}: {done.raw}")
+    print(f"{'recorded in' if done.recorded else 'already recorded in'} data/raw/sources.yml")
+    if done.frame is None:
+        print(f"kept the draft under review: {done.draft} (delete it to draft again)")
+        return
+    matched = done.frame[done.frame["id"] != ""]
+    print(f"wrote {done.draft}: {len(done.frame)} figures, {len(matched)} matched to catalog ids, "
+          f"{len(done.frame) - len(matched)} with a proposed catalog entry ({done.draft.name.split('.')[0]}"
+          ".proposals.yml)")
+    for row in matched.itertuples():
+        print(f"  {row.as_written}  {row.id}  ({row.score}: {row.matched_by}; shared {row.shared or '-'})")
+    slug, year = done.raw.parent.name, done.draft.name.split(".")[0]
+    print(f"next: review them (notebooks/review.ipynb), then amrbook accept --bureau {slug} --year {year} --all")
+
+
+def _accept(args: argparse.Namespace) -> None:
+    from .audit.report import load_report
+    from .tables.intake import accept
+
+    if args.all == bool(args.ids):
+        raise AmrbookError("give --all or the ids of the proposals to accept (not both)")
+    target, added, left_out = accept(args.bureau, args.year, None if args.all else args.ids, load_report)
+    print(f"wrote {target}: validated; {len(added)} new catalog entries ({', '.join(added) or 'none'})")
+    if left_out:
+        print(f"left out the draft's rows without an id at lines {', '.join(map(str, left_out))}")
 
 
 def _build(args: argparse.Namespace) -> None:
@@ -300,6 +327,24 @@ def build_parser() -> argparse.ArgumentParser:
     drf.add_argument("file", type=Path)
     drf.add_argument("--force", action="store_true", help="replace an existing draft")
     drf.set_defaults(run=_draft)
+
+    add = commands.add_parser("add", help="take a new report in: copy it into data/raw/<bureau>/, record it in "
+                                          "sources.yml, draft its table and propose catalog entries")
+    add.add_argument("file", type=Path)
+    add.add_argument("--bureau", metavar="SLUG", required=True, help="the bureau's slug (new or declared)")
+    add.add_argument("--name", help="the bureau's full name (a new bureau)")
+    add.add_argument("--level", help="县, 区, 市 or 省 (read from the name when absent)")
+    add.add_argument("--year", type=int, help="the report year (read from its title when absent)")
+    add.add_argument("--type", help="the report type, e.g. 工作总结 (read from its title when absent)")
+    add.set_defaults(run=_add)
+
+    acc = commands.add_parser("accept", help="promote a reviewed draft and its accepted proposals into the "
+                                             "catalog and the curated table, validated, atomically")
+    acc.add_argument("--bureau", metavar="SLUG", required=True)
+    acc.add_argument("--year", type=int, required=True)
+    acc.add_argument("--all", action="store_true", help="accept every proposal")
+    acc.add_argument("ids", nargs="*", help="the proposals to accept")
+    acc.set_defaults(run=_accept)
 
     build = commands.add_parser("build", help="execute the notebooks and render the briefing into outputs/<year>/")
     build.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)

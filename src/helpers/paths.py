@@ -75,6 +75,16 @@ def catalog_file() -> Path:
     return data_dir() / "catalog.yml"
 
 
+def matching_file() -> Path:
+    """Return what drafting needs to say what a figure is: counter words, bodies, counting basis, topics."""
+    return data_dir() / "matching.yml"
+
+
+def proposals_file(bureau: str, year: int) -> Path:
+    """Return the proposed catalog entries written beside a report's draft."""
+    return indicators_dir(bureau) / f"{year}.proposals.yml"
+
+
 def metrics_file() -> Path:
     """Return the derived metrics (``metrics.yml``)."""
     return data_dir() / "metrics.yml"
@@ -103,6 +113,19 @@ def build_cache_dir() -> Path:
 def notebooks_dir() -> Path:
     """Return the folder of analysis notebooks (``notebooks/`` or ``$AMRBOOK_NOTEBOOKS``)."""
     return Path(os.environ.get("AMRBOOK_NOTEBOOKS") or PROJECT_ROOT / "notebooks")
+
+
+def built_notebooks() -> list[Path]:
+    """The notebooks a build executes: every notebook of ``notebooks/`` but those whose metadata
+    declares ``"amrbook": {"build": false}`` (``review.ipynb``, a tool run by hand on a draft)."""
+    import json
+
+    def built(path: Path) -> bool:
+        try:
+            return json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("amrbook", {}).get("build", True)
+        except (ValueError, AttributeError):
+            return True  # a broken notebook is the build's to report, with its name
+    return [p for p in sorted(notebooks_dir().glob("*.ipynb")) if built(p)]
 
 
 def data_version() -> tuple:

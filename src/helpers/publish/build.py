@@ -93,7 +93,7 @@ def input_hashes() -> dict[str, dict[str, str]]:
     package = [p for pattern in PACKAGE_FILES for p in paths.PACKAGE_DIR.glob(pattern)]
     return {"data": _hash_files(list(paths.data_dir().rglob("*")), paths.data_dir()),
             "helpers": _hash_files(package, paths.PACKAGE_DIR),
-            "notebooks": _hash_files(list(paths.notebooks_dir().glob("*.ipynb")), paths.notebooks_dir())}
+            "notebooks": _hash_files(paths.built_notebooks(), paths.notebooks_dir())}
 
 
 def _key(*parts) -> str:
@@ -117,7 +117,7 @@ def font_text() -> str:
     """Every character a page can show, known before anything runs: the text of the data files,
     the notebooks and the package's own strings (labels, messages, templates)."""
     files = [*paths.data_dir().rglob("*.yml"), *paths.data_dir().rglob("*.csv"), *paths.raw_dir().rglob("*.txt"),
-             *paths.notebooks_dir().glob("*.ipynb"), *paths.PACKAGE_DIR.rglob("*.py"),
+             *paths.built_notebooks(), *paths.PACKAGE_DIR.rglob("*.py"),
              *paths.PACKAGE_DIR.rglob("*.j2")]
     return "".join(p.read_text(encoding="utf-8", errors="ignore") for p in files)
 

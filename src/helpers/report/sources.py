@@ -20,8 +20,8 @@ from .encoding import decode_as
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
 
-#: What a bureau is: a district (区), city (市) or province (省) bureau.
-LEVELS = ("区", "市", "省")
+#: What a bureau is: a county (县), district (区), city (市) or province (省) bureau.
+LEVELS = ("县", "区", "市", "省")
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def load_sources() -> Sources:
     ------
     DataError
         Naming the line and cause of every bureau or source entry that lacks a field, has a field
-        of the wrong kind, a slug that is not lowercase ASCII, a level other than 区/市/省, an
+        of the wrong kind, a slug that is not lowercase ASCII, a level other than 县/区/市/省, an
         unknown bureau, an unknown encoding, a sha256 that is not 64 hex digits or a file outside
         ``data/raw/<bureau>/``, and of a ``default_bureau`` that is not a bureau.
     """

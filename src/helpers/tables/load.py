@@ -24,15 +24,17 @@ import pandera.pandas as pa
 from .. import paths
 from ..errors import DataError, Problem
 from ..report.numbers import QUALIFIERS, implied_qualifier, parse_figure
-from ..datafile import TEXT, entry_problems, parsed_once, read_yaml, shown, yaml_where
+from ..datafile import TEXT, TEXTS, entry_problems, parsed_once, read_yaml, shown, yaml_where
 from ..report.sources import raw_text
+from .catalog import BUREAU, matching, same_counter
 
 COLUMNS = ["year", "id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "section", "note"]
 NUMERIC = {"year": "int64", "value": "float64", "start": "int64", "end": "int64"}
 CATALOG_FIELDS = ["label_zh", "label_en", "unit", "topic", "description"]
-#: Optional catalog fields: ``part_of``, the indicator this one is a subset of (其中), so a chart or
-#: table can put a part right after its whole.
-CATALOG_OPTIONAL = {"part_of": TEXT}
+#: Optional fields of a catalog entry: ``part_of``, the indicator this one is a subset of (其中), so a
+#: chart or table can put a part right after its whole; other wordings of its label (``aliases``);
+#: and the body that reports it (one of ``bodies`` of ``data/matching.yml``; the bureau itself when absent).
+CATALOG_OPTIONAL = {"part_of": TEXT, "aliases": TEXTS, "body": TEXT}
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 #: ``2023`` (the full year), ``2023-11`` (cut-off at the end of November), ``2023-Q3``,
 #: ``as_of_report`` (截至目前) or ``recent`` (近期).
@@ -94,10 +96,15 @@ def load_catalog() -> pd.DataFrame:
     DataError
         If the YAML is malformed, an id is not snake_case or an entry lacks a field.
     """
+    return _catalog()[[*CATALOG_FIELDS, "part_of"]].copy()
+
+
+def catalog_terms() -> pd.DataFrame:
+    """Return the catalog with its matching terms: ``body`` (``局`` when absent) and ``aliases`` (a tuple)."""
     return _catalog().copy()
 
 
-@parsed_once(paths.catalog_file)
+@parsed_once(paths.catalog_file, paths.matching_file)
 def _catalog() -> pd.DataFrame:
     path = paths.catalog_file()
     doc = read_yaml(path)
@@ -115,11 +122,18 @@ def _catalog() -> pd.DataFrame:
             if whole is not None and (whole not in doc or whole == key):
                 found.append(Problem(path, yaml_where(doc[key], "part_of", label),
                                      f"part_of {whole!r} is not another indicator of the catalog"))
+            body = doc[key].get("body") if isinstance(doc[key], dict) else None
+            if not found and body is not None and body not in matching().bodies:
+                found.append(Problem(path, yaml_where(doc[key], "body", label),
+                                     f"body {body!r} is not one of the bodies of {paths.matching_file().name} "
+                                     f"({', '.join(matching().bodies)})"))
             problems += found
     if problems:
         raise DataError(problems)
     frame = pd.DataFrame.from_dict(doc, orient="index").reindex(columns=[*CATALOG_FIELDS, *CATALOG_OPTIONAL])
     frame["part_of"] = frame["part_of"].fillna("")
+    frame["body"] = frame["body"].fillna(BUREAU)
+    frame["aliases"] = [tuple(a) if isinstance(a, list) else () for a in frame["aliases"]]
     frame.index.name = "id"
     return frame
 
@@ -366,7 +380,7 @@ def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) 
             stated = None
         if stated is None or abs(figure.value - stated) > Decimal("1e-9") * max(1, abs(figure.value)):
             bad("value", f"{row['value']!r} but {written!r} means {_plain(figure.value)}")
-        if figure.unit != row["unit"]:
+        if not same_counter(figure.unit, row["unit"]):  # 件 recorded as 宗: counters of data/matching.yml
             bad("unit", f"{row['unit']!r} but {written!r} has unit {figure.unit!r}")
         qualifier = implied_qualifier(text, start, end)
         if qualifier != row["qualifier"]:
