@@ -112,7 +112,7 @@ def test_a_second_bureau_builds_into_its_own_outputs_and_compares_only_with_itse
     assert "广州市天河区市场监督管理局" in page and "120宗" in page
     assert "从化" not in page and "439宗" not in page                     # neither 同比 nor 变更说明 mentions 从化
     assert "仅有2023年一年的数据，无法计算同比" in page
-    assert "这是该年度的首次生成，没有可比较的上次生成" in page               # not 从化's build of 2023
+    assert "此前没有已发布的版本，本版无修订。" in page                     # not 从化's build of 2023
     changes = result.changes
     assert changes["previous_build"]["rows"] == [] and changes["previous_year"]["rows"] == []
 

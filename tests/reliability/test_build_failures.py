@@ -179,7 +179,7 @@ def test_a_failed_write_names_the_file_and_keeps_the_last_good_outputs(workspace
 
     target = workspace / "outputs" / "conghua" / "2023"
 
-    def full(year, path, figures=()):
+    def full(year, path, figures=(), changes=None):
         raise OSError(code, message, str(path))
 
     monkeypatch.setattr(export, "write_xlsx", full)

@@ -153,8 +153,8 @@ def _change_points(b: Briefing) -> list[tuple[str, str, str]]:
     points = []
     for row in [*rates.to_dict("records"), *counts.to_dict("records")]:
         claim = f"growth:{row['id']}"
-        text = (f"{row['label_zh']}{_value(row['value'], row['unit'])}，比{prev}年"
-                f"（{_value(row['previous_value'], row['unit'])}）{change_text(row)}。")
+        text = (f"{row['label_zh']}{_value(row['value'], row['unit'], row['previous_value'])}，比{prev}年"
+                f"（{_value(row['previous_value'], row['unit'], row['value'])}）{change_text(row)}。")
         points.append((claim_span(claim, claim_status(b.report, claim), html.escape(text)), "year_on_year",
                        CHANGES_SECTION))
     return points
