@@ -194,3 +194,24 @@ def test_a_report_with_few_figures_gets_a_briefing_and_notebooks_that_fit_it(dat
     pdf = subprocess.run(["pdftotext", str(target / "briefing.pdf"), "-"], capture_output=True, text=True,
                          check=True).stdout
     assert "海珠区" in pdf and "215宗" in pdf and "无数据" not in pdf and "nan" not in pdf
+
+
+@pytest.mark.slow
+def test_build_all_builds_every_report_on_one_pool_each_into_its_own_outputs(data_copy, tmp_path, monkeypatch, capsys):
+    from helpers.cli import main
+
+    monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
+    notebooks = tmp_path / "notebooks"   # the briefing alone keeps this test short: the pool runs one per report
+    notebooks.mkdir()
+    shutil.copy(paths.PROJECT_ROOT / "notebooks" / "briefing.ipynb", notebooks)
+    monkeypatch.setenv("AMRBOOK_NOTEBOOKS", str(notebooks))
+    add_haizhu(data_copy)
+    assert main(["build", "--all", "--no-pdf"]) == 0
+    out = capsys.readouterr().out
+    # every report of data/: 从化 2023 and 海珠 2023, each executed, each page its own (the pool routes each result)
+    assert out.count("(executed 1 notebook(s), 0 from cache)") == 2
+    conghua = (tmp_path / "outputs" / "conghua" / "2023" / "briefing.html").read_text(encoding="utf-8")
+    haizhu = (tmp_path / "outputs" / "haizhu" / "2023" / "briefing.html").read_text(encoding="utf-8")
+    assert "439宗" in conghua and "海珠" not in conghua and "215宗" in haizhu and "从化" not in haizhu
+    assert main(["build", "--all", "--no-pdf"]) == 0         # nothing changed: no kernel, both up to date
+    assert capsys.readouterr().out.count(": up to date (") == 2

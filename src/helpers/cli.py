@@ -209,9 +209,17 @@ def _accept(args: argparse.Namespace) -> None:
 
 
 def _build(args: argparse.Namespace) -> None:
-    from .publish.build import build
+    from .paths import indicator_years
+    from .publish.build import build_reports
+    from .report.sources import load_sources
 
-    result = build(args.bureau, args.year, jobs=args.jobs, force=args.force, pdf=not args.no_pdf)
+    reports = [(slug, year) for slug in load_sources().bureaus for year in indicator_years(slug)] if args.all \
+        else [(args.bureau, args.year)]
+    for result in build_reports(reports, jobs=args.jobs, force=args.force, pdf=not args.no_pdf):
+        _built(result)
+
+
+def _built(result) -> None:
     where = result.target
     if result.up_to_date:
         print(f"{where}: up to date ({result.timings['total']:.2f} s); --force rebuilds")
@@ -348,7 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="execute the notebooks and render the briefing into outputs/<year>/")
     build.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
-    build.add_argument("--year", type=int, required=True)
+    which = build.add_mutually_exclusive_group(required=True)
+    which.add_argument("--year", type=int)
+    which.add_argument("--all", action="store_true",
+                       help="every report in data/ (each bureau's every year), on one pool of kernels")
     build.add_argument("--jobs", action=_Jobs, default=2,
                        help=f"notebooks executed in parallel, 1 to {MAX_JOBS} (default 2)")
     build.add_argument("--force", action="store_true", help="ignore the cache and rebuild everything")

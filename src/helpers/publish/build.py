@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import shutil
 import sys
 import threading
@@ -152,57 +153,105 @@ def build(bureau: str | None, year: int, jobs: int = 2, force: bool = False, pdf
         If a notebook is broken or has no ``parameters`` cell (before any kernel starts), or
         fails; the previous outputs are left as they were.
     """
+    return build_reports([(bureau, year)], jobs, force, pdf, timeout)[0]
+
+
+def build_reports(reports: list[tuple[str | None, int]], jobs: int = 2, force: bool = False, pdf: bool = True,
+                  timeout: int = 300) -> list[BuildResult]:
+    """Build several reports (``amrbook build --all``) with one pool of kernels, each as :func:`build` does.
+
+    Every report is planned first (up-to-date check, notebooks read, data validated, change log) and its
+    notebooks queued on the one pool, so the kernels start once and run the notebooks of every report
+    back to back; each report's pages are rendered as its notebooks finish and swapped into place alone.
+
+    Raises
+    ------
+    As :func:`build`, for the first report that fails; the reports before it are in place.
+    """
     started = time.perf_counter()
     from ..report.sources import bureau as find_bureau  # a slug checked against sources.yml, nothing loaded yet
 
-    slug, year = find_bureau(bureau).slug, int(year)
-    root = paths.outputs_dir()
-    target = paths.report_outputs_dir(slug, year)
-    result = BuildResult(target)
-    with build_lock(root):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        clear_leftovers(target.parent)  # staging and retired folders sit beside the outputs of each year
+    reports = [(find_bureau(bureau).slug, int(year)) for bureau, year in reports]
+    with build_lock(paths.outputs_dir()):
         cache = paths.build_cache_dir()
         cache.mkdir(parents=True, exist_ok=True)
-        hashes, parameters = input_hashes(), {"bureau": slug, "year": year}
-        keys = notebook_keys(hashes, parameters)
-        build_key = _key(keys, pdf)
-        cached_file = {name: cache / f"{slug}-{year}-{name}-{key[:20]}.ipynb" for name, key in keys.items()}
-        result.notebooks = cached_file
-        manifest_file = target / "manifest.json"
-        if not force and manifest_file.exists():
-            old = json.loads(manifest_file.read_text(encoding="utf-8"))
-            if old.get("build_key") == build_key and all((target / f).exists() for f in old.get("outputs", {})) \
-                    and not (pdf and old.get("pdf_note")):  # the PDF is asked for and was missing: try again
-                result.up_to_date = True
-                result.timings["total"] = time.perf_counter() - started
-                return result
-        from .execute import prepare  # every notebook, before any kernel starts: a broken one is named at once
-
-        log_file = cache / f"{slug}-{year}-changes.json"  # the briefing reads the build's change log here
-        notebooks = {name: prepare(paths.notebooks_dir() / f"{name}.ipynb",
-                                   {**parameters, "change_log": str(log_file)} if name == BRIEFING else parameters)
-                     for name in sorted(keys)}
-        r = _changes(slug, year, result, log_file)  # before any kernel starts, and before the outputs are replaced
-        result.skipped = skipped_notebooks(r, notebooks)
-        # the slowest notebooks first, so the two workers finish together
-        todo = sorted(((name, nb) for name, nb in notebooks.items()
-                       if name not in result.skipped and (force or not cached_file[name].exists())),
-                      key=lambda item: item[0] != BRIEFING)
-        result.executed = sorted(name for name, _ in todo)
-        result.cached = sorted(set(keys) - set(result.executed) - set(result.skipped))
-        runner = Runner(todo, jobs, timeout, cache / "kernels.log")
-        staging = target.with_name(f".tmp-{year}-{os.getpid()}-{threading.get_ident()}")
-        result.stamp = _stamp(hashes)
+        runner = Runner([], jobs, timeout, cache / "kernels.log", start=False)
         try:
-            _produce(r, runner, cached_file, result, staging, pdf)
-            _write_manifest(slug, year, staging, hashes, build_key, result)
-            _swap(staging, target)
+            plans = [_plan(slug, year, force, pdf, runner, started) for slug, year in reports]
+            runner.start()
+            for plan in plans:
+                if not plan.result.up_to_date:
+                    _complete(plan, runner, pdf)
         finally:
             runner.stop()
-            shutil.rmtree(staging, ignore_errors=True)
-    result.timings["total"] = time.perf_counter() - started
-    return result
+    return [plan.result for plan in plans]
+
+
+@dataclass
+class _Plan:
+    """One report of a build, between planning and completion."""
+
+    result: BuildResult
+    r: Report | None = None
+    hashes: dict = field(default_factory=dict)
+    build_key: str = ""
+    results: queue.Queue = field(default_factory=queue.Queue)  # its notebooks, as the pool finishes them
+    started: float = 0.0
+
+
+def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started: float) -> _Plan:
+    """Check one report (up to date?), read its notebooks, load its data and change log, queue its notebooks."""
+    target = paths.report_outputs_dir(slug, year)
+    plan = _Plan(BuildResult(target), started=started)
+    result = plan.result
+    target.parent.mkdir(parents=True, exist_ok=True)
+    clear_leftovers(target.parent)  # staging and retired folders sit beside the outputs of each year
+    cache = paths.build_cache_dir()
+    hashes, parameters = input_hashes(), {"bureau": slug, "year": year}
+    keys = notebook_keys(hashes, parameters)
+    build_key = _key(keys, pdf)
+    cached_file = {name: cache / f"{slug}-{year}-{name}-{key[:20]}.ipynb" for name, key in keys.items()}
+    result.notebooks = cached_file
+    manifest_file = target / "manifest.json"
+    if not force and manifest_file.exists():
+        old = json.loads(manifest_file.read_text(encoding="utf-8"))
+        if old.get("build_key") == build_key and all((target / f).exists() for f in old.get("outputs", {})) \
+                and not (pdf and old.get("pdf_note")):  # the PDF is asked for and was missing: try again
+            result.up_to_date = True
+            result.skipped = old.get("skipped", {})
+            result.timings["total"] = time.perf_counter() - started
+            return plan
+    from .execute import prepare  # every notebook, before any kernel starts: a broken one is named at once
+
+    log_file = cache / f"{slug}-{year}-changes.json"  # the briefing reads the build's change log here
+    notebooks = {name: prepare(paths.notebooks_dir() / f"{name}.ipynb",
+                               {**parameters, "change_log": str(log_file)} if name == BRIEFING else parameters)
+                 for name in sorted(keys)}
+    plan.r = _changes(slug, year, result, log_file)  # before any kernel starts, and before the outputs are replaced
+    result.skipped = skipped_notebooks(plan.r, notebooks)
+    # the slowest notebooks first, so the two workers finish together
+    todo = sorted(((name, nb) for name, nb in notebooks.items()
+                   if name not in result.skipped and (force or not cached_file[name].exists())),
+                  key=lambda item: item[0] != BRIEFING)
+    result.executed = sorted(name for name, _ in todo)
+    result.cached = sorted(set(keys) - set(result.executed) - set(result.skipped))
+    runner.submit(todo, plan.results)
+    result.stamp = _stamp(hashes)
+    plan.hashes, plan.build_key = hashes, build_key
+    return plan
+
+
+def _complete(plan: _Plan, runner: Runner, pdf: bool) -> None:
+    """Render a planned report as its notebooks finish, write its manifest and swap its outputs into place."""
+    result, r = plan.result, plan.r
+    staging = result.target.with_name(f".tmp-{r.year}-{os.getpid()}-{threading.get_ident()}")
+    try:
+        _produce(r, plan.results, result.notebooks, result, staging, pdf)
+        _write_manifest(r.bureau.slug, r.year, staging, plan.hashes, plan.build_key, result)
+        _swap(staging, result.target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    result.timings["total"] = time.perf_counter() - plan.started
 
 
 def skipped_notebooks(r: Report, notebooks: dict) -> dict[str, str]:
@@ -234,7 +283,8 @@ def _changes(bureau: str, year: int, result: BuildResult, log_file: Path) -> Rep
     return r
 
 
-def _produce(r: Report, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:
+def _produce(r: Report, results: queue.Queue, cached_file: dict, result: BuildResult, staging: Path,
+             pdf: bool) -> None:
     """Fill ``staging`` while the runner executes: xlsx and font first, each page when it is ready."""
     import nbformat
 
@@ -266,7 +316,7 @@ def _produce(r: Report, runner: Runner, cached_file: dict, result: BuildResult, 
     bar = _progress(len(result.executed))
     try:
         for _ in result.executed:
-            name, outcome = runner.results.get()
+            name, outcome = results.get()
             if isinstance(outcome, Exception):
                 raise outcome
             tmp = cached_file[name].with_suffix(".tmp")

@@ -48,18 +48,34 @@ class Runner:
     one kernel and runs notebooks from a queue, each after ``%reset -f``; finished notebooks
     arrive on :attr:`results` as ``(name, notebook)`` and failures as ``(name, NotebookError)``.
     :meth:`stop` lets workers finish their notebook and shut down.
+
+    Several reports share one pool (``amrbook build --all``): ``Runner([], …, start=False)``, then
+    :meth:`submit` each report's notebooks with the queue its results go to, then :meth:`start`.
     """
 
-    def __init__(self, todo: list[tuple[str, object]], jobs: int, timeout: int, log_file: Path):
+    def __init__(self, todo: list[tuple[str, object]], jobs: int, timeout: int, log_file: Path,
+                 start: bool = True):
         self.todo: queue.Queue = queue.Queue()
-        for item in todo:
-            self.todo.put(item)
         self.results: queue.Queue = queue.Queue()
-        self.timeout = timeout
+        self.routes: list[queue.Queue] = []
+        self.jobs, self.timeout = jobs, timeout
         self.stopping = threading.Event()
         self.log = open(log_file, "a", encoding="utf-8")  # the kernels' own stderr
-        self.threads = [threading.Thread(target=self._work, daemon=True)
-                        for _ in range(max(1, min(jobs, len(todo))))] if todo else []
+        self.threads: list[threading.Thread] = []
+        self.submit(todo, self.results)
+        if start:
+            self.start()
+
+    def submit(self, todo: list[tuple[str, object]], results: queue.Queue) -> None:
+        """Queue notebooks whose results (and a kernel's failure) go to ``results``; before :meth:`start`."""
+        self.routes.append(results)
+        for name, nb in todo:
+            self.todo.put((name, nb, results))
+
+    def start(self) -> None:
+        """Start the workers: ``jobs`` kernels at most, none for no work."""
+        work = self.todo.qsize()
+        self.threads = [threading.Thread(target=self._work, daemon=True) for _ in range(min(self.jobs, work))]
         for thread in self.threads:
             thread.start()
 
@@ -75,7 +91,7 @@ class Runner:
             km.start_kernel(cwd=str(paths.notebooks_dir()), env={**os.environ}, stderr=self.log)
             while not self.stopping.is_set():
                 try:
-                    name, nb = self.todo.get_nowait()
+                    name, nb, results = self.todo.get_nowait()
                 except queue.Empty:
                     return
                 nb = _with_reset(nb)
@@ -84,12 +100,12 @@ class Runner:
                 try:
                     client.execute()
                     refuse_stderr(_tidy(nb), f"{name}.ipynb")
-                    self.results.put((name, nb))
+                    results.put((name, nb))
                 except NotebookError as exc:
-                    self.results.put((name, exc))
+                    results.put((name, exc))
                 except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
                     detail = f"{exc.ename}: {exc.evalue}" if isinstance(exc, CellExecutionError) else str(exc)
-                    self.results.put((name, NotebookError(f"{name}.ipynb: {_failing_cell(_tidy(nb))}: {detail}")))
+                    results.put((name, NotebookError(f"{name}.ipynb: {_failing_cell(_tidy(nb))}: {detail}")))
                     if not self.stopping.is_set():
                         km.restart_kernel(now=True)
                 finally:
@@ -97,7 +113,8 @@ class Runner:
                         client.kc.stop_channels()
                         client.kc = None
         except Exception as exc:  # a kernel that cannot start must not leave the build waiting
-            self.results.put(("kernel", AmrbookError(f"kernel failed: {exc}")))
+            for route in self.routes:
+                route.put(("kernel", AmrbookError(f"kernel failed: {exc}")))
         finally:
             km.shutdown_kernel(now=True)
 

@@ -1,0 +1,81 @@
+"""Benchmark: the seconds each further report adds to `amrbook build --all`, against one cold build.
+
+A temporary data folder holds 从化's 2023 report and ``--reports - 1`` copies of it under other
+bureaus (the same raw text and indicator table: full-size reports, each with every notebook to
+run). Measured, each in a fresh outputs folder and an empty build cache:
+
+  one        `amrbook build --bureau conghua --year 2023` (a cold build of one report)
+  all        `amrbook build --all` (every report, one pool of kernels)
+
+and printed: the seconds each further report adds, ``(all - one) / (reports - 1)``, and that as a
+share of one cold build (the goal is at most 0.3). The naive way, one cold build per report, adds
+a whole cold build (1.0) per report.
+
+    .venv/bin/python benchmarks/build_all.py [--reports 3] [--jobs 2] [--no-pdf]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from helpers import paths
+
+BIN = Path(sys.executable).parent
+
+
+def add_copy(data: Path, slug: str, number: int) -> None:
+    """Add bureau ``slug``: a copy of 从化's 2023 report under its own name, raw text and table."""
+    (data / "raw" / slug).mkdir()
+    shutil.copy(data / "raw" / "conghua" / "2023_conghua_amr.txt", data / "raw" / slug / "2023_conghua_amr.txt")
+    (data / "indicators" / slug).mkdir()
+    shutil.copy(data / "indicators" / "conghua" / "2023.csv", data / "indicators" / slug / "2023.csv")
+    sources = data / "raw" / "sources.yml"
+    text = sources.read_text(encoding="utf-8")
+    entry = text[text.index("  - file: 2023_conghua_amr.txt"):]
+    entry = entry[:entry.index("\n  - ", 1) + 1] if "\n  - " in entry[1:] else entry
+    text = text.replace("bureaus:\n", f"bureaus:\n  {slug}:\n    name: 测试用第{number}区市场监督管理局\n    level: 区\n", 1)
+    sources.write_text(text.rstrip("\n") + "\n" + entry.replace("bureau: conghua", f"bureau: {slug}"),
+                       encoding="utf-8")
+
+
+def timed(command: list[str], env: dict) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--no-pdf", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="amrbook-bench-all-") as tmp:
+        tmp = Path(tmp)
+        shutil.copytree(paths.data_dir(), tmp / "data")
+        for number in range(2, args.reports + 1):
+            add_copy(tmp / "data", f"copy{number}", number)
+        shutil.copytree(paths.notebooks_dir(), tmp / "notebooks")
+        env = {**os.environ, "AMRBOOK_DATA": str(tmp / "data"), "AMRBOOK_NOTEBOOKS": str(tmp / "notebooks")}
+        flags = ["--jobs", str(args.jobs), *(["--no-pdf"] if args.no_pdf else [])]
+        one = timed([str(BIN / "amrbook"), "build", "--bureau", "conghua", "--year", "2023", *flags],
+                    {**env, "AMRBOOK_OUTPUTS": str(tmp / "one")})
+        every = timed([str(BIN / "amrbook"), "build", "--all", *flags], {**env, "AMRBOOK_OUTPUTS": str(tmp / "all")})
+        built = sorted(str(p.parent.relative_to(tmp / "all")) for p in (tmp / "all").glob("*/*/manifest.json"))
+    added = (every - one) / (args.reports - 1)
+    print(f"reports: {args.reports} ({', '.join(built)}), jobs: {args.jobs}, cores: {os.cpu_count()}, "
+          f"pdf: {not args.no_pdf}")
+    print(f"one cold build:                      {one:6.2f} s")
+    print(f"build --all of {args.reports} reports:             {every:6.2f} s")
+    print(f"added by each further report:        {added:6.2f} s  ({added / one:.2f}x one cold build; goal <= 0.3; "
+          f"one cold build each: 1.00x)")
+
+
+if __name__ == "__main__":
+    main()
