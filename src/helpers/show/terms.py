@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .exhibits import load_layout
 from .format import period_words
 
-#: ``topic`` of data/catalog.yml (the titles of the topic notebooks 01–06 say the same).
-TOPIC_WORDS = {"enforcement": "行政执法", "consumer_protection": "消费者权益保护", "business_environment": "营商环境",
-               "market_safety": "市场安全", "ip_and_standards": "知识产权与标准化", "capacity": "能力建设"}
+
+def topic_words(topic: str) -> str | None:
+    """A ``topic`` of data/catalog.yml in words: the heading its section has in data/charts.yml (one table
+    of topic words, which the briefing's sections and the build's skipped notebooks read too)."""
+    return {s["topic"]: s["heading"] for s in load_layout().sections}.get(topic)
+
+
 #: ``kind`` of data/metrics.yml.
 KIND_WORDS = {"rate": "比率", "share": "占比", "ratio": "比值", "average": "平均数", "total": "合计",
               "implied": "推算值", "plan_vs_actual": "计划与实际"}
@@ -33,7 +38,7 @@ HEADERS = {
     "start": "原文起始位置", "end": "原文结束位置", "label_en": "英文名称", "year": "年度",
 }
 #: How each coded column is put into words.
-_CODED = {"topic": TOPIC_WORDS.get, "kind": KIND_WORDS.get, "qualifier": QUALIFIER_WORDS.get,
+_CODED = {"topic": topic_words, "kind": KIND_WORDS.get, "qualifier": QUALIFIER_WORDS.get,
           "period": period_words, "status": lambda s: METRIC_STATUS_WORDS[s == "ok"]}
 
 
