@@ -29,6 +29,7 @@ The drafted years, made from the 2023 report of 从化 as a user adds a year (co
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -57,7 +58,8 @@ HEADLINE = ["admin_penalty_cases", "penalty_confiscation_amount", "council_compl
             "council_mediation_success_rate", "annual_report_rate", "food_entities_total", "patents_granted",
             "ip_pledge_financing"]
 #: Every page: the briefing and each notebook (the audit reads them all, so each build executes them all).
-NOTEBOOKS = sorted(p.stem for p in REAL_NOTEBOOKS.glob("*.ipynb"))
+NOTEBOOKS = sorted(p.stem for p in REAL_NOTEBOOKS.glob("*.ipynb")
+                   if json.loads(p.read_text(encoding="utf-8"))["metadata"].get("amrbook", {}).get("build", True))
 JUDGEMENT = re.compile("|".join(JUDGEMENT_WORDS))
 
 
