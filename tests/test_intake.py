@@ -89,6 +89,7 @@ def test_add_then_accept(data_copy, tmp_path, capsys):
     assert len(table) == 6       # 4 matched (120件, 88.5万元, 800宗, 60万元) + 2 proposed (3000件, 1523.6万元)
     text = raw.read_bytes().decode("gb18030")
     assert all(text[r.start:r.end] == r.as_written for r in table.itertuples())
+    assert (table["note"] == "").all()                                   # the draft's 草稿：… notes are not kept
     # a new year of a known bureau is the same command, without --name; 2024's proposals are now catalog
     # entries, so its 3000件 (受理投诉举报) matches one by its label word for word
     later = tmp_path / "tianhe2025.txt"

@@ -56,6 +56,9 @@ from .load import COLUMNS, catalog_terms, load_indicators
 THRESHOLD = 0.45
 #: What the draft adds to the columns of a curated table, for review (``amrbook accept`` drops them).
 REVIEW_COLUMNS = ["score", "matched_by", "shared", "body", "proposal"]
+
+#: How the note of every drafted row begins (in Chinese: it is read as is); accept clears such notes.
+DRAFT_NOTE = "草稿："
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 _LIST_MARKER = re.compile(r"[一二三四五六七八九十]+是|[(（][一二三四五六七八九十]+[)）]|(?m:^\d+[.、])")
 _CUT_OFF = re.compile(r"截至(?:(\d{1,2})月底?|第([一二三四1-4])季度|目前)|(?<!截至)目前|近期")
@@ -352,7 +355,7 @@ def draft(year: int, report: Path) -> pd.DataFrame:
         if match is not None:
             row.update(id=match.ident, unit=units[match.ident], score=round(match.score, 2), matched_by=match.by,
                        shared=match.shared, proposal="",
-                       note=f"草稿：按「{f.context}」匹配（相似度{match.score:.2f}）")
+                       note=f"{DRAFT_NOTE}按「{f.context}」匹配（相似度{match.score:.2f}）")
         else:
             sentence = layout.sentence(f.start, f.end)
             label = label_of(f.context, words[i].sentence)
@@ -365,7 +368,7 @@ def draft(year: int, report: Path) -> pd.DataFrame:
                 entry["body"] = bodies[i]
             proposed.append({**entry, "as_written": f.text, "start": f.start})
             row.update(score=0.0, matched_by="", shared="", proposal=ident,
-                       note=f"草稿：没有指标与「{f.context}」匹配；已提议新指标 {ident}（接受、修改或删除）")
+                       note=f"{DRAFT_NOTE}没有指标与「{f.context}」匹配；已提议新指标 {ident}（接受、修改或删除）")
         rows.append(row)
     frame = pd.DataFrame(rows, columns=COLUMNS + REVIEW_COLUMNS)
     frame.attrs["proposals"] = proposed

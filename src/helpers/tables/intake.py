@@ -31,7 +31,7 @@ from ..datafile import read_yaml
 from ..errors import AmrbookError
 from ..report.encoding import read_report
 from ..report.sources import LEVELS, SLUG_PATTERN, load_sources
-from .draft import REVIEW_COLUMNS, write_draft
+from .draft import DRAFT_NOTE, REVIEW_COLUMNS, write_draft
 from .load import COLUMNS, CATALOG_FIELDS, load_catalog
 
 #: A report's title: its year and type (法治政府建设情况报告, 行政执法工作报告, 工作总结).
@@ -223,7 +223,7 @@ def accept(slug: str, year: int, ids: Iterable[str] | None, validate: Callable[[
     used = set(frame["id"])
     added = [i for i in wanted if i in used and i not in catalog.index]
     frame = frame.drop(columns=[c for c in REVIEW_COLUMNS if c in frame])[COLUMNS]
-    frame["note"] = frame["note"].where(~frame["note"].str.startswith("draft:"), "")
+    frame["note"] = frame["note"].where(~frame["note"].str.startswith(DRAFT_NOTE), "")
     blocks = "".join(_catalog_block(proposed[i]) for i in added)
     catalog_text = paths.catalog_file().read_text(encoding="utf-8").rstrip("\n") + "\n" + blocks
     table = frame.to_csv(index=False, lineterminator="\n")
