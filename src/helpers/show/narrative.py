@@ -21,9 +21,11 @@ from ..errors import AmrbookError, DataError, Problem
 from ..tables.load import load_catalog
 from ..audit.metrics import compute_metrics, indicator_values, input_record, known_ids
 from ..datafile import TEXT, TEXTS, entry_problems, field_problems, read_yaml, yaml_section, yaml_where
+from ..audit.status import Missing
 from ..audit.template import TemplateError, check_spec, parse_template
 from . import sources
 from .format import by_sentence, figure_text, formula_words, highlight, metric_text, missing_marker
+from .words import missing_words
 
 _counter = itertools.count(1)
 
@@ -76,13 +78,15 @@ def quote(year: int, ident: str, spec: str = "") -> Quote:
         shown = f"{format(row['value'], spec)}{row['unit']}" if spec else figure_text(row["as_written"], row["unit"])
         return Quote(shown, by_sentence([input_record(table, ident)]))
     metrics = compute_metrics(year).set_index("id")
-    if ident in load_catalog().index:
-        return Quote(missing_marker(ident), {}, gap=f"{ident} is not in the indicator table of {year}")
+    catalog = load_catalog()
+    if ident in catalog.index:
+        why = missing_words(Missing.NOT_IN_TABLE, year)
+        return Quote(missing_marker(ident), {}, gap=f"{catalog.at[ident, 'label_zh']}：{why}")
     if ident not in metrics.index:
         raise AmrbookError(f"{{{ident}}}: neither an indicator of the catalog nor a metric")
     m = metrics.loc[ident]
     if math.isnan(m["value"]):
-        return Quote(missing_marker(ident), {}, gap=f"{ident}: {m['status']}")
+        return Quote(missing_marker(ident), {}, gap=f"{m['label_zh']}：{missing_words(Missing.NO_VALUE, year)}")
     return Quote(metric_text(m["value"], m["unit"], spec), by_sentence(m["inputs"]), formula_words(m["substituted"]))
 
 
