@@ -25,7 +25,7 @@ FULL_YEAR_WORDS = re.compile(r"全年|本年度|今年|年度内")
 _QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Period:
     """One period: a calendar ``year`` with an optional cut-off ``month`` or ``quarter``, or a
     period with no calendar year (``code`` ``as_of_report`` or ``recent``, ``year`` 0).
@@ -146,8 +146,3 @@ def span_of(periods: str, report_year: int) -> tuple:
     """The set of spans (:meth:`Period.span`) a list of periods covers, in order: two figures (or
     metrics) of two report years are comparable when their spans are equal."""
     return tuple(sorted({p.span(report_year) for p in parse_periods(periods)}))
-
-
-def is_period(text: str) -> bool:
-    """True when ``text`` is a period code (:data:`PATTERN`)."""
-    return bool(_CODE.match(str(text)))

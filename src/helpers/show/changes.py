@@ -18,7 +18,7 @@ HEAD = "<tr><th>变化</th><th>项目</th><th>原值 → 现值</th><th>原文</
 def status_words(kind: str, status: str) -> str:
     """Word a metric's or finding's status (``ok`` → 可计算, ``error`` → 错误); a figure is as written."""
     if kind == "finding":
-        return SEVERITY_WORDS[status] if status else status
+        return SEVERITY_WORDS.get(status, status)  # a manifest is read, not trusted: an unknown code shows as is
     if kind == "metric":
         return metric_words(status) if status else status
     return status
