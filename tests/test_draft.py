@@ -9,6 +9,7 @@ from helpers.errors import AmrbookError
 from helpers.tables.load import load_indicators
 from helpers import paths
 from helpers.cli import main
+from helpers.report.period import Period
 from helpers.tables.draft import draft, infer_period, similarity, write_draft
 
 COLUMNS = ["id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "section"]
@@ -56,7 +57,7 @@ def test_a_reworded_new_year_maps_to_catalog_ids(tmp_path):
 ])
 def test_infer_period(text, period):
     start = text.rindex(next(w for w in ["1643", "2611", "25", "23", "一宗", "30宗", "38", "31"] if w in text))
-    assert infer_period(text, start, 2023) == period
+    assert str(infer_period(text, start, 2023)) == period and infer_period(text, start, 2023) == Period.parse(period)
 
 
 def test_similarity():

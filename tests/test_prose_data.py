@@ -120,10 +120,10 @@ def test_a_figure_missing_from_the_year_is_marked_not_fatal(data_copy):
     drop_indicator(data_copy, 2023, gone)
     text = takeaways(load_report("conghua", 2023), "consumer_protection", Footnotes())
     assert missing_marker(gone) in str(text)
-    assert f"无数据：{gone} is not in the indicator table of 2023" in text.html            # its footnote
+    assert "无数据：区消委会受理消费投诉：2023年指标表中没有" in text.html   # its footnote: label and why, in Chinese
     # a metric resting on it has no value: marked too, its footnote saying why
     assert missing_marker("council_completion_rate") in str(text)
-    assert f"无数据：council_completion_rate: no value: {gone} not in 2023" in text.html
+    assert "无数据：区消委会投诉处理完成率：衍生指标无法计算" in text.html
     charts.set_theme()
     fig = charts.draw_chart(load_report("conghua", 2023), "council_complaints")          # drawn without the missing bar, which the title names
     assert fig.axes[0].get_title(loc="left") == f"区消委会投诉处理情况（无数据：{gone}）"

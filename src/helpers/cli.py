@@ -83,21 +83,21 @@ def _explain(args: argparse.Namespace) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .audit.checks import FINDING_SEVERITIES
+    from .audit.status import Severity
     from .show.findings import worded_findings
 
     findings = worded_findings(_report(args))
     _emit(findings, args.format, ["severity", "check", "description", "substituted", "message"])
     if args.format == "table":
-        for row in findings[findings["severity"] != "ok"].itertuples():
+        for row in findings[findings["severity"] != Severity.OK].itertuples():
             print(f"\n[{row.severity}] {row.check}: {row.description}\n  {row.message}")
             if row.note:
                 print(f"  {row.note}")
             for fig in row.figures:
                 print(f"  {fig['id']} = {fig['as_written']}  「{fig['source_sentence']}」")
         counts = findings["severity"].value_counts()
-        print(f"\n{len(findings)} checks: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in FINDING_SEVERITIES))
-    failing = findings["severity"].isin(["warn", "error"]).any()  # a skipped rule is not a finding of the report
+        print(f"\n{len(findings)} checks: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in Severity))
+    failing = findings["severity"].map(lambda s: Severity(s).is_finding).any()  # a skipped rule is not one
     return 1 if args.strict and failing else 0
 
 

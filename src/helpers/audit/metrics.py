@@ -16,7 +16,9 @@ import pandas as pd
 from .. import paths
 from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
-from ..tables.load import ID_PATTERN, load_catalog, partial_period
+from ..tables.load import ID_PATTERN, load_catalog
+from ..report.period import Period
+from ..report.units import Unit
 from ..datafile import TEXT, entry_id, entry_problems, parsed_once, read_yaml, yaml_section, yaml_where
 
 METRIC_COLUMNS = ["id", "label_zh", "label_en", "kind", "value", "unit", "formula", "substituted", "status", "inputs",
@@ -150,7 +152,7 @@ def _growth_pairs(growth: list, catalog: set, path) -> tuple[list[StatedGrowth],
         found = entry_problems(path, growth, i, label, GROWTH_FIELDS)
         found += [Problem(path, yaml_where(pair, role, label), f"{role} {pair[role]!r} is not in catalog.yml")
                   for role in GROWTH_FIELDS if not found and pair[role] not in catalog]
-        if not found and units[pair["rate"]] != "%":
+        if not found and not Unit(units[pair["rate"]]).is_percent:
             found.append(Problem(path, yaml_where(pair, "rate", label), f"rate {pair['rate']!r} has unit "
                                  f"{units[pair['rate']]!r} in catalog.yml; a stated growth rate is in %"))
         problems += found
@@ -221,7 +223,7 @@ def compute_metrics(table: pd.DataFrame, year: int) -> pd.DataFrame:
             "unit": d.unit, "formula": d.formula.text, "substituted": d.formula.substitute(values),
             "status": status, "inputs": inputs,
             "approx_input": any(r["qualifier"] != "exact" for r in inputs),
-            "partial_period": any(partial_period(p) for p in periods), "periods": ", ".join(periods),
+            "partial_period": any(Period.parse(p).is_partial for p in periods), "periods": ", ".join(periods),
             "reconciles_with": d.reconciles_with or "", "stated_value": stated,
             "difference": value - stated if d.reconciles_with else math.nan, "note": d.note,
         })

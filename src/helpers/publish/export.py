@@ -26,7 +26,9 @@ from openpyxl.utils import get_column_letter
 
 from ..audit.report import Report
 from ..show.findings import worded_findings
+from ..report.units import MONEY, PERCENT, POINTS, RANK, Unit
 from ..show.format import period_words
+from ..show.words import metric_words
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PACKAGES = ["amrbook", "pandas", "numpy", "matplotlib", "seaborn", "nbconvert", "nbclient", "ipykernel", "pandera",
@@ -51,7 +53,7 @@ WRAPPED = {"原文句子", "数据来源", "涉及数字", "说明", "规则", "
 WRAPPED_WIDTH, WIDEST = 60, 40
 QUALIFIER_WORDS = {"exact": "精确", "approx": "约数", "lower_bound": "下限", "upper_bound": "上限"}
 #: Excel number formats by unit; any other unit (counts, ratios) is a number with separators.
-UNIT_FORMATS = {"元": "#,##0.00", "%": '0.00"%"', "pp": '0.00" 个百分点"', "rank": '"第"0'}
+UNIT_FORMATS = {MONEY: "#,##0.00", PERCENT: '0.00"%"', POINTS: '0.00" 个百分点"', RANK: '"第"0'}
 COUNT_FORMAT, RATIO_FORMAT = "#,##0", "#,##0.00"
 #: Columns holding a quantity in the row's 单位 (ids, years and positions stay plain numbers).
 QUANTITIES = {"数值", "原文数值", "差值"}
@@ -94,7 +96,7 @@ def number_format(value: float, unit: str) -> str:
     """
     if unit in UNIT_FORMATS:
         return UNIT_FORMATS[unit]
-    return COUNT_FORMAT if float(value).is_integer() and "/" not in unit else RATIO_FORMAT
+    return COUNT_FORMAT if float(value).is_integer() and not Unit(unit).is_ratio else RATIO_FORMAT
 
 
 def _width(value) -> int:
@@ -157,7 +159,8 @@ def write_xlsx(r: Report, path: Path, figures: list[tuple[str, str, pd.DataFrame
     indicators = r.indicators.reset_index().assign(qualifier=lambda f: f["qualifier"].map(QUALIFIER_WORDS),
                                                       period=lambda f: f["period"].map(period_words))
     _sheet(book, "指标", _chinese(indicators))
-    metrics = r.metrics.reset_index().assign(inputs=lambda f: f["inputs"].map(_inputs_text))
+    metrics = r.metrics.reset_index().assign(inputs=lambda f: f["inputs"].map(_inputs_text),
+                                             status=lambda f: f["status"].map(metric_words))
     _sheet(book, "衍生指标", _chinese(metrics))
     checks = worded_findings(r).assign(figures=lambda f: f["figures"].map(_inputs_text))
     _sheet(book, "一致性核对", _chinese(checks))

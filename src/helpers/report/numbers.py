@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from .units import POINTS, RANK
+
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -206,9 +208,9 @@ def parse_figure(as_written: str, before: str = "") -> Figure:
     number, mult, unit = match["number"], match["mult"], match["unit"]
     value = parse_number(number) * (MULTIPLIERS[mult] if mult else 1)
     if unit == "个百分点" or unit == "百分点":
-        unit = "pp"
+        unit = POINTS
     elif not unit and before.endswith("第"):
-        unit = "rank"
+        unit = RANK
     return Figure(value=value, unit=unit, approx=bool(match["approx1"] or match["approx2"]))
 
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import HTML
 
-from ..audit.growth import COMPARED, MISSING, OK, ONE_YEAR
 from ..audit.report import Report
-from ..tables.load import partial_period
+from ..audit.status import Comparison, GrowthStatus, Severity, StatedCheck
+from ..report.period import Period
+from ..report.units import Unit
 from .sources import Appendix
 from .charts import bar_chart, chart_data, chart_spec, draw_chart, source_note
 from .exhibits import BUILT_IN, Layout, alt_text, exhibit_html, list_of_exhibits, load_layout, png_img, ref
@@ -26,6 +27,7 @@ from .findings import worded_findings
 from .format import by_sentence, change_text, figure_text, formula_words, number, period_words
 from .narrative import figure_span, fill, inline, load_narrative, quote
 from .views import quality_summary
+from .words import growth_words
 
 #: Changes drawn in the chart of the largest changes.
 LARGEST = 8
@@ -117,7 +119,8 @@ def _title(b: Briefing, name: str) -> str:
         return fill(b.report, spec.get("finding") or spec["title"])
     if name == "findings":
         severity = b.report.findings["severity"]
-        return b.layout.title(name, errors=int((severity == "error").sum()), warnings=int((severity == "warn").sum()))
+        return b.layout.title(name, errors=int((severity == Severity.ERROR).sum()),
+                              warnings=int((severity == Severity.WARN).sum()))
     if name == "quality":
         summary = quality_summary(b.report)["数量"]
         return b.layout.title(name, figures=summary["报告中的数字"], approx=summary["约数"],
@@ -128,10 +131,10 @@ def _title(b: Briefing, name: str) -> str:
                               previous_year=int(top["previous_year"]))
     if b.growth.empty:
         return b.layout.title("year_on_year_one_year", year=b.year, stated=len(_stated(b.report)))
-    compared = b.growth[b.growth["comparison"] == COMPARED]
+    compared = b.growth[b.growth["comparison"] == Comparison.COMPARED]
     # one of change / change_pp holds each comparison; a rank that falls in number has risen
     moves = compared[["change", "change_pp"]].sum(axis=1, min_count=1) * compared["unit"].map(
-        lambda unit: -1 if unit == "rank" else 1)
+        lambda unit: Unit(unit).direction)
     return b.layout.title(name, year=b.year, previous_year=int(b.growth["previous_year"].iloc[0]),
                           compared=len(compared), up=int((moves > 0).sum()), down=int((moves < 0).sum()))
 
@@ -218,7 +221,7 @@ def findings(b: Briefing) -> HTML:
 def _shown_findings(r: Report) -> pd.DataFrame:
     """The findings the briefing shows: warnings, errors and rules not checked (worded)."""
     found = worded_findings(r)
-    return found[found["severity"] != "ok"]
+    return found[found["severity"] != Severity.OK]
 
 
 def _findings_data(found: pd.DataFrame) -> pd.DataFrame:
@@ -242,16 +245,16 @@ def year_on_year(b: Briefing) -> HTML:
 def _comparison_table(b: Briefing) -> str:
     """Changed and not comparable figures, with words; unchanged ones counted, one-year-only ones listed."""
     g = b.growth
-    compared = g["comparison"] == COMPARED
+    compared = g["comparison"] == Comparison.COMPARED
     same = compared & g[["change", "change_pp"]].fillna(0).eq(0).all(axis=1)
-    one_year = g["comparison"] == ONE_YEAR
+    one_year = g["comparison"] == Comparison.ONE_YEAR
     shown = g[~same & ~one_year]
     prev = int(g["previous_year"].iloc[0])
     table = _table(["指标", f"{prev}年", f"{b.year}年", "变化"],
                    [[html.escape(r.label_zh), _value(r.previous_value, r.unit), _value(r.value, r.unit),
                      html.escape(change_text(r._asdict()))] for r in shown.itertuples()])
     notes = [f"其余{int(same.sum())}项与上年相同。"] if same.any() else []
-    for status, words in ((f"new in {b.year}", "仅本年有"), (f"not reported in {b.year}", "仅上年有")):
+    for status, words in ((GrowthStatus.ONLY_CURRENT, "仅本年有"), (GrowthStatus.ONLY_PREVIOUS, "仅上年有")):
         labels = g.loc[g["status"] == status, "label_zh"]
         if len(labels):
             notes.append(f"{words}（{len(labels)}项）：{'、'.join(labels)}。")
@@ -262,7 +265,8 @@ def _comparison_table(b: Briefing) -> str:
 def _comparison_data(b: Briefing) -> pd.DataFrame:
     """Every comparison of this year with the previous one, with the 变化 in words."""
     g, prev = b.growth, int(b.growth["previous_year"].iloc[0])
-    return g.assign(变化=[change_text(r) for r in g.to_dict("records")])[
+    return g.assign(变化=[change_text(r) for r in g.to_dict("records")],
+                    status=[growth_words(r.status, r.year, r.previous_year) for r in g.itertuples()])[
         ["id", "label_zh", "unit", "previous_value", "value", "change_pp", "growth_pct", "change", "变化", "status"]
     ].rename(columns={"label_zh": "指标", "unit": "单位", "previous_value": f"{prev}年", "value": f"{b.year}年",
                       "change_pp": "变化（个百分点）", "growth_pct": "增长率（%）", "change": "差值", "status": "状态"})
@@ -272,12 +276,12 @@ def _value(value: float, unit: str) -> str:
     """A value of the comparison table: a rank as 第6, others by :func:`number`, — for none."""
     if math.isnan(value):
         return "—"
-    return html.escape(figure_text(number(value), unit) if unit == "rank" else number(value, unit))
+    return html.escape(figure_text(number(value), unit) if Unit(unit).is_rank else number(value, unit))
 
 
 def _largest(growth: pd.DataFrame) -> pd.DataFrame:
     """Counts and amounts that changed, by their relative change, largest first (ties in report order)."""
-    ok = growth[(growth["status"] == OK) & (growth["growth_pct"] != 0)]
+    ok = growth[(growth["status"] == GrowthStatus.COMPARED) & (growth["growth_pct"] != 0)]
     return ok.loc[ok["growth_pct"].abs().sort_values(ascending=False, kind="stable").index[:LARGEST]]
 
 
@@ -300,7 +304,7 @@ def _largest_data(b: Briefing) -> pd.DataFrame:
 
 def _stated(r: Report) -> pd.DataFrame:
     stated = r.stated_growth
-    return stated[stated["check"] != MISSING]
+    return stated[stated["check"] != StatedCheck.MISSING]
 
 
 def _stated_table(b: Briefing) -> str:
@@ -324,10 +328,10 @@ def quality(b: Briefing) -> HTML:
     then the counts as a numbered table."""
     table, found = b.report.indicators, worded_findings(b.report)
     approx = table[table["qualifier"] != "exact"]
-    partial = table[table["period"].map(partial_period)]
+    partial = table[table["period"].map(lambda p: Period.parse(p).is_partial)]
     notes = [_listed("约数（余、多、近、约、超等，按原文数值计算）", approx),
              *[_listed(f"非全年口径（{period_words(p)}）", part) for p, part in partial.groupby("period", sort=False)]]
-    errors, skipped = found[found["severity"] == "error"], found[found["severity"] == "skipped"]
+    errors, skipped = found[found["severity"] == Severity.ERROR], found[found["severity"] == Severity.SKIPPED]
     notes += [f"疑似原文错误：{html.escape(f.description)}，{html.escape(f.结果)}"
               f"{b.sources.cite(by_sentence(f.figures))}" for f in errors.itertuples()]
     notes.append("未能核对的规则：" + "；".join(html.escape(f"{f.description}（{f.结果}）") for f in skipped.itertuples())

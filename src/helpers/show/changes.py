@@ -13,7 +13,8 @@ from pathlib import Path
 from IPython.display import HTML
 
 from ..errors import Problem
-from .format import SEVERITY_WORDS, highlight
+from .format import highlight
+from .words import SEVERITY_WORDS, metric_words
 
 CHANGE_WORDS = {"value": "数值变化", "added": "新增", "removed": "删除", "status": "状态变化"}
 KIND_WORDS = {"figure": "数字", "metric": "衍生指标", "finding": "一致性核对"}
@@ -48,9 +49,9 @@ def no_previous_year_note(year: int) -> str:
 def status_words(kind: str, status: str) -> str:
     """Word a metric's or finding's status (``ok`` → 可计算, ``error`` → 错误); a figure is as written."""
     if kind == "finding":
-        return SEVERITY_WORDS.get(status, status)
+        return SEVERITY_WORDS.get(status, status)  # a manifest is read, not trusted: an unknown code shows as is
     if kind == "metric":
-        return "可计算" if status == "ok" else f"无法计算（{status}）"
+        return metric_words(status) if status else status
     return status
 
 

@@ -23,6 +23,7 @@ from ..errors import AmrbookError, DataError, Problem
 from ..tables.load import load_catalog
 from .fonts import CJKFont, find_cjk_font
 from .format import figure_text, metric_text, number
+from ..report.units import Unit
 
 PALETTE = ["#1f4e79", "#c0504d", "#4f9d69", "#d39c2f", "#7f6a93", "#3c8dbc", "#8c8c8c"]
 
@@ -64,9 +65,9 @@ def axis_formatter(unit: str = "") -> FuncFormatter:
     >>> [axis_formatter("元")(v, 0) for v in (0, 500000, 1000000)], axis_formatter("%")(50, 0)
     (['0', '50万', '100万'], '50%')
     """
-    if unit == "元":
-        return FuncFormatter(lambda v, _pos: number(v, "元").removesuffix("元"))
-    return FuncFormatter(lambda v, _pos: number(v, "%" if unit == "%" else ""))
+    if Unit(unit).is_money:
+        return FuncFormatter(lambda v, _pos: number(v, unit).removesuffix(unit))
+    return FuncFormatter(lambda v, _pos: number(v, unit if Unit(unit).is_percent else ""))
 
 
 def source_note(r: Report) -> str:
@@ -106,7 +107,7 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
     ax.set_yticks(range(len(values)), labels)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(axis_formatter(unit))
-    ax.set_xlabel("" if unit == "%" else f"单位：{unit}")
+    ax.set_xlabel("" if Unit(unit).is_percent else f"单位：{unit}")
     low, high = min([0.0, *values]), max([0.0, *values])
     pad = 0.22 * (high - low)
     ax.set_xlim(low - pad if low < 0 else 0, high + pad if high > 0 else (0 if low < 0 else 1))

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from .. import paths
 from ..audit.metrics import known_ids
 from ..audit.report import Report
+from ..audit.status import Missing
 from ..audit.template import TemplateError, check_spec, parse_template
 from ..datafile import TEXT, TEXTS, entry_problems, field_problems, parsed_once, read_yaml, yaml_section, yaml_where
 from ..errors import AmrbookError, DataError, Problem
 from .format import by_sentence, figure_text, formula_words, highlight, metric_text, missing_marker
 from .sources import Appendix, Citations, checked, hover
+from .words import missing_words
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,9 @@ def quote(r: Report, ident: str, spec: str = "") -> Quote:
     """
     check_spec(ident, spec)
     figure = r.lookup(ident)
-    if figure.missing:
-        return Quote(missing_marker(ident), {}, gap=figure.missing)
+    if figure.missing:  # the gap in words: the figure's label and why, in Chinese
+        why = missing_words(Missing.NOT_IN_TABLE if figure.kind == "indicator" else Missing.NO_VALUE, r.year)
+        return Quote(missing_marker(ident), {}, gap=f"{figure.label}：{why}")
     sentences = by_sentence(list(figure.inputs))
     if figure.kind == "indicator":
         shown = f"{format(figure.value, spec)}{figure.unit}" if spec else figure_text(figure.as_written, figure.unit)

@@ -25,15 +25,13 @@ from .. import paths
 from ..errors import AmrbookError
 from ..report.extract import extract
 from ..report.encoding import read_report
+from ..report.period import CUT_OFF_WORDS, FULL_YEAR_WORDS, Period
 from .load import COLUMNS, load_catalog, load_indicators
 from ..report.sources import raw_text, sentence_span
 
 THRESHOLD = 0.45
 _LIST_MARKER = re.compile(r"[一二三四五六七八九十]+是|[(（][一二三四五六七八九十]+[)）]|(?m:^\d+[.、])")
-_CUT_OFF = re.compile(r"截至(?:(\d{1,2})月底?|第([一二三四1-4])季度|目前)|(?<!截至)目前|近期")
-_FULL_YEAR = re.compile(r"全年|本年度|今年|年度内")
 _YEAR = re.compile(r"(\d{4})年")
-QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 
 def _bigrams(text: str) -> set[str]:
@@ -101,29 +99,21 @@ def infer_section(text: str, start: int, names: dict[str, str]) -> str:
     return names.get(number, f"{number} {subs[-1].group(2).strip()}".strip())
 
 
-def infer_period(text: str, start: int, year: int) -> str:
-    """Read a figure's period from the words before it (see the module docstring)."""
+def infer_period(text: str, start: int, year: int) -> Period:
+    """Read a figure's period from the words before it (see the module docstring); the words
+    (截至11月 …) are read by :meth:`helpers.report.period.Period.read`."""
     left, _ = sentence_span(text, start, start)
     clause_start = max(text.rfind(ch, 0, start) for ch in "；;。\n") + 1
-    if _FULL_YEAR.search(text, clause_start, start):
-        return str(year)
+    if FULL_YEAR_WORDS.search(text, clause_start, start):
+        return Period(year)
     later = [int(y) for y in _YEAR.findall(text, left, start) if int(y) > year]
     if later:
-        return str(later[-1])  # a plan for a later year
+        return Period(later[-1])  # a plan for a later year
     paragraph = text.rfind("\n", 0, start) + 1
     markers = list(_LIST_MARKER.finditer(text, paragraph, start))
     window_start = markers[-1].start() if markers else paragraph
-    cues = list(_CUT_OFF.finditer(text, window_start, start))
-    if not cues:
-        return str(year)
-    cue = cues[-1]
-    if cue.group(0) == "近期":
-        return "recent"
-    if cue.group(1):
-        return f"{year}-{int(cue.group(1)):02d}"
-    if cue.group(2):
-        return f"{year}-Q{QUARTER[cue.group(2)]}"
-    return "as_of_report"
+    cues = list(CUT_OFF_WORDS.finditer(text, window_start, start))
+    return Period.read(cues[-1].group(0), year) if cues else Period(year)
 
 
 def draft(year: int, report: Path) -> pd.DataFrame:
@@ -158,7 +148,7 @@ def draft(year: int, report: Path) -> pd.DataFrame:
                 else f"draft: no indicator matches «{f.context}»; choose an id or delete the row")
         rows.append({"year": year, "id": ident, "value": format(f.value, ".10g"), "unit": f.unit,
                      "as_written": f.text, "start": f.start, "end": f.end, "qualifier": f.qualifier,
-                     "period": infer_period(text, f.start, year), "section": infer_section(text, f.start, names),
+                     "period": str(infer_period(text, f.start, year)), "section": infer_section(text, f.start, names),
                      "note": note})
     return pd.DataFrame(rows, columns=COLUMNS)
 
