@@ -119,3 +119,58 @@ def test_an_overflowing_metric_is_undefined_never_ok(data_copy):
 def test_an_infinite_value_never_holds_a_comparison():
     with pytest.raises(FormulaError, match="b is inf, not a finite number"):
         Formula("a == b").evaluate({"a": 439.0, "b": float("inf")})
+
+
+# --- a span that cuts a number --------------------------------------------------------------------
+
+def test_a_span_that_starts_inside_a_number_is_refused(data_copy):
+    # The report says 439宗 at 1230:1234; the row 39宗 at 1231:1234 read text[1231:1234] == '39宗'
+    # and loaded as 39. The 4 before it continues its number.
+    rewrite(data_copy / "indicators" / "2023.csv", ",439,宗,439宗,1230,1234,", ",39,宗,39宗,1231,1234,")
+    result = run("indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "2023.csv: line 2, column start: span 1231:1234 ('39宗') starts inside a number: '案件439宗' " \
+           "continues before it" in result.stderr
+
+
+@pytest.mark.parametrize("text, start, end, cause", [
+    ("处罚439宗", 3, 6, "starts inside a number"),           # 39宗 of 439宗
+    ("三点五万元", 2, 5, "starts after a decimal point"),      # 五万元 of 三点五万元
+    ("共1.2.3万元", 3, 8, "starts after a decimal point"),     # 2.3万元 of 1.2.3万元
+    ("共4\u200d39宗", 3, 6, "invisible character U+200D"),    # 39宗 after a zero-width joiner
+    ("共439", 1, 3, "ends inside a number"),                   # 43 of 439
+    ("共十一个", 2, 4, "starts inside a number"),               # 一个 of 十一个
+])
+def test_cut_number_names_how_a_span_cuts_a_number(text, start, end, cause):
+    from helpers.report.numbers import cut_number
+    assert cause in (cut_number(text, start, end) or "")
+
+
+@pytest.mark.parametrize("text, start, end", [("处罚439宗，", 2, 6), ("排名第六，", 3, 4), ("共十一个", 1, 4)])
+def test_a_whole_number_is_not_cut(text, start, end):
+    from helpers.report.numbers import cut_number
+    assert cut_number(text, start, end) is None
+
+
+# --- characters XML cannot hold ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("char", ["\uffff", "\ufffe"])
+def test_a_code_point_xml_cannot_hold_is_refused_at_csv_load(data_copy, char):
+    path = data_copy / "indicators" / "2023.csv"
+    rewrite(path, "一(三) 规范行政执法,\n", f"一(三) 规范行政执法,bad{char}note\n")
+    result = run("indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert (f"2023.csv: line 2, column note: contains the code point U+{ord(char):04X}, which XML (and so the "
+            "xlsx) cannot hold") in result.stderr
+
+
+@pytest.mark.parametrize("char", ["\uffff", "\ufffe", "\ud800", "\udfff"])
+def test_safe_cell_replaces_every_code_point_xml_cannot_hold(tmp_path, char):
+    from openpyxl import Workbook, load_workbook
+
+    from helpers.publish.export import safe_cell
+
+    book = Workbook()
+    book.active.append([safe_cell(f"a{char}b")])
+    book.save(tmp_path / "x.xlsx")  # was written, but not well-formed: openpyxl could not reopen it
+    assert load_workbook(tmp_path / "x.xlsx").active["A1"].value == "a\ufffdb"
