@@ -115,6 +115,7 @@ def _extract(args: argparse.Namespace) -> None:
     from .report.extract import extract_frame, iter_figures
 
     text, encoding = read_report(args.file)
+    refused: list = []
     if args.format == "csv":  # streamed: a long report never becomes one big table in memory
         import csv
         from dataclasses import astuple, fields
@@ -123,14 +124,17 @@ def _extract(args: argparse.Namespace) -> None:
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow([f.name for f in fields(Found)])
-        for found in iter_figures(text):
+        for found in iter_figures(text, refused):
             writer.writerow(astuple(found))
-        return
-    frame = extract_frame(text)
-    _emit(frame, args.format, ["start", "end", "text", "value", "unit", "qualifier", "context"])
-    if args.format == "table":
-        print(f"\n{len(frame)} figures in {args.file} (decoded as {encoding}; offsets are characters of the "
-              "decoded text)")
+    else:
+        frame = extract_frame(text, refused)
+        _emit(frame, args.format, ["start", "end", "text", "value", "unit", "qualifier", "context"])
+        if args.format == "table":
+            print(f"\n{len(frame)} figures in {args.file} (decoded as {encoding}; offsets are characters of the "
+                  "decoded text)")
+    for each in refused:  # what the extractor could not read whole, it did not read: say so
+        print(f"amrbook: note: {args.file}: character {each.start}: {each.text!r} not read: {each.reason}",
+              file=sys.stderr)
 
 
 def _draft(args: argparse.Namespace) -> None:
@@ -330,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
         input, 130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM), 141 when the
         reader of the output went away (as for a Unix tool killed by SIGPIPE).
     """
+    for stream in (sys.stdout, sys.stderr):  # every character survives any output encoding (ascii, latin-1)
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
         with _sigterm_as_interrupt():

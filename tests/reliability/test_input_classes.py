@@ -174,3 +174,29 @@ def test_safe_cell_replaces_every_code_point_xml_cannot_hold(tmp_path, char):
     book.active.append([safe_cell(f"a{char}b")])
     book.save(tmp_path / "x.xlsx")  # was written, but not well-formed: openpyxl could not reopen it
     assert load_workbook(tmp_path / "x.xlsx").active["A1"].value == "a\ufffdb"
+
+
+# --- every printed character survives any output encoding ------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_chinese_output_survives_an_ascii_or_latin1_output_encoding(data_copy, tmp_path, encoding):
+    env = {"AMRBOOK_DATA": str(data_copy), "PYTHONIOENCODING": encoding}
+    result = run("indicators", "--year", "2023", env=env)            # was UnicodeEncodeError
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "439\\u5b97" in result.stdout                              # 439宗, escaped, not lost
+    rewrite(data_copy / "indicators" / "2023.csv", ",439,", ",many,")  # an error message in Chinese too
+    result = run("indicators", "--year", "2023", env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "line 2, column value: 'many' is not a number" in result.stderr
+
+
+def test_extract_notes_each_number_it_refuses(tmp_path):
+    report = tmp_path / "report.txt"
+    report.write_text("共4\u200d39宗，检查企业5家，3-5家", encoding="utf-8")
+    result = run("extract", str(report), "--format", "csv")
+    assert result.returncode == 0
+    # 共 4 ZWJ 3 9 宗 ， 检 查 企 业 5: 39宗 starts at character 3, 5家 at 11
+    assert [line.split(",")[:3] for line in result.stdout.splitlines()[1:]] == [["11", "13", "5家"]]
+    assert f"amrbook: note: {report}: character 3: '39宗' not read: starts after an invisible character " \
+           "U+200D" in result.stderr
+    assert "character 16: '5家' not read: is the end of a range" in result.stderr

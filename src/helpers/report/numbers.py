@@ -216,7 +216,7 @@ def parse_figure(as_written: str, before: str = "") -> Figure:
 _DECIMAL_POINTS = ".．点"
 
 
-def _number_class(ch: str) -> str:
+def number_class(ch: str) -> str:
     """``"digit"`` (ASCII or full-width), ``"numeral"`` (Chinese) or ``""``: what a number is written in."""
     if ch and ch.translate(_FULLWIDTH) in "0123456789":
         return "digit"
@@ -240,14 +240,14 @@ def cut_number(text: str, start: int, end: int) -> str | None:
     """
     before, first = text[start - 1:start] if start > 0 else "", text[start:start + 1]
     last, after = text[end - 1:end] if end > 0 else "", text[end:end + 1]
-    kind, last_kind = _number_class(first), _number_class(last)
-    if kind and _number_class(before) == kind:
+    kind, last_kind = number_class(first), number_class(last)
+    if kind and number_class(before) == kind:
         return f"starts inside a number: {text[max(0, start - 3):end]!r} continues before it"
-    if kind and before and before in _DECIMAL_POINTS and _number_class(text[start - 2:start - 1]) == kind:
+    if kind and before and before in _DECIMAL_POINTS and number_class(text[start - 2:start - 1]) == kind:
         return f"starts after a decimal point: {text[max(0, start - 3):end]!r} is one number"
     if kind and invisible(before):
         return f"starts after an invisible character U+{ord(before):04X}, which hides what the number is"
-    if last_kind and _number_class(after) == last_kind:
+    if last_kind and number_class(after) == last_kind:
         return f"ends inside a number: {text[start:end + 3]!r} continues after it"
     if last_kind and invisible(after):
         return f"ends before an invisible character U+{ord(after):04X}, which hides what the number is"
