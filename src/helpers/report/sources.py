@@ -18,7 +18,7 @@ from ..datafile import TEXT, WHOLE, entry_problems, read_yaml, yaml_section, yam
 from ..errors import AmrbookError, DataError, Problem
 from .encoding import decode_as
 
-_SENTENCE_END = re.compile(r"[。；;！!？?\n]")
+SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,8 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     tuple of int
         ``(sentence_start, sentence_end)``, the end including the closing punctuation.
     """
-    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    right_match = _SENTENCE_END.search(text, end)
+    left = max((m.end() for m in SENTENCE_END.finditer(text, 0, start)), default=0)
+    right_match = SENTENCE_END.search(text, end)
     right = right_match.end() if right_match else len(text)
     if text[right - 1:right] == "\n":
         right -= 1
