@@ -200,3 +200,53 @@ def test_extract_notes_each_number_it_refuses(tmp_path):
     assert f"amrbook: note: {report}: character 3: '39宗' not read: starts after an invisible character " \
            "U+200D" in result.stderr
     assert "character 16: '5家' not read: is the end of a range" in result.stderr
+
+
+# --- every read bounded, of a regular file only ----------------------------------------------------
+
+@pytest.mark.parametrize("target, kind", [("/dev/zero", "a character device"), ("fifo", "a named pipe (FIFO)"),
+                                          ("folder", "a folder")])
+def test_a_report_that_is_not_a_regular_file_is_refused_before_reading(tmp_path, target, kind):
+    # amrbook extract /dev/zero took 2.6 GB in 2 s; a FIFO without a writer waited for ever
+    path = Path(target) if target.startswith("/") else tmp_path / target
+    if target == "fifo":
+        os.mkfifo(path)
+    elif target == "folder":
+        path.mkdir()
+    result = run("extract", str(path), timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{path}: is {kind}, not a regular file: name a report file" in result.stderr
+
+
+def test_a_report_over_the_limit_is_refused_after_reading_one_byte_past_it(tmp_path, monkeypatch):
+    from helpers.datafile import read_limited
+    from helpers.errors import DataError
+    from helpers.report import encoding
+
+    report = tmp_path / "report.txt"
+    report.write_text("检查企业5家，" * 100, encoding="utf-8")  # (6 characters x 3 bytes + the digit 5) x 100 = 1900 bytes
+    monkeypatch.setattr(encoding, "MAX_REPORT_BYTES", 1899)
+    with pytest.raises(DataError, match="larger than 1,899 bytes, the most a report file may have"):
+        encoding.read_report(report)
+    monkeypatch.setattr(encoding, "MAX_REPORT_BYTES", 1900)
+    assert len(encoding.read_report(report)[0]) == 700
+    assert len(read_limited(report, 1900, "X", "a report")) == 1900
+
+
+@pytest.mark.parametrize("file", ["indicators/2023.csv", "catalog.yml", "raw/2023_conghua_amr.txt"])
+def test_a_data_file_that_is_a_fifo_is_refused(data_copy, file):
+    path = data_copy / file
+    path.unlink()
+    os.mkfifo(path)
+    result = run("indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)}, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{path}: is a named pipe (FIFO), not a regular file" in result.stderr
+
+
+def test_a_notebook_that_is_a_fifo_is_refused(tmp_path):
+    from helpers.errors import DataError
+    from helpers.publish.execute import read_notebook
+
+    os.mkfifo(tmp_path / "00_explore.ipynb")
+    with pytest.raises(DataError, match="is a named pipe .FIFO., not a regular file: name a notebook file"):
+        read_notebook(tmp_path / "00_explore.ipynb")

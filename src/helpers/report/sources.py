@@ -14,7 +14,8 @@ from pathlib import Path
 
 
 from .. import paths
-from ..datafile import TEXT, WHOLE, entry_problems, read_yaml, yaml_section, yaml_where
+from ..datafile import (MAX_REPORT_BYTES, TEXT, WHOLE, entry_problems, read_limited, read_yaml, yaml_section,
+                        yaml_where)
 from ..errors import AmrbookError, DataError, Problem
 from .encoding import decode_as
 
@@ -117,7 +118,7 @@ def raw_text(year: int) -> str:
 @lru_cache(maxsize=8)
 def _decoded(file: Path, encoding: str, sha256: str) -> str:
     try:
-        data = file.read_bytes()
+        data = read_limited(file, MAX_REPORT_BYTES, "MAX_REPORT_BYTES", "a report")
     except FileNotFoundError:
         raise DataError([Problem(file, "", "raw source file not found")]) from None
     digest = hashlib.sha256(data).hexdigest()

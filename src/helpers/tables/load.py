@@ -24,7 +24,7 @@ import pandera.pandas as pa
 from .. import paths
 from ..errors import DataError, Problem
 from ..report.numbers import QUALIFIERS, cut_number, implied_qualifier, parse_figure
-from ..datafile import TEXT, entry_problems, read_yaml, shown, yaml_where
+from ..datafile import MAX_TABLE_BYTES, TEXT, entry_problems, read_limited, read_yaml, shown, yaml_where
 from ..report.sources import raw_text
 
 COLUMNS = ["year", "id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "section", "note"]
@@ -184,7 +184,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
 
 def _csv_text(path: Path) -> str:
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_TABLE_BYTES, "MAX_TABLE_BYTES", "a CSV")
     except FileNotFoundError:
         raise DataError([Problem(path, "", "file not found")]) from None
     try:
