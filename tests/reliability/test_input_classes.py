@@ -250,3 +250,28 @@ def test_a_notebook_that_is_a_fifo_is_refused(tmp_path):
     os.mkfifo(tmp_path / "00_explore.ipynb")
     with pytest.raises(DataError, match="is a named pipe .FIFO., not a regular file: name a notebook file"):
         read_notebook(tmp_path / "00_explore.ipynb")
+
+
+# --- sources.yml ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("codec", ["base64", "rot13", "hex_codec", "undefined", "zlib"])
+def test_a_codec_that_is_not_a_text_encoding_is_refused_with_its_line(data_copy, codec):
+    # codecs.lookup accepts each of these; decoding the report with one raised LookupError
+    rewrite(data_copy / "raw" / "sources.yml", "encoding: utf-8", f"encoding: {codec}")
+    result = run("indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert (f"sources.yml: line 12, source 1: encoding '{codec}' is not a text encoding: it does not decode bytes "
+            "to text" in result.stderr)
+
+
+def test_two_entries_for_one_report_are_refused_naming_both_lines(data_copy):
+    # the first used to win silently; with a different file the second's spans gave 96 errors
+    path = data_copy / "raw" / "sources.yml"
+    text = path.read_text(encoding="utf-8")
+    entry = text[text.index("  - file:"):]
+    path.write_text(text + entry, encoding="utf-8")  # the entry again: lines 5-20, then 21-36
+    result = run("indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert ("sources.yml: line 21, source 2: a second entry for the report of 2023 (the first is at line 5, "
+            "source 1); list each report once") in result.stderr
+    assert result.stderr.count("\n  - ") == 1

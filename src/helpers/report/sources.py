@@ -48,18 +48,27 @@ def sources() -> list[Source]:
     ------
     DataError
         Naming the line and cause of every entry that lacks a field, has a field of the wrong
-        kind, an unknown encoding, a sha256 that is not 64 hex digits or a file outside ``data/raw/``.
+        kind, an encoding that is not a text encoding, a sha256 that is not 64 hex digits, a file
+        outside ``data/raw/``, or a second entry for one report (both lines named).
     """
     path = paths.sources_file()
     entries = yaml_section(path, read_yaml(path), "sources")
-    problems, out = [], []
+    problems, out, first = [], [], {}
     for i, entry in enumerate(entries):
         label = f"source {i + 1}"
         found = entry_problems(path, entries, i, label, SOURCE_FIELDS) or _source_problems(path, entry, label)
         problems += found
-        if not found:
-            out.append(Source(paths.raw_dir() / entry["file"], entry["year"], entry["publisher"], entry["title"],
-                              entry["encoding"], entry["sha256"]))
+        if found:
+            continue
+        source = Source(paths.raw_dir() / entry["file"], entry["year"], entry["publisher"], entry["title"],
+                        entry["encoding"], entry["sha256"])
+        key, where = report_key(source), yaml_where(entries, i, label)
+        if key in first:  # the first used to win silently, and its spans then failed against the other text
+            problems.append(Problem(path, where, f"a second entry for the report of {key} (the first is at "
+                                                 f"{first[key]}); list each report once"))
+            continue
+        first[key] = where
+        out.append(source)
     if problems:
         raise DataError(problems)
     return out
@@ -75,9 +84,28 @@ def _source_problems(path: Path, entry: dict, label: str) -> list[Problem]:
     except LookupError:
         problems.append(Problem(path, yaml_where(entry, "encoding", label),
                                 f"unknown encoding {entry['encoding']!r} (e.g. utf-8, gb18030, utf-16)"))
+    else:
+        if not text_encoding(entry["encoding"]):
+            problems.append(Problem(path, yaml_where(entry, "encoding", label),
+                                    f"encoding {entry['encoding']!r} is not a text encoding: it does not decode "
+                                    "bytes to text (e.g. utf-8, gb18030, utf-16)"))
     if not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]):
         problems.append(Problem(path, yaml_where(entry, "sha256", label), "sha256 must be 64 lowercase hex digits"))
     return problems
+
+
+def text_encoding(name: str) -> bool:
+    """Whether ``name`` is a text encoding: one that decodes bytes to text (``codecs.lookup`` also
+    knows ``base64``, ``rot13``, ``hex_codec`` and ``undefined``, which do not)."""
+    try:
+        return codecs.lookup(name)._is_text_encoding and isinstance(codecs.decode(b"", name), str)
+    except Exception:  # noqa: BLE001 - a codec may raise anything; none of it is a text encoding
+        return False
+
+
+def report_key(source: Source) -> int:
+    """What identifies a report among the entries of ``sources.yml`` (its year)."""
+    return source.year
 
 
 def source_for(year: int) -> Source:
