@@ -275,3 +275,36 @@ def test_two_entries_for_one_report_are_refused_naming_both_lines(data_copy):
     assert ("sources.yml: line 21, source 2: a second entry for the report of 2023 (the first is at line 5, "
             "source 1); list each report once") in result.stderr
     assert result.stderr.count("\n  - ") == 1
+
+
+# --- template fields: names only -------------------------------------------------------------------
+
+@pytest.mark.parametrize("field, cause", [
+    ("{errors.x}", "{errors.x} at character 5: a placeholder must be a field of this title (have: errors, "
+                   "warnings)"),                                  # was AttributeError at build time
+    ("{errors[0]}", "{errors[0]} at character 5: a placeholder must be a field"),
+    ("{errors!r}", "{errors!r} at character 5: a placeholder must be a field"),
+    ("{errors:>300000000}", "{errors:>300000000}: format '>300000000' is not allowed"),  # was a 300 MB string when checked
+])
+def test_an_attribute_index_or_conversion_in_a_title_is_refused_at_load(data_copy, field, cause):
+    from helpers.errors import DataError
+    from helpers.show.figures import load_layout
+
+    rewrite(data_copy / "charts.yml", "核对发现{errors}处", f"核对发现{field}处")
+    with pytest.raises(DataError) as caught:
+        load_layout()
+    assert f"charts.yml: line 96, title findings: {cause}" in str(caught.value)
+
+
+def test_an_attribute_in_a_narrative_placeholder_is_refused_with_its_line(data_copy):
+    from helpers.errors import DataError
+    from helpers.show.narrative import load_narrative
+
+    path = data_copy / "narrative.yml"
+    text = path.read_text(encoding="utf-8")
+    first = text.index("{", text.index("takeaways"))
+    end = text.index("}", first)
+    path.write_text(text[:end] + ".real" + text[end:], encoding="utf-8")
+    with pytest.raises(DataError, match=r"narrative.yml: line \d+, .*\.real} at character \d+: a placeholder must be "
+                                        "an indicator or metric id"):
+        load_narrative()
