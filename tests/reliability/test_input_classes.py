@@ -308,3 +308,23 @@ def test_an_attribute_in_a_narrative_placeholder_is_refused_with_its_line(data_c
     with pytest.raises(DataError, match=r"narrative.yml: line \d+, .*\.real} at character \d+: a placeholder must be "
                                         "an indicator or metric id"):
         load_narrative()
+
+
+# --- 同比 is a year against the year before it only -----------------------------------------------
+
+def test_years_with_a_gap_are_not_compared(monkeypatch, capsys):
+    # 2021.csv and 2023.csv, no 2022: 2021 -> 2023 was presented as compared (status ok)
+    from helpers import paths
+    from helpers.audit import growth
+    from helpers.cli import main
+
+    table = growth.indicator_values(2023)
+    monkeypatch.setattr(paths, "indicator_years", lambda: [2021, 2023])
+    monkeypatch.setattr(growth, "indicator_values", lambda year: table)
+    assert growth.growth_table().empty and growth.change_into(2023).empty
+    assert main(["growth", "--year", "2023"]) == 0
+    assert ("are 2021, 2023, and none has the year before it; year-on-year change compares a year with the year "
+            "before it only, never across a gap") in capsys.readouterr().err
+    monkeypatch.setattr(paths, "indicator_years", lambda: [2021, 2023, 2024])
+    compared = growth.growth_table()
+    assert set(zip(compared["previous_year"], compared["year"])) == {(2023, 2024)}  # not (2021, 2023)

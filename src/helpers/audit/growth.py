@@ -202,13 +202,17 @@ def change_into(year: int, metrics: bool = False) -> pd.DataFrame:
 
 def _stacked(years: list[int] | None, table_of) -> pd.DataFrame:
     years = sorted(years or paths.indicator_years())
-    parts = [growth_between(table_of(a), table_of(b), a, b) for a, b in zip(years, years[1:])]
+    # 同比 compares a year with the year before only: across a gap (2021 -> 2023) is no comparison
+    parts = [growth_between(table_of(a), table_of(b), a, b) for a, b in zip(years, years[1:]) if b == a + 1]
     if parts:
         return pd.concat(parts, ignore_index=True)
     frame = pd.DataFrame(columns=GROWTH_COLUMNS)
-    have = f"only {years[0]} has" if years else "no year has"
+    have = f"only {years[0]} has" if len(years) == 1 else "no year has"
     frame.attrs["reason"] = (f"{have} an indicator table in {paths.indicators_dir()}; year-on-year change "
-                             "needs two years")
+                             "needs two years" if len(years) < 2 else
+                             f"the years with an indicator table in {paths.indicators_dir()} are "
+                             f"{', '.join(map(str, years))}, and none has the year before it; year-on-year change "
+                             "compares a year with the year before it only, never across a gap")
     return frame
 
 
