@@ -328,3 +328,27 @@ def test_years_with_a_gap_are_not_compared(monkeypatch, capsys):
     monkeypatch.setattr(paths, "indicator_years", lambda: [2021, 2023, 2024])
     compared = growth.growth_table()
     assert set(zip(compared["previous_year"], compared["year"])) == {(2023, 2024)}  # not (2021, 2023)
+
+
+def test_an_infinite_constant_in_a_check_is_refused_with_its_line(data_copy):
+    # admin_penalty_cases_simple <= 1e999 held for any value (every comparison with inf does)
+    rewrite(data_copy / "checks.yml", "assert: admin_penalty_cases_simple <= admin_penalty_cases",
+            "assert: admin_penalty_cases_simple <= 1e999")
+    result = run("check", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "checks.yml: line 26" in result.stderr and "the constant '1e999' is not a finite number" in result.stderr
+
+
+@pytest.mark.parametrize("cell", ["1e999", "-1e999", "inf", "Infinity"])
+def test_an_infinite_value_in_the_table_is_refused_with_its_line(data_copy, cell):
+    rewrite(data_copy / "indicators" / "2023.csv", ",439,", f",{cell},")
+    result = run("indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"2023.csv: line 2, column value: '{cell}' is not a number" in result.stderr
+
+
+def test_an_infinite_tolerance_in_checks_yml_is_refused_with_its_line(data_copy):
+    rewrite(data_copy / "checks.yml", "tolerance: 0.005", "tolerance: .inf")
+    result = run("check", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "tolerance must be a number, not the number inf" in result.stderr
