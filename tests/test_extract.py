@@ -216,19 +216,27 @@ def test_a_number_that_cannot_be_read_whole_is_refused_with_its_reason(text, val
 
 
 INVISIBLE = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
-SEPARATORS = [*INVISIBLE, " ", "\u00a0", "\u2009", "\u202f", "\u3000", ".", "．", "-", "~", "～", "—", "至", "到"]
+SEPARATORS = [*INVISIBLE, " ", "\u00a0", "\u2009", "\u202f", "\u3000", ".", "．", "点", "分之",
+              "-", "~", "～", "—", "至", "到"]
+NUMBERS = st.one_of(st.integers(10, 10**12).map(str),
+                    st.lists(st.sampled_from("零一二三四五六七八九"), min_size=2, max_size=5).map("".join))
 
 
-@given(st.integers(10, 10**12).map(str), st.integers(0, 10**6), st.sampled_from(SEPARATORS),
+@given(NUMBERS, st.integers(0, 10**6), st.sampled_from(SEPARATORS),
        st.sampled_from(["", "共", "检查企业", "下降", "约"]), st.sampled_from(["宗", "家", "元", "万元", "%", "个百分点"]))
 @example("439", 0, "\u200d", "", "宗")     # 4\u200d39宗 read as 39
-@example("439", 0, "\u200b", "共", "宗")   # zero-width space
-@example("1234", 0, "\u2009", "", "元")   # a thin space
-@example("123", 0, ".", "", "万元")       # 1.23万元 is one number, read whole (no tail)
-@example("35", 0, "-", "", "家")          # 3-5家
-@example("35", 0, "至", "", "家")         # 3至5家
-def test_the_tail_of_a_broken_number_is_never_a_figure(digits, k, sep, prefix, unit):
-    cut = 1 + k % (len(digits) - 1)
-    text = f"{prefix}{digits[:cut]}{sep}{digits[cut:]}{unit}"
-    tail = len(prefix) + cut + 1
+@example("439", 0, "\u200b", "共", "宗")   # a zero-width space
+@example("1234", 0, "\u2009", "", "元")   # 1 234元 with a thin space, read as 234
+@example("1234", 0, " ", "", "元")         # a normal space
+@example("123", 0, ".", "", "万元")        # 1.23万元 is one number, read whole (no tail)
+@example("三五", 0, "点", "", "万元")       # 三点五万元 read as 50000
+@example("零五", 0, "点", "", "个百分点")   # 零点五个百分点 read as 5 pp
+@example("三一", 0, "分之", "约", "家")     # 约三分之一家 read as 1 家
+@example("35", 0, "-", "", "家")           # 3-5家 read as 5, exact
+@example("35", 0, "至", "", "家")          # 3至5家
+@example("35", 0, "~", "", "家")           # 3~5家
+def test_the_tail_of_a_broken_number_is_never_a_figure(number, k, sep, prefix, unit):
+    cut = 1 + k % (len(number) - 1)
+    text = f"{prefix}{number[:cut]}{sep}{number[cut:]}{unit}"
+    tail = len(prefix) + cut + len(sep)
     assert all(f.start != tail for f in extract(text)), text
