@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import rewrite
 from helpers.audit import metrics as metrics_module
@@ -352,3 +354,21 @@ def test_an_infinite_tolerance_in_checks_yml_is_refused_with_its_line(data_copy)
     result = run("check", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "tolerance must be a number, not the number inf" in result.stderr
+
+
+# --- the sentence around a span, by bisection ------------------------------------------------------
+
+
+@given(st.text(alphabet="ab。；\n!x", max_size=30), st.data())
+def test_sentences_found_once_give_the_sentence_a_search_from_the_start_gives(text, data):
+    # the definition, searched from the start of the text for each span (quadratic over a report)
+
+    from helpers.report.sources import SENTENCE_END, Sentences
+
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    left = max((m.end() for m in SENTENCE_END.finditer(text, 0, start)), default=0)
+    after = SENTENCE_END.search(text, end)
+    right = after.end() if after else len(text)
+    right -= text[right - 1:right] == "\n"
+    assert Sentences(text).span(start, end) == (left, right)

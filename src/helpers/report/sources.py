@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -156,8 +157,29 @@ def _decoded(file: Path, encoding: str, sha256: str) -> str:
     return decode_as(data, encoding, file)
 
 
+class Sentences:
+    """The sentences of one text (up to 。；！？ or a line end), found in one pass; the sentence
+    around a span by bisection, so looking up every figure of a report is linear, not quadratic."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.ends = [m.end() for m in SENTENCE_END.finditer(text)]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """``(sentence_start, sentence_end)`` around ``text[start:end]`` (see :func:`sentence_span`)."""
+        i = bisect_right(self.ends, start)
+        left = self.ends[i - 1] if i else 0
+        j = bisect_right(self.ends, end)
+        right = self.ends[j] if j < len(self.ends) else len(self.text)
+        if self.text[right - 1:right] == "\n":
+            right -= 1
+        return left, right
+
+
 def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Return the span of the sentence (up to 。；！？ or a line end) around ``text[start:end]``.
+
+    For many spans of one text, make one :class:`Sentences` and ask it.
 
     Parameters
     ----------
@@ -170,12 +192,7 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     tuple of int
         ``(sentence_start, sentence_end)``, the end including the closing punctuation.
     """
-    left = max((m.end() for m in SENTENCE_END.finditer(text, 0, start)), default=0)
-    right_match = SENTENCE_END.search(text, end)
-    right = right_match.end() if right_match else len(text)
-    if text[right - 1:right] == "\n":
-        right -= 1
-    return left, right
+    return Sentences(text).span(start, end)
 
 
 def sentence_at(text: str, start: int, end: int) -> str:
