@@ -153,3 +153,16 @@ def test_drafting_is_linear_in_the_number_of_figures(monkeypatch, tmp_path):
         work[n] = (compared[0], passes[0])
     assert 3.8 <= work[1000][0] / work[250][0] <= 4.2
     assert work[1000][1] == work[250][1]  # a fixed number of passes per report, whatever its length
+
+
+def test_draft_lists_the_numbers_it_could_not_read_whole(data_copy, tmp_path, capsys):
+    from helpers.cli import main
+
+    report = tmp_path / "2024.txt"
+    report.write_text("检查企业5家，约三分之一家企业，查处4\u200d39宗。", encoding="utf-8")
+    assert main(["draft", "--year", "2024", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "wrote " in out and ": 1 figures" in out                       # only 5家 is a figure
+    # 检0查1企2业3 5 4家5，6约7三8分9之10一11 …查16处17 4 18 ZWJ 19 3 20: 一家 at 11, 39宗 at 20
+    assert "  not read: '一家' at 11: is part of a fraction" in out
+    assert "  not read: '39宗' at 20: starts after an invisible character U+200D" in out

@@ -148,6 +148,8 @@ def _draft(args: argparse.Namespace) -> None:
           f"{len(unmatched)} to review")
     for row in unmatched.itertuples():
         print(f"  unmatched: {row.as_written} at {row.start}  ({row.note})")
+    for each in frame.attrs["refused"]:
+        print(f"  not read: {each.text!r} at {each.start}: {each.reason}")
     curated = paths.indicators_file(args.year)
     step2 = (f"compare it with the curated {curated.name}, which it never replaces" if curated.exists()
              else f"rename it to {curated.name}")

@@ -195,12 +195,14 @@ def draft(year: int, report: Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns of :data:`helpers.tables.load.COLUMNS`; ``id`` is empty for figures that matched no
-        indicator, and ``note`` says what each row was matched by.
+        indicator, and ``note`` says what each row was matched by. ``attrs["refused"]`` lists the
+        numbers the extractor refused (:func:`helpers.report.extract.refusal`), for review.
     """
     text, _ = read_report(report)
     catalog_units = load_catalog()["unit"].to_dict()
     refs = references(exclude=None)
-    found = extract(text)
+    refused: list = []
+    found = extract(text, refused)
     layout = Layout(text, year)
     words = [layout.wording(f.start, f.context) for f in found]
     pairs = sorted(((max(w.score(r) for r in refs[ident]), i, ident)
@@ -223,7 +225,9 @@ def draft(year: int, report: Path) -> pd.DataFrame:
                      "as_written": f.text, "start": f.start, "end": f.end, "qualifier": f.qualifier,
                      "period": layout.period(f.start), "section": layout.section(f.start, names),
                      "note": note})
-    return pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame.attrs["refused"] = refused  # numbers not read because they cannot be read whole
+    return frame
 
 
 def write_draft(year: int, report: Path, force: bool = False) -> tuple[Path, pd.DataFrame]:
