@@ -205,6 +205,8 @@ def test_extraction_reaches_every_character_at_most_three_times(text):
     ("3-5家", [], "end of a range"),                            # was 5家, exact
     ("3至5家", [], "end of a range"),
     ("3~5家", [], "end of a range"),
+    ("3家至5家", [], "start of a range"),                        # was 3家 and 5家, both exact
+    ("5家-8家", [], "start of a range"),
     ("-5%", [], "minus sign"),                                  # was +5
     ("负增长5.2%", [], "is negative"),                           # was +5.2
     ("同比下降5%", [5.0], None),                                 # a magnitude with its word: read

@@ -127,8 +127,11 @@ def refusal(plain: str, start: int, end: int) -> str | None:
         return f"{cut}; the figure is not read"
     before, prior = plain[start - 1:start] if start else "", plain[start - 2:start - 1] if start > 1 else ""
     shown = plain[max(0, start - 4):end]
-    if before and before in RANGE_MARKS and number_class(prior):
+    if before and before in RANGE_MARKS and _ends_in_a_number(plain, start - 1):
         return f"is the end of a range ({shown!r}); a range is not an exact figure"
+    after = plain[end:end + 1]
+    if after and after in RANGE_MARKS and number_class(plain[end + 1:end + 2]):
+        return f"is the start of a range ({plain[start:end + 4]!r}); a range is not an exact figure"
     if plain[max(0, start - 2):start] == "分之" and number_class(plain[start - 3:start - 2] if start > 2 else ""):
         return f"is part of a fraction ({shown!r}), not a count"
     if before and unicodedata.category(before) == "Zs" and number_class(prior):
@@ -138,6 +141,14 @@ def refusal(plain: str, start: int, end: int) -> str | None:
     if plain[max(0, start - 3):start].endswith(NEGATIVE_WORDS):
         return f"is negative ({shown!r}); the sign would be lost, so the figure is not read: enter it by hand"
     return None
+
+
+def _ends_in_a_number(plain: str, pos: int) -> bool:
+    """Whether ``plain[:pos]`` ends with a number, or a number and its unit (``3``, ``3家``)."""
+    if number_class(plain[pos - 1:pos]):
+        return True
+    return any(plain.endswith(unit, 0, pos) and number_class(plain[pos - len(unit) - 1:pos - len(unit)])
+               for unit in UNITS if len(unit) < pos)
 
 
 @lru_cache(maxsize=4096)
