@@ -23,7 +23,7 @@ What it cannot read whole, it does not read in part (:func:`refusal`): a number 
 the tail of something longer is refused, never read as that tail. So are the second digits of a
 malformed ``1.2.3万元`` or a Chinese decimal ``三点五万元`` (refused, not read as 50000), a number
 after an invisible format character (``4\u200d39宗``, Unicode category Cf), digits grouped with
-spaces (``1 234 567元``), the end of a range (``3-5家``, ``3至5家``, ``3~5家``: not an exact 5),
+spaces (``1 234 567元``), both ends of a range (``3-5家``, ``3至5家``, ``3家至5家``: not an exact 5),
 a fraction (``三分之一家``: not 1 家), and a negative number (``-5%``, ``负增长5.2%``: the sign
 is not kept, so the figure is not read; ``下降5%`` is a positive magnitude with its word and is
 read). Each refusal can be collected with its reason (``refused=``), and ``amrbook extract``
