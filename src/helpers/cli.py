@@ -134,6 +134,7 @@ def _extract(args: argparse.Namespace) -> None:
     from .report.extract import extract_frame, iter_figures
 
     text, encoding = read_report(args.file)
+    refused: list = []
     if args.format == "csv":  # streamed: a long report never becomes one big table in memory
         import csv
         from dataclasses import astuple, fields
@@ -142,14 +143,17 @@ def _extract(args: argparse.Namespace) -> None:
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow([f.name for f in fields(Found)])
-        for found in iter_figures(text):
+        for found in iter_figures(text, refused):
             writer.writerow(astuple(found))
-        return
-    frame = extract_frame(text)
-    _emit(frame, args.format, ["start", "end", "text", "value", "unit", "qualifier", "context"])
-    if args.format == "table":
-        print(f"\n{len(frame)} figures in {args.file} (decoded as {encoding}; offsets are characters of the "
-              "decoded text)")
+    else:
+        frame = extract_frame(text, refused)
+        _emit(frame, args.format, ["start", "end", "text", "value", "unit", "qualifier", "context"])
+        if args.format == "table":
+            print(f"\n{len(frame)} figures in {args.file} (decoded as {encoding}; offsets are characters of the "
+                  "decoded text)")
+    for each in refused:  # what the extractor could not read whole, it did not read: say so
+        print(f"amrbook: note: {args.file}: character {each.start}: {each.text!r} not read: {each.reason}",
+              file=sys.stderr)
 
 
 def _draft(args: argparse.Namespace) -> None:
@@ -165,6 +169,8 @@ def _draft(args: argparse.Namespace) -> None:
           f"{len(unmatched)} to review")
     for row in unmatched.itertuples():
         print(f"  unmatched: {row.as_written} at {row.start}  ({row.note})")
+    for each in frame.attrs["refused"]:
+        print(f"  not read: {each.text!r} at {each.start}: {each.reason}")
     curated = paths.indicators_file(slug, args.year)
     step2 = (f"compare it with the curated {curated.name}, which it never replaces" if curated.exists()
              else f"rename it to {curated.name}")
@@ -362,6 +368,9 @@ def main(argv: list[str] | None = None) -> int:
         input, 130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM), 141 when the
         reader of the output went away (as for a Unix tool killed by SIGPIPE).
     """
+    for stream in (sys.stdout, sys.stderr):  # every character survives any output encoding (ascii, latin-1)
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
         with _sigterm_as_interrupt():

@@ -5,10 +5,16 @@ Every YAML file under ``data/`` (catalog, metrics, checks, charts, narrative, so
 the same way: file, line, and cause. Data files have no use for anchors, aliases, tags or more than
 one document, so those are refused (an alias bomb cannot expand), as are files over
 :data:`MAX_YAML_BYTES` and nesting deeper than :data:`MAX_YAML_DEPTH`.
+
+Every file a user gives (a report, a table, a YAML file, a notebook) is read by
+:func:`read_limited`: only a regular file (never a FIFO, a device such as ``/dev/zero``, a
+folder or a socket) and only up to its kind's limit, named in the message when exceeded.
 """
 from __future__ import annotations
 
 import math
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
@@ -24,6 +30,11 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x 
 MAX_YAML_BYTES = 2_000_000
 #: Deepest nesting of mappings and lists (checks.yml, the deepest today, has 5 levels).
 MAX_YAML_DEPTH = 10
+#: Largest report read: a report is about 100 KB; 64 MB leaves room for any real one.
+MAX_REPORT_BYTES = 64_000_000
+#: Largest indicator table (CSV) or notebook read (the 2023 table is 12 KB, a stripped notebook ~20 KB).
+MAX_TABLE_BYTES = 20_000_000
+MAX_NOTEBOOK_BYTES = 20_000_000
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("null", "bool", "int", "float", "str", "timestamp")}
 _KEY = object()  # in the parse stack: the mapping expects a key next
@@ -214,15 +225,48 @@ def yaml_section(path: Path, doc, key: str, kind: type = list):
     return value
 
 
+_KINDS = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
+
+
+def read_limited(path: Path, limit: int, limit_name: str, what: str) -> bytes:
+    """Read a user's file whole: a regular file of at most ``limit`` bytes.
+
+    Parameters
+    ----------
+    path : Path
+    limit : int
+        The most bytes a file of this kind may have; ``limit_name`` is the constant's name and
+        ``what`` the kind of file (``"a report"``), both for the message.
+
+    Raises
+    ------
+    DataError
+        If ``path`` is not a regular file (a FIFO, a device, a folder, a socket) or is larger
+        than ``limit``: nothing beyond ``limit + 1`` bytes is ever read.
+    FileNotFoundError
+        If there is no such file (each caller says what was missing).
+    """
+    # O_NONBLOCK: a FIFO opens at once instead of waiting for a writer; fstat then refuses it
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise DataError([Problem(path, "", f"is {kind}, not a regular file: name {what} file")])
+    with os.fdopen(fd, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise DataError([Problem(path, "", f"larger than {limit:,} bytes, the most {what} file may have "
+                                           f"({limit_name})")])
+    return data
+
+
 def _yaml_text(path: Path) -> str:
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_YAML_BYTES + 1)
+        data = read_limited(path, MAX_YAML_BYTES, "MAX_YAML_BYTES", "a data")
     except FileNotFoundError:
         raise DataError([Problem(path, "", "file not found")]) from None
-    if len(data) > MAX_YAML_BYTES:
-        raise DataError([Problem(path, "", f"larger than {MAX_YAML_BYTES:,} bytes, the most a data file "
-                                           "may have (MAX_YAML_BYTES)")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

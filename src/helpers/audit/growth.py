@@ -157,11 +157,17 @@ def no_growth(reason: str) -> pd.DataFrame:
 
 def _stacked(reports: list, table_of) -> pd.DataFrame:
     reports = sorted(reports, key=lambda r: r.year)
-    parts = [growth_between(table_of(a), table_of(b), a.year, b.year) for a, b in zip(reports, reports[1:])]
+    # 同比 compares a year with the year before only: across a gap (2021 -> 2023) is no comparison
+    parts = [growth_between(table_of(a), table_of(b), a.year, b.year)
+             for a, b in zip(reports, reports[1:]) if b.year == a.year + 1]
     if parts:
         return pd.concat(parts, ignore_index=True)
-    have = f"only {reports[0].year} has" if reports else "no year has"
-    return no_growth(f"{have} an indicator table; year-on-year change needs two years")
+    if len(reports) < 2:
+        have = f"only {reports[0].year} has" if reports else "no year has"
+        return no_growth(f"{have} an indicator table; year-on-year change needs two years")
+    return no_growth(f"the years with an indicator table are {', '.join(str(r.year) for r in reports)}, and none "
+                     "has the year before it; year-on-year change compares a year with the year before it only, "
+                     "never across a gap")
 
 
 def stated_growth(table: pd.DataFrame, previous: pd.DataFrame | None, year: int) -> pd.DataFrame:

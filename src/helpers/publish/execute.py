@@ -17,6 +17,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from .. import paths
+from ..datafile import MAX_NOTEBOOK_BYTES, read_limited
 from ..errors import AmrbookError
 
 KERNEL = "python3"
@@ -36,7 +37,7 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         notebook (the part at fault); the message names the notebook.
     """
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_limited(path, MAX_NOTEBOOK_BYTES, "MAX_NOTEBOOK_BYTES", "a notebook").decode("utf-8")
         raw = json.loads(text)
     except UnicodeDecodeError as exc:
         raise NotebookError(f"{path.name}: byte {exc.start}: not UTF-8; save the notebook again from Jupyter") from None

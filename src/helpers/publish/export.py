@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import unicodedata
 from importlib import metadata
 from pathlib import Path
@@ -38,6 +39,9 @@ PACKAGES = ["amrbook", "pandas", "numpy", "matplotlib", "seaborn", "nbconvert", 
 #: The most characters an Excel cell holds; longer text is cut, with a visible mark.
 EXCEL_CELL_CHARS = 32_767
 TRUNCATED = "…〔已截断〕"
+#: Code points XML 1.0 cannot hold besides the C0 controls openpyxl refuses: a workbook holding
+#: one is not well-formed (openpyxl writes it, and cannot reopen it).
+NOT_IN_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 #: Column -> Chinese header, in the order the sheets show them (columns a sheet lacks are left out).
 HEADERS = {
@@ -65,7 +69,8 @@ def safe_cell(value):
 
     Formula-like text gets a leading apostrophe; each character openpyxl refuses (C0 controls
     other than tab, line feed, carriage return) becomes its Unicode control picture (U+2400 +
-    code), and text longer than an Excel cell holds is cut with a visible mark.
+    code), every other code point XML cannot hold (U+FFFE, U+FFFF, lone surrogates) becomes
+    U+FFFD (the replacement character), and text longer than an Excel cell holds is cut with a visible mark.
 
     Examples
     --------
@@ -74,7 +79,7 @@ def safe_cell(value):
     """
     if not isinstance(value, str):
         return value
-    value = ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value)
+    value = NOT_IN_XML.sub("\ufffd", ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value))
     if value.startswith(FORMULA_START):
         value = "'" + value
     if len(value) > EXCEL_CELL_CHARS:

@@ -23,9 +23,9 @@ import pandera.pandas as pa
 
 from .. import paths
 from ..errors import DataError, Problem
-from ..report.numbers import QUALIFIERS, implied_qualifier, parse_figure
+from ..report.numbers import QUALIFIERS, cut_number, implied_qualifier, parse_figure
 from ..report.period import PATTERN as PERIOD_PATTERN
-from ..datafile import TEXT, entry_problems, parsed_once, read_yaml, shown, yaml_where
+from ..datafile import MAX_TABLE_BYTES, TEXT, entry_problems, parsed_once, read_limited, read_yaml, shown, yaml_where
 from ..report.sources import raw_text
 
 COLUMNS = ["year", "id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "section", "note"]
@@ -170,7 +170,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
 
 def _csv_text(path: Path) -> str:
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_TABLE_BYTES, "MAX_TABLE_BYTES", "a CSV")
     except FileNotFoundError:
         raise DataError([Problem(path, "", "file not found")]) from None
     try:
@@ -225,10 +225,11 @@ def _check_header(path: Path, line: int, header: list[str]) -> None:
         raise DataError(problems)
 
 
-#: Characters refused in any cell: C0 and C1 controls and DEL. Tab, line feed and carriage
-#: return are allowed (a note may span lines); anything else is invisible, is never typed on
-#: purpose, and may not appear in an xlsx cell.
-CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Characters refused in any cell: C0 and C1 controls and DEL, and the code points XML cannot
+#: hold at all (U+FFFE, U+FFFF, lone surrogates). Tab, line feed and carriage return are allowed
+#: (a note may span lines); anything else is invisible, is never typed on purpose, and may not
+#: appear in an xlsx cell.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def _record_problems(path: Path, line: int, fields: list[str], header: list[str]) -> list[Problem]:
@@ -240,7 +241,10 @@ def _record_problems(path: Path, line: int, fields: list[str], header: list[str]
     for name, cell in zip(header, fields):
         found = CONTROL_CHARACTER.search(cell)
         if found:
-            problems.append(_at(path, line, name, f"contains control character U+{ord(found.group()):04X}"))
+            code = ord(found.group())
+            what = "control character" if code < 0xA0 else "the code point"
+            problems.append(_at(path, line, name, f"contains {what} U+{code:04X}"
+                                + ("" if code < 0xA0 else ", which XML (and so the xlsx) cannot hold")))
     return problems
 
 
@@ -322,6 +326,10 @@ def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) 
             hint = f"; {written!r} first occurs at {found}" if found >= 0 else f"; {written!r} is not in the report"
             read = text[start:end] if end - start <= 40 else text[start:start + 37] + "…"  # a span, not the report
             bad("start", f"span {start}:{end} reads {read!r}, not {written!r}{hint}")
+            continue
+        cut = cut_number(text, start, end)
+        if cut:
+            bad("start", f"span {start}:{end} ({written!r}) {cut}")
             continue
         try:
             figure = parse_figure(written, before=text[max(0, start - 1):start])
