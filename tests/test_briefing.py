@@ -273,3 +273,22 @@ def test_a_bad_briefing_entry_names_its_line(data_copy, file, load, old, new, an
     with pytest.raises(DataError) as err:
         load()
     assert f"{file}: line {line_no(path, anchor)}, {cause}" in str(err.value)
+
+
+def test_a_whole_briefing_parses_each_definition_file_once(data_copy, monkeypatch):
+    from collections import Counter
+
+    from helpers import datafile
+
+    read = Counter()
+    original = datafile._yaml_text
+    monkeypatch.setattr(datafile, "_yaml_text", lambda path: read.update([path.name]) or original(path))
+    set_theme()
+    r = load_report("conghua", 2023)                                  # a fresh data copy: nothing parsed yet
+    b = briefing.start(r)
+    for part in (briefing.main_points, briefing.findings, briefing.year_on_year, briefing.quality, briefing.appendix):
+        part(b)
+    briefing.exhibit(b, "hotline_cases")
+    briefing.numbered_tables(r)
+    assert read == dict.fromkeys(["sources.yml", "catalog.yml", "metrics.yml", "checks.yml", "charts.yml",
+                                  "narrative.yml"], 1)

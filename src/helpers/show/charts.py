@@ -318,7 +318,11 @@ def chart_spec(name: str) -> dict:
     return spec
 
 
-@parsed_once(paths.charts_file)
 def _chart_specs() -> dict:
-    path = paths.charts_file()
-    return yaml_section(path, read_yaml(path), "charts", dict)
+    return yaml_section(paths.charts_file(), charts_document(), "charts", dict)
+
+
+@parsed_once(paths.charts_file)
+def charts_document():
+    """``data/charts.yml`` as read (parsed once per version of the file): ``charts``, ``briefing``, ``titles``."""
+    return read_yaml(paths.charts_file())

@@ -20,8 +20,9 @@ from matplotlib.figure import Figure
 
 from .. import paths
 from ..audit.template import TemplateError, parse_template
-from ..datafile import TEXT, field_problems, read_yaml, yaml_section, yaml_where
+from ..datafile import TEXT, field_problems, parsed_once, yaml_section, yaml_where
 from ..errors import DataError, Problem
+from .charts import charts_document
 from .format import metric_text
 
 #: The figures and tables the briefing computes itself, and their kind (the rest are charts of charts.yml).
@@ -57,8 +58,9 @@ class Layout:
         return self.titles[name].format(**fields)
 
 
+@parsed_once(paths.charts_file)
 def load_layout() -> Layout:
-    """Read and check ``briefing`` and ``titles`` of ``data/charts.yml``.
+    """Read and check ``briefing`` and ``titles`` of ``data/charts.yml`` (once per version of the file).
 
     Raises
     ------
@@ -68,7 +70,7 @@ def load_layout() -> Layout:
         field its figure does not have.
     """
     path = paths.charts_file()
-    doc = read_yaml(path)
+    doc = charts_document()
     charts, order = yaml_section(path, doc, "charts", dict), yaml_section(path, doc, "briefing", list)
     titles = yaml_section(path, doc, "titles", dict)
     problems = field_problems(path, titles, "titles", dict.fromkeys(TITLE_FIELDS, TEXT))
