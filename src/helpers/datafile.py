@@ -8,7 +8,9 @@ one document, so those are refused (an alias bomb cannot expand), as are files o
 """
 from __future__ import annotations
 
+import json
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -296,3 +298,56 @@ def _scalar(path: Path, loader, event, at: str):
     except ValueError as exc:  # the date 2023-13-45, an integer of more than 4300 digits
         value = event.value if len(event.value) <= 40 else event.value[:37] + "..."
         raise DataError([Problem(path, at, f"{value!r} is not a valid {tag[len(_TAG):]}: {exc}")]) from None
+
+
+#: Largest JSON file the workbook reads back (a build's manifest.json; 2023's is about 100 KB).
+MAX_JSON_BYTES = 64_000_000
+
+
+def _not_a_json_number(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_json(path: Path, max_bytes: int = MAX_JSON_BYTES):
+    """Return the JSON value of the file at ``path``, or None if there is no such file.
+
+    The read is bounded and strict: a regular file of at most ``max_bytes``, UTF-8, JSON without
+    ``NaN`` or ``Infinity``.
+
+    Raises
+    ------
+    DataError
+        Naming the file and, for broken JSON, the line and column.
+    """
+    file = Path(path)
+    try:
+        with open(file, "rb") as handle:
+            if not os.path.isfile(file):
+                raise DataError([Problem(file, "", "not a regular file")])
+            raw = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise DataError([Problem(file, "", "not a regular file")]) from None
+    if len(raw) > max_bytes:
+        raise DataError([Problem(file, "", f"larger than {max_bytes:,} bytes, the most such a file may have")])
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_not_a_json_number)
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(file, f"byte {exc.start}", f"not UTF-8: {exc.reason}")]) from None
+    except json.JSONDecodeError as exc:
+        raise DataError([Problem(file, f"line {exc.lineno}, column {exc.colno}", f"not JSON: {exc.msg}")]) from None
+    except (ValueError, RecursionError) as exc:
+        raise DataError([Problem(file, "", f"not JSON: {exc or 'nested too deeply'}")]) from None
+
+
+def schema_problem(value, schema: dict) -> str | None:
+    """Where and why ``value`` (read from JSON) breaks the JSON schema ``schema``, or None."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    error = best_match(Draft202012Validator(schema).iter_errors(value))
+    if error is None:
+        return None
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+    return f"{where or 'top level'}: {error.message[:200]}"
