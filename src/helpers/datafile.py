@@ -350,4 +350,19 @@ def schema_problem(value, schema: dict) -> str | None:
     if error is None:
         return None
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-    return f"{where or 'top level'}: {error.message[:200]}"
+    if error.validator == "type":  # jsonschema's own message quotes the whole value, however large
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        cause = f"{_JSON_KINDS[_json_kind(error.instance)]}, not {' or '.join(_JSON_KINDS[w] for w in wanted)}"
+    else:
+        cause = error.message if len(error.message) <= 200 else error.message[:200] + "…"
+    return f"{where or 'top level'}: {cause}"
+
+
+_JSON_KINDS = {"object": "an object", "array": "a list", "string": "text", "number": "a number",
+               "integer": "a whole number", "boolean": "true or false", "null": "null"}
+
+
+def _json_kind(value) -> str:
+    kinds = [(bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"),
+             (dict, "object"), (type(None), "null")]
+    return next(kind for cls, kind in kinds if isinstance(value, cls))

@@ -121,8 +121,8 @@ class Runner:
                     return
                 outcome = self._run(km, name, nb)
                 self.results.put((name, outcome))
-                if isinstance(outcome, Exception) and not self.stopping.is_set():
-                    km.restart_kernel(now=True)  # a timed-out cell may still be running; a dead kernel is gone
+                if isinstance(outcome, Exception):  # the build fails with it; a timed-out cell may still run
+                    return
         except Exception as exc:  # a kernel that cannot start must not leave the build waiting
             if not self.stopping.is_set():
                 self.results.put(("kernel", AmrbookError(f"kernel failed: {exc}")))

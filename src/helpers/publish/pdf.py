@@ -216,7 +216,7 @@ class _DevTools:
     def field(self, result: dict, method: str, name: str) -> str:
         """The text field ``name`` of the ``result`` of ``method``, refused if missing or not text."""
         value = result.get(name)
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str):
             raise _Refused(f"answered {method} without {name}: {_shown(result)}")
         return value
 
