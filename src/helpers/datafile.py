@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -341,21 +342,41 @@ def read_json(path: Path, max_bytes: int = MAX_JSON_BYTES):
         raise DataError([Problem(file, "", f"not JSON: {exc or 'nested too deeply'}")]) from None
 
 
-def schema_problem(value, schema: dict) -> str | None:
-    """Where and why ``value`` (read from JSON) breaks the JSON schema ``schema``, or None."""
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import best_match
+def schema_problem(value, schema: dict, where: str = "") -> str | None:
+    """Where and why ``value`` (read from JSON) breaks ``schema``, or None.
 
-    error = best_match(Draft202012Validator(schema).iter_errors(value))
-    if error is None:
-        return None
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-    if error.validator == "type":  # jsonschema's own message quotes the whole value, however large
-        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        cause = f"{_JSON_KINDS[_json_kind(error.instance)]}, not {' or '.join(_JSON_KINDS[w] for w in wanted)}"
-    else:
-        cause = error.message if len(error.message) <= 200 else error.message[:200] + "…"
-    return f"{where or 'top level'}: {cause}"
+    ``schema`` is the part of JSON schema a build's records need, checked by hand (jsonschema
+    takes seconds to import, too long for an up-to-date build): ``type`` (a name or a list),
+    ``required``, ``properties``, ``additionalProperties`` and ``items`` (schemas), ``minItems``,
+    ``maxItems`` and ``pattern``.
+    """
+    at = where or "top level"
+    wanted = schema.get("type")
+    if wanted:
+        kinds = wanted if isinstance(wanted, list) else [wanted]
+        kind = _json_kind(value)
+        if kind not in kinds and not (kind == "integer" and "number" in kinds):
+            return f"{at}: {_JSON_KINDS[kind]}, not {' or '.join(_JSON_KINDS[k] for k in kinds)}"
+    if isinstance(value, dict):
+        missing = [key for key in schema.get("required", []) if key not in value]
+        if missing:
+            return f"{at}: missing {', '.join(map(repr, missing))}"
+        for key, item in value.items():
+            part = schema.get("properties", {}).get(key, schema.get("additionalProperties"))
+            problem = part and schema_problem(item, part, f"{where}.{key}" if where else str(key))
+            if problem:
+                return problem
+    if isinstance(value, list):
+        if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
+            return f"{at}: {len(value)} items, not {schema['minItems']}" + (
+                f" to {schema['maxItems']}" if schema.get("maxItems") != schema.get("minItems") else "")
+        for number, item in enumerate(value):
+            problem = "items" in schema and schema_problem(item, schema["items"], f"{where}[{number}]")
+            if problem:
+                return problem
+    if "pattern" in schema and isinstance(value, str) and not re.search(schema["pattern"], value):
+        return f"{at}: {value[:60]!r} is not of the form {schema['pattern']}"
+    return None
 
 
 _JSON_KINDS = {"object": "an object", "array": "a list", "string": "text", "number": "a number",

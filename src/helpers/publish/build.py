@@ -244,9 +244,11 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, cached: dict, 
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
     year = load_year(year)  # validate the data (the kernels are already starting), once for the whole build
+    runner.check()  # a notebook that failed meanwhile fails the build now, not after the preparation
     write_xlsx(year, staging / "indicators.xlsx", figures=numbered_tables(year))  # the briefing's numbered data
     result.snapshot, result.changes = snapshot(year), build_changes(year)  # before the outputs are replaced
     font_css = font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent)
+    runner.check()
     src, stamp = year.source, stamp_text(result.stamp)
     title = f"{src.publisher}{year.year}年法治政府建设情况 · 数据简报"
     briefing = Page(title=title, subtitle=[f"依据：《{src.title}》",

@@ -97,6 +97,7 @@ class Runner:
         self.results: queue.Queue = queue.Queue()
         self.timeout = timeout
         self.stopping = threading.Event()
+        self.failures: queue.Queue = queue.Queue()  # the first failure, for check() while results wait
         self.kernels: list = []  # the managers of started kernels, for stop() to kill
         self.env = kernel_env(log_file.parent / "kernel-config") if todo else {}
         self.log = open(log_file, "a", encoding="utf-8")  # the kernels' own stderr
@@ -122,10 +123,13 @@ class Runner:
                 outcome = self._run(km, name, nb)
                 self.results.put((name, outcome))
                 if isinstance(outcome, Exception):  # the build fails with it; a timed-out cell may still run
+                    self.failures.put(outcome)
                     return
         except Exception as exc:  # a kernel that cannot start must not leave the build waiting
             if not self.stopping.is_set():
-                self.results.put(("kernel", AmrbookError(f"kernel failed: {exc}")))
+                failed = AmrbookError(f"kernel failed: {exc}")
+                self.results.put(("kernel", failed))
+                self.failures.put(failed)
         finally:
             with contextlib.suppress(Exception):
                 km.shutdown_kernel(now=True)
@@ -155,6 +159,13 @@ class Runner:
             if client.kc is not None:  # nbclient leaves a client of a kernel it does not own open
                 client.kc.stop_channels()
                 client.kc = None
+
+    def check(self) -> None:
+        """Raise the first failure of a notebook or kernel so far, if any (without waiting)."""
+        try:
+            raise self.failures.get_nowait()
+        except queue.Empty:
+            return
 
     def stop(self) -> None:
         """Take no new notebooks, kill the kernels (and whatever they started) and release them.
