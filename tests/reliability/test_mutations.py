@@ -379,6 +379,7 @@ def _year_of(ws: Workspace, file: Path) -> int:
 KNOWN_DEFECTS = (
     r"the same message \d+\+ times: \S+\.csv: line 1: unknown column",
     r"KeyError: 'reason'",
+    r"an infinite figure accepted",
     r"manifest_file\.read_text",
     r"charts\.yml: titles: missing \w+$",
     r"a message of [\d,]+ characters: \S+\.ipynb: ",
@@ -467,6 +468,9 @@ def defect(reason: str, *values):
            "(tables/load.py)", "table", Mutation("drop_line", (0,)), "summary --year {year}"),
     defect("metrics.yml declaring no metric, with two years of data: KeyError 'reason' in cli._growth",
            "metrics", Mutation("empty"), "growth --metrics"),
+    defect("a formula `1e999`: the metric is inf with status ok (substituted '1e309'); a number must be "
+           "finite or refused (audit/formula.py)",
+           "metrics", Mutation("nonfinite", ("metrics", 0, "formula"), "1e999"), "metrics --year {year}"),
 ])
 def test_known_defects(workspace, kind, mutation, template):
     exercise(workspace, kind, mutation, template, strict=True)
