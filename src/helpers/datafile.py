@@ -164,9 +164,10 @@ def shown(value) -> str:
 
 
 def entry_id(entry, index: int) -> str:
-    """Return the ``id`` of a YAML list entry when it is text, else ``#n`` (its position), to name it in messages."""
+    """Return the ``id`` of a YAML list entry when it is text of at most 60 characters, else ``#n`` (its
+    position), to name it in messages (a message quotes what is wrong, never a whole value of any size)."""
     ident = entry.get("id") if isinstance(entry, dict) else None
-    return ident if isinstance(ident, str) else f"#{index + 1}"
+    return ident if isinstance(ident, str) and len(ident) <= 60 else f"#{index + 1}"
 
 
 def entry_problems(path: Path, parent, key, label: str, required: dict[str, Kind],
@@ -392,13 +393,21 @@ def read_json(path: Path, max_bytes: int = MAX_JSON_BYTES):
     except FileNotFoundError:
         return None
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_not_a_json_number)
+        text = raw.decode("utf-8")
+        return json.loads(text, parse_constant=_not_a_json_number)
     except UnicodeDecodeError as exc:
         raise DataError([Problem(file, f"byte {exc.start}", f"not UTF-8: {exc.reason}")]) from None
     except json.JSONDecodeError as exc:
         raise DataError([Problem(file, f"line {exc.lineno}, column {exc.colno}", f"not JSON: {exc.msg}")]) from None
     except (ValueError, RecursionError) as exc:
-        raise DataError([Problem(file, "", f"not JSON: {exc or 'nested too deeply'}")]) from None
+        constant = _BARE_CONSTANT.search(text) if isinstance(exc, ValueError) else None
+        where = "" if constant is None else (f"line {text.count(chr(10), 0, constant.start()) + 1}, column "
+                                             f"{constant.start() - text.rfind(chr(10), 0, constant.start())}")
+        raise DataError([Problem(file, where, f"not JSON: {exc or 'nested too deeply'}")]) from None
+
+
+#: NaN, Infinity or -Infinity outside a string: the constants strict JSON refuses (for the message's place).
+_BARE_CONSTANT = re.compile(r'(?<![\w"])-?(?:NaN|Infinity)(?![\w"])')
 
 
 def schema_problem(value, schema: dict, where: str = "") -> str | None:

@@ -78,6 +78,8 @@ def load_sources() -> Sources:
     """
     path = paths.sources_file()
     doc = read_yaml(path)
+    if doc is None:  # a problem of the whole file, not of a line of it
+        raise DataError([Problem(path, "", "the file is empty; it declares default_bureau, bureaus and sources")])
     declared = yaml_section(path, doc, "bureaus", dict)
     entries = yaml_section(path, doc, "sources")
     problems, bureaus, out, first = [], {}, [], {}
