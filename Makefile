@@ -14,12 +14,16 @@ STAMP   = $(VENV)/.installed
 briefing: $(STAMP) system-deps
 	$(BIN)/amrbook build $(if $(BUREAU),--bureau $(BUREAU)) --year $(YEAR) $(BUILD_ARGS)
 
+# Two pytest-xdist workers (the machines have 2 cores; kernels and the browser share them); the
+# tests of each shared build run in one worker (pytest_xdist_make_scheduler in tests/conftest.py).
+XDIST  ?= -n 2
+
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The edit loop: no notebook execution, build or browser, and 100 examples per property.
 test-fast: $(STAMP)
-	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -28,10 +29,59 @@ REAL_DATA = paths.PROJECT_ROOT / "data"
 REAL_NOTEBOOKS = paths.PROJECT_ROOT / "notebooks"
 
 
+SEED_VARIABLE = "AMRBOOK_HYPOTHESIS_SEED"   # hands the session's seed to the pytest-xdist workers
+
+
+@pytest.hookimpl(tryfirst=True)   # before hypothesis's own pytest_configure reads the option
+def pytest_configure(config) -> None:
+    """Give every run a hypothesis seed, chosen here unless ``--hypothesis-seed=N`` names one, so the
+    header always prints the seed that replays the run. The xdist workers take the session's seed."""
+    if config.getoption("hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = os.environ.get(SEED_VARIABLE) or str(random.SystemRandom().randrange(2**32))
+    os.environ[SEED_VARIABLE] = str(config.option.hypothesis_seed)
+
+
 def pytest_report_header(config) -> str:
-    seed = config.getoption("hypothesis_seed", None)
     return (f"hypothesis profile {settings.get_current_profile_name()}: {settings().max_examples} examples per property; "
-            f"seed {seed if seed is not None else 'random (pass --hypothesis-seed=N to fix it)'}")
+            f"seed {config.option.hypothesis_seed} (replay with --hypothesis-seed={config.option.hypothesis_seed})")
+
+
+#: Session or module fixtures that build the briefing: every test using one (directly or through a
+#: fixture of its module) runs in the same pytest-xdist worker, so each build is made once and no
+#: two tests change its workspace at the same time.
+SHARED_BUILDS = ("built", "built_workspace")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``make test``'s scheduler: one test at a time to whichever worker is free, except that the
+    tests of each shared build go to one worker together. (xdist's own ``--dist loadgroup`` marks
+    groups by rewriting node ids, which pytest 9 no longer allows.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedBuildsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file, _, test = nodeid.partition("::")
+            return _shared_build(file, test.split("[")[0]) or nodeid
+
+    return SharedBuildsTogether(config, log)
+
+
+def _shared_build(file: str, test: str) -> str | None:
+    """The shared build (of :data:`SHARED_BUILDS`) the test ``test`` of ``file`` uses, if any."""
+    import ast
+
+    uses = _FIXTURE_USES.get(file)
+    if uses is None:
+        tree = ast.parse((paths.PROJECT_ROOT / file).read_text(encoding="utf-8"))
+        uses = {node.name: {a.arg for a in node.args.args} for node in ast.walk(tree)
+                if isinstance(node, ast.FunctionDef)}
+        for name, args in uses.items():         # through the module's own fixtures, one level down
+            args |= {b for a in list(args) for b in uses.get(a, set()) if b in SHARED_BUILDS}
+        _FIXTURE_USES[file] = uses
+    return next((b for b in SHARED_BUILDS if b in uses.get(test, set())), None)
+
+
+_FIXTURE_USES: dict[str, dict[str, set[str]]] = {}
 
 
 @pytest.fixture
@@ -82,6 +132,20 @@ def built(private_workspace) -> Built:
     pristine = shutil.copytree(result.target, private_workspace / "pristine")
     executed = {name: nbformat.read(path, as_version=4) for name, path in result.notebooks.items()}
     return Built(private_workspace, result, pristine, executed)
+
+
+def only_notebooks(root: Path, monkeypatch: pytest.MonkeyPatch, *names: str) -> Path:
+    """Point the workbook at a notebooks folder under ``root`` holding copies of ``names`` alone.
+
+    A build test executes only the notebooks it asserts on (the briefing is always built, so
+    it is always there): each notebook left out is a kernel run saved.
+    """
+    folder = root / "notebooks"
+    folder.mkdir(parents=True)
+    for name in {"briefing", *names}:
+        shutil.copy(REAL_NOTEBOOKS / f"{name}.ipynb", folder)
+    monkeypatch.setenv("AMRBOOK_NOTEBOOKS", str(folder))
+    return folder
 
 
 def missing_in_ci_fails(message: str) -> None:

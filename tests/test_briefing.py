@@ -15,7 +15,7 @@ import urllib.parse
 import nbformat
 import pytest
 
-from conftest import drafted_second_year, line_no, rewrite
+from conftest import drafted_second_year, line_no, only_notebooks, rewrite
 from helpers.audit.report import load_report
 from helpers.errors import DataError
 from helpers.publish.render import table_of_contents
@@ -217,6 +217,7 @@ def test_a_drafted_second_year_shows_year_on_year_change(data_copy, tmp_path, mo
     drafted_second_year(data_copy, 2024, figures={"council_mediation_success_rate": "60.52%",
                                                   "admin_penalty_cases": "400宗", "annual_report_rate_rank": "四"})
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
+    only_notebooks(tmp_path, monkeypatch)                  # the briefing alone: the page asserted on
     page = (build("conghua", 2024, pdf=False).target / "briefing.html").read_text(encoding="utf-8")
     figures = _figures(page)
     recorded = re.search(r'id="fig-year_on_year">.*?</table>', page, re.S).group(0)

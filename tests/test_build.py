@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from conftest import change_figure, require_tool
+from conftest import change_figure, only_notebooks, require_tool
 from helpers.audit.report import load_report
 from helpers.errors import AmrbookError
 from helpers.audit.metrics import compute_metrics
@@ -298,6 +298,7 @@ def test_every_dependent_output_follows_a_changed_figure(data_copy, tmp_path, mo
     after = load_report("conghua", 2023).metrics
     assert dependents and all(after.at[m, "value"] != before.at[m, "value"] for m in dependents)
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))    # the session's build cache stays as it is
+    only_notebooks(tmp_path, monkeypatch, "01_enforcement")          # the pages asserted on, no others
     result = build("conghua", 2023, pdf=False)
     text = re.sub(r"<[^>]+>", "", (result.target / "briefing.html").read_text(encoding="utf-8"))
     assert "查办行政处罚案件400宗" in text and "439宗" not in text      # the quoted raw sentence changed too

@@ -112,9 +112,11 @@ def test_a_missing_figure_skips_the_rules_that_need_it_and_runs_the_rest(data_co
 def test_a_rule_on_a_figure_the_year_lacks_names_the_table(data_copy):
     drop_indicator(data_copy, 2023, "admin_penalty_cases_simple")
     row = worded_findings(load_report("conghua", 2023)).set_index("check").loc["simple_procedure_within_cases"]
-    assert (row["result"], row["missing"]) == ("missing", {"admin_penalty_cases_simple": "not in 2023.csv"})
+    assert (row["result"], row["missing"]) == ("missing", {"admin_penalty_cases_simple": "not in the year's table"})
     assert (row["severity"], row["message"]) == ("skipped", "not checked: no value for admin_penalty_cases_simple "
                                                             "(not in 2023.csv)")
+    # the page names the figure by its catalog label and says why in Chinese (no id, no English)
+    assert row["结果"] == "未核对：缺少 其中简易程序案件（2023年指标表中没有）"
 
 
 @pytest.mark.parametrize(("old", "new", "anchor", "cause"), [

@@ -9,7 +9,7 @@ import shutil
 import nbformat
 import pytest
 
-from conftest import change_figure, drafted_second_year
+from conftest import change_figure, drafted_second_year, only_notebooks
 from helpers.audit.report import load_report
 from helpers.audit.diff import compare, snapshot
 from helpers.cli import main
@@ -137,9 +137,8 @@ def test_a_corrected_figure_is_in_the_rebuilt_briefing_manifest_and_amrbook_diff
 
     # the previous build is the session's, of the data as they were
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
-    monkeypatch.setenv("AMRBOOK_NOTEBOOKS", str(tmp_path / "notebooks"))
     shutil.copytree(built.pristine, tmp_path / "outputs" / "conghua" / "2023")
-    shutil.copytree(built.root / "notebooks", tmp_path / "notebooks")
+    only_notebooks(tmp_path, monkeypatch)          # the briefing alone: the page asserted on
     old, new = _corrected(data_copy)
     result = build("conghua", 2023, pdf=False)
     manifest = json.loads((result.target / "manifest.json").read_text(encoding="utf-8"))

@@ -9,6 +9,7 @@ from helpers.errors import AmrbookError
 from helpers.tables.load import load_indicators
 from helpers import paths
 from helpers.cli import main
+from helpers.report.period import Period
 from helpers.tables.draft import draft, infer_period, similarity, write_draft
 
 COLUMNS = ["id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "section"]
@@ -60,7 +61,7 @@ def test_a_reworded_new_year_maps_to_catalog_ids(tmp_path):
 ])
 def test_infer_period(text, period):
     start = text.rindex(next(w for w in ["1643", "2611", "25", "23", "一宗", "30宗", "38", "31"] if w in text))
-    assert infer_period(text, start, 2023) == period
+    assert str(infer_period(text, start, 2023)) == period and infer_period(text, start, 2023) == Period.parse(period)
 
 
 def test_similarity():
@@ -128,3 +129,47 @@ def test_the_draft_replaces_its_name_never_a_file_linked_to_it(data_copy):
     assert target.stat().st_ino != (indicators / "2023.csv").stat().st_ino
     assert target.read_text(encoding="utf-8").startswith("year,id,value,")
     assert sorted(p.name for p in indicators.iterdir()) == ["2023.csv", "2023.draft.csv", "2023.proposals.yml"]  # no temp
+
+
+def test_drafting_is_linear_in_the_number_of_figures(monkeypatch, tmp_path):
+    # Counted, not timed (benchmarks/draft.py times it): the bigrams compared and the passes over
+    # a report. With each figure searching from the text's start, `检查企业5家，` x 10000 took
+    # over 300 s: its one sentence grew with n, so the bigrams compared per figure did too
+    # (n figures x n/2 characters: 16 times the work at 4 times the figures).
+    from helpers.tables import draft as module
+
+    compared, passes = [0], [0]
+    dice, marks = module._dice, module._Marks.__init__
+
+    def counted_dice(x, y):
+        compared[0] += len(x) + len(y)
+        return dice(x, y)
+
+    def counted_marks(self, *args, **kw):
+        passes[0] += 1
+        marks(self, *args, **kw)
+
+    monkeypatch.setattr(module, "_dice", counted_dice)
+    monkeypatch.setattr(module._Marks, "__init__", counted_marks)
+    work = {}
+    for n in (250, 1000):
+        report = tmp_path / f"{n}.txt"
+        report.write_text("检查企业5家，" * n, encoding="utf-8")
+        compared[0] = passes[0] = 0
+        assert len(draft(2099, report)) == n
+        work[n] = (compared[0], passes[0])
+    assert 3.8 <= work[1000][0] / work[250][0] <= 4.2
+    assert work[1000][1] == work[250][1]  # a fixed number of passes per report, whatever its length
+
+
+def test_draft_lists_the_numbers_it_could_not_read_whole(data_copy, tmp_path, capsys):
+    from helpers.cli import main
+
+    report = tmp_path / "2024.txt"
+    report.write_text("检查企业5家，约三分之一家企业，查处4\u200d39宗。", encoding="utf-8")
+    assert main(["draft", "--year", "2024", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "wrote " in out and ": 1 figures" in out                       # only 5家 is a figure
+    # 检0查1企2业3 5 4家5，6约7三8分9之10一11 …查16处17 4 18 ZWJ 19 3 20: 一家 at 11, 39宗 at 20
+    assert "  not read: '一家' at 11: is part of a fraction" in out
+    assert "  not read: '39宗' at 20: starts after an invisible character U+200D" in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 import codecs
 import math
 import re
-import time
+import unicodedata
 from decimal import Decimal
 
 import pytest
@@ -149,21 +149,12 @@ def test_the_reach_count_sees_a_quadratic_pattern():
     assert sum(len(m.group(1)) for m in unguarded.finditer("1" * 1000)) == 1000 * 1001 // 2
 
 
-def _seconds(text: str) -> float:
-    times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        extract(text)
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 @pytest.mark.parametrize("name", ["digit run", "〇 run", "grouped 1,111,…", "report line, no punctuation"])
-def test_four_times_the_text_takes_about_four_times_as_long(name):
-    # a timing ratio, with a generous margin (linear: ~4; quadratic: ~16, and before the fix
-    # 200 000 digits alone took over an hour)
+def test_four_times_the_text_takes_four_times_the_steps(name):
+    # counted, not timed (a timed ratio failed under load at 15.3x; timing is benchmarks/extract.py's):
+    # linear reach gives a ratio of 4, a quadratic one 16 (n(n + 1)/2 for a digit run)
     make = ADVERSARIAL[name]
-    assert _seconds(make(800_000)) / _seconds(make(200_000)) < 8
+    assert 3.9 <= reach(make(800_000)) / reach(make(200_000)) <= 4.1
 
 
 def test_a_digit_run_longer_than_a_figure_is_not_one():
@@ -202,3 +193,55 @@ def test_every_figure_has_a_number_a_finite_value_and_its_unit(text):
 @given(report_like)
 def test_extraction_reaches_every_character_at_most_three_times(text):
     assert reach(text) <= 3 * max(1, len(text))
+
+
+# --- what cannot be read whole is not read in part ---------------------------------------------
+
+@pytest.mark.parametrize("text, values, reason", [
+    ("三点五万元", [], "starts after a decimal point"),         # was 五万元 = 50000 (3.5万 = 35000)
+    ("零点五个百分点", [], "starts after a decimal point"),     # was 5 pp (0.5 pp)
+    ("约三分之一家企业", [], "part of a fraction"),              # was 一家 = 1 家
+    ("1.2.3万元", [], "starts after a decimal point"),          # was 2.3万元 = 23000
+    ("1\u2009234\u2009567元", [], "written with spaces"),       # thin spaces: was 567元
+    ("1 234 567元", [], "written with spaces"),                 # was 567元
+    ("4\u200d39宗", [], "invisible character U+200D"),          # zero-width joiner: was 39宗
+    ("3-5家", [], "end of a range"),                            # was 5家, exact
+    ("3至5家", [], "end of a range"),
+    ("3~5家", [], "end of a range"),
+    ("3家至5家", [], "start of a range"),                        # was 3家 and 5家, both exact
+    ("5家-8家", [], "start of a range"),
+    ("-5%", [], "minus sign"),                                  # was +5
+    ("负增长5.2%", [], "is negative"),                           # was +5.2
+    ("同比下降5%", [5.0], None),                                 # a magnitude with its word: read
+])
+def test_a_number_that_cannot_be_read_whole_is_refused_with_its_reason(text, values, reason):
+    refused = []
+    assert [f.value for f in extract(text, refused)] == values
+    assert [r.reason for r in refused if reason in r.reason] if reason else refused == []
+
+
+INVISIBLE = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+SEPARATORS = [*INVISIBLE, " ", "\u00a0", "\u2009", "\u202f", "\u3000", ".", "．", "点", "分之",
+              "-", "~", "～", "—", "至", "到"]
+NUMBERS = st.one_of(st.integers(10, 10**12).map(str),
+                    st.lists(st.sampled_from("零一二三四五六七八九"), min_size=2, max_size=5).map("".join))
+
+
+@given(NUMBERS, st.integers(0, 10**6), st.sampled_from(SEPARATORS),
+       st.sampled_from(["", "共", "检查企业", "下降", "约"]), st.sampled_from(["宗", "家", "元", "万元", "%", "个百分点"]))
+@example("439", 0, "\u200d", "", "宗")     # 4\u200d39宗 read as 39
+@example("439", 0, "\u200b", "共", "宗")   # a zero-width space
+@example("1234", 0, "\u2009", "", "元")   # 1 234元 with a thin space, read as 234
+@example("1234", 0, " ", "", "元")         # a normal space
+@example("123", 0, ".", "", "万元")        # 1.23万元 is one number, read whole (no tail)
+@example("三五", 0, "点", "", "万元")       # 三点五万元 read as 50000
+@example("零五", 0, "点", "", "个百分点")   # 零点五个百分点 read as 5 pp
+@example("三一", 0, "分之", "约", "家")     # 约三分之一家 read as 1 家
+@example("35", 0, "-", "", "家")           # 3-5家 read as 5, exact
+@example("35", 0, "至", "", "家")          # 3至5家
+@example("35", 0, "~", "", "家")           # 3~5家
+def test_the_tail_of_a_broken_number_is_never_a_figure(number, k, sep, prefix, unit):
+    cut = 1 + k % (len(number) - 1)
+    text = f"{prefix}{number[:cut]}{sep}{number[cut:]}{unit}"
+    tail = len(prefix) + cut + len(sep)
+    assert all(f.start != tail for f in extract(text)), text

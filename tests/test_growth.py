@@ -23,9 +23,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conftest import REAL_DATA, drafted_second_year, line_no, rewrite
-from helpers.audit.growth import (GROWTH_COLUMNS, OK, OK_PLACES, OK_PP, PERIOD_DIFFERS, growth_between,
-                                  growth_table, metric_growth)
+from helpers.audit.growth import GROWTH_COLUMNS, growth_between, growth_table, metric_growth
 from helpers.audit.report import load_report
+from helpers.audit.status import GrowthStatus
 from helpers import paths
 from helpers.cli import main
 from helpers.show.format import change_text
@@ -50,7 +50,7 @@ def three_years_data(tmp_path_factory) -> str:
 def three_years(three_years_data, monkeypatch):
     """data/ with 2022 and 2024 drafted from the 2023 report (see the module docstring)."""
     monkeypatch.setenv("AMRBOOK_DATA", three_years_data)
-    return growth_table(_reports()).set_index(["year", "id"])
+    return growth_table(_reports()).set_index(["year", "id"], drop=False)
 
 
 def _reports(years=None) -> list:
@@ -89,7 +89,7 @@ def test_growth_cli_with_one_year_says_why_there_is_no_table(capsys):
 
 def test_a_rate_changes_in_percentage_points(three_years):
     row = _row(three_years, 2024, "council_mediation_success_rate")
-    assert row["status"] == OK_PP
+    assert row["status"] == GrowthStatus.IN_POINTS
     assert row["change_pp"] == pytest.approx(-11.07)      # 60.52 − 71.59 = −11.07 points
     assert math.isnan(row["growth_pct"]) and math.isnan(row["change"])   # not (60.52 − 71.59) / 71.59 = −15.46 %
     assert change_text(row) == "下降11.07个百分点"
@@ -97,7 +97,7 @@ def test_a_rate_changes_in_percentage_points(three_years):
 
 def test_a_count_changes_relatively_with_the_difference_beside_it(three_years):
     cases = _row(three_years, 2024, "admin_penalty_cases")
-    assert cases["status"] == OK and math.isnan(cases["change_pp"])
+    assert cases["status"] == GrowthStatus.COMPARED and math.isnan(cases["change_pp"])
     assert cases["change"] == -39                          # 400 − 439
     assert cases["growth_pct"] == pytest.approx(-8.8838, abs=5e-5)   # −39 / 439 × 100 = −8.88383
     assert change_text(cases) == "下降8.88%，减少39宗"
@@ -111,7 +111,7 @@ def test_a_count_changes_relatively_with_the_difference_beside_it(three_years):
 
 def test_a_rank_changes_in_places_and_lower_is_better(three_years):
     rank = _row(three_years, 2024, "annual_report_rate_rank")
-    assert rank["status"] == OK_PLACES
+    assert rank["status"] == GrowthStatus.IN_PLACES
     assert rank["change"] == -2                            # 4th − 6th: two places up
     assert math.isnan(rank["growth_pct"]) and math.isnan(rank["change_pp"])
     assert change_text(rank) == "排名上升2位"
@@ -120,7 +120,7 @@ def test_a_rank_changes_in_places_and_lower_is_better(three_years):
 def test_figures_of_different_periods_keep_their_values_but_get_no_change(three_years):
     for ident in ("patents_granted", "invention_patents_granted", "invention_patents_growth", "ip_pledge_financing"):
         row = _row(three_years, 2024, ident)
-        assert row["status"] == PERIOD_DIFFERS, ident
+        assert row["status"] == GrowthStatus.PERIOD_DIFFERS, ident
         assert (row["period"], row["previous_period"]) == ("2024", "2023-11")
         assert row["value"] == row["previous_value"]       # the figure is the same; its period is not
         assert all(math.isnan(row[c]) for c in ("change", "growth_pct", "change_pp"))
@@ -129,14 +129,15 @@ def test_figures_of_different_periods_keep_their_values_but_get_no_change(three_
 
 def test_the_same_cut_off_in_two_years_is_compared(three_years):
     row = _row(three_years, 2023, "patents_granted")      # 截至11月 in both the 2022 and the 2023 report
-    assert (row["status"], row["period"], row["previous_period"]) == (OK, "2023-11", "2022-11")
+    assert (row["status"], row["period"], row["previous_period"]) == (GrowthStatus.COMPARED, "2023-11", "2022-11")
     assert row["growth_pct"] == 0
 
 
 def test_new_missing_and_zero_figures_are_named(three_years):
-    assert _row(three_years, 2023, "online_exam_participants")["status"] == "new in 2023"
+    new = _row(three_years, 2023, "online_exam_participants")
+    assert new["status"] == GrowthStatus.ONLY_CURRENT and change_text(new) == "2023年新增"
     gone = _row(three_years, 2024, "joint_mediation_cases")
-    assert gone["status"] == "not reported in 2024" and math.isnan(gone["value"]) and gone["previous_value"] == 1
+    assert gone["status"] == GrowthStatus.ONLY_PREVIOUS and math.isnan(gone["value"]) and gone["previous_value"] == 1
     assert change_text(gone) == "2024年未报告"
     zero = _row(three_years, 2023, "admin_litigation_cases")
     assert zero["status"] == "previous is zero" and zero["change"] == 8 and math.isnan(zero["growth_pct"])  # 8 − 0
@@ -146,19 +147,19 @@ def test_new_missing_and_zero_figures_are_named(three_years):
 def test_metrics_change_by_the_same_rules(three_years):
     frame = metric_growth(_reports([2023, 2024])).set_index("id")
     share = frame.loc["simple_procedure_share"]            # a share in %: points
-    assert share["status"] == OK_PP
+    assert share["status"] == GrowthStatus.IN_POINTS
     assert share["change_pp"] == pytest.approx(0.35535, abs=5e-6)   # 16/400×100 − 16/439×100 = 4 − 3.64465
     average = frame.loc["average_penalty_per_case"]        # 元 per case: relative
-    assert average["status"] == OK
+    assert average["status"] == GrowthStatus.COMPARED
     assert average["growth_pct"] == pytest.approx(64.625)  # (6511800/400) / (4341200/439) − 1 = 1.5 × 1.0975 − 1
     assert average["change"] == pytest.approx(6390.6617, abs=5e-5)   # 16279.5 − 9888.8383
-    assert frame.loc["invention_patent_share", "status"] == PERIOD_DIFFERS   # 2023-11 inputs against 2024
+    assert frame.loc["invention_patent_share", "status"] == GrowthStatus.PERIOD_DIFFERS   # 2023-11 inputs against 2024
 
 
 def test_stated_growth_is_reconciled_with_a_drafted_previous_year(three_years):
     assert load_report("conghua", 2023).stated_growth.iloc[0]["status"] == "consistent"   # 166 within 233/1.4045 … 233/1.4035 = 165.90 … 166.01
     later = load_report("conghua", 2024).stated_growth.iloc[0]                     # 全年 2024 against 截至11月 2023: no verdict
-    assert later["status"] == PERIOD_DIFFERS and later["previous_value"] == later["value"]
+    assert later["status"] == GrowthStatus.PERIOD_DIFFERS and later["previous_value"] == later["value"]
 
 
 def test_a_stated_growth_that_does_not_match_the_previous_year(data_copy):
@@ -178,7 +179,7 @@ def test_growth_cli_has_the_percentage_point_column_in_every_format(three_years,
     records = json.loads(capsys.readouterr().out)
     assert {r["year"] for r in records} == {2023, 2024}
     period = next(r for r in records if r["id"] == "patents_granted" and r["year"] == 2024)
-    assert (period["status"], period["growth_pct"], period["change"], period["change_pp"]) == (PERIOD_DIFFERS, None,
+    assert (period["status"], period["growth_pct"], period["change"], period["change_pp"]) == (GrowthStatus.PERIOD_DIFFERS, None,
                                                                                                 None, None)
     assert main(["growth", "--year", "2024", "--metrics"]) == 0
     table = capsys.readouterr().out
@@ -249,24 +250,24 @@ def test_each_status_carries_exactly_its_figure(pairs):
         assert text and "nan" not in text.lower() and "inf" not in text.lower()
         old, new = pairs[row["id"]]
         if old is None or new is None:
-            assert status == ("new in 2023" if old is None else "not reported in 2023") and shown == set()
+            assert status == (GrowthStatus.ONLY_CURRENT if old is None else GrowthStatus.ONLY_PREVIOUS) and shown == set()
             continue
         (before, _, prev_period), (value, unit, period) = old, new
-        if status == OK:
+        if status == GrowthStatus.COMPARED:
             assert unit not in ("%", "pp", "rank") and shown == {"change", "growth_pct"}
             assert row["change"] == value - before
             assert row["growth_pct"] == pytest.approx((value - before) / before * 100)
-        elif status == OK_PP:
+        elif status == GrowthStatus.IN_POINTS:
             assert unit in ("%", "pp") and shown == {"change_pp"} and row["change_pp"] == value - before
-        elif status == OK_PLACES:
+        elif status == GrowthStatus.IN_PLACES:
             assert unit == "rank" and shown == {"change"} and row["change"] == value - before
         elif status in ("previous is zero", "previous is negative"):
             assert (before == 0) == (status == "previous is zero") and shown == {"change"}
         else:
             assert shown == set()
-        if status == PERIOD_DIFFERS:
+        if status == GrowthStatus.PERIOD_DIFFERS:
             assert prev_period != period and row["value"] == value and row["previous_value"] == before
         elif status.startswith("ok") or status.startswith("previous is"):
             assert prev_period == period
-        if status == PERIOD_DIFFERS:
+        if status == GrowthStatus.PERIOD_DIFFERS:
             assert text.startswith("口径不同") and "%" not in text and "百分点" not in text

@@ -135,10 +135,10 @@ def test_a_figure_missing_from_the_year_is_marked_in_free_prose_and_curated_pros
     # prose an analyst types: the missing figure is marked, its footnote says why
     text = say(r, load_narrative()["takeaways"]["consumer_protection"], Footnotes())
     assert missing_marker(gone) in str(text)
-    assert f"无数据：{gone} is not in the indicator table of 2023" in text.html            # its footnote
+    assert "无数据：区消委会受理消费投诉：2023年指标表中没有" in text.html   # its footnote: label and why, in Chinese
     # a metric resting on it has no value: marked too, its footnote saying why
     assert missing_marker("council_completion_rate") in str(text)
-    assert f"无数据：council_completion_rate: no value: {gone} not in 2023" in text.html
+    assert "无数据：区消委会投诉处理完成率：衍生指标无法计算" in text.html
     # the curated takeaway needs every figure it names: without one it lists the figures of the topic the report has
     assert not r.has([gone]) and not r.has(["council_completion_rate"]) and r.has(["hotline_complaints"])
     listed = takeaways(r, "consumer_protection", Footnotes())

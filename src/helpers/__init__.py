@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it
     from .show.format import period_words
     from .show.narrative import fill, say, summary, takeaways
     from .show.notebook import setup
-    from .show.terms import chinese
+    from .show.words import chinese
     from .show.review import review_html
     from .show.views import agrees, findings_html, growth_view, implied_previous, quality_summary, topic_findings
     from .show.widgets import Explorer
@@ -43,7 +43,7 @@ _PUBLIC = {
     "largest_changes_chart": "show.charts", "section_counts_chart": "show.charts",
     "period_words": "show.format",
     "fill": "show.narrative", "say": "show.narrative", "summary": "show.narrative", "takeaways": "show.narrative",
-    "setup": "show.notebook", "chinese": "show.terms", "review_html": "show.review",
+    "setup": "show.notebook", "chinese": "show.words", "review_html": "show.review",
     "agrees": "show.views", "findings_html": "show.views", "growth_view": "show.views",
     "implied_previous": "show.views", "quality_summary": "show.views", "topic_findings": "show.views",
     "Explorer": "show.widgets",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from .errors import AmrbookError
 FORMATS = ("table", "csv", "json")
 BUREAU_HELP = "the bureau (its slug in data/raw/sources.yml); default: its default_bureau"
 MAX_JOBS = 16  # kernels of ~150 MB each; more than the notebooks there are buys nothing
+MAX_CELL_TIMEOUT = 86400  # a day: every wait is bounded
 
 
 def _emit(frame, fmt: str, table_columns: list[str]) -> None:
@@ -83,21 +85,21 @@ def _explain(args: argparse.Namespace) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .audit.checks import FINDING_SEVERITIES
+    from .audit.status import Severity
     from .show.findings import worded_findings
 
     findings = worded_findings(_report(args))
     _emit(findings, args.format, ["severity", "check", "description", "substituted", "message"])
     if args.format == "table":
-        for row in findings[findings["severity"] != "ok"].itertuples():
+        for row in findings[findings["severity"] != Severity.OK].itertuples():
             print(f"\n[{row.severity}] {row.check}: {row.description}\n  {row.message}")
             if row.note:
                 print(f"  {row.note}")
             for fig in row.figures:
                 print(f"  {fig['id']} = {fig['as_written']}  「{fig['source_sentence']}」")
         counts = findings["severity"].value_counts()
-        print(f"\n{len(findings)} checks: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in FINDING_SEVERITIES))
-    failing = findings["severity"].isin(["warn", "error"]).any()  # a skipped rule is not a finding of the report
+        print(f"\n{len(findings)} checks: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in Severity))
+    failing = findings["severity"].map(lambda s: Severity(s).is_finding).any()  # a skipped rule is not one
     return 1 if args.strict and failing else 0
 
 
@@ -134,6 +136,7 @@ def _extract(args: argparse.Namespace) -> None:
     from .report.extract import extract_frame, iter_figures
 
     text, encoding = read_report(args.file)
+    refused: list = []
     if args.format == "csv":  # streamed: a long report never becomes one big table in memory
         import csv
         from dataclasses import astuple, fields
@@ -142,14 +145,17 @@ def _extract(args: argparse.Namespace) -> None:
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow([f.name for f in fields(Found)])
-        for found in iter_figures(text):
+        for found in iter_figures(text, refused):
             writer.writerow(astuple(found))
-        return
-    frame = extract_frame(text)
-    _emit(frame, args.format, ["start", "end", "text", "value", "unit", "qualifier", "context"])
-    if args.format == "table":
-        print(f"\n{len(frame)} figures in {args.file} (decoded as {encoding}; offsets are characters of the "
-              "decoded text)")
+    else:
+        frame = extract_frame(text, refused)
+        _emit(frame, args.format, ["start", "end", "text", "value", "unit", "qualifier", "context"])
+        if args.format == "table":
+            print(f"\n{len(frame)} figures in {args.file} (decoded as {encoding}; offsets are characters of the "
+                  "decoded text)")
+    for each in refused:  # what the extractor could not read whole, it did not read: say so
+        print(f"amrbook: note: {args.file}: character {each.start}: {each.text!r} not read: {each.reason}",
+              file=sys.stderr)
 
 
 def _draft(args: argparse.Namespace) -> None:
@@ -164,6 +170,8 @@ def _draft(args: argparse.Namespace) -> None:
           f"{len(unmatched)} to review")
     for row in unmatched.itertuples():
         print(f"  unmatched: {row.as_written} at {row.start}  ({row.note})")
+    for each in frame.attrs["refused"]:
+        print(f"  not read: {each.text!r} at {each.start}: {each.reason}")
     print(f"""next (`amrbook add` does step 1 for you):
   1. copy the report unchanged to data/raw/{slug}/ and add to `sources` in data/raw/sources.yml:
        - bureau: {slug}
@@ -215,12 +223,15 @@ def _build(args: argparse.Namespace) -> None:
 
     reports = [(slug, year) for slug in load_sources().bureaus for year in indicator_years(slug)] if args.all \
         else [(args.bureau, args.year)]
-    for result in build_reports(reports, jobs=args.jobs, force=args.force, pdf=not args.no_pdf):
+    for result in build_reports(reports, jobs=args.jobs, force=args.force, pdf=not args.no_pdf,
+                                timeout=args.cell_timeout):
         _built(result)
 
 
 def _built(result) -> None:
     where = result.target
+    for note in result.notes:
+        print(f"amrbook: note: {note}", file=sys.stderr)
     if result.up_to_date:
         print(f"{where}: up to date ({result.timings['total']:.2f} s); --force rebuilds")
         return
@@ -276,14 +287,24 @@ def _summary(args: argparse.Namespace) -> None:
 class _Jobs(argparse.Action):
     """``--jobs``: a whole number from 1 to :data:`MAX_JOBS`, refused otherwise (exit 2)."""
 
+    low, high = 1, MAX_JOBS
+
     def __call__(self, parser, namespace, value, option_string=None):
-        if not re.fullmatch(r"[0-9]+", value) or not 1 <= int(value) <= MAX_JOBS:
-            parser.error(f"{option_string} must be a whole number from 1 to {MAX_JOBS}, not {value!r}")
+        if not re.fullmatch(r"[0-9]+", value) or not self.low <= int(value) <= self.high:
+            parser.error(f"{option_string} must be a whole number from {self.low} to {self.high}, not {value!r}")
         setattr(namespace, self.dest, int(value))
+
+
+class _CellTimeout(_Jobs):
+    """``--cell-timeout``: whole seconds from 1 to :data:`MAX_CELL_TIMEOUT`."""
+
+    high = MAX_CELL_TIMEOUT
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``amrbook`` (one sub-command per job)."""
+    from .publish.build import CELL_TIMEOUT
+
     parser = argparse.ArgumentParser(prog="amrbook", description="Analysis workbook for AMR annual reports.")
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -354,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     acc.add_argument("ids", nargs="*", help="the proposals to accept")
     acc.set_defaults(run=_accept)
 
-    build = commands.add_parser("build", help="execute the notebooks and render the briefing into outputs/<year>/")
+    build = commands.add_parser("build", help="execute the notebooks and render the briefing into outputs/<bureau>/<year>/")
     build.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     which = build.add_mutually_exclusive_group(required=True)
     which.add_argument("--year", type=int)
@@ -364,6 +385,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"notebooks executed in parallel, 1 to {MAX_JOBS} (default 2)")
     build.add_argument("--force", action="store_true", help="ignore the cache and rebuild everything")
     build.add_argument("--no-pdf", action="store_true", help="skip printing briefing.pdf")
+    build.add_argument("--cell-timeout", action=_CellTimeout, default=CELL_TIMEOUT, metavar="SECONDS",
+                       help="seconds one notebook cell may run before the build stops it and fails "
+                            f"(default {CELL_TIMEOUT})")
     build.set_defaults(run=_build)
 
     diff = commands.add_parser("diff", help="what changed in a year's data: figures changed, added or removed "
@@ -420,6 +444,9 @@ def main(argv: list[str] | None = None) -> int:
         input, 130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM), 141 when the
         reader of the output went away (as for a Unix tool killed by SIGPIPE).
     """
+    for stream in (sys.stdout, sys.stderr):  # every character survives any output encoding (ascii, latin-1)
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
         with _sigterm_as_interrupt():
@@ -443,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         how, status = ("terminated", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
         print(f"amrbook: {how}; outputs left as they were", file=sys.stderr)
+        gc.freeze()  # end now: the interpreter's last collection of all a build loaded takes seconds
         return status
     return status
 

@@ -5,10 +5,18 @@ Every YAML file under ``data/`` (catalog, metrics, checks, charts, narrative, so
 the same way: file, line, and cause. Data files have no use for anchors, aliases, tags or more than
 one document, so those are refused (an alias bomb cannot expand), as are files over
 :data:`MAX_YAML_BYTES` and nesting deeper than :data:`MAX_YAML_DEPTH`.
+
+Every file a user gives (a report, a table, a YAML file, a notebook) is read by
+:func:`read_limited`: only a regular file (never a FIFO, a device such as ``/dev/zero``, a
+folder or a socket) and only up to its kind's limit, named in the message when exceeded.
 """
 from __future__ import annotations
 
+import json
 import math
+import os
+import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
@@ -24,6 +32,11 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x 
 MAX_YAML_BYTES = 2_000_000
 #: Deepest nesting of mappings and lists (checks.yml, the deepest today, has 5 levels).
 MAX_YAML_DEPTH = 10
+#: Largest report read: a report is about 100 KB; 64 MB leaves room for any real one.
+MAX_REPORT_BYTES = 64_000_000
+#: Largest indicator table (CSV) or notebook read (the 2023 table is 12 KB, a stripped notebook ~20 KB).
+MAX_TABLE_BYTES = 20_000_000
+MAX_NOTEBOOK_BYTES = 20_000_000
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("null", "bool", "int", "float", "str", "timestamp")}
 _KEY = object()  # in the parse stack: the mapping expects a key next
@@ -151,9 +164,10 @@ def shown(value) -> str:
 
 
 def entry_id(entry, index: int) -> str:
-    """Return the ``id`` of a YAML list entry when it is text, else ``#n`` (its position), to name it in messages."""
+    """Return the ``id`` of a YAML list entry when it is text of at most 60 characters, else ``#n`` (its
+    position), to name it in messages (a message quotes what is wrong, never a whole value of any size)."""
     ident = entry.get("id") if isinstance(entry, dict) else None
-    return ident if isinstance(ident, str) else f"#{index + 1}"
+    return ident if isinstance(ident, str) and len(ident) <= 60 else f"#{index + 1}"
 
 
 def entry_problems(path: Path, parent, key, label: str, required: dict[str, Kind],
@@ -214,15 +228,48 @@ def yaml_section(path: Path, doc, key: str, kind: type = list):
     return value
 
 
+_KINDS = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
+
+
+def read_limited(path: Path, limit: int, limit_name: str, what: str) -> bytes:
+    """Read a user's file whole: a regular file of at most ``limit`` bytes.
+
+    Parameters
+    ----------
+    path : Path
+    limit : int
+        The most bytes a file of this kind may have; ``limit_name`` is the constant's name and
+        ``what`` the kind of file (``"a report"``), both for the message.
+
+    Raises
+    ------
+    DataError
+        If ``path`` is not a regular file (a FIFO, a device, a folder, a socket) or is larger
+        than ``limit``: nothing beyond ``limit + 1`` bytes is ever read.
+    FileNotFoundError
+        If there is no such file (each caller says what was missing).
+    """
+    # O_NONBLOCK: a FIFO opens at once instead of waiting for a writer; fstat then refuses it
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise DataError([Problem(path, "", f"is {kind}, not a regular file: name {what} file")])
+    with os.fdopen(fd, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise DataError([Problem(path, "", f"larger than {limit:,} bytes, the most {what} file may have "
+                                           f"({limit_name})")])
+    return data
+
+
 def _yaml_text(path: Path) -> str:
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_YAML_BYTES + 1)
+        data = read_limited(path, MAX_YAML_BYTES, "MAX_YAML_BYTES", "a data")
     except FileNotFoundError:
         raise DataError([Problem(path, "", "file not found")]) from None
-    if len(data) > MAX_YAML_BYTES:
-        raise DataError([Problem(path, "", f"larger than {MAX_YAML_BYTES:,} bytes, the most a data file "
-                                           "may have (MAX_YAML_BYTES)")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -319,3 +366,92 @@ def parsed_once(*files: Callable[[], Path]):
         current.cache_clear = cached.cache_clear
         return current
     return wrap
+
+
+#: Largest JSON file the workbook reads back (a build's manifest.json; 2023's is about 100 KB).
+MAX_JSON_BYTES = 64_000_000
+
+
+def _not_a_json_number(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_json(path: Path, max_bytes: int = MAX_JSON_BYTES):
+    """Return the JSON value of the file at ``path``, or None if there is no such file.
+
+    The read is bounded and strict: a regular file of at most ``max_bytes``, UTF-8, JSON without
+    ``NaN`` or ``Infinity``.
+
+    Raises
+    ------
+    DataError
+        Naming the file and, for broken JSON, the line and column.
+    """
+    file = Path(path)
+    try:
+        raw = read_limited(file, max_bytes, "MAX_JSON_BYTES", "a JSON")
+    except FileNotFoundError:
+        return None
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text, parse_constant=_not_a_json_number)
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(file, f"byte {exc.start}", f"not UTF-8: {exc.reason}")]) from None
+    except json.JSONDecodeError as exc:
+        raise DataError([Problem(file, f"line {exc.lineno}, column {exc.colno}", f"not JSON: {exc.msg}")]) from None
+    except (ValueError, RecursionError) as exc:
+        constant = _BARE_CONSTANT.search(text) if isinstance(exc, ValueError) else None
+        where = "" if constant is None else (f"line {text.count(chr(10), 0, constant.start()) + 1}, column "
+                                             f"{constant.start() - text.rfind(chr(10), 0, constant.start())}")
+        raise DataError([Problem(file, where, f"not JSON: {exc or 'nested too deeply'}")]) from None
+
+
+#: NaN, Infinity or -Infinity outside a string: the constants strict JSON refuses (for the message's place).
+_BARE_CONSTANT = re.compile(r'(?<![\w"])-?(?:NaN|Infinity)(?![\w"])')
+
+
+def schema_problem(value, schema: dict, where: str = "") -> str | None:
+    """Where and why ``value`` (read from JSON) breaks ``schema``, or None.
+
+    ``schema`` is the part of JSON schema a build's records need, checked by hand (jsonschema
+    takes seconds to import, too long for an up-to-date build): ``type`` (a name or a list),
+    ``required``, ``properties``, ``additionalProperties`` and ``items`` (schemas), ``minItems``,
+    ``maxItems`` and ``pattern``.
+    """
+    at = where or "top level"
+    wanted = schema.get("type")
+    if wanted:
+        kinds = wanted if isinstance(wanted, list) else [wanted]
+        kind = _json_kind(value)
+        if kind not in kinds and not (kind == "integer" and "number" in kinds):
+            return f"{at}: {_JSON_KINDS[kind]}, not {' or '.join(_JSON_KINDS[k] for k in kinds)}"
+    if isinstance(value, dict):
+        missing = [key for key in schema.get("required", []) if key not in value]
+        if missing:
+            return f"{at}: missing {', '.join(map(repr, missing))}"
+        for key, item in value.items():
+            part = schema.get("properties", {}).get(key, schema.get("additionalProperties"))
+            problem = part and schema_problem(item, part, f"{where}.{key}" if where else str(key))
+            if problem:
+                return problem
+    if isinstance(value, list):
+        if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
+            return f"{at}: {len(value)} items, not {schema['minItems']}" + (
+                f" to {schema['maxItems']}" if schema.get("maxItems") != schema.get("minItems") else "")
+        for number, item in enumerate(value):
+            problem = "items" in schema and schema_problem(item, schema["items"], f"{where}[{number}]")
+            if problem:
+                return problem
+    if "pattern" in schema and isinstance(value, str) and not re.search(schema["pattern"], value):
+        return f"{at}: {value[:60]!r} is not of the form {schema['pattern']}"
+    return None
+
+
+_JSON_KINDS = {"object": "an object", "array": "a list", "string": "text", "number": "a number",
+               "integer": "a whole number", "boolean": "true or false", "null": "null"}
+
+
+def _json_kind(value) -> str:
+    kinds = [(bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"),
+             (dict, "object"), (type(None), "null")]
+    return next(kind for cls, kind in kinds if isinstance(value, cls))

@@ -14,19 +14,35 @@ class Problem:
     file : Path
         The file the problem is in.
     where : str
-        Row, line, column or character position, as a reader would look for it
-        (e.g. ``"row 12, column value"``); empty when it concerns the whole file.
+        Any other place, as a reader would look for it (``"byte 12"``, ``"check x"``), after the
+        line and column; empty when the line and column say it, or it concerns the whole file.
     cause : str
         What is wrong, in words.
+    line : int, optional
+        The line of the file (1 for the first).
+    column : str, optional
+        The column (of a table) the problem is in.
+
+    Examples
+    --------
+    >>> str(Problem(Path("2023.csv"), "", "is empty", line=12, column="value"))
+    '2023.csv: line 12, column value: is empty'
     """
 
     file: Path
     where: str
     cause: str
+    line: int | None = None
+    column: str | None = None
+
+    @property
+    def place(self) -> str:
+        """Line, column and any other place, as printed (``"line 12, column value"``)."""
+        return ", ".join(filter(None, [f"line {self.line}" if self.line is not None else "",
+                                       f"column {self.column}" if self.column else "", self.where]))
 
     def __str__(self) -> str:
-        place = f"{self.file}: {self.where}" if self.where else str(self.file)
-        return f"{place}: {self.cause}"
+        return f"{self.file}: {self.place}: {self.cause}" if self.place else f"{self.file}: {self.cause}"
 
 
 class AmrbookError(Exception):

@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -106,14 +105,12 @@ def test_a_yaml_alias_bomb_is_refused_fast_without_expanding(data_copy):
         f"{name}: &{name} [{','.join(['*' + previous] * 9)}]\n" for previous, name in zip("abcdefgh", "bcdefghi"))
     with catalog.open("a", encoding="utf-8") as f:
         f.write(bomb + "bomb_indicator:\n  label_zh: *i\n")
-    t0 = time.perf_counter()
     stderr = refused(data_copy, "indicators", "--year", "2023")
-    seconds = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     # the first anchor, &a, is on the first appended line, after "a: "
     assert (f"{catalog}: line {lines + 1}, column 4: YAML anchor &a: anchors and aliases are not allowed in data "
             "files; write the value out") in stderr
-    assert seconds < 30 and peak_mb < 1000, (seconds, peak_mb)   # expanded, it took 5.6 GB and crashed
+    assert peak_mb < 1000, peak_mb   # expanded, it took 5.6 GB and crashed (no wall-clock bound: tests never time)
 
 
 def test_a_yaml_file_too_large_is_refused_before_parsing(data_copy):
@@ -193,18 +190,15 @@ def test_a_50_mb_report_finishes_with_bounded_memory(tmp_path):
     probe = ("import resource, sys; sys.argv=['amrbook','extract',sys.argv[1],'--format','csv'];"
              "from helpers.cli import main; code = main(sys.argv[1:]);"
              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)")
-    t0 = time.perf_counter()
     with open(tmp_path / "out.csv", "w") as out:
         result = subprocess.run([PY, "-c", probe, str(big)], stdout=out, stderr=subprocess.PIPE, text=True,
                                 timeout=300, check=False)
-    seconds = time.perf_counter() - t0
     assert result.returncode == 0, result.stderr
     peak_mb = int(result.stderr.strip().splitlines()[-1]) / 1024
     lines = sum(1 for _ in open(tmp_path / "out.csv", encoding="utf-8"))
     assert size_mb >= 50 and lines - 1 == 96 * (50_000_000 // len(chunk) + 1)
     # the text itself takes ~4 bytes per character in memory; figures are streamed, not kept
     assert peak_mb < 8 * size_mb, f"peak {peak_mb:.0f} MB for {size_mb:.0f} MB"
-    assert seconds < 120
 
 
 @pytest.mark.parametrize(("data", "cause"), [

@@ -16,18 +16,12 @@ from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
 from .template import TemplateError, figures_in
 from .metrics import KINDS, input_record, known_ids
+from .status import Missing, Result, Severity
 from ..datafile import (MAPPING, NUMBER, TEXT, TEXTS, entry_id, entry_problems, parsed_once, read_yaml,
                         yaml_section, yaml_where)
 
-SEVERITIES = ("warn", "error")
-#: Severities of findings, most serious first: a rule that fails, a rule whose figures cannot
-#: all be true (per its ``severity``), a rule not checked because the year lacks one of its
-#: figures, a rule that holds.
-FINDING_SEVERITIES = ("error", "warn", "skipped", "ok")
-#: What happened to a rule, as a code the presentation layer words (``helpers.show.format``):
-#: it holds, it fails (``sides`` holds the compared numbers), a figure it needs is ``missing``
-#: (``missing`` maps each id to why), or it is ``undefined`` (``error`` says why, e.g. a division by 0).
-RESULTS = ("holds", "fails", "missing", "undefined")
+#: The severities a rule of checks.yml may declare for when it fails.
+SEVERITIES = (Severity.WARN, Severity.ERROR)
 FINDING_COLUMNS = ["check", "severity", "result", "description", "expression", "substituted", "subject", "units",
                    "sides", "missing", "error", "figures", "note"]
 
@@ -146,12 +140,13 @@ def run_checks(table: pd.DataFrame, metrics: pd.DataFrame, year: int) -> pd.Data
     Returns
     -------
     pandas.DataFrame
-        One row per finding (columns :data:`FINDING_COLUMNS`): ``check, severity`` (one of
-        :data:`FINDING_SEVERITIES`; ``skipped`` when a figure the rule needs is not in the
-        year's table or a metric it uses has no value), ``result`` (one of :data:`RESULTS`),
+        One row per finding (columns :data:`FINDING_COLUMNS`): ``check, severity`` (a
+        :class:`~helpers.audit.status.Severity`; ``skipped`` when a figure the rule needs is not in
+        the year's table or a metric it uses has no value), ``result`` (a
+        :class:`~helpers.audit.status.Result`),
         ``description, expression, substituted, subject`` (the figure a ``for_each`` rule was
         applied to), ``sides`` (the numbers each comparison compared), ``missing`` (id -> why,
-        for skipped rules), ``error`` (why an expression is undefined), ``figures`` (list of
+        a :class:`~helpers.audit.status.Missing`, for skipped rules), ``error`` (why an expression is undefined), ``figures`` (list of
         dicts: id, value, unit, as_written, start, end, source_sentence), ``note`` (for
         warnings and errors, the rule's note as a template with ``{id}`` placeholders, which
         the presentation layer fills from data). Errors first, then warnings, skipped rules
@@ -163,10 +158,10 @@ def run_checks(table: pd.DataFrame, metrics: pd.DataFrame, year: int) -> pd.Data
     for check in load_check_defs():
         for subject in _subjects(check, metrics):
             scope = dict(values, value=values.get(subject, math.nan)) if subject else values
-            findings.append(_finding(check, subject, scope, table, metrics, units, year))
-    order = {severity: i for i, severity in enumerate(FINDING_SEVERITIES)}
+            findings.append(_finding(check, subject, scope, table, metrics, units))
     frame = pd.DataFrame(findings, columns=FINDING_COLUMNS)
-    return frame.sort_values("severity", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    return frame.sort_values("severity", key=lambda s: s.map(lambda v: Severity(v).rank),
+                             kind="stable").reset_index(drop=True)
 
 
 def _subjects(check: CheckDef, metrics: pd.DataFrame) -> list[str | None]:
@@ -188,20 +183,20 @@ def _figures(names, table: pd.DataFrame, metrics: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _finding(check: CheckDef, subject, scope, table, metrics, units, year: int) -> dict:
+def _finding(check: CheckDef, subject, scope, table, metrics, units) -> dict:
     names = [subject if n == "value" else n for n in check.formula.names]
     gaps = [n for n in names if n not in scope or (isinstance(scope[n], float) and math.isnan(scope[n]))]
-    missing = {n: metrics.at[n, "status"] if n in metrics.index else f"not in {year}.csv" for n in gaps}
+    missing = {n: Missing.NO_VALUE if n in metrics.index else Missing.NOT_IN_TABLE for n in gaps}
     sides, error = [], ""
     if missing:
-        severity, result = "skipped", "missing"
+        severity, result = Severity.SKIPPED, Result.MISSING
     else:
         try:
             held = bool(check.formula.evaluate(scope))
-            severity, result = ("ok", "holds") if held else (check.severity, "fails")
+            severity, result = (Severity.OK, Result.HOLDS) if held else (Severity(check.severity), Result.FAILS)
             sides = check.formula.sides(scope)
         except FormulaError as exc:
-            severity, result, error = check.severity, "undefined", str(exc)
+            severity, result, error = Severity(check.severity), Result.UNDEFINED, str(exc)
     label = f"{check.id}[{subject}]" if subject else check.id
     return {"check": label, "severity": severity, "result": result, "description": check.description,
             "expression": check.formula.text, "substituted": check.formula.substitute(scope),

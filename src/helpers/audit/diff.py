@@ -28,7 +28,7 @@ CHANGES = ("value", "added", "removed", "status")
 
 
 def _number(value) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else float(value)
 
 
 def snapshot(r: Report) -> dict:

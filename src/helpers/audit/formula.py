@@ -5,6 +5,11 @@
 ``food_producers + food_workshops + food_sellers + catering_units == food_entities_total``.
 They are parsed with :mod:`ast` and only numbers, names, ``+ - * /``, parentheses,
 comparisons and ``and``/``or`` are allowed: a YAML file can never run code.
+
+Every bound is checked before the work it bounds: a formula has at most :data:`MAX_FORMULA_CHARS`
+characters and nests at most :data:`MAX_DEPTH` levels (so neither parsing nor evaluating can
+exhaust the stack), every constant is a finite float, and a result that is not finite (an
+overflow: ``a * 1e308 * 1e308``) is a :class:`FormulaError`, never ``inf``.
 """
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
 _COMPARE = {ast.Eq: "==", ast.LtE: "<=", ast.Lt: "<", ast.GtE: ">=", ast.Gt: ">"}
 _ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.USub, ast.UAdd, ast.Name, ast.Load, ast.Constant,
             ast.Compare, ast.BoolOp, ast.And, ast.Or, *_BINARY, *_COMPARE)
+MAX_FORMULA_CHARS = 1000  # parsing is recursive in CPython: a bound on the text bounds its depth
+MAX_DEPTH = 50            # levels of the parsed tree (a + b * (c - d) has 4); evaluation recurses this deep
 
 
 class FormulaError(ValueError):
@@ -51,16 +58,35 @@ class Formula:
     @cached_property
     def tree(self) -> ast.Expression:
         """The parsed expression."""
+        text = str(self.text)
+        if len(text) > MAX_FORMULA_CHARS:
+            raise FormulaError(f"{self.shown}: longer than {MAX_FORMULA_CHARS} characters ({len(text)}); "
+                               "split it into metrics")
         try:
-            tree = ast.parse(str(self.text), mode="eval")
+            tree = ast.parse(text, mode="eval")
         except SyntaxError as exc:
-            raise FormulaError(f"cannot parse {self.text!r}: {exc.msg}") from None
-        for node in ast.walk(tree):
+            raise FormulaError(f"cannot parse {self.shown}: {exc.msg}") from None
+        except (RecursionError, MemoryError):
+            raise FormulaError(f"cannot parse {self.shown}: nested too deeply") from None
+        stack = [(tree, 0)]
+        while stack:  # iterative: the depth is what is being checked
+            node, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                raise FormulaError(f"{self.shown}: nested more than {MAX_DEPTH} levels deep; split it into metrics")
             if not isinstance(node, _ALLOWED) or (isinstance(node, ast.Constant)
                                                   and not isinstance(node.value, (int, float))):
-                raise FormulaError(f"{self.text!r}: {type(node).__name__} is not allowed "
+                raise FormulaError(f"{self.shown}: {type(node).__name__} is not allowed "
                                    "(only numbers, ids, + - * /, comparisons, and/or)")
+            if isinstance(node, ast.Constant) and not _finite(node.value):
+                raise FormulaError(f"{self.shown}: the constant {_cut(ast.get_source_segment(text, node) or str(node.value))}"
+                                   " is not a finite number a float can hold")
+            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
         return tree
+
+    @property
+    def shown(self) -> str:
+        """The formula quoted for a message, cut to its first 60 characters when longer."""
+        return _cut(str(self.text))
 
     @cached_property
     def names(self) -> tuple[str, ...]:
@@ -130,7 +156,9 @@ class Formula:
             return node.value
         if isinstance(node, ast.Name):
             if node.id not in values:
-                raise FormulaError(f"{self.text!r}: unknown id {node.id!r}")
+                raise FormulaError(f"{self.shown}: unknown id {node.id!r}")
+            if isinstance(values[node.id], float) and math.isinf(values[node.id]):
+                raise FormulaError(f"{self.shown}: {node.id} is {values[node.id]}, not a finite number")
             return values[node.id]
         if isinstance(node, ast.UnaryOp):
             value = self._eval(node.operand, values)
@@ -138,8 +166,11 @@ class Formula:
         if isinstance(node, ast.BinOp):
             left, right = self._eval(node.left, values), self._eval(node.right, values)
             if isinstance(node.op, ast.Div) and right == 0:
-                raise FormulaError(f"{self.text!r}: division by zero ({ast.unparse(node.right)} is 0)")
-            return _BINARY[type(node.op)](left, right)
+                raise FormulaError(f"{self.shown}: division by zero ({ast.unparse(node.right)} is 0)")
+            result = _BINARY[type(node.op)](left, right)
+            if not _finite(result):
+                raise FormulaError(f"{self.shown}: {ast.unparse(node)} overflows (its value is not a finite number)")
+            return result
         if isinstance(node, ast.BoolOp):
             results = [self._eval(v, values) for v in node.values]
             return all(results) if isinstance(node.op, ast.And) else any(results)
@@ -154,3 +185,15 @@ class Formula:
         if op in ("<=", "<"):
             return a <= b + tol if op == "<=" else a < b + tol
         return a >= b - tol if op == ">=" else a > b - tol
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}… ({len(text)} characters)"
+
+
+def _finite(value) -> bool:
+    """Whether ``value`` is a number a float holds finitely (a 400-digit integer is not)."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False

@@ -11,12 +11,14 @@ each derived metric of ``metrics.yml``. What a change is depends on the unit:
 * ranks (unit ``rank``): ``change`` in places, value − previous, so that a negative change is a
   move up (6th → 4th is −2: lower is better); status ``ok, in places``.
 
-Exactly one of ``growth_pct``/``change_pp``/``change`` carries the comparison, named by the
-status. Figures that cannot be compared keep their values, get no change figure and a status
-that says why: ``period differs`` (截至11月 against a full year), ``previous is zero``,
-``previous is negative``, ``unit changed``, ``new in <year>``, ``not reported in <year>``,
-``no value in <year>`` (a metric that could not be computed) or ``change too large to
-express``; never a silent ``inf`` or ``NaN``.
+(:class:`helpers.report.units.Unit` says which a unit is.) Exactly one of
+``growth_pct``/``change_pp``/``change`` carries the comparison, named by the status, a
+:class:`helpers.audit.status.GrowthStatus`. Figures that cannot be compared keep their values,
+get no change figure and a status that says why: ``period differs`` (截至11月 against a full
+year), ``previous is zero``, ``previous is negative``, ``unit changed``, ``new`` (in the later
+year only), ``not reported`` (in the earlier year only), ``no value`` / ``no previous value``
+(a metric that could not be computed) or ``change too large to express``; never a silent
+``inf`` or ``NaN``.
 
 :func:`stated_growth` takes the growth rates a report states (``增长率40.4%``), derives the
 previous-year value they imply, and reconciles it with the previous year's table when there
@@ -25,25 +27,16 @@ is one.
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
 
+from ..report.period import span_of
+from ..report.units import Change, Unit
 from .metrics import load_stated_growth
+from .status import GrowthStatus, StatedCheck
 
 GROWTH_COLUMNS = ["id", "label_zh", "year", "previous_year", "value", "previous_value", "unit", "change",
                   "growth_pct", "change_pp", "status", "comparison", "period", "previous_period"]
-#: Units whose change is a difference in percentage points, not a relative growth.
-PERCENT_UNITS = ("%", "pp")
-RANK_UNIT = "rank"
-OK, OK_PP, OK_PLACES = "ok", "ok, in percentage points", "ok, in places"
-PERIOD_DIFFERS = "period differs"
-#: What a row's ``comparison`` says, for readers of the table: the change applies (``compared``),
-#: the periods differ, the figure stands in one of the two years only, or nothing can be compared.
-COMPARED, ONE_YEAR, NOT_COMPARED = "compared", "one year", "not compared"
-#: The ``check`` of a stated growth rate: its implied previous value matches the previous year's
-#: figure or not, the periods differ, there is no previous figure, or a figure of the pair is missing.
-CONSISTENT, INCONSISTENT, NO_PREVIOUS, MISSING = "consistent", "inconsistent", "no previous", "missing"
 STATED_COLUMNS = ["rate", "of", "year", "stated_pct", "value", "implied_previous", "implied_range", "previous_value",
                   "status", "check", "missing"]
 
@@ -75,65 +68,46 @@ def growth_between(previous: pd.DataFrame, current: pd.DataFrame, prev_year: int
         rows.append({"id": ident, "label_zh": some["label_zh"], "year": year, "previous_year": prev_year,
                      "value": float(cur["value"]) if cur is not None else math.nan,
                      "previous_value": float(prev["value"]) if prev is not None else math.nan,
-                     "unit": some["unit"], **figures, "status": status, "comparison": _comparison(status),
+                     "unit": some["unit"], **figures, "status": status, "comparison": status.comparison,
                      "period": cur["period"] if cur is not None else "",
                      "previous_period": prev["period"] if prev is not None else ""})
     return pd.DataFrame(rows, columns=GROWTH_COLUMNS)
 
 
-def _comparison(status: str) -> str:
-    """The ``comparison`` code of a status."""
-    if status in (OK, OK_PP, OK_PLACES):
-        return COMPARED
-    if status == PERIOD_DIFFERS:
-        return PERIOD_DIFFERS
-    if status.startswith(("new in ", "not reported in ")):
-        return ONE_YEAR
-    return NOT_COMPARED
+def _compare(cur: pd.Series | None, prev: pd.Series | None, prev_year: int,
+             year: int) -> tuple[GrowthStatus, dict]:
+    """Return the status and the change figures of one id (see the module docstring).
 
-
-def _compare(cur: pd.Series | None, prev: pd.Series | None, prev_year: int, year: int) -> tuple[str, dict]:
-    """Return the status and the change figures of one id (see the module docstring)."""
+    Periods compare by :func:`helpers.report.period.span_of`: the same part of each report year
+    (``2023-11`` of 2023 and ``2024-11`` of 2024), a plan for the next year never the full year.
+    """
     none = {"change": math.nan, "growth_pct": math.nan, "change_pp": math.nan}
     if prev is None:
-        return f"new in {year}", none
+        return GrowthStatus.ONLY_CURRENT, none
     if cur is None:
-        return f"not reported in {year}", none
+        return GrowthStatus.ONLY_PREVIOUS, none
     if cur["unit"] != prev["unit"]:
-        return "unit changed", none
+        return GrowthStatus.UNIT_CHANGED, none
     value, before = float(cur["value"]), float(prev["value"])
     if math.isnan(value) or math.isnan(before):
-        return f"no value in {year if math.isnan(value) else prev_year}", none
-    if _span(cur["period"], year) != _span(prev["period"], prev_year):
-        return PERIOD_DIFFERS, none
+        return (GrowthStatus.NO_VALUE if math.isnan(value) else GrowthStatus.NO_PREVIOUS_VALUE), none
+    if span_of(cur["period"], year) != span_of(prev["period"], prev_year):
+        return GrowthStatus.PERIOD_DIFFERS, none
     difference = value - before
-    if cur["unit"] in PERCENT_UNITS:
-        status, figures = OK_PP, {**none, "change_pp": difference}
-    elif cur["unit"] == RANK_UNIT:
-        status, figures = OK_PLACES, {**none, "change": difference}
+    change = Unit(cur["unit"]).change
+    if change is Change.POINTS:
+        status, figures = GrowthStatus.IN_POINTS, {**none, "change_pp": difference}
+    elif change is Change.PLACES:
+        status, figures = GrowthStatus.IN_PLACES, {**none, "change": difference}
     elif before <= 0:
-        status = "previous is zero" if before == 0 else "previous is negative"
+        status = GrowthStatus.PREVIOUS_ZERO if before == 0 else GrowthStatus.PREVIOUS_NEGATIVE
         figures = {**none, "change": difference}
     else:
-        status, figures = OK, {**none, "change": difference, "growth_pct": difference / before * 100}
+        status = GrowthStatus.COMPARED
+        figures = {**none, "change": difference, "growth_pct": difference / before * 100}
     if not all(math.isfinite(v) for v in figures.values() if not math.isnan(v)):
-        return "change too large to express", none
+        return GrowthStatus.TOO_LARGE, none
     return status, figures
-
-
-def _span(period: str, year: int) -> tuple:
-    """What part of which year a period covers, relative to its report year.
-
-    ``2023-11`` in the 2023 report and ``2024-11`` in the 2024 report are both ``(0, "-11")``;
-    a plan for the next year (``2024`` in the 2023 report) is ``(1, "")``, not the full report
-    year; ``as_of_report`` and ``recent`` stand for themselves. A metric's comma-separated list
-    of periods gives the set of its parts.
-    """
-    parts = []
-    for part in str(period).split(", "):
-        match = re.fullmatch(r"(\d{4})(.*)", part)
-        parts.append((int(match.group(1)) - year, match.group(2)) if match else (0, part))
-    return tuple(sorted(set(parts)))
 
 
 def growth_table(reports: list) -> pd.DataFrame:
@@ -159,7 +133,7 @@ def metric_growth(reports: list) -> pd.DataFrame:
     Same rules as :func:`growth_table`: a metric in ``%`` changes in percentage points. A
     metric's ``period`` is the list of its inputs' periods, so a metric resting on a 截至11月
     figure in one year and a full-year figure in the other is ``period differs``; a metric that
-    could not be computed in one year is ``no value in <year>``.
+    could not be computed in one year is ``no value`` (the later year) or ``no previous value``.
 
     Returns
     -------
@@ -183,11 +157,17 @@ def no_growth(reason: str) -> pd.DataFrame:
 
 def _stacked(reports: list, table_of) -> pd.DataFrame:
     reports = sorted(reports, key=lambda r: r.year)
-    parts = [growth_between(table_of(a), table_of(b), a.year, b.year) for a, b in zip(reports, reports[1:])]
+    # 同比 compares a year with the year before only: across a gap (2021 -> 2023) is no comparison
+    parts = [growth_between(table_of(a), table_of(b), a.year, b.year)
+             for a, b in zip(reports, reports[1:]) if b.year == a.year + 1]
     if parts:
         return pd.concat(parts, ignore_index=True)
-    have = f"only {reports[0].year} has" if reports else "no year has"
-    return no_growth(f"{have} an indicator table; year-on-year change needs two years")
+    if len(reports) < 2:
+        have = f"only {reports[0].year} has" if reports else "no year has"
+        return no_growth(f"{have} an indicator table; year-on-year change needs two years")
+    return no_growth(f"the years with an indicator table are {', '.join(str(r.year) for r in reports)}, and none "
+                     "has the year before it; year-on-year change compares a year with the year before it only, "
+                     "never across a gap")
 
 
 def stated_growth(table: pd.DataFrame, previous: pd.DataFrame | None, year: int) -> pd.DataFrame:
@@ -224,7 +204,7 @@ def stated_growth(table: pd.DataFrame, previous: pd.DataFrame | None, year: int)
         if missing:
             rows.append({"rate": pair.rate, "of": pair.of, "year": year, "status": f"not checked: no value for "
                                                                                  f"{', '.join(missing)} in {year}",
-                         "check": MISSING, "missing": ", ".join(missing)})
+                         "check": StatedCheck.MISSING, "missing": ", ".join(missing)})
             continue
         rate, value = float(table.at[pair.rate, "value"]), float(table.at[pair.of, "value"])
         half_step = 0.5 * 10 ** -_decimals(table.at[pair.rate, "as_written"])
@@ -232,11 +212,11 @@ def stated_growth(table: pd.DataFrame, previous: pd.DataFrame | None, year: int)
         known = previous is not None and pair.of in previous.index
         prev = float(previous.at[pair.of, "value"]) if known else math.nan
         if not known:
-            check, status = NO_PREVIOUS, f"no {previous_year} figure to reconcile with"
-        elif _span(previous.at[pair.of, "period"], previous_year) != _span(table.at[pair.of, "period"], year):
-            check = status = PERIOD_DIFFERS
+            check, status = StatedCheck.NO_PREVIOUS, f"no {previous_year} figure to reconcile with"
+        elif span_of(previous.at[pair.of, "period"], previous_year) != span_of(table.at[pair.of, "period"], year):
+            check = status = StatedCheck.PERIOD_DIFFERS
         else:
-            check = status = CONSISTENT if low <= prev <= high else INCONSISTENT
+            check = status = StatedCheck.CONSISTENT if low <= prev <= high else StatedCheck.INCONSISTENT
         rows.append({"rate": pair.rate, "of": pair.of, "year": year, "stated_pct": rate, "value": value,
                      "implied_previous": value / (1 + rate / 100), "implied_range": (low, high),
                      "previous_value": prev, "status": status, "check": check, "missing": ""})

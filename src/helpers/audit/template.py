@@ -36,11 +36,12 @@ def check_spec(field: str, spec: str) -> None:
                             "(use .Nf with N from 0 to 6, optionally after a ',')")
 
 
-def parse_template(template: str) -> list[tuple[str, str | None, str]]:
+def parse_template(template: str, what: str = "an indicator or metric id") -> list[tuple[str, str | None, str]]:
     """Split a template into ``(literal, id, spec)`` parts, as :meth:`string.Formatter.parse` does.
 
     ``{{`` and ``}}`` stand for braces; each ``{id}`` or ``{id:spec}`` must name a snake_case
-    id and use a format of :data:`SPEC`.
+    id (``what`` it must be, for the message) and use a format of :data:`SPEC`: an attribute
+    (``{errors.x}``), an index (``{x[0]}``) or a conversion (``{x!r}``) is refused.
 
     Raises
     ------
@@ -66,7 +67,7 @@ def parse_template(template: str) -> list[tuple[str, str | None, str]]:
             raise TemplateError(f"lone {text!r} at {where} (write {text * 2} for the character itself)")
         field, _, spec = token.group(1).partition(":")
         if not re.fullmatch(ID_PATTERN, field.strip()):
-            raise TemplateError(f"{text} at {where}: a placeholder must be an indicator or metric id")
+            raise TemplateError(f"{text} at {where}: a placeholder must be {what}")
         check_spec(field.strip(), spec)
         parts.append(("".join(literal), field.strip(), spec))
         literal = []

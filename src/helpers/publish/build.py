@@ -32,9 +32,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import paths
+from ..errors import DataError
 from ..paths import sha256_of
 from .kernels import Runner
 from .lock import build_lock, clear_leftovers
+from .manifest import read_manifest, set_aside, write_manifest
 
 if TYPE_CHECKING:  # pragma: no cover - pandas and the data are loaded only when there is work to do
     from ..audit.report import Report
@@ -42,6 +44,8 @@ if TYPE_CHECKING:  # pragma: no cover - pandas and the data are loaded only when
 # The rest is imported when a build has work to do, so an up-to-date check stays well under 1 s.
 
 BRIEFING = "briefing"
+#: Seconds one notebook cell may run (``amrbook build --cell-timeout``).
+CELL_TIMEOUT = 300
 PACKAGE_FILES = ("**/*.py", "**/templates/**/*", "**/*.css")
 
 
@@ -66,6 +70,8 @@ class BuildResult:
     #: Thematic notebooks not run because the report has no figure of their topic: name -> why, in Chinese
     #: (for the index page; also in manifest.json as ``skipped``).
     skipped: dict[str, str] = field(default_factory=dict)
+    #: What the build found damaged and set aside or redid (a manifest, a cached notebook), in words.
+    notes: list[str] = field(default_factory=list)
 
 
 def stamp_text(stamp: dict[str, str]) -> str:
@@ -124,7 +130,7 @@ def font_text() -> str:
 
 
 def build(bureau: str | None, year: int, jobs: int = 2, force: bool = False, pdf: bool = True,
-          timeout: int = 300) -> BuildResult:
+          timeout: int = CELL_TIMEOUT) -> BuildResult:
     """Build ``outputs/<bureau>/<year>/``: briefing.html/.pdf, notebooks/*.html, indicators.xlsx, manifest.json.
 
     Only that report's outputs are written; another report's (another year or bureau) stay as they are.
@@ -143,7 +149,7 @@ def build(bureau: str | None, year: int, jobs: int = 2, force: bool = False, pdf
         Print ``briefing.pdf`` (needs a Chromium, Chrome or Edge; without one the HTML is
         still built and ``pdf_note`` says how to get the PDF).
     timeout : int
-        Seconds allowed per cell.
+        Seconds one cell may run; past them the cell is stopped and the build fails, naming it.
 
     Raises
     ------
@@ -157,7 +163,7 @@ def build(bureau: str | None, year: int, jobs: int = 2, force: bool = False, pdf
 
 
 def build_reports(reports: list[tuple[str | None, int]], jobs: int = 2, force: bool = False, pdf: bool = True,
-                  timeout: int = 300) -> list[BuildResult]:
+                  timeout: int = CELL_TIMEOUT) -> list[BuildResult]:
     """Build several reports (``amrbook build --all``) with one pool of kernels, each as :func:`build` does.
 
     Every report is planned first (up-to-date check, notebooks read, data validated, change log) and its
@@ -196,6 +202,8 @@ class _Plan:
     hashes: dict = field(default_factory=dict)
     build_key: str = ""
     results: queue.Queue = field(default_factory=queue.Queue)  # its notebooks, as the pool finishes them
+    cached: dict = field(default_factory=dict)  # name -> its executed notebook, read from the cache and checked
+    damaged: object = None  # the problem of a manifest that could not be read: set aside once the build has its own
     started: float = 0.0
 
 
@@ -213,14 +221,16 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
     cached_file = {name: cache / f"{slug}-{year}-{name}-{key[:20]}.ipynb" for name, key in keys.items()}
     result.notebooks = cached_file
     manifest_file = target / "manifest.json"
-    if not force and manifest_file.exists():
-        old = json.loads(manifest_file.read_text(encoding="utf-8"))
-        if old.get("build_key") == build_key and all((target / f).exists() for f in old.get("outputs", {})) \
-                and not (pdf and old.get("pdf_note")):  # the PDF is asked for and was missing: try again
-            result.up_to_date = True
-            result.skipped = old.get("skipped", {})
-            result.timings["total"] = time.perf_counter() - started
-            return plan
+    try:
+        old = read_manifest(manifest_file)
+    except DataError as exc:  # set aside once this build has its own; never trusted, never blocking
+        old, plan.damaged = None, exc.problems[0]
+    if not force and old and old.get("build_key") == build_key and _outputs_intact(target, old) \
+            and not (pdf and old.get("pdf_note")):  # the PDF is asked for and was missing: try again
+        result.up_to_date = True
+        result.skipped = old.get("skipped", {})
+        result.timings["total"] = time.perf_counter() - started
+        return plan
     from .execute import prepare  # every notebook, before any kernel starts: a broken one is named at once
 
     log_file = cache / f"{slug}-{year}-changes.json"  # the briefing reads the build's change log here
@@ -229,12 +239,14 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
                  for name in sorted(keys)}
     plan.r = _changes(slug, year, result, log_file)  # before any kernel starts, and before the outputs are replaced
     result.skipped = skipped_notebooks(plan.r, notebooks)
+    plan.cached = {} if force else {name: nb for name in keys if name not in result.skipped
+                                    and (nb := _read_cached(cached_file[name], result)) is not None}
     # the slowest notebooks first, so the two workers finish together
     todo = sorted(((name, nb) for name, nb in notebooks.items()
-                   if name not in result.skipped and (force or not cached_file[name].exists())),
+                   if name not in result.skipped and name not in plan.cached),
                   key=lambda item: item[0] != BRIEFING)
     result.executed = sorted(name for name, _ in todo)
-    result.cached = sorted(set(keys) - set(result.executed) - set(result.skipped))
+    result.cached = sorted(plan.cached)
     runner.submit(todo, plan.results)
     result.stamp = _stamp(hashes)
     plan.hashes, plan.build_key = hashes, build_key
@@ -246,8 +258,10 @@ def _complete(plan: _Plan, runner: Runner, pdf: bool) -> None:
     result, r = plan.result, plan.r
     staging = result.target.with_name(f".tmp-{r.year}-{os.getpid()}-{threading.get_ident()}")
     try:
-        _produce(r, plan.results, result.notebooks, result, staging, pdf)
+        _produce(r, runner, plan.results, result.notebooks, plan.cached, result, staging, pdf)
         _write_manifest(r.bureau.slug, r.year, staging, plan.hashes, plan.build_key, result)
+        if plan.damaged:
+            result.notes.append(f"{plan.damaged}; set aside as {set_aside(result.target / 'manifest.json')}; built afresh")
         _swap(staging, result.target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -270,6 +284,30 @@ def skipped_notebooks(r: Report, notebooks: dict) -> dict[str, str]:
     return skipped
 
 
+def _outputs_intact(target: Path, manifest: dict) -> bool:
+    """Whether every output the manifest lists is in ``target`` with the hash it records."""
+    outputs = manifest.get("outputs", {})
+    return bool(outputs) and all((target / name).is_file() and sha256_of(target / name) == digest
+                                 for name, digest in outputs.items())
+
+
+def _read_cached(file: Path, result: BuildResult):
+    """The executed notebook cached in ``file``, or None: missing, or damaged (then removed, with a note)."""
+    from .execute import NotebookError, read_notebook
+
+    if not file.exists():
+        return None
+    try:
+        nb = read_notebook(file)
+        if any(c.cell_type == "code" and c.source.strip() and c.execution_count is None for c in nb.cells):
+            raise NotebookError(f"{file.name}: not executed to the end")
+        return nb
+    except NotebookError as exc:
+        file.unlink(missing_ok=True)
+        result.notes.append(f"{file.parent / str(exc)}; removed from the cache and executed again")
+        return None
+
+
 def _changes(bureau: str, year: int, result: BuildResult, log_file: Path) -> Report:
     """Load (and validate) the report once for the whole build, and record its snapshot and change log in
     ``result`` and in ``log_file``, where the briefing's kernel reads it."""
@@ -283,8 +321,8 @@ def _changes(bureau: str, year: int, result: BuildResult, log_file: Path) -> Rep
     return r
 
 
-def _produce(r: Report, results: queue.Queue, cached_file: dict, result: BuildResult, staging: Path,
-             pdf: bool) -> None:
+def _produce(r: Report, runner: Runner, results: queue.Queue, cached_file: dict, cached: dict, result: BuildResult,
+             staging: Path, pdf: bool) -> None:
     """Fill ``staging`` while the runner executes: xlsx and font first, each page when it is ready."""
     import nbformat
 
@@ -297,8 +335,10 @@ def _produce(r: Report, results: queue.Queue, cached_file: dict, result: BuildRe
     t0 = time.perf_counter()
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
+    runner.check()  # a notebook that failed meanwhile fails the build now, not after the preparation
     write_xlsx(r, staging / "indicators.xlsx", figures=numbered_tables(r), changes=result.changes)  # the briefing's numbered data
     font_css = font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent)
+    runner.check()
     src, stamp = r.source, stamp_text(result.stamp)
     title = f"{r.title.removesuffix('报告')} · 数据简报"
     briefing = Page(title=title, subtitle=[f"依据：《{src.title}》",
@@ -312,7 +352,7 @@ def _produce(r: Report, results: queue.Queue, cached_file: dict, result: BuildRe
         file.write_text(render_html(nb, page, font_css, title if name == BRIEFING else name), encoding="utf-8")
 
     for name in result.cached:
-        render(name, nbformat.read(cached_file[name], as_version=4))
+        render(name, cached[name])
     bar = _progress(len(result.executed))
     try:
         for _ in result.executed:
@@ -352,7 +392,7 @@ def _write_manifest(bureau: str, year: int, staging: Path, hashes: dict, build_k
                 "executed": result.executed, "cached": result.cached, "skipped": result.skipped,
                 "timings_s": {k: round(v, 3) for k, v in result.timings.items()}, "outputs": outputs,
                 "snapshot": result.snapshot, "changes": result.changes}
-    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_manifest(staging / "manifest.json", manifest)
 
 
 def _swap(staging: Path, target: Path) -> None:

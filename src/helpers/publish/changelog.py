@@ -42,12 +42,12 @@ def change_log(r: Report) -> dict:
 
 def _previous_build(r: Report, now: dict) -> dict:
     file = paths.report_outputs_dir(r.bureau.slug, r.year) / "manifest.json"
-    if not file.exists():
-        return {"against": "", "note": first_build_note(), "rows": []}
     try:
         manifest = read_manifest(file)
     except DataError as exc:
         return {"against": "", "note": unreadable_note(exc.problems[0]), "rows": []}
+    if manifest is None:
+        return {"against": "", "note": first_build_note(), "rows": []}
     recorded = (manifest.get("changes") or {}).get("previous_build")
     return against_build(manifest["snapshot"], now, build_words(manifest.get("stamp", {})), recorded)
 
@@ -71,5 +71,5 @@ def changes_against(r: Report, against: str) -> pd.DataFrame:
     """
     if against.isdigit() and len(against) == 4 and not Path(against).exists():
         return compare(snapshot(load_report(r.bureau.slug, int(against))), snapshot(r), year_words(int(against)))
-    manifest = read_manifest(Path(against))
+    manifest = read_manifest(Path(against), required=True)
     return compare(manifest["snapshot"], snapshot(r), build_words(manifest.get("stamp", {})))

@@ -28,8 +28,9 @@ from openpyxl.utils import get_column_letter
 from ..audit.report import Report
 from ..show.changes import change_table
 from ..show.findings import worded_findings
+from ..report.units import MONEY, PERCENT, POINTS, RANK, Unit
 from ..show.format import spelled
-from ..show.terms import HEADERS, chinese
+from ..show.words import HEADERS, chinese
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PACKAGES = ["amrbook", "pandas", "numpy", "matplotlib", "seaborn", "nbconvert", "nbclient", "ipykernel", "pandera",
@@ -39,12 +40,15 @@ PACKAGES = ["amrbook", "pandas", "numpy", "matplotlib", "seaborn", "nbconvert", 
 #: The most characters an Excel cell holds; longer text is cut, with a visible mark.
 EXCEL_CELL_CHARS = 32_767
 TRUNCATED = "…〔已截断〕"
+#: Code points XML 1.0 cannot hold besides the C0 controls openpyxl refuses: a workbook holding
+#: one is not well-formed (openpyxl writes it, and cannot reopen it).
+NOT_IN_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 #: Columns of long text: wrapped, and as wide as :data:`WRAPPED_WIDTH`.
 WRAPPED = {"原文句子", "数据来源", "涉及数字", "说明", "规则", "公式", "规则式", "代入数值", "核对", "结果"}
 WRAPPED_WIDTH, WIDEST = 60, 40
 #: Excel number formats by unit; any other unit (counts, ratios) is a number with separators.
-UNIT_FORMATS = {"元": "#,##0.00", "%": '0.00"%"', "pp": '0.00" 个百分点"', "rank": '"第"0'}
+UNIT_FORMATS = {MONEY: "#,##0.00", PERCENT: '0.00"%"', POINTS: '0.00" 个百分点"', RANK: '"第"0'}
 COUNT_FORMAT, RATIO_FORMAT = "#,##0", "#,##0.00"
 #: Columns holding a quantity in the row's 单位: values, and the years of a comparison (上年, 2023年 …).
 QUANTITIES = {"数值", "原文数值", "本年", "上年", "推算上年", "上年实际"}
@@ -62,7 +66,8 @@ def safe_cell(value):
 
     Formula-like text gets a leading apostrophe; each character openpyxl refuses (C0 controls
     other than tab, line feed, carriage return) becomes its Unicode control picture (U+2400 +
-    code), and text longer than an Excel cell holds is cut with a visible mark.
+    code), every other code point XML cannot hold (U+FFFE, U+FFFF, lone surrogates) becomes
+    U+FFFD (the replacement character), and text longer than an Excel cell holds is cut with a visible mark.
 
     Examples
     --------
@@ -71,7 +76,7 @@ def safe_cell(value):
     """
     if not isinstance(value, str):
         return value
-    value = ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value)
+    value = NOT_IN_XML.sub("\ufffd", ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value))
     if value.startswith(FORMULA_START):
         value = "'" + value
     if len(value) > EXCEL_CELL_CHARS:
@@ -94,7 +99,7 @@ def number_format(value: float, unit: str) -> str:
     """
     if unit in UNIT_FORMATS:
         return UNIT_FORMATS[unit]
-    return COUNT_FORMAT if float(value).is_integer() and "/" not in unit else RATIO_FORMAT
+    return COUNT_FORMAT if float(value).is_integer() and not Unit(unit).is_ratio else RATIO_FORMAT
 
 
 def _width(value) -> int:
@@ -104,7 +109,7 @@ def _width(value) -> int:
 
 
 def _chinese(frame: pd.DataFrame) -> pd.DataFrame:
-    """Keep the columns :data:`helpers.show.terms.HEADERS` names, in its order, codes in words, Chinese headers."""
+    """Keep the columns :data:`helpers.show.words.HEADERS` names, in its order, codes in words, Chinese headers."""
     return chinese(frame[[c for c in HEADERS if c in frame.columns]])
 
 

@@ -4,11 +4,21 @@ Each worker starts one kernel (importing ``helpers`` and the plotting libraries 
 notebooks from a queue, each after ``%reset -f``, so a build of eight notebooks pays for two
 kernel starts, not eight. The executed notebook is tidied to look as a fresh kernel would have
 left it (the reset cell removed, cells numbered from 1).
+
+Every wait is bounded. The kernels are spoken to with jupyter_client's asynchronous client:
+nbclient handed a kernel manager with the (default) blocking client blocks its event loop on
+the kernel's output and never applies its per-cell ``timeout`` nor notices a dead kernel. A
+cell running past the timeout, or a kernel that dies (``os._exit``, the OOM killer), fails its
+notebook naming the cell; :meth:`Runner.stop` kills every kernel's process group at once, so
+an error elsewhere, Ctrl-C or SIGTERM never waits for a cell to end.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
+import signal
+import tempfile
 import threading
 from pathlib import Path
 
@@ -16,6 +26,10 @@ from .. import paths
 from ..errors import AmrbookError
 
 RESET_TAG = "amrbook-reset"
+#: jupyter_client's asynchronous client: with it nbclient applies the cell timeout and sees a dead kernel.
+CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
+#: Seconds :meth:`Runner.stop` waits for its threads after killing their kernels.
+STOP_WAIT = 3.0
 
 
 def _with_reset(nb):
@@ -41,13 +55,39 @@ def _tidy(nb):
     return nb
 
 
+def _writable(folder: Path) -> bool:
+    """Whether files can be created in ``folder`` (made if missing); root ignores modes, so try."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def kernel_env(config_dir: Path) -> dict[str, str]:
+    """The kernels' environment: this one, with IPython's and matplotlib's folders moved under
+    ``config_dir`` when their usual place (under HOME) cannot be written.
+
+    Otherwise a kernel warns on its stderr (``Matplotlib created a temporary cache directory``)
+    and the build would blame the first notebook cell importing matplotlib.
+    """
+    env = dict(os.environ)
+    home = Path(env.get("HOME") or Path.home())
+    config = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+    for variable, usual in (("MPLCONFIGDIR", config / "matplotlib"), ("IPYTHONDIR", home / ".ipython")):
+        if not env.get(variable) and not _writable(usual):
+            env[variable] = str(config_dir / variable.lower())
+    return env
+
+
 class Runner:
     """Execute notebooks on ``jobs`` warm kernels in background threads.
 
     ``todo`` holds ``(name, notebook)`` pairs, parameters already injected. Each worker starts
     one kernel and runs notebooks from a queue, each after ``%reset -f``; finished notebooks
     arrive on :attr:`results` as ``(name, notebook)`` and failures as ``(name, NotebookError)``.
-    :meth:`stop` lets workers finish their notebook and shut down.
+    A cell may run ``timeout`` seconds. :meth:`stop` kills the kernels and releases them.
 
     Several reports share one pool (``amrbook build --all``): ``Runner([], …, start=False)``, then
     :meth:`submit` each report's notebooks with the queue its results go to, then :meth:`start`.
@@ -60,6 +100,9 @@ class Runner:
         self.routes: list[queue.Queue] = []
         self.jobs, self.timeout = jobs, timeout
         self.stopping = threading.Event()
+        self.failures: queue.Queue = queue.Queue()  # the first failure, for check() while results wait
+        self.kernels: list = []  # the managers of started kernels, for stop() to kill
+        self.env = kernel_env(log_file.parent / "kernel-config") if todo else {}
         self.log = open(log_file, "a", encoding="utf-8")  # the kernels' own stderr
         self.threads: list[threading.Thread] = []
         self.submit(todo, self.results)
@@ -81,46 +124,81 @@ class Runner:
 
     def _work(self) -> None:
         from jupyter_client.manager import KernelManager
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-        from .execute import KERNEL, NotebookError, _failing_cell, refuse_stderr
+        from .execute import KERNEL
 
-        km = KernelManager(kernel_name=KERNEL)
+        km = KernelManager(kernel_name=KERNEL, client_class=CLIENT)
         try:
-            km.start_kernel(cwd=str(paths.notebooks_dir()), env={**os.environ}, stderr=self.log)
-            while not self.stopping.is_set():
+            km.start_kernel(cwd=str(paths.notebooks_dir()), env=self.env, stderr=self.log)
+            self.kernels.append(km)
+            while not self.stopping.is_set():  # read after the append: stop() kills this kernel or we see it
                 try:
                     name, nb, results = self.todo.get_nowait()
                 except queue.Empty:
                     return
-                nb = _with_reset(nb)
-                client = NotebookClient(nb, km=km, timeout=self.timeout, kernel_name=KERNEL,
-                                        resources={"metadata": {"path": str(paths.notebooks_dir())}})
-                try:
-                    client.execute()
-                    refuse_stderr(_tidy(nb), f"{name}.ipynb")
-                    results.put((name, nb))
-                except NotebookError as exc:
-                    results.put((name, exc))
-                except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-                    detail = f"{exc.ename}: {exc.evalue}" if isinstance(exc, CellExecutionError) else str(exc)
-                    results.put((name, NotebookError(f"{name}.ipynb: {_failing_cell(_tidy(nb))}: {detail}")))
-                    if not self.stopping.is_set():
-                        km.restart_kernel(now=True)
-                finally:
-                    if client.kc is not None:  # nbclient leaves a client of a kernel it does not own open
-                        client.kc.stop_channels()
-                        client.kc = None
+                outcome = self._run(km, name, nb)
+                results.put((name, outcome))
+                if isinstance(outcome, Exception):  # the build fails with it; a timed-out cell may still run
+                    self.failures.put(outcome)
+                    return
         except Exception as exc:  # a kernel that cannot start must not leave the build waiting
-            for route in self.routes:
-                route.put(("kernel", AmrbookError(f"kernel failed: {exc}")))
+            if not self.stopping.is_set():
+                failed = AmrbookError(f"kernel failed: {exc}")
+                for route in self.routes:
+                    route.put(("kernel", failed))
+                self.failures.put(failed)
         finally:
-            km.shutdown_kernel(now=True)
+            with contextlib.suppress(Exception):
+                km.shutdown_kernel(now=True)
+
+    def _run(self, km, name: str, nb):
+        """Execute one notebook on the kernel of ``km``; return it executed, or the NotebookError."""
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+        from .execute import KERNEL, NotebookError, failure, refuse_stderr
+
+        nb = _with_reset(nb)
+        running = {}
+        client = NotebookClient(nb, km=km, timeout=self.timeout, kernel_name=KERNEL,
+                                on_cell_execute=lambda cell, cell_index: running.update(cell=cell),
+                                resources={"metadata": {"path": str(paths.notebooks_dir())}})
+        try:
+            client.execute()
+            refuse_stderr(_tidy(nb), f"{name}.ipynb")
+            return nb
+        except NotebookError as exc:
+            return exc
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+            status = km.provisioner.process.poll() if getattr(km.provisioner, "process", None) else None
+            return failure(f"{name}.ipynb", _tidy(nb), exc, self.timeout, running.get("cell"), status)
+        finally:
+            if client.kc is not None:  # nbclient leaves a client of a kernel it does not own open
+                client.kc.stop_channels()
+                client.kc = None
+
+    def check(self) -> None:
+        """Raise the first failure of a notebook or kernel so far, if any (without waiting)."""
+        try:
+            raise self.failures.get_nowait()
+        except queue.Empty:
+            return
 
     def stop(self) -> None:
-        """Take no new notebooks, wait for the running ones, release the kernels."""
+        """Take no new notebooks, kill the kernels (and whatever they started) and release them.
+
+        Bounded: a cell that runs on, or a kernel that hangs, is killed, not waited for.
+        """
         self.stopping.set()
+        self._kill()
         for thread in self.threads:
-            thread.join()
+            thread.join(STOP_WAIT)
+        self._kill()  # a kernel a worker was still starting
         self.log.close()
+
+    def _kill(self) -> None:
+        for km in list(self.kernels):
+            process = getattr(km.provisioner, "process", None)
+            if process is not None and process.poll() is None:
+                with contextlib.suppress(OSError):  # the kernel leads its own process group
+                    os.killpg(process.pid, signal.SIGKILL)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
+from ..datafile import MAX_REPORT_BYTES, read_limited
 from ..errors import AmrbookError, DataError, Problem
 
 
@@ -97,7 +98,7 @@ def read_report(path: Path) -> tuple[str, str]:
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_limited(path, MAX_REPORT_BYTES, "MAX_REPORT_BYTES", "a report")
     except FileNotFoundError:
         raise AmrbookError(f"{path}: no such file") from None
     if not data.strip():

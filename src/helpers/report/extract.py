@@ -19,6 +19,16 @@ come from how such reports are written, not from one report's words:
 * a numeral after a determiner (每/同/这/那/某/任/另) or before 性 is not a count, nor is a
   digit-by-digit numeral (``五一``, ``二〇二三``: holidays and years).
 
+What it cannot read whole, it does not read in part (:func:`refusal`): a number whose start is
+the tail of something longer is refused, never read as that tail. So are the second digits of a
+malformed ``1.2.3万元`` or a Chinese decimal ``三点五万元`` (refused, not read as 50000), a number
+after an invisible format character (``4\u200d39宗``, Unicode category Cf), digits grouped with
+spaces (``1 234 567元``), both ends of a range (``3-5家``, ``3至5家``, ``3家至5家``: not an exact 5),
+a fraction (``三分之一家``: not 1 家), and a negative number (``-5%``, ``负增长5.2%``: the sign
+is not kept, so the figure is not read; ``下降5%`` is a positive magnitude with its word and is
+read). Each refusal can be collected with its reason (``refused=``), and ``amrbook extract``
+prints them as notes.
+
 Offsets are character offsets into the *decoded* text (see :func:`helpers.report.encoding.read_report`); ``start`` is
 the number's first character, ``end`` is just past its unit.
 
@@ -30,12 +40,13 @@ the figures forward in one pass over the text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from .numbers import (APPROX_SUFFIXES, ARABIC_NUMBER, CN_NUMBER, CN_NUMERAL_CHARS, FIGURE_TAIL, MULTIPLIERS,
-                      implied_qualifier, parse_figure)
+                      cut_number, implied_qualifier, number_class, parse_figure)
 
 #: Counters and units, longest first so that 人次 wins over 人 and 个百分点 over 个.
 UNITS = sorted("""个百分点 百分点 % 宗 家次 家 户次 户 人次 场次 批次 件次 人 名 件 项 个工作日 工作日 个月 个
@@ -63,6 +74,9 @@ _GROUPED = re.compile(r"\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?")
 _QUOTED = re.compile(r"“[^“”\n]{0,40}”|《[^《》\n]{0,80}》|\"[^\"\n]{0,40}\"")
 _CLAUSE_BREAK = re.compile(r"[，,；;。：:、（(）)“”!！?？\n]")
 _RANK_VERB = re.compile("|".join(RANK_VERBS))
+SIGNS = "-－−"                     # hyphen-minus, full-width hyphen-minus, minus sign
+RANGE_MARKS = SIGNS + "~～〜—–至到"  # between two numbers: 3-5家, 3～5家, 3至5家
+NEGATIVE_WORDS = ("负增长", "负")
 
 
 class _Latest:
@@ -93,6 +107,50 @@ class Found:
     context: str
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A number the extractor would have read as a figure but refuses (see :func:`refusal`)."""
+
+    start: int
+    end: int
+    text: str
+    reason: str
+
+
+def refusal(plain: str, start: int, end: int) -> str | None:
+    """Why the figure candidate ``plain[start:end]`` cannot be read whole, or None when it can.
+
+    ``plain`` is the text with full-width digits made ASCII (offsets unchanged).
+    """
+    cut = cut_number(plain, start, end)
+    if cut:
+        return f"{cut}; the figure is not read"
+    before, prior = plain[start - 1:start] if start else "", plain[start - 2:start - 1] if start > 1 else ""
+    shown = plain[max(0, start - 4):end]
+    if before and before in RANGE_MARKS and _ends_in_a_number(plain, start - 1):
+        return f"is the end of a range ({shown!r}); a range is not an exact figure"
+    after = plain[end:end + 1]
+    if after and after in RANGE_MARKS and number_class(plain[end + 1:end + 2]):
+        return f"is the start of a range ({plain[start:end + 4]!r}); a range is not an exact figure"
+    if plain[max(0, start - 2):start] == "分之" and number_class(plain[start - 3:start - 2] if start > 2 else ""):
+        return f"is part of a fraction ({shown!r}), not a count"
+    if before and unicodedata.category(before) == "Zs" and number_class(prior):
+        return f"is the end of a number written with spaces ({plain[max(0, start - 8):end]!r})"
+    if before and before in SIGNS:
+        return f"follows a minus sign or dash ({shown!r}): a negative number or a range; enter it by hand"
+    if plain[max(0, start - 3):start].endswith(NEGATIVE_WORDS):
+        return f"is negative ({shown!r}); the sign would be lost, so the figure is not read: enter it by hand"
+    return None
+
+
+def _ends_in_a_number(plain: str, pos: int) -> bool:
+    """Whether ``plain[:pos]`` ends with a number, or a number and its unit (``3``, ``3家``)."""
+    if number_class(plain[pos - 1:pos]):
+        return True
+    return any(plain.endswith(unit, 0, pos) and number_class(plain[pos - len(unit) - 1:pos - len(unit)])
+               for unit in UNITS if len(unit) < pos)
+
+
 @lru_cache(maxsize=4096)
 def _parse(written: str, rank: bool) -> tuple[float, str] | None:
     """The value and unit of a figure, or None for what is not one (十百, 万人次, an 18-digit ID).
@@ -119,7 +177,7 @@ def context_before(text: str, start: int, limit: int = 30) -> str:
     return _CLAUSE_BREAK.split(text[max(0, start - limit):start])[-1]
 
 
-def extract(text: str) -> list[Found]:
+def extract(text: str, refused: list[Refused] | None = None) -> list[Found]:
     """Return every figure in ``text``, in order.
 
     Parameters
@@ -127,15 +185,18 @@ def extract(text: str) -> list[Found]:
     text : str
         Decoded report text. Full-width digits, ``．`` and ``％`` are read like their ASCII
         forms; offsets are unaffected.
+    refused : list, optional
+        Receives a :class:`Refused` for each number not read because it cannot be read whole
+        (see :func:`refusal`).
 
     Returns
     -------
     list of Found
     """
-    return list(iter_figures(text))
+    return list(iter_figures(text, refused))
 
 
-def iter_figures(text: str) -> Iterator[Found]:
+def iter_figures(text: str, refused: list[Refused] | None = None) -> Iterator[Found]:
     """Yield the figures of ``text`` one by one (see :func:`extract`), for long texts."""
     plain = text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
     quoted = _Latest(_QUOTED, plain)
@@ -161,6 +222,11 @@ def iter_figures(text: str) -> Iterator[Found]:
         parsed = _parsed(plain[start:end], rank)
         if parsed is None:
             continue  # 十百, 万人次, an 18-digit ID: not a number a figure can have
+        reason = refusal(plain, start, end)
+        if reason:
+            if refused is not None:
+                refused.append(Refused(start, end, text[start:end], reason))
+            continue  # 4\u200d39宗, 1.2.3万元, 3-5家, -5%: never read in part
         yield Found(start, end, text[start:end], *parsed, implied_qualifier(plain, start, end),
                     context_before(plain, start))
 
@@ -176,10 +242,10 @@ def _is_rank(plain: str, start: int, end: int, breaks: _Latest, verbs: _Latest) 
     return verb is not None and (clause_break is None or verb.start() > clause_break.start())
 
 
-def extract_frame(text: str):
+def extract_frame(text: str, refused: list[Refused] | None = None):
     """Return :func:`extract` as a pandas DataFrame (columns ``start, end, text, value, unit,
     qualifier, context``)."""
     import pandas as pd
 
-    return pd.DataFrame([asdict(f) for f in extract(text)],
+    return pd.DataFrame([asdict(f) for f in extract(text, refused)],
                         columns=["start", "end", "text", "value", "unit", "qualifier", "context"])

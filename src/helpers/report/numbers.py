@@ -13,8 +13,11 @@ phone or account numbers and codes, and a numeral that needs more is malformed. 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
+from .units import POINTS, RANK
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -206,10 +209,51 @@ def parse_figure(as_written: str, before: str = "") -> Figure:
     number, mult, unit = match["number"], match["mult"], match["unit"]
     value = parse_number(number) * (MULTIPLIERS[mult] if mult else 1)
     if unit == "个百分点" or unit == "百分点":
-        unit = "pp"
+        unit = POINTS
     elif not unit and before.endswith("第"):
-        unit = "rank"
+        unit = RANK
     return Figure(value=value, unit=unit, approx=bool(match["approx1"] or match["approx2"]))
+
+
+_DECIMAL_POINTS = ".．点"
+
+
+def number_class(ch: str) -> str:
+    """``"digit"`` (ASCII or full-width), ``"numeral"`` (Chinese) or ``""``: what a number is written in."""
+    if ch and ch.translate(_FULLWIDTH) in "0123456789":
+        return "digit"
+    return "numeral" if ch and ch in CN_NUMERAL_CHARS else ""
+
+
+def invisible(ch: str) -> bool:
+    """Whether ``ch`` is a format character (Unicode category Cf: zero-width joiners and spaces,
+    direction marks, soft hyphens): invisible on a page, so a number it touches cannot be read."""
+    return bool(ch) and unicodedata.category(ch) == "Cf"
+
+
+def cut_number(text: str, start: int, end: int) -> str | None:
+    """Say how the span ``text[start:end]`` cuts a number of the text, or None when it does not.
+
+    A span starts inside a number when the character before it continues its number (``4`` before
+    ``39宗`` in ``439宗``), or a decimal point with the same kind of number before it does (``1.``
+    before ``2.3万元``, ``三点`` before ``五万元``); it ends inside one when the character after it
+    continues its last number. A format character (:func:`invisible`) touching the span's number
+    hides what the number is (``4\u200d39宗``), so it cuts too.
+    """
+    before, first = text[start - 1:start] if start > 0 else "", text[start:start + 1]
+    last, after = text[end - 1:end] if end > 0 else "", text[end:end + 1]
+    kind, last_kind = number_class(first), number_class(last)
+    if kind and number_class(before) == kind:
+        return f"starts inside a number: {text[max(0, start - 3):end]!r} continues before it"
+    if kind and before and before in _DECIMAL_POINTS and number_class(text[start - 2:start - 1]) == kind:
+        return f"starts after a decimal point: {text[max(0, start - 3):end]!r} is one number"
+    if kind and invisible(before):
+        return f"starts after an invisible character U+{ord(before):04X}, which hides what the number is"
+    if last_kind and number_class(after) == last_kind:
+        return f"ends inside a number: {text[start:end + 3]!r} continues after it"
+    if last_kind and invisible(after):
+        return f"ends before an invisible character U+{ord(after):04X}, which hides what the number is"
+    return None
 
 
 def implied_qualifier(text: str, start: int, end: int) -> str:

@@ -8,16 +8,18 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .. import paths
-from ..datafile import TEXT, WHOLE, entry_problems, parsed_once, read_yaml, yaml_section, yaml_where
+from ..datafile import (MAX_REPORT_BYTES, TEXT, WHOLE, entry_problems, parsed_once, read_limited, read_yaml,
+                        yaml_section, yaml_where)
 from ..errors import AmrbookError, DataError, Problem
 from .encoding import decode_as
 
-_SENTENCE_END = re.compile(r"[。；;！!？?\n]")
+SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
 
 #: What a bureau is: a county (县), district (区), city (市) or province (省) bureau.
@@ -70,14 +72,17 @@ def load_sources() -> Sources:
     DataError
         Naming the line and cause of every bureau or source entry that lacks a field, has a field
         of the wrong kind, a slug that is not lowercase ASCII, a level other than 县/区/市/省, an
-        unknown bureau, an unknown encoding, a sha256 that is not 64 hex digits or a file outside
-        ``data/raw/<bureau>/``, and of a ``default_bureau`` that is not a bureau.
+        unknown bureau, an encoding that is not a text encoding, a sha256 that is not 64 hex
+        digits or a file outside ``data/raw/<bureau>/``, of a second entry for one report (both
+        lines named), and of a ``default_bureau`` that is not a bureau.
     """
     path = paths.sources_file()
     doc = read_yaml(path)
+    if doc is None:  # a problem of the whole file, not of a line of it
+        raise DataError([Problem(path, "", "the file is empty; it declares default_bureau, bureaus and sources")])
     declared = yaml_section(path, doc, "bureaus", dict)
     entries = yaml_section(path, doc, "sources")
-    problems, bureaus, out = [], {}, []
+    problems, bureaus, out, first = [], {}, [], {}
     for slug in declared:
         label = f"bureau {slug}"
         found = entry_problems(path, declared, slug, label, BUREAU_FIELDS)
@@ -100,9 +105,17 @@ def load_sources() -> Sources:
         found = entry_problems(path, entries, i, label, SOURCE_FIELDS) or _source_problems(path, entry, label,
                                                                                             declared)
         problems += found
-        if not found:
-            out.append(Source(entry["bureau"], paths.bureau_raw_dir(entry["bureau"]) / entry["file"], entry["year"],
-                              entry["publisher"], entry["title"], entry["encoding"], entry["sha256"]))
+        if found:
+            continue
+        source = Source(entry["bureau"], paths.bureau_raw_dir(entry["bureau"]) / entry["file"], entry["year"],
+                        entry["publisher"], entry["title"], entry["encoding"], entry["sha256"])
+        key, where = report_key(source), yaml_where(entries, i, label)
+        if key in first:  # the first used to win silently, and its spans then failed against the other text
+            problems.append(Problem(path, where, f"a second entry for the report of {key[0]} {key[1]} (the first "
+                                                 f"is at {first[key]}); list each report once"))
+            continue
+        first[key] = where
+        out.append(source)
     if problems:
         raise DataError(problems)
     return Sources(bureaus, default, tuple(out))
@@ -122,9 +135,28 @@ def _source_problems(path: Path, entry: dict, label: str, bureaus) -> list[Probl
     except LookupError:
         problems.append(Problem(path, yaml_where(entry, "encoding", label),
                                 f"unknown encoding {entry['encoding']!r} (e.g. utf-8, gb18030, utf-16)"))
+    else:
+        if not text_encoding(entry["encoding"]):
+            problems.append(Problem(path, yaml_where(entry, "encoding", label),
+                                    f"encoding {entry['encoding']!r} is not a text encoding: it does not decode "
+                                    "bytes to text (e.g. utf-8, gb18030, utf-16)"))
     if not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]):
         problems.append(Problem(path, yaml_where(entry, "sha256", label), "sha256 must be 64 lowercase hex digits"))
     return problems
+
+
+def text_encoding(name: str) -> bool:
+    """Whether ``name`` is a text encoding: one that decodes bytes to text (``codecs.lookup`` also
+    knows ``base64``, ``rot13``, ``hex_codec`` and ``undefined``, which do not)."""
+    try:
+        return codecs.lookup(name)._is_text_encoding and isinstance(codecs.decode(b"", name), str)
+    except Exception:  # noqa: BLE001 - a codec may raise anything; none of it is a text encoding
+        return False
+
+
+def report_key(source: Source) -> tuple[str, int]:
+    """What identifies a report among the entries of ``sources.yml``: its bureau and year."""
+    return source.bureau, source.year
 
 
 def sources() -> list[Source]:
@@ -188,7 +220,7 @@ def raw_text(bureau_slug: str, year: int) -> str:
 @lru_cache(maxsize=8)
 def _decoded(file: Path, encoding: str, sha256: str) -> str:
     try:
-        data = file.read_bytes()
+        data = read_limited(file, MAX_REPORT_BYTES, "MAX_REPORT_BYTES", "a report")
     except FileNotFoundError:
         raise DataError([Problem(file, "", "raw source file not found")]) from None
     digest = hashlib.sha256(data).hexdigest()
@@ -198,8 +230,29 @@ def _decoded(file: Path, encoding: str, sha256: str) -> str:
     return decode_as(data, encoding, file)
 
 
+class Sentences:
+    """The sentences of one text (up to 。；！？ or a line end), found in one pass; the sentence
+    around a span by bisection, so looking up every figure of a report is linear, not quadratic."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.ends = [m.end() for m in SENTENCE_END.finditer(text)]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """``(sentence_start, sentence_end)`` around ``text[start:end]`` (see :func:`sentence_span`)."""
+        i = bisect_right(self.ends, start)
+        left = self.ends[i - 1] if i else 0
+        j = bisect_right(self.ends, end)
+        right = self.ends[j] if j < len(self.ends) else len(self.text)
+        if self.text[right - 1:right] == "\n":
+            right -= 1
+        return left, right
+
+
 def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Return the span of the sentence (up to 。；！？ or a line end) around ``text[start:end]``.
+
+    For many spans of one text, make one :class:`Sentences` and ask it.
 
     Parameters
     ----------
@@ -212,12 +265,7 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     tuple of int
         ``(sentence_start, sentence_end)``, the end including the closing punctuation.
     """
-    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    right_match = _SENTENCE_END.search(text, end)
-    right = right_match.end() if right_match else len(text)
-    if text[right - 1:right] == "\n":
-        right -= 1
-    return left, right
+    return Sentences(text).span(start, end)
 
 
 def sentence_at(text: str, start: int, end: int) -> str:

@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 import pandas as pd
 from IPython.display import HTML
 
-from ..audit.growth import COMPARED, MISSING, OK, OK_PP, ONE_YEAR
 from ..audit.report import Report
-from ..tables.load import partial_period
+from ..audit.status import Comparison, GrowthStatus, Severity, StatedCheck
+from ..report.period import Period
+from ..report.units import Unit
 from .sources import Appendix
 from ..audit.template import figures_in
 from .charts import bar_chart, chart_data, chart_inputs, chart_spec, draw_chart, source_note
@@ -26,7 +27,8 @@ from .exhibits import BUILT_IN, Layout, alt_text, exhibit_html, list_of_exhibits
 from .findings import worded_findings
 from .format import by_sentence, change_text, figure_text, number, period_words
 from .narrative import claim_span, claim_status, figure_span, fill, fill_html, inline, load_narrative, quote, takeaways
-from .views import COMPARISON_WORDS, quality_summary
+from .views import quality_summary
+from .words import COMPARISON_WORDS
 
 #: Changes drawn in the chart of the largest changes.
 LARGEST = 8
@@ -145,7 +147,7 @@ def _change_points(b: Briefing) -> list[tuple[str, str, str]]:
     g = b.growth
     if g.empty:
         return []
-    rates = g[g["status"] == OK_PP].dropna(subset=["change_pp"])
+    rates = g[g["status"] == GrowthStatus.IN_POINTS].dropna(subset=["change_pp"])
     rates = rates[rates["change_pp"] != 0]
     rates = rates.loc[rates["change_pp"].abs().sort_values(ascending=False, kind="stable").index[:POINT_CHANGES]]
     counts = _largest(g).iloc[:POINT_CHANGES]
@@ -208,7 +210,7 @@ def _title_counts(b: Briefing, name: str) -> dict[str, int]:
         severity = b.report.findings["severity"]
         return {"errors": int((severity == "error").sum()), "warnings": int((severity == "warn").sum())}
     if name == "year_on_year" and len(b.growth):
-        compared = b.growth[b.growth["comparison"] == COMPARED]
+        compared = b.growth[b.growth["comparison"] == Comparison.COMPARED]
         moves = compared["id"].map(lambda i: claim_status(b.report, f"growth:{i}"))
         return {"compared": len(compared), "up": int((moves == "up").sum()), "down": int((moves == "down").sum())}
     return {}
@@ -356,7 +358,7 @@ def findings(b: Briefing) -> HTML:
 def _shown_findings(r: Report) -> pd.DataFrame:
     """The findings the briefing shows: warnings and errors (worded); rules not checked are only counted."""
     found = worded_findings(r)
-    return found[found["severity"].isin(["warn", "error"])]
+    return found[found["severity"].isin([Severity.WARN, Severity.ERROR])]
 
 
 def _findings_data(found: pd.DataFrame) -> pd.DataFrame:
@@ -380,16 +382,16 @@ def year_on_year(b: Briefing) -> HTML:
 def _comparison_table(b: Briefing) -> str:
     """Changed and not comparable figures, with words; unchanged ones counted, one-year-only ones listed."""
     g = b.growth
-    compared = g["comparison"] == COMPARED
+    compared = g["comparison"] == Comparison.COMPARED
     same = compared & g[["change", "change_pp"]].fillna(0).eq(0).all(axis=1)
-    one_year = g["comparison"] == ONE_YEAR
+    one_year = g["comparison"] == Comparison.ONE_YEAR
     shown = g[~same & ~one_year]
     prev = int(g["previous_year"].iloc[0])
     table = _table(["指标", f"{prev}年", f"{b.year}年", "变化"],
                    [[html.escape(r.label_zh), _value(r.previous_value, r.unit, r.value), _value(r.value, r.unit, r.previous_value),
                      _change_span(b, r.id, r._asdict())] for r in shown.itertuples()])
     notes = [f"其余{int(same.sum())}项与上年相同。"] if same.any() else []
-    for status, words in ((f"new in {b.year}", "仅本年有"), (f"not reported in {b.year}", "仅上年有")):
+    for status, words in ((GrowthStatus.ONLY_CURRENT, "仅本年有"), (GrowthStatus.ONLY_PREVIOUS, "仅上年有")):
         labels = g.loc[g["status"] == status, "label_zh"]
         if len(labels):
             notes.append(f"{words}（{len(labels)}项）：{'、'.join(labels)}。")
@@ -411,12 +413,12 @@ def _value(value: float, unit: str, other: float) -> str:
     they share with the other year's ``other`` (0.9889万元 beside 1.1335万元), — for none."""
     if math.isnan(value):
         return "—"
-    return html.escape(figure_text(number(value), unit) if unit == "rank" else number(value, unit, among=[other]))
+    return html.escape(figure_text(number(value), unit) if Unit(unit).is_rank else number(value, unit, among=[other]))
 
 
 def _largest(growth: pd.DataFrame) -> pd.DataFrame:
     """Counts and amounts that changed, by their relative change, largest first (ties in report order)."""
-    ok = growth[(growth["status"] == OK) & (growth["growth_pct"] != 0)]
+    ok = growth[(growth["status"] == GrowthStatus.COMPARED) & (growth["growth_pct"] != 0)]
     return ok.loc[ok["growth_pct"].abs().sort_values(ascending=False, kind="stable").index[:LARGEST]]
 
 
@@ -439,7 +441,7 @@ def _largest_data(b: Briefing) -> pd.DataFrame:
 
 def _stated(r: Report) -> pd.DataFrame:
     stated = r.stated_growth
-    return stated[stated["check"] != MISSING]
+    return stated[stated["check"] != StatedCheck.MISSING]
 
 
 def _stated_table(b: Briefing) -> str:
@@ -463,10 +465,10 @@ def quality(b: Briefing) -> HTML:
     then the counts as a numbered table."""
     table, found = b.report.indicators, worded_findings(b.report)
     approx = table[table["qualifier"] != "exact"]
-    partial = table[table["period"].map(partial_period)]
+    partial = table[table["period"].map(lambda p: Period.parse(p).is_partial)]
     notes = [_listed("约数（余、多、近、约、超等，按原文数值计算）", approx),
              *[_listed(f"非全年口径（{period_words(p)}）", part) for p, part in partial.groupby("period", sort=False)]]
-    errors, skipped = found[found["severity"] == "error"], found[found["severity"] == "skipped"]
+    errors, skipped = found[found["severity"] == Severity.ERROR], found[found["severity"] == Severity.SKIPPED]
     notes += [claim_span(f"check:{f.check}", f.result, f"疑似原文错误：{html.escape(f.description)}，{html.escape(f.结果)}")
               + b.sources.cite(by_sentence(f.figures)) for f in errors.itertuples()]
     notes.append(f"{len(found) - len(skipped)}条一致性规则已核对；{len(skipped)}条因本报告缺少所需数字未能核对。"

@@ -20,7 +20,7 @@ from IPython.display import HTML
 
 from ..audit.report import Report
 from ..errors import Problem
-from .format import SEVERITY_WORDS
+from .words import SEVERITY_WORDS, metric_words
 
 #: Lines of the revisions note on the page (about half a page); the workbook holds them all.
 SHOWN = 10
@@ -57,9 +57,9 @@ def no_previous_year_note(year: int) -> str:
 def status_words(kind: str, status: str) -> str:
     """Word a metric's or finding's status (``ok`` → 可计算, ``error`` → 错误); a figure is as written."""
     if kind == "finding":
-        return SEVERITY_WORDS.get(status, status)
+        return SEVERITY_WORDS.get(status, status)  # a manifest is read, not trusted: an unknown code shows as is
     if kind == "metric":
-        return "可计算" if status == "ok" else "无法计算"
+        return metric_words(status) if status else status
     return status
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import paths
+from ..audit.template import TemplateError, parse_template
 from ..datafile import TEXT, TEXTS, entry_problems, field_problems, parsed_once, yaml_section, yaml_where
 from ..errors import DataError, Problem
 from .charts import charts_document
@@ -102,12 +103,14 @@ def load_layout() -> Layout:
 def _title_problems(path, titles: dict, name: str, template) -> list[Problem]:
     if name not in TITLE_FIELDS or not isinstance(template, str):
         return []
-    try:
-        template.format(**dict.fromkeys(TITLE_FIELDS[name], ""))
-    except (KeyError, IndexError, ValueError) as exc:
-        return [Problem(path, yaml_where(titles, name, f"title {name}"),
-                        f"{exc} is not a field of this title (have: {', '.join(sorted(TITLE_FIELDS[name]))})")]
-    return []
+    have = f"(have: {', '.join(sorted(TITLE_FIELDS[name]))})"
+    where = yaml_where(titles, name, f"title {name}")
+    try:  # parsed, never formatted: {errors.x}, {x[0]}, {x!r} and {x:>300000000} are refused here
+        fields = [field for _, field, _ in parse_template(template, what=f"a field of this title {have}")]
+    except TemplateError as exc:
+        return [Problem(path, where, str(exc))]
+    return [Problem(path, where, f"{field!r} is not a field of this title {have}")
+            for field in fields if field and field not in TITLE_FIELDS[name]]
 
 
 def ref(numbers: dict[str, str], name: str) -> str:

@@ -6,8 +6,10 @@ import pandas as pd
 from ..audit.report import Report
 from ..audit.template import figures_in
 from ..errors import AmrbookError
-from .format import IDENTIFIER, SEVERITY_WORDS, checked_text, result_text
+from ..tables.load import load_catalog
+from .format import IDENTIFIER, checked_text, result_text
 from .narrative import fill
+from .words import SEVERITY_WORDS
 
 
 def worded_findings(r: Report) -> pd.DataFrame:
@@ -26,11 +28,13 @@ def worded_findings(r: Report) -> pd.DataFrame:
     -------
     pandas.DataFrame
     """
-    findings = r.findings
+    findings, metrics = r.findings, r.metrics
+    labels = {**load_catalog()["label_zh"].to_dict(), **metrics["label_zh"].to_dict()}
+    statuses = metrics["status"].to_dict()
 
     def words(lang: str) -> list[str]:
-        return [f"未核对：缺少{'、'.join(r[i].label for i in f.missing)}" if lang == "zh" and f.result == "missing"
-                else result_text(f.result, f.sides, f.missing, f.error, lang, "" if "," in f.units else f.units)
+        return [result_text(f.result, f.sides, f.missing, f.error, r.year, labels, lang, statuses,
+                            unit="" if "," in f.units else f.units)
                 for f in findings.itertuples()]
 
     def figures(f) -> dict[str, tuple[float, str]]:

@@ -8,7 +8,8 @@ a page of the briefing can never write the same figure two ways:
   ``件/家`` is in its label, not after the number);
 * :func:`figure_text` writes a figure as the report did, ranks as ``第六``;
 * :func:`grouped` writes a value with thousands separators for tables;
-* :func:`period_words`, :func:`formula_words` and :data:`SEVERITY_WORDS` put codes into words;
+* :func:`period_words` and :func:`formula_words` put codes into words (statuses:
+  :mod:`helpers.show.words`);
 * :func:`change_text` writes a year-on-year change (增长9.75%, 下降11.07个百分点, 上升2位);
 * :func:`highlight` and :func:`by_sentence` quote source sentences with their figures marked.
 """
@@ -18,9 +19,11 @@ import html
 import math
 import re
 
-#: Codes of the audit (``helpers.audit.checks``) in the words a reader sees.
-SEVERITY_WORDS = {"error": "错误", "warn": "存疑", "skipped": "未核对", "ok": "通过"}
-PERIOD_WORDS = {"as_of_report": "截至报告时", "recent": "近期"}
+from ..audit.status import GrowthStatus, Missing, Result
+from ..report.period import Period
+from ..report.units import Unit
+from .words import RESULT_WORDS, growth_words, missing_words
+from .words import SEVERITY_WORDS as SEVERITY_WORDS  # the notebooks word severities through this module
 _FORMULA_WORDS = [(" <= ", " ≤ "), (" >= ", " ≥ "), (" == ", " = "), (" or ", " 或 "), (" and ", " 且 "),
                   (" * ", " × "), (" / ", " ÷ ")]
 _FORMULA_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _FORMULA_WORDS))
@@ -89,7 +92,7 @@ def unit_after_number(unit: str) -> str:
     >>> unit_after_number("宗"), unit_after_number("件/家")
     ('宗', '')
     """
-    return "" if "/" in unit else unit
+    return Unit(unit).after_number
 
 
 def metric_text(value: float, unit: str, spec: str = "") -> str:
@@ -121,7 +124,7 @@ def figure_text(as_written: str, unit: str) -> str:
     >>> figure_text("439宗", "宗"), figure_text("六", "rank")
     ('439宗', '第六')
     """
-    return f"第{as_written}" if unit == "rank" else as_written
+    return f"第{as_written}" if Unit(unit).is_rank else as_written
 
 
 def missing_marker(ident: str) -> str:
@@ -151,21 +154,14 @@ def grouped(value: float | None) -> str:
 
 
 def period_words(period: str) -> str:
-    """Write a period code in words.
+    """Write a period code in words (:meth:`helpers.report.period.Period.words`).
 
     Examples
     --------
     >>> period_words("2023"), period_words("2023-11"), period_words("2023-Q3"), period_words("as_of_report")
     ('2023年', '截至2023年11月', '截至2023年第3季度', '截至报告时')
     """
-    if period in PERIOD_WORDS:
-        return PERIOD_WORDS[period]
-    year, _, part = period.partition("-")
-    if not part:
-        return f"{year}年"
-    if part.startswith("Q"):
-        return f"截至{year}年第{part[1:]}季度"
-    return f"截至{year}年{int(part)}月"
+    return Period.parse(period).words()
 
 
 def change_text(row) -> str:
@@ -199,32 +195,23 @@ def change_text(row) -> str:
     '排名上升2位'
     >>> change_text({"status": "period differs", "period": "2024", "previous_period": "2023-11", "previous_year": 2023})
     '口径不同（截至2023年11月／2024年），不比较'
+    >>> change_text({"status": "new", "year": 2024, "previous_year": 2023})
+    '2024年新增'
     """
-    status = row["status"]
-    if status == "ok":
+    status = GrowthStatus(row["status"])
+    if status is GrowthStatus.COMPARED:
         return _direction(row["growth_pct"], "增长", "下降", number(abs(row["growth_pct"]), "%"),
                           f"，{_difference(row['change'], row['unit'])}")
-    if status == "ok, in percentage points":
+    if status is GrowthStatus.IN_POINTS:
         return _direction(row["change_pp"], "提高", "下降", f"{number(abs(row['change_pp']))}个百分点")
-    if status == "ok, in places":
+    if status is GrowthStatus.IN_PLACES:
         return "排名" + _direction(-row["change"], "上升", "下降", f"{number(abs(row['change']))}位")
-    if status in ("previous is zero", "previous is negative"):
-        base = "为0" if status == "previous is zero" else "为负数"
-        return f"上年{base}，无增长率，{_difference(row['change'], row['unit'])}"
-    if status == "period differs":
+    if status in (GrowthStatus.PREVIOUS_ZERO, GrowthStatus.PREVIOUS_NEGATIVE):
+        return f"{growth_words(status, 0, 0)}，{_difference(row['change'], row['unit'])}"
+    if status is GrowthStatus.PERIOD_DIFFERS:
         spans = [", ".join(period_words(p) for p in str(row[c]).split(", ")) for c in ("previous_period", "period")]
         return f"口径不同（{spans[0]}／{spans[1]}），不比较"
-    return _NO_CHANGE_WORDS.get(status) or _year_status_words(status)
-
-
-_NO_CHANGE_WORDS = {"unit changed": "单位不同，不比较", "change too large to express": "变化过大，无法表示"}
-_YEAR_STATUS = re.compile(r"(new in|not reported in|no value in) (\d{4})")
-_YEAR_STATUS_WORDS = {"new in": "新增", "not reported in": "未报告", "no value in": "无数值"}
-
-
-def _year_status_words(status: str) -> str:
-    match = _YEAR_STATUS.fullmatch(status)
-    return f"{match.group(2)}年{_YEAR_STATUS_WORDS[match.group(1)]}" if match else status
+    return growth_words(status, row["year"], row["previous_year"])
 
 
 def _direction(value: float, up: str, down: str, amount: str, more: str = "") -> str:
@@ -302,8 +289,9 @@ def checked_text(expression: str, figures: dict[str, tuple[float, str]]) -> str:
     return spelled(expression, {name: written(value, unit) for name, (value, unit) in figures.items()})
 
 
-def result_text(result: str, sides: list, missing: dict, error: str = "", lang: str = "zh", unit: str = "") -> str:
-    """Word the result of a consistency rule (codes of ``helpers.audit.checks.RESULTS``).
+def result_text(result: str, sides: list, missing: dict, error: str = "", year: int = 0,
+                labels: dict | None = None, lang: str = "zh", statuses: dict | None = None, unit: str = "") -> str:
+    """Word the result of a consistency rule (a :class:`helpers.audit.status.Result`).
 
     Parameters
     ----------
@@ -312,14 +300,22 @@ def result_text(result: str, sides: list, missing: dict, error: str = "", lang: 
     sides : list of list of float
         The numbers each comparison compared (for ``fails``).
     missing : dict
-        Each id the year lacks, with why (for ``missing``).
+        Each id the year lacks, with why (a :class:`helpers.audit.status.Missing`, for ``missing``).
     error : str
-        Why the expression is undefined.
+        Why the expression is undefined (English, for the command line; a page shows the
+        substituted expression beside the result instead).
+    year : int
+        The report year (for ``missing``).
+    labels : dict, optional
+        The Chinese label of each id: a page names a missing figure by its label, never its id.
     lang : {"zh", "en"}
         Chinese for pages and tables, English for the command line.
     unit : str
         The one unit of the compared figures: the Chinese numbers are written in it (``71.59% 对
         22.65%``, :func:`metric_text`); none (figures of several units): with separators.
+    statuses : dict, optional
+        The status of each metric (``helpers.audit.metrics.compute_metrics``), which the command
+        line quotes for a metric without a value.
 
     Examples
     --------
@@ -327,20 +323,38 @@ def result_text(result: str, sides: list, missing: dict, error: str = "", lang: 
     ('不成立（40,514 对 14,434）', 'does not hold (40,514 vs 14,434)')
     >>> result_text("fails", [[71.59, 22.652425]], {}, unit="%")
     '不成立（71.59% 对 22.65%）'
-    >>> result_text("missing", [], {"council_complaints_received": "not in 2023.csv"})
-    '未核对：缺少 council_complaints_received（not in 2023.csv）'
+    >>> gap = {"council_complaints_received": "not in the year's table"}
+    >>> result_text("missing", [], gap, year=2023, labels={"council_complaints_received": "消委会受理投诉"})
+    '未核对：缺少 消委会受理投诉（2023年指标表中没有）'
+    >>> result_text("missing", [], gap, year=2023, lang="en")
+    'not checked: no value for council_complaints_received (not in 2023.csv)'
     """
-    zh = lang == "zh"
-    if result == "holds":
-        return "成立" if zh else "holds"
-    if result == "fails":
-        written = (lambda v: metric_text(v, unit)) if zh and unit else grouped
-        pairs = ("；" if zh else "; ").join((" 对 " if zh else " vs ").join(written(v) for v in c) for c in sides)
-        return f"不成立（{pairs}）" if zh else f"does not hold ({pairs})"
-    if result == "missing":
-        gaps = ("；" if zh else "; ").join(f"{i}（{why}）" if zh else f"{i} ({why})" for i, why in missing.items())
-        return f"未核对：缺少 {gaps}" if zh else f"not checked: no value for {gaps}"
-    return f"无法计算：{error}" if zh else f"cannot evaluate: {error}"
+    result = Result(result)
+    if lang == "en":
+        return _result_english(result, sides, missing, error, year, statuses or {})
+    if result is Result.FAILS:
+        written = (lambda v: metric_text(v, unit)) if unit else grouped
+        pairs = "；".join(" 对 ".join(written(v) for v in c) for c in sides)
+        return f"{RESULT_WORDS[result]}（{pairs}）"
+    if result is Result.MISSING:
+        names = labels or {}
+        gaps = "；".join(f"{names.get(i, i)}（{missing_words(why, year)}）" for i, why in missing.items())
+        return f"{RESULT_WORDS[result]} {gaps}"
+    return RESULT_WORDS[result]
+
+
+def _result_english(result: Result, sides: list, missing: dict, error: str, year: int, statuses: dict) -> str:
+    """:func:`result_text` for the command line."""
+    if result is Result.HOLDS:
+        return "holds"
+    if result is Result.FAILS:
+        return f"does not hold ({'; '.join(' vs '.join(grouped(v) for v in c) for c in sides)})"
+    if result is Result.MISSING:
+        def why(ident: str, reason: str) -> str:
+            return f"not in {year}.csv" if reason == Missing.NOT_IN_TABLE else statuses.get(ident, reason)
+
+        return f"not checked: no value for {'; '.join(f'{i} ({why(i, r)})' for i, r in missing.items())}"
+    return f"cannot evaluate: {error}"
 
 
 def highlight(sentence: str, spans: list[tuple[int, int]]) -> str:

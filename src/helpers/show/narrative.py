@@ -18,14 +18,14 @@ from dataclasses import dataclass, replace
 from .. import paths
 from ..audit.metrics import known_ids
 from ..audit.report import Report
+from ..audit.status import Comparison, Missing, Result
 from ..audit.template import TemplateError, check_spec, figures_in, parse_template
 from ..audit.checks import load_check_defs
 from ..datafile import TEXT, TEXTS, Kind, entry_problems, field_problems, parsed_once, read_yaml, yaml_section, yaml_where
 from ..errors import AmrbookError, DataError, Problem
 from .format import by_sentence, figure_text, formula_words, highlight, metric_text, missing_marker, period_words
 from .sources import Appendix, Citations, checked, hover
-from ..audit.growth import COMPARED
-from ..tables.load import partial_period
+from ..report.period import Period
 
 #: What a claim of each kind can find, the keys a conditional template's variants may use:
 #: a rule of checks.yml (``check:<id>``) holds, fails, lacks a figure (missing) or cannot be
@@ -33,7 +33,7 @@ from ..tables.load import partial_period
 #: not compared (none: no previous year, another period, one year only); a rank among a count
 #: (``position:<rank id>/<count id>``) is in the top, middle or bottom third (:func:`third`), or
 #: none when a figure is missing; a metric (``metric:<id>``) could be computed (ok) or not (missing).
-CLAIM_STATUSES = {"check": ("holds", "fails", "missing", "undefined"), "growth": ("up", "down", "same", "none"),
+CLAIM_STATUSES = {"check": tuple(Result), "growth": ("up", "down", "same", "none"),
                   "position": ("top", "middle", "bottom", "none"), "metric": ("ok", "missing")}
 #: Words that compare or judge. Any sentence of a page that holds one must carry a claim record
 #: (``data-claim``), so that it was chosen by a computed result; the claim audit
@@ -41,6 +41,7 @@ CLAIM_STATUSES = {"check": ("holds", "fails", "missing", "undefined"), "growth":
 JUDGEMENT_WORDS = ("高于", "低于", "多于", "少于", "一致(?!性)", "中游", "前列", "后列", "无法算出", "无法由",
                    "疑为", "疑似", "原文错误", "笔误", "核实", "矛盾", "不成立", "上升", "下降", "提高", "减少", "持平",
                    "为主", "远高于", "仅为", "对不上")
+from .words import missing_words
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,13 @@ def quote(r: Report, ident: str, spec: str = "") -> Quote:
     """
     check_spec(ident, spec)
     figure = r.lookup(ident)
-    if figure.missing:
-        return Quote(missing_marker(ident), {}, ident, gap=figure.missing)
+    if figure.missing:  # the gap in words: the figure's label and why, in Chinese
+        why = missing_words(Missing.NOT_IN_TABLE if figure.kind == "indicator" else Missing.NO_VALUE, r.year)
+        return Quote(missing_marker(ident), {}, ident, gap=f"{figure.label}：{why}")
     sentences = by_sentence(list(figure.inputs))
     if figure.kind == "indicator":
         shown = f"{format(figure.value, spec)}{figure.unit}" if spec else figure_text(figure.as_written, figure.unit)
-        return Quote(shown, sentences, ident, period=figure.period if partial_period(figure.period) else "")
+        return Quote(shown, sentences, ident, period=figure.period if Period.parse(figure.period).is_partial else "")
     return Quote(metric_text(figure.value, figure.unit, spec), sentences, ident, formula_words(figure.substituted))
 
 
@@ -240,7 +242,7 @@ def growth_direction(r: Report, ident: str) -> str:
         rows = table[table["id"] == ident] if len(table) else table
         if len(rows):
             row = rows.iloc[0]
-            if row["comparison"] != COMPARED:
+            if row["comparison"] != Comparison.COMPARED:
                 return "none"
             move = next(v for v in (row["change_pp"], row["growth_pct"], row["change"]) if not math.isnan(v))
             move = -move if row["unit"] == "rank" else move

@@ -14,14 +14,14 @@ import pandas as pd
 from IPython.display import HTML
 
 from .. import paths
-from ..audit.growth import (COMPARED, CONSISTENT, INCONSISTENT, MISSING, NO_PREVIOUS, NOT_COMPARED, ONE_YEAR,
-                            PERIOD_DIFFERS)
 from ..audit.report import Report
+from ..audit.status import Comparison, Severity, StatedCheck
 from ..errors import AmrbookError
-from ..tables.load import partial_period
+from ..report.period import Period
 from .findings import worded_findings
 from .format import by_sentence, change_text, grouped, highlight, spelled
 from .narrative import claim_span
+from .words import COMPARISON_WORDS, SEVERITY_WORDS, STATED_WORDS
 
 
 def _topics_of(inputs: list[dict], table: pd.DataFrame) -> set[str]:
@@ -39,7 +39,7 @@ def topic_findings(r: Report, topic: str | None = None, include_ok: bool = False
     if topic:
         findings = findings[findings["figures"].map(lambda f: topic in _topics_of(f, table))]
     if not include_ok:
-        findings = findings[findings["severity"] != "ok"]
+        findings = findings[findings["severity"] != Severity.OK]
     return pd.DataFrame({"severity": findings["severity"], "级别": findings["级别"],
                          "规则": findings["description"], "核对": findings["核对"],
                          "结果": findings["结果"], "说明": findings["note"],
@@ -72,21 +72,27 @@ def quality_summary(r: Report) -> pd.DataFrame:
     Indexed by 项目 (what), with columns 数量 (count) and 说明 (explanation).
     """
     table, metrics, findings, year = r.indicators, r.metrics, r.findings, r.year
-    partial = table["period"].map(partial_period)
+    periods = table["period"].map(Period.parse)
+
+    def count(test) -> int:
+        return int(periods.map(test).sum())
+
+    def checked(severity: Severity) -> int:
+        return int((findings["severity"] == severity).sum())
+
     rows = [
         ("报告中的数字", len(table), "每个数字的原文位置、数值、单位和约数标记均已与原文逐一核对"),
-        ("全年口径", int((table["period"] == str(year)).sum()), "明确为全年或本年度的数字"),
-        ("截至报告时", int((table["period"] == "as_of_report").sum()), "“截至目前”：统计截止日未说明"),
-        ("非全年口径", int(partial.sum()), "截至11月、截至第三季度、近期等"),
-        ("截至年底", int(table["period"].isin([f"{year}-12", f"{year}-Q4"]).sum()), "“截至12月底”：至年末的累计数"),
-        ("下一年度计划", int(table["period"].map(lambda p: p.isdigit() and int(p) > year).sum()),
-         "报告所列以后年度的计划数"),
+        ("全年口径", count(lambda p: p.is_full_year(year)), "明确为全年或本年度的数字"),
+        ("截至报告时", count(lambda p: p.is_as_of_report), "“截至目前”：统计截止日未说明"),
+        ("非全年口径", count(lambda p: p.is_partial), "截至11月、截至第三季度、近期等"),
+        ("截至年底", count(lambda p: p.is_year_end(year)), "“截至12月底”：至年末的累计数"),
+        ("下一年度计划", count(lambda p: p.is_plan(year)), "报告所列以后年度的计划数"),
         ("约数", int((table["qualifier"] != "exact").sum()), "带“余、多、近、约、超”等"),
         ("衍生指标", int(metrics["value"].notna().sum()), "由报告数字计算的比率、均值、推算值"),
-        ("一致性核对：通过", int((findings["severity"] == "ok").sum()), ""),
-        ("一致性核对：存疑", int((findings["severity"] == "warn").sum()), "数字之间无法互相印证"),
-        ("一致性核对：错误", int((findings["severity"] == "error").sum()), "数字之间互相矛盾"),
-        ("一致性核对：未核对", int((findings["severity"] == "skipped").sum()), "所需数字本年缺失，未能核对"),
+        (f"一致性核对：{SEVERITY_WORDS[Severity.OK]}", checked(Severity.OK), ""),
+        (f"一致性核对：{SEVERITY_WORDS[Severity.WARN]}", checked(Severity.WARN), "数字之间无法互相印证"),
+        (f"一致性核对：{SEVERITY_WORDS[Severity.ERROR]}", checked(Severity.ERROR), "数字之间互相矛盾"),
+        (f"一致性核对：{SEVERITY_WORDS[Severity.SKIPPED]}", checked(Severity.SKIPPED), "所需数字本年缺失，未能核对"),
     ]
     return pd.DataFrame(rows, columns=["项目", "数量", "说明"]).set_index("项目")
 
@@ -132,12 +138,6 @@ def agrees(computed: float, r: Report, metric: str, tolerance: float = 1e-9) -> 
                         index=pd.Index([metric], name="编号"))
 
 
-#: What the 比较 column of :func:`growth_view` says for each status of :mod:`helpers.audit.growth`.
-COMPARABLE, PERIOD_DIFFERS_WORDS, ONE_YEAR_ONLY, NOT_COMPARED_WORDS = "可比", "口径不同", "仅一年", "不可比"
-COMPARISON_WORDS = {COMPARED: COMPARABLE, PERIOD_DIFFERS: PERIOD_DIFFERS_WORDS, ONE_YEAR: ONE_YEAR_ONLY,
-                    NOT_COMPARED: NOT_COMPARED_WORDS}
-
-
 def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
     """Year-on-year change of a report against the same bureau's year before, with Chinese columns.
 
@@ -170,10 +170,12 @@ def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
         view.attrs["说明"] = (f"data/indicators/ 中{r.bureau.name}只有{r.year}年一年的指标表，无法计算同比；"
                              "下表是报告自述的增长率所推算的上年数值。")
     else:
-        counts = kinds.value_counts()
-        view.attrs["说明"] = (f"{r.year}年与{r.year - 1}年对比：{COMPARABLE}{counts.get(COMPARABLE, 0)}项，"
-                             f"{PERIOD_DIFFERS_WORDS}{counts.get(PERIOD_DIFFERS_WORDS, 0)}项（不比较），"
-                             f"只在一年出现{counts.get(ONE_YEAR_ONLY, 0)}项。")
+        counts = frame["comparison"].value_counts()
+        words = COMPARISON_WORDS
+        view.attrs["说明"] = (f"{r.year}年与{r.year - 1}年对比：{words[Comparison.COMPARED]}"
+                             f"{counts.get(Comparison.COMPARED, 0)}项，{words[Comparison.PERIOD_DIFFERS]}"
+                             f"{counts.get(Comparison.PERIOD_DIFFERS, 0)}项（不比较），"
+                             f"只在一年出现{counts.get(Comparison.ONE_YEAR, 0)}项。")
     return view
 
 
@@ -188,26 +190,21 @@ def implied_previous(r: Report) -> pd.DataFrame:
         :func:`helpers.audit.growth.stated_growth` in words: 一致, 不一致, 口径不同, 无2022年数据可核对 …).
     """
     stated = r.stated_growth
-    stated = stated[stated["check"] != MISSING]  # a rate of a figure the report lacks implies nothing
+    stated = stated[stated["check"] != StatedCheck.MISSING]  # a rate of a figure the report lacks implies nothing
     labels = r.indicators["label_zh"]
     return pd.DataFrame({"指标": [labels.get(i, i) for i in stated["of"]], "本年": stated["value"].to_numpy(),
                          "所述增长率%": stated["stated_pct"].to_numpy(),
                          "推算上年": stated["implied_previous"].to_numpy(),
                          "推算区间": [_range_words(r) for r in stated["implied_range"]],
-                         "上年实际": stated["previous_value"].to_numpy(), "核对": [_stated_words(r) for r in stated.itertuples()]},
+                         "上年实际": stated["previous_value"].to_numpy(), "核对": [_stated_words(r, labels) for r in stated.itertuples()]},
                         index=pd.Index(stated["of"], name="编号"))
 
 
-_STATED_WORDS = {CONSISTENT: "一致", INCONSISTENT: "不一致", PERIOD_DIFFERS: "口径不同，不核对"}
-
-
-def _stated_words(row) -> str:
-    """The ``check`` of a stated growth rate in words."""
-    if row.check == NO_PREVIOUS:
-        return f"无{row.year - 1}年数据可核对"
-    if row.check == MISSING:
-        return f"未核对：{row.year}年无{row.missing}"
-    return _STATED_WORDS[row.check]
+def _stated_words(row, labels: pd.Series) -> str:
+    """The ``check`` of a stated growth rate in words (:data:`helpers.show.words.STATED_WORDS`), a
+    missing figure named by its label."""
+    missing = "、".join(labels.get(i, i) for i in str(row.missing).split(", ") if i)
+    return STATED_WORDS[StatedCheck(row.check)].format(year=row.year, previous_year=row.year - 1, missing=missing)
 
 
 def _range_words(bounds) -> str:

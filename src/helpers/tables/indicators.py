@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .load import load_catalog, load_indicators
-from ..report.sources import raw_text, sentence_span
+from ..report.sources import Sentences, raw_text
 
 
 def indicator_table(bureau: str, year: int) -> pd.DataFrame:
@@ -27,6 +27,7 @@ def indicator_table(bureau: str, year: int) -> pd.DataFrame:
     catalog = load_catalog()
     text = raw_text(bureau, year)
     labels = catalog.loc[frame["id"], ["label_zh", "label_en", "topic"]].reset_index(drop=True)
-    spans = [sentence_span(text, s, e) for s, e in zip(frame["start"], frame["end"])]
+    sentences = Sentences(text)  # one pass over the report for every row, not one per row
+    spans = [sentences.span(s, e) for s, e in zip(frame["start"], frame["end"])]
     return pd.concat([frame, labels], axis=1).assign(source_sentence=[text[a:b] for a, b in spans],
                                                      sentence_start=[a for a, _ in spans]).set_index("id")

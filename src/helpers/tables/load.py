@@ -23,8 +23,10 @@ import pandera.pandas as pa
 
 from .. import paths
 from ..errors import DataError, Problem
-from ..report.numbers import QUALIFIERS, implied_qualifier, parse_figure
-from ..datafile import TEXT, TEXTS, entry_problems, parsed_once, read_yaml, shown, yaml_where
+from ..report.numbers import QUALIFIERS, cut_number, implied_qualifier, parse_figure
+from ..report.period import PATTERN as PERIOD_PATTERN
+from ..datafile import (MAX_TABLE_BYTES, TEXT, TEXTS, entry_problems, parsed_once, read_limited, read_yaml, shown,
+                        yaml_where)
 from ..report.sources import raw_text
 from .catalog import BUREAU, matching, same_counter
 
@@ -36,26 +38,8 @@ CATALOG_FIELDS = ["label_zh", "label_en", "unit", "topic", "description"]
 #: and the body that reports it (one of ``bodies`` of ``data/matching.yml``; the bureau itself when absent).
 CATALOG_OPTIONAL = {"part_of": TEXT, "aliases": TEXTS, "body": TEXT}
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
-#: ``2023`` (the full year), ``2023-11`` (cut-off at the end of November), ``2023-Q3``,
-#: ``as_of_report`` (截至目前) or ``recent`` (近期).
-PERIOD_PATTERN = r"^(\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?|as_of_report|recent)$"
 
 END_AFTER_START = "end must be greater than start"
-
-def partial_period(period: str) -> bool:
-    """True when a period covers less than its whole year: a cut-off before December (``2023-11``),
-    before the fourth quarter (``2023-Q3``), or ``recent``.
-
-    Examples
-    --------
-    >>> [partial_period(p) for p in ("2023", "2023-11", "2023-12", "2023-Q3", "2023-Q4", "recent", "as_of_report")]
-    [False, True, False, True, False, True, False]
-    """
-    if period == "recent":
-        return True
-    if "-Q" in period:
-        return not period.endswith("Q4")
-    return "-" in period and not period.endswith("-12")
 
 
 SCHEMA = pa.DataFrameSchema(
@@ -176,7 +160,7 @@ def load_indicators(bureau: str, year: int, path: Path | None = None) -> pd.Data
     except pa.errors.SchemaErrors as exc:
         problems += _schema_problems(exc.failure_cases, cells, path, problems)
     if problems:
-        raise DataError(sorted(problems, key=_row_order))
+        raise DataError(sorted(problems, key=lambda p: (p.line or 0, p.column or "")))
     problems = _provenance_problems(frame, raw_text(bureau, year), year, path)
     if problems:
         raise DataError(problems)
@@ -184,14 +168,10 @@ def load_indicators(bureau: str, year: int, path: Path | None = None) -> pd.Data
     return typed.assign(note=typed["note"].fillna("")).reset_index(drop=True)
 
 
-def _row_order(problem: Problem) -> tuple[int, str]:
-    found = re.match(r"line (\d+)", problem.where)
-    return (int(found.group(1)) if found else 0, problem.where)
-
-
-def _where(line, column: str | None = None) -> str:
-    """Say where a cell is; the frame's index is the file line each record starts on."""
-    return f"line {int(line)}, column {column}" if column else f"line {int(line)}"
+def _at(path: Path, line, column: str | None, cause: str) -> Problem:
+    """A problem in a cell (or a record, without ``column``); the frame's index is the file line each
+    record starts on."""
+    return Problem(path, "", cause, line=int(line), column=column)
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
@@ -215,7 +195,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
 
 def _csv_text(path: Path) -> str:
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_TABLE_BYTES, "MAX_TABLE_BYTES", "a CSV")
     except FileNotFoundError:
         raise DataError([Problem(path, "", "file not found")]) from None
     try:
@@ -228,7 +208,8 @@ def _csv_text(path: Path) -> str:
         raise DataError([Problem(path, "", "the file is empty; expected a header line: " + ",".join(COLUMNS))])
     header = text.split("\n", 1)[0]
     if "," not in header and any(sep in header for sep in ";\t|"):
-        raise DataError([Problem(path, "line 1", "columns are not separated by commas; save as comma-separated CSV")])
+        raise DataError([Problem(path, "", "columns are not separated by commas; save as comma-separated CSV",
+                                 line=1)])
     return text
 
 
@@ -242,7 +223,7 @@ def _records(path: Path, text: str) -> list[tuple[int, list[str]]]:
                 records.append((line, fields))
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise DataError([Problem(path, f"line {line}", _csv_cause(str(exc), line, reader.line_num))]) from None
+        raise DataError([_at(path, line, None, _csv_cause(str(exc), line, reader.line_num))]) from None
     return records
 
 
@@ -261,31 +242,34 @@ def _csv_cause(error: str, line: int, error_line: int) -> str:
 
 def _check_header(path: Path, line: int, header: list[str]) -> None:
     counts = Counter(header)
-    problems = [Problem(path, f"line {line}", f"column {name!r} appears {n} times")
-                for name, n in counts.items() if n > 1]
-    problems += [Problem(path, f"line {line}", f"unknown column {name!r} (expected {', '.join(COLUMNS)})")
+    problems = [_at(path, line, None, f"column {name!r} appears {n} times") for name, n in counts.items() if n > 1]
+    problems += [_at(path, line, None, f"unknown column {name!r} (expected {', '.join(COLUMNS)})")
                  for name in header if name not in COLUMNS]
-    problems += [Problem(path, f"line {line}", f"missing column {name!r}") for name in COLUMNS if name not in header]
+    problems += [_at(path, line, None, f"missing column {name!r}") for name in COLUMNS if name not in header]
     if problems:
         raise DataError(problems)
 
 
-#: Characters refused in any cell: C0 and C1 controls and DEL. Tab, line feed and carriage
-#: return are allowed (a note may span lines); anything else is invisible, is never typed on
-#: purpose, and may not appear in an xlsx cell.
-CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Characters refused in any cell: C0 and C1 controls and DEL, and the code points XML cannot
+#: hold at all (U+FFFE, U+FFFF, lone surrogates). Tab, line feed and carriage return are allowed
+#: (a note may span lines); anything else is invisible, is never typed on purpose, and may not
+#: appear in an xlsx cell.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def _record_problems(path: Path, line: int, fields: list[str], header: list[str]) -> list[Problem]:
     if len(fields) != len(header):
         hint = (": is there a comma inside an unquoted field? Put such a field in double quotes"
                 if len(fields) > len(header) else "")
-        return [Problem(path, f"line {line}", f"{len(fields)} fields where the header has {len(header)}{hint}")]
+        return [_at(path, line, None, f"{len(fields)} fields where the header has {len(header)}{hint}")]
     problems = []
     for name, cell in zip(header, fields):
         found = CONTROL_CHARACTER.search(cell)
         if found:
-            problems.append(Problem(path, _where(line, name), f"contains control character U+{ord(found.group()):04X}"))
+            code = ord(found.group())
+            what = "control character" if code < 0xA0 else "the code point"
+            problems.append(_at(path, line, name, f"contains {what} U+{code:04X}"
+                                + ("" if code < 0xA0 else ", which XML (and so the xlsx) cannot hold")))
     return problems
 
 
@@ -306,7 +290,7 @@ def _coerce(frame: pd.DataFrame, path: Path) -> list[Problem]:
             causes.update({i: f"{cells[i]!r} is too large (at most 15 digits)"
                            for i in frame.index[~bad & (numbers.abs() >= MAX_WHOLE)]})
             numbers = numbers.where(~numbers.index.isin(list(causes)))
-        problems += [Problem(path, _where(i, column), cause) for i, cause in causes.items()]
+        problems += [_at(path, i, column, cause) for i, cause in causes.items()]
         frame[column] = numbers.astype("Int64" if dtype == "int64" else "float64")
     for column in ("unit", "as_written", "qualifier", "period", "section", "id"):
         frame[column] = frame[column].replace("", None)
@@ -315,7 +299,7 @@ def _coerce(frame: pd.DataFrame, path: Path) -> list[Problem]:
 
 def _schema_problems(cases: pd.DataFrame, cells: pd.DataFrame, path: Path,
                      known: list[Problem]) -> list[Problem]:
-    reported = {p.where for p in known}
+    reported = {(p.line, p.column) for p in known}
     out, seen = [], set()
     for case in cases.itertuples(index=False):
         column = case.column if isinstance(case.column, str) else None
@@ -327,21 +311,20 @@ def _schema_problems(cases: pd.DataFrame, cells: pd.DataFrame, path: Path,
             if column != "id":
                 continue
             row = cells.loc[case.index]
-            problem = Problem(path, _where(case.index, "id"), f"duplicate (year, id) = ({row['year']}, {row['id']})")
+            problem = _at(path, case.index, "id", f"duplicate (year, id) = ({row['year']}, {row['id']})")
         elif case.check == "not_nullable":
-            problem = Problem(path, _where(case.index, column), "is empty")
+            problem = _at(path, case.index, column, "is empty")
         elif case.check == END_AFTER_START:  # one problem per row, not one per column
             row = cells.loc[case.index]
-            problem = Problem(path, _where(case.index, "end"),
-                              f"{row['end']!r} must be greater than start {row['start']!r}")
+            problem = _at(path, case.index, "end", f"{row['end']!r} must be greater than start {row['start']!r}")
         else:
             value = cells.loc[case.index, column] if column else None
             quoted = f"{value!r} " if column else ""
-            problem = Problem(path, _where(case.index, column), f"{quoted}{case.check}".strip())
-        if problem.where in reported and problem.cause == "is empty":
+            problem = _at(path, case.index, column, f"{quoted}{case.check}".strip())
+        if (problem.line, problem.column) in reported and problem.cause == "is empty":
             continue
-        if (problem.where, problem.cause) not in seen:
-            seen.add((problem.where, problem.cause))
+        if (problem.line, problem.column, problem.cause) not in seen:
+            seen.add((problem.line, problem.column, problem.cause))
             out.append(problem)
     return out
 
@@ -351,7 +334,7 @@ def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) 
     problems = []
     for index, row in frame.iterrows():
         def bad(column: str, cause: str) -> None:
-            problems.append(Problem(path, _where(index, column), cause))
+            problems.append(_at(path, index, column, cause))
 
         if row["year"] != year:
             bad("year", f"{row['year']} in the table of {year}")
@@ -368,6 +351,10 @@ def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) 
             hint = f"; {written!r} first occurs at {found}" if found >= 0 else f"; {written!r} is not in the report"
             read = text[start:end] if end - start <= 40 else text[start:start + 37] + "…"  # a span, not the report
             bad("start", f"span {start}:{end} reads {read!r}, not {written!r}{hint}")
+            continue
+        cut = cut_number(text, start, end)
+        if cut:
+            bad("start", f"span {start}:{end} ({written!r}) {cut}")
             continue
         try:
             figure = parse_figure(written, before=text[max(0, start - 1):start])
