@@ -250,7 +250,8 @@ POSITION = re.compile(r"\b(?:line|row|column|byte|character|offset|position|cell
 #: bytes changed, a document of the wrong shape altogether, or something the file lacks.
 WHOLE_FILE = re.compile(r"\bempty\b|larger than [\d,]+ bytes|sha256 is [0-9a-f]{64}|raw source file not found"
                         r"|no build of (?:\S+ )?\d+ yet|^\S+: expected a mapping (?:with the key|of indicator id)"
-                        r"|no source listed for (?:bureau \S+ and )?year|no metric '\w+'|holds no (?:data snapshot|change log)")
+                        r"|no source listed for (?:bureau \S+ and )?year|no metric '\w+'|holds no (?:data snapshot|change log)"
+                        r"|manifest\.json: not what a build writes: top level: ")  # a manifest of the wrong shape altogether
 #: The longest a message may be: it quotes what is wrong, never a whole value of any size.
 MAX_MESSAGE = 1000
 #: Overflowed or infinite figures: never to be shown as a result.

@@ -102,7 +102,7 @@ class Runner:
         self.stopping = threading.Event()
         self.failures: queue.Queue = queue.Queue()  # the first failure, for check() while results wait
         self.kernels: list = []  # the managers of started kernels, for stop() to kill
-        self.env = kernel_env(log_file.parent / "kernel-config") if todo else {}
+        self.env = kernel_env(log_file.parent / "kernel-config")  # read now: the environment the build was called in
         self.log = open(log_file, "a", encoding="utf-8")  # the kernels' own stderr
         self.threads: list[threading.Thread] = []
         self.submit(todo, self.results)
