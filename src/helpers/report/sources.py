@@ -96,7 +96,7 @@ def load_sources() -> Sources:
         if not found:
             bureaus[slug] = Bureau(slug, declared[slug]["name"], declared[slug]["level"])
     default = doc.get("default_bureau") if isinstance(doc, dict) else None
-    if default not in declared:  # a bureau declared with a wrong field is named there, not again here
+    if not isinstance(default, str) or default not in declared:  # a bureau declared with a wrong field is named there
         problems.append(Problem(path, yaml_where(doc, "default_bureau", "default_bureau"),
                                 f"default_bureau must name a bureau of `bureaus` ({', '.join(declared) or 'none'}), "
                                 f"not {default!r}"))
