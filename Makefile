@@ -9,7 +9,7 @@ BUREAU ?=
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: briefing test test-fast system-deps lock clean lab strip
+.PHONY: briefing test test-fast lint system-deps lock clean lab strip
 
 briefing: $(STAMP) system-deps
 	$(BIN)/amrbook build $(if $(BUREAU),--bureau $(BUREAU)) --year $(YEAR) $(BUILD_ARGS)
@@ -24,6 +24,12 @@ test: $(STAMP) system-deps
 # The edit loop: no notebook execution, build or browser, and 100 examples per property.
 test-fast: $(STAMP)
 	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
+
+# ruff (lint and format check) and mypy, configured in pyproject.toml; src/ is kept clean under both.
+lint: $(STAMP)
+	$(BIN)/ruff check src
+	$(BIN)/ruff format --check src
+	$(BIN)/mypy
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)

@@ -21,19 +21,56 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the public API, as type checkers and editors see it
-    from .audit.report import load_report, report_years
-    from .show import briefing
-    from .show.changes import changes_html
-    from .show.charts import (PALETTE, chart_inputs, draw_chart, finish_chart, largest_changes_chart,
-                              section_counts_chart)
-    from .show.format import period_words
-    from .show.narrative import fill, say, summary, takeaways
-    from .show.notebook import setup
-    from .show.words import chinese
-    from .show.review import review_html
-    from .show.views import agrees, findings_html, growth_view, implied_previous, quality_summary, topic_findings
-    from .show.widgets import Explorer
+if TYPE_CHECKING:  # the public API, as type checkers and editors see it (`x as x`: re-exported)
+    from .audit.report import load_report as load_report
+    from .audit.report import report_years as report_years
+    from .show import briefing as briefing
+    from .show.changes import changes_html as changes_html
+    from .show.charts import (
+        PALETTE as PALETTE,
+    )
+    from .show.charts import (
+        chart_inputs as chart_inputs,
+    )
+    from .show.charts import (
+        draw_chart as draw_chart,
+    )
+    from .show.charts import (
+        finish_chart as finish_chart,
+    )
+    from .show.charts import (
+        largest_changes_chart as largest_changes_chart,
+    )
+    from .show.charts import (
+        section_counts_chart as section_counts_chart,
+    )
+    from .show.format import period_words as period_words
+    from .show.narrative import fill as fill
+    from .show.narrative import say as say
+    from .show.narrative import summary as summary
+    from .show.narrative import takeaways as takeaways
+    from .show.notebook import setup as setup
+    from .show.review import review_html as review_html
+    from .show.views import (
+        agrees as agrees,
+    )
+    from .show.views import (
+        findings_html as findings_html,
+    )
+    from .show.views import (
+        growth_view as growth_view,
+    )
+    from .show.views import (
+        implied_previous as implied_previous,
+    )
+    from .show.views import (
+        quality_summary as quality_summary,
+    )
+    from .show.views import (
+        topic_findings as topic_findings,
+    )
+    from .show.widgets import Explorer as Explorer
+    from .show.words import chinese as chinese
 
 #: Each public name and the module it comes from (a module itself when the name is a module).
 _PUBLIC = {

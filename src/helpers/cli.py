@@ -75,7 +75,8 @@ def _indicators(args: argparse.Namespace) -> None:
 def _metrics(args: argparse.Namespace) -> None:
     from .audit.metrics import compute_metrics
 
-    _emit(compute_metrics(_indicator_table(args), args.year).reset_index(), args.format, ["id", "label_zh", "value", "unit", "substituted", "status"])
+    _emit(compute_metrics(_indicator_table(args), args.year).reset_index(), args.format,
+          ["id", "label_zh", "value", "unit", "substituted", "status"])
 
 
 def _explain(args: argparse.Namespace) -> None:
@@ -375,7 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     acc.add_argument("ids", nargs="*", help="the proposals to accept")
     acc.set_defaults(run=_accept)
 
-    build = commands.add_parser("build", help="execute the notebooks and render the briefing into outputs/<bureau>/<year>/")
+    build = commands.add_parser(
+        "build", help="execute the notebooks and render the briefing into outputs/<bureau>/<year>/")
     build.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     which = build.add_mutually_exclusive_group(required=True)
     which.add_argument("--year", type=int)

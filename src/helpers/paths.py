@@ -122,7 +122,8 @@ def built_notebooks() -> list[Path]:
 
     def built(path: Path) -> bool:
         try:
-            return json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("amrbook", {}).get("build", True)
+            metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+            return metadata.get("amrbook", {}).get("build", True)
         except (ValueError, AttributeError):
             return True  # a broken notebook is the build's to report, with its name
     return [p for p in sorted(notebooks_dir().glob("*.ipynb")) if built(p)]

@@ -12,13 +12,23 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .. import paths
+from ..datafile import (
+    MAPPING,
+    NUMBER,
+    TEXT,
+    TEXTS,
+    entry_id,
+    entry_problems,
+    parsed_once,
+    read_yaml,
+    yaml_section,
+    yaml_where,
+)
 from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
-from .template import TemplateError, figures_in
 from .metrics import KINDS, input_record, known_ids
 from .status import Missing, Result, Severity
-from ..datafile import (MAPPING, NUMBER, TEXT, TEXTS, entry_id, entry_problems, parsed_once, read_yaml,
-                        yaml_section, yaml_where)
+from .template import TemplateError, figures_in
 
 #: The severities a rule of checks.yml may declare for when it fails.
 SEVERITIES = (Severity.WARN, Severity.ERROR)
@@ -146,7 +156,8 @@ def run_checks(table: pd.DataFrame, metrics: pd.DataFrame, year: int) -> pd.Data
         :class:`~helpers.audit.status.Result`),
         ``description, expression, substituted, subject`` (the figure a ``for_each`` rule was
         applied to), ``sides`` (the numbers each comparison compared), ``missing`` (id -> why,
-        a :class:`~helpers.audit.status.Missing`, for skipped rules), ``error`` (why an expression is undefined), ``figures`` (list of
+        a :class:`~helpers.audit.status.Missing`, for skipped rules), ``error`` (why an
+        expression is undefined), ``figures`` (list of
         dicts: id, value, unit, as_written, start, end, source_sentence), ``note`` (for
         warnings and errors, the rule's note as a template with ``{id}`` placeholders, which
         the presentation layer fills from data). Errors first, then warnings, skipped rules

@@ -79,7 +79,8 @@ def compare(before: dict, after: dict, against: str) -> pd.DataFrame:
         One row per change (:data:`COLUMNS`): ``change`` is ``value``, ``added``, ``removed`` or
         ``status``; ``kind`` is ``figure``, ``metric`` or ``finding``; ``before``/``after`` are
         figures as written (``439宗``) or statuses; ``sentence`` is a figure's source sentence
-        (the earlier one for a removed figure) and ``at`` the figure's span in it. Figures come in the order of the report, then
+        (the earlier one for a removed figure) and ``at`` the figure's span in it. Figures come in
+        the order of the report, then
         metrics and findings in the order of their files.
     """
     rows = []

@@ -68,7 +68,7 @@ class Formula:
             raise FormulaError(f"cannot parse {self.shown}: {exc.msg}") from None
         except (RecursionError, MemoryError):
             raise FormulaError(f"cannot parse {self.shown}: nested too deeply") from None
-        stack = [(tree, 0)]
+        stack: list[tuple[ast.AST, int]] = [(tree, 0)]
         while stack:  # iterative: the depth is what is being checked
             node, depth = stack.pop()
             if depth > MAX_DEPTH:
@@ -78,7 +78,8 @@ class Formula:
                 raise FormulaError(f"{self.shown}: {type(node).__name__} is not allowed "
                                    "(only numbers, ids, + - * /, comparisons, and/or)")
             if isinstance(node, ast.Constant) and not _finite(node.value):
-                raise FormulaError(f"{self.shown}: the constant {_cut(ast.get_source_segment(text, node) or str(node.value))}"
+                written = ast.get_source_segment(text, node) or str(node.value)
+                raise FormulaError(f"{self.shown}: the constant {_cut(written)}"
                                    " is not a finite number a float can hold")
             stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
         return tree
@@ -174,6 +175,7 @@ class Formula:
         if isinstance(node, ast.BoolOp):
             results = [self._eval(v, values) for v in node.values]
             return all(results) if isinstance(node.op, ast.And) else any(results)
+        assert isinstance(node, ast.Compare)  # the last node type _ALLOWED admits
         operands = [self._eval(n, values) for n in [node.left, *node.comparators]]
         return all(self._compare(_COMPARE[type(op)], a, b)
                    for op, a, b in zip(node.ops, operands, operands[1:]))

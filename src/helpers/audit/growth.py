@@ -26,6 +26,7 @@ is one.
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import pandas as pd
@@ -65,6 +66,7 @@ def growth_between(previous: pd.DataFrame, current: pd.DataFrame, prev_year: int
         prev = previous.loc[ident] if ident in previous.index else None
         status, figures = _compare(cur, prev, prev_year, year)
         some = cur if cur is not None else prev
+        assert some is not None  # ident is in one of the two tables
         rows.append({"id": ident, "label_zh": some["label_zh"], "year": year, "previous_year": prev_year,
                      "value": float(cur["value"]) if cur is not None else math.nan,
                      "previous_value": float(prev["value"]) if prev is not None else math.nan,
@@ -159,7 +161,7 @@ def _stacked(reports: list, table_of) -> pd.DataFrame:
     reports = sorted(reports, key=lambda r: r.year)
     # 同比 compares a year with the year before only: across a gap (2021 -> 2023) is no comparison
     parts = [growth_between(table_of(a), table_of(b), a.year, b.year)
-             for a, b in zip(reports, reports[1:]) if b.year == a.year + 1]
+             for a, b in itertools.pairwise(reports) if b.year == a.year + 1]
     if parts:
         return pd.concat(parts, ignore_index=True)
     if len(reports) < 2:
@@ -210,8 +212,8 @@ def stated_growth(table: pd.DataFrame, previous: pd.DataFrame | None, year: int)
         half_step = 0.5 * 10 ** -_decimals(table.at[pair.rate, "as_written"])
         low, high = value / (1 + (rate + half_step) / 100), value / (1 + (rate - half_step) / 100)
         known = previous is not None and pair.of in previous.index
-        prev = float(previous.at[pair.of, "value"]) if known else math.nan
-        if not known:
+        prev = float(previous.at[pair.of, "value"]) if previous is not None and known else math.nan
+        if previous is None or not known:
             check, status = StatedCheck.NO_PREVIOUS, f"no {previous_year} figure to reconcile with"
         elif span_of(previous.at[pair.of, "period"], previous_year) != span_of(table.at[pair.of, "period"], year):
             check = status = StatedCheck.PERIOD_DIFFERS

@@ -14,12 +14,20 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import paths
+from ..datafile import (
+    TEXT,
+    entry_id,
+    entry_problems,
+    parsed_once,
+    read_yaml,
+    yaml_section,
+    yaml_where,
+)
 from ..errors import DataError, Problem
-from .formula import Formula, FormulaError
-from ..tables.load import ID_PATTERN, load_catalog
 from ..report.period import Period
 from ..report.units import Unit
-from ..datafile import TEXT, entry_id, entry_problems, parsed_once, read_yaml, yaml_section, yaml_where
+from ..tables.load import ID_PATTERN, load_catalog
+from .formula import Formula, FormulaError
 
 METRIC_COLUMNS = ["id", "label_zh", "label_en", "kind", "value", "unit", "formula", "substituted", "status", "inputs",
                   "approx_input", "partial_period", "periods", "reconciles_with", "stated_value", "difference", "note"]
@@ -91,7 +99,8 @@ def _read_metrics_file() -> tuple[tuple[MetricDef, ...], tuple[StatedGrowth, ...
     entries = yaml_section(path, doc, "metrics")
     growth = yaml_section(path, doc, "stated_growth")
     catalog = set(load_catalog().index)
-    problems, defs, where = [], [], {}
+    problems, defs = [], []
+    where: dict = {}
     for i, entry in enumerate(entries):
         key = entry_id(entry, i)
         label = f"metric {key}"
@@ -190,7 +199,7 @@ def _walk(defs: list[MetricDef]) -> tuple[list[MetricDef], list[list[str]]]:
                 order.append(by_id[done])
                 stack.pop()
             elif state.get(nxt) == 1:
-                cycles.append(path[path.index(nxt):] + [nxt])
+                cycles.append([*path[path.index(nxt):], nxt])
             elif nxt not in state:
                 state[nxt] = 1
                 path.append(nxt)
@@ -220,7 +229,7 @@ def compute_metrics(table: pd.DataFrame, year: int) -> pd.DataFrame:
     values = table["value"].to_dict()
     rows = []
     defs = load_metric_defs()
-    order = _in_dependency_order(defs)
+    order = _in_dependency_order(list(defs))
     every_leaf = _leaf_inputs(order)
     for d in order:
         leaves = every_leaf[d.id]
@@ -243,9 +252,9 @@ def compute_metrics(table: pd.DataFrame, year: int) -> pd.DataFrame:
             "reconciles_with": d.reconciles_with or "", "stated_value": stated,
             "difference": value - stated if d.reconciles_with else math.nan, "note": d.note,
         })
-    order = {d.id: i for i, d in enumerate(defs)}
+    position = {d.id: i for i, d in enumerate(defs)}
     frame = pd.DataFrame(rows, columns=METRIC_COLUMNS)  # the columns even when metrics.yml declares none
-    return frame.sort_values("id", key=lambda s: s.map(order)).set_index("id")
+    return frame.sort_values("id", key=lambda s: s.map(position)).set_index("id")
 
 
 def _in_dependency_order(defs: list[MetricDef]) -> list[MetricDef]:

@@ -23,7 +23,8 @@ import pandas as pd
 
 from .. import paths
 from ..errors import AmrbookError
-from ..report.sources import Bureau, Source, bureau as find_bureau, source_for
+from ..report.sources import Bureau, Source, source_for
+from ..report.sources import bureau as find_bureau
 from ..tables.indicators import indicator_table
 from ..tables.load import load_catalog
 from .checks import run_checks
@@ -123,7 +124,10 @@ class Report:
 
     @property
     def title(self) -> str:
-        """The report in words with its own type (``source.title`` after the year): ``广州市从化区市场监督管理局2023年法治政府建设情况报告``."""
+        """The report in words with its own type (``source.title`` after the year).
+
+        For example ``广州市从化区市场监督管理局2023年法治政府建设情况报告``.
+        """
         kind = re.search(r"\d{4}\s*年度?(.+)$", self.source.title)
         return f"{self.name}{kind.group(1).strip() if kind else self.source.title}"
 

@@ -12,7 +12,6 @@ import re
 from ..errors import AmrbookError
 from ..tables.load import ID_PATTERN
 
-
 #: The number formats a placeholder may ask for: decimals (``.0f`` … ``.6f``), optionally after a
 #: thousands separator (``,.2f``), or the separator alone (``,``). Anything else (widths such
 #: as ``>300000000``, which would allocate gigabytes, fills, ``%``) is refused.

@@ -18,7 +18,13 @@ from .. import paths
 from ..audit.diff import against_build, against_year, compare, snapshot
 from ..audit.report import Report, load_report
 from ..errors import DataError
-from ..show.changes import build_words, first_build_note, no_previous_year_note, unreadable_note, year_words
+from ..show.changes import (
+    build_words,
+    first_build_note,
+    no_previous_year_note,
+    unreadable_note,
+    year_words,
+)
 from .manifest import read_manifest
 
 
@@ -72,4 +78,5 @@ def changes_against(r: Report, against: str) -> pd.DataFrame:
     if against.isdigit() and len(against) == 4 and not Path(against).exists():
         return compare(snapshot(load_report(r.bureau.slug, int(against))), snapshot(r), year_words(int(against)))
     manifest = read_manifest(Path(against), required=True)
+    assert manifest is not None  # required=True raises instead of returning None
     return compare(manifest["snapshot"], snapshot(r), build_words(manifest.get("stamp", {})))

@@ -61,7 +61,7 @@ def _schema_problem(raw: dict) -> str | None:
     from nbformat.validator import get_validator
 
     minor = raw.get("nbformat_minor")
-    known = isinstance(minor, int) and 0 <= minor  # otherwise the latest schema says what is wrong with it
+    known = isinstance(minor, int) and minor >= 0  # otherwise the latest schema says what is wrong with it
     validator = get_validator(version=4, version_minor=minor if known else None, name="jsonschema")
     error = best_match(validator.iter_errors(raw))
     if error is None:
@@ -116,7 +116,7 @@ def execute(path: Path, parameters: dict, timeout: int = 300) -> nbformat.Notebo
         starts), or a cell raises, times out or the kernel dies; the message names notebook and cell.
     """
     nb = prepare(path, parameters)
-    running = {}
+    running: dict = {}
     client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
                             on_cell_execute=lambda cell, cell_index: running.update(cell=cell),
                             resources={"metadata": {"path": str(paths.notebooks_dir())}})

@@ -16,6 +16,7 @@ import json
 import platform
 import re
 import unicodedata
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -26,9 +27,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..audit.report import Report
+from ..report.units import MONEY, PERCENT, POINTS, RANK, Unit
 from ..show.changes import change_table
 from ..show.findings import worded_findings
-from ..report.units import MONEY, PERCENT, POINTS, RANK, Unit
 from ..show.format import spelled
 from ..show.words import HEADERS, chinese
 
@@ -120,7 +121,8 @@ def column_unit(column: str, unit: str) -> str | None:
     --------
     >>> column_unit("本年", "元"), column_unit("2023年", "宗"), column_unit("差值", "%"), column_unit("差值", "宗")
     ('元', '宗', 'pp', '宗')
-    >>> column_unit("增长率（%）", "宗"), column_unit("变化（个百分点）", "%"), column_unit("编号", "元"), column_unit("数量", "")
+    >>> (column_unit("增长率（%）", "宗"), column_unit("变化（个百分点）", "%"),
+    ...  column_unit("编号", "元"), column_unit("数量", ""))
     ('%', 'pp', None, '')
     """
     if column in PLAIN:
@@ -158,10 +160,11 @@ def _sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
             elif column in WRAPPED:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         fitted = max([_width(column), *(_width(c.value) for c in cells if c.value is not None)]) + 2
-        sheet.column_dimensions[get_column_letter(i)].width = WRAPPED_WIDTH if column in WRAPPED else min(fitted, WIDEST)
+        width = WRAPPED_WIDTH if column in WRAPPED else min(fitted, WIDEST)
+        sheet.column_dimensions[get_column_letter(i)].width = width
 
 
-def write_xlsx(r: Report, path: Path, figures: list[tuple[str, str, pd.DataFrame]] = (),
+def write_xlsx(r: Report, path: Path, figures: Sequence[tuple[str, str, pd.DataFrame]] = (),
                changes: dict | None = None) -> None:
     """Write ``indicators.xlsx``: sheets 说明, 指标 (with source sentences), 衍生指标, 一致性核对,
     then one sheet per numbered figure or table, then 变更说明 (every revision) when ``changes`` is given.
@@ -197,7 +200,7 @@ def write_xlsx(r: Report, path: Path, figures: list[tuple[str, str, pd.DataFrame
                            expression=[spelled(e, {**labels, "value": labels.get(s, s)})
                                        for e, s in zip(checks["expression"], checks["subject"])])
     _sheet(book, "一致性核对", _chinese(checks))
-    for number, title, frame in figures:
+    for number, _title, frame in figures:
         _sheet(book, number, frame.rename(columns=HEADERS))
     if changes is not None:
         _sheet(book, "变更说明", change_table(r, changes))

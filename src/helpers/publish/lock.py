@@ -19,9 +19,8 @@ def build_lock(root: Path, wait: float = 600):
     naming the lock file (Ctrl-C and SIGTERM end the wait at once).
     """
     root.mkdir(parents=True, exist_ok=True)
-    handle = open(root / ".build.lock", "a+")
-    try:
-        if os.name == "nt":  # pragma: no cover - Windows
+    with open(root / ".build.lock", "a+") as handle:
+        if sys.platform == "win32":  # pragma: no cover - Windows
             import msvcrt
             lock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # noqa: E731
             unlock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # noqa: E731
@@ -37,7 +36,7 @@ def build_lock(root: Path, wait: float = 600):
             except OSError:
                 if time.monotonic() > deadline:
                     raise AmrbookError(f"{root / '.build.lock'}: another build has held the lock for {wait:g} s; "
-                                       "wait for it to end (or stop it), then run the build again")
+                                       "wait for it to end (or stop it), then run the build again") from None
                 if not told:
                     print("amrbook: another build is running; waiting for it to finish", file=sys.stderr)
                     told = True
@@ -46,8 +45,6 @@ def build_lock(root: Path, wait: float = 600):
             yield
         finally:
             unlock()
-    finally:
-        handle.close()
 
 
 def clear_leftovers(root: Path) -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 from ..datafile import MAX_REPORT_BYTES, read_limited
 from ..errors import AmrbookError, DataError, Problem
 
-
 #: Byte-order marks, the codec that reads what follows one, and the encoding reported. UTF-32
 #: first: its little-endian mark FF FE 00 00 begins with the UTF-16 one, FF FE.
 BOMS = [(codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"), (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
@@ -23,7 +22,7 @@ BOMS = [(codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"), (codecs.BOM_UTF32_BE, "utf
 def _plausible(text: str) -> float:
     """Share of characters that belong in a Chinese report (CJK, ASCII, CJK punctuation, full-width)."""
     sample = text[:5000]
-    good = sum(1 for ch in sample if ch.isascii() and (ch.isprintable() or ch in "\n\r\t")
+    good = sum(1 for ch in sample if (ch.isascii() and (ch.isprintable() or ch in "\n\r\t"))
                or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
                or ch in "“”‘’—…·")
     return good / max(1, len(sample))

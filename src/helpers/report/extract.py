@@ -45,13 +45,26 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
-from .numbers import (APPROX_SUFFIXES, ARABIC_NUMBER, CN_NUMBER, CN_NUMERAL_CHARS, FIGURE_TAIL, MULTIPLIERS,
-                      cut_number, implied_qualifier, number_class, parse_figure)
+from .numbers import (
+    APPROX_SUFFIXES,
+    ARABIC_NUMBER,
+    CN_NUMBER,
+    CN_NUMERAL_CHARS,
+    FIGURE_TAIL,
+    MULTIPLIERS,
+    cut_number,
+    implied_qualifier,
+    number_class,
+    parse_figure,
+)
 
 #: Counters and units, longest first so that 人次 wins over 人 and 个百分点 over 个.
-UNITS = sorted("""个百分点 百分点 % 宗 家次 家 户次 户 人次 场次 批次 件次 人 名 件 项 个工作日 工作日 个月 个
-    份 台 期 所 种 类 条 次 批 场 起 处 辆 套 张 本 册 块 座 栋 间 艘 架 株 头 只 吨 千克 公斤 克 升
-    平方米 亩 公里 米 元 小时 分钟 天 岁 页 篇 部 门 项次 车次 人数""".split(), key=len, reverse=True)
+UNITS = sorted(["个百分点", "百分点", "%", "宗", "家次", "家", "户次", "户", "人次", "场次", "批次", "件次",
+                "人", "名", "件", "项", "个工作日", "工作日", "个月", "个", "份", "台", "期", "所", "种",
+                "类", "条", "次", "批", "场", "起", "处", "辆", "套", "张", "本", "册", "块", "座", "栋",
+                "间", "艘", "架", "株", "头", "只", "吨", "千克", "公斤", "克", "升", "平方米", "亩",
+                "公里", "米", "元", "小时", "分钟", "天", "岁", "页", "篇", "部", "门", "项次", "车次",
+                "人数"], key=len, reverse=True)
 RANK_VERBS = ("排名", "名列", "位列", "位居", "居", "排", "列")
 RANK_FOLLOWERS = set("位的和及与")  # words that may follow a rank after a verb; any other makes an ordinal
 DETERMINERS = set("每同这那某任另哪")

@@ -12,10 +12,20 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from .. import paths
-from ..datafile import (MAX_REPORT_BYTES, TEXT, WHOLE, entry_problems, parsed_once, read_limited, read_yaml,
-                        yaml_section, yaml_where)
+from ..datafile import (
+    MAX_REPORT_BYTES,
+    TEXT,
+    WHOLE,
+    entry_problems,
+    parsed_once,
+    read_limited,
+    read_yaml,
+    yaml_section,
+    yaml_where,
+)
 from ..errors import AmrbookError, DataError, Problem
 from .encoding import decode_as
 
@@ -82,7 +92,8 @@ def load_sources() -> Sources:
         raise DataError([Problem(path, "", "the file is empty; it declares default_bureau, bureaus and sources")])
     declared = yaml_section(path, doc, "bureaus", dict)
     entries = yaml_section(path, doc, "sources")
-    problems, bureaus, out, first = [], {}, [], {}
+    problems, bureaus, out = [], {}, []
+    first: dict = {}
     for slug in declared:
         label = f"bureau {slug}"
         found = entry_problems(path, declared, slug, label, BUREAU_FIELDS)
@@ -118,7 +129,7 @@ def load_sources() -> Sources:
         out.append(source)
     if problems:
         raise DataError(problems)
-    return Sources(bureaus, default, tuple(out))
+    return Sources(bureaus, cast(str, default), tuple(out))  # a declared bureau: checked above
 
 
 def _source_problems(path: Path, entry: dict, label: str, bureaus) -> list[Problem]:
@@ -150,7 +161,7 @@ def text_encoding(name: str) -> bool:
     knows ``base64``, ``rot13``, ``hex_codec`` and ``undefined``, which do not)."""
     try:
         return codecs.lookup(name)._is_text_encoding and isinstance(codecs.decode(b"", name), str)
-    except Exception:  # noqa: BLE001 - a codec may raise anything; none of it is a text encoding
+    except Exception:
         return False
 
 

@@ -18,15 +18,34 @@ from IPython.display import HTML
 
 from ..audit.report import Report
 from ..audit.status import Comparison, GrowthStatus, Severity, StatedCheck
+from ..audit.template import figures_in
 from ..report.period import Period
 from ..report.units import Unit
-from .sources import Appendix
-from ..audit.template import figures_in
 from .charts import bar_chart, chart_data, chart_inputs, chart_spec, draw_chart, source_note
-from .exhibits import BUILT_IN, Layout, alt_text, exhibit_html, list_of_exhibits, load_layout, png_img, ref
+from .exhibits import (
+    BUILT_IN,
+    Layout,
+    alt_text,
+    exhibit_html,
+    list_of_exhibits,
+    load_layout,
+    png_img,
+    ref,
+)
 from .findings import worded_findings
 from .format import by_sentence, change_text, figure_text, number, period_words
-from .narrative import claim_span, claim_status, figure_span, fill, fill_html, inline, load_narrative, quote, takeaways
+from .narrative import (
+    claim_span,
+    claim_status,
+    figure_span,
+    fill,
+    fill_html,
+    inline,
+    load_narrative,
+    quote,
+    takeaways,
+)
+from .sources import Appendix
 from .views import quality_summary
 from .words import COMPARISON_WORDS
 
@@ -105,7 +124,8 @@ def main_points(b: Briefing) -> HTML:
     for text, see, section in items[:MAIN_POINTS]:
         cited = f"（见{ref(b.numbers, see)}）" if see and see in b.numbers else ""
         anchor = html.escape(heading_anchor(section), quote=True)
-        lis.append(f'<li>{text}{cited} <a class="section-link" href="#{anchor}">详见「{html.escape(section)}」</a></li>')
+        link = f'<a class="section-link" href="#{anchor}">详见「{html.escape(section)}」</a>'
+        lis.append(f"<li>{text}{cited} {link}</li>")
     points = f'<ol class="main-points">{"".join(lis)}</ol>' if lis else ""
     return HTML(points + _tiles(b))
 
@@ -133,7 +153,7 @@ def _failed_points(b: Briefing) -> list[tuple[str, str, str]]:
 
 def _charts_by_check(b: Briefing) -> dict[str, str]:
     """Check id -> the chart of the briefing whose finding is conditional on it."""
-    found = {}
+    found: dict[str, str] = {}
     for name in b.numbers:
         finding = chart_spec(name).get("finding") if name not in BUILT_IN else None
         for part in finding if isinstance(finding, list) else [finding]:
@@ -388,8 +408,9 @@ def _comparison_table(b: Briefing) -> str:
     shown = g[~same & ~one_year]
     prev = int(g["previous_year"].iloc[0])
     table = _table(["指标", f"{prev}年", f"{b.year}年", "变化"],
-                   [[html.escape(r.label_zh), _value(r.previous_value, r.unit, r.value), _value(r.value, r.unit, r.previous_value),
-                     _change_span(b, r.id, r._asdict())] for r in shown.itertuples()])
+                   [[html.escape(r.label_zh), _value(r.previous_value, r.unit, r.value),
+                     _value(r.value, r.unit, r.previous_value), _change_span(b, r.id, r._asdict())]
+                    for r in shown.itertuples()])
     notes = [f"其余{int(same.sum())}项与上年相同。"] if same.any() else []
     for status, words in ((GrowthStatus.ONLY_CURRENT, "仅本年有"), (GrowthStatus.ONLY_PREVIOUS, "仅上年有")):
         labels = g.loc[g["status"] == status, "label_zh"]
@@ -433,10 +454,12 @@ def _largest_chart(b: Briefing) -> str:
 
 
 def _largest_data(b: Briefing) -> pd.DataFrame:
-    top = _largest(b.growth)  # 单位 is each figure's own: of 上年, 本年 and 差值 (the growth rate says its % in its header)
+    # 单位 is each figure's own: of 上年, 本年 and 差值 (the growth rate says its % in its header)
+    top = _largest(b.growth)
     return pd.DataFrame({"id": top["id"], "指标": top["label_zh"], "增长率（%）": top["growth_pct"],
                          "变化": [change_text(r) for r in top.to_dict("records")],
-                         "上年": top["previous_value"], "本年": top["value"], "差值": top["change"], "单位": top["unit"]})
+                         "上年": top["previous_value"], "本年": top["value"], "差值": top["change"],
+                         "单位": top["unit"]})
 
 
 def _stated(r: Report) -> pd.DataFrame:
@@ -448,8 +471,9 @@ def _stated_table(b: Briefing) -> str:
     """The previous-year values the report's stated growth rates imply (233 / 1.404 ≈ 166)."""
     stated, data = _stated(b.report), _data(b, "year_on_year")
     table = _table(["指标", "本年", "报告所述增长率", "推算上年"],
-                   [[html.escape(label), html.escape(quote(b.report, r.of).text), html.escape(quote(b.report, r.rate).text),
-                     f"约{r.implied_previous:.0f}"] for label, r in zip(data["指标"], stated.itertuples())])
+                   [[html.escape(label), html.escape(quote(b.report, r.of).text),
+                     html.escape(quote(b.report, r.rate).text), f"约{r.implied_previous:.0f}"]
+                    for label, r in zip(data["指标"], stated.itertuples())])
     return _numbered(b, "year_on_year", table, data)
 
 
@@ -457,7 +481,8 @@ def _stated_data(b: Briefing) -> pd.DataFrame:
     stated = _stated(b.report)
     return pd.DataFrame({"id": stated["of"], "指标": [b.report.lookup(i).label for i in stated["of"]],
                          "本年": stated["value"], "所述增长率（%）": stated["stated_pct"],
-                         "推算上年": stated["implied_previous"], "单位": [b.report.lookup(i).unit for i in stated["of"]]})
+                         "推算上年": stated["implied_previous"],
+                         "单位": [b.report.lookup(i).unit for i in stated["of"]]})
 
 
 def quality(b: Briefing) -> HTML:
@@ -469,7 +494,8 @@ def quality(b: Briefing) -> HTML:
     notes = [_listed("约数（余、多、近、约、超等，按原文数值计算）", approx),
              *[_listed(f"非全年口径（{period_words(p)}）", part) for p, part in partial.groupby("period", sort=False)]]
     errors, skipped = found[found["severity"] == Severity.ERROR], found[found["severity"] == Severity.SKIPPED]
-    notes += [claim_span(f"check:{f.check}", f.result, f"疑似原文错误：{html.escape(f.description)}，{html.escape(f.结果)}")
+    notes += [claim_span(f"check:{f.check}", f.result,
+                         f"疑似原文错误：{html.escape(f.description)}，{html.escape(f.结果)}")
               + b.sources.cite(by_sentence(f.figures)) for f in errors.itertuples()]
     notes.append(f"{len(found) - len(skipped)}条一致性规则已核对；{len(skipped)}条因本报告缺少所需数字未能核对。"
                  if len(skipped) else f"全部{len(found)}条一致性规则均已核对。")

@@ -119,13 +119,13 @@ def changes_html(r: Report, change_log: dict | str | Path | None) -> HTML:
     """
     if change_log is None:
         return HTML('<p class="changes">变更说明由 amrbook build 生成：运行 <code>amrbook build</code> 后见简报。</p>')
-    if not isinstance(change_log, dict):
-        change_log = json.loads(Path(change_log).read_text(encoding="utf-8"))
-    part = change_log["previous_build"]
+    log: dict = (change_log if isinstance(change_log, dict)
+                 else json.loads(Path(change_log).read_text(encoding="utf-8")))
+    part = log["previous_build"]
     if part["note"] or not part["rows"]:
         said = "此前没有已发布的版本，本版无修订。" if part["note"] else "与上次发布的版本相比，数据没有修订。"
         return HTML(f'<p class="changes">{said}</p>')
-    revisions = _revisions(r, change_log)
+    revisions = _revisions(r, log)
     items = [f"<li>{html.escape(item)}：{html.escape(before)} → {html.escape(after)}（{html.escape(reason)}）</li>"
              for (item, before, after, reason), _ in revisions[:SHOWN]]
     more = len(revisions) - SHOWN

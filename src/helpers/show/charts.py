@@ -9,6 +9,8 @@ install, rather than drawing empty boxes. Chart functions return the
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
@@ -212,7 +214,7 @@ def _padded(values) -> tuple[float, float]:
     return low - (room if low < 0 else 0), high + (room if high > 0 else 0)
 
 
-def indicator_bars(r: Report, ids: list[str], title: str, highlight: list[str] = (), framed: bool = True) -> Figure:
+def indicator_bars(r: Report, ids: list[str], title: str, highlight: Sequence[str] = (), framed: bool = True) -> Figure:
     """Bar chart of indicators (same unit), labelled with catalog labels and values as written.
 
     Parameters
@@ -235,7 +237,7 @@ def indicator_bars(r: Report, ids: list[str], title: str, highlight: list[str] =
                      highlight=[i in highlight for i in ids], framed=framed)
 
 
-def metric_bars(r: Report, ids: list[str], title: str, highlight: list[str] = (), framed: bool = True) -> Figure:
+def metric_bars(r: Report, ids: list[str], title: str, highlight: Sequence[str] = (), framed: bool = True) -> Figure:
     """Bar chart of metrics and/or indicators sharing one unit (e.g. rates in %).
 
     Parameters

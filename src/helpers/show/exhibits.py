@@ -13,6 +13,7 @@ import base64
 import html
 import io
 import urllib.parse
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,7 +21,15 @@ from matplotlib.figure import Figure
 
 from .. import paths
 from ..audit.template import TemplateError, parse_template
-from ..datafile import TEXT, TEXTS, entry_problems, field_problems, parsed_once, yaml_section, yaml_where
+from ..datafile import (
+    TEXT,
+    TEXTS,
+    entry_problems,
+    field_problems,
+    parsed_once,
+    yaml_section,
+    yaml_where,
+)
 from ..errors import DataError, Problem
 from .charts import charts_document
 from .format import metric_text
@@ -45,7 +54,7 @@ class Layout:
     #: The 各领域要点 sections in order: ``{"topic": ..., "heading": ..., "charts": [...]}``.
     sections: tuple = ()
 
-    def numbers(self, absent: set[str] = frozenset()) -> dict[str, str]:
+    def numbers(self, absent: AbstractSet[str] = frozenset()) -> dict[str, str]:
         """Number each figure present among its kind, in order: ``{"findings": "表1", ...}``."""
         counts = dict.fromkeys(("图", "表"), 0)
         labels = {}

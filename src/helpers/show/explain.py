@@ -41,10 +41,10 @@ def explain(r: Report, metric_id: str) -> str:
     if flags:
         lines.append(f"  flags: {', '.join(flags)} (periods: {m['periods']})")
     lines.append("  inputs:")
-    for r in m["inputs"]:
-        lines.append(f"    {r['id']} = {grouped(r['value'])} {r['unit']}  ({r['as_written']}, characters "
-                     f"{r['start']}-{r['end']}, period {r['period']}, {r['qualifier']})")
-        lines.append(f"      「{r['source_sentence']}」")
+    for i in m["inputs"]:  # each input figure (a dict), not the report r
+        lines.append(f"    {i['id']} = {grouped(i['value'])} {i['unit']}  ({i['as_written']}, characters "
+                     f"{i['start']}-{i['end']}, period {i['period']}, {i['qualifier']})")
+        lines.append(f"      「{i['source_sentence']}」")
     if m["note"]:
         lines.append(f"  note: {m['note']}")
     return "\n".join(lines)

@@ -81,7 +81,8 @@ def _find(override: str | None, dirs: tuple[Path, ...]) -> CJKFont:
             face = _best_face(Path(override))
         except _UNREADABLE as exc:
             raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: not a font file fontTools can read "
-                               f"({type(exc).__name__}: {exc or 'unreadable'}); point it at a .otf, .ttf or .ttc") from None
+                               f"({type(exc).__name__}: {exc or 'unreadable'}); "
+                               "point it at a .otf, .ttf or .ttc") from None
         if face is None:
             raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: the font has no Chinese glyphs")
         return face

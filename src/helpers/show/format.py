@@ -23,7 +23,10 @@ from ..audit.status import GrowthStatus, Missing, Result
 from ..report.period import Period
 from ..report.units import Unit
 from .words import RESULT_WORDS, growth_words, missing_words
-from .words import SEVERITY_WORDS as SEVERITY_WORDS  # the notebooks word severities through this module
+from .words import (
+    SEVERITY_WORDS as SEVERITY_WORDS,  # the notebooks word severities through this module
+)
+
 _FORMULA_WORDS = [(" <= ", " ≤ "), (" >= ", " ≥ "), (" == ", " = "), (" or ", " 或 "), (" and ", " 且 "),
                   (" * ", " × "), (" / ", " ÷ ")]
 _FORMULA_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _FORMULA_WORDS))
@@ -273,8 +276,8 @@ def checked_text(expression: str, figures: dict[str, tuple[float, str]]) -> str:
     >>> checked_text("council_mediation_success_rate == rate", {"council_mediation_success_rate": (71.59, "%"),
     ...                                                          "rate": (22.65238, "%")})
     '71.59% = 22.65%'
-    >>> checked_text("0 <= value <= 100", {"value": (24.84, "%")}), checked_text("a <= b", {"a": (40514, "宗"),
-    ...                                                                                       "b": (float("nan"), "宗")})
+    >>> (checked_text("0 <= value <= 100", {"value": (24.84, "%")}),
+    ...  checked_text("a <= b", {"a": (40514, "宗"), "b": (float("nan"), "宗")}))
     ('0 ≤ 24.84% ≤ 100', '40514宗 ≤ —')
     >>> checked_text("1 <= rank", {"rank": (6.0, "rank")}), checked_text("d < 0", {"d": (-11.07, "pp")})
     ('1 ≤ 第6', '-11.07个百分点 < 0')
@@ -390,5 +393,6 @@ def by_sentence(records: list[dict]) -> dict[str, list[tuple[int, int]]]:
     """
     out: dict[str, list[tuple[int, int]]] = {}
     for r in records:
-        out.setdefault(r["source_sentence"], []).append((r["start"] - r["sentence_start"], r["end"] - r["sentence_start"]))
+        span = (r["start"] - r["sentence_start"], r["end"] - r["sentence_start"])
+        out.setdefault(r["source_sentence"], []).append(span)
     return out

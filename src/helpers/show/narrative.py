@@ -16,16 +16,35 @@ import math
 from dataclasses import dataclass, replace
 
 from .. import paths
+from ..audit.checks import load_check_defs
 from ..audit.metrics import known_ids
 from ..audit.report import Report
 from ..audit.status import Comparison, Missing, Result
 from ..audit.template import TemplateError, check_spec, figures_in, parse_template
-from ..audit.checks import load_check_defs
-from ..datafile import TEXT, TEXTS, Kind, entry_problems, field_problems, parsed_once, read_yaml, yaml_section, yaml_where
+from ..datafile import (
+    TEXT,
+    TEXTS,
+    Kind,
+    entry_problems,
+    field_problems,
+    parsed_once,
+    read_yaml,
+    yaml_section,
+    yaml_where,
+)
 from ..errors import AmrbookError, DataError, Problem
-from .format import by_sentence, figure_text, formula_words, highlight, metric_text, missing_marker, period_words
-from .sources import Appendix, Citations, checked, hover
 from ..report.period import Period
+from .format import (
+    by_sentence,
+    figure_text,
+    formula_words,
+    highlight,
+    metric_text,
+    missing_marker,
+    period_words,
+)
+from .sources import Appendix, Citations, checked, hover
+from .words import missing_words
 
 #: What a claim of each kind can find, the keys a conditional template's variants may use:
 #: a rule of checks.yml (``check:<id>``) holds, fails, lacks a figure (missing) or cannot be
@@ -41,7 +60,6 @@ CLAIM_STATUSES = {"check": tuple(Result), "growth": ("up", "down", "same", "none
 JUDGEMENT_WORDS = ("高于", "低于", "多于", "少于", "一致(?!性)", "中游", "前列", "后列", "无法算出", "无法由",
                    "疑为", "疑似", "原文错误", "笔误", "核实", "矛盾", "不成立", "上升", "下降", "提高", "减少", "持平",
                    "为主", "远高于", "仅为", "对不上")
-from .words import missing_words
 
 
 @dataclass(frozen=True)
@@ -164,7 +182,8 @@ def inline(r: Report, template, appendix: Appendix) -> str:
 def _filled(r: Report, template, cite: Citations | None) -> tuple[str, str, list[str]]:
     """The plain text, the inline HTML and the footnotes (none when citing into an appendix) of a
     template, plain or conditional; each selected variant wrapped in its claim record."""
-    plain, parts, notes = [], [], []
+    plain, parts = [], []
+    notes: list[str] = []
     for claim, status, text in select(r, template):
         p, h = _filled_text(r, text, cite, notes)
         plain.append(p)
@@ -324,13 +343,15 @@ def _footnote(q: Quote) -> str:
 
 #: A field holding a template: text, a conditional part or a list of both (:func:`template_problems`).
 TEMPLATE = Kind("a template (text, a mapping with when, or a list of them)",
-                lambda v: isinstance(v, (list, dict)) and len(v) > 0 or TEXT.accepts(v))
+                lambda v: (isinstance(v, (list, dict)) and len(v) > 0) or TEXT.accepts(v))
 
 
 @parsed_once(paths.narrative_file, paths.metrics_file, paths.catalog_file, paths.checks_file)
 def load_narrative() -> dict:
-    """Read and check ``data/narrative.yml`` (parsed once per version of the definitions): ``summary``, ``takeaways`` (topic → template), the
-    briefing's ``main_points`` (``text``, ``section``, optional ``see``) and ``headline`` ids.
+    """Read and check ``data/narrative.yml`` (parsed once per version of the definitions).
+
+    Its parts: ``summary``, ``takeaways`` (topic → template), the briefing's ``main_points``
+    (``text``, ``section``, optional ``see``) and ``headline`` ids.
 
     Returns
     -------
@@ -358,7 +379,8 @@ def load_narrative() -> dict:
         problems += [p for topic in texts for p in template_problems(path, texts, topic, f"takeaway {topic}", known)]
         problems += [p for i, point in enumerate(points)
                      for p in template_problems(path, point, "text", f"main point {i + 1}", known)]
-        problems += [Problem(path, yaml_where(doc, "headline", "headline"), f"{i!r} is neither an indicator nor a metric")
+        problems += [Problem(path, yaml_where(doc, "headline", "headline"),
+                             f"{i!r} is neither an indicator nor a metric")
                      for i in doc.get("headline") or [] if i not in known]
     if problems:
         raise DataError(problems)
@@ -439,8 +461,10 @@ def takeaways(r: Report, topic: str, cite: Citations | None = None) -> Narrative
 
 
 def listing(r: Report, ids: list[str]) -> str:
-    """A template naming figures of the report with their labels: ``报告列出：查办行政处罚案件{admin_penalty_cases}、…。``
-    ("" for none): the words of a page where a curated paragraph lacks some of its figures."""
+    """A template naming figures of the report with their labels.
+
+    For example ``报告列出：查办行政处罚案件{admin_penalty_cases}、…。`` ("" for none): the words
+    of a page where a curated paragraph lacks some of its figures."""
     listed = "、".join(f"{r[ident].label}{{{ident}}}" for ident in ids)
     return f"报告列出：{listed}。" if listed else ""
 

@@ -196,7 +196,8 @@ def implied_previous(r: Report) -> pd.DataFrame:
                          "所述增长率%": stated["stated_pct"].to_numpy(),
                          "推算上年": stated["implied_previous"].to_numpy(),
                          "推算区间": [_range_words(r) for r in stated["implied_range"]],
-                         "上年实际": stated["previous_value"].to_numpy(), "核对": [_stated_words(r, labels) for r in stated.itertuples()]},
+                         "上年实际": stated["previous_value"].to_numpy(),
+                         "核对": [_stated_words(r, labels) for r in stated.itertuples()]},
                         index=pd.Index(stated["of"], name="编号"))
 
 

@@ -60,6 +60,7 @@ class Explorer:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         if not self.ids:  # a report with no figure of the topic
-            return {"text/html": '<p class="findings-none">本报告没有这一主题的数字。</p>', "text/plain": "本报告没有这一主题的数字。"}
+            return {"text/html": '<p class="findings-none">本报告没有这一主题的数字。</p>',
+                    "text/plain": "本报告没有这一主题的数字。"}
         bundle = self.widget()._repr_mimebundle_(include=include, exclude=exclude) or {}
         return {**bundle, "text/html": self.static_html()}

@@ -3,18 +3,21 @@ table per code or status type, and the Chinese column headers.
 
 Codes stay in the data (``enforcement``, ``share``, ``approx``) because code and data address
 things by them; a page, a notebook table or a workbook sheet shows them through these tables, and
-ids only in the 编号 column. The statuses are the enumerations of :mod:`helpers.audit.status`; each table here has a word
-for every member (a test enumerates them, and checks that no word holds a Latin letter). A
+ids only in the 编号 column. The statuses are the enumerations of :mod:`helpers.audit.status`;
+each table here has a word for every member (a test enumerates them, and checks that no word holds a Latin letter). A
 status that needs a year (新增 in which year) takes it from its row, never from its text.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pandas as pd
 
 from ..audit.status import Comparison, GrowthStatus, Missing, Result, Severity, StatedCheck
 
 #: A finding's severity (``helpers.audit.checks``).
-SEVERITY_WORDS = {Severity.ERROR: "错误", Severity.WARN: "存疑", Severity.SKIPPED: "未核对", Severity.OK: "通过"}
+SEVERITY_WORDS: dict[str, str] = {Severity.ERROR: "错误", Severity.WARN: "存疑", Severity.SKIPPED: "未核对",
+                                  Severity.OK: "通过"}
 #: A rule's result, before its numbers (不成立（40,514 对 14,434）).
 RESULT_WORDS = {Result.HOLDS: "成立", Result.FAILS: "不成立", Result.MISSING: "未核对：缺少",
                 Result.UNDEFINED: "无法计算（算式在这些数值下无定义）"}
@@ -35,7 +38,8 @@ GROWTH_WORDS = {GrowthStatus.COMPARED: "可比", GrowthStatus.IN_POINTS: "可比
                 GrowthStatus.TOO_LARGE: "变化过大，无法表示"}
 #: The check of a growth rate the report states; ``{previous_year}``, ``{year}`` and ``{missing}`` from the row.
 STATED_WORDS = {StatedCheck.CONSISTENT: "一致", StatedCheck.INCONSISTENT: "不一致",
-                StatedCheck.PERIOD_DIFFERS: "口径不同，不核对", StatedCheck.NO_PREVIOUS: "无{previous_year}年数据可核对",
+                StatedCheck.PERIOD_DIFFERS: "口径不同，不核对",
+                StatedCheck.NO_PREVIOUS: "无{previous_year}年数据可核对",
                 StatedCheck.MISSING: "未核对：{year}年无{missing}"}
 #: A derived metric with a value (status ``ok``) or without one (why, for the command line, is in its status).
 METRIC_WORDS = {True: "可计算", False: "无法计算"}
@@ -110,10 +114,13 @@ def worded(frame: pd.DataFrame) -> pd.DataFrame:
     >>> worded(pd.DataFrame({"topic": ["enforcement", "new_topic"], "qualifier": ["approx", "exact"]})).to_dict("list")
     {'topic': ['行政执法', 'new_topic'], 'qualifier': ['约数', '精确']}
     """
-    from .format import period_words  # format -> words: the period rule stays with the other formats
+    from .format import (
+        period_words,  # format -> words: the period rule stays with the other formats
+    )
 
-    coded = {"topic": topic_words, "kind": KIND_WORDS.get, "qualifier": QUALIFIER_WORDS.get,
-             "period": period_words, "status": metric_words}
+    coded: dict[str, Callable[[str], str | None]] = {
+        "topic": topic_words, "kind": KIND_WORDS.get, "qualifier": QUALIFIER_WORDS.get,
+        "period": period_words, "status": metric_words}
     out = frame.copy()
     for column, words in coded.items():
         if column in out.columns:

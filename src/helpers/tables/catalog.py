@@ -10,6 +10,7 @@ The rules are data; this module only reads and applies them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from .. import paths
 from ..datafile import TEXT, TEXTS, parsed_once, read_yaml, shown, yaml_where
@@ -83,7 +84,7 @@ def matching() -> Matching:
     if problems:
         raise DataError(problems)
     return Matching(tuple(frozenset(g) for g in counters), bodies, tuple(tuple(g) for g in lists("basis")),
-                    tuple(subset), topics, fallback)
+                    tuple(subset), topics, cast(str, fallback))  # one of the topics: checked above
 
 
 def same_counter(written: str, unit: str) -> bool:

@@ -48,8 +48,8 @@ import yaml
 
 from .. import paths
 from ..errors import AmrbookError
-from ..report.extract import context_before, extract
 from ..report.encoding import read_report
+from ..report.extract import context_before, extract
 from ..report.period import CUT_OFF_WORDS, FULL_YEAR_WORDS, Period
 from ..report.sources import SENTENCE_END, raw_text
 from .catalog import BUREAU, basis_conflict, body_of, is_total, same_counter, topic_of
@@ -71,7 +71,8 @@ _SUB_HEADING = re.compile(r"^[(（]([一二三四五六七八九十]+)[)）]([^�
 #: at most 30): bigrams of a longer sentence add nothing a reader would call the same wording.
 SENTENCE_WINDOW = 200
 #: Words around a clause that are not part of what is counted (我局作出行政处罚 -> 作出行政处罚).
-_LABEL_HEAD = re.compile(r"^(?:\d{4}年度?|我局|本局|全局|我区|全区|全市|全省|共计|共(?!有)|累计|全年|合计|此外|同时|并)+")
+_LABEL_HEAD = re.compile(r"^(?:\d{4}年度?|我局|本局|全局|我区|全区|全市|全省|共计|共(?!有)|累计"
+                         r"|全年|合计|此外|同时|并)+")
 #: An earlier figure of a list in the same clause (中心组学习7次和支部学习 -> 支部学习).
 _EARLIER_FIGURE = re.compile(r"^.*\d[^\d和及与]*[和及与]")
 _LABEL_TAIL = re.compile(r"(?:共计|合计|累计|共|计|达到|达|为|了|约|近|超过|超|逾|分别)+$")
@@ -236,7 +237,10 @@ def references() -> dict[str, list[Reference]]:
 
 
 def section_names() -> dict[str, str]:
-    """The section names curators gave in the curated reports, by their number (``一(三)`` -> ``一(三) 规范行政执法``)."""
+    """The section names curators gave in the curated reports, by their number.
+
+    For example ``一(三)`` -> ``一(三) 规范行政执法``.
+    """
     names: dict[str, str] = {}
     for bureau, year in paths.curated_reports():
         for section in load_indicators(bureau, year)["section"]:

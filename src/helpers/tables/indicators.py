@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .load import load_catalog, load_indicators
 from ..report.sources import Sentences, raw_text
+from .load import load_catalog, load_indicators
 
 
 def indicator_table(bureau: str, year: int) -> pd.DataFrame:
@@ -19,8 +19,9 @@ def indicator_table(bureau: str, year: int) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by indicator ``id``: the validated columns of :func:`helpers.tables.load.load_indicators` plus ``label_zh``,
-        ``label_en``, ``topic``, ``source_sentence`` and ``sentence_start`` (where
+        Indexed by indicator ``id``: the validated columns of
+        :func:`helpers.tables.load.load_indicators` plus ``label_zh``, ``label_en``, ``topic``,
+        ``source_sentence`` and ``sentence_start`` (where
         that sentence starts in the report, so a figure's place in it is ``start - sentence_start``).
     """
     frame = load_indicators(bureau, year)

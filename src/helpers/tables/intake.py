@@ -32,10 +32,11 @@ from ..errors import AmrbookError
 from ..report.encoding import read_report
 from ..report.sources import LEVELS, SLUG_PATTERN, load_sources
 from .draft import DRAFT_NOTE, REVIEW_COLUMNS, write_draft
-from .load import COLUMNS, CATALOG_FIELDS, load_catalog
+from .load import CATALOG_FIELDS, COLUMNS, load_catalog
 
 #: A report's title: its year and type (法治政府建设情况报告, 行政执法工作报告, 工作总结).
-TITLE = re.compile(r"(\d{4})年度?[^\n。，,]{0,12}?(法治政府建设(?:情况|工作)?的?(?:年度)?报告|行政执法(?:工作)?的?报告|工作总结)")
+TITLE = re.compile(r"(\d{4})年度?[^\n。，,]{0,12}?"
+                   r"(法治政府建设(?:情况|工作)?的?(?:年度)?报告|行政执法(?:工作)?的?报告|工作总结)")
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,6 @@ def under_review(slug: str, year: int) -> pd.DataFrame:
 
 
 def _catalog_block(entry: dict) -> str:
-    fields = CATALOG_FIELDS + ["body"]
+    fields = [*CATALOG_FIELDS, "body"]
     lines = [f"\n{entry['id']}:"] + [f"  {f}: {_quoted(entry[f])}" for f in fields if entry.get(f)]
     return "\n".join(lines) + "\n"

@@ -22,11 +22,20 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .. import paths
+from ..datafile import (
+    MAX_TABLE_BYTES,
+    TEXT,
+    TEXTS,
+    entry_problems,
+    parsed_once,
+    read_limited,
+    read_yaml,
+    shown,
+    yaml_where,
+)
 from ..errors import DataError, Problem
 from ..report.numbers import QUALIFIERS, cut_number, implied_qualifier, parse_figure
 from ..report.period import PATTERN as PERIOD_PATTERN
-from ..datafile import (MAX_TABLE_BYTES, TEXT, TEXTS, entry_problems, parsed_once, read_limited, read_yaml, shown,
-                        yaml_where)
 from ..report.sources import raw_text
 from .catalog import BUREAU, matching, same_counter
 
@@ -334,7 +343,7 @@ def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) 
     problems = []
     for index, row in frame.iterrows():
         def bad(column: str, cause: str) -> None:
-            problems.append(_at(path, index, column, cause))
+            problems.append(_at(path, index, column, cause))  # noqa: B023 - called only in this iteration
 
         if row["year"] != year:
             bad("year", f"{row['year']} in the table of {year}")
@@ -365,7 +374,7 @@ def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) 
             stated = Decimal(str(row["value"]))
         except InvalidOperation:  # pragma: no cover - the schema has made it a float
             stated = None
-        if stated is None or abs(figure.value - stated) > Decimal("1e-9") * max(1, abs(figure.value)):
+        if stated is None or abs(figure.value - stated) > Decimal("1e-9") * max(Decimal(1), abs(figure.value)):
             bad("value", f"{row['value']!r} but {written!r} means {_plain(figure.value)}")
         if not same_counter(figure.unit, row["unit"]):  # 件 recorded as 宗: counters of data/matching.yml
             bad("unit", f"{row['unit']!r} but {written!r} has unit {figure.unit!r}")
