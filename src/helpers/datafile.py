@@ -418,7 +418,7 @@ def schema_problem(value, schema: dict, where: str = "") -> str | None:
     ``required``, ``properties``, ``additionalProperties`` and ``items`` (schemas), ``minItems``,
     ``maxItems`` and ``pattern``.
     """
-    at = where or "top level"
+    at = f"field {where}" if where else "top level"
     wanted = schema.get("type")
     if wanted:
         kinds = wanted if isinstance(wanted, list) else [wanted]
