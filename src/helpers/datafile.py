@@ -47,7 +47,8 @@ class YamlMap(dict):
 
     def __init__(self, line: int):
         super().__init__()
-        self.line, self.lines = line, {}
+        self.line = line
+        self.lines: dict[object, int] = {}
 
 
 class YamlList(list):
@@ -55,7 +56,8 @@ class YamlList(list):
 
     def __init__(self, line: int):
         super().__init__()
-        self.line, self.lines = line, []
+        self.line = line
+        self.lines: list[int] = []
 
 
 def read_yaml(path: Path):
@@ -278,7 +280,8 @@ def _yaml_text(path: Path) -> str:
 
 def _build(path: Path, loader):
     """Turn the parser's events into YamlMap / YamlList / scalars, refusing what data files must not use."""
-    root, stack, documents = None, [], 0
+    root, documents = None, 0
+    stack: list = []
     while loader.check_event():
         event = loader.get_event()
         line = event.start_mark.line + 1
