@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -69,7 +70,12 @@ def read_yaml(path: Path):
     DataError
         If the file is missing, too large, not UTF-8, not valid YAML or uses a refused feature.
     """
-    text = _yaml_text(path)
+    return _copy(_parsed(Path(path), _yaml_text(path)))  # a copy: a caller may change what it gets
+
+
+@lru_cache(maxsize=32)
+def _parsed(path: Path, text: str):
+    """The document of ``text`` (the file at ``path``), parsed once per content (a build reads each file ~20 times)."""
     loader = _YAML_LOADER(text)
     try:
         return _build(path, loader)
@@ -84,6 +90,21 @@ def read_yaml(path: Path):
         raise DataError([Problem(path, f"line {line}, column {column}", cause)]) from None
     finally:
         loader.dispose()
+
+
+def _copy(node):
+    """A copy of a document :func:`read_yaml` built: new mappings and lists with their lines, the same scalars."""
+    if isinstance(node, YamlMap):
+        copied = YamlMap(node.line)
+        copied.lines = dict(node.lines)
+        copied.update((key, _copy(value)) for key, value in node.items())
+        return copied
+    if isinstance(node, YamlList):
+        copied = YamlList(node.line)
+        copied.lines = list(node.lines)
+        copied.extend(_copy(value) for value in node)
+        return copied
+    return node  # str, int, float, bool, None, date: immutable
 
 
 def line_of(container, key=None) -> int | None:

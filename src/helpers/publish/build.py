@@ -202,12 +202,14 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     from .render import Page, font_subset_css, render_html
 
     t0 = time.perf_counter()
+    step = _Steps(result.timings)
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
-    year = load_year(year)  # validate the data (the kernels are already starting), once for the whole build
-    write_xlsx(year, staging / "indicators.xlsx", figures=numbered_tables(year))  # the briefing's numbered data
-    result.snapshot, result.changes = snapshot(year), build_changes(year)  # before the outputs are replaced
-    font_css = font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent)
+    year = step("prepare.load_year", load_year, year)  # validate the data (the kernels are already starting), once
+    figures = step("prepare.numbered_tables", numbered_tables, year)  # the briefing's numbered data
+    step("prepare.xlsx", write_xlsx, year, staging / "indicators.xlsx", figures=figures)
+    result.snapshot, result.changes = step("prepare.changes", lambda: (snapshot(year), build_changes(year)))  # before the swap
+    font_css = step("prepare.font_subset", lambda: font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent))
     src, stamp = year.source, stamp_text(result.stamp)
     title = f"{src.publisher}{year.year}年法治政府建设情况 · 数据简报"
     briefing = Page(title=title, subtitle=[f"依据：《{src.title}》",
@@ -218,14 +220,15 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     def render(name: str, nb) -> None:
         page, file = (briefing, staging / "briefing.html") if name == BRIEFING else \
             (Page(stamp=stamp), staging / "notebooks" / f"{name}.html")
-        file.write_text(render_html(nb, page, font_css, title if name == BRIEFING else name), encoding="utf-8")
+        step(f"render.{name}", lambda: file.write_text(
+            render_html(nb, page, font_css, title if name == BRIEFING else name), encoding="utf-8"))
 
     for name in result.cached:
         render(name, nbformat.read(cached_file[name], as_version=4))
     bar = _progress(len(result.executed))
     try:
         for _ in result.executed:
-            name, outcome = runner.results.get()
+            name, outcome = step("waiting_for_kernels", runner.results.get)
             if isinstance(outcome, Exception):
                 raise outcome
             tmp = cached_file[name].with_suffix(".tmp")
@@ -241,6 +244,7 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
         if bar:
             bar.close()
     result.timings["execute_and_render"] = time.perf_counter() - t0
+    result.timings.update(runner.timings)
     if pdf:
         t0 = time.perf_counter()
         try:
@@ -249,6 +253,20 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
         except NoPdf as exc:
             result.pdf_note = str(exc)
         result.timings["pdf"] = time.perf_counter() - t0
+
+
+class _Steps:
+    """Time each step of a build into ``timings`` (seconds, summed over repeats of a step)."""
+
+    def __init__(self, timings: dict[str, float]):
+        self.timings = timings
+
+    def __call__(self, name: str, work, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return work(*args, **kwargs)
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
 
 def _write_manifest(year: int, staging: Path, hashes: dict, build_key: str, result: BuildResult) -> None:
