@@ -111,3 +111,28 @@ def test_every_character_a_page_shows_is_in_its_embedded_font(built):
         assert cjk <= in_font, (page.name, "".join(sorted(map(chr, cjk - in_font))))
         missing = (shown & in_font) - covered
         assert not missing, (page.name, "".join(sorted(map(chr, missing))))
+
+
+def test_a_kept_page_is_the_page_rendered_anew_byte_for_byte_with_each_builds_stamp(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## 调解\n\n调解成功率"),
+                                         nbformat.v4.new_code_cell("x = 1", execution_count=1)])
+    executed = tmp_path / "2023-demo-0123456789abcdef0123.ipynb"
+    nbformat.write(nb, executed)
+    css = render.font_subset_css(find_cjk_font(), "调解成功率")
+    first, second = (render.Page(stamp=f"生成于 2026-11-29 22:0{n} · 输入 {n}a2b3c4d5e6f · amrbook 0.1.0") for n in (1, 2))
+    assert render.kept_page(executed, first, css, "demo", nb) == render.render_html(nb, first, css, "demo")
+    (kept,) = tmp_path.glob("2023-demo-*.html")                    # kept with the slot, not a stamp
+    assert kept.read_text(encoding="utf-8").count(render.STAMP_SLOT) == 1
+    executed.unlink()                                               # a kept page is not rendered again
+    assert render.kept_page(executed, second, css, "demo") == render.render_html(nb, second, css, "demo")
+    # a kept page that lost its slot is rendered again (from the executed notebook)
+    kept.write_text("<html>damaged</html>", encoding="utf-8")
+    nbformat.write(nb, executed)
+    assert render.kept_page(executed, second, css, "demo") == render.render_html(nb, second, css, "demo")
+    # another notebook key of the same page replaces the kept page
+    newer = executed.with_name("2023-demo-fedcba9876543210fedc.ipynb")
+    nbformat.write(nb, newer)
+    render.kept_page(newer, second, css, "demo")
+    assert [p.name.split("-")[2] for p in tmp_path.glob("2023-demo-*.html")] == ["fedcba9876543210fedc"]

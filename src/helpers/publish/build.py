@@ -199,7 +199,7 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     from ..show.briefing import numbered_tables
     from ..show.fonts import find_cjk_font
     from .pdf import NoPdf, Running, print_pdf
-    from .render import Page, font_subset_css, render_html
+    from .render import Page, font_subset_css, kept_page
 
     t0 = time.perf_counter()
     step = _Steps(result.timings)
@@ -217,14 +217,14 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
                     hide_code=True, stamp=stamp)
     result.timings["prepare"] = time.perf_counter() - t0
 
-    def render(name: str, nb) -> None:
+    def render(name: str, nb=None) -> None:  # a page rendered before for the same notebook and font is kept
         page, file = (briefing, staging / "briefing.html") if name == BRIEFING else \
             (Page(stamp=stamp), staging / "notebooks" / f"{name}.html")
         step(f"render.{name}", lambda: file.write_text(
-            render_html(nb, page, font_css, title if name == BRIEFING else name), encoding="utf-8"))
+            kept_page(cached_file[name], page, font_css, title if name == BRIEFING else name, nb), encoding="utf-8"))
 
     for name in result.cached:
-        render(name, nbformat.read(cached_file[name], as_version=4))
+        render(name)
     bar = _progress(len(result.executed))
     try:
         for _ in result.executed:

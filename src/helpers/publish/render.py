@@ -13,7 +13,7 @@ import hashlib
 import html
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -32,6 +32,8 @@ FONT_STACK = (f'"{FONT_FAMILY}", "Noto Sans CJK SC", "Source Han Sans SC", "Ping
 #: Web-font wrappings tried for the embedded subset; the smaller is embedded (WOFF2 needs brotli).
 FONT_FLAVORS = ("woff2", "woff")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: Rendered in place of the build stamp in a kept page (:func:`kept_page`), then replaced by the build's.
+STAMP_SLOT = "amrbook-stamp-slot-9c41e7"
 
 
 @dataclass
@@ -173,3 +175,35 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str)
     }}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
+
+
+def kept_page(executed: Path, page: Page, font_css: str, name: str, nb: nbformat.NotebookNode | None = None) -> str:
+    """:func:`render_html` of the executed notebook kept at ``executed`` (or ``nb``, its content), rendered once.
+
+    The page is kept beside the executed notebook, rendered with :data:`STAMP_SLOT` in place of
+    the build stamp and named by the notebook's cache key and the font rule, so a build whose only
+    change is another notebook renders this page again only by writing its own stamp into it: the
+    result is the same, byte for byte, as rendering it anew. A kept page without exactly one slot
+    is rendered again.
+
+    Parameters
+    ----------
+    executed : Path
+        The executed notebook in the build cache (its name carries the notebook's cache key).
+    page, font_css, name
+        As for :func:`render_html`; ``page.stamp`` must not be empty.
+    nb : NotebookNode, optional
+        The executed notebook, when it is at hand; read from ``executed`` when the page must be rendered.
+    """
+    from markupsafe import escape
+
+    kept = executed.with_name(f"{executed.stem}-{hashlib.sha256(font_css.encode()).hexdigest()[:12]}.html")
+    body = kept.read_text(encoding="utf-8") if kept.exists() else ""
+    if body.count(STAMP_SLOT) != 1:
+        body = render_html(nb or nbformat.read(executed, as_version=4), replace(page, stamp=STAMP_SLOT), font_css, name)
+        prefix = executed.stem.rsplit("-", 1)[0]  # <year>-<notebook>: earlier keys of the same page go
+        for old in executed.parent.glob(f"{prefix}-*.html"):
+            old.unlink()
+        kept.with_suffix(".tmp").write_text(body, encoding="utf-8")
+        kept.with_suffix(".tmp").replace(kept)
+    return body.replace(STAMP_SLOT, str(escape(page.stamp)))
