@@ -116,7 +116,9 @@ def profile(label: str, outputs: Path, wall: float) -> None:
     timings = manifest["timings_s"]
     print(f"\n{label}: {wall:.2f} s wall; executed {len(manifest['executed'])}, cached {len(manifest['cached'])}")
     print("  main process")
-    for key in sorted(k for k in timings if k.startswith(("prepare", "render", "waiting"))) + ["pdf"]:
+    accounted = sum(timings.get(k, 0.0) for k in ("inputs", "execute_and_render", "pdf"))
+    print(f"    {'start, imports, manifest and swap (the rest)':44s} {wall - accounted:7.2f} s")
+    for key in ["inputs", *sorted(k for k in timings if k.startswith(("prepare", "render", "waiting"))), "pdf"]:
         if key in timings:
             print(f"    {key:44s} {timings[key]:7.2f} s")
     renders = sum(v for k, v in timings.items() if k.startswith("render."))

@@ -92,6 +92,21 @@ def _parsed(path: Path, text: str):
         loader.dispose()
 
 
+def contents(*files: Path) -> tuple[bytes | None, ...]:
+    """The bytes of each file (None for one that cannot be read): a key for what is derived from them.
+
+    A cache keyed by it holds while the files hold the same bytes, however quickly they are
+    rewritten (a modification time can stay the same across two writes).
+    """
+    def read(path: Path) -> bytes | None:
+        try:
+            return Path(path).read_bytes() if Path(path).stat().st_size <= MAX_YAML_BYTES else None
+        except OSError:
+            return None
+
+    return tuple(read(path) for path in files)
+
+
 def _copy(node):
     """A copy of a document :func:`read_yaml` built: new mappings and lists with their lines, the same scalars."""
     if isinstance(node, YamlMap):

@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -18,7 +19,7 @@ from .. import paths
 from ..errors import DataError, Problem
 from .formula import Formula, FormulaError
 from ..tables.load import ID_PATTERN, load_catalog, partial_period
-from ..datafile import TEXT, entry_id, entry_problems, read_yaml, yaml_section, yaml_where
+from ..datafile import TEXT, contents, entry_id, entry_problems, read_yaml, yaml_section, yaml_where
 from ..tables.indicators import indicator_table
 
 METRIC_COLUMNS = ["id", "label_zh", "label_en", "kind", "value", "unit", "formula", "substituted", "status", "inputs",
@@ -86,6 +87,13 @@ def load_stated_growth() -> list[StatedGrowth]:
 
 def _read_metrics_file() -> tuple[list[MetricDef], list[StatedGrowth]]:
     path = paths.metrics_file()
+    defs, pairs = _metric_defs(path, contents(path, paths.catalog_file()))
+    return list(defs), list(pairs)  # copies of the lists; their items are frozen
+
+
+@lru_cache(maxsize=4)
+def _metric_defs(path: Path, _content: tuple) -> tuple[list[MetricDef], list[StatedGrowth]]:
+    """The checked definitions of ``path`` (metrics.yml), once per content of it and of the catalog."""
     doc = read_yaml(path)
     entries = yaml_section(path, doc, "metrics")
     growth = yaml_section(path, doc, "stated_growth")

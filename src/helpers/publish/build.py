@@ -175,6 +175,7 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
                       key=lambda item: item[0] != BRIEFING)
         result.executed = sorted(name for name, _ in todo)
         result.cached = sorted(set(keys) - set(result.executed))
+        result.timings["inputs"] = time.perf_counter() - started  # hashed, notebooks read and checked
         runner = Runner(todo, jobs, timeout, cache / "kernels.log")
         staging = target.with_name(f".tmp-{year}-{os.getpid()}-{threading.get_ident()}")
         result.stamp = _stamp(hashes)
@@ -190,7 +191,12 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
 
 
 def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:
-    """Fill ``staging`` while the runner executes: xlsx, change log and font first, each page when it is ready."""
+    """Fill ``staging`` while the runner executes: each page when it is ready, the PDF from when the briefing is.
+
+    The font subset comes first, then a briefing page kept from an earlier build (its print starts
+    at once, in a thread), the xlsx and the change log, the other kept pages, and each executed
+    notebook's page as it arrives.
+    """
     import nbformat
 
     from ..audit.diff import build_changes, snapshot
@@ -206,27 +212,47 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
     year = step("prepare.load_year", load_year, year)  # validate the data (the kernels are already starting), once
-    figures = step("prepare.numbered_tables", numbered_tables, year)  # the briefing's numbered data
-    step("prepare.xlsx", write_xlsx, year, staging / "indicators.xlsx", figures=figures)
-    result.snapshot, result.changes = step("prepare.changes", lambda: (snapshot(year), build_changes(year)))  # before the swap
-    font_css = step("prepare.font_subset", lambda: font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent))
+    font_css = step("prepare.font_subset",
+                    lambda: font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent))
     src, stamp = year.source, stamp_text(result.stamp)
     title = f"{src.publisher}{year.year}年法治政府建设情况 · 数据简报"
     briefing = Page(title=title, subtitle=[f"依据：《{src.title}》",
                                            "每个数字均可追溯至原文：悬停可见原句，文末“原文出处”列出全部原句"],
                     hide_code=True, stamp=stamp)
-    result.timings["prepare"] = time.perf_counter() - t0
+    printed: dict = {}
+
+    def print_briefing() -> None:  # in a thread, from when briefing.html is written: it overlaps the notebooks
+        started = time.perf_counter()
+        try:
+            printed["browser"] = str(print_pdf(staging / "briefing.html", staging / "briefing.pdf",
+                                               running=Running(header=title, stamp=stamp)))
+        except NoPdf as exc:
+            printed["note"] = str(exc)
+        except Exception as exc:  # raised in the build's own thread, below
+            printed["error"] = exc
+        result.timings["pdf"] = time.perf_counter() - started
+
+    printer = threading.Thread(target=print_briefing, daemon=True)
 
     def render(name: str, nb=None) -> None:  # a page rendered before for the same notebook and font is kept
         page, file = (briefing, staging / "briefing.html") if name == BRIEFING else \
             (Page(stamp=stamp), staging / "notebooks" / f"{name}.html")
         step(f"render.{name}", lambda: file.write_text(
             kept_page(cached_file[name], page, font_css, title if name == BRIEFING else name, nb), encoding="utf-8"))
+        if name == BRIEFING and pdf:
+            printer.start()
 
-    for name in result.cached:
-        render(name)
     bar = _progress(len(result.executed))
     try:
+        if BRIEFING in result.cached:  # its print starts at once
+            render(BRIEFING)
+        figures = step("prepare.numbered_tables", numbered_tables, year)  # the briefing's numbered data
+        step("prepare.xlsx", write_xlsx, year, staging / "indicators.xlsx", figures=figures)
+        result.snapshot, result.changes = step("prepare.changes", lambda: (snapshot(year), build_changes(year)))
+        result.timings["prepare"] = time.perf_counter() - t0
+        for name in result.cached:
+            if name != BRIEFING:
+                render(name)
         for _ in result.executed:
             name, outcome = step("waiting_for_kernels", runner.results.get)
             if isinstance(outcome, Exception):
@@ -234,25 +260,22 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
             tmp = cached_file[name].with_suffix(".tmp")
             nbformat.write(outcome, tmp)
             os.replace(tmp, cached_file[name])
-            for stale in cached_file[name].parent.glob(f"{year}-{name}-*.ipynb"):
+            for stale in cached_file[name].parent.glob(f"{year.year}-{name}-*.ipynb"):
                 if stale != cached_file[name]:
                     stale.unlink()
             render(name, outcome)
             if bar:
                 bar.update(1)
+        result.timings["execute_and_render"] = time.perf_counter() - t0
     finally:
         if bar:
             bar.close()
-    result.timings["execute_and_render"] = time.perf_counter() - t0
+        if printer.is_alive():  # a failed build leaves no browser behind
+            printer.join()
     result.timings.update(runner.timings)
-    if pdf:
-        t0 = time.perf_counter()
-        try:
-            result.browser = str(print_pdf(staging / "briefing.html", staging / "briefing.pdf",
-                                           running=Running(header=title, stamp=stamp)))
-        except NoPdf as exc:
-            result.pdf_note = str(exc)
-        result.timings["pdf"] = time.perf_counter() - t0
+    if "error" in printed:
+        raise printed["error"]
+    result.browser, result.pdf_note = printed.get("browser"), printed.get("note", "")
 
 
 class _Steps:

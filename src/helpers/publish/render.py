@@ -184,19 +184,19 @@ def kept_page(executed: Path, page: Page, font_css: str, name: str, nb: nbformat
     the build stamp and named by the notebook's cache key and the font rule, so a build whose only
     change is another notebook renders this page again only by writing its own stamp into it: the
     result is the same, byte for byte, as rendering it anew. A kept page without exactly one slot
-    is rendered again.
+    is rendered again, and so is a page whose stamp the template would escape.
 
     Parameters
     ----------
     executed : Path
         The executed notebook in the build cache (its name carries the notebook's cache key).
     page, font_css, name
-        As for :func:`render_html`; ``page.stamp`` must not be empty.
+        As for :func:`render_html`.
     nb : NotebookNode, optional
         The executed notebook, when it is at hand; read from ``executed`` when the page must be rendered.
     """
-    from markupsafe import escape
-
+    if not page.stamp or set(page.stamp) & set("&<>'\""):  # no footer, or one the template escapes: render anew
+        return render_html(nb or nbformat.read(executed, as_version=4), page, font_css, name)
     kept = executed.with_name(f"{executed.stem}-{hashlib.sha256(font_css.encode()).hexdigest()[:12]}.html")
     body = kept.read_text(encoding="utf-8") if kept.exists() else ""
     if body.count(STAMP_SLOT) != 1:
@@ -206,4 +206,4 @@ def kept_page(executed: Path, page: Page, font_css: str, name: str, nb: nbformat
             old.unlink()
         kept.with_suffix(".tmp").write_text(body, encoding="utf-8")
         kept.with_suffix(".tmp").replace(kept)
-    return body.replace(STAMP_SLOT, str(escape(page.stamp)))
+    return body.replace(STAMP_SLOT, page.stamp)

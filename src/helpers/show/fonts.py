@@ -99,8 +99,8 @@ def _inherited(value: str, override: str | None) -> CJKFont | None:
     """The face of a :func:`face_env` value, or None if there is none or it no longer holds."""
     try:
         face = json.loads(value) if value else None
-        if not face or face["override"] != override or any(
-                _signature(Path(p)) != list(sig) for p, sig in face["files"].items()):
+        if not face or face["override"] != override \
+                or any(_signature(Path(p)) != list(sig) for p, sig in face["files"].items()):
             return None
         return CJKFont(face["family"], Path(face["path"]), int(face["index"]),
                        tuple((int(w), Path(p)) for w, p in face["weights"]))

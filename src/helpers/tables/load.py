@@ -16,6 +16,7 @@ import math
 import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,7 @@ import pandera.pandas as pa
 from .. import paths
 from ..errors import DataError, Problem
 from ..report.numbers import QUALIFIERS, implied_qualifier, parse_figure
-from ..datafile import TEXT, entry_problems, read_yaml, shown, yaml_where
+from ..datafile import TEXT, contents, entry_problems, read_yaml, shown, yaml_where
 from ..report.sources import raw_text
 
 COLUMNS = ["year", "id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "section", "note"]
@@ -91,6 +92,12 @@ def load_catalog() -> pd.DataFrame:
         If the YAML is malformed, an id is not snake_case or an entry lacks a field.
     """
     path = paths.catalog_file()
+    return _catalog(path, contents(path)).copy()  # a copy: a caller may change what it gets
+
+
+@lru_cache(maxsize=4)
+def _catalog(path: Path, _content: tuple) -> pd.DataFrame:
+    """The checked catalog at ``path``, once per content of the file (a build asks for it hundreds of times)."""
     doc = read_yaml(path)
     if not isinstance(doc, dict):
         raise DataError([Problem(path, yaml_where(doc), f"expected a mapping of indicator id to its definition, "
