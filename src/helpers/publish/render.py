@@ -14,6 +14,7 @@ import html
 import io
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
@@ -142,6 +143,16 @@ def _wrap(sfnt: bytes, flavor: str) -> bytes:
     return buffer.getvalue()
 
 
+@lru_cache(maxsize=2)
+def _exporter(hide_code: bool) -> HTMLExporter:
+    """The page exporter, made once per process and kind of page: it compiles its ten templates once, not per page."""
+    exporter = HTMLExporter(template_name="amrbook", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=hide_code, exclude_input_prompt=hide_code,
+                            exclude_output_prompt=hide_code, embed_images=True)
+    exporter.language_code = "zh"
+    return exporter
+
+
 def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str) -> str:
     """Render an executed notebook to one self-contained HTML page.
 
@@ -163,10 +174,7 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str)
         The HTML document.
     """
     nb = static_outputs(nb)
-    exporter = HTMLExporter(template_name="amrbook", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=page.hide_code, exclude_input_prompt=page.hide_code,
-                            exclude_output_prompt=page.hide_code, embed_images=True)
-    exporter.language_code = "zh"
+    exporter = _exporter(page.hide_code)
     resources = {"metadata": {"name": name}, "amrbook": {
         "title": page.title, "subtitle": page.subtitle, "hide_code": page.hide_code, "stamp": page.stamp,
         "toc": table_of_contents(nb) if page.toc else [],
