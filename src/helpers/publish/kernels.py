@@ -67,19 +67,17 @@ class Runner:
         self.timings: dict[str, float] = {}
         self.log = open(log_file, "a", encoding="utf-8")  # the kernels' own stderr
         self.env = {**os.environ, **_font_env()} if todo else {}
-        self.threads = [threading.Thread(target=self._work, args=(number,), daemon=True)
+        self.threads = [threading.Thread(target=self._work, args=(number, _kernel_manager()), daemon=True)
                         for number in range(1, max(1, min(jobs, len(todo))) + 1)] if todo else []
         for thread in self.threads:
             thread.start()
 
-    def _work(self, number: int) -> None:
-        from jupyter_client.manager import KernelManager
+    def _work(self, number: int, km) -> None:
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
         from .execute import KERNEL, NotebookError, _failing_cell, refuse_stderr
 
-        km = KernelManager(kernel_name=KERNEL)
         try:
             started = time.perf_counter()
             km.start_kernel(cwd=str(paths.notebooks_dir()), env=self.env, stderr=self.log)
@@ -139,6 +137,24 @@ class Runner:
         for thread in self.threads:
             thread.join()
         self.log.close()
+
+
+def _kernel_manager():
+    """A manager of a ``python3`` kernel, its spec looked up in the calling thread.
+
+    The lookup imports IPython, which the build's own thread imports at the same time for its
+    pages; the same circular imports in two threads at once fail ("partially initialized module").
+    """
+    from jupyter_client.manager import KernelManager
+
+    from .execute import KERNEL
+
+    km = KernelManager(kernel_name=KERNEL)
+    try:
+        km.kernel_spec  # noqa: B018 - looked up (and cached by the manager) here, not in a worker thread
+    except Exception as exc:  # no such kernel: said as a worker would have said it
+        raise AmrbookError(f"kernel failed: {exc}") from None
+    return km
 
 
 def _font_env() -> dict[str, str]:
