@@ -30,6 +30,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 FONT_FAMILY = "AMR CJK Subset"
 FONT_STACK = (f'"{FONT_FAMILY}", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", '
               '"Microsoft YaHei", "Noto Sans SC", sans-serif')
+#: Characters a page shows that no input holds: figures and punctuation, and the ¶ of nbconvert's heading anchors.
+RENDERER_CHARS = "0123456789%.,:;()（）、，。；：「」—·¶"
 #: Web-font wrappings tried for the embedded subset; the smaller is embedded (WOFF2 needs brotli).
 FONT_FLAVORS = ("woff2", "woff")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -101,7 +103,7 @@ def font_subset_css(font: CJKFont, text: str, cache: Path | None = None) -> str:
     cache : Path, optional
         Folder where the rule is kept, keyed by font, characters and format (WOFF2 takes ~1 s).
     """
-    chars = {ch for ch in text if ord(ch) > 0x20} | set("0123456789%.,:;()（）、，。；：「」—·")
+    chars = {ch for ch in text if ord(ch) > 0x20} | set(RENDERER_CHARS)
     key = hashlib.sha256(f"hb-woff2|{font.path}|{font.index}|{''.join(sorted(chars))}".encode()).hexdigest()[:24]
     cached = cache / f"font-{key}.css" if cache else None
     if cached and cached.exists():
