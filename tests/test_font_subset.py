@@ -33,6 +33,22 @@ def test_the_subset_covers_exactly_the_characters_asked_for():
     expected = set("调解成功率") | set("0123456789") | set("%.,:;()") | set("（）、，。；：「」—·") | {"¶"}
     assert len(expected) == 34
     assert set(map(chr, subset.getBestCmap())) == expected
+    # the layout features are those fontTools' subsetter keeps with every feature asked for (kerning, locl,
+    # vertical forms: how the text is laid out); HarfBuzz's default feature set would drop kern and locl
+    from fontTools import subset as ft_subset
+
+    with TTFont(str(font.path), fontNumber=font.index) as reference:
+        options = ft_subset.Options(layout_features=["*"], name_IDs=["*"], notdef_outline=True)
+        subsetter = ft_subset.Subsetter(options)
+        subsetter.populate(text="".join(sorted(expected)))
+        subsetter.subset(reference)
+        for table in ("GSUB", "GPOS"):
+            assert _features(subset, table) == _features(reference, table), table
+        assert {"kern", "palt"} <= _features(subset, "GPOS") and "locl" in _features(subset, "GSUB")
+
+
+def _features(font: TTFont, table: str) -> set[str]:
+    return {record.FeatureTag for record in font[table].table.FeatureList.FeatureRecord}
 
 
 def test_the_smaller_of_woff2_and_woff_is_embedded():

@@ -127,8 +127,9 @@ def _subset(font: CJKFont, chars: set[str]) -> bytes:
     face = hb.Face(hb.Blob.from_file_path(str(font.path)), font.index)
     wanted = hb.SubsetInput()
     wanted.unicode_set.update(ord(ch) for ch in chars)
-    wanted.sets(hb.SubsetInputSets.LAYOUT_FEATURE_TAG).invert()  # every feature (locl, vert, ...)
-    wanted.sets(hb.SubsetInputSets.NAME_ID).invert()  # every name record
+    for kept in (hb.SubsetInputSets.LAYOUT_FEATURE_TAG, hb.SubsetInputSets.NAME_ID):  # every feature, every name
+        wanted.sets(kept).clear()  # (the sets start with HarfBuzz's defaults: inverted as they are, they drop them)
+        wanted.sets(kept).invert()
     wanted.flags = hb.SubsetFlags.NOTDEF_OUTLINE
     subset = hb.subset(face, wanted)
     if subset is None:
