@@ -53,6 +53,8 @@ class BuildResult:
     executed: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     pdf_note: str = ""
+    #: Why briefing.docx was not made ("" when it was): the rest of the build stands without it.
+    docx_note: str = ""
     browser: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     #: The executed copy of each notebook (in the build cache), by name.
@@ -147,8 +149,8 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
     """
     started = time.perf_counter()
     data, year = year, int(getattr(year, "year", year))  # a Year or its number: nothing loaded yet
-    root = paths.outputs_dir()
-    target = root / str(year)
+    target = target_dir(year)
+    root = target.parent
     result = BuildResult(target)
     with build_lock(root):
         clear_leftovers(root)
@@ -163,7 +165,7 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
         if not force and manifest_file.exists():
             old = json.loads(manifest_file.read_text(encoding="utf-8"))
             if old.get("build_key") == build_key and all((target / f).exists() for f in old.get("outputs", {})) \
-                    and not (pdf and old.get("pdf_note")):  # the PDF is asked for and was missing: try again
+                    and not (pdf and old.get("pdf_note")) and not old.get("docx_note"):  # missing: try again
                 result.up_to_date = True
                 result.timings["total"] = time.perf_counter() - started
                 return result
@@ -185,8 +187,18 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
         finally:
             runner.stop()
             shutil.rmtree(staging, ignore_errors=True)
+        from .index import share
+
+        t0 = time.perf_counter()
+        share(target)
+        result.timings["zip"] = time.perf_counter() - t0
     result.timings["total"] = time.perf_counter() - started
     return result
+
+
+def target_dir(year: int) -> Path:
+    """The folder a build of ``year`` writes (its zip to share goes beside it)."""
+    return paths.outputs_dir() / str(year)
 
 
 def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:
@@ -196,6 +208,7 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     from ..audit.diff import build_changes, snapshot
     from ..audit.year import load_year
     from .export import write_xlsx
+    from .index import index_html, notebook_entry, pager, write_csvs
     from ..show.briefing import numbered_tables
     from ..show.fonts import find_cjk_font
     from .pdf import NoPdf, Running, print_pdf
@@ -205,7 +218,8 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
     year = load_year(year)  # validate the data (the kernels are already starting), once for the whole build
-    write_xlsx(year, staging / "indicators.xlsx", figures=numbered_tables(year))  # the briefing's numbered data
+    figures = numbered_tables(year)
+    write_xlsx(year, staging / "indicators.xlsx", figures=figures)  # the briefing's numbered data
     result.snapshot, result.changes = snapshot(year), build_changes(year)  # before the outputs are replaced
     font_css = font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent)
     src, stamp = year.source, stamp_text(result.stamp)
@@ -213,11 +227,13 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     briefing = Page(title=title, subtitle=[f"依据：《{src.title}》",
                                            "每个数字均可追溯至原文：悬停可见原句，文末“原文出处”列出全部原句"],
                     hide_code=True, stamp=stamp)
+    entries = [notebook_entry(name, nbformat.read(paths.notebooks_dir() / f"{name}.ipynb", as_version=4))
+               for name in sorted(cached_file) if name != BRIEFING]
     result.timings["prepare"] = time.perf_counter() - t0
 
     def render(name: str, nb) -> None:
         page, file = (briefing, staging / "briefing.html") if name == BRIEFING else \
-            (Page(stamp=stamp), staging / "notebooks" / f"{name}.html")
+            (Page(stamp=stamp, nav=pager(entries, name)), staging / "notebooks" / f"{name}.html")
         file.write_text(render_html(nb, page, font_css, title if name == BRIEFING else name), encoding="utf-8")
 
     for name in result.cached:
@@ -249,6 +265,34 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
         except NoPdf as exc:
             result.pdf_note = str(exc)
         result.timings["pdf"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    _docx(result, cached_file[BRIEFING], staging / "briefing.docx", title, briefing.subtitle[0], stamp)
+    result.timings["docx"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    made = [("briefing.html", "简报（网页）", ""), ("briefing.pdf", "简报（PDF，A4）", result.pdf_note),
+            ("briefing.docx", "简报（Word）", result.docx_note)]
+    downloads = [("indicators.xlsx", "indicators.xlsx　全部数字（附原文句子）、衍生指标、一致性核对及各图表的数据（Excel）"),
+                 *write_csvs(staging, figures)]
+    page = index_html(title=title, basis=briefing.subtitle[0], stamp=stamp, font_css=font_css,
+                      briefing=[(f if (staging / f).exists() else "", label, note) for f, label, note in made],
+                      notebooks=entries, downloads=downloads)
+    (staging / "index.html").write_text(page, encoding="utf-8")
+    result.timings["index"] = time.perf_counter() - t0
+
+
+def _docx(result: BuildResult, executed: Path, file: Path, title: str, basis: str, stamp: str) -> None:
+    """Write briefing.docx from the executed briefing; a failure is noted and the rest of the build stands."""
+    import nbformat
+
+    from ..show.fonts import find_cjk_font
+    from .docx import write_docx
+
+    try:
+        write_docx(nbformat.read(executed, as_version=4), file, title=title, basis=basis, stamp=stamp,
+                   family=find_cjk_font().family)
+    except Exception as exc:  # noqa: BLE001 - like a missing browser for the PDF: note it, keep the rest
+        file.unlink(missing_ok=True)
+        result.docx_note = f"{type(exc).__name__}: {exc}"
 
 
 def _write_manifest(year: int, staging: Path, hashes: dict, build_key: str, result: BuildResult) -> None:
@@ -257,7 +301,7 @@ def _write_manifest(year: int, staging: Path, hashes: dict, build_key: str, resu
     outputs = {str(p.relative_to(staging)): sha256_of(p) for p in sorted(staging.rglob("*")) if p.is_file()}
     manifest = {"year": year, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "stamp": result.stamp, "build_key": build_key, "inputs": hashes, "packages": package_versions(),
-                "browser": result.browser, "pdf_note": result.pdf_note,
+                "browser": result.browser, "pdf_note": result.pdf_note, "docx_note": result.docx_note,
                 "executed": result.executed, "cached": result.cached,
                 "timings_s": {k: round(v, 3) for k, v in result.timings.items()}, "outputs": outputs,
                 "snapshot": result.snapshot, "changes": result.changes}

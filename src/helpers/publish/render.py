@@ -42,6 +42,8 @@ class Page:
     toc: bool = True
     #: The build stamp (date, inputs hash, version) at the foot of the page.
     stamp: str = ""
+    #: Links at the top of the page, ``(label, href)``: the index, the previous and next notebook.
+    nav: list[tuple[str, str]] = field(default_factory=list)
 
 
 def static_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -146,6 +148,7 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str)
     exporter.language_code = "zh"
     resources = {"metadata": {"name": name}, "amrbook": {
         "title": page.title, "subtitle": page.subtitle, "hide_code": page.hide_code, "stamp": page.stamp,
+        "nav": page.nav,
         "toc": table_of_contents(nb) if page.toc else [],
         "toc_after_tag": _tagged(nb, "contents-after"), "font_stack": FONT_STACK,
         "font_face": font_css, "content_css": style_css(),
