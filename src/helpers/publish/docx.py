@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 import nbformat
@@ -37,6 +38,8 @@ from lxml import html as lxml_html
 #: Markdown heading depth → Word heading level (``##`` is a section of the briefing).
 HEADING_LEVELS = {2: 1, 3: 2, 4: 3}
 TEXT_WIDTH_MM = 160  # A4 (210 mm) less 25 mm margins on each side
+WIDEST = 70  # a column's natural width, in Latin character units
+KEEP_TOGETHER = 15  # a table of at most this many rows is kept on one page
 SOURCE_LINK = re.compile(r"#src-(\d+)$")
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 CJK_SPACE = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
@@ -273,9 +276,10 @@ class _Writer:
     def _new_table(self, rows: int, cols: int):
         table = self.doc.add_table(rows=rows, cols=cols, style="Table Grid")
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for row in table.rows:  # a row never splits across pages
+            row._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {nsdecls("w")}/>'))
         if rows:  # the header row repeats on every page the table spans
-            tr_pr = table.rows[0]._tr.get_or_add_trPr()
-            tr_pr.append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
+            table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
         return table
 
     @staticmethod
@@ -310,7 +314,7 @@ class _Writer:
     def _caption(self, kind: str, number: str, title: str) -> None:
         paragraph = self.doc.add_paragraph(style="Caption")
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        paragraph.paragraph_format.keep_with_next = kind == "表"
+        paragraph.paragraph_format.keep_with_next = True  # with its table, or with its chart's source line
         paragraph.add_run(kind)
         _field(paragraph, f"SEQ {kind} \\* ARABIC", number)
         paragraph.add_run(f"　{title}")
@@ -427,14 +431,37 @@ def _field(paragraph, instruction: str, shown: str) -> None:
 
 
 def _fit_columns(table) -> None:
-    """Share the text width among columns by the length of their longest cell (at least 6 and at most
-    40 characters' worth), so a column of long sentences is not squeezed like a column of numbers."""
-    lengths = [min(40, max(6, *(len(cell.text) for cell in column.cells))) for column in table.columns]
-    for column, length in zip(table.columns, lengths):
-        width = Mm(TEXT_WIDTH_MM * length / sum(lengths))
+    """Size the columns for their text and keep a short table on one page.
+
+    Each column gets its natural width (its longest line, a Chinese character counting as two
+    Latin ones, at most :data:`WIDEST` units); when they do not fit the text width, each keeps at
+    least room for four Chinese characters and the rest is shared by how much more each wants.
+    """
+    natural = [_mm(max(_units(cell.text) for cell in column.cells)) for column in table.columns]
+    least = [min(n, _mm(8)) for n in natural]
+    spare = Mm(TEXT_WIDTH_MM) - sum(least)
+    wanted = sum(natural) - sum(least)
+    widths = natural if sum(natural) <= Mm(TEXT_WIDTH_MM) else \
+        [lo + (n - lo) * spare // max(wanted, 1) for n, lo in zip(natural, least)]
+    for column, width in zip(table.columns, widths):
         column.width = width
         for cell in column.cells:
             cell.width = width
+    if len(table.rows) <= KEEP_TOGETHER:  # Word's way: every row but the last keeps with the next
+        for row in table.rows[:-1]:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
+
+
+def _units(text: str) -> int:
+    """Width of text in Latin character units: East Asian wide and full-width characters count two."""
+    return min(WIDEST, sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text))
+
+
+def _mm(units: int) -> int:
+    """The width (EMU) of a column holding ``units`` at 10.5 pt, with the cell's margins."""
+    return Mm(units * 2.1 + 5)
 
 
 def _is_block(el) -> bool:
