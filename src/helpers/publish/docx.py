@@ -159,9 +159,12 @@ class _Writer:
         document = self.doc.part
         part = XmlPart(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, parse_xml(_FOOTNOTES_XML), document.package)
         document.relate_to(part, RT.FOOTNOTES)
-        settings = self.doc.settings.element
-        settings.append(parse_xml(f'<w:footnotePr {nsdecls("w")}><w:footnote w:id="-1"/><w:footnote w:id="0"/>'
-                                  '</w:footnotePr>'))
+        settings = self.doc.settings.element  # Word wants the schema's order: footnotePr comes before compat
+        _insert_before(settings, parse_xml(f'<w:footnotePr {nsdecls("w")}><w:footnote w:id="-1"/>'
+                                           '<w:footnote w:id="0"/></w:footnotePr>'),
+                       ("w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr", "w:themeFontLang"))
+        for language in settings.iterfind(qn("w:themeFontLang")):
+            language.set(qn("w:eastAsia"), "zh-CN")
         return part
 
     # -- markdown cells ----------------------------------------------------------------------
@@ -492,16 +495,25 @@ def _set_fonts(doc, family: str) -> None:
     _add_footnote_styles(doc)
     for style in styles.findall(qn("w:style")):
         r_pr = style.find(qn("w:rPr"))
-        if r_pr is None:
-            r_pr = parse_xml(f'<w:rPr {nsdecls("w")}/>')
-            style.append(r_pr)
+        if r_pr is None:  # in the schema's order: after pPr, before a table style's properties
+            r_pr = _insert_before(style, parse_xml(f'<w:rPr {nsdecls("w")}/>'),
+                                  ("w:tblPr", "w:trPr", "w:tcPr", "w:tblStylePr"))
         _fonts_of(r_pr, family)
     for heading in ("Heading 1", "Heading 2", "Heading 3", "Title"):
         doc.styles[heading].font.color.rgb = RGBColor(0x1F, 0x4E, 0x79)
-    table_style = doc.styles["Table Grid"].element
-    if table_style.find(qn("w:pPr")) is None:
-        table_style.insert(0, parse_xml(f'<w:pPr {nsdecls("w")}><w:spacing w:before="20" w:after="20"/></w:pPr>'))
     doc.styles["Normal"].font.size = Pt(10.5)
+
+
+def _insert_before(parent, child, successors: tuple[str, ...]):
+    """Put ``child`` into ``parent`` before the first of ``successors`` it has (OOXML elements are
+    ordered by the schema, and Word repairs a file whose order is wrong); return ``child``."""
+    for name in successors:
+        found = parent.find(qn(name))
+        if found is not None:
+            found.addprevious(child)
+            return child
+    parent.append(child)
+    return child
 
 
 def _fonts_of(r_pr, family: str) -> None:
