@@ -243,6 +243,9 @@ def test_a_docx_failure_keeps_the_rest_of_the_build(built, monkeypatch):
         assert not (target / "briefing.docx").exists()
         assert "简报（Word）<span class=\"note\">（未生成：ValueError: 假故障）</span>" in \
             (target / "index.html").read_text("utf-8")
+        monkeypatch.undo()  # the next build tries the Word document again
+        again = build(2023, pdf=False)
+        assert not again.up_to_date and again.docx_note == "" and (target / "briefing.docx").is_file()
     finally:
         shutil.rmtree(target)
         shutil.copytree(built.pristine, target)

@@ -161,6 +161,7 @@ def _draft(args: argparse.Namespace) -> None:
 
 def _build(args: argparse.Namespace) -> None:
     from .publish.build import build
+    from .publish.index import zip_path
 
     result = build(args.year, jobs=args.jobs, force=args.force, pdf=not args.no_pdf)
     where = result.target
@@ -173,7 +174,7 @@ def _build(args: argparse.Namespace) -> None:
         if (where / name).exists():
             print(f"  {where / name}  ({(where / name).stat().st_size / 1024:,.0f} KB)")
     print(f"  {where / 'notebooks'}/  ({len(list((where / 'notebooks').glob('*.html')))} notebooks)")
-    print(f"  {where.with_name(where.name + '.zip')}  (everything above in one zip; opens offline)")
+    print(f"  {zip_path(where)}  (everything above in one zip; opens offline)")
     if result.pdf_note:
         print(f"amrbook: no PDF at {where / 'briefing.pdf'}: {result.pdf_note}", file=sys.stderr)
     if result.docx_note:

@@ -259,7 +259,7 @@ def test_leftover_staging_and_retired_folders_are_removed_under_the_lock(workspa
         (outputs / leftover / "notebooks").mkdir(parents=True)
         (outputs / leftover / "briefing.html").write_text("stale", encoding="utf-8")
     assert build(2023, pdf=False).up_to_date
-    assert sorted(p.name for p in outputs.iterdir()) == [".build.lock", ".cache", "2023"]
+    assert sorted(p.name for p in outputs.iterdir()) == [".build.lock", ".cache", "2023", "2023.zip"]
 
 
 def test_outputs_retired_by_a_build_killed_mid_swap_are_put_back(workspace):

@@ -167,6 +167,10 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
             if old.get("build_key") == build_key and all((target / f).exists() for f in old.get("outputs", {})) \
                     and not (pdf and old.get("pdf_note")) and not old.get("docx_note"):  # missing: try again
                 result.up_to_date = True
+                from .index import share, zip_path
+
+                if not zip_path(target).exists():  # the zip alone was removed
+                    share(target)
                 result.timings["total"] = time.perf_counter() - started
                 return result
         from .execute import prepare  # every notebook, before any kernel starts: a broken one is named at once

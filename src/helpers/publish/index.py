@@ -148,16 +148,29 @@ footer {{ border-top: 1px solid #d8e1ec; margin-top: 2em; padding-top: 0.5em; co
 """
 
 
+def zip_path(folder: Path) -> Path:
+    """Where the zip of a build folder goes by default: beside it, ``outputs/2023.zip``."""
+    return folder.with_name(f"{folder.name}.zip")
+
+
 def share(folder: Path, out: Path | None = None) -> Path:
     """Zip a build folder into one file that opens offline (``<folder>.zip`` beside it by default).
 
     The zip holds one folder named like the build's, so unpacking it gives ``<year>/index.html``
     and every file it links to; the zip is written whole, then renamed into place.
+
+    Raises
+    ------
+    OSError
+        If the zip cannot be written (a full disk, a read-only folder); no partial zip is left.
     """
-    out = out or folder.with_name(f"{folder.name}.zip")
+    out = out or zip_path(folder)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            archive.write(path, Path(folder.name) / path.relative_to(folder))
-    os.replace(tmp, out)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                archive.write(path, Path(folder.name) / path.relative_to(folder))
+        os.replace(tmp, out)
+    finally:  # a full disk leaves no partial zip behind
+        tmp.unlink(missing_ok=True)
     return out
