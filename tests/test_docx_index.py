@@ -68,6 +68,12 @@ def test_every_style_names_the_cjk_family_for_east_asian_text(built):
         assert fonts is not None, style.get(f"{{{W}}}styleId")
         assert fonts.get(f"{{{W}}}eastAsia") == family and fonts.get(f"{{{W}}}ascii") == family
         assert fonts.get(f"{{{W}}}eastAsiaTheme") is None and fonts.get(f"{{{W}}}asciiTheme") is None
+    table = _xml(built.pristine / "briefing.docx", "word/fontTable.xml")
+    declared = table.find(f'{{{W}}}font[@{{{W}}}name="{family}"]')
+    assert declared.find(f"{{{W}}}charset").get(f"{{{W}}}val") == "86"  # GB2312: a Chinese font
+    assert declared.find(f"{{{W}}}altName").get(f"{{{W}}}val") == "Microsoft YaHei"
+    with zipfile.ZipFile(built.pristine / "briefing.docx") as archive:  # no second, font-less copy of the styles
+        assert "word/stylesWithEffects.xml" not in archive.namelist()
 
 
 def test_docx_has_word_headings_main_points_first_and_numbered_captions(built):
@@ -201,8 +207,10 @@ def _loaded_urls(text: str) -> list[str]:
             *re.findall(r'url\(\s*["\']?([^)"\']*)', text)]
 
 
-def test_the_shared_zip_opens_offline(built, tmp_path):
+def test_the_shared_zip_opens_offline(built, tmp_path, monkeypatch):
     assert (built.root / "outputs" / "2023.zip").is_file()  # the build makes it
+    shutil.copytree(built.pristine, tmp_path / "outputs" / "2023")  # as the session's build made it
+    monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
     assert main(["share", "--year", "2023", "--out", str(tmp_path / "share.zip")]) == 0
     with zipfile.ZipFile(tmp_path / "share.zip") as archive:
         archive.extractall(tmp_path / "unpacked")

@@ -95,8 +95,11 @@ def test_a_failing_browser_keeps_everything_but_the_pdf(workspace, monkeypatch, 
     assert f"built {target}" in out and ".tmp-" not in out + err
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["pdf_note"] == f"{why}\n{FIX}" and manifest["browser"] is None
-    assert sorted(manifest["outputs"]) == ["briefing.html", "indicators.xlsx", *(
-        f"notebooks/{p.stem}.html" for p in sorted((workspace / "notebooks").glob("0*.ipynb")))]
+    from helpers.show.briefing import numbered_tables
+
+    assert sorted(manifest["outputs"]) == sorted(["briefing.docx", "briefing.html", "index.html", "indicators.xlsx", *(
+        f"csv/{label}.csv" for label, _, _ in numbered_tables(2023)), *(
+        f"notebooks/{p.stem}.html" for p in sorted((workspace / "notebooks").glob("0*.ipynb")))])
     assert snapshot(target).keys() == {target / name for name in [*manifest["outputs"], "manifest.json"]}
     assert not list(target.parent.glob(".tmp-*"))
 

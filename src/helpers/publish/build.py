@@ -212,7 +212,7 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     from ..audit.diff import build_changes, snapshot
     from ..audit.year import load_year
     from .export import write_xlsx
-    from .index import index_html, notebook_entry, pager, write_csvs
+    from .index import notebook_entry, pager, write_index
     from ..show.briefing import numbered_tables
     from ..show.fonts import find_cjk_font
     from .pdf import NoPdf, Running, print_pdf
@@ -273,14 +273,8 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     _docx(result, cached_file[BRIEFING], staging / "briefing.docx", title, briefing.subtitle[0], stamp)
     result.timings["docx"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    made = [("briefing.html", "简报（网页）", ""), ("briefing.pdf", "简报（PDF，A4）", result.pdf_note),
-            ("briefing.docx", "简报（Word）", result.docx_note)]
-    downloads = [("indicators.xlsx", "indicators.xlsx　全部数字（附原文句子）、衍生指标、一致性核对及各图表的数据（Excel）"),
-                 *write_csvs(staging, figures)]
-    page = index_html(title=title, basis=briefing.subtitle[0], stamp=stamp, font_css=font_css,
-                      briefing=[(f if (staging / f).exists() else "", label, note) for f, label, note in made],
-                      notebooks=entries, downloads=downloads)
-    (staging / "index.html").write_text(page, encoding="utf-8")
+    write_index(staging, title=title, basis=briefing.subtitle[0], stamp=stamp, font_css=font_css, notebooks=entries,
+                figures=figures, notes={"briefing.pdf": result.pdf_note, "briefing.docx": result.docx_note})
     result.timings["index"] = time.perf_counter() - t0
 
 

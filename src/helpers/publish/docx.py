@@ -33,6 +33,7 @@ from docx.opc.part import XmlPart
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
+from lxml import etree
 from lxml import html as lxml_html
 
 #: Markdown heading depth → Word heading level (``##`` is a section of the briefing).
@@ -70,39 +71,38 @@ def write_docx(nb: nbformat.NotebookNode, path: Path, *, title: str, basis: str,
     family : str
         The CJK font family of every style (``Noto Sans CJK SC`` on Debian).
     """
-    writer = _Writer(family)
+    writer = _Writer(family, _appendix(nb))
     writer.start(title, basis, stamp)
-    appendix = _appendix(nb)
-    writer.sources = appendix
     for cell in _content_cells(nb):
         if cell.cell_type == "markdown":
             writer.markdown(cell.source)
         else:
             for output in cell.get("outputs", []):
-                text = output.get("data", {}).get("text/html")
-                if text:
-                    writer.html("".join(text) if isinstance(text, list) else text)
+                if _html(output):
+                    writer.html(_html(output))
     tmp = path.with_name(path.name + ".tmp")
-    writer.doc.save(str(tmp))
-    tmp.replace(path)
+    try:
+        writer.doc.save(str(tmp))
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _appendix(nb: nbformat.NotebookNode) -> dict[int, lxml_html.HtmlElement]:
     """The 原文出处 entries of the executed briefing, by number (``<li id="src-N">``)."""
     entries = {}
-    for element in _outputs_html(nb):
-        for li in element.xpath('.//ol[contains(@class, "appendix")]/li'):
-            entries[int(li.get("id").removeprefix("src-"))] = li
+    for cell in filter(_is_appendix, nb.cells):
+        for output in cell.outputs:
+            element = lxml_html.fragment_fromstring(_html(output), create_parent="div")
+            for li in element.xpath('.//ol[contains(@class, "appendix")]/li'):
+                entries[int(li.get("id").removeprefix("src-"))] = li
     return entries
 
 
-def _outputs_html(nb: nbformat.NotebookNode):
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            text = output.get("data", {}).get("text/html")
-            if text:
-                yield lxml_html.fragment_fromstring("".join(text) if isinstance(text, list) else text,
-                                                    create_parent="div")
+def _html(output) -> str:
+    """The HTML of a cell output ("" when it has none)."""
+    text = output.get("data", {}).get("text/html", "")
+    return "".join(text) if isinstance(text, list) else text
 
 
 def _content_cells(nb: nbformat.NotebookNode) -> list:
@@ -118,20 +118,22 @@ def _content_cells(nb: nbformat.NotebookNode) -> list:
 
 
 def _is_appendix(cell) -> bool:
-    return any('class="sources appendix"' in "".join(o.get("data", {}).get("text/html", ""))
-               for o in cell.get("outputs", []))
+    return any('class="sources appendix"' in _html(output) for output in cell.get("outputs", []))
 
 
 class _Writer:
     """The document being written and the footnotes made so far."""
 
-    def __init__(self, family: str) -> None:
+    def __init__(self, family: str, sources: dict[int, lxml_html.HtmlElement]) -> None:
         self.doc = Document()
-        self.family = family
-        self.sources: dict[int, lxml_html.HtmlElement] = {}
+        self.sources = sources  # the 原文出处 entries, by their number in the HTML briefing
         self.footnote_of: dict[int, int] = {}  # appendix number -> footnote number
         self._footnotes = self._footnotes_part()
         _set_fonts(self.doc, family)
+        _declare_font(self.doc, family)
+        for rel_id, rel in list(self.doc.part.rels.items()):  # Word 2010's copy of the styles, without the fonts
+            if rel.reltype.endswith("/stylesWithEffects"):
+                self.doc.part.drop_rel(rel_id)
 
     # -- the page --------------------------------------------------------------------------
     def start(self, title: str, basis: str, stamp: str) -> None:
@@ -502,6 +504,16 @@ def _set_fonts(doc, family: str) -> None:
     for heading in ("Heading 1", "Heading 2", "Heading 3", "Title"):
         doc.styles[heading].font.color.rgb = RGBColor(0x1F, 0x4E, 0x79)
     doc.styles["Normal"].font.size = Pt(10.5)
+
+
+def _declare_font(doc, family: str) -> None:
+    """List ``family`` in the font table as a Chinese (GB2312 charset) sans-serif, with Microsoft YaHei as the
+    font Word uses where it is not installed (Windows ships YaHei, not Noto)."""
+    part = doc.part.part_related_by(RT.FONT_TABLE)
+    fonts = etree.fromstring(part.blob)
+    fonts.append(parse_xml(f'<w:font {nsdecls("w")} w:name="{family}"><w:altName w:val="Microsoft YaHei"/>'
+                           '<w:charset w:val="86"/><w:family w:val="swiss"/><w:pitch w:val="variable"/></w:font>'))
+    part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _insert_before(parent, child, successors: tuple[str, ...]):

@@ -24,6 +24,9 @@ if TYPE_CHECKING:  # pragma: no cover - share() runs after every build and must 
 #: The folder of the figures' CSV files inside a build.
 CSV_DIR = "csv"
 NOTEBOOK_DIR = "notebooks"
+#: The briefing's files as the index lists them.
+BRIEFING_FILES = (("briefing.html", "简报（网页）"), ("briefing.pdf", "简报（PDF，A4）"), ("briefing.docx", "简报（Word）"))
+WORKBOOK = ("indicators.xlsx", "indicators.xlsx　全部数字（附原文句子）、衍生指标、一致性核对及各图表的数据（Excel）")
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,19 @@ def write_csvs(folder: Path, figures: list[tuple[str, str, pd.DataFrame]]) -> li
     return links
 
 
+def write_index(folder: Path, *, title: str, basis: str, stamp: str, font_css: str, notebooks: list[NotebookEntry],
+                figures: list[tuple[str, str, pd.DataFrame]], notes: dict[str, str]) -> None:
+    """Write ``index.html`` and the figures' CSV files into a build folder that holds everything else.
+
+    ``notes`` says why a briefing file is missing (``{"briefing.pdf": "no Chromium …"}``); the index
+    lists a missing file without a link, with that reason.
+    """
+    briefing = [(name if (folder / name).exists() else "", label, notes.get(name, "")) for name, label in BRIEFING_FILES]
+    page = index_html(title=title, basis=basis, stamp=stamp, font_css=font_css, briefing=briefing,
+                      notebooks=notebooks, downloads=[WORKBOOK, *write_csvs(folder, figures)])
+    (folder / "index.html").write_text(page, encoding="utf-8")
+
+
 def index_html(*, title: str, basis: str, stamp: str, font_css: str, briefing: list[tuple[str, str, str]],
                notebooks: list[NotebookEntry], downloads: list[tuple[str, str]]) -> str:
     """The landing page.
@@ -106,7 +122,7 @@ def index_html(*, title: str, basis: str, stamp: str, font_css: str, briefing: l
         return f'<a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>'
 
     briefs = "".join(f"<li>{link(href, label)}</li>" if href else
-                     f'<li>{html.escape(label)}<span class="note">（未生成：{html.escape(note)}）</span></li>'
+                     f'<li>{html.escape(label)}<span class="note">（未生成：{html.escape(note or "本次生成未包括")}）</span></li>'
                      for href, label, note in briefing)
     books = "".join(f'<li>{link(e.href, e.title)}<div class="summary">{html.escape(e.summary)}</div></li>'
                     for e in notebooks)
