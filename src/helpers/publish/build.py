@@ -53,6 +53,8 @@ class BuildResult:
     executed: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     pdf_note: str = ""
+    #: Why briefing.docx was not made ("" when it was): the rest of the build stands without it.
+    docx_note: str = ""
     browser: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     #: The executed copy of each notebook (in the build cache), by name.
@@ -147,8 +149,8 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
     """
     started = time.perf_counter()
     data, year = year, int(getattr(year, "year", year))  # a Year or its number: nothing loaded yet
-    root = paths.outputs_dir()
-    target = root / str(year)
+    target = target_dir(year)
+    root = target.parent
     result = BuildResult(target)
     with build_lock(root):
         clear_leftovers(root)
@@ -163,8 +165,12 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
         if not force and manifest_file.exists():
             old = json.loads(manifest_file.read_text(encoding="utf-8"))
             if old.get("build_key") == build_key and all((target / f).exists() for f in old.get("outputs", {})) \
-                    and not (pdf and old.get("pdf_note")):  # the PDF is asked for and was missing: try again
+                    and not (pdf and old.get("pdf_note")) and not old.get("docx_note"):  # missing: try again
                 result.up_to_date = True
+                from .index import share, zip_path
+
+                if not zip_path(target).exists():  # the zip alone was removed
+                    share(target)
                 result.timings["total"] = time.perf_counter() - started
                 return result
         from .execute import prepare  # every notebook, before any kernel starts: a broken one is named at once
@@ -186,8 +192,18 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
         finally:
             runner.stop()
             shutil.rmtree(staging, ignore_errors=True)
+        from .index import share
+
+        t0 = time.perf_counter()
+        share(target)
+        result.timings["zip"] = time.perf_counter() - t0
     result.timings["total"] = time.perf_counter() - started
     return result
+
+
+def target_dir(year: int) -> Path:
+    """The folder a build of ``year`` writes (its zip to share goes beside it)."""
+    return paths.outputs_dir() / str(year)
 
 
 def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:
@@ -195,13 +211,15 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
 
     The font subset comes first, then a briefing page kept from an earlier build (its print starts
     at once, in a thread), the xlsx and the change log, the other kept pages, and each executed
-    notebook's page as it arrives.
+    notebook's page as it arrives; then briefing.docx (while the PDF may still print) and, once the
+    print has ended, index.html with the figures' CSV files.
     """
     import nbformat
 
     from ..audit.diff import build_changes, snapshot
     from ..audit.year import load_year
     from .export import write_xlsx
+    from .index import notebook_entry, pager, write_index
     from ..show.briefing import numbered_tables
     from ..show.fonts import find_cjk_font
     from .pdf import NoPdf, Running, print_pdf
@@ -219,6 +237,9 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     briefing = Page(title=title, subtitle=[f"依据：《{src.title}》",
                                            "每个数字均可追溯至原文：悬停可见原句，文末“原文出处”列出全部原句"],
                     hide_code=True, stamp=stamp)
+    entries = step("prepare.index_entries", lambda: [
+        notebook_entry(name, nbformat.read(paths.notebooks_dir() / f"{name}.ipynb", as_version=4))
+        for name in sorted(cached_file) if name != BRIEFING])
     printed: dict = {}
 
     def print_briefing() -> None:  # in a thread, from when briefing.html is written: it overlaps the notebooks
@@ -234,9 +255,9 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
 
     printer = threading.Thread(target=print_briefing, daemon=True)
 
-    def render(name: str, nb=None) -> None:  # a page rendered before for the same notebook and font is kept
+    def render(name: str, nb=None) -> None:  # a page rendered before for the same notebook, font and links is kept
         page, file = (briefing, staging / "briefing.html") if name == BRIEFING else \
-            (Page(stamp=stamp), staging / "notebooks" / f"{name}.html")
+            (Page(stamp=stamp, nav=pager(entries, name)), staging / "notebooks" / f"{name}.html")
         step(f"render.{name}", lambda: file.write_text(
             kept_page(cached_file[name], page, font_css, title if name == BRIEFING else name, nb), encoding="utf-8"))
         if name == BRIEFING and pdf:
@@ -267,6 +288,7 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
             if bar:
                 bar.update(1)
         result.timings["execute_and_render"] = time.perf_counter() - t0
+        step("docx", _docx, result, cached_file[BRIEFING], staging / "briefing.docx", title, briefing.subtitle[0], stamp)
     finally:
         if bar:
             bar.close()
@@ -276,6 +298,23 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     if "error" in printed:
         raise printed["error"]
     result.browser, result.pdf_note = printed.get("browser"), printed.get("note", "")
+    step("index", write_index, staging, title=title, basis=briefing.subtitle[0], stamp=stamp, font_css=font_css,
+         notebooks=entries, figures=figures, notes={"briefing.pdf": result.pdf_note, "briefing.docx": result.docx_note})
+
+
+def _docx(result: BuildResult, executed: Path, file: Path, title: str, basis: str, stamp: str) -> None:
+    """Write briefing.docx from the executed briefing; a failure is noted and the rest of the build stands."""
+    import nbformat
+
+    from ..show.fonts import find_cjk_font
+    from .docx import write_docx
+
+    try:
+        write_docx(nbformat.read(executed, as_version=4), file, title=title, basis=basis, stamp=stamp,
+                   family=find_cjk_font().family)
+    except Exception as exc:  # noqa: BLE001 - like a missing browser for the PDF: note it, keep the rest
+        file.unlink(missing_ok=True)
+        result.docx_note = f"{type(exc).__name__}: {exc}"
 
 
 class _Steps:
@@ -298,7 +337,7 @@ def _write_manifest(year: int, staging: Path, hashes: dict, build_key: str, resu
     outputs = {str(p.relative_to(staging)): sha256_of(p) for p in sorted(staging.rglob("*")) if p.is_file()}
     manifest = {"year": year, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "stamp": result.stamp, "build_key": build_key, "inputs": hashes, "packages": package_versions(),
-                "browser": result.browser, "pdf_note": result.pdf_note,
+                "browser": result.browser, "pdf_note": result.pdf_note, "docx_note": result.docx_note,
                 "executed": result.executed, "cached": result.cached,
                 "timings_s": {k: round(v, 3) for k, v in result.timings.items()}, "outputs": outputs,
                 "snapshot": result.snapshot, "changes": result.changes}

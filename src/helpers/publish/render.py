@@ -49,6 +49,8 @@ class Page:
     toc: bool = True
     #: The build stamp (date, inputs hash, version) at the foot of the page.
     stamp: str = ""
+    #: Links at the top of the page, ``(label, href)``: the index, the previous and next notebook.
+    nav: list[tuple[str, str]] = field(default_factory=list)
 
 
 def static_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -180,6 +182,7 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str)
     exporter = _exporter(page.hide_code)
     resources = {"metadata": {"name": name}, "amrbook": {
         "title": page.title, "subtitle": page.subtitle, "hide_code": page.hide_code, "stamp": page.stamp,
+        "nav": page.nav,
         "toc": table_of_contents(nb) if page.toc else [],
         "toc_after_tag": _tagged(nb, "contents-after"), "font_stack": FONT_STACK,
         "font_face": font_css, "content_css": style_css(),
@@ -192,7 +195,8 @@ def kept_page(executed: Path, page: Page, font_css: str, name: str, nb: nbformat
     """:func:`render_html` of the executed notebook kept at ``executed`` (or ``nb``, its content), rendered once.
 
     The page is kept beside the executed notebook, rendered with :data:`STAMP_SLOT` in place of
-    the build stamp and named by the notebook's cache key and the font rule, so a build whose only
+    the build stamp and named by the notebook's cache key, the font rule and the rest of ``page``
+    (its links to the other notebooks, which their titles word), so a build whose only
     change is another notebook renders this page again only by writing its own stamp into it: the
     result is the same, byte for byte, as rendering it anew. A kept page without exactly one slot
     is rendered again, and so is a page whose stamp the template would escape.
@@ -208,7 +212,8 @@ def kept_page(executed: Path, page: Page, font_css: str, name: str, nb: nbformat
     """
     if not page.stamp or set(page.stamp) & set("&<>'\""):  # no footer, or one the template escapes: render anew
         return render_html(nb or nbformat.read(executed, as_version=4), page, font_css, name)
-    kept = executed.with_name(f"{executed.stem}-{hashlib.sha256(font_css.encode()).hexdigest()[:12]}.html")
+    looks = f"{font_css}|{name}|{replace(page, stamp='')!r}"  # all but the stamp: font, title, links
+    kept = executed.with_name(f"{executed.stem}-{hashlib.sha256(looks.encode()).hexdigest()[:12]}.html")
     body = kept.read_text(encoding="utf-8") if kept.exists() else ""
     if body.count(STAMP_SLOT) != 1:
         body = render_html(nb or nbformat.read(executed, as_version=4), replace(page, stamp=STAMP_SLOT), font_css, name)
