@@ -79,3 +79,11 @@ def test_jobs_must_be_a_whole_number_from_1_to_16(jobs):
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (f"amrbook build: error: --jobs must be a whole number from 1 to 16, "
                                               f"not '{jobs}'")
+
+
+@pytest.mark.parametrize("seconds", ["0", "-5", "1.5", "forever", "86401"])
+def test_cell_timeout_must_be_a_whole_number_of_seconds(seconds):
+    result = run_cli("build", "--year", "2023", "--cell-timeout", seconds)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == ("amrbook build: error: --cell-timeout must be a whole number from 1 "
+                                              f"to 86400, not '{seconds}'")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from .errors import AmrbookError
 
 FORMATS = ("table", "csv", "json")
 MAX_JOBS = 16  # kernels of ~150 MB each; more than the notebooks there are buys nothing
+MAX_CELL_TIMEOUT = 86400  # a day: every wait is bounded
 
 
 def _emit(frame, fmt: str, table_columns: list[str]) -> None:
@@ -163,8 +165,10 @@ def _build(args: argparse.Namespace) -> None:
     from .publish.build import build
     from .publish.index import zip_path
 
-    result = build(args.year, jobs=args.jobs, force=args.force, pdf=not args.no_pdf)
+    result = build(args.year, jobs=args.jobs, force=args.force, pdf=not args.no_pdf, timeout=args.cell_timeout)
     where = result.target
+    for note in result.notes:
+        print(f"amrbook: note: {note}", file=sys.stderr)
     if result.up_to_date:
         print(f"{where}: up to date ({result.timings['total']:.2f} s); --force rebuilds")
         return
@@ -230,14 +234,24 @@ def _summary(args: argparse.Namespace) -> None:
 class _Jobs(argparse.Action):
     """``--jobs``: a whole number from 1 to :data:`MAX_JOBS`, refused otherwise (exit 2)."""
 
+    low, high = 1, MAX_JOBS
+
     def __call__(self, parser, namespace, value, option_string=None):
-        if not re.fullmatch(r"[0-9]+", value) or not 1 <= int(value) <= MAX_JOBS:
-            parser.error(f"{option_string} must be a whole number from 1 to {MAX_JOBS}, not {value!r}")
+        if not re.fullmatch(r"[0-9]+", value) or not self.low <= int(value) <= self.high:
+            parser.error(f"{option_string} must be a whole number from {self.low} to {self.high}, not {value!r}")
         setattr(namespace, self.dest, int(value))
+
+
+class _CellTimeout(_Jobs):
+    """``--cell-timeout``: whole seconds from 1 to :data:`MAX_CELL_TIMEOUT`."""
+
+    high = MAX_CELL_TIMEOUT
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``amrbook`` (one sub-command per job)."""
+    from .publish.build import CELL_TIMEOUT
+
     parser = argparse.ArgumentParser(prog="amrbook", description="Analysis workbook for AMR annual reports.")
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -290,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"notebooks executed in parallel, 1 to {MAX_JOBS} (default 2)")
     build.add_argument("--force", action="store_true", help="ignore the cache and rebuild everything")
     build.add_argument("--no-pdf", action="store_true", help="skip printing briefing.pdf")
+    build.add_argument("--cell-timeout", action=_CellTimeout, default=CELL_TIMEOUT, metavar="SECONDS",
+                       help="seconds one notebook cell may run before the build stops it and fails "
+                            f"(default {CELL_TIMEOUT})")
     build.set_defaults(run=_build)
 
     shr = commands.add_parser("share", help="zip a year's build (index.html, briefing, notebooks, downloads) "
@@ -373,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         how, status = ("terminated", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
         print(f"amrbook: {how}; outputs left as they were", file=sys.stderr)
+        gc.freeze()  # end now: the interpreter's last collection of all a build loaded takes seconds
         return status
     return status
 

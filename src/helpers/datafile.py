@@ -8,7 +8,10 @@ one document, so those are refused (an alias bomb cannot expand), as are files o
 """
 from __future__ import annotations
 
+import json
 import math
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -332,3 +335,91 @@ def _scalar(path: Path, loader, event, at: str):
     except ValueError as exc:  # the date 2023-13-45, an integer of more than 4300 digits
         value = event.value if len(event.value) <= 40 else event.value[:37] + "..."
         raise DataError([Problem(path, at, f"{value!r} is not a valid {tag[len(_TAG):]}: {exc}")]) from None
+
+
+#: Largest JSON file the workbook reads back (a build's manifest.json; 2023's is about 100 KB).
+MAX_JSON_BYTES = 64_000_000
+
+
+def _not_a_json_number(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_json(path: Path, max_bytes: int = MAX_JSON_BYTES):
+    """Return the JSON value of the file at ``path``, or None if there is no such file.
+
+    The read is bounded and strict: a regular file of at most ``max_bytes``, UTF-8, JSON without
+    ``NaN`` or ``Infinity``.
+
+    Raises
+    ------
+    DataError
+        Naming the file and, for broken JSON, the line and column.
+    """
+    file = Path(path)
+    try:
+        with open(file, "rb") as handle:
+            if not os.path.isfile(file):
+                raise DataError([Problem(file, "", "not a regular file")])
+            raw = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise DataError([Problem(file, "", "not a regular file")]) from None
+    if len(raw) > max_bytes:
+        raise DataError([Problem(file, "", f"larger than {max_bytes:,} bytes, the most such a file may have")])
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_not_a_json_number)
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(file, f"byte {exc.start}", f"not UTF-8: {exc.reason}")]) from None
+    except json.JSONDecodeError as exc:
+        raise DataError([Problem(file, f"line {exc.lineno}, column {exc.colno}", f"not JSON: {exc.msg}")]) from None
+    except (ValueError, RecursionError) as exc:
+        raise DataError([Problem(file, "", f"not JSON: {exc or 'nested too deeply'}")]) from None
+
+
+def schema_problem(value, schema: dict, where: str = "") -> str | None:
+    """Where and why ``value`` (read from JSON) breaks ``schema``, or None.
+
+    ``schema`` is the part of JSON schema a build's records need, checked by hand (jsonschema
+    takes seconds to import, too long for an up-to-date build): ``type`` (a name or a list),
+    ``required``, ``properties``, ``additionalProperties`` and ``items`` (schemas), ``minItems``,
+    ``maxItems`` and ``pattern``.
+    """
+    at = where or "top level"
+    wanted = schema.get("type")
+    if wanted:
+        kinds = wanted if isinstance(wanted, list) else [wanted]
+        kind = _json_kind(value)
+        if kind not in kinds and not (kind == "integer" and "number" in kinds):
+            return f"{at}: {_JSON_KINDS[kind]}, not {' or '.join(_JSON_KINDS[k] for k in kinds)}"
+    if isinstance(value, dict):
+        missing = [key for key in schema.get("required", []) if key not in value]
+        if missing:
+            return f"{at}: missing {', '.join(map(repr, missing))}"
+        for key, item in value.items():
+            part = schema.get("properties", {}).get(key, schema.get("additionalProperties"))
+            problem = part and schema_problem(item, part, f"{where}.{key}" if where else str(key))
+            if problem:
+                return problem
+    if isinstance(value, list):
+        if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
+            return f"{at}: {len(value)} items, not {schema['minItems']}" + (
+                f" to {schema['maxItems']}" if schema.get("maxItems") != schema.get("minItems") else "")
+        for number, item in enumerate(value):
+            problem = "items" in schema and schema_problem(item, schema["items"], f"{where}[{number}]")
+            if problem:
+                return problem
+    if "pattern" in schema and isinstance(value, str) and not re.search(schema["pattern"], value):
+        return f"{at}: {value[:60]!r} is not of the form {schema['pattern']}"
+    return None
+
+
+_JSON_KINDS = {"object": "an object", "array": "a list", "string": "text", "number": "a number",
+               "integer": "a whole number", "boolean": "true or false", "null": "null"}
+
+
+def _json_kind(value) -> str:
+    kinds = [(bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"),
+             (dict, "object"), (type(None), "null")]
+    return next(kind for cls, kind in kinds if isinstance(value, cls))

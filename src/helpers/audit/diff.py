@@ -24,6 +24,7 @@ import pandas as pd
 
 from .. import paths
 from ..errors import DataError, Problem
+from .record import read_record
 from .year import Year, load_year
 
 #: Columns of a comparison, in order.
@@ -33,7 +34,7 @@ CHANGES = ("value", "added", "removed", "status")
 
 
 def _number(value) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else float(value)
 
 
 def snapshot(year: int | Year) -> dict:
@@ -115,17 +116,7 @@ def read_snapshot(path: Path) -> tuple[dict, dict]:
         If the file is missing, is not JSON (line and column named) or holds no snapshot.
     """
     path = Path(path)
-    file = path / "manifest.json" if path.is_dir() else path
-    try:
-        manifest = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError([Problem(file, "", "no such file: name a build's manifest.json or its folder")]) from None
-    except json.JSONDecodeError as exc:
-        raise DataError([Problem(file, f"line {exc.lineno}, column {exc.colno}", f"not JSON: {exc.msg}")]) from None
-    except UnicodeDecodeError as exc:
-        raise DataError([Problem(file, f"byte {exc.start}", f"not UTF-8: {exc.reason}")]) from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("snapshot"), dict):
-        raise DataError([Problem(file, "", "holds no data snapshot (made by a build older than the change log)")])
+    manifest = read_record(path / "manifest.json" if path.is_dir() else path)
     return manifest["snapshot"], manifest.get("stamp", {})
 
 
@@ -140,11 +131,12 @@ def _previous_build(year: Year, now: dict) -> dict:
     if not manifest.exists():
         return {"against": "", "note": "这是该年度的首次生成，没有可比较的上次生成。", "rows": []}
     try:
-        then, stamp = read_snapshot(manifest)
+        record = read_record(manifest)
     except DataError as exc:
         return {"against": "", "note": f"上次生成的记录无法读取：{exc.problems[0]}", "rows": []}
+    then, stamp = record["snapshot"], record.get("stamp", {})
     if then == now:
-        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("changes", {}).get("previous_build")
+        recorded = record.get("changes", {}).get("previous_build")
         return recorded or {"against": build_words(stamp), "note": "", "rows": []}
     against = build_words(stamp)
     return {"against": against, "note": "", "rows": compare(then, now, against).to_dict("records")}
@@ -186,8 +178,7 @@ def recorded_changes(year: int) -> dict:
     if not file.exists():
         raise DataError([Problem(file, "", f"no build of {year} yet: run `amrbook build --year {year}` first, "
                                            "or compare the data with --against")])
-    read_snapshot(file)
-    changes = json.loads(file.read_text(encoding="utf-8")).get("changes")
+    changes = read_record(file).get("changes")
     if not isinstance(changes, dict):
         raise DataError([Problem(file, "", "holds no change log (made by a build older than the change log)")])
     return changes

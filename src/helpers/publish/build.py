@@ -31,9 +31,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import paths
+from ..errors import DataError
 from ..paths import sha256_of
 from .kernels import Runner
 from .lock import build_lock, clear_leftovers
+from .manifest import read_manifest, set_aside, write_manifest
 
 if TYPE_CHECKING:  # pragma: no cover - pandas and the data are loaded only when there is work to do
     from ..audit.year import Year
@@ -41,6 +43,8 @@ if TYPE_CHECKING:  # pragma: no cover - pandas and the data are loaded only when
 # The rest is imported when a build has work to do, so an up-to-date check stays well under 1 s.
 
 BRIEFING = "briefing"
+#: Seconds one notebook cell may run (``amrbook build --cell-timeout``).
+CELL_TIMEOUT = 300
 PACKAGE_FILES = ("**/*.py", "**/templates/**/*", "**/*.css")
 
 
@@ -64,6 +68,8 @@ class BuildResult:
     #: The data this build rests on, and what changed since the previous build and year (helpers.audit.diff).
     snapshot: dict = field(default_factory=dict)
     changes: dict = field(default_factory=dict)
+    #: What the build found damaged and set aside or redid (a manifest, a cached notebook), in words.
+    notes: list[str] = field(default_factory=list)
 
 
 def stamp_text(stamp: dict[str, str]) -> str:
@@ -121,7 +127,8 @@ def font_text() -> str:
     return "".join(p.read_text(encoding="utf-8", errors="ignore") for p in files)
 
 
-def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True, timeout: int = 300) -> BuildResult:
+def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True,
+          timeout: int = CELL_TIMEOUT) -> BuildResult:
     """Build ``outputs/<year>/``: briefing.html/.pdf, notebooks/*.html, indicators.xlsx, manifest.json.
 
     Parameters
@@ -137,7 +144,7 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
         Print ``briefing.pdf`` (needs a Chromium, Chrome or Edge; without one the HTML is
         still built and ``pdf_note`` says how to get the PDF).
     timeout : int
-        Seconds allowed per cell.
+        Seconds one cell may run; past them the cell is stopped and the build fails, naming it.
 
     Raises
     ------
@@ -162,22 +169,27 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
         cached_file = {name: cache / f"{year}-{name}-{key[:20]}.ipynb" for name, key in keys.items()}
         result.notebooks = cached_file
         manifest_file = target / "manifest.json"
-        if not force and manifest_file.exists():
-            old = json.loads(manifest_file.read_text(encoding="utf-8"))
-            if old.get("build_key") == build_key and all((target / f).exists() for f in old.get("outputs", {})) \
-                    and not (pdf and old.get("pdf_note")) and not old.get("docx_note"):  # missing: try again
-                result.up_to_date = True
-                from .index import share, zip_path
+        try:
+            old = read_manifest(manifest_file)
+            damaged = None
+        except DataError as exc:  # set aside once this build has its own; never trusted, never blocking
+            old, damaged = None, exc.problems[0]
+        if not force and old and old.get("build_key") == build_key and _outputs_intact(target, old) \
+                and not (pdf and old.get("pdf_note")) and not old.get("docx_note"):  # missing: try again
+            result.up_to_date = True
+            from .index import share, zip_path
 
-                if not zip_path(target).exists():  # the zip alone was removed
-                    share(target)
-                result.timings["total"] = time.perf_counter() - started
-                return result
+            if not zip_path(target).exists():  # the zip alone was removed
+                share(target)
+            result.timings["total"] = time.perf_counter() - started
+            return result
         from .execute import prepare  # every notebook, before any kernel starts: a broken one is named at once
 
         notebooks = {name: prepare(paths.notebooks_dir() / f"{name}.ipynb", parameters) for name in sorted(keys)}
+        cached = {} if force else {name: nb for name in keys
+                                   if (nb := _read_cached(cached_file[name], result)) is not None}
         # the slowest notebooks first, so the two workers finish together
-        todo = sorted(((name, nb) for name, nb in notebooks.items() if force or not cached_file[name].exists()),
+        todo = sorted(((name, nb) for name, nb in notebooks.items() if name not in cached),
                       key=lambda item: item[0] != BRIEFING)
         result.executed = sorted(name for name, _ in todo)
         result.cached = sorted(set(keys) - set(result.executed))
@@ -186,8 +198,10 @@ def build(year: int | Year, jobs: int = 2, force: bool = False, pdf: bool = True
         staging = target.with_name(f".tmp-{year}-{os.getpid()}-{threading.get_ident()}")
         result.stamp = _stamp(hashes)
         try:
-            _produce(data, runner, cached_file, result, staging, pdf)
+            _produce(data, runner, cached_file, cached, result, staging, pdf)
             _write_manifest(year, staging, hashes, build_key, result)
+            if damaged:
+                result.notes.append(f"{damaged}; set aside as {set_aside(manifest_file)}; built afresh")
             _swap(staging, target)
         finally:
             runner.stop()
@@ -206,7 +220,32 @@ def target_dir(year: int) -> Path:
     return paths.outputs_dir() / str(year)
 
 
-def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildResult, staging: Path, pdf: bool) -> None:
+def _outputs_intact(target: Path, manifest: dict) -> bool:
+    """Whether every output the manifest lists is in ``target`` with the hash it records."""
+    outputs = manifest.get("outputs", {})
+    return bool(outputs) and all((target / name).is_file() and sha256_of(target / name) == digest
+                                 for name, digest in outputs.items())
+
+
+def _read_cached(file: Path, result: BuildResult):
+    """The executed notebook cached in ``file``, or None: missing, or damaged (then removed, with a note)."""
+    from .execute import NotebookError, read_notebook
+
+    if not file.exists():
+        return None
+    try:
+        nb = read_notebook(file)
+        if any(c.cell_type == "code" and c.source.strip() and c.execution_count is None for c in nb.cells):
+            raise NotebookError(f"{file.name}: not executed to the end")
+        return nb
+    except NotebookError as exc:
+        file.unlink(missing_ok=True)
+        result.notes.append(f"{file.parent / str(exc)}; removed from the cache and executed again")
+        return None
+
+
+def _produce(year: int | Year, runner: Runner, cached_file: dict, cached: dict, result: BuildResult, staging: Path,
+             pdf: bool) -> None:
     """Fill ``staging`` while the runner executes: each page when it is ready, the PDF from when the briefing is.
 
     The font subset comes first, then a briefing page kept from an earlier build (its print starts
@@ -230,8 +269,10 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
     year = step("prepare.load_year", load_year, year)  # validate the data (the kernels are already starting), once
+    runner.check()  # a notebook that failed meanwhile fails the build now, not after the preparation
     font_css = step("prepare.font_subset",
                     lambda: font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent))
+    runner.check()
     src, stamp = year.source, stamp_text(result.stamp)
     title = f"{src.publisher}{year.year}年法治政府建设情况 · 数据简报"
     briefing = Page(title=title, subtitle=[f"依据：《{src.title}》",
@@ -241,12 +282,13 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
         notebook_entry(name, nbformat.read(paths.notebooks_dir() / f"{name}.ipynb", as_version=4))
         for name in sorted(cached_file) if name != BRIEFING])
     printed: dict = {}
+    stop_print = threading.Event()  # set when the build fails or is interrupted: the browser is killed at once
 
     def print_briefing() -> None:  # in a thread, from when briefing.html is written: it overlaps the notebooks
         started = time.perf_counter()
         try:
             printed["browser"] = str(print_pdf(staging / "briefing.html", staging / "briefing.pdf",
-                                               running=Running(header=title, stamp=stamp)))
+                                               running=Running(header=title, stamp=stamp), stop=stop_print))
         except NoPdf as exc:
             printed["note"] = str(exc)
         except Exception as exc:  # raised in the build's own thread, below
@@ -266,14 +308,15 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
     bar = _progress(len(result.executed))
     try:
         if BRIEFING in result.cached:  # its print starts at once
-            render(BRIEFING)
+            render(BRIEFING, cached[BRIEFING])
         figures = step("prepare.numbered_tables", numbered_tables, year)  # the briefing's numbered data
         step("prepare.xlsx", write_xlsx, year, staging / "indicators.xlsx", figures=figures)
         result.snapshot, result.changes = step("prepare.changes", lambda: (snapshot(year), build_changes(year)))
         result.timings["prepare"] = time.perf_counter() - t0
+        runner.check()
         for name in result.cached:
             if name != BRIEFING:
-                render(name)
+                render(name, cached[name])
         for _ in result.executed:
             name, outcome = step("waiting_for_kernels", runner.results.get)
             if isinstance(outcome, Exception):
@@ -289,10 +332,15 @@ def _produce(year: int | Year, runner: Runner, cached_file: dict, result: BuildR
                 bar.update(1)
         result.timings["execute_and_render"] = time.perf_counter() - t0
         step("docx", _docx, result, cached_file[BRIEFING], staging / "briefing.docx", title, briefing.subtitle[0], stamp)
+        if printer.is_alive():  # interruptible here: Ctrl-C or SIGTERM stops the print below
+            step("waiting_for_pdf", printer.join)
+    except BaseException:  # a failed or interrupted build leaves no browser behind, and does not wait for it
+        stop_print.set()
+        raise
     finally:
         if bar:
             bar.close()
-        if printer.is_alive():  # a failed build leaves no browser behind
+        if printer.is_alive():
             printer.join()
     result.timings.update(runner.timings)
     if "error" in printed:
@@ -341,7 +389,7 @@ def _write_manifest(year: int, staging: Path, hashes: dict, build_key: str, resu
                 "executed": result.executed, "cached": result.cached,
                 "timings_s": {k: round(v, 3) for k, v in result.timings.items()}, "outputs": outputs,
                 "snapshot": result.snapshot, "changes": result.changes}
-    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_manifest(staging / "manifest.json", manifest)
 
 
 def _swap(staging: Path, target: Path) -> None:

@@ -115,17 +115,33 @@ def execute(path: Path, parameters: dict, timeout: int = 300) -> nbformat.Notebo
         starts), or a cell raises, times out or the kernel dies; the message names notebook and cell.
     """
     nb = prepare(path, parameters)
+    running = {}
     client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
+                            on_cell_execute=lambda cell, cell_index: running.update(cell=cell),
                             resources={"metadata": {"path": str(paths.notebooks_dir())}})
     try:
         client.execute()
-    except CellExecutionError as exc:
-        cell = _failing_cell(nb)
-        raise NotebookError(f"{path.name}: {cell}: {exc.ename}: {exc.evalue}") from None
-    except (CellTimeoutError, DeadKernelError) as exc:
-        raise NotebookError(f"{path.name}: {_failing_cell(nb)}: {type(exc).__name__}: {exc}") from None
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+        raise failure(path.name, nb, exc, timeout, running.get("cell")) from None
     refuse_stderr(nb, path.name)
     return nb
+
+
+def failure(name: str, nb: nbformat.NotebookNode, exc: Exception, timeout: int, running=None,
+            status: int | None = None) -> NotebookError:
+    """Say how the notebook ``name`` failed, naming the cell: an error it raised, the per-cell
+    time limit it ran past, or its kernel dying (``status``: the kernel's exit status, if known)."""
+    if isinstance(exc, CellExecutionError):
+        return NotebookError(f"{name}: {_failing_cell(nb)}: {exc.ename}: {exc.evalue}")
+    cell = _running_cell(nb, running)
+    if isinstance(exc, CellTimeoutError):
+        return NotebookError(f"{name}: {cell}: still running after {timeout} s, the limit for one cell; it was "
+                             "stopped (amrbook build --cell-timeout SECONDS allows more)")
+    if status is not None and status < 0:
+        how = f"killed by signal {-status}" + (" (out of memory?)" if status == -9 else "")
+    else:
+        how = f"exited with status {status}" if status is not None else "exit status unknown"
+    return NotebookError(f"{name}: {cell}: the kernel died while running it ({how})")
 
 
 def refuse_stderr(nb: nbformat.NotebookNode, name: str) -> None:
@@ -155,6 +171,12 @@ def _failing_cell(nb: nbformat.NotebookNode) -> str:
         if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
             return _cell_label(number, cell)
     return "a cell"
+
+
+def _running_cell(nb: nbformat.NotebookNode, running) -> str:
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    number = next((n for n, c in enumerate(code_cells, start=1) if c is running), None)
+    return _cell_label(number, running) if number else "a cell"
 
 
 def _cell_label(number: int, cell: nbformat.NotebookNode) -> str:

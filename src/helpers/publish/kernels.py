@@ -7,11 +7,21 @@ left it (the reset cell removed, cells numbered from 1). Kernels inherit the CJK
 process found (:func:`helpers.show.fonts.face_env`) instead of each searching the font folders
 and parsing the .ttc files again. :attr:`Runner.timings` holds each kernel's start, its imports
 and each notebook's execution, in seconds, for the build's profile.
+
+Every wait is bounded. The kernels are spoken to with jupyter_client's asynchronous client:
+nbclient handed a kernel manager with the (default) blocking client blocks its event loop on
+the kernel's output and never applies its per-cell ``timeout`` nor notices a dead kernel. A
+cell running past the timeout, or a kernel that dies (``os._exit``, the OOM killer), fails its
+notebook naming the cell; :meth:`Runner.stop` kills every kernel's process group at once, so
+an error elsewhere, Ctrl-C or SIGTERM never waits for a cell to end.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
+import signal
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,6 +32,10 @@ from ..errors import AmrbookError
 RESET_TAG = "amrbook-reset"
 #: What every notebook imports (``hb.setup()``, ``hb.load_year``), imported once per kernel before its notebooks.
 IMPORTS = "import helpers.show.notebook, helpers.audit.year"
+#: jupyter_client's asynchronous client: with it nbclient applies the cell timeout and sees a dead kernel.
+CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
+#: Seconds :meth:`Runner.stop` waits for its threads after killing their kernels.
+STOP_WAIT = 3.0
 
 
 def _with_reset(nb):
@@ -47,13 +61,39 @@ def _tidy(nb):
     return nb
 
 
+def _writable(folder: Path) -> bool:
+    """Whether files can be created in ``folder`` (made if missing); root ignores modes, so try."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def kernel_env(config_dir: Path) -> dict[str, str]:
+    """The kernels' environment: this one, with IPython's and matplotlib's folders moved under
+    ``config_dir`` when their usual place (under HOME) cannot be written.
+
+    Otherwise a kernel warns on its stderr (``Matplotlib created a temporary cache directory``)
+    and the build would blame the first notebook cell importing matplotlib.
+    """
+    env = dict(os.environ)
+    home = Path(env.get("HOME") or Path.home())
+    config = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+    for variable, usual in (("MPLCONFIGDIR", config / "matplotlib"), ("IPYTHONDIR", home / ".ipython")):
+        if not env.get(variable) and not _writable(usual):
+            env[variable] = str(config_dir / variable.lower())
+    return env
+
+
 class Runner:
     """Execute notebooks on ``jobs`` warm kernels in background threads.
 
     ``todo`` holds ``(name, notebook)`` pairs, parameters already injected. Each worker starts
     one kernel and runs notebooks from a queue, each after ``%reset -f``; finished notebooks
     arrive on :attr:`results` as ``(name, notebook)`` and failures as ``(name, NotebookError)``.
-    :meth:`stop` lets workers finish their notebook and shut down.
+    A cell may run ``timeout`` seconds. :meth:`stop` kills the kernels and releases them.
     """
 
     def __init__(self, todo: list[tuple[str, object]], jobs: int, timeout: int, log_file: Path):
@@ -65,56 +105,79 @@ class Runner:
         self.stopping = threading.Event()
         #: Seconds by step: ``kernel N start``, ``kernel N imports``, ``kernel N <notebook>``.
         self.timings: dict[str, float] = {}
+        self.failures: queue.Queue = queue.Queue()  # the first failure, for check() while results wait
+        self.kernels: list = []  # the managers of started kernels, for stop() to kill
         self.log = open(log_file, "a", encoding="utf-8")  # the kernels' own stderr
-        self.env = {**os.environ, **_font_env()} if todo else {}
+        self.env = {**kernel_env(log_file.parent / "kernel-config"), **_font_env()} if todo else {}
         self.threads = [threading.Thread(target=self._work, args=(number, _kernel_manager()), daemon=True)
                         for number in range(1, max(1, min(jobs, len(todo))) + 1)] if todo else []
         for thread in self.threads:
             thread.start()
 
     def _work(self, number: int, km) -> None:
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-        from .execute import KERNEL, NotebookError, _failing_cell, refuse_stderr
-
         try:
             started = time.perf_counter()
             km.start_kernel(cwd=str(paths.notebooks_dir()), env=self.env, stderr=self.log)
+            self.kernels.append(km)
             self._import(km, number, started)
-            while not self.stopping.is_set():
+            while not self.stopping.is_set():  # read after the append: stop() kills this kernel or we see it
                 try:
                     name, nb = self.todo.get_nowait()
                 except queue.Empty:
                     return
                 started = time.perf_counter()
-                nb = _with_reset(nb)
-                client = NotebookClient(nb, km=km, timeout=self.timeout, kernel_name=KERNEL,
-                                        resources={"metadata": {"path": str(paths.notebooks_dir())}})
-                try:
-                    client.execute()
-                    refuse_stderr(_tidy(nb), f"{name}.ipynb")
-                    self.results.put((name, nb))
-                except NotebookError as exc:
-                    self.results.put((name, exc))
-                except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-                    detail = f"{exc.ename}: {exc.evalue}" if isinstance(exc, CellExecutionError) else str(exc)
-                    self.results.put((name, NotebookError(f"{name}.ipynb: {_failing_cell(_tidy(nb))}: {detail}")))
-                    if not self.stopping.is_set():
-                        km.restart_kernel(now=True)
-                finally:
-                    self.timings[f"kernel {number} {name}"] = time.perf_counter() - started
-                    if client.kc is not None:  # nbclient leaves a client of a kernel it does not own open
-                        client.kc.stop_channels()
-                        client.kc = None
+                outcome = self._run(km, name, nb)
+                self.timings[f"kernel {number} {name}"] = time.perf_counter() - started
+                self.results.put((name, outcome))
+                if isinstance(outcome, Exception):  # the build fails with it; a timed-out cell may still run
+                    self.failures.put(outcome)
+                    return
         except Exception as exc:  # a kernel that cannot start must not leave the build waiting
-            self.results.put(("kernel", AmrbookError(f"kernel failed: {exc}")))
+            if not self.stopping.is_set():
+                failed = AmrbookError(f"kernel failed: {exc}")
+                self.results.put(("kernel", failed))
+                self.failures.put(failed)
         finally:
-            km.shutdown_kernel(now=True)
+            with contextlib.suppress(Exception):
+                km.shutdown_kernel(now=True)
+
+    def _run(self, km, name: str, nb):
+        """Execute one notebook on the kernel of ``km``; return it executed, or the NotebookError."""
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+        from .execute import KERNEL, NotebookError, failure, refuse_stderr
+
+        nb = _with_reset(nb)
+        running = {}
+        client = NotebookClient(nb, km=km, timeout=self.timeout, kernel_name=KERNEL,
+                                on_cell_execute=lambda cell, cell_index: running.update(cell=cell),
+                                resources={"metadata": {"path": str(paths.notebooks_dir())}})
+        try:
+            client.execute()
+            refuse_stderr(_tidy(nb), f"{name}.ipynb")
+            return nb
+        except NotebookError as exc:
+            return exc
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+            status = km.provisioner.process.poll() if getattr(km.provisioner, "process", None) else None
+            return failure(f"{name}.ipynb", _tidy(nb), exc, self.timeout, running.get("cell"), status)
+        finally:
+            if client.kc is not None:  # nbclient leaves a client of a kernel it does not own open
+                client.kc.stop_channels()
+                client.kc = None
+
+    def check(self) -> None:
+        """Raise the first failure of a notebook or kernel so far, if any (without waiting)."""
+        try:
+            raise self.failures.get_nowait()
+        except queue.Empty:
+            return
 
     def _import(self, km, number: int, started: float) -> None:
-        """Wait for the kernel and import what every notebook needs, timing both."""
-        kc = km.client()
+        """Wait for the kernel and import what every notebook needs, timing both (each wait bounded by
+        the cell timeout; a kernel that dies before it is ready is seen at once)."""
+        kc = km.blocking_client()  # km.client() is the asynchronous one, for nbclient
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=self.timeout)
@@ -132,11 +195,23 @@ class Runner:
             kc.stop_channels()
 
     def stop(self) -> None:
-        """Take no new notebooks, wait for the running ones, release the kernels."""
+        """Take no new notebooks, kill the kernels (and whatever they started) and release them.
+
+        Bounded: a cell that runs on, or a kernel that hangs, is killed, not waited for.
+        """
         self.stopping.set()
+        self._kill()
         for thread in self.threads:
-            thread.join()
+            thread.join(STOP_WAIT)
+        self._kill()  # a kernel a worker was still starting
         self.log.close()
+
+    def _kill(self) -> None:
+        for km in list(self.kernels):
+            process = getattr(km.provisioner, "process", None)
+            if process is not None and process.poll() is None:
+                with contextlib.suppress(OSError):  # the kernel leads its own process group
+                    os.killpg(process.pid, signal.SIGKILL)
 
 
 def _kernel_manager():
@@ -149,7 +224,7 @@ def _kernel_manager():
 
     from .execute import KERNEL
 
-    km = KernelManager(kernel_name=KERNEL)
+    km = KernelManager(kernel_name=KERNEL, client_class=CLIENT)
     try:
         km.kernel_spec  # noqa: B018 - looked up (and cached by the manager) here, not in a worker thread
     except Exception as exc:  # no such kernel: said as a worker would have said it

@@ -13,7 +13,11 @@ from ..errors import AmrbookError
 
 @contextlib.contextmanager
 def build_lock(root: Path, wait: float = 600):
-    """Hold an exclusive lock on ``root/.build.lock`` so two builds never write at once."""
+    """Hold an exclusive lock on ``root/.build.lock`` so two builds never write at once.
+
+    The wait is bounded: after ``wait`` seconds the build gives up with an :class:`AmrbookError`
+    naming the lock file (Ctrl-C and SIGTERM end the wait at once).
+    """
     root.mkdir(parents=True, exist_ok=True)
     handle = open(root / ".build.lock", "a+")
     try:
@@ -32,7 +36,8 @@ def build_lock(root: Path, wait: float = 600):
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise AmrbookError(f"{root / '.build.lock'}: another build has held the lock for {wait:.0f} s")
+                    raise AmrbookError(f"{root / '.build.lock'}: another build has held the lock for {wait:g} s; "
+                                       "wait for it to end (or stop it), then run the build again")
                 if not told:
                     print("amrbook: another build is running; waiting for it to finish", file=sys.stderr)
                     told = True

@@ -17,6 +17,7 @@ header or footer.
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
 import html
 import json
@@ -25,6 +26,7 @@ import selectors
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,7 +104,8 @@ def find_browser() -> Path:
 
 
 def print_pdf(html_file: Path, pdf_file: Path, browser: Path | None = None, timeout: int = 120,
-              flags: tuple[str, ...] = (), running: Running | None = None) -> Path:
+              flags: tuple[str, ...] = (), running: Running | None = None,
+              stop: threading.Event | None = None) -> Path:
     """Print ``html_file`` to ``pdf_file`` with a headless browser; return the browser used.
 
     Parameters
@@ -117,6 +120,9 @@ def print_pdf(html_file: Path, pdf_file: Path, browser: Path | None = None, time
         More browser flags (the benchmark bounds the wait for a page's network with them).
     running : Running, optional
         The running header and footer of every page; none without it.
+    stop : threading.Event, optional
+        Set by another thread (the build, failing or interrupted, while this prints in a thread of
+        its own): the browser is killed within :data:`STOP_POLL` seconds and :class:`PrintStopped` raised.
 
     Raises
     ------
@@ -128,11 +134,29 @@ def print_pdf(html_file: Path, pdf_file: Path, browser: Path | None = None, time
     """
     browser = browser or find_browser()
     run = _run_devtools if hasattr(os, "posix_spawn") else _run_command_line  # Windows: no pipe descriptors
-    why = run(browser, Path(html_file), Path(pdf_file), timeout, flags, running or Running())
+    why = run(browser, Path(html_file), Path(pdf_file), timeout, flags, running or Running(), stop or threading.Event()) \
+        or _not_a_pdf(browser, Path(html_file).name, Path(pdf_file))
     if why:
         Path(pdf_file).unlink(missing_ok=True)  # a partial PDF must not pass for the page
         raise NoPdf(f"{why}\n{HOW_TO_FIX}")
     return browser
+
+
+def _not_a_pdf(browser: Path, page: str, pdf_file: Path) -> str | None:
+    """Why the file the browser wrote is not a whole PDF (empty, no ``%PDF-`` header, no ``%%EOF``), or None."""
+    try:
+        size = pdf_file.stat().st_size
+        with open(pdf_file, "rb") as handle:
+            head = handle.read(5)
+            handle.seek(max(0, size - 1024))
+            tail = handle.read()
+    except FileNotFoundError:
+        return f"{browser} wrote no PDF while printing {page}"
+    if head != b"%PDF-":
+        return f"{browser} wrote {size:,} bytes that are not a PDF (no %PDF- header) while printing {page}"
+    if b"%%EOF" not in tail:
+        return f"{browser} wrote a PDF cut short ({size:,} bytes, no %%EOF at its end) while printing {page}"
+    return None
 
 
 def _sandbox() -> list[str]:
@@ -140,7 +164,7 @@ def _sandbox() -> list[str]:
 
 
 def _run_command_line(browser: Path, html_file: Path, pdf_file: Path, timeout: int, flags: tuple[str, ...],
-                      running: Running) -> str | None:  # pragma: no cover - Windows
+                      running: Running, stop: threading.Event) -> str | None:  # pragma: no cover - Windows
     """Print with ``--print-to-pdf`` (no running header or footer); return why no PDF came, or None."""
     with tempfile.TemporaryDirectory(prefix="amrbook-browser-") as profile:
         command = [str(browser), *FLAGS, *_sandbox(), f"--user-data-dir={profile}", "--no-pdf-header-footer",
@@ -157,15 +181,28 @@ def _run_command_line(browser: Path, html_file: Path, pdf_file: Path, timeout: i
     return None
 
 
+class PrintStopped(Exception):
+    """The print was stopped from another thread (``stop`` of :func:`print_pdf`); the browser is killed."""
+
+
+#: Seconds between two looks at ``stop`` while waiting for the browser.
+STOP_POLL = 0.1
+
+
 class _Refused(Exception):
-    """The browser answered a DevTools command with an error, or closed the pipe."""
+    """The browser answered a DevTools command with an error or with something else than the protocol
+    says, or closed the pipe; the message says how (``refused …``, ``answered … with …``)."""
+
+
+#: The most a browser may send in one DevTools message (a printed briefing is a few MB in base64).
+MAX_MESSAGE = 256 << 20
 
 
 class _DevTools:
     """The DevTools protocol over a browser's pipe: send a command, wait for its answer or an event."""
 
-    def __init__(self, send_fd: int, receive_fd: int, deadline: float):
-        self.send_fd, self.receive_fd, self.deadline = send_fd, receive_fd, deadline
+    def __init__(self, send_fd: int, receive_fd: int, deadline: float, stop: threading.Event):
+        self.send_fd, self.receive_fd, self.deadline, self.stop = send_fd, receive_fd, deadline, stop
         self.selector = selectors.DefaultSelector()
         self.selector.register(receive_fd, selectors.EVENT_READ)
         self.buffer, self.next_id, self.session = b"", 0, None
@@ -182,40 +219,78 @@ class _DevTools:
             raise _Refused("") from None  # the browser has gone: its exit status says how
         answer = self.wait(lambda m: m.get("id") == self.next_id)
         if "error" in answer:
-            raise _Refused(f"{method}: {answer['error'].get('message', answer['error'])}")
-        return answer.get("result", {})
+            error = answer["error"]
+            raise _Refused(f"refused {method}: {error.get('message', error) if isinstance(error, dict) else error}"[:300])
+        result = answer.get("result", {})
+        if not isinstance(result, dict):
+            raise _Refused(f"answered {method} with a result that is not an object: {_shown(result)}")
+        return result
+
+    def field(self, result: dict, method: str, name: str) -> str:
+        """The text field ``name`` of the ``result`` of ``method``, refused if missing or not text."""
+        value = result.get(name)
+        if not isinstance(value, str):
+            raise _Refused(f"answered {method} without {name}: {_shown(result)}")
+        return value
 
     def wait(self, wanted) -> dict:
         """Return the first message for which ``wanted`` is true, reading until the deadline."""
         while True:
             while b"\0" in self.buffer:
                 raw, self.buffer = self.buffer.split(b"\0", 1)
-                message = json.loads(raw)
+                try:
+                    message = json.loads(raw)
+                except (ValueError, RecursionError):
+                    raise _Refused(f"answered with something that is not JSON: {_shown(raw)}") from None
+                if not isinstance(message, dict):
+                    raise _Refused(f"answered with JSON that is not a DevTools message: {_shown(message)}")
                 if wanted(message):
                     return message
+            if len(self.buffer) > MAX_MESSAGE:
+                raise _Refused(f"sent a message of more than {MAX_MESSAGE >> 20} MB")
             left = self.deadline - time.monotonic()
-            if left <= 0 or not self.selector.select(left):
+            if left <= 0:
                 raise TimeoutError
+            if self.stop.is_set():
+                raise PrintStopped
+            if not self.selector.select(min(left, STOP_POLL)):
+                continue
             chunk = os.read(self.receive_fd, 1 << 20)
             if not chunk:
                 raise _Refused("")
             self.buffer += chunk
 
 
+def _shown(value) -> str:
+    """At most 60 characters of what a browser sent, for a message."""
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else json.dumps(value, ensure_ascii=False)
+    return repr(text[:60] + ("…" if len(text) > 60 else ""))
+
+
 def _print(tools: _DevTools, url: str, running: Running) -> bytes:
-    """Open ``url`` in a new page, wait for it and its fonts, and return it printed as PDF bytes."""
-    target = tools.call("Target.createTarget", url="about:blank")["targetId"]
-    tools.session = tools.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+    """Open ``url`` in a new page, wait for it and its fonts, and return it printed as PDF bytes.
+
+    Every answer is checked: a missing or wrong field is :class:`_Refused`, never a KeyError.
+    """
+    method = "Target.createTarget"
+    target = tools.field(tools.call(method, url="about:blank"), method, "targetId")
+    method = "Target.attachToTarget"
+    tools.session = tools.field(tools.call(method, targetId=target, flatten=True), method, "sessionId")
     tools.call("Page.enable")
     tools.call("Page.navigate", url=url)
     tools.wait(lambda m: m.get("method") == "Page.loadEventFired")
     tools.call("Runtime.evaluate", expression="document.fonts.ready.then(() => true)", awaitPromise=True)
-    printed = tools.call("Page.printToPDF", printBackground=True, preferCSSPageSize=True, **running.templates())
-    return base64.b64decode(printed["data"])
+    method = "Page.printToPDF"
+    data = tools.field(tools.call(method, printBackground=True, preferCSSPageSize=True, **running.templates()),
+                       method, "data")
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise _Refused(f"answered {method} with data that is not base64: {_shown(data)}") from None
 
 
 def _run_devtools(browser: Path, html_file: Path, pdf_file: Path, timeout: int, flags: tuple[str, ...],
-                  running: Running) -> str | None:
+                  running: Running, stop: threading.Event) -> str | None:
     """Print through the DevTools protocol on a pipe; return why no PDF came, or None."""
     commands_read, commands_write = map(_above_4, os.pipe())
     answers_read, answers_write = map(_above_4, os.pipe())
@@ -233,8 +308,9 @@ def _run_devtools(browser: Path, html_file: Path, pdf_file: Path, timeout: int, 
         finally:
             os.close(commands_read)
             os.close(answers_write)
-        tools = _DevTools(commands_write, answers_read, time.monotonic() + timeout)
+        tools = _DevTools(commands_write, answers_read, time.monotonic() + timeout, stop)
         refused = timed_out = None
+        deadline = tools.deadline
         try:
             pdf_file.write_bytes(_print(tools, html_file.resolve().as_uri(), running))
             tools.call("Browser.close")
@@ -242,10 +318,13 @@ def _run_devtools(browser: Path, html_file: Path, pdf_file: Path, timeout: int, 
             timed_out = f"{browser} did not finish printing {html_file.name} within {timeout} s"
         except _Refused as exc:
             refused = str(exc)
+        except BaseException:  # Ctrl-C, SIGTERM, a stop: the browser is killed at once, not waited for
+            deadline = time.monotonic()
+            raise
         finally:
             os.close(commands_write)
             os.close(answers_read)
-            status = _wait(pid, tools.deadline)
+            status = _wait(pid, deadline, stop)
         said = log.read_text(encoding="utf-8", errors="replace")
     if refused is not None:
         return _failure(browser, html_file.name, status, said, refused)
@@ -261,23 +340,32 @@ def _above_4(fd: int) -> int:
     return moved
 
 
-def _wait(pid: int, deadline: float) -> int:
-    """Wait for the browser to exit (killing it past the deadline); return its status as subprocess does."""
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        if time.monotonic() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, 9)  # the browser and the helper processes it started
-            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-        time.sleep(0.02)
+def _wait(pid: int, deadline: float, stop: threading.Event) -> int:
+    """Wait for the browser to exit (killing it past the deadline, or when interrupted); return its
+    status as subprocess does."""
+    try:
+        while time.monotonic() <= deadline and not stop.is_set():
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return os.waitstatus_to_exitcode(status)
+            time.sleep(0.02)
+    except BaseException:  # Ctrl-C or SIGTERM while waiting
+        _kill(pid)
+        raise
+    return _kill(pid)
+
+
+def _kill(pid: int) -> int:
+    """Kill the browser and the helper processes it started (its process group); return its status."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, 9)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
 def _failure(browser: Path, page: str, status: int, said: str, refused: str = "") -> str:
     """Say how a browser failed to print ``page``: exit status or refusal, and its last lines of output."""
     if refused:
-        how = f"refused {refused}"
+        how = refused
     elif status < 0:
         how = f"was killed by signal {-status}"
     else:

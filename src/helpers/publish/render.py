@@ -141,7 +141,7 @@ def _subset(font: CJKFont, chars: set[str]) -> bytes:
 
 def _wrap(sfnt: bytes, flavor: str) -> bytes:
     """``sfnt`` wrapped as a web font of ``flavor`` (woff or woff2) by fontTools."""
-    with TTFont(io.BytesIO(sfnt)) as face:
+    with TTFont(io.BytesIO(sfnt), recalcTimestamp=False) as face:  # the same bytes at any time
         face.flavor = flavor
         buffer = io.BytesIO()
         face.save(buffer)
