@@ -230,6 +230,8 @@ def _build(args: argparse.Namespace) -> None:
 
 
 def _built(result) -> None:
+    from .publish.index import zip_path
+
     where = result.target
     for note in result.notes:
         print(f"amrbook: note: {note}", file=sys.stderr)
@@ -238,14 +240,30 @@ def _built(result) -> None:
         return
     print(f"built {where} in {result.timings['total']:.1f} s "
           f"(executed {len(result.executed)} notebook(s), {len(result.cached)} from cache)")
-    for name in ["briefing.html", "briefing.pdf", "indicators.xlsx", "manifest.json"]:
+    for name in ["index.html", "briefing.html", "briefing.pdf", "briefing.docx", "indicators.xlsx", "manifest.json"]:
         if (where / name).exists():
             print(f"  {where / name}  ({(where / name).stat().st_size / 1024:,.0f} KB)")
     print(f"  {where / 'notebooks'}/  ({len(list((where / 'notebooks').glob('*.html')))} notebooks)")
     for name, why in result.skipped.items():
         print(f"  {name}: {why}")
+    print(f"  {zip_path(where)}  (everything above in one zip; opens offline)")
     if result.pdf_note:
         print(f"amrbook: no PDF at {where / 'briefing.pdf'}: {result.pdf_note}", file=sys.stderr)
+    if result.docx_note:
+        print(f"amrbook: no Word document at {where / 'briefing.docx'}: {result.docx_note}", file=sys.stderr)
+
+
+def _share(args: argparse.Namespace) -> None:
+    from .publish.build import target_dir
+    from .publish.index import share
+    from .report.sources import bureau
+
+    slug = bureau(args.bureau).slug
+    folder = target_dir(slug, args.year)
+    if not (folder / "index.html").is_file():
+        raise AmrbookError(f"{folder}: no build with an index.html to share; "
+                           f"run: amrbook build --bureau {slug} --year {args.year}")
+    print(share(folder, args.out))
 
 
 def _diff(args: argparse.Namespace) -> None:
@@ -391,6 +409,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds one notebook cell may run before the build stops it and fails "
                             f"(default {CELL_TIMEOUT})")
     build.set_defaults(run=_build)
+
+    shr = commands.add_parser("share", help="zip a year's build (index.html, briefing, notebooks, downloads) "
+                                            "into one file that opens offline")
+    shr.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
+    shr.add_argument("--year", type=int, required=True)
+    shr.add_argument("--out", type=Path, help="where to write the zip (default: beside the build's folder)")
+    shr.set_defaults(run=_share)
 
     diff = commands.add_parser("diff", help="what changed in a year's data: figures changed, added or removed "
                                             "(with their sentences), metrics and findings whose status changed")

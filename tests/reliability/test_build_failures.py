@@ -95,8 +95,12 @@ def test_a_failing_browser_keeps_everything_but_the_pdf(workspace, monkeypatch, 
     assert f"built {target}" in out and ".tmp-" not in out + err
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["pdf_note"] == f"{why}\n{FIX}" and manifest["browser"] is None
-    assert sorted(manifest["outputs"]) == ["briefing.html", "indicators.xlsx", *(
-        f"notebooks/{p.stem}.html" for p in sorted((workspace / "notebooks").glob("0*.ipynb")))]
+    from helpers.audit.report import load_report
+    from helpers.show.briefing import numbered_tables
+
+    assert sorted(manifest["outputs"]) == sorted(["briefing.docx", "briefing.html", "index.html", "indicators.xlsx", *(
+        f"csv/{label}.csv" for label, _, _ in numbered_tables(load_report("conghua", 2023))), *(
+        f"notebooks/{p.stem}.html" for p in sorted((workspace / "notebooks").glob("0*.ipynb")))])
     assert snapshot(target).keys() == {target / name for name in [*manifest["outputs"], "manifest.json"]}
     assert not list(target.parent.glob(".tmp-*"))
 
@@ -260,7 +264,7 @@ def test_leftover_staging_and_retired_folders_are_removed_under_the_lock(workspa
         (outputs / "conghua" / leftover / "briefing.html").write_text("stale", encoding="utf-8")
     assert build("conghua", 2023, pdf=False).up_to_date
     assert sorted(p.name for p in outputs.iterdir()) == [".build.lock", ".cache", "conghua"]
-    assert sorted(p.name for p in (outputs / "conghua").iterdir()) == ["2023"]
+    assert sorted(p.name for p in (outputs / "conghua").iterdir()) == ["2023", "2023.zip"]
 
 
 def test_outputs_retired_by_a_build_killed_mid_swap_are_put_back(workspace):

@@ -1,1 +1,26 @@
-"""Stage 5, publishing: executing notebooks, rendering pages, the PDF, the Excel export and the build."""
+"""Stage 5, publishing: executing notebooks, rendering pages, the PDF, the Excel export and the build.
+
+Importing this stage imports ``jsonschema`` (under ``nbformat``) without ``rfc3987_syntax``: when that
+package is installed (``jupyter-events`` brings it), ``jsonschema`` imports it to check the ``iri``
+formats, and the import compiles an Earley grammar, about 1 s of CPU in every build before any kernel
+may start. No notebook schema uses those formats, and ``nbformat`` validates without a format checker.
+"""
+from __future__ import annotations
+
+import sys
+
+
+def _import_jsonschema_without_iri_grammar() -> None:
+    if "jsonschema" in sys.modules:
+        return
+    had = "rfc3987_syntax" in sys.modules
+    if not had:
+        sys.modules["rfc3987_syntax"] = None  # importing it raises ImportError, which jsonschema expects
+    try:
+        import jsonschema  # noqa: F401
+    finally:
+        if not had:
+            del sys.modules["rfc3987_syntax"]  # a later import of it works as usual
+
+
+_import_jsonschema_without_iri_grammar()

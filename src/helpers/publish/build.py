@@ -58,6 +58,8 @@ class BuildResult:
     executed: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     pdf_note: str = ""
+    #: Why briefing.docx was not made ("" when it was): the rest of the build stands without it.
+    docx_note: str = ""
     browser: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     #: The executed copy of each notebook (in the build cache), by name.
@@ -226,9 +228,13 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
     except DataError as exc:  # set aside once this build has its own; never trusted, never blocking
         old, plan.damaged = None, exc.problems[0]
     if not force and old and old.get("build_key") == build_key and _outputs_intact(target, old) \
-            and not (pdf and old.get("pdf_note")):  # the PDF is asked for and was missing: try again
+            and not (pdf and old.get("pdf_note")) and not old.get("docx_note"):  # missing: try again
         result.up_to_date = True
         result.skipped = old.get("skipped", {})
+        from .index import share, zip_path
+
+        if not zip_path(target).exists():  # the zip alone was removed
+            share(target)
         result.timings["total"] = time.perf_counter() - started
         return plan
     from .execute import prepare  # every notebook, before any kernel starts: a broken one is named at once
@@ -237,7 +243,9 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
     notebooks = {name: prepare(paths.notebooks_dir() / f"{name}.ipynb",
                                {**parameters, "change_log": str(log_file)} if name == BRIEFING else parameters)
                  for name in sorted(keys)}
-    plan.r = _changes(slug, year, result, log_file)  # before any kernel starts, and before the outputs are replaced
+    result.timings["inputs"] = time.perf_counter() - started  # hashed, notebooks read and checked
+    # before any kernel starts, and before the outputs are replaced
+    plan.r = _Steps(result.timings)("prepare.changes", _changes, slug, year, result, log_file)
     result.skipped = skipped_notebooks(plan.r, notebooks)
     plan.cached = {} if force else {name: nb for name in keys if name not in result.skipped
                                     and (nb := _read_cached(cached_file[name], result)) is not None}
@@ -265,6 +273,11 @@ def _complete(plan: _Plan, runner: Runner, pdf: bool) -> None:
         _swap(staging, result.target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    from .index import share
+
+    t0 = time.perf_counter()
+    share(result.target)
+    result.timings["zip"] = time.perf_counter() - t0
     result.timings["total"] = time.perf_counter() - plan.started
 
 
@@ -282,6 +295,12 @@ def skipped_notebooks(r: Report, notebooks: dict) -> dict[str, str]:
             heading = headings.get(topic) or nb.cells[0].source.lstrip("# ").split("：")[0]  # else its own title
             skipped[name] = f"本报告没有“{heading}”方面的数字，未生成该笔记本。"
     return skipped
+
+
+def target_dir(bureau: str, year: int) -> Path:
+    """The folder a build of ``bureau``'s ``year`` writes: ``outputs/<bureau>/<year>/`` (its zip to share goes
+    beside it)."""
+    return paths.report_outputs_dir(bureau, year)
 
 
 def _outputs_intact(target: Path, manifest: dict) -> bool:
@@ -323,40 +342,75 @@ def _changes(bureau: str, year: int, result: BuildResult, log_file: Path) -> Rep
 
 def _produce(r: Report, runner: Runner, results: queue.Queue, cached_file: dict, cached: dict, result: BuildResult,
              staging: Path, pdf: bool) -> None:
-    """Fill ``staging`` while the runner executes: xlsx and font first, each page when it is ready."""
+    """Fill ``staging`` while the runner executes: each page when it is ready, the PDF from when the briefing is.
+
+    The font subset comes first, then a briefing page kept from an earlier build (its print starts
+    at once, in a thread), the xlsx, the other kept pages, and each executed notebook's page as it
+    arrives; then briefing.docx (while the PDF may still print) and, once the print has ended,
+    index.html with the figures' CSV files.
+    """
     import nbformat
 
     from .export import write_xlsx
+    from .index import notebook_entry, pager, write_index
     from ..show.briefing import numbered_tables
     from ..show.fonts import find_cjk_font
     from .pdf import NoPdf, Running, print_pdf
-    from .render import Page, font_subset_css, render_html
+    from .render import Page, font_subset_css, kept_page
 
     t0 = time.perf_counter()
+    step = _Steps(result.timings)
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
     runner.check()  # a notebook that failed meanwhile fails the build now, not after the preparation
-    write_xlsx(r, staging / "indicators.xlsx", figures=numbered_tables(r), changes=result.changes)  # the briefing's numbered data
-    font_css = font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent)
+    font_css = step("prepare.font_subset",
+                    lambda: font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent))
     runner.check()
     src, stamp = r.source, stamp_text(result.stamp)
     title = f"{r.title.removesuffix('报告')} · 数据简报"
     briefing = Page(title=title, subtitle=[f"依据：《{src.title}》",
                                            "每个数字均可追溯至原文：文末“原文出处”列出全部原句，每个数字链接到它的原句（网页版中指向数字也可看到原句）"],
                     hide_code=True, stamp=stamp)
-    result.timings["prepare"] = time.perf_counter() - t0
+    entries = step("prepare.index_entries", lambda: [
+        notebook_entry(name, nbformat.read(paths.notebooks_dir() / f"{name}.ipynb", as_version=4))
+        for name in sorted(cached_file) if name != BRIEFING and name not in result.skipped])
+    printed: dict = {}
+    stop_print = threading.Event()  # set when the build fails or is interrupted: the browser is killed at once
 
-    def render(name: str, nb) -> None:
+    def print_briefing() -> None:  # in a thread, from when briefing.html is written: it overlaps the notebooks
+        started = time.perf_counter()
+        try:
+            printed["browser"] = str(print_pdf(staging / "briefing.html", staging / "briefing.pdf",
+                                               running=Running(header=title, stamp=stamp), stop=stop_print))
+        except NoPdf as exc:
+            printed["note"] = str(exc)
+        except Exception as exc:  # raised in the build's own thread, below
+            printed["error"] = exc
+        result.timings["pdf"] = time.perf_counter() - started
+
+    printer = threading.Thread(target=print_briefing, daemon=True)
+
+    def render(name: str, nb=None) -> None:  # a page rendered before for the same notebook, font and links is kept
         page, file = (briefing, staging / "briefing.html") if name == BRIEFING else \
-            (Page(stamp=stamp), staging / "notebooks" / f"{name}.html")
-        file.write_text(render_html(nb, page, font_css, title if name == BRIEFING else name), encoding="utf-8")
+            (Page(stamp=stamp, nav=pager(entries, name)), staging / "notebooks" / f"{name}.html")
+        step(f"render.{name}", lambda: file.write_text(
+            kept_page(cached_file[name], page, font_css, title if name == BRIEFING else name, nb), encoding="utf-8"))
+        if name == BRIEFING and pdf:
+            printer.start()
 
-    for name in result.cached:
-        render(name, cached[name])
     bar = _progress(len(result.executed))
     try:
+        if BRIEFING in result.cached:  # its print starts at once
+            render(BRIEFING, cached[BRIEFING])
+        figures = step("prepare.numbered_tables", numbered_tables, r)  # the briefing's numbered data
+        step("prepare.xlsx", write_xlsx, r, staging / "indicators.xlsx", figures=figures, changes=result.changes)
+        result.timings["prepare"] = time.perf_counter() - t0
+        runner.check()
+        for name in result.cached:
+            if name != BRIEFING:
+                render(name, cached[name])
         for _ in result.executed:
-            name, outcome = results.get()
+            name, outcome = step("waiting_for_kernels", results.get)
             if isinstance(outcome, Exception):
                 raise outcome
             tmp = cached_file[name].with_suffix(".tmp")
@@ -368,18 +422,54 @@ def _produce(r: Report, runner: Runner, results: queue.Queue, cached_file: dict,
             render(name, outcome)
             if bar:
                 bar.update(1)
+        result.timings["execute_and_render"] = time.perf_counter() - t0
+        step("docx", _docx, result, cached_file[BRIEFING], staging / "briefing.docx", title, briefing.subtitle[0], stamp)
+        if printer.is_alive():  # interruptible here: Ctrl-C or SIGTERM stops the print below
+            step("waiting_for_pdf", printer.join)
+    except BaseException:  # a failed or interrupted build leaves no browser behind, and does not wait for it
+        stop_print.set()
+        raise
     finally:
         if bar:
             bar.close()
-    result.timings["execute_and_render"] = time.perf_counter() - t0
-    if pdf:
-        t0 = time.perf_counter()
+        if printer.is_alive():
+            printer.join()
+    result.timings.update(runner.timings)
+    if "error" in printed:
+        raise printed["error"]
+    result.browser, result.pdf_note = printed.get("browser"), printed.get("note", "")
+    step("index", write_index, staging, title=title, basis=briefing.subtitle[0], stamp=stamp, font_css=font_css,
+         notebooks=entries, figures=figures, notes={"briefing.pdf": result.pdf_note, "briefing.docx": result.docx_note},
+         skipped=result.skipped)
+
+
+def _docx(result: BuildResult, executed: Path, file: Path, title: str, basis: str, stamp: str) -> None:
+    """Write briefing.docx from the executed briefing; a failure is noted and the rest of the build stands."""
+    import nbformat
+
+    from ..show.fonts import find_cjk_font
+    from .docx import write_docx
+
+    try:
+        write_docx(nbformat.read(executed, as_version=4), file, title=title, basis=basis, stamp=stamp,
+                   family=find_cjk_font().family)
+    except Exception as exc:  # noqa: BLE001 - like a missing browser for the PDF: note it, keep the rest
+        file.unlink(missing_ok=True)
+        result.docx_note = f"{type(exc).__name__}: {exc}"
+
+
+class _Steps:
+    """Time each step of a build into ``timings`` (seconds, summed over repeats of a step)."""
+
+    def __init__(self, timings: dict[str, float]):
+        self.timings = timings
+
+    def __call__(self, name: str, work, *args, **kwargs):
+        started = time.perf_counter()
         try:
-            result.browser = str(print_pdf(staging / "briefing.html", staging / "briefing.pdf",
-                                           running=Running(header=title, stamp=stamp)))
-        except NoPdf as exc:
-            result.pdf_note = str(exc)
-        result.timings["pdf"] = time.perf_counter() - t0
+            return work(*args, **kwargs)
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
 
 def _write_manifest(bureau: str, year: int, staging: Path, hashes: dict, build_key: str, result: BuildResult) -> None:
@@ -388,7 +478,7 @@ def _write_manifest(bureau: str, year: int, staging: Path, hashes: dict, build_k
     outputs = {str(p.relative_to(staging)): sha256_of(p) for p in sorted(staging.rglob("*")) if p.is_file()}
     manifest = {"bureau": bureau, "year": year, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "stamp": result.stamp, "build_key": build_key, "inputs": hashes, "packages": package_versions(),
-                "browser": result.browser, "pdf_note": result.pdf_note,
+                "browser": result.browser, "pdf_note": result.pdf_note, "docx_note": result.docx_note,
                 "executed": result.executed, "cached": result.cached, "skipped": result.skipped,
                 "timings_s": {k: round(v, 3) for k, v in result.timings.items()}, "outputs": outputs,
                 "snapshot": result.snapshot, "changes": result.changes}

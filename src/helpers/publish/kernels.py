@@ -3,7 +3,10 @@
 Each worker starts one kernel (importing ``helpers`` and the plotting libraries once) and runs
 notebooks from a queue, each after ``%reset -f``, so a build of eight notebooks pays for two
 kernel starts, not eight. The executed notebook is tidied to look as a fresh kernel would have
-left it (the reset cell removed, cells numbered from 1).
+left it (the reset cell removed, cells numbered from 1). Kernels inherit the CJK font face this
+process found (:func:`helpers.show.fonts.face_env`) instead of each searching the font folders
+and parsing the .ttc files again. :attr:`Runner.timings` holds each kernel's start, its imports
+and each notebook's execution, in seconds, for the build's profile.
 
 Every wait is bounded. The kernels are spoken to with jupyter_client's asynchronous client:
 nbclient handed a kernel manager with the (default) blocking client blocks its event loop on
@@ -20,12 +23,15 @@ import queue
 import signal
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from .. import paths
 from ..errors import AmrbookError
 
 RESET_TAG = "amrbook-reset"
+#: What every notebook imports (``hb.setup()``, ``hb.load_report``), imported once per kernel before its notebooks.
+IMPORTS = "import helpers.show.notebook, helpers.audit.report"
 #: jupyter_client's asynchronous client: with it nbclient applies the cell timeout and sees a dead kernel.
 CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
 #: Seconds :meth:`Runner.stop` waits for its threads after killing their kernels.
@@ -100,9 +106,12 @@ class Runner:
         self.routes: list[queue.Queue] = []
         self.jobs, self.timeout = jobs, timeout
         self.stopping = threading.Event()
+        #: Seconds by step: ``kernel N start``, ``kernel N imports``, ``kernel N <notebook>``.
+        self.timings: dict[str, float] = {}
         self.failures: queue.Queue = queue.Queue()  # the first failure, for check() while results wait
         self.kernels: list = []  # the managers of started kernels, for stop() to kill
-        self.env = kernel_env(log_file.parent / "kernel-config")  # read now: the environment the build was called in
+        # read now: the environment the build was called in, and the CJK face for the kernels to inherit
+        self.env = {**kernel_env(log_file.parent / "kernel-config"), **_font_env()}
         self.log = open(log_file, "a", encoding="utf-8")  # the kernels' own stderr
         self.threads: list[threading.Thread] = []
         self.submit(todo, self.results)
@@ -118,25 +127,25 @@ class Runner:
     def start(self) -> None:
         """Start the workers: ``jobs`` kernels at most, none for no work."""
         work = self.todo.qsize()
-        self.threads = [threading.Thread(target=self._work, daemon=True) for _ in range(min(self.jobs, work))]
+        self.threads = [threading.Thread(target=self._work, args=(number, _kernel_manager()), daemon=True)
+                        for number in range(1, min(self.jobs, work) + 1)]
         for thread in self.threads:
             thread.start()
 
-    def _work(self) -> None:
-        from jupyter_client.manager import KernelManager
-
-        from .execute import KERNEL
-
-        km = KernelManager(kernel_name=KERNEL, client_class=CLIENT)
+    def _work(self, number: int, km) -> None:
         try:
+            started = time.perf_counter()
             km.start_kernel(cwd=str(paths.notebooks_dir()), env=self.env, stderr=self.log)
             self.kernels.append(km)
+            self._import(km, number, started)
             while not self.stopping.is_set():  # read after the append: stop() kills this kernel or we see it
                 try:
                     name, nb, results = self.todo.get_nowait()
                 except queue.Empty:
                     return
+                started = time.perf_counter()
                 outcome = self._run(km, name, nb)
+                self.timings[f"kernel {number} {name}"] = time.perf_counter() - started
                 results.put((name, outcome))
                 if isinstance(outcome, Exception):  # the build fails with it; a timed-out cell may still run
                     self.failures.put(outcome)
@@ -184,6 +193,26 @@ class Runner:
         except queue.Empty:
             return
 
+    def _import(self, km, number: int, started: float) -> None:
+        """Wait for the kernel and import what every notebook needs, timing both (each wait bounded by
+        the cell timeout; a kernel that dies before it is ready is seen at once)."""
+        kc = km.blocking_client()  # km.client() is the asynchronous one, for nbclient
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=self.timeout)
+            ready = time.perf_counter()
+            self.timings[f"kernel {number} start"] = ready - started
+            stderr: list[str] = []
+            # a failing import is left to the notebook's own cell, which names it; a warning is refused here
+            kc.execute_interactive(IMPORTS, store_history=False, timeout=self.timeout, output_hook=lambda msg: (
+                stderr.append(msg["content"]["text"]) if msg["msg_type"] == "stream"
+                and msg["content"].get("name") == "stderr" else None))
+            self.timings[f"kernel {number} imports"] = time.perf_counter() - ready
+            if "".join(stderr).strip():
+                raise AmrbookError(f"`{IMPORTS}` wrote to stderr (fix the cause): {''.join(stderr).strip()[:300]}")
+        finally:
+            kc.stop_channels()
+
     def stop(self) -> None:
         """Take no new notebooks, kill the kernels (and whatever they started) and release them.
 
@@ -202,3 +231,31 @@ class Runner:
             if process is not None and process.poll() is None:
                 with contextlib.suppress(OSError):  # the kernel leads its own process group
                     os.killpg(process.pid, signal.SIGKILL)
+
+
+def _kernel_manager():
+    """A manager of a ``python3`` kernel, its spec looked up in the calling thread.
+
+    The lookup imports IPython, which the build's own thread imports at the same time for its
+    pages; the same circular imports in two threads at once fail ("partially initialized module").
+    """
+    from jupyter_client.manager import KernelManager
+
+    from .execute import KERNEL
+
+    km = KernelManager(kernel_name=KERNEL, client_class=CLIENT)
+    try:
+        km.kernel_spec  # noqa: B018 - looked up (and cached by the manager) here, not in a worker thread
+    except Exception as exc:  # no such kernel: said as a worker would have said it
+        raise AmrbookError(f"kernel failed: {exc}") from None
+    return km
+
+
+def _font_env() -> dict[str, str]:
+    """The CJK font face for the kernels to inherit; none when there is none (each notebook then says so)."""
+    from ..show.fonts import face_env, find_cjk_font
+
+    try:
+        return face_env(find_cjk_font())
+    except AmrbookError:
+        return {}

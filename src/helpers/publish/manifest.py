@@ -66,6 +66,7 @@ SCHEMA = {
         "packages": _TEXTS,
         "browser": {"type": ["string", "null"]},
         "pdf_note": _TEXT,
+        "docx_note": _TEXT,
         "executed": _NAMES,
         "cached": _NAMES,
         "timings_s": {"type": "object", "additionalProperties": {"type": "number"}},

@@ -26,6 +26,7 @@ import selectors
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,7 +104,8 @@ def find_browser() -> Path:
 
 
 def print_pdf(html_file: Path, pdf_file: Path, browser: Path | None = None, timeout: int = 120,
-              flags: tuple[str, ...] = (), running: Running | None = None) -> Path:
+              flags: tuple[str, ...] = (), running: Running | None = None,
+              stop: threading.Event | None = None) -> Path:
     """Print ``html_file`` to ``pdf_file`` with a headless browser; return the browser used.
 
     Parameters
@@ -118,6 +120,9 @@ def print_pdf(html_file: Path, pdf_file: Path, browser: Path | None = None, time
         More browser flags (the benchmark bounds the wait for a page's network with them).
     running : Running, optional
         The running header and footer of every page; none without it.
+    stop : threading.Event, optional
+        Set by another thread (the build, failing or interrupted, while this prints in a thread of
+        its own): the browser is killed within :data:`STOP_POLL` seconds and :class:`PrintStopped` raised.
 
     Raises
     ------
@@ -129,7 +134,7 @@ def print_pdf(html_file: Path, pdf_file: Path, browser: Path | None = None, time
     """
     browser = browser or find_browser()
     run = _run_devtools if hasattr(os, "posix_spawn") else _run_command_line  # Windows: no pipe descriptors
-    why = run(browser, Path(html_file), Path(pdf_file), timeout, flags, running or Running()) \
+    why = run(browser, Path(html_file), Path(pdf_file), timeout, flags, running or Running(), stop or threading.Event()) \
         or _not_a_pdf(browser, Path(html_file).name, Path(pdf_file))
     if why:
         Path(pdf_file).unlink(missing_ok=True)  # a partial PDF must not pass for the page
@@ -159,7 +164,7 @@ def _sandbox() -> list[str]:
 
 
 def _run_command_line(browser: Path, html_file: Path, pdf_file: Path, timeout: int, flags: tuple[str, ...],
-                      running: Running) -> str | None:  # pragma: no cover - Windows
+                      running: Running, stop: threading.Event) -> str | None:  # pragma: no cover - Windows
     """Print with ``--print-to-pdf`` (no running header or footer); return why no PDF came, or None."""
     with tempfile.TemporaryDirectory(prefix="amrbook-browser-") as profile:
         command = [str(browser), *FLAGS, *_sandbox(), f"--user-data-dir={profile}", "--no-pdf-header-footer",
@@ -176,6 +181,14 @@ def _run_command_line(browser: Path, html_file: Path, pdf_file: Path, timeout: i
     return None
 
 
+class PrintStopped(Exception):
+    """The print was stopped from another thread (``stop`` of :func:`print_pdf`); the browser is killed."""
+
+
+#: Seconds between two looks at ``stop`` while waiting for the browser.
+STOP_POLL = 0.1
+
+
 class _Refused(Exception):
     """The browser answered a DevTools command with an error or with something else than the protocol
     says, or closed the pipe; the message says how (``refused …``, ``answered … with …``)."""
@@ -188,8 +201,8 @@ MAX_MESSAGE = 256 << 20
 class _DevTools:
     """The DevTools protocol over a browser's pipe: send a command, wait for its answer or an event."""
 
-    def __init__(self, send_fd: int, receive_fd: int, deadline: float):
-        self.send_fd, self.receive_fd, self.deadline = send_fd, receive_fd, deadline
+    def __init__(self, send_fd: int, receive_fd: int, deadline: float, stop: threading.Event):
+        self.send_fd, self.receive_fd, self.deadline, self.stop = send_fd, receive_fd, deadline, stop
         self.selector = selectors.DefaultSelector()
         self.selector.register(receive_fd, selectors.EVENT_READ)
         self.buffer, self.next_id, self.session = b"", 0, None
@@ -236,8 +249,12 @@ class _DevTools:
             if len(self.buffer) > MAX_MESSAGE:
                 raise _Refused(f"sent a message of more than {MAX_MESSAGE >> 20} MB")
             left = self.deadline - time.monotonic()
-            if left <= 0 or not self.selector.select(left):
+            if left <= 0:
                 raise TimeoutError
+            if self.stop.is_set():
+                raise PrintStopped
+            if not self.selector.select(min(left, STOP_POLL)):
+                continue
             chunk = os.read(self.receive_fd, 1 << 20)
             if not chunk:
                 raise _Refused("")
@@ -273,7 +290,7 @@ def _print(tools: _DevTools, url: str, running: Running) -> bytes:
 
 
 def _run_devtools(browser: Path, html_file: Path, pdf_file: Path, timeout: int, flags: tuple[str, ...],
-                  running: Running) -> str | None:
+                  running: Running, stop: threading.Event) -> str | None:
     """Print through the DevTools protocol on a pipe; return why no PDF came, or None."""
     commands_read, commands_write = map(_above_4, os.pipe())
     answers_read, answers_write = map(_above_4, os.pipe())
@@ -291,7 +308,7 @@ def _run_devtools(browser: Path, html_file: Path, pdf_file: Path, timeout: int, 
         finally:
             os.close(commands_read)
             os.close(answers_write)
-        tools = _DevTools(commands_write, answers_read, time.monotonic() + timeout)
+        tools = _DevTools(commands_write, answers_read, time.monotonic() + timeout, stop)
         refused = timed_out = None
         deadline = tools.deadline
         try:
@@ -301,13 +318,13 @@ def _run_devtools(browser: Path, html_file: Path, pdf_file: Path, timeout: int, 
             timed_out = f"{browser} did not finish printing {html_file.name} within {timeout} s"
         except _Refused as exc:
             refused = str(exc)
-        except BaseException:  # Ctrl-C, SIGTERM: the browser is killed at once, not waited for
+        except BaseException:  # Ctrl-C, SIGTERM, a stop: the browser is killed at once, not waited for
             deadline = time.monotonic()
             raise
         finally:
             os.close(commands_write)
             os.close(answers_read)
-            status = _wait(pid, deadline)
+            status = _wait(pid, deadline, stop)
         said = log.read_text(encoding="utf-8", errors="replace")
     if refused is not None:
         return _failure(browser, html_file.name, status, said, refused)
@@ -323,11 +340,11 @@ def _above_4(fd: int) -> int:
     return moved
 
 
-def _wait(pid: int, deadline: float) -> int:
+def _wait(pid: int, deadline: float, stop: threading.Event) -> int:
     """Wait for the browser to exit (killing it past the deadline, or when interrupted); return its
     status as subprocess does."""
     try:
-        while time.monotonic() <= deadline:
+        while time.monotonic() <= deadline and not stop.is_set():
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 return os.waitstatus_to_exitcode(status)

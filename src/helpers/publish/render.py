@@ -14,15 +14,16 @@ import hashlib
 import html
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
-from fontTools import subset
 from fontTools.ttLib import TTFont
 from nbconvert import HTMLExporter
 from nbconvert.filters.strings import add_anchor
 
+from ..errors import AmrbookError
 from ..show.fonts import CJKFont
 from ..show.style import style_css
 
@@ -30,7 +31,13 @@ TEMPLATES = Path(__file__).parent / "templates"
 FONT_FAMILY = "AMR CJK Subset"
 FONT_STACK = (f'"{FONT_FAMILY}", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", '
               '"Microsoft YaHei", "Noto Sans SC", sans-serif')
+#: Characters a page shows that no input holds: figures and punctuation, and the ¶ of nbconvert's heading anchors.
+RENDERER_CHARS = "0123456789%.,:;()（）、，。；：「」—·¶"
+#: Web-font wrappings tried for the embedded subset; the smaller is embedded (WOFF2 needs brotli).
+FONT_FLAVORS = ("woff2", "woff")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: Rendered in place of the build stamp in a kept page (:func:`kept_page`), then replaced by the build's.
+STAMP_SLOT = "amrbook-stamp-slot-9c41e7"
 
 
 @dataclass
@@ -43,6 +50,8 @@ class Page:
     toc: bool = True
     #: The build stamp (date, inputs hash, version) at the foot of the page.
     stamp: str = ""
+    #: Links at the top of the page, ``(label, href)``: the index, the previous and next notebook.
+    nav: list[tuple[str, str]] = field(default_factory=list)
 
 
 def static_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -114,7 +123,11 @@ def _tagged(nb: nbformat.NotebookNode, tag: str) -> bool:
 
 
 def font_subset_css(font: CJKFont, text: str, cache: Path | None = None) -> str:
-    """Return an ``@font-face`` rule embedding the subset of ``font`` needed for ``text`` (WOFF).
+    """Return an ``@font-face`` rule embedding the subset of ``font`` needed for ``text`` (WOFF2 or WOFF).
+
+    The subset is cut by HarfBuzz's subsetter (every layout feature and name kept, the .notdef
+    outline kept, the glyphs the features reach from these characters kept); fontTools only
+    wraps it as WOFF2 (brotli) or WOFF (zlib), whichever is smaller.
 
     Parameters
     ----------
@@ -122,33 +135,59 @@ def font_subset_css(font: CJKFont, text: str, cache: Path | None = None) -> str:
     text : str
         Every character the pages can show.
     cache : Path, optional
-        Folder where the rule is kept, keyed by font and characters (subsetting takes ~2 s).
+        Folder where the rule is kept, keyed by font, characters and format (WOFF2 takes ~1 s).
     """
-    chars = {ch for ch in text if ord(ch) > 0x20} | set("0123456789%.,:;()（）、，。；：「」—·")
-    key = hashlib.sha256(f"{font.path}|{font.index}|{''.join(sorted(chars))}".encode()).hexdigest()[:24]
+    chars = {ch for ch in text if ord(ch) > 0x20} | set(RENDERER_CHARS)
+    key = hashlib.sha256(f"hb-woff2|{font.path}|{font.index}|{''.join(sorted(chars))}".encode()).hexdigest()[:24]
     cached = cache / f"font-{key}.css" if cache else None
     if cached and cached.exists():
         return cached.read_text(encoding="ascii")
-    with TTFont(str(font.path), fontNumber=font.index, lazy=False) as face:
-        options = subset.Options()
-        options.flavor = "woff"
-        options.layout_features = ["*"]
-        options.name_IDs = ["*"]
-        options.notdef_outline = True
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text="".join(sorted(chars)))
-        subsetter.subset(face)
-        buffer = io.BytesIO()
-        face.flavor = "woff"
-        face.save(buffer)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    sfnt = _subset(font, chars)
+    flavor, data = min(((flavor, _wrap(sfnt, flavor)) for flavor in FONT_FLAVORS), key=lambda item: len(item[1]))
+    encoded = base64.b64encode(data).decode("ascii")
     css = (f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: 100 900; font-display: block; '
-           f'src: url(data:font/woff;base64,{data}) format("woff"); }}')
+           f'src: url(data:font/{flavor};base64,{encoded}) format("{flavor}"); }}')
     if cached:
         for old in cache.glob("font-*.css"):
             old.unlink()
         cached.write_text(css, encoding="ascii")
     return css
+
+
+def _subset(font: CJKFont, chars: set[str]) -> bytes:
+    """The OpenType subset of ``font`` covering ``chars``, cut by HarfBuzz."""
+    import uharfbuzz as hb
+
+    face = hb.Face(hb.Blob.from_file_path(str(font.path)), font.index)
+    wanted = hb.SubsetInput()
+    wanted.unicode_set.update(ord(ch) for ch in chars)
+    for kept in (hb.SubsetInputSets.LAYOUT_FEATURE_TAG, hb.SubsetInputSets.NAME_ID):  # every feature, every name
+        wanted.sets(kept).clear()  # (the sets start with HarfBuzz's defaults: inverted as they are, they drop them)
+        wanted.sets(kept).invert()
+    wanted.flags = hb.SubsetFlags.NOTDEF_OUTLINE
+    subset = hb.subset(face, wanted)
+    if subset is None:
+        raise AmrbookError(f"{font.path}: HarfBuzz could not subset face {font.index} of this font")
+    return subset.blob.data
+
+
+def _wrap(sfnt: bytes, flavor: str) -> bytes:
+    """``sfnt`` wrapped as a web font of ``flavor`` (woff or woff2) by fontTools."""
+    with TTFont(io.BytesIO(sfnt), recalcTimestamp=False) as face:  # the same bytes at any time
+        face.flavor = flavor
+        buffer = io.BytesIO()
+        face.save(buffer)
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=2)
+def _exporter(hide_code: bool) -> HTMLExporter:
+    """The page exporter, made once per process and kind of page: it compiles its ten templates once, not per page."""
+    exporter = HTMLExporter(template_name="amrbook", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=hide_code, exclude_input_prompt=hide_code,
+                            exclude_output_prompt=hide_code, embed_images=True)
+    exporter.language_code = "zh"
+    return exporter
 
 
 def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str) -> str:
@@ -172,15 +211,47 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str)
         The HTML document.
     """
     nb = static_outputs(parameters_as_run(nb))
-    exporter = HTMLExporter(template_name="amrbook", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=page.hide_code, exclude_input_prompt=page.hide_code,
-                            exclude_output_prompt=page.hide_code, embed_images=True)
-    exporter.language_code = "zh"
+    exporter = _exporter(page.hide_code)
     resources = {"metadata": {"name": name}, "amrbook": {
         "title": page.title, "subtitle": page.subtitle, "hide_code": page.hide_code, "stamp": page.stamp,
+        "nav": page.nav,
         "toc": table_of_contents(nb) if page.toc else [],
         "toc_after_tag": _tagged(nb, "contents-after"), "font_stack": FONT_STACK,
         "font_face": font_css, "content_css": style_css(),
     }}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
+
+
+def kept_page(executed: Path, page: Page, font_css: str, name: str, nb: nbformat.NotebookNode | None = None) -> str:
+    """:func:`render_html` of the executed notebook kept at ``executed`` (or ``nb``, its content), rendered once.
+
+    The page is kept beside the executed notebook, rendered with :data:`STAMP_SLOT` in place of
+    the build stamp and named by the notebook's cache key, the font rule and the rest of ``page``
+    (its links to the other notebooks, which their titles word), so a build whose only
+    change is another notebook renders this page again only by writing its own stamp into it: the
+    result is the same, byte for byte, as rendering it anew. A kept page without exactly one slot
+    is rendered again, and so is a page whose stamp the template would escape.
+
+    Parameters
+    ----------
+    executed : Path
+        The executed notebook in the build cache (its name carries the notebook's cache key).
+    page, font_css, name
+        As for :func:`render_html`.
+    nb : NotebookNode, optional
+        The executed notebook, when it is at hand; read from ``executed`` when the page must be rendered.
+    """
+    if not page.stamp or set(page.stamp) & set("&<>'\""):  # no footer, or one the template escapes: render anew
+        return render_html(nb or nbformat.read(executed, as_version=4), page, font_css, name)
+    looks = f"{font_css}|{name}|{replace(page, stamp='')!r}"  # all but the stamp: font, title, links
+    kept = executed.with_name(f"{executed.stem}-{hashlib.sha256(looks.encode()).hexdigest()[:12]}.html")
+    body = kept.read_text(encoding="utf-8") if kept.exists() else ""
+    if body.count(STAMP_SLOT) != 1:
+        body = render_html(nb or nbformat.read(executed, as_version=4), replace(page, stamp=STAMP_SLOT), font_css, name)
+        prefix = executed.stem.rsplit("-", 1)[0]  # <bureau>-<year>-<notebook>: earlier keys of the same page go
+        for old in executed.parent.glob(f"{prefix}-*.html"):
+            old.unlink()
+        kept.with_suffix(".tmp").write_text(body, encoding="utf-8")
+        kept.with_suffix(".tmp").replace(kept)
+    return body.replace(STAMP_SLOT, page.stamp)

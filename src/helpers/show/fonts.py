@@ -1,10 +1,12 @@
 """Finding a Simplified-Chinese font file on this machine (fontTools only, no matplotlib).
 
 Used by the charts (which register the file with matplotlib) and by the page renderer (which
-embeds a subset of it).
+embeds a subset of it). A process that found the face hands it to the processes it starts
+(the build's kernels) with :func:`face_env`, so they do not search and parse the font files again.
 """
 from __future__ import annotations
 
+import json
 import os
 import struct
 from dataclasses import dataclass
@@ -32,6 +34,8 @@ INSTALL_HINT = ("No Simplified-Chinese font found for charts. Install one:\n"
                 "  Windows: Microsoft YaHei is built in; or install Noto Sans CJK SC\n"
                 "or point AMRBOOK_CJK_FONT at a .otf/.ttf/.ttc file with Chinese glyphs.")
 PROBE = "调解成功率数据来源万亿"
+#: The face found by a parent process (:func:`face_env`): used while its files are unchanged.
+FACE_ENV = "AMRBOOK_CJK_FACE"
 #: What fontTools raises on a file that is not a font it can read.
 _UNREADABLE = (TTLibError, OSError, ValueError, AssertionError, KeyError, EOFError, struct.error)
 
@@ -69,7 +73,39 @@ def find_cjk_font() -> CJKFont:
         If no candidate is installed (the message says what to install), or the file named
         by ``AMRBOOK_CJK_FONT`` does not exist or lacks Chinese glyphs.
     """
-    return _find(os.environ.get("AMRBOOK_CJK_FONT"), tuple(FONT_DIRS))
+    override = os.environ.get("AMRBOOK_CJK_FONT")
+    return _inherited(os.environ.get(FACE_ENV, ""), override) or _find(override, tuple(FONT_DIRS))
+
+
+def face_env(font: CJKFont) -> dict[str, str]:
+    """The environment that hands ``font`` to a child process: :func:`find_cjk_font` there takes it as found.
+
+    It records the ``AMRBOOK_CJK_FONT`` it was found under and the size and modification time of
+    each file, and is ignored (the fonts searched again) when either differs.
+    """
+    files = sorted({font.path, *(path for _weight, path in font.weights)})
+    return {FACE_ENV: json.dumps({"override": os.environ.get("AMRBOOK_CJK_FONT"), "family": font.family,
+                                  "path": str(font.path), "index": font.index,
+                                  "weights": [[weight, str(path)] for weight, path in font.weights],
+                                  "files": {str(p): _signature(p) for p in files}}, ensure_ascii=False)}
+
+
+def _signature(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _inherited(value: str, override: str | None) -> CJKFont | None:
+    """The face of a :func:`face_env` value, or None if there is none or it no longer holds."""
+    try:
+        face = json.loads(value) if value else None
+        if not face or face["override"] != override \
+                or any(_signature(Path(p)) != list(sig) for p, sig in face["files"].items()):
+            return None
+        return CJKFont(face["family"], Path(face["path"]), int(face["index"]),
+                       tuple((int(w), Path(p)) for w, p in face["weights"]))
+    except (ValueError, TypeError, KeyError, OSError):  # malformed or a file gone: search again
+        return None
 
 
 @lru_cache(maxsize=4)
