@@ -16,6 +16,7 @@ use, so ``amrbook`` commands load only what they need; the imports under ``TYPE_
 same names, so editors and type checkers see every one (``tests/test_architecture.py`` keeps the two
 lists equal).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -74,15 +75,30 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it (`x as 
 
 #: Each public name and the module it comes from (a module itself when the name is a module).
 _PUBLIC = {
-    "load_report": "audit.report", "report_years": "audit.report",
-    "briefing": "show.briefing", "changes_html": "show.changes",
-    "PALETTE": "show.charts", "chart_inputs": "show.charts", "draw_chart": "show.charts", "finish_chart": "show.charts",
-    "largest_changes_chart": "show.charts", "section_counts_chart": "show.charts",
+    "load_report": "audit.report",
+    "report_years": "audit.report",
+    "briefing": "show.briefing",
+    "changes_html": "show.changes",
+    "PALETTE": "show.charts",
+    "chart_inputs": "show.charts",
+    "draw_chart": "show.charts",
+    "finish_chart": "show.charts",
+    "largest_changes_chart": "show.charts",
+    "section_counts_chart": "show.charts",
     "period_words": "show.format",
-    "fill": "show.narrative", "say": "show.narrative", "summary": "show.narrative", "takeaways": "show.narrative",
-    "setup": "show.notebook", "chinese": "show.words", "review_html": "show.review",
-    "agrees": "show.views", "findings_html": "show.views", "growth_view": "show.views",
-    "implied_previous": "show.views", "quality_summary": "show.views", "topic_findings": "show.views",
+    "fill": "show.narrative",
+    "say": "show.narrative",
+    "summary": "show.narrative",
+    "takeaways": "show.narrative",
+    "setup": "show.notebook",
+    "chinese": "show.words",
+    "review_html": "show.review",
+    "agrees": "show.views",
+    "findings_html": "show.views",
+    "growth_view": "show.views",
+    "implied_previous": "show.views",
+    "quality_summary": "show.views",
+    "topic_findings": "show.views",
     "Explorer": "show.widgets",
 }
 

@@ -5,6 +5,7 @@ status 2; ``--debug`` shows the Python traceback instead. Ctrl-C and SIGTERM sto
 the same way (a build removes its temporary folder and leaves the outputs as they were); a
 reader that stops reading (``| head``) ends it quietly.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,16 +40,27 @@ def _emit(frame, fmt: str, table_columns: list[str]) -> None:
         sys.stdout.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
         return
     if fmt == "csv":
-        nested = {c: frame[c].map(lambda v: json.dumps(v, ensure_ascii=False))
-                  for c in frame.columns if frame[c].map(lambda v: isinstance(v, (list, dict, tuple))).any()}
+        nested = {
+            c: frame[c].map(lambda v: json.dumps(v, ensure_ascii=False))
+            for c in frame.columns
+            if frame[c].map(lambda v: isinstance(v, (list, dict, tuple))).any()
+        }
         frame.assign(**nested).to_csv(sys.stdout, index=False, lineterminator="\n")
         return
     shown = frame[table_columns].copy()
     for column in shown.columns:
         if pd.api.types.is_float_dtype(shown[column]):
             shown[column] = shown[column].map(grouped)
-    with pd.option_context("display.unicode.east_asian_width", True, "display.max_rows", None,
-                           "display.max_colwidth", 60, "display.width", 250):
+    with pd.option_context(
+        "display.unicode.east_asian_width",
+        True,
+        "display.max_rows",
+        None,
+        "display.max_colwidth",
+        60,
+        "display.width",
+        250,
+    ):
         print(shown.to_string(index=False))
 
 
@@ -68,15 +80,21 @@ def _indicator_table(args: argparse.Namespace):
 
 
 def _indicators(args: argparse.Namespace) -> None:
-    _emit(_indicator_table(args).reset_index(), args.format,
-          ["id", "label_zh", "as_written", "value", "unit", "qualifier", "period"])
+    _emit(
+        _indicator_table(args).reset_index(),
+        args.format,
+        ["id", "label_zh", "as_written", "value", "unit", "qualifier", "period"],
+    )
 
 
 def _metrics(args: argparse.Namespace) -> None:
     from .audit.metrics import compute_metrics
 
-    _emit(compute_metrics(_indicator_table(args), args.year).reset_index(), args.format,
-          ["id", "label_zh", "value", "unit", "substituted", "status"])
+    _emit(
+        compute_metrics(_indicator_table(args), args.year).reset_index(),
+        args.format,
+        ["id", "label_zh", "value", "unit", "substituted", "status"],
+    )
 
 
 def _explain(args: argparse.Namespace) -> None:
@@ -99,8 +117,12 @@ def _check(args: argparse.Namespace) -> int:
             for fig in row.figures:
                 print(f"  {fig['id']} = {fig['as_written']}  「{fig['source_sentence']}」")
         counts = findings["severity"].value_counts()
-        print(f"\n{len(findings)} checks: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in Severity))
-    failing = findings["severity"].map(lambda s: Severity(s).is_finding).any()  # a skipped rule is not one
+        print(
+            f"\n{len(findings)} checks: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in Severity)
+        )
+    failing = (
+        findings["severity"].map(lambda s: Severity(s).is_finding).any()
+    )  # a skipped rule is not one
     return 1 if args.strict and failing else 0
 
 
@@ -118,18 +140,41 @@ def _growth(args: argparse.Namespace) -> None:
         print(f"amrbook: {frame.attrs['reason']}", file=sys.stderr)
     elif args.year and not (frame["year"] == args.year).any():
         years = ", ".join(map(str, sorted({*frame["previous_year"], *frame["year"]})))
-        print(f"amrbook: no year-on-year change into {args.year}: the years with indicator tables are {years}, "
-              "and each is compared with the one before it", file=sys.stderr)
+        print(
+            f"amrbook: no year-on-year change into {args.year}: the years with indicator tables are {years}, "
+            "and each is compared with the one before it",
+            file=sys.stderr,
+        )
     if args.year:
         frame = frame[frame["year"] == args.year]
     frame = frame.assign(reads=[change_text(row) for row in frame.to_dict("records")])
     if not frame.empty or args.format != "table":
-        _emit(frame, args.format, ["id", "label_zh", "previous_year", "year", "previous_value", "value", "unit",
-                                   "change", "growth_pct", "change_pp", "reads", "status"])
+        _emit(
+            frame,
+            args.format,
+            [
+                "id",
+                "label_zh",
+                "previous_year",
+                "year",
+                "previous_value",
+                "value",
+                "unit",
+                "change",
+                "growth_pct",
+                "change_pp",
+                "reads",
+                "status",
+            ],
+        )
     stated = load_report(slug, args.year).stated_growth if args.year else None
     if stated is not None and not stated.empty and args.format == "table":
         print("\ngrowth stated in the report:")
-        _emit(stated, "table", ["rate", "stated_pct", "value", "implied_previous", "previous_value", "status"])
+        _emit(
+            stated,
+            "table",
+            ["rate", "stated_pct", "value", "implied_previous", "previous_value", "status"],
+        )
 
 
 def _extract(args: argparse.Namespace) -> None:
@@ -152,11 +197,15 @@ def _extract(args: argparse.Namespace) -> None:
         frame = extract_frame(text, refused)
         _emit(frame, args.format, ["start", "end", "text", "value", "unit", "qualifier", "context"])
         if args.format == "table":
-            print(f"\n{len(frame)} figures in {args.file} (decoded as {encoding}; offsets are characters of the "
-                  "decoded text)")
+            print(
+                f"\n{len(frame)} figures in {args.file} (decoded as {encoding}; offsets are characters of the "
+                "decoded text)"
+            )
     for each in refused:  # what the extractor could not read whole, it did not read: say so
-        print(f"amrbook: note: {args.file}: character {each.start}: {each.text!r} not read: {each.reason}",
-              file=sys.stderr)
+        print(
+            f"amrbook: note: {args.file}: character {each.start}: {each.text!r} not read: {each.reason}",
+            file=sys.stderr,
+        )
 
 
 def _draft(args: argparse.Namespace) -> None:
@@ -167,8 +216,10 @@ def _draft(args: argparse.Namespace) -> None:
     slug = bureau(args.bureau).slug
     target, frame = write_draft(slug, args.year, args.file, force=args.force)
     unmatched = frame[frame["id"] == ""]
-    print(f"wrote {target}: {len(frame)} figures, {len(frame) - len(unmatched)} matched to catalog ids, "
-          f"{len(unmatched)} to review")
+    print(
+        f"wrote {target}: {len(frame)} figures, {len(frame) - len(unmatched)} matched to catalog ids, "
+        f"{len(unmatched)} to review"
+    )
     for row in unmatched.itertuples():
         print(f"  unmatched: {row.as_written} at {row.start}  ({row.note})")
     for each in frame.attrs["refused"]:
@@ -196,13 +247,19 @@ def _add(args: argparse.Namespace) -> None:
         print(f"kept the draft under review: {done.draft} (delete it to draft again)")
         return
     matched = done.frame[done.frame["id"] != ""]
-    print(f"wrote {done.draft}: {len(done.frame)} figures, {len(matched)} matched to catalog ids, "
-          f"{len(done.frame) - len(matched)} with a proposed catalog entry ({done.draft.name.split('.')[0]}"
-          ".proposals.yml)")
+    print(
+        f"wrote {done.draft}: {len(done.frame)} figures, {len(matched)} matched to catalog ids, "
+        f"{len(done.frame) - len(matched)} with a proposed catalog entry ({done.draft.name.split('.')[0]}"
+        ".proposals.yml)"
+    )
     for row in matched.itertuples():
-        print(f"  {row.as_written}  {row.id}  ({row.score}: {row.matched_by}; shared {row.shared or '-'})")
+        print(
+            f"  {row.as_written}  {row.id}  ({row.score}: {row.matched_by}; shared {row.shared or '-'})"
+        )
     slug, year = done.raw.parent.name, done.draft.name.split(".")[0]
-    print(f"next: review them (notebooks/review.ipynb), then amrbook accept --bureau {slug} --year {year} --all")
+    print(
+        f"next: review them (notebooks/review.ipynb), then amrbook accept --bureau {slug} --year {year} --all"
+    )
 
 
 def _accept(args: argparse.Namespace) -> None:
@@ -211,8 +268,12 @@ def _accept(args: argparse.Namespace) -> None:
 
     if args.all == bool(args.ids):
         raise AmrbookError("give --all or the ids of the proposals to accept (not both)")
-    target, added, left_out = accept(args.bureau, args.year, None if args.all else args.ids, load_report)
-    print(f"wrote {target}: validated; {len(added)} new catalog entries ({', '.join(added) or 'none'})")
+    target, added, left_out = accept(
+        args.bureau, args.year, None if args.all else args.ids, load_report
+    )
+    print(
+        f"wrote {target}: validated; {len(added)} new catalog entries ({', '.join(added) or 'none'})"
+    )
     if left_out:
         print(f"left out the draft's rows without an id at lines {', '.join(map(str, left_out))}")
 
@@ -222,10 +283,14 @@ def _build(args: argparse.Namespace) -> None:
     from .publish.build import build_reports
     from .report.sources import load_sources
 
-    reports = [(slug, year) for slug in load_sources().bureaus for year in indicator_years(slug)] if args.all \
+    reports = (
+        [(slug, year) for slug in load_sources().bureaus for year in indicator_years(slug)]
+        if args.all
         else [(args.bureau, args.year)]
-    for result in build_reports(reports, jobs=args.jobs, force=args.force, pdf=not args.no_pdf,
-                                timeout=args.cell_timeout):
+    )
+    for result in build_reports(
+        reports, jobs=args.jobs, force=args.force, pdf=not args.no_pdf, timeout=args.cell_timeout
+    ):
         _built(result)
 
 
@@ -238,19 +303,33 @@ def _built(result) -> None:
     if result.up_to_date:
         print(f"{where}: up to date ({result.timings['total']:.2f} s); --force rebuilds")
         return
-    print(f"built {where} in {result.timings['total']:.1f} s "
-          f"(executed {len(result.executed)} notebook(s), {len(result.cached)} from cache)")
-    for name in ["index.html", "briefing.html", "briefing.pdf", "briefing.docx", "indicators.xlsx", "manifest.json"]:
+    print(
+        f"built {where} in {result.timings['total']:.1f} s "
+        f"(executed {len(result.executed)} notebook(s), {len(result.cached)} from cache)"
+    )
+    for name in [
+        "index.html",
+        "briefing.html",
+        "briefing.pdf",
+        "briefing.docx",
+        "indicators.xlsx",
+        "manifest.json",
+    ]:
         if (where / name).exists():
             print(f"  {where / name}  ({(where / name).stat().st_size / 1024:,.0f} KB)")
-    print(f"  {where / 'notebooks'}/  ({len(list((where / 'notebooks').glob('*.html')))} notebooks)")
+    print(
+        f"  {where / 'notebooks'}/  ({len(list((where / 'notebooks').glob('*.html')))} notebooks)"
+    )
     for name, why in result.skipped.items():
         print(f"  {name}: {why}")
     print(f"  {zip_path(where)}  (everything above in one zip; opens offline)")
     if result.pdf_note:
         print(f"amrbook: no PDF at {where / 'briefing.pdf'}: {result.pdf_note}", file=sys.stderr)
     if result.docx_note:
-        print(f"amrbook: no Word document at {where / 'briefing.docx'}: {result.docx_note}", file=sys.stderr)
+        print(
+            f"amrbook: no Word document at {where / 'briefing.docx'}: {result.docx_note}",
+            file=sys.stderr,
+        )
 
 
 def _share(args: argparse.Namespace) -> None:
@@ -261,8 +340,10 @@ def _share(args: argparse.Namespace) -> None:
     slug = bureau(args.bureau).slug
     folder = target_dir(slug, args.year)
     if not (folder / "index.html").is_file():
-        raise AmrbookError(f"{folder}: no build with an index.html to share; "
-                           f"run: amrbook build --bureau {slug} --year {args.year}")
+        raise AmrbookError(
+            f"{folder}: no build with an index.html to share; "
+            f"run: amrbook build --bureau {slug} --year {args.year}"
+        )
     print(share(folder, args.out))
 
 
@@ -296,7 +377,9 @@ def _summary(args: argparse.Namespace) -> None:
     import pandas as pd
 
     frame = _indicator_table(args)
-    print(f"{args.year}: {len(frame)} figures, every span, value, unit and qualifier checked against the report")
+    print(
+        f"{args.year}: {len(frame)} figures, every span, value, unit and qualifier checked against the report"
+    )
     with pd.option_context("display.unicode.east_asian_width", True):
         for column in ("section", "period", "qualifier"):
             counts = frame[column].value_counts(sort=False).rename("figures")
@@ -310,7 +393,9 @@ class _Jobs(argparse.Action):
 
     def __call__(self, parser, namespace, value, option_string=None):
         if not re.fullmatch(r"[0-9]+", value) or not self.low <= int(value) <= self.high:
-            parser.error(f"{option_string} must be a whole number from {self.low} to {self.high}, not {value!r}")
+            parser.error(
+                f"{option_string} must be a whole number from {self.low} to {self.high}, not {value!r}"
+            )
         setattr(namespace, self.dest, int(value))
 
 
@@ -324,11 +409,15 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``amrbook`` (one sub-command per job)."""
     from .publish.build import CELL_TIMEOUT
 
-    parser = argparse.ArgumentParser(prog="amrbook", description="Analysis workbook for AMR annual reports.")
+    parser = argparse.ArgumentParser(
+        prog="amrbook", description="Analysis workbook for AMR annual reports."
+    )
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    ind = commands.add_parser("indicators", help="list every figure of a year's report with its span")
+    ind = commands.add_parser(
+        "indicators", help="list every figure of a year's report with its span"
+    )
     ind.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     ind.add_argument("--year", type=int, required=True)
     ind.add_argument("--format", choices=FORMATS, default="table")
@@ -340,7 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--format", choices=FORMATS, default="table")
     metrics.set_defaults(run=_metrics)
 
-    expl = commands.add_parser("explain", help="show a metric's formula, inputs and source sentences")
+    expl = commands.add_parser(
+        "explain", help="show a metric's formula, inputs and source sentences"
+    )
     expl.add_argument("metric")
     expl.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     expl.add_argument("--year", type=int, required=True)
@@ -353,14 +444,24 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="exit 1 when any rule warns or fails")
     check.set_defaults(run=_check)
 
-    growth = commands.add_parser("growth", help="year-on-year change across data/indicators/ and stated growth: "
-                                                "counts in %% and difference, rates in percentage points, "
-                                                "ranks in places")
+    growth = commands.add_parser(
+        "growth",
+        help="year-on-year change across data/indicators/ and stated growth: "
+        "counts in %% and difference, rates in percentage points, "
+        "ranks in places",
+    )
     growth.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
-    growth.add_argument("--year", type=int, help="only the change into this year, and reconcile the growth "
-                                                 "rates this year's report states")
-    growth.add_argument("--metrics", action="store_true", help="the derived metrics of data/metrics.yml "
-                                                               "instead of the indicators")
+    growth.add_argument(
+        "--year",
+        type=int,
+        help="only the change into this year, and reconcile the growth "
+        "rates this year's report states",
+    )
+    growth.add_argument(
+        "--metrics",
+        action="store_true",
+        help="the derived metrics of data/metrics.yml instead of the indicators",
+    )
     growth.add_argument("--format", choices=FORMATS, default="table")
     growth.set_defaults(run=_growth)
 
@@ -369,25 +470,37 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("--format", choices=FORMATS, default="table")
     ext.set_defaults(run=_extract)
 
-    drf = commands.add_parser("draft", help="draft data/indicators/<year>.draft.csv from a new report")
+    drf = commands.add_parser(
+        "draft", help="draft data/indicators/<year>.draft.csv from a new report"
+    )
     drf.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     drf.add_argument("--year", type=int, required=True)
     drf.add_argument("file", type=Path)
     drf.add_argument("--force", action="store_true", help="replace an existing draft")
     drf.set_defaults(run=_draft)
 
-    add = commands.add_parser("add", help="take a new report in: copy it into data/raw/<bureau>/, record it in "
-                                          "sources.yml, draft its table and propose catalog entries")
+    add = commands.add_parser(
+        "add",
+        help="take a new report in: copy it into data/raw/<bureau>/, record it in "
+        "sources.yml, draft its table and propose catalog entries",
+    )
     add.add_argument("file", type=Path)
-    add.add_argument("--bureau", metavar="SLUG", required=True, help="the bureau's slug (new or declared)")
+    add.add_argument(
+        "--bureau", metavar="SLUG", required=True, help="the bureau's slug (new or declared)"
+    )
     add.add_argument("--name", help="the bureau's full name (a new bureau)")
     add.add_argument("--level", help="县, 区, 市 or 省 (read from the name when absent)")
     add.add_argument("--year", type=int, help="the report year (read from its title when absent)")
-    add.add_argument("--type", help="the report type, e.g. 工作总结 (read from its title when absent)")
+    add.add_argument(
+        "--type", help="the report type, e.g. 工作总结 (read from its title when absent)"
+    )
     add.set_defaults(run=_add)
 
-    acc = commands.add_parser("accept", help="promote a reviewed draft and its accepted proposals into the "
-                                             "catalog and the curated table, validated, atomically")
+    acc = commands.add_parser(
+        "accept",
+        help="promote a reviewed draft and its accepted proposals into the "
+        "catalog and the curated table, validated, atomically",
+    )
     acc.add_argument("--bureau", metavar="SLUG", required=True)
     acc.add_argument("--year", type=int, required=True)
     acc.add_argument("--all", action="store_true", help="accept every proposal")
@@ -395,40 +508,68 @@ def build_parser() -> argparse.ArgumentParser:
     acc.set_defaults(run=_accept)
 
     build = commands.add_parser(
-        "build", help="execute the notebooks and render the briefing into outputs/<bureau>/<year>/")
+        "build", help="execute the notebooks and render the briefing into outputs/<bureau>/<year>/"
+    )
     build.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     which = build.add_mutually_exclusive_group(required=True)
     which.add_argument("--year", type=int)
-    which.add_argument("--all", action="store_true",
-                       help="every report in data/ (each bureau's every year), on one pool of kernels")
-    build.add_argument("--jobs", action=_Jobs, default=2,
-                       help=f"notebooks executed in parallel, 1 to {MAX_JOBS} (default 2)")
-    build.add_argument("--force", action="store_true", help="ignore the cache and rebuild everything")
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="every report in data/ (each bureau's every year), on one pool of kernels",
+    )
+    build.add_argument(
+        "--jobs",
+        action=_Jobs,
+        default=2,
+        help=f"notebooks executed in parallel, 1 to {MAX_JOBS} (default 2)",
+    )
+    build.add_argument(
+        "--force", action="store_true", help="ignore the cache and rebuild everything"
+    )
     build.add_argument("--no-pdf", action="store_true", help="skip printing briefing.pdf")
-    build.add_argument("--cell-timeout", action=_CellTimeout, default=CELL_TIMEOUT, metavar="SECONDS",
-                       help="seconds one notebook cell may run before the build stops it and fails "
-                            f"(default {CELL_TIMEOUT})")
+    build.add_argument(
+        "--cell-timeout",
+        action=_CellTimeout,
+        default=CELL_TIMEOUT,
+        metavar="SECONDS",
+        help="seconds one notebook cell may run before the build stops it and fails "
+        f"(default {CELL_TIMEOUT})",
+    )
     build.set_defaults(run=_build)
 
-    shr = commands.add_parser("share", help="zip a year's build (index.html, briefing, notebooks, downloads) "
-                                            "into one file that opens offline")
+    shr = commands.add_parser(
+        "share",
+        help="zip a year's build (index.html, briefing, notebooks, downloads) "
+        "into one file that opens offline",
+    )
     shr.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     shr.add_argument("--year", type=int, required=True)
-    shr.add_argument("--out", type=Path, help="where to write the zip (default: beside the build's folder)")
+    shr.add_argument(
+        "--out", type=Path, help="where to write the zip (default: beside the build's folder)"
+    )
     shr.set_defaults(run=_share)
 
-    diff = commands.add_parser("diff", help="what changed in a year's data: figures changed, added or removed "
-                                            "(with their sentences), metrics and findings whose status changed")
+    diff = commands.add_parser(
+        "diff",
+        help="what changed in a year's data: figures changed, added or removed "
+        "(with their sentences), metrics and findings whose status changed",
+    )
     diff.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     diff.add_argument("--year", type=int, required=True)
-    diff.add_argument("--against", metavar="PATH|YEAR",
-                      help="compare the data now with another year's data, or with the build whose manifest.json "
-                           "(or folder) is PATH; without it, what the last build of the year recorded against the "
-                           "build before it and the previous year")
+    diff.add_argument(
+        "--against",
+        metavar="PATH|YEAR",
+        help="compare the data now with another year's data, or with the build whose manifest.json "
+        "(or folder) is PATH; without it, what the last build of the year recorded against the "
+        "build before it and the previous year",
+    )
     diff.add_argument("--format", choices=FORMATS, default="table")
     diff.set_defaults(run=_diff)
 
-    summary = commands.add_parser("summary", help="count a year's figures by section, period and qualifier")
+    summary = commands.add_parser(
+        "summary", help="count a year's figures by section, period and qualifier"
+    )
     summary.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     summary.add_argument("--year", type=int, required=True)
     summary.set_defaults(run=_summary)
@@ -471,15 +612,22 @@ def main(argv: list[str] | None = None) -> int:
         input, 130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM), 141 when the
         reader of the output went away (as for a Unix tool killed by SIGPIPE).
     """
-    for stream in (sys.stdout, sys.stderr):  # every character survives any output encoding (ascii, latin-1)
+    for stream in (
+        sys.stdout,
+        sys.stderr,
+    ):  # every character survives any output encoding (ascii, latin-1)
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
         with _sigterm_as_interrupt():
             status = args.run(args) or 0
-    except BrokenPipeError:  # `amrbook … | head -1`: the reader has all it wants; stop without a word
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's last flush of stdout goes nowhere
+    except (
+        BrokenPipeError
+    ):  # `amrbook … | head -1`: the reader has all it wants; stop without a word
+        os.dup2(
+            os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()
+        )  # Python's last flush of stdout goes nowhere
         return 141
     except AmrbookError as exc:
         if args.debug:

@@ -10,6 +10,7 @@ Every file a user gives (a report, a table, a YAML file, a notebook) is read by
 :func:`read_limited`: only a regular file (never a FIFO, a device such as ``/dev/zero``, a
 folder or a socket) and only up to its kind's limit, named in the message when exceeded.
 """
+
 from __future__ import annotations
 
 import json
@@ -93,9 +94,15 @@ def read_yaml(path: Path):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise DataError([Problem(path, where, f"YAML syntax error: {exc.problem or exc}")]) from None
-    except yaml.reader.ReaderError as exc:  # a control character; the parser stops at its first occurrence
-        at = text.index(chr(exc.character))  # (libyaml counts its position in bytes, not characters)
+        raise DataError(
+            [Problem(path, where, f"YAML syntax error: {exc.problem or exc}")]
+        ) from None
+    except (
+        yaml.reader.ReaderError
+    ) as exc:  # a control character; the parser stops at its first occurrence
+        at = text.index(
+            chr(exc.character)
+        )  # (libyaml counts its position in bytes, not characters)
         line, column = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
         cause = f"YAML syntax error: control character U+{exc.character:04X} is not allowed"
         raise DataError([Problem(path, f"line {line}, column {column}", cause)]) from None
@@ -154,8 +161,14 @@ def shown(value) -> str:
     """Describe a YAML value for a message: ``text 'twenty'``, ``a list ['a', 'b']``, ``a list of 45 items``."""
     if value is None:
         return "empty"
-    kinds = {str: "text", bool: "true/false", int: "the number", float: "the number", list: "a list",
-             dict: "a mapping"}
+    kinds = {
+        str: "text",
+        bool: "true/false",
+        int: "the number",
+        float: "the number",
+        list: "a list",
+        dict: "a mapping",
+    }
     kind = next((name for t, name in kinds.items() if isinstance(value, t)), type(value).__name__)
     text = repr(value)
     if len(text) <= 40:
@@ -172,8 +185,14 @@ def entry_id(entry, index: int) -> str:
     return ident if isinstance(ident, str) and len(ident) <= 60 else f"#{index + 1}"
 
 
-def entry_problems(path: Path, parent, key, label: str, required: dict[str, Kind],
-                   optional: dict[str, Kind] | None = None) -> list[Problem]:
+def entry_problems(
+    path: Path,
+    parent,
+    key,
+    label: str,
+    required: dict[str, Kind],
+    optional: dict[str, Kind] | None = None,
+) -> list[Problem]:
     """Check ``parent[key]``, one entry of a YAML data file: a mapping, with every field of its kind.
 
     Parameters
@@ -196,17 +215,36 @@ def entry_problems(path: Path, parent, key, label: str, required: dict[str, Kind
     """
     entry = parent[key]
     if not isinstance(entry, dict):
-        return [Problem(path, yaml_where(parent, key, label), f"expected a mapping of fields, not {shown(entry)}")]
+        return [
+            Problem(
+                path,
+                yaml_where(parent, key, label),
+                f"expected a mapping of fields, not {shown(entry)}",
+            )
+        ]
     missing = [f for f in required if entry.get(f) in (None, "")]
-    problems = [Problem(path, yaml_where(parent, key, label), f"missing {', '.join(missing)}")] if missing else []
-    present = {name: kind for name, kind in {**required, **(optional or {})}.items() if name not in missing}
+    problems = (
+        [Problem(path, yaml_where(parent, key, label), f"missing {', '.join(missing)}")]
+        if missing
+        else []
+    )
+    present = {
+        name: kind for name, kind in {**required, **(optional or {})}.items() if name not in missing
+    }
     return problems + field_problems(path, entry, label, present)
 
 
 def field_problems(path: Path, entry: dict, label: str, fields: dict[str, Kind]) -> list[Problem]:
     """Return a problem, at its line, for each field of ``entry`` that is present but not of its kind."""
-    return [Problem(path, yaml_where(entry, name, label), f"{name} must be {kind.name}, not {shown(entry[name])}")
-            for name, kind in fields.items() if entry.get(name) is not None and not kind.accepts(entry[name])]
+    return [
+        Problem(
+            path,
+            yaml_where(entry, name, label),
+            f"{name} must be {kind.name}, not {shown(entry[name])}",
+        )
+        for name, kind in fields.items()
+        if entry.get(name) is not None and not kind.accepts(entry[name])
+    ]
 
 
 def yaml_section(path: Path, doc, key: str, kind: type = list):
@@ -220,18 +258,33 @@ def yaml_section(path: Path, doc, key: str, kind: type = list):
     if doc is None:
         return kind()
     if not isinstance(doc, dict):
-        raise DataError([Problem(path, yaml_where(doc), f"expected a mapping with the key {key!r}, not {shown(doc)}")])
+        raise DataError(
+            [
+                Problem(
+                    path,
+                    yaml_where(doc),
+                    f"expected a mapping with the key {key!r}, not {shown(doc)}",
+                )
+            ]
+        )
     value = doc.get(key)
     if value is None:
         return kind()
     if not isinstance(value, kind):
         wanted = "a list" if kind is list else "a mapping"
-        raise DataError([Problem(path, yaml_where(doc, key, key), f"must be {wanted}, not {shown(value)}")])
+        raise DataError(
+            [Problem(path, yaml_where(doc, key, key), f"must be {wanted}, not {shown(value)}")]
+        )
     return value
 
 
-_KINDS = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
+_KINDS = [
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+]
 
 
 def read_limited(path: Path, limit: int, limit_name: str, what: str) -> bytes:
@@ -262,8 +315,15 @@ def read_limited(path: Path, limit: int, limit_name: str, what: str) -> bytes:
     with os.fdopen(fd, "rb") as f:
         data = f.read(limit + 1)
     if len(data) > limit:
-        raise DataError([Problem(path, "", f"larger than {limit:,} bytes, the most {what} file may have "
-                                           f"({limit_name})")])
+        raise DataError(
+            [
+                Problem(
+                    path,
+                    "",
+                    f"larger than {limit:,} bytes, the most {what} file may have ({limit_name})",
+                )
+            ]
+        )
     return data
 
 
@@ -275,7 +335,9 @@ def _yaml_text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError([Problem(path, f"byte {exc.start}", "not UTF-8 text; save it as UTF-8")]) from None
+        raise DataError(
+            [Problem(path, f"byte {exc.start}", "not UTF-8 text; save it as UTF-8")]
+        ) from None
 
 
 def _build(path: Path, loader):
@@ -289,16 +351,32 @@ def _build(path: Path, loader):
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:
-                raise DataError([Problem(path, at, "a second YAML document (---); a data file holds one")])
+                raise DataError(
+                    [Problem(path, at, "a second YAML document (---); a data file holds one")]
+                )
         elif isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            kind = f"alias *{event.anchor}" if isinstance(event, yaml.AliasEvent) else f"anchor &{event.anchor}"
-            raise DataError([Problem(path, at, f"YAML {kind}: anchors and aliases are not allowed in data files; "
-                                               "write the value out")])
+            kind = (
+                f"alias *{event.anchor}"
+                if isinstance(event, yaml.AliasEvent)
+                else f"anchor &{event.anchor}"
+            )
+            raise DataError(
+                [
+                    Problem(
+                        path,
+                        at,
+                        f"YAML {kind}: anchors and aliases are not allowed in data files; "
+                        "write the value out",
+                    )
+                ]
+            )
         elif isinstance(event, yaml.CollectionEndEvent):
             stack.pop()
         elif isinstance(event, (yaml.CollectionStartEvent, yaml.ScalarEvent)):
             if isinstance(event, yaml.CollectionStartEvent) and len(stack) >= MAX_YAML_DEPTH:
-                raise DataError([Problem(path, at, f"nested more than {MAX_YAML_DEPTH} levels deep")])
+                raise DataError(
+                    [Problem(path, at, f"nested more than {MAX_YAML_DEPTH} levels deep")]
+                )
             value = _value(path, loader, event, line, at)
             if stack:
                 _put(path, stack[-1], value, line, at)
@@ -319,9 +397,19 @@ def _put(path: Path, frame: list, value, line: int, at: str) -> None:
         container[key] = value
         frame[1] = _KEY
     elif isinstance(value, (dict, list)):
-        raise DataError([Problem(path, at, "a mapping or list used as a key; keys must be plain values")])
+        raise DataError(
+            [Problem(path, at, "a mapping or list used as a key; keys must be plain values")]
+        )
     elif value in container.lines:
-        raise DataError([Problem(path, at, f"key {value!r} appears twice (first at line {container.lines[value]})")])
+        raise DataError(
+            [
+                Problem(
+                    path,
+                    at,
+                    f"key {value!r} appears twice (first at line {container.lines[value]})",
+                )
+            ]
+        )
     else:
         container.lines[value] = line
         frame[1] = value
@@ -347,7 +435,9 @@ def _scalar(path: Path, loader, event, at: str):
         return loader.yaml_constructors[tag](loader, node)
     except ValueError as exc:  # the date 2023-13-45, an integer of more than 4300 digits
         value = event.value if len(event.value) <= 40 else event.value[:37] + "..."
-        raise DataError([Problem(path, at, f"{value!r} is not a valid {tag[len(_TAG):]}: {exc}")]) from None
+        raise DataError(
+            [Problem(path, at, f"{value!r} is not a valid {tag[len(_TAG) :]}: {exc}")]
+        ) from None
 
 
 def parsed_once(*files: Callable[[], Path]):
@@ -357,6 +447,7 @@ def parsed_once(*files: Callable[[], Path]):
     once per version of their files: each call costs one ``stat`` per file, never a walk of
     ``data/`` nor a second parse. A loader that raises is not cached, so a fixed file is read again.
     """
+
     def wrap(load):
         @lru_cache(maxsize=4)
         def cached(_versions: tuple):
@@ -368,6 +459,7 @@ def parsed_once(*files: Callable[[], Path]):
 
         current.cache_clear = cached.cache_clear
         return current
+
     return wrap
 
 
@@ -401,11 +493,19 @@ def read_json(path: Path, max_bytes: int = MAX_JSON_BYTES):
     except UnicodeDecodeError as exc:
         raise DataError([Problem(file, f"byte {exc.start}", f"not UTF-8: {exc.reason}")]) from None
     except json.JSONDecodeError as exc:
-        raise DataError([Problem(file, f"line {exc.lineno}, column {exc.colno}", f"not JSON: {exc.msg}")]) from None
+        raise DataError(
+            [Problem(file, f"line {exc.lineno}, column {exc.colno}", f"not JSON: {exc.msg}")]
+        ) from None
     except (ValueError, RecursionError) as exc:
         constant = _BARE_CONSTANT.search(text) if isinstance(exc, ValueError) else None
-        where = "" if constant is None else (f"line {text.count(chr(10), 0, constant.start()) + 1}, column "
-                                             f"{constant.start() - text.rfind(chr(10), 0, constant.start())}")
+        where = (
+            ""
+            if constant is None
+            else (
+                f"line {text.count(chr(10), 0, constant.start()) + 1}, column "
+                f"{constant.start() - text.rfind(chr(10), 0, constant.start())}"
+            )
+        )
         raise DataError([Problem(file, where, f"not JSON: {exc or 'nested too deeply'}")]) from None
 
 
@@ -440,9 +540,14 @@ def schema_problem(value, schema: dict, where: str = "") -> str | None:
     if isinstance(value, list):
         if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
             return f"{at}: {len(value)} items, not {schema['minItems']}" + (
-                f" to {schema['maxItems']}" if schema.get("maxItems") != schema.get("minItems") else "")
+                f" to {schema['maxItems']}"
+                if schema.get("maxItems") != schema.get("minItems")
+                else ""
+            )
         for number, item in enumerate(value):
-            problem = "items" in schema and schema_problem(item, schema["items"], f"{where}[{number}]")
+            problem = "items" in schema and schema_problem(
+                item, schema["items"], f"{where}[{number}]"
+            )
             if problem:
                 return problem
     if "pattern" in schema and isinstance(value, str) and not re.search(schema["pattern"], value):
@@ -450,11 +555,25 @@ def schema_problem(value, schema: dict, where: str = "") -> str | None:
     return None
 
 
-_JSON_KINDS = {"object": "an object", "array": "a list", "string": "text", "number": "a number",
-               "integer": "a whole number", "boolean": "true or false", "null": "null"}
+_JSON_KINDS = {
+    "object": "an object",
+    "array": "a list",
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "null": "null",
+}
 
 
 def _json_kind(value) -> str:
-    kinds = [(bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"),
-             (dict, "object"), (type(None), "null")]
+    kinds = [
+        (bool, "boolean"),
+        (int, "integer"),
+        (float, "number"),
+        (str, "string"),
+        (list, "array"),
+        (dict, "object"),
+        (type(None), "null"),
+    ]
     return next(kind for cls, kind in kinds if isinstance(value, cls))

@@ -1,4 +1,5 @@
 """Errors a user can act on: each names the file, the row or position, and the cause."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,11 +39,23 @@ class Problem:
     @property
     def place(self) -> str:
         """Line, column and any other place, as printed (``"line 12, column value"``)."""
-        return ", ".join(filter(None, [f"line {self.line}" if self.line is not None else "",
-                                       f"column {self.column}" if self.column else "", self.where]))
+        return ", ".join(
+            filter(
+                None,
+                [
+                    f"line {self.line}" if self.line is not None else "",
+                    f"column {self.column}" if self.column else "",
+                    self.where,
+                ],
+            )
+        )
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.place}: {self.cause}" if self.place else f"{self.file}: {self.cause}"
+        return (
+            f"{self.file}: {self.place}: {self.cause}"
+            if self.place
+            else f"{self.file}: {self.cause}"
+        )
 
 
 class AmrbookError(Exception):

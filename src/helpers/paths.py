@@ -5,6 +5,7 @@ project root), never on the current working directory, so notebooks and the CLI 
 anywhere. ``AMRBOOK_DATA`` and ``AMRBOOK_OUTPUTS`` override the two folders (tests use them to
 run against temporary copies), and ``AMRBOOK_NOTEBOOKS`` the notebooks folder.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,7 +63,10 @@ def indicator_years(bureau: str) -> list[int]:
 
 def curated_reports() -> list[tuple[str, int]]:
     """Return every (bureau, year) with a curated indicator table, in order."""
-    return sorted((p.parent.name, int(p.stem)) for p in (data_dir() / "indicators").glob("*/[0-9][0-9][0-9][0-9].csv"))
+    return sorted(
+        (p.parent.name, int(p.stem))
+        for p in (data_dir() / "indicators").glob("*/[0-9][0-9][0-9][0-9].csv")
+    )
 
 
 def report_outputs_dir(bureau: str, year: int) -> Path:
@@ -126,6 +130,7 @@ def built_notebooks() -> list[Path]:
             return metadata.get("amrbook", {}).get("build", True)
         except (ValueError, AttributeError):
             return True  # a broken notebook is the build's to report, with its name
+
     return [p for p in sorted(notebooks_dir().glob("*.ipynb")) if built(p)]
 
 
@@ -136,8 +141,14 @@ def data_version() -> tuple:
     to key its cache; helpers below it key theirs on :func:`file_version` of the one file they read.
     """
     root = data_dir()
-    return (str(root), *sorted((str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size)
-                               for p in root.rglob("*") if p.is_file()))
+    return (
+        str(root),
+        *sorted(
+            (str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size)
+            for p in root.rglob("*")
+            if p.is_file()
+        ),
+    )
 
 
 def file_version(path: Path) -> tuple:

@@ -4,6 +4,7 @@ Each finding has a severity (``ok``, ``warn``, ``error``, or ``skipped`` when th
 figure the rule needs), the rule, the expression with the numbers put in, and every figure
 involved with the sentence of the report it comes from.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,21 @@ from .template import TemplateError, figures_in
 
 #: The severities a rule of checks.yml may declare for when it fails.
 SEVERITIES = (Severity.WARN, Severity.ERROR)
-FINDING_COLUMNS = ["check", "severity", "result", "description", "expression", "substituted", "subject", "units",
-                   "sides", "missing", "error", "figures", "note"]
+FINDING_COLUMNS = [
+    "check",
+    "severity",
+    "result",
+    "description",
+    "expression",
+    "substituted",
+    "subject",
+    "units",
+    "sides",
+    "missing",
+    "error",
+    "figures",
+    "note",
+]
 
 
 @dataclass(frozen=True)
@@ -86,8 +100,16 @@ def load_check_defs() -> tuple[CheckDef, ...]:
         found = _entry_problems(path, entry, label, formula, known)
         problems += found
         if not found:
-            defs.append(CheckDef(key, entry["description"], formula, entry["severity"], entry.get("for_each") or {},
-                                 entry.get("note") or ""))
+            defs.append(
+                CheckDef(
+                    key,
+                    entry["description"],
+                    formula,
+                    entry["severity"],
+                    entry.get("for_each") or {},
+                    entry.get("note") or "",
+                )
+            )
     if problems:
         raise DataError(problems)
     return tuple(defs)
@@ -95,23 +117,40 @@ def load_check_defs() -> tuple[CheckDef, ...]:
 
 def _entry_problems(path, entry: dict, label: str, formula: Formula, known: set) -> list[Problem]:
     """What is wrong in a check whose fields are all of the right kind."""
+
     def at(field: str) -> str:
         return yaml_where(entry, field, label)
 
     problems = []
     if entry["severity"] not in SEVERITIES:
-        problems.append(Problem(path, at("severity"), f"severity must be warn or error, not {entry['severity']!r}"))
+        problems.append(
+            Problem(
+                path, at("severity"), f"severity must be warn or error, not {entry['severity']!r}"
+            )
+        )
     if (entry.get("tolerance") or 0) < 0:
-        problems.append(Problem(path, at("tolerance"), f"tolerance must not be negative, not {entry['tolerance']!r}"))
+        problems.append(
+            Problem(
+                path, at("tolerance"), f"tolerance must not be negative, not {entry['tolerance']!r}"
+            )
+        )
     for_each = entry.get("for_each") or {}
     if for_each:
         problems += _for_each_problems(path, entry, label, known)
     allowed = known | ({"value"} if for_each else set())
-    problems += [Problem(path, at("assert"), f"uses {n!r}, which is neither an indicator nor a metric")
-                 for n in formula.names if n not in allowed]
+    problems += [
+        Problem(path, at("assert"), f"uses {n!r}, which is neither an indicator nor a metric")
+        for n in formula.names
+        if n not in allowed
+    ]
     try:
-        problems += [Problem(path, at("note"), f"note uses {{{n}}}, which is neither an indicator nor a metric")
-                     for n in figures_in(entry.get("note") or "") if n not in known]
+        problems += [
+            Problem(
+                path, at("note"), f"note uses {{{n}}}, which is neither an indicator nor a metric"
+            )
+            for n in figures_in(entry.get("note") or "")
+            if n not in known
+        ]
     except TemplateError as exc:
         problems.append(Problem(path, at("note"), f"note: {exc}"))
     return problems
@@ -122,16 +161,32 @@ def _for_each_problems(path, entry: dict, label: str, known: set) -> list[Proble
     where = yaml_where(entry, "for_each", label)
     unknown = [k for k in for_each if k not in FOR_EACH_FIELDS]
     if unknown:
-        return [Problem(path, where, f"for_each takes kind and/or ids, not {', '.join(map(repr, unknown))}")]
+        return [
+            Problem(
+                path, where, f"for_each takes kind and/or ids, not {', '.join(map(repr, unknown))}"
+            )
+        ]
     problems = entry_problems(path, entry, "for_each", label, {}, FOR_EACH_FIELDS)
     if problems:
         return problems
-    problems += [Problem(path, yaml_where(for_each, "kind", label), f"for_each kind {k!r} is not one of "
-                                                                    f"{', '.join(KINDS)}")
-                 for k in for_each.get("kind", []) if k not in KINDS]
-    problems += [Problem(path, yaml_where(for_each, "ids", label), f"for_each lists {n!r}, which is neither "
-                                                                   "an indicator nor a metric")
-                 for n in for_each.get("ids", []) if n not in known]
+    problems += [
+        Problem(
+            path,
+            yaml_where(for_each, "kind", label),
+            f"for_each kind {k!r} is not one of {', '.join(KINDS)}",
+        )
+        for k in for_each.get("kind", [])
+        if k not in KINDS
+    ]
+    problems += [
+        Problem(
+            path,
+            yaml_where(for_each, "ids", label),
+            f"for_each lists {n!r}, which is neither an indicator nor a metric",
+        )
+        for n in for_each.get("ids", [])
+        if n not in known
+    ]
     return problems
 
 
@@ -171,8 +226,9 @@ def run_checks(table: pd.DataFrame, metrics: pd.DataFrame, year: int) -> pd.Data
             scope = dict(values, value=values.get(subject, math.nan)) if subject else values
             findings.append(_finding(check, subject, scope, table, metrics, units))
     frame = pd.DataFrame(findings, columns=FINDING_COLUMNS)
-    return frame.sort_values("severity", key=lambda s: s.map(lambda v: Severity(v).rank),
-                             kind="stable").reset_index(drop=True)
+    return frame.sort_values(
+        "severity", key=lambda s: s.map(lambda v: Severity(v).rank), kind="stable"
+    ).reset_index(drop=True)
 
 
 def _subjects(check: CheckDef, metrics: pd.DataFrame) -> list[str | None]:
@@ -196,7 +252,9 @@ def _figures(names, table: pd.DataFrame, metrics: pd.DataFrame) -> list[dict]:
 
 def _finding(check: CheckDef, subject, scope, table, metrics, units) -> dict:
     names = [subject if n == "value" else n for n in check.formula.names]
-    gaps = [n for n in names if n not in scope or (isinstance(scope[n], float) and math.isnan(scope[n]))]
+    gaps = [
+        n for n in names if n not in scope or (isinstance(scope[n], float) and math.isnan(scope[n]))
+    ]
     missing = {n: Missing.NO_VALUE if n in metrics.index else Missing.NOT_IN_TABLE for n in gaps}
     sides, error = [], ""
     if missing:
@@ -204,13 +262,25 @@ def _finding(check: CheckDef, subject, scope, table, metrics, units) -> dict:
     else:
         try:
             held = bool(check.formula.evaluate(scope))
-            severity, result = (Severity.OK, Result.HOLDS) if held else (Severity(check.severity), Result.FAILS)
+            severity, result = (
+                (Severity.OK, Result.HOLDS) if held else (Severity(check.severity), Result.FAILS)
+            )
             sides = check.formula.sides(scope)
         except FormulaError as exc:
             severity, result, error = Severity(check.severity), Result.UNDEFINED, str(exc)
     label = f"{check.id}[{subject}]" if subject else check.id
-    return {"check": label, "severity": severity, "result": result, "description": check.description,
-            "expression": check.formula.text, "substituted": check.formula.substitute(scope),
-            "subject": subject or "", "units": ", ".join(dict.fromkeys(units.get(n, "") for n in names)),
-            "sides": sides, "missing": missing, "error": error, "figures": _figures(names, table, metrics),
-            "note": check.note if severity in SEVERITIES else ""}
+    return {
+        "check": label,
+        "severity": severity,
+        "result": result,
+        "description": check.description,
+        "expression": check.formula.text,
+        "substituted": check.formula.substitute(scope),
+        "subject": subject or "",
+        "units": ", ".join(dict.fromkeys(units.get(n, "") for n in names)),
+        "sides": sides,
+        "missing": missing,
+        "error": error,
+        "figures": _figures(names, table, metrics),
+        "note": check.note if severity in SEVERITIES else "",
+    }

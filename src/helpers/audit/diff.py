@@ -12,6 +12,7 @@ The build's change log (against the previous build and the same bureau's previou
 together in :mod:`helpers.publish.changelog`, which reads the previous manifest; its words are
 :mod:`helpers.show.changes`.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,11 @@ CHANGES = ("value", "added", "removed", "status")
 
 
 def _number(value) -> float | None:
-    return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else float(value)
+    return (
+        None
+        if value is None or (isinstance(value, float) and not math.isfinite(value))
+        else float(value)
+    )
 
 
 def snapshot(r: Report) -> dict:
@@ -45,20 +50,55 @@ def snapshot(r: Report) -> dict:
         the figure's span in its sentence);
         ``metrics`` by id (label, value, unit, status); ``findings`` by rule (label, severity, result).
     """
-    figures = {f.Index: {"label": f.label_zh, "value": _number(f.value), "unit": f.unit, "as_written": f.as_written,
-                         "period": f.period, "sentence": f.source_sentence,
-                         "at": [f.start - f.sentence_start, f.end - f.sentence_start]}
-               for f in r.indicators.itertuples()}
-    metrics = {m.Index: {"label": m.label_zh, "value": _number(m.value), "unit": m.unit, "status": m.status}
-               for m in r.metrics.itertuples()}
-    findings = {f.check: {"label": f.description, "severity": f.severity, "result": f.result}
-                for f in r.findings.itertuples()}
-    return json.loads(json.dumps({"bureau": r.bureau.slug, "year": r.year, "figures": figures, "metrics": metrics,
-                                  "findings": findings}, ensure_ascii=False))
+    figures = {
+        f.Index: {
+            "label": f.label_zh,
+            "value": _number(f.value),
+            "unit": f.unit,
+            "as_written": f.as_written,
+            "period": f.period,
+            "sentence": f.source_sentence,
+            "at": [f.start - f.sentence_start, f.end - f.sentence_start],
+        }
+        for f in r.indicators.itertuples()
+    }
+    metrics = {
+        m.Index: {
+            "label": m.label_zh,
+            "value": _number(m.value),
+            "unit": m.unit,
+            "status": m.status,
+        }
+        for m in r.metrics.itertuples()
+    }
+    findings = {
+        f.check: {"label": f.description, "severity": f.severity, "result": f.result}
+        for f in r.findings.itertuples()
+    }
+    return json.loads(
+        json.dumps(
+            {
+                "bureau": r.bureau.slug,
+                "year": r.year,
+                "figures": figures,
+                "metrics": metrics,
+                "findings": findings,
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
-def _row(against: str, change: str, kind: str, ident: str, label: str, before: str, after: str,
-         figure: dict | None = None) -> dict:
+def _row(
+    against: str,
+    change: str,
+    kind: str,
+    ident: str,
+    label: str,
+    before: str,
+    after: str,
+    figure: dict | None = None,
+) -> dict:
     where = (figure["sentence"], figure["at"]) if figure else ("", None)
     return dict(zip(COLUMNS, [against, change, kind, ident, label, before, after, *where]))
 
@@ -87,17 +127,54 @@ def compare(before: dict, after: dict, against: str) -> pd.DataFrame:
     old, new = before.get("figures", {}), after.get("figures", {})
     for ident, figure in new.items():
         if ident not in old:
-            rows.append(_row(against, "added", "figure", ident, figure["label"], "", figure["as_written"], figure))
-        elif (old[ident]["value"], old[ident]["as_written"]) != (figure["value"], figure["as_written"]):
-            rows.append(_row(against, "value", "figure", ident, figure["label"], old[ident]["as_written"],
-                             figure["as_written"], figure))
-    rows += [_row(against, "removed", "figure", ident, figure["label"], figure["as_written"], "", figure)
-             for ident, figure in old.items() if ident not in new]
+            rows.append(
+                _row(
+                    against,
+                    "added",
+                    "figure",
+                    ident,
+                    figure["label"],
+                    "",
+                    figure["as_written"],
+                    figure,
+                )
+            )
+        elif (old[ident]["value"], old[ident]["as_written"]) != (
+            figure["value"],
+            figure["as_written"],
+        ):
+            rows.append(
+                _row(
+                    against,
+                    "value",
+                    "figure",
+                    ident,
+                    figure["label"],
+                    old[ident]["as_written"],
+                    figure["as_written"],
+                    figure,
+                )
+            )
+    rows += [
+        _row(against, "removed", "figure", ident, figure["label"], figure["as_written"], "", figure)
+        for ident, figure in old.items()
+        if ident not in new
+    ]
     for kind, field in (("metric", "status"), ("finding", "severity")):
         was = before.get(f"{kind}s", {})
         for ident, item in after.get(f"{kind}s", {}).items():
             if ident in was and was[ident][field] != item[field]:
-                rows.append(_row(against, "status", kind, ident, item["label"], was[ident][field], item[field]))
+                rows.append(
+                    _row(
+                        against,
+                        "status",
+                        kind,
+                        ident,
+                        item["label"],
+                        was[ident][field],
+                        item[field],
+                    )
+                )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -11,6 +11,7 @@ characters and nests at most :data:`MAX_DEPTH` levels (so neither parsing nor ev
 exhaust the stack), every constant is a finite float, and a result that is not finite (an
 overflow: ``a * 1e308 * 1e308``) is a :class:`FormulaError`, never ``inf``.
 """
+
 from __future__ import annotations
 
 import ast
@@ -19,12 +20,31 @@ import operator
 from dataclasses import dataclass
 from functools import cached_property
 
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
 _COMPARE = {ast.Eq: "==", ast.LtE: "<=", ast.Lt: "<", ast.GtE: ">=", ast.Gt: ">"}
-_ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.USub, ast.UAdd, ast.Name, ast.Load, ast.Constant,
-            ast.Compare, ast.BoolOp, ast.And, ast.Or, *_BINARY, *_COMPARE)
+_ALLOWED = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.USub,
+    ast.UAdd,
+    ast.Name,
+    ast.Load,
+    ast.Constant,
+    ast.Compare,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    *_BINARY,
+    *_COMPARE,
+)
 MAX_FORMULA_CHARS = 1000  # parsing is recursive in CPython: a bound on the text bounds its depth
-MAX_DEPTH = 50            # levels of the parsed tree (a + b * (c - d) has 4); evaluation recurses this deep
+MAX_DEPTH = 50  # levels of the parsed tree (a + b * (c - d) has 4); evaluation recurses this deep
 
 
 class FormulaError(ValueError):
@@ -60,8 +80,10 @@ class Formula:
         """The parsed expression."""
         text = str(self.text)
         if len(text) > MAX_FORMULA_CHARS:
-            raise FormulaError(f"{self.shown}: longer than {MAX_FORMULA_CHARS} characters ({len(text)}); "
-                               "split it into metrics")
+            raise FormulaError(
+                f"{self.shown}: longer than {MAX_FORMULA_CHARS} characters ({len(text)}); "
+                "split it into metrics"
+            )
         try:
             tree = ast.parse(text, mode="eval")
         except SyntaxError as exc:
@@ -72,15 +94,22 @@ class Formula:
         while stack:  # iterative: the depth is what is being checked
             node, depth = stack.pop()
             if depth > MAX_DEPTH:
-                raise FormulaError(f"{self.shown}: nested more than {MAX_DEPTH} levels deep; split it into metrics")
-            if not isinstance(node, _ALLOWED) or (isinstance(node, ast.Constant)
-                                                  and not isinstance(node.value, (int, float))):
-                raise FormulaError(f"{self.shown}: {type(node).__name__} is not allowed "
-                                   "(only numbers, ids, + - * /, comparisons, and/or)")
+                raise FormulaError(
+                    f"{self.shown}: nested more than {MAX_DEPTH} levels deep; split it into metrics"
+                )
+            if not isinstance(node, _ALLOWED) or (
+                isinstance(node, ast.Constant) and not isinstance(node.value, (int, float))
+            ):
+                raise FormulaError(
+                    f"{self.shown}: {type(node).__name__} is not allowed "
+                    "(only numbers, ids, + - * /, comparisons, and/or)"
+                )
             if isinstance(node, ast.Constant) and not _finite(node.value):
                 written = ast.get_source_segment(text, node) or str(node.value)
-                raise FormulaError(f"{self.shown}: the constant {_cut(written)}"
-                                   " is not a finite number a float can hold")
+                raise FormulaError(
+                    f"{self.shown}: the constant {_cut(written)}"
+                    " is not a finite number a float can hold"
+                )
             stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
         return tree
 
@@ -159,7 +188,9 @@ class Formula:
             if node.id not in values:
                 raise FormulaError(f"{self.shown}: unknown id {node.id!r}")
             if isinstance(values[node.id], float) and math.isinf(values[node.id]):
-                raise FormulaError(f"{self.shown}: {node.id} is {values[node.id]}, not a finite number")
+                raise FormulaError(
+                    f"{self.shown}: {node.id} is {values[node.id]}, not a finite number"
+                )
             return values[node.id]
         if isinstance(node, ast.UnaryOp):
             value = self._eval(node.operand, values)
@@ -167,18 +198,24 @@ class Formula:
         if isinstance(node, ast.BinOp):
             left, right = self._eval(node.left, values), self._eval(node.right, values)
             if isinstance(node.op, ast.Div) and right == 0:
-                raise FormulaError(f"{self.shown}: division by zero ({ast.unparse(node.right)} is 0)")
+                raise FormulaError(
+                    f"{self.shown}: division by zero ({ast.unparse(node.right)} is 0)"
+                )
             result = _BINARY[type(node.op)](left, right)
             if not _finite(result):
-                raise FormulaError(f"{self.shown}: {ast.unparse(node)} overflows (its value is not a finite number)")
+                raise FormulaError(
+                    f"{self.shown}: {ast.unparse(node)} overflows (its value is not a finite number)"
+                )
             return result
         if isinstance(node, ast.BoolOp):
             results = [self._eval(v, values) for v in node.values]
             return all(results) if isinstance(node.op, ast.And) else any(results)
         assert isinstance(node, ast.Compare)  # the last node type _ALLOWED admits
         operands = [self._eval(n, values) for n in [node.left, *node.comparators]]
-        return all(self._compare(_COMPARE[type(op)], a, b)
-                   for op, a, b in zip(node.ops, operands, operands[1:]))
+        return all(
+            self._compare(_COMPARE[type(op)], a, b)
+            for op, a, b in zip(node.ops, operands, operands[1:])
+        )
 
     def _compare(self, op: str, a: float, b: float) -> bool:
         tol = self.tolerance + 1e-9 * max(abs(a), abs(b), 1)

@@ -24,6 +24,7 @@ year only), ``not reported`` (in the earlier year only), ``no value`` / ``no pre
 previous-year value they imply, and reconciles it with the previous year's table when there
 is one.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -36,13 +37,40 @@ from ..report.units import Change, Unit
 from .metrics import load_stated_growth
 from .status import GrowthStatus, StatedCheck
 
-GROWTH_COLUMNS = ["id", "label_zh", "year", "previous_year", "value", "previous_value", "unit", "change",
-                  "growth_pct", "change_pp", "status", "comparison", "period", "previous_period"]
-STATED_COLUMNS = ["rate", "of", "year", "stated_pct", "value", "implied_previous", "implied_range", "previous_value",
-                  "status", "check", "missing"]
+GROWTH_COLUMNS = [
+    "id",
+    "label_zh",
+    "year",
+    "previous_year",
+    "value",
+    "previous_value",
+    "unit",
+    "change",
+    "growth_pct",
+    "change_pp",
+    "status",
+    "comparison",
+    "period",
+    "previous_period",
+]
+STATED_COLUMNS = [
+    "rate",
+    "of",
+    "year",
+    "stated_pct",
+    "value",
+    "implied_previous",
+    "implied_range",
+    "previous_value",
+    "status",
+    "check",
+    "missing",
+]
 
 
-def growth_between(previous: pd.DataFrame, current: pd.DataFrame, prev_year: int, year: int) -> pd.DataFrame:
+def growth_between(
+    previous: pd.DataFrame, current: pd.DataFrame, prev_year: int, year: int
+) -> pd.DataFrame:
     """Compare two tables of figures indexed by id (indicators or metrics of two report years).
 
     Parameters
@@ -67,17 +95,28 @@ def growth_between(previous: pd.DataFrame, current: pd.DataFrame, prev_year: int
         status, figures = _compare(cur, prev, prev_year, year)
         some = cur if cur is not None else prev
         assert some is not None  # ident is in one of the two tables
-        rows.append({"id": ident, "label_zh": some["label_zh"], "year": year, "previous_year": prev_year,
-                     "value": float(cur["value"]) if cur is not None else math.nan,
-                     "previous_value": float(prev["value"]) if prev is not None else math.nan,
-                     "unit": some["unit"], **figures, "status": status, "comparison": status.comparison,
-                     "period": cur["period"] if cur is not None else "",
-                     "previous_period": prev["period"] if prev is not None else ""})
+        rows.append(
+            {
+                "id": ident,
+                "label_zh": some["label_zh"],
+                "year": year,
+                "previous_year": prev_year,
+                "value": float(cur["value"]) if cur is not None else math.nan,
+                "previous_value": float(prev["value"]) if prev is not None else math.nan,
+                "unit": some["unit"],
+                **figures,
+                "status": status,
+                "comparison": status.comparison,
+                "period": cur["period"] if cur is not None else "",
+                "previous_period": prev["period"] if prev is not None else "",
+            }
+        )
     return pd.DataFrame(rows, columns=GROWTH_COLUMNS)
 
 
-def _compare(cur: pd.Series | None, prev: pd.Series | None, prev_year: int,
-             year: int) -> tuple[GrowthStatus, dict]:
+def _compare(
+    cur: pd.Series | None, prev: pd.Series | None, prev_year: int, year: int
+) -> tuple[GrowthStatus, dict]:
     """Return the status and the change figures of one id (see the module docstring).
 
     Periods compare by :func:`helpers.report.period.span_of`: the same part of each report year
@@ -92,7 +131,9 @@ def _compare(cur: pd.Series | None, prev: pd.Series | None, prev_year: int,
         return GrowthStatus.UNIT_CHANGED, none
     value, before = float(cur["value"]), float(prev["value"])
     if math.isnan(value) or math.isnan(before):
-        return (GrowthStatus.NO_VALUE if math.isnan(value) else GrowthStatus.NO_PREVIOUS_VALUE), none
+        return (
+            GrowthStatus.NO_VALUE if math.isnan(value) else GrowthStatus.NO_PREVIOUS_VALUE
+        ), none
     if span_of(cur["period"], year) != span_of(prev["period"], prev_year):
         return GrowthStatus.PERIOD_DIFFERS, none
     difference = value - before
@@ -160,16 +201,21 @@ def no_growth(reason: str) -> pd.DataFrame:
 def _stacked(reports: list, table_of) -> pd.DataFrame:
     reports = sorted(reports, key=lambda r: r.year)
     # 同比 compares a year with the year before only: across a gap (2021 -> 2023) is no comparison
-    parts = [growth_between(table_of(a), table_of(b), a.year, b.year)
-             for a, b in itertools.pairwise(reports) if b.year == a.year + 1]
+    parts = [
+        growth_between(table_of(a), table_of(b), a.year, b.year)
+        for a, b in itertools.pairwise(reports)
+        if b.year == a.year + 1
+    ]
     if parts:
         return pd.concat(parts, ignore_index=True)
     if len(reports) < 2:
         have = f"only {reports[0].year} has" if reports else "no year has"
         return no_growth(f"{have} an indicator table; year-on-year change needs two years")
-    return no_growth(f"the years with an indicator table are {', '.join(str(r.year) for r in reports)}, and none "
-                     "has the year before it; year-on-year change compares a year with the year before it only, "
-                     "never across a gap")
+    return no_growth(
+        f"the years with an indicator table are {', '.join(str(r.year) for r in reports)}, and none "
+        "has the year before it; year-on-year change compares a year with the year before it only, "
+        "never across a gap"
+    )
 
 
 def stated_growth(table: pd.DataFrame, previous: pd.DataFrame | None, year: int) -> pd.DataFrame:
@@ -204,9 +250,16 @@ def stated_growth(table: pd.DataFrame, previous: pd.DataFrame | None, year: int)
     for pair in load_stated_growth():
         missing = [i for i in (pair.rate, pair.of) if i not in table.index]
         if missing:
-            rows.append({"rate": pair.rate, "of": pair.of, "year": year, "status": f"not checked: no value for "
-                                                                                 f"{', '.join(missing)} in {year}",
-                         "check": StatedCheck.MISSING, "missing": ", ".join(missing)})
+            rows.append(
+                {
+                    "rate": pair.rate,
+                    "of": pair.of,
+                    "year": year,
+                    "status": f"not checked: no value for {', '.join(missing)} in {year}",
+                    "check": StatedCheck.MISSING,
+                    "missing": ", ".join(missing),
+                }
+            )
             continue
         rate, value = float(table.at[pair.rate, "value"]), float(table.at[pair.of, "value"])
         half_step = 0.5 * 10 ** -_decimals(table.at[pair.rate, "as_written"])
@@ -215,13 +268,29 @@ def stated_growth(table: pd.DataFrame, previous: pd.DataFrame | None, year: int)
         prev = float(previous.at[pair.of, "value"]) if previous is not None and known else math.nan
         if previous is None or not known:
             check, status = StatedCheck.NO_PREVIOUS, f"no {previous_year} figure to reconcile with"
-        elif span_of(previous.at[pair.of, "period"], previous_year) != span_of(table.at[pair.of, "period"], year):
+        elif span_of(previous.at[pair.of, "period"], previous_year) != span_of(
+            table.at[pair.of, "period"], year
+        ):
             check = status = StatedCheck.PERIOD_DIFFERS
         else:
-            check = status = StatedCheck.CONSISTENT if low <= prev <= high else StatedCheck.INCONSISTENT
-        rows.append({"rate": pair.rate, "of": pair.of, "year": year, "stated_pct": rate, "value": value,
-                     "implied_previous": value / (1 + rate / 100), "implied_range": (low, high),
-                     "previous_value": prev, "status": status, "check": check, "missing": ""})
+            check = status = (
+                StatedCheck.CONSISTENT if low <= prev <= high else StatedCheck.INCONSISTENT
+            )
+        rows.append(
+            {
+                "rate": pair.rate,
+                "of": pair.of,
+                "year": year,
+                "stated_pct": rate,
+                "value": value,
+                "implied_previous": value / (1 + rate / 100),
+                "implied_range": (low, high),
+                "previous_value": prev,
+                "status": status,
+                "check": check,
+                "missing": "",
+            }
+        )
     return pd.DataFrame(rows, columns=STATED_COLUMNS)
 
 

@@ -5,6 +5,7 @@ returns one row per metric with its value, its formula with the numbers put in, 
 indicator it rests on (value, span, source sentence) and flags for approximate (2900余) and
 partial-period (截至11月) inputs; :func:`helpers.show.explain.explain` writes that out for one metric.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,8 +30,25 @@ from ..report.units import Unit
 from ..tables.load import ID_PATTERN, load_catalog
 from .formula import Formula, FormulaError
 
-METRIC_COLUMNS = ["id", "label_zh", "label_en", "kind", "value", "unit", "formula", "substituted", "status", "inputs",
-                  "approx_input", "partial_period", "periods", "reconciles_with", "stated_value", "difference", "note"]
+METRIC_COLUMNS = [
+    "id",
+    "label_zh",
+    "label_en",
+    "kind",
+    "value",
+    "unit",
+    "formula",
+    "substituted",
+    "status",
+    "inputs",
+    "approx_input",
+    "partial_period",
+    "periods",
+    "reconciles_with",
+    "stated_value",
+    "difference",
+    "note",
+]
 KINDS = ("rate", "share", "ratio", "average", "total", "implied", "plan_vs_actual")
 
 
@@ -48,7 +66,14 @@ class MetricDef:
     note: str = ""
 
 
-METRIC_FIELDS = {"id": TEXT, "label_zh": TEXT, "label_en": TEXT, "formula": TEXT, "unit": TEXT, "kind": TEXT}
+METRIC_FIELDS = {
+    "id": TEXT,
+    "label_zh": TEXT,
+    "label_en": TEXT,
+    "formula": TEXT,
+    "unit": TEXT,
+    "kind": TEXT,
+}
 METRIC_OPTIONAL = {"reconciles_with": TEXT, "note": TEXT}
 GROWTH_FIELDS = {"rate": TEXT, "of": TEXT}
 
@@ -106,25 +131,47 @@ def _read_metrics_file() -> tuple[tuple[MetricDef, ...], tuple[StatedGrowth, ...
         label = f"metric {key}"
         found = entry_problems(path, entries, i, label, METRIC_FIELDS, METRIC_OPTIONAL)
         if not found and not re.fullmatch(ID_PATTERN, key):
-            found.append(Problem(path, yaml_where(entry, "id", label), "id must be snake_case ASCII"))
+            found.append(
+                Problem(path, yaml_where(entry, "id", label), "id must be snake_case ASCII")
+            )
         problems += found
         if found:
             continue
         if key in where:  # named where the second declaration is, pointing at the first
-            problems.append(Problem(path, yaml_where(entries, i, label),
-                                    f"the id is declared more than once (first at {where[key]})"))
+            problems.append(
+                Problem(
+                    path,
+                    yaml_where(entries, i, label),
+                    f"the id is declared more than once (first at {where[key]})",
+                )
+            )
             continue
         where[key] = yaml_where(entries, i, label)
         if entry["kind"] not in KINDS:
-            problems.append(Problem(path, yaml_where(entry, "kind", label),
-                                    f"kind {entry['kind']!r} is not one of {', '.join(KINDS)}"))
+            problems.append(
+                Problem(
+                    path,
+                    yaml_where(entry, "kind", label),
+                    f"kind {entry['kind']!r} is not one of {', '.join(KINDS)}",
+                )
+            )
         try:
             formula = Formula(entry["formula"])
         except FormulaError as exc:
             problems.append(Problem(path, yaml_where(entry, "formula", label), str(exc)))
             continue
-        defs.append(MetricDef(key, entry["label_zh"], entry["label_en"], formula, entry["unit"], entry["kind"],
-                              entry.get("reconciles_with"), entry.get("note") or ""))
+        defs.append(
+            MetricDef(
+                key,
+                entry["label_zh"],
+                entry["label_en"],
+                formula,
+                entry["unit"],
+                entry["kind"],
+                entry.get("reconciles_with"),
+                entry.get("note") or "",
+            )
+        )
     problems += _reference_problems(defs, catalog, path, where)
     pairs, found = _growth_pairs(growth, catalog, path)
     problems += found + _cycles(defs, path, where)
@@ -146,10 +193,22 @@ def _reference_problems(defs: list[MetricDef], catalog: set, path, where: dict) 
             problems.append(Problem(path, where[d.id], "the id is also an indicator id"))
         for name in d.formula.names:
             if name not in catalog and name not in metric_ids:
-                problems.append(Problem(path, where[d.id], f"formula uses {name!r}, which is neither an indicator "
-                                                           "in catalog.yml nor a metric"))
+                problems.append(
+                    Problem(
+                        path,
+                        where[d.id],
+                        f"formula uses {name!r}, which is neither an indicator "
+                        "in catalog.yml nor a metric",
+                    )
+                )
         if d.reconciles_with and d.reconciles_with not in catalog:
-            problems.append(Problem(path, where[d.id], f"reconciles_with {d.reconciles_with!r} is not in catalog.yml"))
+            problems.append(
+                Problem(
+                    path,
+                    where[d.id],
+                    f"reconciles_with {d.reconciles_with!r} is not in catalog.yml",
+                )
+            )
     return problems
 
 
@@ -159,11 +218,22 @@ def _growth_pairs(growth: list, catalog: set, path) -> tuple[list[StatedGrowth],
     for i, pair in enumerate(growth):
         label = f"stated_growth {i + 1}"
         found = entry_problems(path, growth, i, label, GROWTH_FIELDS)
-        found += [Problem(path, yaml_where(pair, role, label), f"{role} {pair[role]!r} is not in catalog.yml")
-                  for role in GROWTH_FIELDS if not found and pair[role] not in catalog]
+        found += [
+            Problem(
+                path, yaml_where(pair, role, label), f"{role} {pair[role]!r} is not in catalog.yml"
+            )
+            for role in GROWTH_FIELDS
+            if not found and pair[role] not in catalog
+        ]
         if not found and not Unit(units[pair["rate"]]).is_percent:
-            found.append(Problem(path, yaml_where(pair, "rate", label), f"rate {pair['rate']!r} has unit "
-                                 f"{units[pair['rate']]!r} in catalog.yml; a stated growth rate is in %"))
+            found.append(
+                Problem(
+                    path,
+                    yaml_where(pair, "rate", label),
+                    f"rate {pair['rate']!r} has unit "
+                    f"{units[pair['rate']]!r} in catalog.yml; a stated growth rate is in %",
+                )
+            )
         problems += found
         if not found:
             pairs.append(StatedGrowth(pair["rate"], pair["of"]))
@@ -171,8 +241,10 @@ def _growth_pairs(growth: list, catalog: set, path) -> tuple[list[StatedGrowth],
 
 
 def _cycles(defs: list[MetricDef], path, where: dict) -> list[Problem]:
-    return [Problem(path, where[loop[0]], "circular definition: " + " -> ".join(loop))
-            for loop in _walk(defs)[1]]
+    return [
+        Problem(path, where[loop[0]], "circular definition: " + " -> ".join(loop))
+        for loop in _walk(defs)[1]
+    ]
 
 
 def _walk(defs: list[MetricDef]) -> tuple[list[MetricDef], list[list[str]]]:
@@ -199,7 +271,7 @@ def _walk(defs: list[MetricDef]) -> tuple[list[MetricDef], list[list[str]]]:
                 order.append(by_id[done])
                 stack.pop()
             elif state.get(nxt) == 1:
-                cycles.append([*path[path.index(nxt):], nxt])
+                cycles.append([*path[path.index(nxt) :], nxt])
             elif nxt not in state:
                 state[nxt] = 1
                 path.append(nxt)
@@ -241,19 +313,35 @@ def compute_metrics(table: pd.DataFrame, year: int) -> pd.DataFrame:
         except FormulaError as exc:
             value, status = math.nan, f"undefined: {exc}"
         values[d.id] = value
-        stated = table.at[d.reconciles_with, "value"] if d.reconciles_with in table.index else math.nan
+        stated = (
+            table.at[d.reconciles_with, "value"] if d.reconciles_with in table.index else math.nan
+        )
         periods = sorted({r["period"] for r in inputs})
-        rows.append({
-            "id": d.id, "label_zh": d.label_zh, "label_en": d.label_en, "kind": d.kind, "value": value,
-            "unit": d.unit, "formula": d.formula.text, "substituted": d.formula.substitute(values),
-            "status": status, "inputs": inputs,
-            "approx_input": any(r["qualifier"] != "exact" for r in inputs),
-            "partial_period": any(Period.parse(p).is_partial for p in periods), "periods": ", ".join(periods),
-            "reconciles_with": d.reconciles_with or "", "stated_value": stated,
-            "difference": value - stated if d.reconciles_with else math.nan, "note": d.note,
-        })
+        rows.append(
+            {
+                "id": d.id,
+                "label_zh": d.label_zh,
+                "label_en": d.label_en,
+                "kind": d.kind,
+                "value": value,
+                "unit": d.unit,
+                "formula": d.formula.text,
+                "substituted": d.formula.substitute(values),
+                "status": status,
+                "inputs": inputs,
+                "approx_input": any(r["qualifier"] != "exact" for r in inputs),
+                "partial_period": any(Period.parse(p).is_partial for p in periods),
+                "periods": ", ".join(periods),
+                "reconciles_with": d.reconciles_with or "",
+                "stated_value": stated,
+                "difference": value - stated if d.reconciles_with else math.nan,
+                "note": d.note,
+            }
+        )
     position = {d.id: i for i, d in enumerate(defs)}
-    frame = pd.DataFrame(rows, columns=METRIC_COLUMNS)  # the columns even when metrics.yml declares none
+    frame = pd.DataFrame(
+        rows, columns=METRIC_COLUMNS
+    )  # the columns even when metrics.yml declares none
     return frame.sort_values("id", key=lambda s: s.map(position)).set_index("id")
 
 
@@ -280,7 +368,16 @@ def _leaf_inputs(order: list[MetricDef]) -> dict[str, list[str]]:
 def input_record(table: pd.DataFrame, ident: str) -> dict:
     """Return one indicator as a metric or check input: value, unit, span, period, sentence."""
     row = table.loc[ident]
-    return {"id": ident, "label_zh": row["label_zh"], "value": float(row["value"]), "unit": row["unit"],
-            "as_written": row["as_written"], "start": int(row["start"]), "end": int(row["end"]),
-            "period": row["period"], "qualifier": row["qualifier"], "source_sentence": row["source_sentence"],
-            "sentence_start": int(row["sentence_start"])}
+    return {
+        "id": ident,
+        "label_zh": row["label_zh"],
+        "value": float(row["value"]),
+        "unit": row["unit"],
+        "as_written": row["as_written"],
+        "start": int(row["start"]),
+        "end": int(row["end"]),
+        "period": row["period"],
+        "qualifier": row["qualifier"],
+        "source_sentence": row["source_sentence"],
+        "sentence_start": int(row["sentence_start"]),
+    }

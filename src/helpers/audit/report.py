@@ -12,6 +12,7 @@ Everything after the audit (charts, narration, the Excel export, the build) take
 frame it hands out is a copy, so assigning into ``r.indicators`` changes neither ``r`` nor what the
 next :func:`load_report` returns.
 """
+
 from __future__ import annotations
 
 import math
@@ -110,12 +111,22 @@ class Report:
     _stated_growth: pd.DataFrame = field(repr=False)
     _catalog_labels: dict = field(repr=False)
 
-    indicators = property(lambda self: self._indicators.copy(), doc="Every figure, indexed by id (a copy).")
-    metrics = property(lambda self: self._metrics.copy(), doc="Every derived metric, indexed by id (a copy).")
-    findings = property(lambda self: self._findings.copy(), doc="Every consistency finding (a copy).")
+    indicators = property(
+        lambda self: self._indicators.copy(), doc="Every figure, indexed by id (a copy)."
+    )
+    metrics = property(
+        lambda self: self._metrics.copy(), doc="Every derived metric, indexed by id (a copy)."
+    )
+    findings = property(
+        lambda self: self._findings.copy(), doc="Every consistency finding (a copy)."
+    )
     growth = property(lambda self: self._growth.copy(), doc="同比 of every indicator (a copy).")
-    metric_growth = property(lambda self: self._metric_growth.copy(), doc="同比 of every metric (a copy).")
-    stated_growth = property(lambda self: self._stated_growth.copy(), doc="Growth the report states (a copy).")
+    metric_growth = property(
+        lambda self: self._metric_growth.copy(), doc="同比 of every metric (a copy)."
+    )
+    stated_growth = property(
+        lambda self: self._stated_growth.copy(), doc="Growth the report states (a copy)."
+    )
 
     @property
     def name(self) -> str:
@@ -146,7 +157,8 @@ class Report:
     def __contains__(self, ident: str) -> bool:
         """True when the report has a value for ``ident`` (an indicator it states or a metric it can compute)."""
         return ident in self._indicators.index or (
-            ident in self._metrics.index and not math.isnan(self._metrics.at[ident, "value"]))
+            ident in self._metrics.index and not math.isnan(self._metrics.at[ident, "value"])
+        )
 
     def __getitem__(self, ident: str) -> ReportFigure:
         return self.lookup(ident)
@@ -166,17 +178,42 @@ class Report:
         table, metrics = self._indicators, self._metrics
         if ident in table.index:
             row = table.loc[ident]
-            return ReportFigure(ident, "indicator", row["label_zh"], float(row["value"]), row["unit"], row["period"],
-                                row["as_written"], (input_record(table, ident),))
+            return ReportFigure(
+                ident,
+                "indicator",
+                row["label_zh"],
+                float(row["value"]),
+                row["unit"],
+                row["period"],
+                row["as_written"],
+                (input_record(table, ident),),
+            )
         if ident in metrics.index:
             m = metrics.loc[ident]
             missing = "" if not math.isnan(m["value"]) else f"{ident}: {m['status']}"
-            return ReportFigure(ident, "metric", m["label_zh"], float(m["value"]), m["unit"], m["periods"],
-                                "", tuple(m["inputs"]), m["substituted"], missing)
+            return ReportFigure(
+                ident,
+                "metric",
+                m["label_zh"],
+                float(m["value"]),
+                m["unit"],
+                m["periods"],
+                "",
+                tuple(m["inputs"]),
+                m["substituted"],
+                missing,
+            )
         if ident in self._catalog_labels:
             label, unit = self._catalog_labels[ident]
-            return ReportFigure(ident, "indicator", label, math.nan, unit, "",
-                                missing=f"{ident} is not in the indicator table of {self.year}")
+            return ReportFigure(
+                ident,
+                "indicator",
+                label,
+                math.nan,
+                unit,
+                "",
+                missing=f"{ident} is not in the indicator table of {self.year}",
+            )
         raise AmrbookError(f"{{{ident}}}: neither an indicator of the catalog nor a metric")
 
 
@@ -211,12 +248,24 @@ def _load(slug: str, year: int, version: tuple) -> Report:
         growth, metric_growth = no_growth(why), no_growth(why)
     else:
         growth = growth_between(previous._indicators, indicators, year - 1, year)
-        metric_growth = growth_between(metric_values(previous._metrics), metric_values(metrics), year - 1, year)
+        metric_growth = growth_between(
+            metric_values(previous._metrics), metric_values(metrics), year - 1, year
+        )
     stated = stated_growth(indicators, previous._indicators if previous else None, year)
     catalog = load_catalog()
     labels = dict(zip(catalog.index, zip(catalog["label_zh"], catalog["unit"])))
-    return Report(find_bureau(slug), year, source, indicators, metrics, findings, growth, metric_growth, stated,
-                  labels)
+    return Report(
+        find_bureau(slug),
+        year,
+        source,
+        indicators,
+        metrics,
+        findings,
+        growth,
+        metric_growth,
+        stated,
+        labels,
+    )
 
 
 def report_years(bureau: str | None = None) -> list[int]:

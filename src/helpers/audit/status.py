@@ -6,6 +6,7 @@ Each is an enumeration whose values are the codes written in tables, CSV and JSO
 status carries a year or a number inside it, so nothing is ever read back from its text. Words
 for readers live in one place, :mod:`helpers.show.words`.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -5,6 +5,7 @@ such as ``"受理投诉{council_complaints_received}，完成率{council_complet
 module holds their grammar, so the audit can validate notes and the presentation layer can fill
 them, with one definition of what a placeholder may be.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,11 +32,15 @@ def check_spec(field: str, spec: str) -> None:
     TemplateError
     """
     if not SPEC.fullmatch(spec):
-        raise TemplateError(f"{{{field}:{spec}}}: format {spec!r} is not allowed "
-                            "(use .Nf with N from 0 to 6, optionally after a ',')")
+        raise TemplateError(
+            f"{{{field}:{spec}}}: format {spec!r} is not allowed "
+            "(use .Nf with N from 0 to 6, optionally after a ',')"
+        )
 
 
-def parse_template(template: str, what: str = "an indicator or metric id") -> list[tuple[str, str | None, str]]:
+def parse_template(
+    template: str, what: str = "an indicator or metric id"
+) -> list[tuple[str, str | None, str]]:
     """Split a template into ``(literal, id, spec)`` parts, as :meth:`string.Formatter.parse` does.
 
     ``{{`` and ``}}`` stand for braces; each ``{id}`` or ``{id:spec}`` must name a snake_case
@@ -55,7 +60,7 @@ def parse_template(template: str, what: str = "an indicator or metric id") -> li
     """
     parts, literal, pos = [], [], 0
     for token in _TOKEN.finditer(template):
-        literal.append(template[pos:token.start()])
+        literal.append(template[pos : token.start()])
         pos = token.end()
         text = token.group()
         if text in ("{{", "}}"):
@@ -63,7 +68,9 @@ def parse_template(template: str, what: str = "an indicator or metric id") -> li
             continue
         where = f"character {token.start() + 1}"
         if token.group(1) is None:
-            raise TemplateError(f"lone {text!r} at {where} (write {text * 2} for the character itself)")
+            raise TemplateError(
+                f"lone {text!r} at {where} (write {text * 2} for the character itself)"
+            )
         field, _, spec = token.group(1).partition(":")
         if not re.fullmatch(ID_PATTERN, field.strip()):
             raise TemplateError(f"{text} at {where}: a placeholder must be {what}")
@@ -93,5 +100,9 @@ def figures_in(template) -> list[str]:
     if isinstance(template, list):
         return list(dict.fromkeys(i for part in template for i in figures_in(part)))
     if isinstance(template, dict):
-        return list(dict.fromkeys(i for key, text in template.items() if key != "when" for i in figures_in(text)))
+        return list(
+            dict.fromkeys(
+                i for key, text in template.items() if key != "when" for i in figures_in(text)
+            )
+        )
     return [field for _, field, _ in parse_template(template) if field]

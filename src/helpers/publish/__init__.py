@@ -5,6 +5,7 @@ package is installed (``jupyter-events`` brings it), ``jsonschema`` imports it t
 formats, and the import compiles an Earley grammar, about 1 s of CPU in every build before any kernel
 may start. No notebook schema uses those formats, and ``nbformat`` validates without a format checker.
 """
+
 from __future__ import annotations
 
 import sys
@@ -15,7 +16,8 @@ def _import_jsonschema_without_iri_grammar() -> None:
         return
     had = "rfc3987_syntax" in sys.modules
     if not had:
-        sys.modules["rfc3987_syntax"] = None  # importing it raises ImportError, which jsonschema expects
+        # None in sys.modules makes importing it raise ImportError, which jsonschema expects
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # typeshed says a module
     try:
         import jsonschema  # noqa: F401
     finally:

@@ -16,6 +16,7 @@
    build does, under the lock (see :func:`helpers.publish.lock.clear_leftovers`). The kernel pool
    is :mod:`helpers.publish.kernels`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +28,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,8 +90,11 @@ def _stamp(hashes: dict) -> dict[str, str]:
         version = metadata.version("amrbook")
     except metadata.PackageNotFoundError:  # run from a source tree that was never installed
         version = "未安装"
-    return {"built_at": datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M"),
-            "inputs": _key(hashes)[:12], "version": version}
+    return {
+        "built_at": datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M"),
+        "inputs": _key(hashes)[:12],
+        "version": version,
+    }
 
 
 def _hash_files(files: list[Path], root: Path) -> dict[str, str]:
@@ -100,9 +104,11 @@ def _hash_files(files: list[Path], root: Path) -> dict[str, str]:
 def input_hashes() -> dict[str, dict[str, str]]:
     """Return the sha256 of every build input: data files, package source and templates, notebooks."""
     package = [p for pattern in PACKAGE_FILES for p in paths.PACKAGE_DIR.glob(pattern)]
-    return {"data": _hash_files(list(paths.data_dir().rglob("*")), paths.data_dir()),
-            "helpers": _hash_files(package, paths.PACKAGE_DIR),
-            "notebooks": _hash_files(paths.built_notebooks(), paths.notebooks_dir())}
+    return {
+        "data": _hash_files(list(paths.data_dir().rglob("*")), paths.data_dir()),
+        "helpers": _hash_files(package, paths.PACKAGE_DIR),
+        "notebooks": _hash_files(paths.built_notebooks(), paths.notebooks_dir()),
+    }
 
 
 def _key(*parts) -> str:
@@ -118,6 +124,7 @@ def notebook_keys(hashes: dict, parameters: dict) -> dict[str, str]:
 def _progress(total: int):
     if total and sys.stderr.isatty():
         from tqdm import tqdm
+
         return tqdm(total=total, desc="executing notebooks", unit="nb", file=sys.stderr)
     return None
 
@@ -125,14 +132,25 @@ def _progress(total: int):
 def font_text() -> str:
     """Every character a page can show, known before anything runs: the text of the data files,
     the notebooks and the package's own strings (labels, messages, templates)."""
-    files = [*paths.data_dir().rglob("*.yml"), *paths.data_dir().rglob("*.csv"), *paths.raw_dir().rglob("*.txt"),
-             *paths.built_notebooks(), *paths.PACKAGE_DIR.rglob("*.py"),
-             *paths.PACKAGE_DIR.rglob("*.j2")]
+    files = [
+        *paths.data_dir().rglob("*.yml"),
+        *paths.data_dir().rglob("*.csv"),
+        *paths.raw_dir().rglob("*.txt"),
+        *paths.built_notebooks(),
+        *paths.PACKAGE_DIR.rglob("*.py"),
+        *paths.PACKAGE_DIR.rglob("*.j2"),
+    ]
     return "".join(p.read_text(encoding="utf-8", errors="ignore") for p in files)
 
 
-def build(bureau: str | None, year: int, jobs: int = 2, force: bool = False, pdf: bool = True,
-          timeout: int = CELL_TIMEOUT) -> BuildResult:
+def build(
+    bureau: str | None,
+    year: int,
+    jobs: int = 2,
+    force: bool = False,
+    pdf: bool = True,
+    timeout: int = CELL_TIMEOUT,
+) -> BuildResult:
     """Build ``outputs/<bureau>/<year>/``: briefing.html/.pdf, notebooks/*.html, indicators.xlsx, manifest.json.
 
     Only that report's outputs are written; another report's (another year or bureau) stay as they are.
@@ -164,8 +182,13 @@ def build(bureau: str | None, year: int, jobs: int = 2, force: bool = False, pdf
     return build_reports([(bureau, year)], jobs, force, pdf, timeout)[0]
 
 
-def build_reports(reports: list[tuple[str | None, int]], jobs: int = 2, force: bool = False, pdf: bool = True,
-                  timeout: int = CELL_TIMEOUT) -> list[BuildResult]:
+def build_reports(
+    reports: list[tuple[str | None, int]],
+    jobs: int = 2,
+    force: bool = False,
+    pdf: bool = True,
+    timeout: int = CELL_TIMEOUT,
+) -> list[BuildResult]:
     """Build several reports (``amrbook build --all``) with one pool of kernels, each as :func:`build` does.
 
     Every report is planned first (up-to-date check, notebooks read, data validated, change log) and its
@@ -177,15 +200,17 @@ def build_reports(reports: list[tuple[str | None, int]], jobs: int = 2, force: b
     As :func:`build`, for the first report that fails; the reports before it are in place.
     """
     started = time.perf_counter()
-    from ..report.sources import bureau as find_bureau  # a slug checked against sources.yml, nothing loaded yet
+    from ..report.sources import (
+        bureau as find_bureau,
+    )  # a slug checked against sources.yml, nothing loaded yet
 
-    reports = [(find_bureau(bureau).slug, int(year)) for bureau, year in reports]
+    chosen = [(find_bureau(bureau).slug, int(year)) for bureau, year in reports]
     with build_lock(paths.outputs_dir()):
         cache = paths.build_cache_dir()
         cache.mkdir(parents=True, exist_ok=True)
         runner = Runner([], jobs, timeout, cache / "kernels.log", start=False)
         try:
-            plans = [_plan(slug, year, force, pdf, runner, started) for slug, year in reports]
+            plans = [_plan(slug, year, force, pdf, runner, started) for slug, year in chosen]
             runner.start()
             for plan in plans:
                 if not plan.result.up_to_date:
@@ -203,8 +228,12 @@ class _Plan:
     r: Report | None = None
     hashes: dict = field(default_factory=dict)
     build_key: str = ""
-    results: queue.Queue = field(default_factory=queue.Queue)  # its notebooks, as the pool finishes them
-    cached: dict = field(default_factory=dict)  # name -> its executed notebook, read from the cache and checked
+    results: queue.Queue = field(
+        default_factory=queue.Queue
+    )  # its notebooks, as the pool finishes them
+    cached: dict = field(
+        default_factory=dict
+    )  # name -> its executed notebook, read from the cache and checked
     damaged: object = None  # the problem of a manifest that could not be read: set aside once the build has its own
     started: float = 0.0
 
@@ -215,20 +244,30 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
     plan = _Plan(BuildResult(target), started=started)
     result = plan.result
     target.parent.mkdir(parents=True, exist_ok=True)
-    clear_leftovers(target.parent)  # staging and retired folders sit beside the outputs of each year
+    clear_leftovers(
+        target.parent
+    )  # staging and retired folders sit beside the outputs of each year
     cache = paths.build_cache_dir()
     hashes, parameters = input_hashes(), {"bureau": slug, "year": year}
     keys = notebook_keys(hashes, parameters)
     build_key = _key(keys, pdf)
-    cached_file = {name: cache / f"{slug}-{year}-{name}-{key[:20]}.ipynb" for name, key in keys.items()}
+    cached_file = {
+        name: cache / f"{slug}-{year}-{name}-{key[:20]}.ipynb" for name, key in keys.items()
+    }
     result.notebooks = cached_file
     manifest_file = target / "manifest.json"
     try:
         old = read_manifest(manifest_file)
     except DataError as exc:  # set aside once this build has its own; never trusted, never blocking
         old, plan.damaged = None, exc.problems[0]
-    if not force and old and old.get("build_key") == build_key and _outputs_intact(target, old) \
-            and not (pdf and old.get("pdf_note")) and not old.get("docx_note"):  # missing: try again
+    if (
+        not force
+        and old
+        and old.get("build_key") == build_key
+        and _outputs_intact(target, old)
+        and not (pdf and old.get("pdf_note"))
+        and not old.get("docx_note")
+    ):  # missing: try again
         result.up_to_date = True
         result.skipped = old.get("skipped", {})
         from .index import share, zip_path
@@ -237,22 +276,43 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
             share(target)
         result.timings["total"] = time.perf_counter() - started
         return plan
-    from .execute import prepare  # every notebook, before any kernel starts: a broken one is named at once
+    from .execute import (
+        prepare,
+    )  # every notebook, before any kernel starts: a broken one is named at once
 
-    log_file = cache / f"{slug}-{year}-changes.json"  # the briefing reads the build's change log here
-    notebooks = {name: prepare(paths.notebooks_dir() / f"{name}.ipynb",
-                               {**parameters, "change_log": str(log_file)} if name == BRIEFING else parameters)
-                 for name in sorted(keys)}
+    log_file = (
+        cache / f"{slug}-{year}-changes.json"
+    )  # the briefing reads the build's change log here
+    notebooks = {
+        name: prepare(
+            paths.notebooks_dir() / f"{name}.ipynb",
+            {**parameters, "change_log": str(log_file)} if name == BRIEFING else parameters,
+        )
+        for name in sorted(keys)
+    }
     result.timings["inputs"] = time.perf_counter() - started  # hashed, notebooks read and checked
     # before any kernel starts, and before the outputs are replaced
     plan.r = _Steps(result.timings)("prepare.changes", _changes, slug, year, result, log_file)
     result.skipped = skipped_notebooks(plan.r, notebooks)
-    plan.cached = {} if force else {name: nb for name in keys if name not in result.skipped
-                                    and (nb := _read_cached(cached_file[name], result)) is not None}
+    plan.cached = (
+        {}
+        if force
+        else {
+            name: nb
+            for name in keys
+            if name not in result.skipped
+            and (nb := _read_cached(cached_file[name], result)) is not None
+        }
+    )
     # the slowest notebooks first, so the two workers finish together
-    todo = sorted(((name, nb) for name, nb in notebooks.items()
-                   if name not in result.skipped and name not in plan.cached),
-                  key=lambda item: item[0] != BRIEFING)
+    todo = sorted(
+        (
+            (name, nb)
+            for name, nb in notebooks.items()
+            if name not in result.skipped and name not in plan.cached
+        ),
+        key=lambda item: item[0] != BRIEFING,
+    )
     result.executed = sorted(name for name, _ in todo)
     result.cached = sorted(plan.cached)
     runner.submit(todo, plan.results)
@@ -264,12 +324,15 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
 def _complete(plan: _Plan, runner: Runner, pdf: bool) -> None:
     """Render a planned report as its notebooks finish, write its manifest and swap its outputs into place."""
     result, r = plan.result, plan.r
+    assert r is not None, "a report that is not up to date was planned with its data loaded"
     staging = result.target.with_name(f".tmp-{r.year}-{os.getpid()}-{threading.get_ident()}")
     try:
         _produce(r, runner, plan.results, result.notebooks, plan.cached, result, staging, pdf)
         _write_manifest(r.bureau.slug, r.year, staging, plan.hashes, plan.build_key, result)
         if plan.damaged:
-            result.notes.append(f"{plan.damaged}; set aside as {set_aside(result.target / 'manifest.json')}; built afresh")
+            result.notes.append(
+                f"{plan.damaged}; set aside as {set_aside(result.target / 'manifest.json')}; built afresh"
+            )
         _swap(staging, result.target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -292,7 +355,9 @@ def skipped_notebooks(r: Report, notebooks: dict) -> dict[str, str]:
     for name, nb in notebooks.items():
         topic = nb.metadata.get("amrbook", {}).get("topic")
         if topic and topic not in topics:
-            heading = headings.get(topic) or nb.cells[0].source.lstrip("# ").split("：")[0]  # else its own title
+            heading = (
+                headings.get(topic) or nb.cells[0].source.lstrip("# ").split("：")[0]
+            )  # else its own title
             skipped[name] = f"本报告没有“{heading}”方面的数字，未生成该笔记本。"
     return skipped
 
@@ -306,8 +371,10 @@ def target_dir(bureau: str, year: int) -> Path:
 def _outputs_intact(target: Path, manifest: dict) -> bool:
     """Whether every output the manifest lists is in ``target`` with the hash it records."""
     outputs = manifest.get("outputs", {})
-    return bool(outputs) and all((target / name).is_file() and sha256_of(target / name) == digest
-                                 for name, digest in outputs.items())
+    return bool(outputs) and all(
+        (target / name).is_file() and sha256_of(target / name) == digest
+        for name, digest in outputs.items()
+    )
 
 
 def _read_cached(file: Path, result: BuildResult):
@@ -318,7 +385,10 @@ def _read_cached(file: Path, result: BuildResult):
         return None
     try:
         nb = read_notebook(file)
-        if any(c.cell_type == "code" and c.source.strip() and c.execution_count is None for c in nb.cells):
+        if any(
+            c.cell_type == "code" and c.source.strip() and c.execution_count is None
+            for c in nb.cells
+        ):
             raise NotebookError(f"{file.name}: not executed to the end")
         return nb
     except NotebookError as exc:
@@ -340,8 +410,16 @@ def _changes(bureau: str, year: int, result: BuildResult, log_file: Path) -> Rep
     return r
 
 
-def _produce(r: Report, runner: Runner, results: queue.Queue, cached_file: dict, cached: dict, result: BuildResult,
-             staging: Path, pdf: bool) -> None:
+def _produce(
+    r: Report,
+    runner: Runner,
+    results: queue.Queue,
+    cached_file: dict,
+    cached: dict,
+    result: BuildResult,
+    staging: Path,
+    pdf: bool,
+) -> None:
     """Fill ``staging`` while the runner executes: each page when it is ready, the PDF from when the briefing is.
 
     The font subset comes first, then a briefing page kept from an earlier build (its print starts
@@ -351,10 +429,10 @@ def _produce(r: Report, runner: Runner, results: queue.Queue, cached_file: dict,
     """
     import nbformat
 
-    from .export import write_xlsx
-    from .index import notebook_entry, pager, write_index
     from ..show.briefing import numbered_tables
     from ..show.fonts import find_cjk_font
+    from .export import write_xlsx
+    from .index import notebook_entry, pager, write_index
     from .pdf import NoPdf, Running, print_pdf
     from .render import Page, font_subset_css, kept_page
 
@@ -363,25 +441,50 @@ def _produce(r: Report, runner: Runner, results: queue.Queue, cached_file: dict,
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
     runner.check()  # a notebook that failed meanwhile fails the build now, not after the preparation
-    font_css = step("prepare.font_subset",
-                    lambda: font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent))
+    font_css = step(
+        "prepare.font_subset",
+        lambda: font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent),
+    )
     runner.check()
     src, stamp = r.source, stamp_text(result.stamp)
     title = f"{r.title.removesuffix('报告')} · 数据简报"
-    briefing = Page(title=title, subtitle=[f"依据：《{src.title}》",
-                                           "每个数字均可追溯至原文：文末“原文出处”列出全部原句，每个数字链接到它的原句（网页版中指向数字也可看到原句）"],
-                    hide_code=True, stamp=stamp)
-    entries = step("prepare.index_entries", lambda: [
-        notebook_entry(name, nbformat.read(paths.notebooks_dir() / f"{name}.ipynb", as_version=4))
-        for name in sorted(cached_file) if name != BRIEFING and name not in result.skipped])
+    briefing = Page(
+        title=title,
+        subtitle=[
+            f"依据：《{src.title}》",
+            "每个数字均可追溯至原文：文末“原文出处”列出全部原句，每个数字链接到它的原句（网页版中指向数字也可看到原句）",
+        ],
+        hide_code=True,
+        stamp=stamp,
+    )
+    entries = step(
+        "prepare.index_entries",
+        lambda: [
+            notebook_entry(
+                name, nbformat.read(paths.notebooks_dir() / f"{name}.ipynb", as_version=4)
+            )
+            for name in sorted(cached_file)
+            if name != BRIEFING and name not in result.skipped
+        ],
+    )
     printed: dict = {}
-    stop_print = threading.Event()  # set when the build fails or is interrupted: the browser is killed at once
+    stop_print = (
+        threading.Event()
+    )  # set when the build fails or is interrupted: the browser is killed at once
 
-    def print_briefing() -> None:  # in a thread, from when briefing.html is written: it overlaps the notebooks
+    def print_briefing() -> (
+        None
+    ):  # in a thread, from when briefing.html is written: it overlaps the notebooks
         started = time.perf_counter()
         try:
-            printed["browser"] = str(print_pdf(staging / "briefing.html", staging / "briefing.pdf",
-                                               running=Running(header=title, stamp=stamp), stop=stop_print))
+            printed["browser"] = str(
+                print_pdf(
+                    staging / "briefing.html",
+                    staging / "briefing.pdf",
+                    running=Running(header=title, stamp=stamp),
+                    stop=stop_print,
+                )
+            )
         except NoPdf as exc:
             printed["note"] = str(exc)
         except Exception as exc:  # raised in the build's own thread, below
@@ -390,11 +493,26 @@ def _produce(r: Report, runner: Runner, results: queue.Queue, cached_file: dict,
 
     printer = threading.Thread(target=print_briefing, daemon=True)
 
-    def render(name: str, nb=None) -> None:  # a page rendered before for the same notebook, font and links is kept
-        page, file = (briefing, staging / "briefing.html") if name == BRIEFING else \
-            (Page(stamp=stamp, nav=pager(entries, name)), staging / "notebooks" / f"{name}.html")
-        step(f"render.{name}", lambda: file.write_text(
-            kept_page(cached_file[name], page, font_css, title if name == BRIEFING else name, nb), encoding="utf-8"))
+    def render(
+        name: str, nb=None
+    ) -> None:  # a page rendered before for the same notebook, font and links is kept
+        page, file = (
+            (briefing, staging / "briefing.html")
+            if name == BRIEFING
+            else (
+                Page(stamp=stamp, nav=pager(entries, name)),
+                staging / "notebooks" / f"{name}.html",
+            )
+        )
+        step(
+            f"render.{name}",
+            lambda: file.write_text(
+                kept_page(
+                    cached_file[name], page, font_css, title if name == BRIEFING else name, nb
+                ),
+                encoding="utf-8",
+            ),
+        )
         if name == BRIEFING and pdf:
             printer.start()
 
@@ -402,8 +520,17 @@ def _produce(r: Report, runner: Runner, results: queue.Queue, cached_file: dict,
     try:
         if BRIEFING in result.cached:  # its print starts at once
             render(BRIEFING, cached[BRIEFING])
-        figures = step("prepare.numbered_tables", numbered_tables, r)  # the briefing's numbered data
-        step("prepare.xlsx", write_xlsx, r, staging / "indicators.xlsx", figures=figures, changes=result.changes)
+        figures = step(
+            "prepare.numbered_tables", numbered_tables, r
+        )  # the briefing's numbered data
+        step(
+            "prepare.xlsx",
+            write_xlsx,
+            r,
+            staging / "indicators.xlsx",
+            figures=figures,
+            changes=result.changes,
+        )
         result.timings["prepare"] = time.perf_counter() - t0
         runner.check()
         for name in result.cached:
@@ -423,10 +550,21 @@ def _produce(r: Report, runner: Runner, results: queue.Queue, cached_file: dict,
             if bar:
                 bar.update(1)
         result.timings["execute_and_render"] = time.perf_counter() - t0
-        step("docx", _docx, result, cached_file[BRIEFING], staging / "briefing.docx", title, briefing.subtitle[0], stamp)
+        step(
+            "docx",
+            _docx,
+            result,
+            cached_file[BRIEFING],
+            staging / "briefing.docx",
+            title,
+            briefing.subtitle[0],
+            stamp,
+        )
         if printer.is_alive():  # interruptible here: Ctrl-C or SIGTERM stops the print below
             step("waiting_for_pdf", printer.join)
-    except BaseException:  # a failed or interrupted build leaves no browser behind, and does not wait for it
+    except (
+        BaseException
+    ):  # a failed or interrupted build leaves no browser behind, and does not wait for it
         stop_print.set()
         raise
     finally:
@@ -438,12 +576,24 @@ def _produce(r: Report, runner: Runner, results: queue.Queue, cached_file: dict,
     if "error" in printed:
         raise printed["error"]
     result.browser, result.pdf_note = printed.get("browser"), printed.get("note", "")
-    step("index", write_index, staging, title=title, basis=briefing.subtitle[0], stamp=stamp, font_css=font_css,
-         notebooks=entries, figures=figures, notes={"briefing.pdf": result.pdf_note, "briefing.docx": result.docx_note},
-         skipped=result.skipped)
+    step(
+        "index",
+        write_index,
+        staging,
+        title=title,
+        basis=briefing.subtitle[0],
+        stamp=stamp,
+        font_css=font_css,
+        notebooks=entries,
+        figures=figures,
+        notes={"briefing.pdf": result.pdf_note, "briefing.docx": result.docx_note},
+        skipped=result.skipped,
+    )
 
 
-def _docx(result: BuildResult, executed: Path, file: Path, title: str, basis: str, stamp: str) -> None:
+def _docx(
+    result: BuildResult, executed: Path, file: Path, title: str, basis: str, stamp: str
+) -> None:
     """Write briefing.docx from the executed briefing; a failure is noted and the rest of the build stands."""
     import nbformat
 
@@ -451,9 +601,15 @@ def _docx(result: BuildResult, executed: Path, file: Path, title: str, basis: st
     from .docx import write_docx
 
     try:
-        write_docx(nbformat.read(executed, as_version=4), file, title=title, basis=basis, stamp=stamp,
-                   family=find_cjk_font().family)
-    except Exception as exc:  # noqa: BLE001 - like a missing browser for the PDF: note it, keep the rest
+        write_docx(
+            nbformat.read(executed, as_version=4),
+            file,
+            title=title,
+            basis=basis,
+            stamp=stamp,
+            family=find_cjk_font().family,
+        )
+    except Exception as exc:
         file.unlink(missing_ok=True)
         result.docx_note = f"{type(exc).__name__}: {exc}"
 
@@ -472,16 +628,33 @@ class _Steps:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
 
-def _write_manifest(bureau: str, year: int, staging: Path, hashes: dict, build_key: str, result: BuildResult) -> None:
+def _write_manifest(
+    bureau: str, year: int, staging: Path, hashes: dict, build_key: str, result: BuildResult
+) -> None:
     from .export import package_versions
 
-    outputs = {str(p.relative_to(staging)): sha256_of(p) for p in sorted(staging.rglob("*")) if p.is_file()}
-    manifest = {"bureau": bureau, "year": year, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "stamp": result.stamp, "build_key": build_key, "inputs": hashes, "packages": package_versions(),
-                "browser": result.browser, "pdf_note": result.pdf_note, "docx_note": result.docx_note,
-                "executed": result.executed, "cached": result.cached, "skipped": result.skipped,
-                "timings_s": {k: round(v, 3) for k, v in result.timings.items()}, "outputs": outputs,
-                "snapshot": result.snapshot, "changes": result.changes}
+    outputs = {
+        str(p.relative_to(staging)): sha256_of(p) for p in sorted(staging.rglob("*")) if p.is_file()
+    }
+    manifest = {
+        "bureau": bureau,
+        "year": year,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "stamp": result.stamp,
+        "build_key": build_key,
+        "inputs": hashes,
+        "packages": package_versions(),
+        "browser": result.browser,
+        "pdf_note": result.pdf_note,
+        "docx_note": result.docx_note,
+        "executed": result.executed,
+        "cached": result.cached,
+        "skipped": result.skipped,
+        "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
+        "outputs": outputs,
+        "snapshot": result.snapshot,
+        "changes": result.changes,
+    }
     write_manifest(staging / "manifest.json", manifest)
 
 

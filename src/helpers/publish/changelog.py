@@ -6,6 +6,7 @@ functions of :mod:`helpers.audit.diff` and words the notes with :mod:`helpers.sh
 build records it in ``manifest.json`` and hands the same log to the briefing as a file
 (:func:`write_change_log`), so the briefing's kernel never computes it again.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,9 @@ def change_log(r: Report) -> dict:
     now = snapshot(r)
     last = r.year - 1
     if last in paths.indicator_years(r.bureau.slug):
-        previous_year = against_year(snapshot(load_report(r.bureau.slug, last)), now, year_words(last))
+        previous_year = against_year(
+            snapshot(load_report(r.bureau.slug, last)), now, year_words(last)
+        )
     else:
         previous_year = {"against": "", "note": no_previous_year_note(last), "rows": []}
     return {"previous_build": _previous_build(r, now), "previous_year": previous_year}
@@ -55,7 +58,9 @@ def _previous_build(r: Report, now: dict) -> dict:
     if manifest is None:
         return {"against": "", "note": first_build_note(), "rows": []}
     recorded = (manifest.get("changes") or {}).get("previous_build")
-    return against_build(manifest["snapshot"], now, build_words(manifest.get("stamp", {})), recorded)
+    return against_build(
+        manifest["snapshot"], now, build_words(manifest.get("stamp", {})), recorded
+    )
 
 
 def write_change_log(log: dict, file: Path) -> Path:
@@ -76,7 +81,11 @@ def changes_against(r: Report, against: str) -> pd.DataFrame:
         If the build's manifest is missing, unreadable or has no snapshot, or the other year's data do not validate.
     """
     if against.isdigit() and len(against) == 4 and not Path(against).exists():
-        return compare(snapshot(load_report(r.bureau.slug, int(against))), snapshot(r), year_words(int(against)))
+        return compare(
+            snapshot(load_report(r.bureau.slug, int(against))),
+            snapshot(r),
+            year_words(int(against)),
+        )
     manifest = read_manifest(Path(against), required=True)
     assert manifest is not None  # required=True raises instead of returning None
     return compare(manifest["snapshot"], snapshot(r), build_words(manifest.get("stamp", {})))

@@ -14,6 +14,7 @@ Every style of the document names the report's CJK family (the one charts and pa
 so Word and LibreOffice never fall back to a font without Chinese glyphs. A4, a running header
 with the report's title, and a footer with the build stamp and 第 n 页 / 共 N 页.
 """
+
 from __future__ import annotations
 
 import base64
@@ -27,7 +28,8 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.opc.constants import CONTENT_TYPE as CT, RELATIONSHIP_TYPE as RT
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import XmlPart
 from docx.oxml import parse_xml
@@ -45,15 +47,19 @@ SOURCE_LINK = re.compile(r"#src-(\d+)$")
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 CJK_SPACE = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
 
-_FOOTNOTES_XML = (f'<w:footnotes {nsdecls("w")}>'
-                  '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" w:line="240" '
-                  'w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
-                  '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0" '
-                  'w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
-                  '</w:footnotes>')
+_FOOTNOTES_XML = (
+    f"<w:footnotes {nsdecls('w')}>"
+    '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" w:line="240" '
+    'w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
+    '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0" '
+    'w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
+    "</w:footnotes>"
+)
 
 
-def write_docx(nb: nbformat.NotebookNode, path: Path, *, title: str, basis: str, stamp: str, family: str) -> None:
+def write_docx(
+    nb: nbformat.NotebookNode, path: Path, *, title: str, basis: str, stamp: str, family: str
+) -> None:
     """Write the executed briefing ``nb`` as ``path`` (a .docx).
 
     Parameters
@@ -111,7 +117,9 @@ def _content_cells(nb: nbformat.NotebookNode) -> list:
     cells = list(nb.cells)
     keep = []
     for i, cell in enumerate(cells):
-        if _is_appendix(cell) or (cell.cell_type == "markdown" and i + 1 < len(cells) and _is_appendix(cells[i + 1])):
+        if _is_appendix(cell) or (
+            cell.cell_type == "markdown" and i + 1 < len(cells) and _is_appendix(cells[i + 1])
+        ):
             continue
         keep.append(cell)
     return keep
@@ -131,7 +139,9 @@ class _Writer:
         self._footnotes = self._footnotes_part()
         _set_fonts(self.doc, family)
         _declare_font(self.doc, family)
-        for rel_id, rel in list(self.doc.part.rels.items()):  # Word 2010's copy of the styles, without the fonts
+        for rel_id, rel in list(
+            self.doc.part.rels.items()
+        ):  # Word 2010's copy of the styles, without the fonts
             if rel.reltype.endswith("/stylesWithEffects"):
                 self.doc.part.drop_rel(rel_id)
 
@@ -159,12 +169,24 @@ class _Writer:
 
     def _footnotes_part(self) -> XmlPart:
         document = self.doc.part
-        part = XmlPart(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, parse_xml(_FOOTNOTES_XML), document.package)
+        part = XmlPart(
+            PackURI("/word/footnotes.xml"),
+            CT.WML_FOOTNOTES,
+            parse_xml(_FOOTNOTES_XML),
+            document.package,
+        )
         document.relate_to(part, RT.FOOTNOTES)
-        settings = self.doc.settings.element  # Word wants the schema's order: footnotePr comes before compat
-        _insert_before(settings, parse_xml(f'<w:footnotePr {nsdecls("w")}><w:footnote w:id="-1"/>'
-                                           '<w:footnote w:id="0"/></w:footnotePr>'),
-                       ("w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr", "w:themeFontLang"))
+        settings = (
+            self.doc.settings.element
+        )  # Word wants the schema's order: footnotePr comes before compat
+        _insert_before(
+            settings,
+            parse_xml(
+                f'<w:footnotePr {nsdecls("w")}><w:footnote w:id="-1"/>'
+                '<w:footnote w:id="0"/></w:footnotePr>'
+            ),
+            ("w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr", "w:themeFontLang"),
+        )
         for language in settings.iterfind(qn("w:themeFontLang")):
             language.set(qn("w:eastAsia"), "zh-CN")
         return part
@@ -177,8 +199,13 @@ class _Writer:
                 level = HEADING_LEVELS.get(len(heading.group(1)), 3)
                 self.doc.add_heading(heading.group(2), level=level)
             elif block.strip():
-                self.doc.add_paragraph(re.sub(r"`([^`]*)`|\*\*([^*]*)\*\*", lambda m: m.group(1) or m.group(2),
-                                              " ".join(block.split())))
+                self.doc.add_paragraph(
+                    re.sub(
+                        r"`([^`]*)`|\*\*([^*]*)\*\*",
+                        lambda m: m.group(1) or m.group(2),
+                        " ".join(block.split()),
+                    )
+                )
 
     # -- HTML outputs ------------------------------------------------------------------------
     def html(self, text: str) -> None:
@@ -282,9 +309,9 @@ class _Writer:
         table = self.doc.add_table(rows=rows, cols=cols, style="Table Grid")
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         for row in table.rows:  # a row never splits across pages
-            row._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {nsdecls("w")}/>'))
+            row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
         if rows:  # the header row repeats on every page the table spans
-            table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
+            table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
         return table
 
     @staticmethod
@@ -299,8 +326,8 @@ class _Writer:
         caption = el.find("figcaption")
         label = caption.findtext("b") or ""
         kind, number = label[:1], label[1:]
-        title = (caption.text_content()[len(label):]).strip()
-        img, table = el.find(".//img"), el.find(".//table")
+        title = (caption.text_content()[len(label) :]).strip()
+        img = el.find(".//img")
         if img is not None:
             self._picture(img)
             self._caption(kind, number, title)
@@ -319,7 +346,9 @@ class _Writer:
     def _caption(self, kind: str, number: str, title: str) -> None:
         paragraph = self.doc.add_paragraph(style="Caption")
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        paragraph.paragraph_format.keep_with_next = True  # with its table, or with its chart's source line
+        paragraph.paragraph_format.keep_with_next = (
+            True  # with its table, or with its chart's source line
+        )
         paragraph.add_run(kind)
         _field(paragraph, f"SEQ {kind} \\* ARABIC", number)
         paragraph.add_run(f"　{title}")
@@ -332,7 +361,9 @@ class _Writer:
         paragraph = self.doc.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.keep_with_next = True
-        width = min(Mm(TEXT_WIDTH_MM), Mm(_png_width_px(data) / 150 * 25.4))  # charts are saved at 150 dpi
+        width = min(
+            Mm(TEXT_WIDTH_MM), Mm(_png_width_px(data) / 150 * 25.4)
+        )  # charts are saved at 150 dpi
         paragraph.add_run().add_picture(io.BytesIO(data), width=width)
         alt = img.get("alt", "")
         for doc_pr in paragraph._p.xpath(".//wp:docPr"):
@@ -358,8 +389,12 @@ class _Writer:
             return
         if tag == "a" and "section-link" in (el.get("class") or ""):
             style = {**style, "small": True}
-        inner = {**style, "bold": style.get("bold") or tag in ("b", "strong"),
-                 "small": style.get("small") or tag == "small", "mark": style.get("mark") or tag == "mark"}
+        inner = {
+            **style,
+            "bold": style.get("bold") or tag in ("b", "strong"),
+            "small": style.get("small") or tag == "small",
+            "mark": style.get("mark") or tag == "mark",
+        }
         self._inline_children(paragraph, el, inner)
 
     @staticmethod
@@ -376,7 +411,9 @@ class _Writer:
 
     def _citations(self, paragraph, sup) -> None:
         """A figure's sources: a footnote for a sentence cited here first, else the number of its footnote."""
-        links = [int(m.group(1)) for a in sup.iter("a") if (m := SOURCE_LINK.search(a.get("href", "")))]
+        links = [
+            int(m.group(1)) for a in sup.iter("a") if (m := SOURCE_LINK.search(a.get("href", "")))
+        ]
         for k, number in enumerate(links):
             if k:
                 _superscript(paragraph, ",")
@@ -390,13 +427,17 @@ class _Writer:
         ident = len(self.footnote_of) + 1
         run = _superscript(paragraph, "")
         run._r.append(parse_xml(f'<w:footnoteReference {nsdecls("w")} w:id="{ident}"/>'))
-        note = parse_xml(f'<w:footnote {nsdecls("w")} w:id="{ident}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/>'
-                         '</w:pPr><w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r>'
-                         '<w:r><w:t xml:space="preserve"> </w:t></w:r></w:p></w:footnote>')
+        note = parse_xml(
+            f'<w:footnote {nsdecls("w")} w:id="{ident}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/>'
+            '</w:pPr><w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r>'
+            '<w:r><w:t xml:space="preserve"> </w:t></w:r></w:p></w:footnote>'
+        )
         p = note[0]
         for text, bold in _marked(entry):
-            r = parse_xml(f'<w:r {nsdecls("w")}>{"<w:rPr><w:b/></w:rPr>" if bold else ""}'
-                          f'<w:t xml:space="preserve"></w:t></w:r>')
+            r = parse_xml(
+                f"<w:r {nsdecls('w')}>{'<w:rPr><w:b/></w:rPr>' if bold else ''}"
+                f'<w:t xml:space="preserve"></w:t></w:r>'
+            )
             r[-1].text = text
             p.append(r)
         self._footnotes.element.append(note)
@@ -424,13 +465,17 @@ def _collapse(text: str, at_start: bool) -> str:
 def _superscript(paragraph, text: str):
     """A run in the footnote reference style (superscript)."""
     run = paragraph.add_run(text)
-    run._r.get_or_add_rPr().insert(0, parse_xml(f'<w:rStyle {nsdecls("w")} w:val="FootnoteReference"/>'))
+    run._r.get_or_add_rPr().insert(
+        0, parse_xml(f'<w:rStyle {nsdecls("w")} w:val="FootnoteReference"/>')
+    )
     return run
 
 
 def _field(paragraph, instruction: str, shown: str) -> None:
     """A simple field (PAGE, NUMPAGES, SEQ 图) showing ``shown`` until the reader's program updates it."""
-    field = parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" {instruction} "><w:r><w:t></w:t></w:r></w:fldSimple>')
+    field = parse_xml(
+        f'<w:fldSimple {nsdecls("w")} w:instr=" {instruction} "><w:r><w:t></w:t></w:r></w:fldSimple>'
+    )
     field[0][0].text = shown
     paragraph._p.append(field)
 
@@ -446,8 +491,11 @@ def _fit_columns(table) -> None:
     least = [min(n, _mm(8)) for n in natural]
     spare = Mm(TEXT_WIDTH_MM) - sum(least)
     wanted = sum(natural) - sum(least)
-    widths = natural if sum(natural) <= Mm(TEXT_WIDTH_MM) else \
-        [lo + (n - lo) * spare // max(wanted, 1) for n, lo in zip(natural, least)]
+    widths = (
+        natural
+        if sum(natural) <= Mm(TEXT_WIDTH_MM)
+        else [lo + (n - lo) * spare // max(wanted, 1) for n, lo in zip(natural, least)]
+    )
     for column, width in zip(table.columns, widths):
         column.width = width
         for cell in column.cells:
@@ -470,7 +518,21 @@ def _mm(units: int) -> int:
 
 
 def _is_block(el) -> bool:
-    return el.tag in {"p", "div", "figure", "table", "ol", "ul", "nav", "h1", "h2", "h3", "h4", "style", "script"}
+    return el.tag in {
+        "p",
+        "div",
+        "figure",
+        "table",
+        "ol",
+        "ul",
+        "nav",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "style",
+        "script",
+    }
 
 
 def _numeric(text: str) -> bool:
@@ -490,7 +552,7 @@ def _set_fonts(doc, family: str) -> None:
     _fonts_of(defaults, family)
     language = defaults.find(qn("w:lang"))
     if language is None:
-        language = parse_xml(f'<w:lang {nsdecls("w")}/>')
+        language = parse_xml(f"<w:lang {nsdecls('w')}/>")
         defaults.append(language)
     language.set(qn("w:val"), "zh-CN")
     language.set(qn("w:eastAsia"), "zh-CN")
@@ -498,8 +560,11 @@ def _set_fonts(doc, family: str) -> None:
     for style in styles.findall(qn("w:style")):
         r_pr = style.find(qn("w:rPr"))
         if r_pr is None:  # in the schema's order: after pPr, before a table style's properties
-            r_pr = _insert_before(style, parse_xml(f'<w:rPr {nsdecls("w")}/>'),
-                                  ("w:tblPr", "w:trPr", "w:tcPr", "w:tblStylePr"))
+            r_pr = _insert_before(
+                style,
+                parse_xml(f"<w:rPr {nsdecls('w')}/>"),
+                ("w:tblPr", "w:trPr", "w:tcPr", "w:tblStylePr"),
+            )
         _fonts_of(r_pr, family)
     for heading in ("Heading 1", "Heading 2", "Heading 3", "Title"):
         doc.styles[heading].font.color.rgb = RGBColor(0x1F, 0x4E, 0x79)
@@ -511,8 +576,12 @@ def _declare_font(doc, family: str) -> None:
     font Word uses where it is not installed (Windows ships YaHei, not Noto)."""
     part = doc.part.part_related_by(RT.FONT_TABLE)
     fonts = etree.fromstring(part.blob)
-    fonts.append(parse_xml(f'<w:font {nsdecls("w")} w:name="{family}"><w:altName w:val="Microsoft YaHei"/>'
-                           '<w:charset w:val="86"/><w:family w:val="swiss"/><w:pitch w:val="variable"/></w:font>'))
+    fonts.append(
+        parse_xml(
+            f'<w:font {nsdecls("w")} w:name="{family}"><w:altName w:val="Microsoft YaHei"/>'
+            '<w:charset w:val="86"/><w:family w:val="swiss"/><w:pitch w:val="variable"/></w:font>'
+        )
+    )
     part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -532,19 +601,27 @@ def _fonts_of(r_pr, family: str) -> None:
     old = r_pr.find(qn("w:rFonts"))
     if old is not None:
         r_pr.remove(old)
-    fonts = parse_xml(f'<w:rFonts {nsdecls("w")} w:ascii="{family}" w:hAnsi="{family}" w:eastAsia="{family}" '
-                      f'w:cs="{family}"/>')
+    fonts = parse_xml(
+        f'<w:rFonts {nsdecls("w")} w:ascii="{family}" w:hAnsi="{family}" w:eastAsia="{family}" '
+        f'w:cs="{family}"/>'
+    )
     r_pr.insert(0, fonts)
 
 
 def _add_footnote_styles(doc) -> None:
     styles = doc.styles.element
-    styles.append(parse_xml(
-        f'<w:style {nsdecls("w")} w:type="paragraph" w:styleId="FootnoteText"><w:name w:val="footnote text"/>'
-        '<w:basedOn w:val="Normal"/><w:uiPriority w:val="99"/><w:unhideWhenUsed/>'
-        '<w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr>'
-        '<w:rPr><w:sz w:val="17"/><w:szCs w:val="17"/></w:rPr></w:style>'))
-    styles.append(parse_xml(
-        f'<w:style {nsdecls("w")} w:type="character" w:styleId="FootnoteReference">'
-        '<w:name w:val="footnote reference"/><w:basedOn w:val="DefaultParagraphFont"/><w:uiPriority w:val="99"/>'
-        '<w:unhideWhenUsed/><w:rPr><w:vertAlign w:val="superscript"/></w:rPr></w:style>'))
+    styles.append(
+        parse_xml(
+            f'<w:style {nsdecls("w")} w:type="paragraph" w:styleId="FootnoteText"><w:name w:val="footnote text"/>'
+            '<w:basedOn w:val="Normal"/><w:uiPriority w:val="99"/><w:unhideWhenUsed/>'
+            '<w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr>'
+            '<w:rPr><w:sz w:val="17"/><w:szCs w:val="17"/></w:rPr></w:style>'
+        )
+    )
+    styles.append(
+        parse_xml(
+            f'<w:style {nsdecls("w")} w:type="character" w:styleId="FootnoteReference">'
+            '<w:name w:val="footnote reference"/><w:basedOn w:val="DefaultParagraphFont"/><w:uiPriority w:val="99"/>'
+            '<w:unhideWhenUsed/><w:rPr><w:vertAlign w:val="superscript"/></w:rPr></w:style>'
+        )
+    )

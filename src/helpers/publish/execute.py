@@ -6,6 +6,7 @@ notebook without a ``parameters`` cell is refused: the injected values would com
 notebook's own ``year = …`` would silently override them. Errors name the notebook and the cell
 (its number and first line), or the line and column of broken JSON.
 """
+
 from __future__ import annotations
 
 import copy
@@ -37,18 +38,28 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         notebook (the part at fault); the message names the notebook.
     """
     try:
-        text = read_limited(path, MAX_NOTEBOOK_BYTES, "MAX_NOTEBOOK_BYTES", "a notebook").decode("utf-8")
+        text = read_limited(path, MAX_NOTEBOOK_BYTES, "MAX_NOTEBOOK_BYTES", "a notebook").decode(
+            "utf-8"
+        )
         raw = json.loads(text)
     except UnicodeDecodeError as exc:
-        raise NotebookError(f"{path.name}: byte {exc.start}: not UTF-8; save the notebook again from Jupyter") from None
+        raise NotebookError(
+            f"{path.name}: byte {exc.start}: not UTF-8; save the notebook again from Jupyter"
+        ) from None
     except json.JSONDecodeError as exc:
-        raise NotebookError(f"{path.name}: line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}") from None
+        raise NotebookError(
+            f"{path.name}: line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}"
+        ) from None
     except RecursionError:
-        raise NotebookError(f"{path.name}: not a Jupyter notebook: its JSON is nested too deeply to read") from None
+        raise NotebookError(
+            f"{path.name}: not a Jupyter notebook: its JSON is nested too deeply to read"
+        ) from None
     version = raw.get("nbformat") if isinstance(raw, dict) else None
     if version != 4:
         found = f'"nbformat": {json.dumps(version)}' if version is not None else 'no "nbformat"'
-        raise NotebookError(f"{path.name}: not a Jupyter notebook of version 4 (its top level has {found})")
+        raise NotebookError(
+            f"{path.name}: not a Jupyter notebook of version 4 (its top level has {found})"
+        )
     problem = _schema_problem(raw)
     if problem:
         raise NotebookError(f"{path.name}: {problem}")
@@ -61,17 +72,27 @@ def _schema_problem(raw: dict) -> str | None:
     from nbformat.validator import get_validator
 
     minor = raw.get("nbformat_minor")
-    known = isinstance(minor, int) and minor >= 0  # otherwise the latest schema says what is wrong with it
+    known = (
+        isinstance(minor, int) and minor >= 0
+    )  # otherwise the latest schema says what is wrong with it
     validator = get_validator(version=4, version_minor=minor if known else None, name="jsonschema")
     error = best_match(validator.iter_errors(raw))
     if error is None:
         return None
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-    cause = error.message if error.validator not in ("oneOf", "anyOf") else "has none of the forms the format allows"
+    where = "".join(
+        f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
+    ).lstrip(".")
+    cause = (
+        error.message
+        if error.validator not in ("oneOf", "anyOf")
+        else "has none of the forms the format allows"
+    )
     return f"{where or 'top level'}: not a valid notebook: {cause}"
 
 
-def inject_parameters(nb: nbformat.NotebookNode, parameters: dict, name: str) -> nbformat.NotebookNode:
+def inject_parameters(
+    nb: nbformat.NotebookNode, parameters: dict, name: str
+) -> nbformat.NotebookNode:
     """Return a copy of ``nb`` with a cell setting ``parameters`` after its ``parameters`` cell.
 
     Raises
@@ -79,11 +100,15 @@ def inject_parameters(nb: nbformat.NotebookNode, parameters: dict, name: str) ->
     NotebookError
         If no cell of ``nb`` (the notebook ``name``) is tagged ``parameters``.
     """
-    at = next((i + 1 for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), None)
+    at = next(
+        (i + 1 for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), None
+    )
     if at is None:
-        raise NotebookError(f"{name}: no cell tagged `parameters`; tag the cell that sets year (JupyterLab: the "
-                            "gear icon of the right sidebar → Common Tools → Cell Tags; classic Notebook: "
-                            "View → Cell Toolbar → Tags)")
+        raise NotebookError(
+            f"{name}: no cell tagged `parameters`; tag the cell that sets year (JupyterLab: the "
+            "gear icon of the right sidebar → Common Tools → Cell Tags; classic Notebook: "
+            "View → Cell Toolbar → Tags)"
+        )
     nb = copy.deepcopy(nb)
     source = "# Injected parameters\n" + "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
     cell = nbformat.v4.new_code_cell(source)
@@ -117,9 +142,13 @@ def execute(path: Path, parameters: dict, timeout: int = 300) -> nbformat.Notebo
     """
     nb = prepare(path, parameters)
     running: dict = {}
-    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
-                            on_cell_execute=lambda cell, cell_index: running.update(cell=cell),
-                            resources={"metadata": {"path": str(paths.notebooks_dir())}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=KERNEL,
+        on_cell_execute=lambda cell, cell_index: running.update(cell=cell),
+        resources={"metadata": {"path": str(paths.notebooks_dir())}},
+    )
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
@@ -128,16 +157,24 @@ def execute(path: Path, parameters: dict, timeout: int = 300) -> nbformat.Notebo
     return nb
 
 
-def failure(name: str, nb: nbformat.NotebookNode, exc: Exception, timeout: int, running=None,
-            status: int | None = None) -> NotebookError:
+def failure(
+    name: str,
+    nb: nbformat.NotebookNode,
+    exc: Exception,
+    timeout: int,
+    running=None,
+    status: int | None = None,
+) -> NotebookError:
     """Say how the notebook ``name`` failed, naming the cell: an error it raised, the per-cell
     time limit it ran past, or its kernel dying (``status``: the kernel's exit status, if known)."""
     if isinstance(exc, CellExecutionError):
         return NotebookError(f"{name}: {_failing_cell(nb)}: {exc.ename}: {exc.evalue}")
     cell = _running_cell(nb, running)
     if isinstance(exc, CellTimeoutError):
-        return NotebookError(f"{name}: {cell}: still running after {timeout} s, the limit for one cell; it was "
-                             "stopped (amrbook build --cell-timeout SECONDS allows more)")
+        return NotebookError(
+            f"{name}: {cell}: still running after {timeout} s, the limit for one cell; it was "
+            "stopped (amrbook build --cell-timeout SECONDS allows more)"
+        )
     if status is not None and status < 0:
         how = f"killed by signal {-status}" + (" (out of memory?)" if status == -9 else "")
     else:
@@ -158,12 +195,17 @@ def refuse_stderr(nb: nbformat.NotebookNode, name: str) -> None:
     """
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     for number, cell in enumerate(code_cells, start=1):
-        text = "".join(o.get("text", "") for o in cell.get("outputs", [])
-                       if o.get("output_type") == "stream" and o.get("name") == "stderr")
+        text = "".join(
+            o.get("text", "")
+            for o in cell.get("outputs", [])
+            if o.get("output_type") == "stream" and o.get("name") == "stderr"
+        )
         if text.strip():
             shown = " | ".join(text.strip().splitlines()[:3])
-            raise NotebookError(f"{name}: {_cell_label(number, cell)} wrote to stderr (kept out of every page; "
-                                f"fix the cause): {shown[:300]}")
+            raise NotebookError(
+                f"{name}: {_cell_label(number, cell)} wrote to stderr (kept out of every page; "
+                f"fix the cause): {shown[:300]}"
+            )
 
 
 def _failing_cell(nb: nbformat.NotebookNode) -> str:

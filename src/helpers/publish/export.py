@@ -10,6 +10,7 @@ Every text cell that a spreadsheet would read as a formula (starting with ``=``,
 note can never inject a formula. Control characters, which an xlsx file cannot hold, are
 written as their visible Unicode pictures (U+0001 as ␁), so no text can break the workbook.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,21 @@ from ..show.format import spelled
 from ..show.words import HEADERS, chinese
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PACKAGES = ["amrbook", "pandas", "numpy", "matplotlib", "seaborn", "nbconvert", "nbclient", "ipykernel", "pandera",
-            "pyyaml", "openpyxl", "fonttools", "jupyterlab"]
+PACKAGES = [
+    "amrbook",
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "seaborn",
+    "nbconvert",
+    "nbclient",
+    "ipykernel",
+    "pandera",
+    "pyyaml",
+    "openpyxl",
+    "fonttools",
+    "jupyterlab",
+]
 
 
 #: The most characters an Excel cell holds; longer text is cut, with a visible mark.
@@ -46,7 +60,18 @@ TRUNCATED = "…〔已截断〕"
 NOT_IN_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 #: Columns of long text: wrapped, and as wide as :data:`WRAPPED_WIDTH`.
-WRAPPED = {"原文句子", "数据来源", "涉及数字", "说明", "规则", "公式", "规则式", "代入数值", "核对", "结果"}
+WRAPPED = {
+    "原文句子",
+    "数据来源",
+    "涉及数字",
+    "说明",
+    "规则",
+    "公式",
+    "规则式",
+    "代入数值",
+    "核对",
+    "结果",
+}
 WRAPPED_WIDTH, WIDEST = 60, 40
 #: Excel number formats by unit; any other unit (counts, ratios) is a number with separators.
 UNIT_FORMATS = {MONEY: "#,##0.00", PERCENT: '0.00"%"', POINTS: '0.00" 个百分点"', RANK: '"第"0'}
@@ -77,17 +102,22 @@ def safe_cell(value):
     """
     if not isinstance(value, str):
         return value
-    value = NOT_IN_XML.sub("\ufffd", ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value))
+    value = NOT_IN_XML.sub(
+        "\ufffd", ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value)
+    )
     if value.startswith(FORMULA_START):
         value = "'" + value
     if len(value) > EXCEL_CELL_CHARS:
-        value = value[:EXCEL_CELL_CHARS - len(TRUNCATED)] + TRUNCATED
+        value = value[: EXCEL_CELL_CHARS - len(TRUNCATED)] + TRUNCATED
     return value
 
 
 def _inputs_text(records: list[dict], labels: dict[str, str]) -> str:
     """The figures a metric or rule rests on, by name (ids stay in the 编号 columns): 名称 原文写法「原句」."""
-    return "；".join(f"{labels.get(r['id'], r['id'])} {r['as_written']}「{r['source_sentence']}」" for r in records)
+    return "；".join(
+        f"{labels.get(r['id'], r['id'])} {r['as_written']}「{r['source_sentence']}」"
+        for r in records
+    )
 
 
 def number_format(value: float, unit: str) -> str:
@@ -144,8 +174,16 @@ def _sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
     sheet = book.create_sheet(title)
     sheet.append([safe_cell(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
-        sheet.append([safe_cell(v if not isinstance(v, (list, dict, tuple)) else json.dumps(v, ensure_ascii=False))
-                      for v in row])
+        sheet.append(
+            [
+                safe_cell(
+                    v
+                    if not isinstance(v, (list, dict, tuple))
+                    else json.dumps(v, ensure_ascii=False)
+                )
+                for v in row
+            ]
+        )
     for cell in sheet[1]:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
     sheet.freeze_panes = "A2"
@@ -155,7 +193,11 @@ def _sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
         cells = sheet[get_column_letter(i)][1:]
         for cell, unit in zip(cells, units):
             shown = column_unit(str(column), unit)
-            if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool) and shown is not None:
+            if (
+                isinstance(cell.value, (int, float))
+                and not isinstance(cell.value, bool)
+                and shown is not None
+            ):
                 cell.number_format = number_format(cell.value, shown)
             elif column in WRAPPED:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -164,8 +206,12 @@ def _sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
         sheet.column_dimensions[get_column_letter(i)].width = width
 
 
-def write_xlsx(r: Report, path: Path, figures: Sequence[tuple[str, str, pd.DataFrame]] = (),
-               changes: dict | None = None) -> None:
+def write_xlsx(
+    r: Report,
+    path: Path,
+    figures: Sequence[tuple[str, str, pd.DataFrame]] = (),
+    changes: dict | None = None,
+) -> None:
     """Write ``indicators.xlsx``: sheets 说明, 指标 (with source sentences), 衍生指标, 一致性核对,
     then one sheet per numbered figure or table, then 变更说明 (every revision) when ``changes`` is given.
 
@@ -185,20 +231,33 @@ def write_xlsx(r: Report, path: Path, figures: Sequence[tuple[str, str, pd.DataF
     src = r.source
     book = Workbook()
     book.remove(book.active)
-    about = [("来源", f"{src.publisher}《{src.title}》"), ("原文文件", src.file.name), ("sha256", src.sha256),
-             ("数值", "金额为元（万、亿已展开），百分比按原文，排名为名次；原文起始/结束位置为原文中的字符位置"),
-             ("编号", "每个数字、指标和规则的编号与 data/ 中的文件一致，可用于检索和引用"),
-             *((number, title) for number, title, _ in figures)]
+    about = [
+        ("来源", f"{src.publisher}《{src.title}》"),
+        ("原文文件", src.file.name),
+        ("sha256", src.sha256),
+        (
+            "数值",
+            "金额为元（万、亿已展开），百分比按原文，排名为名次；原文起始/结束位置为原文中的字符位置",
+        ),
+        ("编号", "每个数字、指标和规则的编号与 data/ 中的文件一致，可用于检索和引用"),
+        *((number, title) for number, title, _ in figures),
+    ]
     _sheet(book, "说明", pd.DataFrame(about, columns=["项目", "内容"]))
     labels = {**r.indicators["label_zh"].to_dict(), **r.metrics["label_zh"].to_dict()}
     _sheet(book, "指标", _chinese(r.indicators.reset_index()))
-    metrics = r.metrics.reset_index().assign(inputs=lambda f: f["inputs"].map(lambda i: _inputs_text(i, labels)),
-                                             formula=lambda f: f["formula"].map(lambda e: spelled(e, labels)))
+    metrics = r.metrics.reset_index().assign(
+        inputs=lambda f: f["inputs"].map(lambda i: _inputs_text(i, labels)),
+        formula=lambda f: f["formula"].map(lambda e: spelled(e, labels)),
+    )
     _sheet(book, "衍生指标", _chinese(metrics))
     checks = worded_findings(r)
-    checks = checks.assign(figures=checks["figures"].map(lambda i: _inputs_text(i, labels)),
-                           expression=[spelled(e, {**labels, "value": labels.get(s, s)})
-                                       for e, s in zip(checks["expression"], checks["subject"])])
+    checks = checks.assign(
+        figures=checks["figures"].map(lambda i: _inputs_text(i, labels)),
+        expression=[
+            spelled(e, {**labels, "value": labels.get(s, s)})
+            for e, s in zip(checks["expression"], checks["subject"])
+        ],
+    )
     _sheet(book, "一致性核对", _chinese(checks))
     for number, _title, frame in figures:
         _sheet(book, number, frame.rename(columns=HEADERS))

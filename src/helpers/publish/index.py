@@ -7,6 +7,7 @@ xlsx and the numbers of each figure and table as CSV, and the build stamp. Every
 relative and nothing is loaded from the network, so the folder, or the zip :func:`share` makes of
 it, opens offline wherever it is unpacked.
 """
+
 from __future__ import annotations
 
 import html
@@ -25,8 +26,15 @@ if TYPE_CHECKING:  # pragma: no cover - share() runs after every build and must 
 CSV_DIR = "csv"
 NOTEBOOK_DIR = "notebooks"
 #: The briefing's files as the index lists them.
-BRIEFING_FILES = (("briefing.html", "简报（网页）"), ("briefing.pdf", "简报（PDF，A4）"), ("briefing.docx", "简报（Word）"))
-WORKBOOK = ("indicators.xlsx", "indicators.xlsx　全部数字（附原文句子）、衍生指标、一致性核对及各图表的数据（Excel）")
+BRIEFING_FILES = (
+    ("briefing.html", "简报（网页）"),
+    ("briefing.pdf", "简报（PDF，A4）"),
+    ("briefing.docx", "简报（Word）"),
+)
+WORKBOOK = (
+    "indicators.xlsx",
+    "indicators.xlsx　全部数字（附原文句子）、衍生指标、一致性核对及各图表的数据（Excel）",
+)
 
 
 @dataclass(frozen=True)
@@ -49,15 +57,19 @@ def notebook_entry(name: str, nb: nbformat.NotebookNode) -> NotebookEntry:
     the first sentence (up to 。) of the text after it, with markdown code marks removed.
 
     >>> import nbformat
-    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 行政执法\\n\\n报告中的`执法`数字。其余。")])
+    >>> cell = nbformat.v4.new_markdown_cell("# 行政执法\\n\\n报告中的`执法`数字。其余。")
+    >>> nb = nbformat.v4.new_notebook(cells=[cell])
     >>> notebook_entry("01_enforcement", nb)
     NotebookEntry(name='01_enforcement', title='行政执法', summary='报告中的执法数字。')
     """
     first = next((cell.source for cell in nb.cells if cell.cell_type == "markdown"), "")
     heading = re.search(r"^#{1,6}\s+(.+?)\s*#*$", first, re.M)
     body = re.sub(r"^#{1,6}\s.*$", "", first, flags=re.M)
-    text = " ".join(re.sub(r"`([^`]*)`|\*\*([^*]*)\*\*", lambda m: m.group(1) or m.group(2), body).split())
-    sentence = re.match(r"[^。！？]*[。！？]?", text).group(0)
+    text = " ".join(
+        re.sub(r"`([^`]*)`|\*\*([^*]*)\*\*", lambda m: m.group(1) or m.group(2), body).split()
+    )
+    first_sentence = re.match(r"[^。！？]*[。！？]?", text)  # matches every text, if only emptily
+    sentence = first_sentence.group(0) if first_sentence else ""
     return NotebookEntry(name, heading.group(1) if heading else name, sentence)
 
 
@@ -85,29 +97,62 @@ def write_csvs(folder: Path, figures: list[tuple[str, str, pd.DataFrame]]) -> li
     (folder / CSV_DIR).mkdir(exist_ok=True)
     links = []
     for number, title, frame in figures:
-        frame.to_csv(folder / CSV_DIR / f"{number}.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        frame.to_csv(
+            folder / CSV_DIR / f"{number}.csv",
+            index=False,
+            encoding="utf-8-sig",
+            lineterminator="\r\n",
+        )
         links.append((f"{CSV_DIR}/{number}.csv", f"{number}　{title}"))
     return links
 
 
-def write_index(folder: Path, *, title: str, basis: str, stamp: str, font_css: str, notebooks: list[NotebookEntry],
-                figures: list[tuple[str, str, pd.DataFrame]], notes: dict[str, str],
-                skipped: dict[str, str] | None = None) -> None:
+def write_index(
+    folder: Path,
+    *,
+    title: str,
+    basis: str,
+    stamp: str,
+    font_css: str,
+    notebooks: list[NotebookEntry],
+    figures: list[tuple[str, str, pd.DataFrame]],
+    notes: dict[str, str],
+    skipped: dict[str, str] | None = None,
+) -> None:
     """Write ``index.html`` and the figures' CSV files into a build folder that holds everything else.
 
     ``notes`` says why a briefing file is missing (``{"briefing.pdf": "no Chromium …"}``); the index
     lists a missing file without a link, with that reason. ``skipped`` names the notebooks the build left
     out (``BuildResult.skipped``), each listed without a link, with why.
     """
-    briefing = [(name if (folder / name).exists() else "", label, notes.get(name, "")) for name, label in BRIEFING_FILES]
-    page = index_html(title=title, basis=basis, stamp=stamp, font_css=font_css, briefing=briefing,
-                      notebooks=notebooks, downloads=[WORKBOOK, *write_csvs(folder, figures)], skipped=skipped)
+    briefing = [
+        (name if (folder / name).exists() else "", label, notes.get(name, ""))
+        for name, label in BRIEFING_FILES
+    ]
+    page = index_html(
+        title=title,
+        basis=basis,
+        stamp=stamp,
+        font_css=font_css,
+        briefing=briefing,
+        notebooks=notebooks,
+        downloads=[WORKBOOK, *write_csvs(folder, figures)],
+        skipped=skipped,
+    )
     (folder / "index.html").write_text(page, encoding="utf-8")
 
 
-def index_html(*, title: str, basis: str, stamp: str, font_css: str, briefing: list[tuple[str, str, str]],
-               notebooks: list[NotebookEntry], downloads: list[tuple[str, str]],
-               skipped: dict[str, str] | None = None) -> str:
+def index_html(
+    *,
+    title: str,
+    basis: str,
+    stamp: str,
+    font_css: str,
+    briefing: list[tuple[str, str, str]],
+    notebooks: list[NotebookEntry],
+    downloads: list[tuple[str, str]],
+    skipped: dict[str, str] | None = None,
+) -> str:
     """The landing page.
 
     Parameters
@@ -123,16 +168,26 @@ def index_html(*, title: str, basis: str, stamp: str, font_css: str, briefing: l
     skipped : dict of name to why, optional
         Notebooks not built for this report (no figure of their topic), listed without a link.
     """
+
     def link(href: str, label: str) -> str:
         return f'<a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>'
 
-    briefs = "".join(f"<li>{link(href, label)}</li>" if href else
-                     f'<li>{html.escape(label)}<span class="note">（未生成：{html.escape(note or "本次生成未包括")}）</span></li>'
-                     for href, label, note in briefing)
-    books = "".join(f'<li>{link(e.href, e.title)}<div class="summary">{html.escape(e.summary)}</div></li>'
-                    for e in notebooks) + \
-        "".join(f'<li>{html.escape(name)}<span class="note">（{html.escape(why)}）</span></li>'
-                for name, why in (skipped or {}).items())
+    briefs = "".join(
+        f"<li>{link(href, label)}</li>"
+        if href
+        else (
+            f'<li>{html.escape(label)}<span class="note">'
+            f"（未生成：{html.escape(note or '本次生成未包括')}）</span></li>"
+        )
+        for href, label, note in briefing
+    )
+    books = "".join(
+        f'<li>{link(e.href, e.title)}<div class="summary">{html.escape(e.summary)}</div></li>'
+        for e in notebooks
+    ) + "".join(
+        f'<li>{html.escape(name)}<span class="note">（{html.escape(why)}）</span></li>'
+        for name, why in (skipped or {}).items()
+    )
     files = "".join(f"<li>{link(href, label)}</li>" for href, label in downloads)
     return f"""<!DOCTYPE html>
 <html lang="zh">

@@ -15,6 +15,7 @@ cell running past the timeout, or a kernel that dies (``os._exit``, the OOM kill
 notebook naming the cell; :meth:`Runner.stop` kills every kernel's process group at once, so
 an error elsewhere, Ctrl-C or SIGTERM never waits for a cell to end.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -24,6 +25,7 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from .. import paths
@@ -81,7 +83,10 @@ def kernel_env(config_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     home = Path(env.get("HOME") or Path.home())
     config = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
-    for variable, usual in (("MPLCONFIGDIR", config / "matplotlib"), ("IPYTHONDIR", home / ".ipython")):
+    for variable, usual in (
+        ("MPLCONFIGDIR", config / "matplotlib"),
+        ("IPYTHONDIR", home / ".ipython"),
+    ):
         if not env.get(variable) and not _writable(usual):
             env[variable] = str(config_dir / variable.lower())
     return env
@@ -99,8 +104,14 @@ class Runner:
     :meth:`submit` each report's notebooks with the queue its results go to, then :meth:`start`.
     """
 
-    def __init__(self, todo: list[tuple[str, object]], jobs: int, timeout: int, log_file: Path,
-                 start: bool = True):
+    def __init__(
+        self,
+        todo: list[tuple[str, object]],
+        jobs: int,
+        timeout: int,
+        log_file: Path,
+        start: bool = True,
+    ):
         self.todo: queue.Queue = queue.Queue()
         self.results: queue.Queue = queue.Queue()
         self.routes: list[queue.Queue] = []
@@ -108,17 +119,20 @@ class Runner:
         self.stopping = threading.Event()
         #: Seconds by step: ``kernel N start``, ``kernel N imports``, ``kernel N <notebook>``.
         self.timings: dict[str, float] = {}
-        self.failures: queue.Queue = queue.Queue()  # the first failure, for check() while results wait
+        self.failures: queue.Queue = (
+            queue.Queue()
+        )  # the first failure, for check() while results wait
         self.kernels: list = []  # the managers of started kernels, for stop() to kill
         # read now: the environment the build was called in, and the CJK face for the kernels to inherit
         self.env = {**kernel_env(log_file.parent / "kernel-config"), **_font_env()}
-        self.log = open(log_file, "a", encoding="utf-8")  # the kernels' own stderr
+        # the kernels' own stderr, open for the pool's life: stop() closes it
+        self.log = open(log_file, "a", encoding="utf-8")  # noqa: SIM115
         self.threads: list[threading.Thread] = []
         self.submit(todo, self.results)
         if start:
             self.start()
 
-    def submit(self, todo: list[tuple[str, object]], results: queue.Queue) -> None:
+    def submit(self, todo: Sequence[tuple[str, object]], results: queue.Queue) -> None:
         """Queue notebooks whose results (and a kernel's failure) go to ``results``; before :meth:`start`."""
         self.routes.append(results)
         for name, nb in todo:
@@ -127,8 +141,10 @@ class Runner:
     def start(self) -> None:
         """Start the workers: ``jobs`` kernels at most, none for no work."""
         work = self.todo.qsize()
-        self.threads = [threading.Thread(target=self._work, args=(number, _kernel_manager()), daemon=True)
-                        for number in range(1, min(self.jobs, work) + 1)]
+        self.threads = [
+            threading.Thread(target=self._work, args=(number, _kernel_manager()), daemon=True)
+            for number in range(1, min(self.jobs, work) + 1)
+        ]
         for thread in self.threads:
             thread.start()
 
@@ -138,7 +154,9 @@ class Runner:
             km.start_kernel(cwd=str(paths.notebooks_dir()), env=self.env, stderr=self.log)
             self.kernels.append(km)
             self._import(km, number, started)
-            while not self.stopping.is_set():  # read after the append: stop() kills this kernel or we see it
+            while (
+                not self.stopping.is_set()
+            ):  # read after the append: stop() kills this kernel or we see it
                 try:
                     name, nb, results = self.todo.get_nowait()
                 except queue.Empty:
@@ -147,7 +165,9 @@ class Runner:
                 outcome = self._run(km, name, nb)
                 self.timings[f"kernel {number} {name}"] = time.perf_counter() - started
                 results.put((name, outcome))
-                if isinstance(outcome, Exception):  # the build fails with it; a timed-out cell may still run
+                if isinstance(
+                    outcome, Exception
+                ):  # the build fails with it; a timed-out cell may still run
                     self.failures.put(outcome)
                     return
         except Exception as exc:  # a kernel that cannot start must not leave the build waiting
@@ -168,10 +188,15 @@ class Runner:
         from .execute import KERNEL, NotebookError, failure, refuse_stderr
 
         nb = _with_reset(nb)
-        running = {}
-        client = NotebookClient(nb, km=km, timeout=self.timeout, kernel_name=KERNEL,
-                                on_cell_execute=lambda cell, cell_index: running.update(cell=cell),
-                                resources={"metadata": {"path": str(paths.notebooks_dir())}})
+        running: dict = {}
+        client = NotebookClient(
+            nb,
+            km=km,
+            timeout=self.timeout,
+            kernel_name=KERNEL,
+            on_cell_execute=lambda cell, cell_index: running.update(cell=cell),
+            resources={"metadata": {"path": str(paths.notebooks_dir())}},
+        )
         try:
             client.execute()
             refuse_stderr(_tidy(nb), f"{name}.ipynb")
@@ -179,8 +204,12 @@ class Runner:
         except NotebookError as exc:
             return exc
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-            status = km.provisioner.process.poll() if getattr(km.provisioner, "process", None) else None
-            return failure(f"{name}.ipynb", _tidy(nb), exc, self.timeout, running.get("cell"), status)
+            status = (
+                km.provisioner.process.poll() if getattr(km.provisioner, "process", None) else None
+            )
+            return failure(
+                f"{name}.ipynb", _tidy(nb), exc, self.timeout, running.get("cell"), status
+            )
         finally:
             if client.kc is not None:  # nbclient leaves a client of a kernel it does not own open
                 client.kc.stop_channels()
@@ -204,12 +233,21 @@ class Runner:
             self.timings[f"kernel {number} start"] = ready - started
             stderr: list[str] = []
             # a failing import is left to the notebook's own cell, which names it; a warning is refused here
-            kc.execute_interactive(IMPORTS, store_history=False, timeout=self.timeout, output_hook=lambda msg: (
-                stderr.append(msg["content"]["text"]) if msg["msg_type"] == "stream"
-                and msg["content"].get("name") == "stderr" else None))
+            kc.execute_interactive(
+                IMPORTS,
+                store_history=False,
+                timeout=self.timeout,
+                output_hook=lambda msg: (
+                    stderr.append(msg["content"]["text"])
+                    if msg["msg_type"] == "stream" and msg["content"].get("name") == "stderr"
+                    else None
+                ),
+            )
             self.timings[f"kernel {number} imports"] = time.perf_counter() - ready
             if "".join(stderr).strip():
-                raise AmrbookError(f"`{IMPORTS}` wrote to stderr (fix the cause): {''.join(stderr).strip()[:300]}")
+                raise AmrbookError(
+                    f"`{IMPORTS}` wrote to stderr (fix the cause): {''.join(stderr).strip()[:300]}"
+                )
         finally:
             kc.stop_channels()
 

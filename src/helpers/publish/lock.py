@@ -1,4 +1,5 @@
 """One build at a time: the build lock, and cleaning up after builds that were killed."""
+
 from __future__ import annotations
 
 import contextlib
@@ -22,10 +23,12 @@ def build_lock(root: Path, wait: float = 600):
     with open(root / ".build.lock", "a+") as handle:
         if sys.platform == "win32":  # pragma: no cover - Windows
             import msvcrt
+
             lock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # noqa: E731
             unlock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # noqa: E731
         else:
             import fcntl
+
             lock = lambda: fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # noqa: E731
             unlock = lambda: fcntl.flock(handle, fcntl.LOCK_UN)  # noqa: E731
         deadline, told = time.monotonic() + wait, False
@@ -35,10 +38,15 @@ def build_lock(root: Path, wait: float = 600):
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise AmrbookError(f"{root / '.build.lock'}: another build has held the lock for {wait:g} s; "
-                                       "wait for it to end (or stop it), then run the build again") from None
+                    raise AmrbookError(
+                        f"{root / '.build.lock'}: another build has held the lock for {wait:g} s; "
+                        "wait for it to end (or stop it), then run the build again"
+                    ) from None
                 if not told:
-                    print("amrbook: another build is running; waiting for it to finish", file=sys.stderr)
+                    print(
+                        "amrbook: another build is running; waiting for it to finish",
+                        file=sys.stderr,
+                    )
                     told = True
                 time.sleep(0.2)
         try:

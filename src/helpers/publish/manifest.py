@@ -12,6 +12,7 @@ own fields. A damaged manifest (cut short, a list, a snapshot of the wrong shape
 are checked for their shape when present. Light on purpose: an up-to-date build checks its
 manifest without loading pandas.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,34 +31,60 @@ _NUMBER = {"type": ["number", "null"]}
 
 
 def _by_id(fields: dict) -> dict:
-    return {"type": "object", "additionalProperties": {"type": "object", "required": sorted(fields),
-                                                       "properties": fields}}
+    return {
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "required": sorted(fields),
+            "properties": fields,
+        },
+    }
 
 
 #: What :func:`helpers.audit.diff.snapshot` returns, as a JSON schema: a manifest's snapshot is checked against it
 #: before use.
 SNAPSHOT_SCHEMA = {
-    "type": "object", "required": ["year", "figures", "metrics", "findings"],
+    "type": "object",
+    "required": ["year", "figures", "metrics", "findings"],
     "properties": {
         "bureau": _TEXT,
         "year": {"type": "integer"},
-        "figures": _by_id({"label": _TEXT, "value": _NUMBER, "unit": _TEXT, "as_written": _TEXT, "period": _TEXT,
-                           "sentence": _TEXT, "at": {"type": "array", "items": {"type": "integer"},
-                                                     "minItems": 2, "maxItems": 2}}),
+        "figures": _by_id(
+            {
+                "label": _TEXT,
+                "value": _NUMBER,
+                "unit": _TEXT,
+                "as_written": _TEXT,
+                "period": _TEXT,
+                "sentence": _TEXT,
+                "at": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+            }
+        ),
         "metrics": _by_id({"label": _TEXT, "value": _NUMBER, "unit": _TEXT, "status": _TEXT}),
         "findings": _by_id({"label": _TEXT, "severity": _TEXT, "result": _TEXT}),
     },
 }
-_COMPARISON = {"type": "object", "required": ["against", "note", "rows"],
-               "properties": {"against": _TEXT, "note": _TEXT, "rows": {"type": "array", "items": {"type": "object"}}}}
+_COMPARISON = {
+    "type": "object",
+    "required": ["against", "note", "rows"],
+    "properties": {
+        "against": _TEXT,
+        "note": _TEXT,
+        "rows": {"type": "array", "items": {"type": "object"}},
+    },
+}
 
 #: A build's manifest.json: the record of its data (snapshot, stamp, change log) and the build's own fields.
 SCHEMA = {
-    "type": "object", "required": ["snapshot"],
+    "type": "object",
+    "required": ["snapshot"],
     "properties": {
         "snapshot": SNAPSHOT_SCHEMA,
         "stamp": {"type": "object", "additionalProperties": _TEXT},
-        "changes": {"type": "object", "properties": {"previous_build": _COMPARISON, "previous_year": _COMPARISON}},
+        "changes": {
+            "type": "object",
+            "properties": {"previous_build": _COMPARISON, "previous_year": _COMPARISON},
+        },
         "bureau": _TEXT,
         "year": {"type": "integer"},
         "built_at": _TEXT,
@@ -70,7 +97,10 @@ SCHEMA = {
         "executed": _NAMES,
         "cached": _NAMES,
         "timings_s": {"type": "object", "additionalProperties": {"type": "number"}},
-        "outputs": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+        "outputs": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        },
     },
 }
 
@@ -98,7 +128,9 @@ def read_manifest(path: Path, required: bool = False) -> dict | None:
     manifest = read_json(file)
     if manifest is None:
         if required:
-            raise DataError([Problem(file, "", "no such file: name a build's manifest.json or its folder")])
+            raise DataError(
+                [Problem(file, "", "no such file: name a build's manifest.json or its folder")]
+            )
         return None
     problem = manifest_problem(manifest)
     if problem:
@@ -151,9 +183,19 @@ def recorded_changes(bureau: str, year: int) -> dict:
     file = paths.report_outputs_dir(bureau, year) / "manifest.json"
     manifest = read_manifest(file)
     if manifest is None:
-        raise DataError([Problem(file, "", f"no build of {bureau} {year} yet: run `amrbook build --bureau {bureau} "
-                                           f"--year {year}` first, or compare the data with --against")])
+        raise DataError(
+            [
+                Problem(
+                    file,
+                    "",
+                    f"no build of {bureau} {year} yet: run `amrbook build --bureau {bureau} "
+                    f"--year {year}` first, or compare the data with --against",
+                )
+            ]
+        )
     changes = manifest.get("changes")
     if not isinstance(changes, dict):
-        raise DataError([Problem(file, "", "holds no change log (made by a build older than the change log)")])
+        raise DataError(
+            [Problem(file, "", "holds no change log (made by a build older than the change log)")]
+        )
     return changes

@@ -14,6 +14,7 @@ no websocket library and nothing but the standard library. Where a process canno
 those descriptors (Windows), the page is printed with ``--print-to-pdf`` and has no running
 header or footer.
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,8 +34,16 @@ from pathlib import Path
 
 from ..errors import AmrbookError
 
-NAMES = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome",
-         "microsoft-edge", "microsoft-edge-stable", "msedge"]
+NAMES = [
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "chrome",
+    "microsoft-edge",
+    "microsoft-edge-stable",
+    "msedge",
+]
 LOCATIONS = [
     "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
     "/Applications/Chromium.app/Contents/MacOS/Chromium",
@@ -44,17 +53,30 @@ LOCATIONS = [
     r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
     r"C:\Program Files\Microsoft\Edge\Application\msedge.exe",
 ]
-HOW_TO_GET = ("no Chromium, Chrome or Edge found to print the PDF (the HTML is built). Install one "
-              "(Debian/Ubuntu: sudo apt-get install --no-install-recommends chromium; macOS: brew install "
-              "--cask chromium) or set AMRBOOK_BROWSER to its path, then run the build again.")
+HOW_TO_GET = (
+    "no Chromium, Chrome or Edge found to print the PDF (the HTML is built). Install one "
+    "(Debian/Ubuntu: sudo apt-get install --no-install-recommends chromium; macOS: brew install "
+    "--cask chromium) or set AMRBOOK_BROWSER to its path, then run the build again."
+)
 HOW_TO_FIX = "Fix the browser or set AMRBOOK_BROWSER to a working Chromium, Chrome or Edge, then run the build again."
-FLAGS = ("--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-extensions", "--hide-scrollbars")
+FLAGS = (
+    "--headless",
+    "--disable-gpu",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--hide-scrollbars",
+)
 #: The header and footer are drawn in the page margins, in their own document: no page CSS or
 #: embedded font reaches them, so they name the CJK fonts themselves (the build has checked one is installed).
-RUNNING_STYLE = ("font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', "
-                 "sans-serif; font-size: 8px; color: #555; width: 100%; box-sizing: border-box; padding: 0 15mm; display: flex; "
-                 "justify-content: space-between;")
+RUNNING_STYLE = (
+    "font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', "
+    "sans-serif; font-size: 8px; color: #555; width: 100%; box-sizing: border-box; padding: 0 15mm; display: flex; "
+    "justify-content: space-between;"
+)
 
 
 class NoPdf(AmrbookError):
@@ -73,10 +95,15 @@ class Running:
     stamp: str = ""
 
     def templates(self) -> dict:
-        """Return the ``Page.printToPDF`` header and footer templates (text escaped, page numbers filled by the browser)."""
+        """Return the ``Page.printToPDF`` header and footer templates.
+
+        The text is escaped; the browser fills in the page numbers.
+        """
         header = f'<div style="{RUNNING_STYLE}"><span>{html.escape(self.header)}</span></div>'
-        footer = (f'<div style="{RUNNING_STYLE}"><span>{html.escape(self.stamp)}</span>'
-                  '<span>第 <span class="pageNumber"></span> 页 / 共 <span class="totalPages"></span> 页</span></div>')
+        footer = (
+            f'<div style="{RUNNING_STYLE}"><span>{html.escape(self.stamp)}</span>'
+            '<span>第 <span class="pageNumber"></span> 页 / 共 <span class="totalPages"></span> 页</span></div>'
+        )
         return {"displayHeaderFooter": True, "headerTemplate": header, "footerTemplate": footer}
 
 
@@ -103,9 +130,15 @@ def find_browser() -> Path:
     raise NoBrowser(HOW_TO_GET)
 
 
-def print_pdf(html_file: Path, pdf_file: Path, browser: Path | None = None, timeout: int = 120,
-              flags: tuple[str, ...] = (), running: Running | None = None,
-              stop: threading.Event | None = None) -> Path:
+def print_pdf(
+    html_file: Path,
+    pdf_file: Path,
+    browser: Path | None = None,
+    timeout: int = 120,
+    flags: tuple[str, ...] = (),
+    running: Running | None = None,
+    stop: threading.Event | None = None,
+) -> Path:
     """Print ``html_file`` to ``pdf_file`` with a headless browser; return the browser used.
 
     Parameters
@@ -133,9 +166,18 @@ def print_pdf(html_file: Path, pdf_file: Path, browser: Path | None = None, time
         exit status and last lines on stderr are quoted).
     """
     browser = browser or find_browser()
-    run = _run_devtools if hasattr(os, "posix_spawn") else _run_command_line  # Windows: no pipe descriptors
-    why = run(browser, Path(html_file), Path(pdf_file), timeout, flags, running or Running(), stop or threading.Event()) \
-        or _not_a_pdf(browser, Path(html_file).name, Path(pdf_file))
+    run = (
+        _run_devtools if hasattr(os, "posix_spawn") else _run_command_line
+    )  # Windows: no pipe descriptors
+    why = run(
+        browser,
+        Path(html_file),
+        Path(pdf_file),
+        timeout,
+        flags,
+        running or Running(),
+        stop or threading.Event(),
+    ) or _not_a_pdf(browser, Path(html_file).name, Path(pdf_file))
     if why:
         Path(pdf_file).unlink(missing_ok=True)  # a partial PDF must not pass for the page
         raise NoPdf(f"{why}\n{HOW_TO_FIX}")
@@ -160,18 +202,41 @@ def _not_a_pdf(browser: Path, page: str, pdf_file: Path) -> str | None:
 
 
 def _sandbox() -> list[str]:
-    return ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # refused as root otherwise
+    return (
+        ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    )  # refused as root otherwise
 
 
-def _run_command_line(browser: Path, html_file: Path, pdf_file: Path, timeout: int, flags: tuple[str, ...],
-                      running: Running, stop: threading.Event) -> str | None:  # pragma: no cover - Windows
+def _run_command_line(
+    browser: Path,
+    html_file: Path,
+    pdf_file: Path,
+    timeout: int,
+    flags: tuple[str, ...],
+    running: Running,
+    stop: threading.Event,
+) -> str | None:  # pragma: no cover - Windows
     """Print with ``--print-to-pdf`` (no running header or footer); return why no PDF came, or None."""
     with tempfile.TemporaryDirectory(prefix="amrbook-browser-") as profile:
-        command = [str(browser), *FLAGS, *_sandbox(), f"--user-data-dir={profile}", "--no-pdf-header-footer",
-                   *flags, f"--print-to-pdf={pdf_file}", html_file.resolve().as_uri()]
+        command = [
+            str(browser),
+            *FLAGS,
+            *_sandbox(),
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            *flags,
+            f"--print-to-pdf={pdf_file}",
+            html_file.resolve().as_uri(),
+        ]
         try:
-            result = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout,
-                                    check=False)
+            result = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             return f"{browser} did not finish printing {html_file.name} within {timeout} s"
         except OSError as exc:
@@ -202,10 +267,16 @@ class _DevTools:
     """The DevTools protocol over a browser's pipe: send a command, wait for its answer or an event."""
 
     def __init__(self, send_fd: int, receive_fd: int, deadline: float, stop: threading.Event):
-        self.send_fd, self.receive_fd, self.deadline, self.stop = send_fd, receive_fd, deadline, stop
+        self.send_fd, self.receive_fd, self.deadline, self.stop = (
+            send_fd,
+            receive_fd,
+            deadline,
+            stop,
+        )
         self.selector = selectors.DefaultSelector()
         self.selector.register(receive_fd, selectors.EVENT_READ)
-        self.buffer, self.next_id, self.session = b"", 0, None
+        self.buffer, self.next_id = b"", 0
+        self.session: str | None = None
 
     def call(self, method: str, **params) -> dict:
         """Send a command to the attached page (or the browser before one is attached); return its result."""
@@ -220,10 +291,16 @@ class _DevTools:
         answer = self.wait(lambda m: m.get("id") == self.next_id)
         if "error" in answer:
             error = answer["error"]
-            raise _Refused(f"refused {method}: {error.get('message', error) if isinstance(error, dict) else error}"[:300])
+            raise _Refused(
+                f"refused {method}: {error.get('message', error) if isinstance(error, dict) else error}"[
+                    :300
+                ]
+            )
         result = answer.get("result", {})
         if not isinstance(result, dict):
-            raise _Refused(f"answered {method} with a result that is not an object: {_shown(result)}")
+            raise _Refused(
+                f"answered {method} with a result that is not an object: {_shown(result)}"
+            )
         return result
 
     def field(self, result: dict, method: str, name: str) -> str:
@@ -241,9 +318,13 @@ class _DevTools:
                 try:
                     message = json.loads(raw)
                 except (ValueError, RecursionError):
-                    raise _Refused(f"answered with something that is not JSON: {_shown(raw)}") from None
+                    raise _Refused(
+                        f"answered with something that is not JSON: {_shown(raw)}"
+                    ) from None
                 if not isinstance(message, dict):
-                    raise _Refused(f"answered with JSON that is not a DevTools message: {_shown(message)}")
+                    raise _Refused(
+                        f"answered with JSON that is not a DevTools message: {_shown(message)}"
+                    )
                 if wanted(message):
                     return message
             if len(self.buffer) > MAX_MESSAGE:
@@ -263,7 +344,11 @@ class _DevTools:
 
 def _shown(value) -> str:
     """At most 60 characters of what a browser sent, for a message."""
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else json.dumps(value, ensure_ascii=False)
+    text = (
+        value.decode("utf-8", "replace")
+        if isinstance(value, bytes)
+        else json.dumps(value, ensure_ascii=False)
+    )
     return repr(text[:60] + ("…" if len(text) > 60 else ""))
 
 
@@ -275,41 +360,68 @@ def _print(tools: _DevTools, url: str, running: Running) -> bytes:
     method = "Target.createTarget"
     target = tools.field(tools.call(method, url="about:blank"), method, "targetId")
     method = "Target.attachToTarget"
-    tools.session = tools.field(tools.call(method, targetId=target, flatten=True), method, "sessionId")
+    tools.session = tools.field(
+        tools.call(method, targetId=target, flatten=True), method, "sessionId"
+    )
     tools.call("Page.enable")
     tools.call("Page.navigate", url=url)
     tools.wait(lambda m: m.get("method") == "Page.loadEventFired")
-    tools.call("Runtime.evaluate", expression="document.fonts.ready.then(() => true)", awaitPromise=True)
+    tools.call(
+        "Runtime.evaluate", expression="document.fonts.ready.then(() => true)", awaitPromise=True
+    )
     method = "Page.printToPDF"
-    data = tools.field(tools.call(method, printBackground=True, preferCSSPageSize=True, **running.templates()),
-                       method, "data")
+    data = tools.field(
+        tools.call(method, printBackground=True, preferCSSPageSize=True, **running.templates()),
+        method,
+        "data",
+    )
     try:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise _Refused(f"answered {method} with data that is not base64: {_shown(data)}") from None
 
 
-def _run_devtools(browser: Path, html_file: Path, pdf_file: Path, timeout: int, flags: tuple[str, ...],
-                  running: Running, stop: threading.Event) -> str | None:
+def _run_devtools(
+    browser: Path,
+    html_file: Path,
+    pdf_file: Path,
+    timeout: int,
+    flags: tuple[str, ...],
+    running: Running,
+    stop: threading.Event,
+) -> str | None:
     """Print through the DevTools protocol on a pipe; return why no PDF came, or None."""
     commands_read, commands_write = map(_above_4, os.pipe())
     answers_read, answers_write = map(_above_4, os.pipe())
     with tempfile.TemporaryDirectory(prefix="amrbook-browser-") as profile:
         log = Path(profile) / "browser.log"
-        actions = [(os.POSIX_SPAWN_DUP2, commands_read, 3), (os.POSIX_SPAWN_DUP2, answers_write, 4),
-                   (os.POSIX_SPAWN_OPEN, 1, str(log), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
-                   (os.POSIX_SPAWN_DUP2, 1, 2)]
-        command = [str(browser), *FLAGS, *_sandbox(), f"--user-data-dir={profile}", "--remote-debugging-pipe",
-                   *flags, "about:blank"]
+        actions = [
+            (os.POSIX_SPAWN_DUP2, commands_read, 3),
+            (os.POSIX_SPAWN_DUP2, answers_write, 4),
+            (os.POSIX_SPAWN_OPEN, 1, str(log), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
+            (os.POSIX_SPAWN_DUP2, 1, 2),
+        ]
+        command = [
+            str(browser),
+            *FLAGS,
+            *_sandbox(),
+            f"--user-data-dir={profile}",
+            "--remote-debugging-pipe",
+            *flags,
+            "about:blank",
+        ]
         try:
-            pid = os.posix_spawn(str(browser), command, os.environ, file_actions=actions, setpgroup=0)
+            pid = os.posix_spawn(
+                str(browser), command, os.environ, file_actions=actions, setpgroup=0
+            )
         except OSError as exc:
             return f"{browser} could not be started: {exc.strerror or exc}"
         finally:
             os.close(commands_read)
             os.close(answers_write)
         tools = _DevTools(commands_write, answers_read, time.monotonic() + timeout, stop)
-        refused = timed_out = None
+        refused: str | None = None
+        timed_out: str | None = None
         deadline = tools.deadline
         try:
             pdf_file.write_bytes(_print(tools, html_file.resolve().as_uri(), running))
@@ -318,7 +430,9 @@ def _run_devtools(browser: Path, html_file: Path, pdf_file: Path, timeout: int, 
             timed_out = f"{browser} did not finish printing {html_file.name} within {timeout} s"
         except _Refused as exc:
             refused = str(exc)
-        except BaseException:  # Ctrl-C, SIGTERM, a stop: the browser is killed at once, not waited for
+        except (
+            BaseException
+        ):  # Ctrl-C, SIGTERM, a stop: the browser is killed at once, not waited for
             deadline = time.monotonic()
             raise
         finally:

@@ -6,6 +6,7 @@ page out for A4, adds a title block and a table of contents, and embeds a subset
 font holding just the characters the page uses, so it looks the same on a machine without
 Chinese fonts. Images are inlined by nbconvert as data URIs.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,8 +30,10 @@ from ..show.style import style_css
 
 TEMPLATES = Path(__file__).parent / "templates"
 FONT_FAMILY = "AMR CJK Subset"
-FONT_STACK = (f'"{FONT_FAMILY}", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", '
-              '"Microsoft YaHei", "Noto Sans SC", sans-serif')
+FONT_STACK = (
+    f'"{FONT_FAMILY}", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", '
+    '"Microsoft YaHei", "Noto Sans SC", sans-serif'
+)
 #: Characters a page shows that no input holds: figures and punctuation, and the ¶ of nbconvert's heading anchors.
 RENDERER_CHARS = "0123456789%.,:;()（）、，。；：「」—·¶"
 #: Web-font wrappings tried for the embedded subset; the smaller is embedded (WOFF2 needs brotli).
@@ -81,9 +84,16 @@ def parameters_as_run(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
     for cell in nb.cells:
         if "parameters" in cell.metadata.get("tags", []):
-            cell.source = re.sub(r"^(\w+)(\s*=\s*).*$",
-                                 lambda m: f"{m.group(1)}{m.group(2)}{values[m.group(1)]}" if m.group(1) in values
-                                 else m.group(0), cell.source, flags=re.M)
+            cell.source = re.sub(
+                r"^(\w+)(\s*=\s*).*$",
+                lambda m: (
+                    f"{m.group(1)}{m.group(2)}{values[m.group(1)]}"
+                    if m.group(1) in values
+                    else m.group(0)
+                ),
+                cell.source,
+                flags=re.M,
+            )
     return nb
 
 
@@ -111,11 +121,23 @@ def _headings(nb: nbformat.NotebookNode):
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             for hashes, text in re.findall(r"^(#{2,3})\s+(.+?)\s*#*$", cell.source, re.M):
-                yield hashes, text, re.search(r'id="([^"]+)"', add_anchor(f"<h2>{html.escape(text)}</h2>")).group(1)
+                yield (
+                    hashes,
+                    text,
+                    _anchor(text),
+                )
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             shown = output.get("data", {}).get("text/html", "")
-            for anchor, text in re.findall(r'<h3 class="topic-heading" id="([^"]+)">([^<]+)</h3>', shown):
+            for anchor, text in re.findall(
+                r'<h3 class="topic-heading" id="([^"]+)">([^<]+)</h3>', shown
+            ):
                 yield "###", html.unescape(text), html.unescape(anchor)
+
+
+def _anchor(text: str) -> str:
+    """The id nbconvert gives a heading of ``text`` (the same rule as the pages' own headings)."""
+    found = re.search(r'id="([^"]+)"', add_anchor(f"<h2>{html.escape(text)}</h2>"))
+    return found.group(1) if found else ""
 
 
 def _tagged(nb: nbformat.NotebookNode, tag: str) -> bool:
@@ -138,16 +160,22 @@ def font_subset_css(font: CJKFont, text: str, cache: Path | None = None) -> str:
         Folder where the rule is kept, keyed by font, characters and format (WOFF2 takes ~1 s).
     """
     chars = {ch for ch in text if ord(ch) > 0x20} | set(RENDERER_CHARS)
-    key = hashlib.sha256(f"hb-woff2|{font.path}|{font.index}|{''.join(sorted(chars))}".encode()).hexdigest()[:24]
+    key = hashlib.sha256(
+        f"hb-woff2|{font.path}|{font.index}|{''.join(sorted(chars))}".encode()
+    ).hexdigest()[:24]
     cached = cache / f"font-{key}.css" if cache else None
     if cached and cached.exists():
         return cached.read_text(encoding="ascii")
     sfnt = _subset(font, chars)
-    flavor, data = min(((flavor, _wrap(sfnt, flavor)) for flavor in FONT_FLAVORS), key=lambda item: len(item[1]))
+    flavor, data = min(
+        ((flavor, _wrap(sfnt, flavor)) for flavor in FONT_FLAVORS), key=lambda item: len(item[1])
+    )
     encoded = base64.b64encode(data).decode("ascii")
-    css = (f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: 100 900; font-display: block; '
-           f'src: url(data:font/{flavor};base64,{encoded}) format("{flavor}"); }}')
-    if cached:
+    css = (
+        f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: 100 900; font-display: block; '
+        f'src: url(data:font/{flavor};base64,{encoded}) format("{flavor}"); }}'
+    )
+    if cache and cached:
         for old in cache.glob("font-*.css"):
             old.unlink()
         cached.write_text(css, encoding="ascii")
@@ -161,8 +189,13 @@ def _subset(font: CJKFont, chars: set[str]) -> bytes:
     face = hb.Face(hb.Blob.from_file_path(str(font.path)), font.index)
     wanted = hb.SubsetInput()
     wanted.unicode_set.update(ord(ch) for ch in chars)
-    for kept in (hb.SubsetInputSets.LAYOUT_FEATURE_TAG, hb.SubsetInputSets.NAME_ID):  # every feature, every name
-        wanted.sets(kept).clear()  # (the sets start with HarfBuzz's defaults: inverted as they are, they drop them)
+    for kept in (
+        hb.SubsetInputSets.LAYOUT_FEATURE_TAG,
+        hb.SubsetInputSets.NAME_ID,
+    ):  # every feature, every name
+        wanted.sets(
+            kept
+        ).clear()  # (the sets start with HarfBuzz's defaults: inverted as they are, they drop them)
         wanted.sets(kept).invert()
     wanted.flags = hb.SubsetFlags.NOTDEF_OUTLINE
     subset = hb.subset(face, wanted)
@@ -183,9 +216,14 @@ def _wrap(sfnt: bytes, flavor: str) -> bytes:
 @lru_cache(maxsize=2)
 def _exporter(hide_code: bool) -> HTMLExporter:
     """The page exporter, made once per process and kind of page: it compiles its ten templates once, not per page."""
-    exporter = HTMLExporter(template_name="amrbook", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=hide_code, exclude_input_prompt=hide_code,
-                            exclude_output_prompt=hide_code, embed_images=True)
+    exporter = HTMLExporter(
+        template_name="amrbook",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=hide_code,
+        exclude_input_prompt=hide_code,
+        exclude_output_prompt=hide_code,
+        embed_images=True,
+    )
     exporter.language_code = "zh"
     return exporter
 
@@ -212,18 +250,28 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str)
     """
     nb = static_outputs(parameters_as_run(nb))
     exporter = _exporter(page.hide_code)
-    resources = {"metadata": {"name": name}, "amrbook": {
-        "title": page.title, "subtitle": page.subtitle, "hide_code": page.hide_code, "stamp": page.stamp,
-        "nav": page.nav,
-        "toc": table_of_contents(nb) if page.toc else [],
-        "toc_after_tag": _tagged(nb, "contents-after"), "font_stack": FONT_STACK,
-        "font_face": font_css, "content_css": style_css(),
-    }}
+    resources = {
+        "metadata": {"name": name},
+        "amrbook": {
+            "title": page.title,
+            "subtitle": page.subtitle,
+            "hide_code": page.hide_code,
+            "stamp": page.stamp,
+            "nav": page.nav,
+            "toc": table_of_contents(nb) if page.toc else [],
+            "toc_after_tag": _tagged(nb, "contents-after"),
+            "font_stack": FONT_STACK,
+            "font_face": font_css,
+            "content_css": style_css(),
+        },
+    }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
 
 
-def kept_page(executed: Path, page: Page, font_css: str, name: str, nb: nbformat.NotebookNode | None = None) -> str:
+def kept_page(
+    executed: Path, page: Page, font_css: str, name: str, nb: nbformat.NotebookNode | None = None
+) -> str:
     """:func:`render_html` of the executed notebook kept at ``executed`` (or ``nb``, its content), rendered once.
 
     The page is kept beside the executed notebook, rendered with :data:`STAMP_SLOT` in place of
@@ -242,14 +290,27 @@ def kept_page(executed: Path, page: Page, font_css: str, name: str, nb: nbformat
     nb : NotebookNode, optional
         The executed notebook, when it is at hand; read from ``executed`` when the page must be rendered.
     """
-    if not page.stamp or set(page.stamp) & set("&<>'\""):  # no footer, or one the template escapes: render anew
+    if not page.stamp or set(page.stamp) & set(
+        "&<>'\""
+    ):  # no footer, or one the template escapes: render anew
         return render_html(nb or nbformat.read(executed, as_version=4), page, font_css, name)
-    looks = f"{font_css}|{name}|{replace(page, stamp='')!r}"  # all but the stamp: font, title, links
-    kept = executed.with_name(f"{executed.stem}-{hashlib.sha256(looks.encode()).hexdigest()[:12]}.html")
+    looks = (
+        f"{font_css}|{name}|{replace(page, stamp='')!r}"  # all but the stamp: font, title, links
+    )
+    kept = executed.with_name(
+        f"{executed.stem}-{hashlib.sha256(looks.encode()).hexdigest()[:12]}.html"
+    )
     body = kept.read_text(encoding="utf-8") if kept.exists() else ""
     if body.count(STAMP_SLOT) != 1:
-        body = render_html(nb or nbformat.read(executed, as_version=4), replace(page, stamp=STAMP_SLOT), font_css, name)
-        prefix = executed.stem.rsplit("-", 1)[0]  # <bureau>-<year>-<notebook>: earlier keys of the same page go
+        body = render_html(
+            nb or nbformat.read(executed, as_version=4),
+            replace(page, stamp=STAMP_SLOT),
+            font_css,
+            name,
+        )
+        prefix = executed.stem.rsplit("-", 1)[
+            0
+        ]  # <bureau>-<year>-<notebook>: earlier keys of the same page go
         for old in executed.parent.glob(f"{prefix}-*.html"):
             old.unlink()
         kept.with_suffix(".tmp").write_text(body, encoding="utf-8")

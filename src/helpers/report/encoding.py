@@ -4,6 +4,7 @@
 :func:`decode_as` decodes a curated raw report with the encoding ``sources.yml`` records. Both
 name the file and byte of any problem.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -14,17 +15,27 @@ from ..errors import AmrbookError, DataError, Problem
 
 #: Byte-order marks, the codec that reads what follows one, and the encoding reported. UTF-32
 #: first: its little-endian mark FF FE 00 00 begins with the UTF-16 one, FF FE.
-BOMS = [(codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"), (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
-        (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"), (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16")]
+BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
+    (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+]
 
 
 def _plausible(text: str) -> float:
     """Share of characters that belong in a Chinese report (CJK, ASCII, CJK punctuation, full-width)."""
     sample = text[:5000]
-    good = sum(1 for ch in sample if (ch.isascii() and (ch.isprintable() or ch in "\n\r\t"))
-               or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
-               or ch in "“”‘’—…·")
+    good = sum(
+        1
+        for ch in sample
+        if (ch.isascii() and (ch.isprintable() or ch in "\n\r\t"))
+        or "\u4e00" <= ch <= "\u9fff"
+        or "\u3000" <= ch <= "\u303f"
+        or "\uff00" <= ch <= "\uffef"
+        or ch in "“”‘’—…·"
+    )
     return good / max(1, len(sample))
 
 
@@ -44,7 +55,7 @@ def decode_report(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     for bom, codec, encoding in BOMS:
         if data.startswith(bom):
             try:
-                return _checked(data[len(bom):].decode(codec), encoding, name)
+                return _checked(data[len(bom) :].decode(codec), encoding, name)
             except UnicodeDecodeError as exc:
                 raise AmrbookError(_bom_mismatch(data, len(bom), encoding, exc, name)) from None
     try:
@@ -64,8 +75,10 @@ def decode_report(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
         score, encoding, text = max(candidates)
         if score >= 0.9:
             return _checked(text, encoding, name)
-    raise AmrbookError(f"{name}: byte {failure.start}: neither UTF-8, GB18030/GBK nor UTF-16 text; "
-                       "save the report as UTF-8 text")
+    raise AmrbookError(
+        f"{name}: byte {failure.start}: neither UTF-8, GB18030/GBK nor UTF-16 text; "
+        "save the report as UTF-8 text"
+    )
 
 
 def _bom_mismatch(data: bytes, skip: int, encoding: str, exc: UnicodeDecodeError, name: str) -> str:
@@ -73,7 +86,11 @@ def _bom_mismatch(data: bytes, skip: int, encoding: str, exc: UnicodeDecodeError
     label = encoding.upper().removesuffix("-SIG")
     width = {"utf-16": 2, "utf-32": 4}.get(encoding)
     if width and len(data) % width:
-        count = "an odd number of bytes" if width == 2 else f"a number of bytes that is not a multiple of {width}"
+        count = (
+            "an odd number of bytes"
+            if width == 2
+            else f"a number of bytes that is not a multiple of {width}"
+        )
         cause = f"has {count} ({len(data)}): it is truncated or not {label}"
     else:
         cause = f"is not {label} after it ({exc.reason})"
@@ -83,7 +100,9 @@ def _bom_mismatch(data: bytes, skip: int, encoding: str, exc: UnicodeDecodeError
 def _checked(text: str, encoding: str, name: str) -> tuple[str, str]:
     controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > max(2, len(text[:20000]) // 100):
-        raise AmrbookError(f"{name}: decodes as {encoding} but is not text ({controls} control characters)")
+        raise AmrbookError(
+            f"{name}: decodes as {encoding} but is not text ({controls} control characters)"
+        )
     return text, encoding
 
 
@@ -116,4 +135,6 @@ def decode_as(data: bytes, encoding: str, file: Path) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise DataError([Problem(file, f"byte {exc.start}", f"does not decode as {encoding}")]) from None
+        raise DataError(
+            [Problem(file, f"byte {exc.start}", f"does not decode as {encoding}")]
+        ) from None

@@ -37,6 +37,7 @@ digits or numerals begins (never again inside the run, nor at the next group of 
 and is matched without backtracking; every look back (clause, ranking verb, quotation) follows
 the figures forward in one pass over the text.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,35 +60,109 @@ from .numbers import (
 )
 
 #: Counters and units, longest first so that 人次 wins over 人 and 个百分点 over 个.
-UNITS = sorted(["个百分点", "百分点", "%", "宗", "家次", "家", "户次", "户", "人次", "场次", "批次", "件次",
-                "人", "名", "件", "项", "个工作日", "工作日", "个月", "个", "份", "台", "期", "所", "种",
-                "类", "条", "次", "批", "场", "起", "处", "辆", "套", "张", "本", "册", "块", "座", "栋",
-                "间", "艘", "架", "株", "头", "只", "吨", "千克", "公斤", "克", "升", "平方米", "亩",
-                "公里", "米", "元", "小时", "分钟", "天", "岁", "页", "篇", "部", "门", "项次", "车次",
-                "人数"], key=len, reverse=True)
+UNITS = sorted(
+    [
+        "个百分点",
+        "百分点",
+        "%",
+        "宗",
+        "家次",
+        "家",
+        "户次",
+        "户",
+        "人次",
+        "场次",
+        "批次",
+        "件次",
+        "人",
+        "名",
+        "件",
+        "项",
+        "个工作日",
+        "工作日",
+        "个月",
+        "个",
+        "份",
+        "台",
+        "期",
+        "所",
+        "种",
+        "类",
+        "条",
+        "次",
+        "批",
+        "场",
+        "起",
+        "处",
+        "辆",
+        "套",
+        "张",
+        "本",
+        "册",
+        "块",
+        "座",
+        "栋",
+        "间",
+        "艘",
+        "架",
+        "株",
+        "头",
+        "只",
+        "吨",
+        "千克",
+        "公斤",
+        "克",
+        "升",
+        "平方米",
+        "亩",
+        "公里",
+        "米",
+        "元",
+        "小时",
+        "分钟",
+        "天",
+        "岁",
+        "页",
+        "篇",
+        "部",
+        "门",
+        "项次",
+        "车次",
+        "人数",
+    ],
+    key=len,
+    reverse=True,
+)
 RANK_VERBS = ("排名", "名列", "位列", "位居", "居", "排", "列")
-RANK_FOLLOWERS = set("位的和及与")  # words that may follow a rank after a verb; any other makes an ordinal
+RANK_FOLLOWERS = set(
+    "位的和及与"
+)  # words that may follow a rank after a verb; any other makes an ordinal
 DETERMINERS = set("每同这那某任另哪")
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")  # one character each: offsets hold
+_FULLWIDTH = str.maketrans(
+    "０１２３４５６７８９．％", "0123456789.%"
+)  # one character each: offsets hold
 # A number is tried only where its run starts: not after a digit, not at a group of a longer
 # 1,234,567, not after a numeral (tried anywhere, each try would scan to the end of the run).
 _DIGITS_START = r"(?<!\d)(?!(?<=\d[,，])\d{3}(?!\d))"
 _NUMERAL_START = rf"(?<![{CN_NUMERAL_CHARS}])"
 # What can follow a number in a figure (余/多, a multiplier, a unit): a one-character check
 # that ends most tries at once.
-_AFTER_NUMBER = "".join(sorted({*APPROX_SUFFIXES, *(m[0] for m in MULTIPLIERS), *(u[0] for u in UNITS)}))
+_AFTER_NUMBER = "".join(
+    sorted({*APPROX_SUFFIXES, *(m[0] for m in MULTIPLIERS), *(u[0] for u in UNITS)})
+)
 _FIGURE = re.compile(
-    rf"(?=[\d{CN_NUMERAL_CHARS}])(?:"                                      # only where a number can start
-    rf"(?<=第)(?P<rank>{CN_NUMBER}|\d++)"                                  # 第六: a rank or an ordinal
+    rf"(?=[\d{CN_NUMERAL_CHARS}])(?:"  # only where a number can start
+    rf"(?<=第)(?P<rank>{CN_NUMBER}|\d++)"  # 第六: a rank or an ordinal
     rf"|(?P<num>{_DIGITS_START}{ARABIC_NUMBER}|{_NUMERAL_START}{CN_NUMBER})"  # a number from its run's start
-    rf"(?=[{re.escape(_AFTER_NUMBER)}]){FIGURE_TAIL}"                        # ... 余, 万, 余 ...
-    rf"(?P<unit>{'|'.join(map(re.escape, UNITS))}))")                       # ... and its counter
+    rf"(?=[{re.escape(_AFTER_NUMBER)}]){FIGURE_TAIL}"  # ... 余, 万, 余 ...
+    rf"(?P<unit>{'|'.join(map(re.escape, UNITS))}))"
+)  # ... and its counter
 _HAS_FULLWIDTH = re.compile("[０-９．％]")
 _GROUPED = re.compile(r"\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?")
 _QUOTED = re.compile(r"“[^“”\n]{0,40}”|《[^《》\n]{0,80}》|\"[^\"\n]{0,40}\"")
 _CLAUSE_BREAK = re.compile(r"[，,；;。：:、（(）)“”!！?？\n]")
 _RANK_VERB = re.compile("|".join(RANK_VERBS))
-SIGNS = "-－−"                     # hyphen-minus, full-width hyphen-minus, minus sign
+SIGNS = "-－−"  # hyphen-minus, full-width hyphen-minus, minus sign
 RANGE_MARKS = SIGNS + "~～〜—–至到"  # between two numbers: 3-5家, 3～5家, 3至5家
 NEGATIVE_WORDS = ("负增长", "负")
 
@@ -138,30 +213,40 @@ def refusal(plain: str, start: int, end: int) -> str | None:
     cut = cut_number(plain, start, end)
     if cut:
         return f"{cut}; the figure is not read"
-    before, prior = plain[start - 1:start] if start else "", plain[start - 2:start - 1] if start > 1 else ""
-    shown = plain[max(0, start - 4):end]
+    before, prior = (
+        plain[start - 1 : start] if start else "",
+        plain[start - 2 : start - 1] if start > 1 else "",
+    )
+    shown = plain[max(0, start - 4) : end]
     if before and before in RANGE_MARKS and _ends_in_a_number(plain, start - 1):
         return f"is the end of a range ({shown!r}); a range is not an exact figure"
-    after = plain[end:end + 1]
-    if after and after in RANGE_MARKS and number_class(plain[end + 1:end + 2]):
-        return f"is the start of a range ({plain[start:end + 4]!r}); a range is not an exact figure"
-    if plain[max(0, start - 2):start] == "分之" and number_class(plain[start - 3:start - 2] if start > 2 else ""):
+    after = plain[end : end + 1]
+    if after and after in RANGE_MARKS and number_class(plain[end + 1 : end + 2]):
+        return (
+            f"is the start of a range ({plain[start : end + 4]!r}); a range is not an exact figure"
+        )
+    if plain[max(0, start - 2) : start] == "分之" and number_class(
+        plain[start - 3 : start - 2] if start > 2 else ""
+    ):
         return f"is part of a fraction ({shown!r}), not a count"
     if before and unicodedata.category(before) == "Zs" and number_class(prior):
-        return f"is the end of a number written with spaces ({plain[max(0, start - 8):end]!r})"
+        return f"is the end of a number written with spaces ({plain[max(0, start - 8) : end]!r})"
     if before and before in SIGNS:
         return f"follows a minus sign or dash ({shown!r}): a negative number or a range; enter it by hand"
-    if plain[max(0, start - 3):start].endswith(NEGATIVE_WORDS):
+    if plain[max(0, start - 3) : start].endswith(NEGATIVE_WORDS):
         return f"is negative ({shown!r}); the sign would be lost, so the figure is not read: enter it by hand"
     return None
 
 
 def _ends_in_a_number(plain: str, pos: int) -> bool:
     """Whether ``plain[:pos]`` ends with a number, or a number and its unit (``3``, ``3家``)."""
-    if number_class(plain[pos - 1:pos]):
+    if number_class(plain[pos - 1 : pos]):
         return True
-    return any(plain.endswith(unit, 0, pos) and number_class(plain[pos - len(unit) - 1:pos - len(unit)])
-               for unit in UNITS if len(unit) < pos)
+    return any(
+        plain.endswith(unit, 0, pos) and number_class(plain[pos - len(unit) - 1 : pos - len(unit)])
+        for unit in UNITS
+        if len(unit) < pos
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -187,7 +272,7 @@ def context_before(text: str, start: int, limit: int = 30) -> str:
 
     Only the ``limit`` characters before ``start`` are read.
     """
-    return _CLAUSE_BREAK.split(text[max(0, start - limit):start])[-1]
+    return _CLAUSE_BREAK.split(text[max(0, start - limit) : start])[-1]
 
 
 def extract(text: str, refused: list[Refused] | None = None) -> list[Found]:
@@ -221,14 +306,17 @@ def iter_figures(text: str, refused: list[Refused] | None = None) -> Iterator[Fo
             continue  # 第五届, 第三类, 第一责任人: ordinals, not ranks
         num = m.group("rank") if rank else m.group("num")
         before = plain[start - 1] if start else ""
-        after = plain[end:end + 1]
+        after = plain[end : end + 1]
         if (before.isascii() and before.isalnum()) or (after.isascii() and after.isalpha()):
             continue  # 5G, GB2760: codes
         last_quote = quoted.before(start + 1)
         if last_quote is not None and start < last_quote.end():
             continue  # “四个最严”, 《…》: names and slogans
-        if not num[0].isdigit() and (before in DETERMINERS or after == "性"
-                                     or (len(num) > 1 and not any(ch in "十百千万亿" for ch in num))):
+        if not num[0].isdigit() and (
+            before in DETERMINERS
+            or after == "性"
+            or (len(num) > 1 and not any(ch in "十百千万亿" for ch in num))
+        ):
             continue  # 每一个, 一次性; 五一, 二〇二三: digit-by-digit numerals name days and years
         if ("," in num or "，" in num) and not _GROUPED.fullmatch(num):
             continue
@@ -240,13 +328,19 @@ def iter_figures(text: str, refused: list[Refused] | None = None) -> Iterator[Fo
             if refused is not None:
                 refused.append(Refused(start, end, text[start:end], reason))
             continue  # 4\u200d39宗, 1.2.3万元, 3-5家, -5%: never read in part
-        yield Found(start, end, text[start:end], *parsed, implied_qualifier(plain, start, end),
-                    context_before(plain, start))
+        yield Found(
+            start,
+            end,
+            text[start:end],
+            *parsed,
+            implied_qualifier(plain, start, end),
+            context_before(plain, start),
+        )
 
 
 def _is_rank(plain: str, start: int, end: int, breaks: _Latest, verbs: _Latest) -> bool:
     """Whether ``第`` + the numeral ``plain[start:end]`` is a rank rather than an ordinal."""
-    after = plain[end:end + 1]
+    after = plain[end : end + 1]
     if after == "名":
         return True  # 第一名
     if "\u4e00" <= after <= "\u9fff" and after not in RANK_FOLLOWERS:
@@ -260,5 +354,7 @@ def extract_frame(text: str, refused: list[Refused] | None = None):
     qualifier, context``)."""
     import pandas as pd
 
-    return pd.DataFrame([asdict(f) for f in extract(text, refused)],
-                        columns=["start", "end", "text", "value", "unit", "qualifier", "context"])
+    return pd.DataFrame(
+        [asdict(f) for f in extract(text, refused)],
+        columns=["start", "end", "text", "value", "unit", "qualifier", "context"],
+    )

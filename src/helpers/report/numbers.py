@@ -10,6 +10,7 @@ A figure is written with at most :data:`MAX_DIGITS` digits: longer digit runs ar
 phone or account numbers and codes, and a numeral that needs more is malformed. A magnitude
 (百, 千, 万, 亿) needs a number before it: ``万人次``, ``千家`` and ``每万人口`` state none.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,22 +20,51 @@ from decimal import Decimal, InvalidOperation
 
 from .units import POINTS, RANK
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_LARGE_UNITS = {"万": 10**4, "亿": 10**8}
 CN_NUMERAL_CHARS = "".join([*CN_DIGITS, *CN_SMALL_UNITS, *CN_LARGE_UNITS])
 MAX_DIGITS = 15  # a float holds 15 significant digits; longer runs are IDs, phone numbers, codes
-MULTIPLIERS = {"千": Decimal(10**3), "万": Decimal(10**4), "亿": Decimal(10**8),
-               "千万": Decimal(10**7), "万亿": Decimal(10**12)}
+MULTIPLIERS = {
+    "千": Decimal(10**3),
+    "万": Decimal(10**4),
+    "亿": Decimal(10**8),
+    "千万": Decimal(10**7),
+    "万亿": Decimal(10**12),
+}
 
 #: Words before or after a figure, and the qualifier each implies.
 APPROX_SUFFIXES = ("余", "多")
-QUALIFIER_BEFORE = {"将近": "approx", "大约": "approx", "近": "approx", "约": "approx",
-                    "超过": "lower_bound", "超": "lower_bound", "逾": "lower_bound",
-                    "不足": "upper_bound", "不到": "upper_bound"}
-QUALIFIER_AFTER = {"以上": "lower_bound", "以下": "upper_bound", "以内": "upper_bound",
-                   "左右": "approx"}
+QUALIFIER_BEFORE = {
+    "将近": "approx",
+    "大约": "approx",
+    "近": "approx",
+    "约": "approx",
+    "超过": "lower_bound",
+    "超": "lower_bound",
+    "逾": "lower_bound",
+    "不足": "upper_bound",
+    "不到": "upper_bound",
+}
+QUALIFIER_AFTER = {
+    "以上": "lower_bound",
+    "以下": "upper_bound",
+    "以内": "upper_bound",
+    "左右": "approx",
+}
 QUALIFIERS = ("exact", "approx", "lower_bound", "upper_bound")
 
 # The grammar of a figure, shared with the extractor. The number parts are possessive (never
@@ -43,9 +73,13 @@ QUALIFIERS = ("exact", "approx", "lower_bound", "upper_bound")
 ARABIC_NUMBER = r"\d++(?:[,，]\d{3})*+(?:\.\d++)?+"
 CN_NUMBER = rf"(?:(?!百分点)[{CN_NUMERAL_CHARS}])++"
 _APPROX = f"[{''.join(APPROX_SUFFIXES)}]"
-FIGURE_TAIL = (f"(?P<approx1>{_APPROX})?(?P<mult>{'|'.join(sorted(MULTIPLIERS, key=len, reverse=True))})?"
-               f"(?P<approx2>{_APPROX})?")
-_FIGURE = re.compile(rf"(?P<number>{ARABIC_NUMBER}|{CN_NUMBER}){FIGURE_TAIL}(?P<unit>.*)", re.DOTALL)
+FIGURE_TAIL = (
+    f"(?P<approx1>{_APPROX})?(?P<mult>{'|'.join(sorted(MULTIPLIERS, key=len, reverse=True))})?"
+    f"(?P<approx2>{_APPROX})?"
+)
+_FIGURE = re.compile(
+    rf"(?P<number>{ARABIC_NUMBER}|{CN_NUMBER}){FIGURE_TAIL}(?P<unit>.*)", re.DOTALL
+)
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 
 
@@ -75,8 +109,10 @@ def _shown(text: str) -> str:
 
 
 def _too_long(text: str) -> ValueError:
-    return ValueError(f"not a figure: {_shown(text)} is more than {MAX_DIGITS} digits long "
-                      "(longer numbers are identity, phone or account numbers and codes)")
+    return ValueError(
+        f"not a figure: {_shown(text)} is more than {MAX_DIGITS} digits long "
+        "(longer numbers are identity, phone or account numbers and codes)"
+    )
 
 
 def chinese_to_int(numeral: str) -> int:
@@ -116,7 +152,7 @@ def chinese_to_int(numeral: str) -> int:
     total = section = 0
     number: int | None = None
     last_small = 10**4  # small units must fall within a section: 一千二百三十, not 十百
-    wan = False         # 万 once per 亿-group: 一万二千亿, not 一万一万
+    wan = False  # 万 once per 亿-group: 一万二千亿, not 一万一万
     previous = ""
     for ch in numeral:
         if ch in CN_DIGITS:
@@ -125,7 +161,9 @@ def chinese_to_int(numeral: str) -> int:
             number = CN_DIGITS[ch]
         elif ch in CN_SMALL_UNITS:
             if CN_SMALL_UNITS[ch] >= last_small or (number is None and ch != "十"):
-                raise ValueError(f"not a Chinese numeral: {_shown(numeral)}")  # 十百; 千 alone (千家)
+                raise ValueError(
+                    f"not a Chinese numeral: {_shown(numeral)}"
+                )  # 十百; 千 alone (千家)
             last_small = CN_SMALL_UNITS[ch]
             section += (1 if number is None else number) * last_small
             number = None
@@ -240,19 +278,26 @@ def cut_number(text: str, start: int, end: int) -> str | None:
     continues its last number. A format character (:func:`invisible`) touching the span's number
     hides what the number is (``4\u200d39宗``), so it cuts too.
     """
-    before, first = text[start - 1:start] if start > 0 else "", text[start:start + 1]
-    last, after = text[end - 1:end] if end > 0 else "", text[end:end + 1]
+    before, first = text[start - 1 : start] if start > 0 else "", text[start : start + 1]
+    last, after = text[end - 1 : end] if end > 0 else "", text[end : end + 1]
     kind, last_kind = number_class(first), number_class(last)
     if kind and number_class(before) == kind:
-        return f"starts inside a number: {text[max(0, start - 3):end]!r} continues before it"
-    if kind and before and before in _DECIMAL_POINTS and number_class(text[start - 2:start - 1]) == kind:
-        return f"starts after a decimal point: {text[max(0, start - 3):end]!r} is one number"
+        return f"starts inside a number: {text[max(0, start - 3) : end]!r} continues before it"
+    if (
+        kind
+        and before
+        and before in _DECIMAL_POINTS
+        and number_class(text[start - 2 : start - 1]) == kind
+    ):
+        return f"starts after a decimal point: {text[max(0, start - 3) : end]!r} is one number"
     if kind and invisible(before):
         return f"starts after an invisible character U+{ord(before):04X}, which hides what the number is"
     if last_kind and number_class(after) == last_kind:
-        return f"ends inside a number: {text[start:end + 3]!r} continues after it"
+        return f"ends inside a number: {text[start : end + 3]!r} continues after it"
     if last_kind and invisible(after):
-        return f"ends before an invisible character U+{ord(after):04X}, which hides what the number is"
+        return (
+            f"ends before an invisible character U+{ord(after):04X}, which hides what the number is"
+        )
     return None
 
 
@@ -275,8 +320,8 @@ def implied_qualifier(text: str, start: int, end: int) -> str:
     figure = text[start:end]
     if "余" in figure or "多" in figure:
         return "approx"
-    before = text[max(0, start - 2):start]
+    before = text[max(0, start - 2) : start]
     found = QUALIFIER_BEFORE.get(before) or QUALIFIER_BEFORE.get(before[-1:])
     if found:
         return found
-    return QUALIFIER_AFTER.get(text[end:end + 2], "exact")
+    return QUALIFIER_AFTER.get(text[end : end + 2], "exact")

@@ -8,6 +8,7 @@ whole year, or a later year's plan in an earlier report), ``2023-11`` (截至11�
 rest of the package asks: is it the full year, a part of it, a plan; which part of its report
 year it covers (to compare two years); how it reads in Chinese.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,7 +52,9 @@ class Period:
             If ``text`` is not one of the forms of :data:`PATTERN`.
         """
         if not _CODE.match(str(text)):
-            raise ValueError(f"{text!r} is not a period (YYYY, YYYY-MM, YYYY-Qn, as_of_report or recent)")
+            raise ValueError(
+                f"{text!r} is not a period (YYYY, YYYY-MM, YYYY-Qn, as_of_report or recent)"
+            )
         if text in (AS_OF_REPORT, RECENT):
             return cls(code=text)
         year, _, part = text.partition("-")
@@ -120,7 +123,12 @@ class Period:
         """Which part of which year it covers, relative to its report year, so that the same part of
         two report years compares equal: ``2023-11`` of the 2023 report and ``2024-11`` of the 2024
         report are both ``(0, 11, 0, "")``; a plan for the next year is ``(1, 0, 0, "")``."""
-        return (self.year - report_year if not self.code else 0, self.month, self.quarter, self.code)
+        return (
+            self.year - report_year if not self.code else 0,
+            self.month,
+            self.quarter,
+            self.code,
+        )
 
     def words(self) -> str:
         """The period in Chinese, as a reader of a page sees it.

@@ -3,6 +3,7 @@
 Offsets everywhere in the workbook are character offsets into the text *decoded* with the
 encoding ``sources.yml`` gives, never byte offsets.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -58,8 +59,15 @@ class Source:
     sha256: str
 
 
-SOURCE_FIELDS = {"bureau": TEXT, "file": TEXT, "year": WHOLE, "publisher": TEXT, "title": TEXT, "encoding": TEXT,
-                 "sha256": TEXT}
+SOURCE_FIELDS = {
+    "bureau": TEXT,
+    "file": TEXT,
+    "year": WHOLE,
+    "publisher": TEXT,
+    "title": TEXT,
+    "encoding": TEXT,
+    "sha256": TEXT,
+}
 BUREAU_FIELDS = {"name": TEXT, "level": TEXT}
 SLUG_PATTERN = r"[a-z][a-z0-9_-]*"
 
@@ -89,7 +97,13 @@ def load_sources() -> Sources:
     path = paths.sources_file()
     doc = read_yaml(path)
     if doc is None:  # a problem of the whole file, not of a line of it
-        raise DataError([Problem(path, "", "the file is empty; it declares default_bureau, bureaus and sources")])
+        raise DataError(
+            [
+                Problem(
+                    path, "", "the file is empty; it declares default_bureau, bureaus and sources"
+                )
+            ]
+        )
     declared = yaml_section(path, doc, "bureaus", dict)
     entries = yaml_section(path, doc, "sources")
     problems, bureaus, out = [], {}, []
@@ -98,32 +112,65 @@ def load_sources() -> Sources:
         label = f"bureau {slug}"
         found = entry_problems(path, declared, slug, label, BUREAU_FIELDS)
         if not isinstance(slug, str) or not re.fullmatch(SLUG_PATTERN, slug):
-            found.append(Problem(path, yaml_where(declared, slug, label), "a bureau slug is lowercase ASCII "
-                                                                          "(letters, digits, - and _), e.g. conghua"))
+            found.append(
+                Problem(
+                    path,
+                    yaml_where(declared, slug, label),
+                    "a bureau slug is lowercase ASCII (letters, digits, - and _), e.g. conghua",
+                )
+            )
         elif not found and declared[slug]["level"] not in LEVELS:
-            found.append(Problem(path, yaml_where(declared[slug], "level", label),
-                                 f"level must be one of {'、'.join(LEVELS)}, not {declared[slug]['level']!r}"))
+            found.append(
+                Problem(
+                    path,
+                    yaml_where(declared[slug], "level", label),
+                    f"level must be one of {'、'.join(LEVELS)}, not {declared[slug]['level']!r}",
+                )
+            )
         problems += found
         if not found:
             bureaus[slug] = Bureau(slug, declared[slug]["name"], declared[slug]["level"])
     default = doc.get("default_bureau") if isinstance(doc, dict) else None
-    if not isinstance(default, str) or default not in declared:  # a bureau declared with a wrong field is named there
-        problems.append(Problem(path, yaml_where(doc, "default_bureau", "default_bureau"),
-                                f"default_bureau must name a bureau of `bureaus` ({', '.join(declared) or 'none'}), "
-                                f"not {default!r}"))
+    if (
+        not isinstance(default, str) or default not in declared
+    ):  # a bureau declared with a wrong field is named there
+        problems.append(
+            Problem(
+                path,
+                yaml_where(doc, "default_bureau", "default_bureau"),
+                f"default_bureau must name a bureau of `bureaus` ({', '.join(declared) or 'none'}), "
+                f"not {default!r}",
+            )
+        )
     for i, entry in enumerate(entries):
         label = f"source {i + 1}"
-        found = entry_problems(path, entries, i, label, SOURCE_FIELDS) or _source_problems(path, entry, label,
-                                                                                            declared)
+        found = entry_problems(path, entries, i, label, SOURCE_FIELDS) or _source_problems(
+            path, entry, label, declared
+        )
         problems += found
         if found:
             continue
-        source = Source(entry["bureau"], paths.bureau_raw_dir(entry["bureau"]) / entry["file"], entry["year"],
-                        entry["publisher"], entry["title"], entry["encoding"], entry["sha256"])
+        source = Source(
+            entry["bureau"],
+            paths.bureau_raw_dir(entry["bureau"]) / entry["file"],
+            entry["year"],
+            entry["publisher"],
+            entry["title"],
+            entry["encoding"],
+            entry["sha256"],
+        )
         key, where = report_key(source), yaml_where(entries, i, label)
-        if key in first:  # the first used to win silently, and its spans then failed against the other text
-            problems.append(Problem(path, where, f"a second entry for the report of {key[0]} {key[1]} (the first "
-                                                 f"is at {first[key]}); list each report once"))
+        if (
+            key in first
+        ):  # the first used to win silently, and its spans then failed against the other text
+            problems.append(
+                Problem(
+                    path,
+                    where,
+                    f"a second entry for the report of {key[0]} {key[1]} (the first "
+                    f"is at {first[key]}); list each report once",
+                )
+            )
             continue
         first[key] = where
         out.append(source)
@@ -135,24 +182,48 @@ def load_sources() -> Sources:
 def _source_problems(path: Path, entry: dict, label: str, bureaus) -> list[Problem]:
     problems = []
     if entry["bureau"] not in bureaus:
-        problems.append(Problem(path, yaml_where(entry, "bureau", label),
-                                f"bureau {entry['bureau']!r} is not in `bureaus` ({', '.join(bureaus)})"))
+        problems.append(
+            Problem(
+                path,
+                yaml_where(entry, "bureau", label),
+                f"bureau {entry['bureau']!r} is not in `bureaus` ({', '.join(bureaus)})",
+            )
+        )
     if Path(entry["file"]).name != entry["file"] or entry["file"] in (".", ".."):
-        problems.append(Problem(path, yaml_where(entry, "file", label),
-                                f"file must be a file name in {path.parent.name}/{entry['bureau']}/, "
-                                f"not {entry['file']!r}"))
+        problems.append(
+            Problem(
+                path,
+                yaml_where(entry, "file", label),
+                f"file must be a file name in {path.parent.name}/{entry['bureau']}/, "
+                f"not {entry['file']!r}",
+            )
+        )
     try:
         codecs.lookup(entry["encoding"])
     except LookupError:
-        problems.append(Problem(path, yaml_where(entry, "encoding", label),
-                                f"unknown encoding {entry['encoding']!r} (e.g. utf-8, gb18030, utf-16)"))
+        problems.append(
+            Problem(
+                path,
+                yaml_where(entry, "encoding", label),
+                f"unknown encoding {entry['encoding']!r} (e.g. utf-8, gb18030, utf-16)",
+            )
+        )
     else:
         if not text_encoding(entry["encoding"]):
-            problems.append(Problem(path, yaml_where(entry, "encoding", label),
-                                    f"encoding {entry['encoding']!r} is not a text encoding: it does not decode "
-                                    "bytes to text (e.g. utf-8, gb18030, utf-16)"))
+            problems.append(
+                Problem(
+                    path,
+                    yaml_where(entry, "encoding", label),
+                    f"encoding {entry['encoding']!r} is not a text encoding: it does not decode "
+                    "bytes to text (e.g. utf-8, gb18030, utf-16)",
+                )
+            )
     if not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]):
-        problems.append(Problem(path, yaml_where(entry, "sha256", label), "sha256 must be 64 lowercase hex digits"))
+        problems.append(
+            Problem(
+                path, yaml_where(entry, "sha256", label), "sha256 must be 64 lowercase hex digits"
+            )
+        )
     return problems
 
 
@@ -203,7 +274,9 @@ def source_for(bureau_slug: str, year: int) -> Source:
     for src in load_sources().reports:
         if (src.bureau, src.year) == (slug, year):
             return src
-    raise AmrbookError(f"{paths.sources_file()}: no source listed for bureau {slug} and year {year}")
+    raise AmrbookError(
+        f"{paths.sources_file()}: no source listed for bureau {slug} and year {year}"
+    )
 
 
 def raw_text(bureau_slug: str, year: int) -> str:
@@ -236,8 +309,16 @@ def _decoded(file: Path, encoding: str, sha256: str) -> str:
         raise DataError([Problem(file, "", "raw source file not found")]) from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != sha256:
-        raise DataError([Problem(file, "", f"sha256 is {digest}, sources.yml records {sha256}: "
-                                 "raw files must stay byte-identical to what was received")])
+        raise DataError(
+            [
+                Problem(
+                    file,
+                    "",
+                    f"sha256 is {digest}, sources.yml records {sha256}: "
+                    "raw files must stay byte-identical to what was received",
+                )
+            ]
+        )
     return decode_as(data, encoding, file)
 
 
@@ -255,7 +336,7 @@ class Sentences:
         left = self.ends[i - 1] if i else 0
         j = bisect_right(self.ends, end)
         right = self.ends[j] if j < len(self.ends) else len(self.text)
-        if self.text[right - 1:right] == "\n":
+        if self.text[right - 1 : right] == "\n":
             right -= 1
         return left, right
 

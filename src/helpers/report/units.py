@@ -6,6 +6,7 @@ ratio's unit names both counters (``件/家``). :class:`Unit` says which, how ye
 compares it (:class:`Change`) and what a page writes after its number; every module asks it
 instead of testing the text.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ from ``data/`` (the wording of main points and titles lives in ``narrative.yml``
 holds the one 原文出处 appendix (:class:`helpers.show.sources.Appendix`) its figures link to and
 that :func:`appendix` prints at the end, so no source sentence is quoted twice.
 """
+
 from __future__ import annotations
 
 import html
@@ -94,7 +95,9 @@ def start(r: Report) -> Briefing:
     layout = load_layout()
     growth = r.growth
     absent = set() if len(_largest(growth)) else {"largest_changes"}
-    absent |= {name for name in layout.order if name not in BUILT_IN and not r.has(chart_inputs(name))}
+    absent |= {
+        name for name in layout.order if name not in BUILT_IN and not r.has(chart_inputs(name))
+    }
     if _shown_findings(r).empty:
         absent.add("findings")
     if growth.empty and _stated(r).empty:
@@ -117,9 +120,12 @@ def main_points(b: Briefing) -> HTML:
     shown_headings = {s["heading"] for s in _sections(b)}
     for point in load_narrative()["main_points"]:
         if not b.report.has(figures_in(point["text"])) or (
-                point["section"] in topic_headings and point["section"] not in shown_headings):
+            point["section"] in topic_headings and point["section"] not in shown_headings
+        ):
             continue  # a point the report lacks a figure of, or whose section the briefing does not have
-        items.append((inline(b.report, point["text"], b.sources), point.get("see"), point["section"]))
+        items.append(
+            (inline(b.report, point["text"], b.sources), point.get("see"), point["section"])
+        )
     lis = []
     for text, see, section in items[:MAIN_POINTS]:
         cited = f"（见{ref(b.numbers, see)}）" if see and see in b.numbers else ""
@@ -143,11 +149,22 @@ def _failed_points(b: Briefing) -> list[tuple[str, str, str]]:
     points = []
     for f in failed.itertuples():
         claim = f"check:{f.check}"
-        subject = f"（{b.report.lookup(f.subject).label}）" if f.subject else ""  # a for_each rule: which figure
-        said = inline(b.report, f.note, b.sources) if f.note else html.escape(f"{f.description}{subject}：{f.结果}")
+        subject = (
+            f"（{b.report.lookup(f.subject).label}）" if f.subject else ""
+        )  # a for_each rule: which figure
+        said = (
+            inline(b.report, f.note, b.sources)
+            if f.note
+            else html.escape(f"{f.description}{subject}：{f.结果}")
+        )
         cited = b.sources.cite(by_sentence(f.figures)) if not f.note else ""
-        points.append((claim_span(claim, claim_status(b.report, claim), said + cited),
-                       charts.get(f.check, "findings"), CHECKS_SECTION))
+        points.append(
+            (
+                claim_span(claim, claim_status(b.report, claim), said + cited),
+                charts.get(f.check, "findings"),
+                CHECKS_SECTION,
+            )
+        )
     return points
 
 
@@ -169,16 +186,25 @@ def _change_points(b: Briefing) -> list[tuple[str, str, str]]:
         return []
     rates = g[g["status"] == GrowthStatus.IN_POINTS].dropna(subset=["change_pp"])
     rates = rates[rates["change_pp"] != 0]
-    rates = rates.loc[rates["change_pp"].abs().sort_values(ascending=False, kind="stable").index[:POINT_CHANGES]]
+    rates = rates.loc[
+        rates["change_pp"].abs().sort_values(ascending=False, kind="stable").index[:POINT_CHANGES]
+    ]
     counts = _largest(g).iloc[:POINT_CHANGES]
     prev = int(g["previous_year"].iloc[0])
     points = []
     for row in [*rates.to_dict("records"), *counts.to_dict("records")]:
         claim = f"growth:{row['id']}"
-        text = (f"{row['label_zh']}{_value(row['value'], row['unit'], row['previous_value'])}，比{prev}年"
-                f"（{_value(row['previous_value'], row['unit'], row['value'])}）{change_text(row)}。")
-        points.append((claim_span(claim, claim_status(b.report, claim), html.escape(text)), "year_on_year",
-                       CHANGES_SECTION))
+        text = (
+            f"{row['label_zh']}{_value(row['value'], row['unit'], row['previous_value'])}，比{prev}年"
+            f"（{_value(row['previous_value'], row['unit'], row['value'])}）{change_text(row)}。"
+        )
+        points.append(
+            (
+                claim_span(claim, claim_status(b.report, claim), html.escape(text)),
+                "year_on_year",
+                CHANGES_SECTION,
+            )
+        )
     return points
 
 
@@ -192,15 +218,23 @@ def _tiles(b: Briefing) -> str:
     changes = b.growth.set_index("id") if len(b.growth) else None
     tiles = []
     for ident in _headline(b.report):
-        q, figure = replace(quote(b.report, ident), period=""), b.report.lookup(ident)  # the tile states the period
+        q, figure = (
+            replace(quote(b.report, ident), period=""),
+            b.report.lookup(ident),
+        )  # the tile states the period
         label = figure.label
         period = figure.period if figure.kind == "indicator" and not figure.missing else str(b.year)
         link = b.sources.cite(q.sentences) if not q.gap else ""
-        change = (f'<div class="tile-change">同比{_change_span(b, ident, changes.loc[ident])}</div>'
-                  if changes is not None and ident in changes.index else "")
-        tiles.append(f'<div class="tile"><div class="tile-label">{html.escape(label)}</div>'
-                     f'<div class="tile-value">{figure_span(q, link)}</div>'
-                     f'<div class="tile-period">{html.escape(period_words(period))}</div>{change}</div>')
+        change = (
+            f'<div class="tile-change">同比{_change_span(b, ident, changes.loc[ident])}</div>'
+            if changes is not None and ident in changes.index
+            else ""
+        )
+        tiles.append(
+            f'<div class="tile"><div class="tile-label">{html.escape(label)}</div>'
+            f'<div class="tile-value">{figure_span(q, link)}</div>'
+            f'<div class="tile-period">{html.escape(period_words(period))}</div>{change}</div>'
+        )
     return f'<div class="tiles">{"".join(tiles)}</div>'
 
 
@@ -219,20 +253,33 @@ def _caption(b: Briefing, name: str) -> str:
     text = html.escape(_title(b, name))
     if name == "largest_changes":
         top = _largest(b.growth).iloc[0]
-        return claim_span(f"growth:{top['id']}", claim_status(b.report, f"growth:{top['id']}"), text)
+        return claim_span(
+            f"growth:{top['id']}", claim_status(b.report, f"growth:{top['id']}"), text
+        )
     counts = _title_counts(b, name)
-    return claim_span(f"counts:{name}", ";".join(f"{k}={v}" for k, v in counts.items()), text) if counts else text
+    return (
+        claim_span(f"counts:{name}", ";".join(f"{k}={v}" for k, v in counts.items()), text)
+        if counts
+        else text
+    )
 
 
 def _title_counts(b: Briefing, name: str) -> dict[str, int]:
     """The counts a built-in title states: problems found, or changes up and down."""
     if name == "findings":
         severity = b.report.findings["severity"]
-        return {"errors": int((severity == "error").sum()), "warnings": int((severity == "warn").sum())}
+        return {
+            "errors": int((severity == "error").sum()),
+            "warnings": int((severity == "warn").sum()),
+        }
     if name == "year_on_year" and len(b.growth):
         compared = b.growth[b.growth["comparison"] == Comparison.COMPARED]
         moves = compared["id"].map(lambda i: claim_status(b.report, f"growth:{i}"))
-        return {"compared": len(compared), "up": int((moves == "up").sum()), "down": int((moves == "down").sum())}
+        return {
+            "compared": len(compared),
+            "up": int((moves == "up").sum()),
+            "down": int((moves == "down").sum()),
+        }
     return {}
 
 
@@ -242,9 +289,11 @@ def _headline(r: Report) -> list[str]:
     ids = [ident for ident in load_narrative()["headline"] if ident in r]
     if len(ids) < 4:
         table = r.indicators
-        firsts = table[~table["topic"].isin(table.loc[table.index.isin(ids), "topic"])].groupby("topic", sort=False)
+        firsts = table[~table["topic"].isin(table.loc[table.index.isin(ids), "topic"])].groupby(
+            "topic", sort=False
+        )
         ids += [ident for ident in firsts.head(1).index]
-    return ids[:len(load_narrative()["headline"])]
+    return ids[: len(load_narrative()["headline"])]
 
 
 def _sections(b: Briefing) -> list[dict]:
@@ -260,8 +309,10 @@ def sections(b: Briefing) -> HTML:
     for s in _sections(b):
         heading = html.escape(s["heading"])
         charts = "".join(exhibit(b, name).data for name in s["charts"])
-        parts.append(f'<h3 class="topic-heading" id="{html.escape(heading_anchor(s["heading"]), quote=True)}">'
-                     f'{heading}</h3>{takeaways(b.report, s["topic"], b.sources).html}{charts}')
+        parts.append(
+            f'<h3 class="topic-heading" id="{html.escape(heading_anchor(s["heading"]), quote=True)}">'
+            f"{heading}</h3>{takeaways(b.report, s['topic'], b.sources).html}{charts}"
+        )
     return HTML("".join(parts))
 
 
@@ -273,16 +324,30 @@ def _title(b: Briefing, name: str) -> str:
         return b.layout.title(name, **_title_counts(b, name))
     if name == "quality":
         summary = quality_summary(b.report)["数量"]
-        return b.layout.title(name, figures=summary["报告中的数字"], approx=summary["约数"],
-                              partial=summary["非全年口径"], skipped=summary["一致性核对：未核对"])
+        return b.layout.title(
+            name,
+            figures=summary["报告中的数字"],
+            approx=summary["约数"],
+            partial=summary["非全年口径"],
+            skipped=summary["一致性核对：未核对"],
+        )
     if name == "largest_changes":
         top = _largest(b.growth).iloc[0]
-        return b.layout.title(name, label=top["label_zh"], change=change_text(top), year=b.year,
-                              previous_year=int(top["previous_year"]))
+        return b.layout.title(
+            name,
+            label=top["label_zh"],
+            change=change_text(top),
+            year=b.year,
+            previous_year=int(top["previous_year"]),
+        )
     if b.growth.empty:
         return b.layout.title("year_on_year_one_year", year=b.year, stated=len(_stated(b.report)))
-    return b.layout.title(name, year=b.year, previous_year=int(b.growth["previous_year"].iloc[0]),
-                          **_title_counts(b, name))
+    return b.layout.title(
+        name,
+        year=b.year,
+        previous_year=int(b.growth["previous_year"].iloc[0]),
+        **_title_counts(b, name),
+    )
 
 
 def numbered_tables(r: Report) -> list[tuple[str, str, pd.DataFrame]]:
@@ -311,10 +376,12 @@ def _data(b: Briefing, name: str) -> pd.DataFrame:
     """The numbers of figure or table ``name``: what its 下载数据 link and its sheet in the workbook hold."""
     if name not in BUILT_IN:
         return chart_data(b.report, name)
-    built_in = {"findings": lambda: _findings_data(_shown_findings(b.report)),
-                "year_on_year": lambda: _comparison_data(b) if len(b.growth) else _stated_data(b),
-                "largest_changes": lambda: _largest_data(b),
-                "quality": lambda: quality_summary(b.report).reset_index()}
+    built_in = {
+        "findings": lambda: _findings_data(_shown_findings(b.report)),
+        "year_on_year": lambda: _comparison_data(b) if len(b.growth) else _stated_data(b),
+        "largest_changes": lambda: _largest_data(b),
+        "quality": lambda: quality_summary(b.report).reset_index(),
+    }
     return built_in[name]()
 
 
@@ -326,9 +393,13 @@ def _numbered(b: Briefing, name: str, body: str, data: pd.DataFrame) -> str:
 def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
     """An HTML table; ``headers`` are text, ``rows`` hold cells already written as HTML."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(f'<tr class="{html.escape(c)}">{"".join(f"<td>{cell}</td>" for cell in row)}</tr>'
-                   for row, c in zip(rows, classes or [""] * len(rows)))
-    return f'<table class="briefing-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    body = "".join(
+        f'<tr class="{html.escape(c)}">{"".join(f"<td>{cell}</td>" for cell in row)}</tr>'
+        for row, c in zip(rows, classes or [""] * len(rows))
+    )
+    return (
+        f'<table class="briefing-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    )
 
 
 def contents(b: Briefing) -> HTML:
@@ -354,7 +425,9 @@ def exhibit(b: Briefing, name: str) -> HTML:
     if name not in b.numbers:  # the report lacks one of its inputs
         return HTML("")
     data = _data(b, name)
-    chart = draw_chart(b.report, name, framed=False)  # the caption is its title, the 数据来源 line its source
+    chart = draw_chart(
+        b.report, name, framed=False
+    )  # the caption is its title, the 数据来源 line its source
     return HTML(_numbered(b, name, png_img(chart, alt_text(_title(b, name), data)), data))
 
 
@@ -362,15 +435,30 @@ def findings(b: Briefing) -> HTML:
     """The audit's warnings and errors as a numbered table, each linked to its source sentences; the rules
     not checked (the report lacks a figure they need) are counted in one sentence."""
     skipped = int((b.report.findings["severity"] == "skipped").sum())
-    note = f'<p class="yoy-note">另有{skipped}条核对规则因本报告缺少所需数字未能核对。</p>' if skipped else ""
+    note = (
+        f'<p class="yoy-note">另有{skipped}条核对规则因本报告缺少所需数字未能核对。</p>'
+        if skipped
+        else ""
+    )
     if "findings" not in b.numbers:
-        said = claim_span("counts:findings", "errors=0;warnings=0", "已核对的一致性规则均成立，没有错误或警告。")
+        said = claim_span(
+            "counts:findings", "errors=0;warnings=0", "已核对的一致性规则均成立，没有错误或警告。"
+        )
         return HTML(f'<p class="yoy-note">{said}</p>{note}')
     found = _shown_findings(b.report)
-    rows = [[html.escape(f.级别), html.escape(f.description) + _small(f.note), html.escape(f.核对),
-             claim_span(f"check:{f.check}", f.result, html.escape(f.结果)) + b.sources.cite(by_sentence(f.figures))]
-            for f in found.itertuples()]
-    table = _table(["级别", "规则", "核对", "结果"], rows, [f"finding {s}" for s in found["severity"]])
+    rows = [
+        [
+            html.escape(f.级别),
+            html.escape(f.description) + _small(f.note),
+            html.escape(f.核对),
+            claim_span(f"check:{f.check}", f.result, html.escape(f.结果))
+            + b.sources.cite(by_sentence(f.figures)),
+        ]
+        for f in found.itertuples()
+    ]
+    table = _table(
+        ["级别", "规则", "核对", "结果"], rows, [f"finding {s}" for s in found["severity"]]
+    )
     intro = '<p class="findings-intro">下表列出未通过或无法判断的一致性规则，附原文。</p>'
     return HTML(intro + _numbered(b, "findings", table, _findings_data(found)) + note)
 
@@ -382,8 +470,15 @@ def _shown_findings(r: Report) -> pd.DataFrame:
 
 
 def _findings_data(found: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"id": found["check"], "级别": found["级别"], "规则": found["description"],
-                         "核对": found["核对"], "结果": found["结果"]})
+    return pd.DataFrame(
+        {
+            "id": found["check"],
+            "级别": found["级别"],
+            "规则": found["description"],
+            "核对": found["核对"],
+            "结果": found["结果"],
+        }
+    )
 
 
 def _small(note: str) -> str:
@@ -407,12 +502,23 @@ def _comparison_table(b: Briefing) -> str:
     one_year = g["comparison"] == Comparison.ONE_YEAR
     shown = g[~same & ~one_year]
     prev = int(g["previous_year"].iloc[0])
-    table = _table(["指标", f"{prev}年", f"{b.year}年", "变化"],
-                   [[html.escape(r.label_zh), _value(r.previous_value, r.unit, r.value),
-                     _value(r.value, r.unit, r.previous_value), _change_span(b, r.id, r._asdict())]
-                    for r in shown.itertuples()])
+    table = _table(
+        ["指标", f"{prev}年", f"{b.year}年", "变化"],
+        [
+            [
+                html.escape(r.label_zh),
+                _value(r.previous_value, r.unit, r.value),
+                _value(r.value, r.unit, r.previous_value),
+                _change_span(b, r.id, r._asdict()),
+            ]
+            for r in shown.itertuples()
+        ],
+    )
     notes = [f"其余{int(same.sum())}项与上年相同。"] if same.any() else []
-    for status, words in ((GrowthStatus.ONLY_CURRENT, "仅本年有"), (GrowthStatus.ONLY_PREVIOUS, "仅上年有")):
+    for status, words in (
+        (GrowthStatus.ONLY_CURRENT, "仅本年有"),
+        (GrowthStatus.ONLY_PREVIOUS, "仅上年有"),
+    ):
         labels = g.loc[g["status"] == status, "label_zh"]
         if len(labels):
             notes.append(f"{words}（{len(labels)}项）：{'、'.join(labels)}。")
@@ -423,10 +529,33 @@ def _comparison_table(b: Briefing) -> str:
 def _comparison_data(b: Briefing) -> pd.DataFrame:
     """Every comparison of this year with the previous one, with the 变化 in words."""
     g, prev = b.growth, int(b.growth["previous_year"].iloc[0])
-    return g.assign(变化=[change_text(r) for r in g.to_dict("records")], 比较=g["comparison"].map(COMPARISON_WORDS))[
-        ["id", "label_zh", "unit", "previous_value", "value", "change_pp", "growth_pct", "change", "变化", "比较"]
-    ].rename(columns={"label_zh": "指标", "unit": "单位", "previous_value": f"{prev}年", "value": f"{b.year}年",
-                      "change_pp": "变化（个百分点）", "growth_pct": "增长率（%）", "change": "差值"})
+    return g.assign(
+        变化=[change_text(r) for r in g.to_dict("records")],
+        比较=g["comparison"].map(COMPARISON_WORDS),
+    )[
+        [
+            "id",
+            "label_zh",
+            "unit",
+            "previous_value",
+            "value",
+            "change_pp",
+            "growth_pct",
+            "change",
+            "变化",
+            "比较",
+        ]
+    ].rename(
+        columns={
+            "label_zh": "指标",
+            "unit": "单位",
+            "previous_value": f"{prev}年",
+            "value": f"{b.year}年",
+            "change_pp": "变化（个百分点）",
+            "growth_pct": "增长率（%）",
+            "change": "差值",
+        }
+    )
 
 
 def _value(value: float, unit: str, other: float) -> str:
@@ -434,13 +563,19 @@ def _value(value: float, unit: str, other: float) -> str:
     they share with the other year's ``other`` (0.9889万元 beside 1.1335万元), — for none."""
     if math.isnan(value):
         return "—"
-    return html.escape(figure_text(number(value), unit) if Unit(unit).is_rank else number(value, unit, among=[other]))
+    return html.escape(
+        figure_text(number(value), unit)
+        if Unit(unit).is_rank
+        else number(value, unit, among=[other])
+    )
 
 
 def _largest(growth: pd.DataFrame) -> pd.DataFrame:
     """Counts and amounts that changed, by their relative change, largest first (ties in report order)."""
     ok = growth[(growth["status"] == GrowthStatus.COMPARED) & (growth["growth_pct"] != 0)]
-    return ok.loc[ok["growth_pct"].abs().sort_values(ascending=False, kind="stable").index[:LARGEST]]
+    return ok.loc[
+        ok["growth_pct"].abs().sort_values(ascending=False, kind="stable").index[:LARGEST]
+    ]
 
 
 def _largest_chart(b: Briefing) -> str:
@@ -448,18 +583,33 @@ def _largest_chart(b: Briefing) -> str:
         return ""
     top, data = _largest(b.growth), _data(b, "largest_changes")
     title = _title(b, "largest_changes")
-    fig = bar_chart(list(top["label_zh"]), list(top["growth_pct"]), unit="%", title=title, r=b.report,
-                    annotations=[("+" if v > 0 else "") + number(v, "%") for v in top["growth_pct"]], framed=False)
+    fig = bar_chart(
+        list(top["label_zh"]),
+        list(top["growth_pct"]),
+        unit="%",
+        title=title,
+        r=b.report,
+        annotations=[("+" if v > 0 else "") + number(v, "%") for v in top["growth_pct"]],
+        framed=False,
+    )
     return _numbered(b, "largest_changes", png_img(fig, alt_text(title, data)), data)
 
 
 def _largest_data(b: Briefing) -> pd.DataFrame:
     # 单位 is each figure's own: of 上年, 本年 and 差值 (the growth rate says its % in its header)
     top = _largest(b.growth)
-    return pd.DataFrame({"id": top["id"], "指标": top["label_zh"], "增长率（%）": top["growth_pct"],
-                         "变化": [change_text(r) for r in top.to_dict("records")],
-                         "上年": top["previous_value"], "本年": top["value"], "差值": top["change"],
-                         "单位": top["unit"]})
+    return pd.DataFrame(
+        {
+            "id": top["id"],
+            "指标": top["label_zh"],
+            "增长率（%）": top["growth_pct"],
+            "变化": [change_text(r) for r in top.to_dict("records")],
+            "上年": top["previous_value"],
+            "本年": top["value"],
+            "差值": top["change"],
+            "单位": top["unit"],
+        }
+    )
 
 
 def _stated(r: Report) -> pd.DataFrame:
@@ -470,19 +620,33 @@ def _stated(r: Report) -> pd.DataFrame:
 def _stated_table(b: Briefing) -> str:
     """The previous-year values the report's stated growth rates imply (233 / 1.404 ≈ 166)."""
     stated, data = _stated(b.report), _data(b, "year_on_year")
-    table = _table(["指标", "本年", "报告所述增长率", "推算上年"],
-                   [[html.escape(label), html.escape(quote(b.report, r.of).text),
-                     html.escape(quote(b.report, r.rate).text), f"约{r.implied_previous:.0f}"]
-                    for label, r in zip(data["指标"], stated.itertuples())])
+    table = _table(
+        ["指标", "本年", "报告所述增长率", "推算上年"],
+        [
+            [
+                html.escape(label),
+                html.escape(quote(b.report, r.of).text),
+                html.escape(quote(b.report, r.rate).text),
+                f"约{r.implied_previous:.0f}",
+            ]
+            for label, r in zip(data["指标"], stated.itertuples())
+        ],
+    )
     return _numbered(b, "year_on_year", table, data)
 
 
 def _stated_data(b: Briefing) -> pd.DataFrame:
     stated = _stated(b.report)
-    return pd.DataFrame({"id": stated["of"], "指标": [b.report.lookup(i).label for i in stated["of"]],
-                         "本年": stated["value"], "所述增长率（%）": stated["stated_pct"],
-                         "推算上年": stated["implied_previous"],
-                         "单位": [b.report.lookup(i).unit for i in stated["of"]]})
+    return pd.DataFrame(
+        {
+            "id": stated["of"],
+            "指标": [b.report.lookup(i).label for i in stated["of"]],
+            "本年": stated["value"],
+            "所述增长率（%）": stated["stated_pct"],
+            "推算上年": stated["implied_previous"],
+            "单位": [b.report.lookup(i).unit for i in stated["of"]],
+        }
+    )
 
 
 def quality(b: Briefing) -> HTML:
@@ -491,17 +655,36 @@ def quality(b: Briefing) -> HTML:
     table, found = b.report.indicators, worded_findings(b.report)
     approx = table[table["qualifier"] != "exact"]
     partial = table[table["period"].map(lambda p: Period.parse(p).is_partial)]
-    notes = [_listed("约数（余、多、近、约、超等，按原文数值计算）", approx),
-             *[_listed(f"非全年口径（{period_words(p)}）", part) for p, part in partial.groupby("period", sort=False)]]
-    errors, skipped = found[found["severity"] == Severity.ERROR], found[found["severity"] == Severity.SKIPPED]
-    notes += [claim_span(f"check:{f.check}", f.result,
-                         f"疑似原文错误：{html.escape(f.description)}，{html.escape(f.结果)}")
-              + b.sources.cite(by_sentence(f.figures)) for f in errors.itertuples()]
-    notes.append(f"{len(found) - len(skipped)}条一致性规则已核对；{len(skipped)}条因本报告缺少所需数字未能核对。"
-                 if len(skipped) else f"全部{len(found)}条一致性规则均已核对。")
+    notes = [
+        _listed("约数（余、多、近、约、超等，按原文数值计算）", approx),
+        *[
+            _listed(f"非全年口径（{period_words(p)}）", part)
+            for p, part in partial.groupby("period", sort=False)
+        ],
+    ]
+    errors, skipped = (
+        found[found["severity"] == Severity.ERROR],
+        found[found["severity"] == Severity.SKIPPED],
+    )
+    notes += [
+        claim_span(
+            f"check:{f.check}",
+            f.result,
+            f"疑似原文错误：{html.escape(f.description)}，{html.escape(f.结果)}",
+        )
+        + b.sources.cite(by_sentence(f.figures))
+        for f in errors.itertuples()
+    ]
+    notes.append(
+        f"{len(found) - len(skipped)}条一致性规则已核对；{len(skipped)}条因本报告缺少所需数字未能核对。"
+        if len(skipped)
+        else f"全部{len(found)}条一致性规则均已核对。"
+    )
     counts = _data(b, "quality")
-    body = _table(["项目", "数量", "说明"], [[html.escape(r.项目), str(r.数量), html.escape(r.说明)]
-                                            for r in counts.itertuples()])
+    body = _table(
+        ["项目", "数量", "说明"],
+        [[html.escape(r.项目), str(r.数量), html.escape(r.说明)] for r in counts.itertuples()],
+    )
     listed = "".join(f"<li>{n}</li>" for n in notes)
     return HTML(f'<ul class="quality-notes">{listed}</ul>' + _numbered(b, "quality", body, counts))
 
@@ -510,7 +693,10 @@ def _listed(what: str, part: pd.DataFrame) -> str:
     """One line of 数据说明: how many figures are ``what``, each named with its figure and source link."""
     if part.empty:
         return f"{html.escape(what)}：无。"
-    named = "、".join(html.escape(f"{r.label_zh}（{figure_text(r.as_written, r.unit)}）") for r in part.itertuples())
+    named = "、".join(
+        html.escape(f"{r.label_zh}（{figure_text(r.as_written, r.unit)}）")
+        for r in part.itertuples()
+    )
     return f"{html.escape(what)}{len(part)}个：{named}。"
 
 

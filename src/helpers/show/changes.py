@@ -9,6 +9,7 @@ counted (另有N项变化见数据表) and every line goes into the workbook's �
 (:func:`helpers.publish.changelog.change_log`) and hands it to the briefing as a JSON file, which
 :func:`changes_html` words; 同比 (against the previous year) is a section of its own.
 """
+
 from __future__ import annotations
 
 import html
@@ -57,7 +58,9 @@ def no_previous_year_note(year: int) -> str:
 def status_words(kind: str, status: str) -> str:
     """Word a metric's or finding's status (``ok`` → 可计算, ``error`` → 错误); a figure is as written."""
     if kind == "finding":
-        return SEVERITY_WORDS.get(status, status)  # a manifest is read, not trusted: an unknown code shows as is
+        return SEVERITY_WORDS.get(
+            status, status
+        )  # a manifest is read, not trusted: an unknown code shows as is
     if kind == "metric":
         return metric_words(status) if status else status
     return status
@@ -97,7 +100,9 @@ def change_table(r: Report, change_log: dict) -> pd.DataFrame:
         Columns :data:`TABLE_COLUMNS`: the item, its old and new value, the reason where known
         (the indicator table's note), and the source sentence of a figure.
     """
-    return pd.DataFrame([[*line, sentence] for line, sentence in _revisions(r, change_log)], columns=TABLE_COLUMNS)
+    return pd.DataFrame(
+        [[*line, sentence] for line, sentence in _revisions(r, change_log)], columns=TABLE_COLUMNS
+    )
 
 
 def changes_html(r: Report, change_log: dict | str | Path | None) -> HTML:
@@ -118,17 +123,30 @@ def changes_html(r: Report, change_log: dict | str | Path | None) -> HTML:
         sentence of each figure).
     """
     if change_log is None:
-        return HTML('<p class="changes">变更说明由 amrbook build 生成：运行 <code>amrbook build</code> 后见简报。</p>')
-    log: dict = (change_log if isinstance(change_log, dict)
-                 else json.loads(Path(change_log).read_text(encoding="utf-8")))
+        return HTML(
+            '<p class="changes">变更说明由 amrbook build 生成：运行 <code>amrbook build</code> 后见简报。</p>'
+        )
+    log: dict = (
+        change_log
+        if isinstance(change_log, dict)
+        else json.loads(Path(change_log).read_text(encoding="utf-8"))
+    )
     part = log["previous_build"]
     if part["note"] or not part["rows"]:
-        said = "此前没有已发布的版本，本版无修订。" if part["note"] else "与上次发布的版本相比，数据没有修订。"
+        said = (
+            "此前没有已发布的版本，本版无修订。"
+            if part["note"]
+            else "与上次发布的版本相比，数据没有修订。"
+        )
         return HTML(f'<p class="changes">{said}</p>')
     revisions = _revisions(r, log)
-    items = [f"<li>{html.escape(item)}：{html.escape(before)} → {html.escape(after)}（{html.escape(reason)}）</li>"
-             for (item, before, after, reason), _ in revisions[:SHOWN]]
+    items = [
+        f"<li>{html.escape(item)}：{html.escape(before)} → {html.escape(after)}（{html.escape(reason)}）</li>"
+        for (item, before, after, reason), _ in revisions[:SHOWN]
+    ]
     more = len(revisions) - SHOWN
     tail = f"<p>另有{more}项变化见数据表（xlsx）“变更说明”。</p>" if more > 0 else ""
-    return HTML(f'<div class="changes"><p>与上次发布的版本相比，修订{len(revisions)}项：</p>'
-                f'<ul>{"".join(items)}</ul>{tail}</div>')
+    return HTML(
+        f'<div class="changes"><p>与上次发布的版本相比，修订{len(revisions)}项：</p>'
+        f"<ul>{''.join(items)}</ul>{tail}</div>"
+    )

@@ -7,6 +7,7 @@ font list). Without such a font it raises :class:`~helpers.errors.AmrbookError` 
 install, rather than drawing empty boxes. Chart functions return the
 :class:`matplotlib.figure.Figure` with a title and the report as source.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -45,16 +46,22 @@ def set_theme(font: CJKFont | None = None) -> CJKFont:
     for _weight, path in font.weights or ((400, font.path),):
         if str(path) not in registered:
             font_manager.fontManager.addfont(str(path))
-    sns.set_theme(style="whitegrid", palette=PALETTE, rc={
-        "font.family": "sans-serif",
-        "font.sans-serif": [font.family, "DejaVu Sans"],
-        "axes.unicode_minus": False,
-        "figure.dpi": 110,
-        "savefig.dpi": 150,
-        "axes.titleweight": "bold" if font.has_bold else "normal",  # only weights the family ships
-        "axes.titlesize": 13,
-        "figure.figsize": (8, 4.2),
-    })
+    sns.set_theme(
+        style="whitegrid",
+        palette=PALETTE,
+        rc={
+            "font.family": "sans-serif",
+            "font.sans-serif": [font.family, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "figure.dpi": 110,
+            "savefig.dpi": 150,
+            "axes.titleweight": "bold"
+            if font.has_bold
+            else "normal",  # only weights the family ships
+            "axes.titlesize": 13,
+            "figure.figsize": (8, 4.2),
+        },
+    )
     return font
 
 
@@ -84,9 +91,17 @@ def source_note(r: Report) -> str:
     return f"数据来源：{src.publisher}《{src.title}》"
 
 
-def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, r: Report,
-              annotations: list[str] | None = None, highlight: list[bool] | None = None,
-              framed: bool = True) -> Figure:
+def bar_chart(
+    labels: list[str],
+    values: list[float],
+    *,
+    unit: str,
+    title: str,
+    r: Report,
+    annotations: list[str] | None = None,
+    highlight: list[bool] | None = None,
+    framed: bool = True,
+) -> Figure:
     """Draw a horizontal bar chart with value labels, a title and the source line.
 
     Parameters
@@ -124,10 +139,18 @@ def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str, 
     low, high = min([0.0, *values]), max([0.0, *values])
     pad = 0.22 * (high - low)
     ax.set_xlim(low - pad if low < 0 else 0, high + pad if high > 0 else (0 if low < 0 else 1))
-    for i, (value, text) in enumerate(zip(values, annotations or [number(v, unit) for v in values])):
+    for i, (value, text) in enumerate(
+        zip(values, annotations or [number(v, unit) for v in values])
+    ):
         # a negative bar grows to the left: its label goes to the left of its end
-        ax.text(value, i, f" {text}" if value >= 0 else f"{text} ", va="center", fontsize=9,
-                ha="left" if value >= 0 else "right")
+        ax.text(
+            value,
+            i,
+            f" {text}" if value >= 0 else f"{text} ",
+            va="center",
+            fontsize=9,
+            ha="left" if value >= 0 else "right",
+        )
     if framed:
         finish_chart(ax, title, r)
     else:
@@ -179,29 +202,48 @@ def largest_changes_chart(growth, count: int = 8) -> Figure:
         If no row of ``growth`` has a change to chart (one year only, or nothing comparable).
     """
     panels = [(column, growth[growth[column].fillna(0) != 0]) for column in ("个百分点", "增长率%")]
-    panels = [(column, rows.loc[rows[column].abs().sort_values(ascending=False).index[:count]])
-              for column, rows in panels if not rows.empty]
+    panels = [
+        (column, rows.loc[rows[column].abs().sort_values(ascending=False).index[:count]])
+        for column, rows in panels
+        if not rows.empty
+    ]
     if not panels:
-        raise AmrbookError(f"largest_changes_chart: no comparable change to chart ({growth.attrs.get('说明', '')})")
+        raise AmrbookError(
+            f"largest_changes_chart: no comparable change to chart ({growth.attrs.get('说明', '')})"
+        )
     fig = Figure(figsize=(8, sum(0.42 * len(rows) + 1.3 for _, rows in panels) + 0.4))
-    axes = fig.subplots(len(panels), 1, squeeze=False,
-                        gridspec_kw={"height_ratios": [len(rows) + 2 for _, rows in panels]})[:, 0]
+    axes = fig.subplots(
+        len(panels),
+        1,
+        squeeze=False,
+        gridspec_kw={"height_ratios": [len(rows) + 2 for _, rows in panels]},
+    )[:, 0]
     for ax, (column, rows) in zip(axes, panels):
         values = rows[column].to_numpy()
-        ax.barh(range(len(values)), values, color=[PALETTE[0] if v >= 0 else PALETTE[1] for v in values])
+        ax.barh(
+            range(len(values)), values, color=[PALETTE[0] if v >= 0 else PALETTE[1] for v in values]
+        )
         ax.set_yticks(range(len(values)), rows["指标"])
         ax.invert_yaxis()
         ax.axvline(0, color="#444444", linewidth=0.8)
         ax.set_xlabel(column)
         for i, (value, words) in enumerate(zip(values, rows["变化"])):
-            ax.text(value, i, f" {words} ", va="center", fontsize=8.5,
-                    ha="left" if value >= 0 else "right")
+            ax.text(
+                value,
+                i,
+                f" {words} ",
+                va="center",
+                fontsize=8.5,
+                ha="left" if value >= 0 else "right",
+            )
         ax.set_xlim(*_padded(values))
         ax.set_title(f"{rows['指标'].iloc[0]}{rows['变化'].iloc[0]}", loc="left")
         ax.grid(axis="y", visible=False)
         sns.despine(ax=ax, left=True)
     r = growth.attrs["report"]
-    fig.suptitle(f"{r.year}年同比变化最大的指标（与{r.year - 1}年比）", x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(
+        f"{r.year}年同比变化最大的指标（与{r.year - 1}年比）", x=0.01, ha="left", fontweight="bold"
+    )
     fig.text(0.01, 0.005, source_note(r), fontsize=7.5, color="#666666", ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig
@@ -214,7 +256,9 @@ def _padded(values) -> tuple[float, float]:
     return low - (room if low < 0 else 0), high + (room if high > 0 else 0)
 
 
-def indicator_bars(r: Report, ids: list[str], title: str, highlight: Sequence[str] = (), framed: bool = True) -> Figure:
+def indicator_bars(
+    r: Report, ids: list[str], title: str, highlight: Sequence[str] = (), framed: bool = True
+) -> Figure:
     """Bar chart of indicators (same unit), labelled with catalog labels and values as written.
 
     Parameters
@@ -232,12 +276,21 @@ def indicator_bars(r: Report, ids: list[str], title: str, highlight: Sequence[st
     units = table["unit"].unique()
     if len(units) != 1:
         raise AmrbookError(f"indicator_bars: {title!r} mixes units {', '.join(units)}")
-    return bar_chart(list(table["label_zh"]), list(table["value"]), unit=units[0], title=title, r=r,
-                     annotations=[figure_text(w, u) for w, u in zip(table["as_written"], table["unit"])],
-                     highlight=[i in highlight for i in ids], framed=framed)
+    return bar_chart(
+        list(table["label_zh"]),
+        list(table["value"]),
+        unit=units[0],
+        title=title,
+        r=r,
+        annotations=[figure_text(w, u) for w, u in zip(table["as_written"], table["unit"])],
+        highlight=[i in highlight for i in ids],
+        framed=framed,
+    )
 
 
-def metric_bars(r: Report, ids: list[str], title: str, highlight: Sequence[str] = (), framed: bool = True) -> Figure:
+def metric_bars(
+    r: Report, ids: list[str], title: str, highlight: Sequence[str] = (), framed: bool = True
+) -> Figure:
     """Bar chart of metrics and/or indicators sharing one unit (e.g. rates in %).
 
     Parameters
@@ -256,15 +309,24 @@ def metric_bars(r: Report, ids: list[str], title: str, highlight: Sequence[str] 
     if len(units) != 1:
         raise AmrbookError(f"metric_bars: {title!r} mixes units {', '.join(sorted(units))}")
     unit = units.pop()
-    return bar_chart([row[0] for row in rows], [float(row[1]) for row in rows], unit=unit, title=title, r=r,
-                     annotations=[metric_text(float(row[1]), unit) for row in rows],
-                     highlight=[i in highlight for i in ids], framed=framed)
+    return bar_chart(
+        [row[0] for row in rows],
+        [float(row[1]) for row in rows],
+        unit=unit,
+        title=title,
+        r=r,
+        annotations=[metric_text(float(row[1]), unit) for row in rows],
+        highlight=[i in highlight for i in ids],
+        framed=framed,
+    )
 
 
 def section_counts_chart(r: Report, title: str) -> Figure:
     """Bar chart of how many figures each section of the report holds."""
     counts = r.indicators["section"].value_counts(sort=False)
-    return bar_chart(list(counts.index), [float(v) for v in counts.to_numpy()], unit="项", title=title, r=r)
+    return bar_chart(
+        list(counts.index), [float(v) for v in counts.to_numpy()], unit="项", title=title, r=r
+    )
 
 
 def chart_inputs(name: str) -> list[str]:
@@ -292,15 +354,22 @@ def draw_chart(r: Report, name: str, framed: bool = True) -> Figure:
     spec = chart_spec(name)
     _require(r, name)
     draw = indicator_bars if spec["kind"] == "indicators" else metric_bars
-    return draw(r, parts_after_wholes(spec["ids"], load_catalog()["part_of"].to_dict()), spec["title"],
-                highlight=spec.get("highlight") or [], framed=framed)
+    return draw(
+        r,
+        parts_after_wholes(spec["ids"], load_catalog()["part_of"].to_dict()),
+        spec["title"],
+        highlight=spec.get("highlight") or [],
+        framed=framed,
+    )
 
 
 def _require(r: Report, name: str) -> None:
     missing = [i for i in chart_inputs(name) if i not in r]
     if missing:
-        raise AmrbookError(f"chart {name!r} needs {', '.join(missing)}, which {r.bureau.slug} {r.year} lacks; "
-                           f"test r.has(chart_inputs({name!r})) first")
+        raise AmrbookError(
+            f"chart {name!r} needs {', '.join(missing)}, which {r.bureau.slug} {r.year} lacks; "
+            f"test r.has(chart_inputs({name!r})) first"
+        )
 
 
 def parts_after_wholes(ids: list[str], part_of: dict[str, str]) -> list[str]:
@@ -330,7 +399,9 @@ def parts_after_wholes(ids: list[str], part_of: dict[str, str]) -> list[str]:
     for i in ids:
         if i not in placed:
             put(i)
-    return out + [i for i in ids if i not in out]  # parts of a circular part_of keep their place at the end
+    return out + [
+        i for i in ids if i not in out
+    ]  # parts of a circular part_of keep their place at the end
 
 
 def chart_data(r: Report, name: str) -> pd.DataFrame:
@@ -346,8 +417,10 @@ def chart_data(r: Report, name: str) -> pd.DataFrame:
     """
     _require(r, name)
     ids = parts_after_wholes(chart_spec(name)["ids"], load_catalog()["part_of"].to_dict())
-    rows = [{"id": f.id, "指标": f.label, "数值": f.value, "单位": f.unit, "原文数值": f.as_written}
-            for f in map(r.lookup, ids)]
+    rows = [
+        {"id": f.id, "指标": f.label, "数值": f.value, "单位": f.unit, "原文数值": f.as_written}
+        for f in map(r.lookup, ids)
+    ]
     return pd.DataFrame(rows, columns=["id", "指标", "数值", "单位", "原文数值"])
 
 
@@ -369,8 +442,14 @@ def chart_spec(name: str) -> dict:
     if name not in specs:
         raise AmrbookError(f"{path}: no chart named {name!r} (have: {', '.join(map(str, specs))})")
     label = f"chart {name}"
-    problems = entry_problems(path, specs, name, label, {"kind": TEXT, "title": TEXT, "ids": TEXTS},
-                              {"highlight": TEXTS, "finding": TEMPLATE})
+    problems = entry_problems(
+        path,
+        specs,
+        name,
+        label,
+        {"kind": TEXT, "title": TEXT, "ids": TEXTS},
+        {"highlight": TEXTS, "finding": TEMPLATE},
+    )
     if not problems and specs[name].get("finding"):
         problems = template_problems(path, specs[name], "finding", f"{label} finding", known_ids())
     if problems:
@@ -378,13 +457,25 @@ def chart_spec(name: str) -> dict:
     spec = specs[name]
     known = {"indicators": set(load_catalog().index), "metrics": known_ids()}
     if spec["kind"] not in known:
-        raise DataError([Problem(path, yaml_where(spec, "kind", label),
-                                 f"kind must be indicators or metrics, not {spec['kind']!r}")])
+        raise DataError(
+            [
+                Problem(
+                    path,
+                    yaml_where(spec, "kind", label),
+                    f"kind must be indicators or metrics, not {spec['kind']!r}",
+                )
+            ]
+        )
     unknown = [i for i in spec["ids"] if i not in known[spec["kind"]]]
     if unknown:
-        what = ("is not an indicator in catalog.yml" if spec["kind"] == "indicators"
-                else "is neither an indicator nor a metric")
-        raise DataError([Problem(path, yaml_where(spec, "ids", label), f"{i!r} {what}") for i in unknown])
+        what = (
+            "is not an indicator in catalog.yml"
+            if spec["kind"] == "indicators"
+            else "is neither an indicator nor a metric"
+        )
+        raise DataError(
+            [Problem(path, yaml_where(spec, "ids", label), f"{i!r} {what}") for i in unknown]
+        )
     return spec
 
 

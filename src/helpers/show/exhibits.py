@@ -7,6 +7,7 @@ states the finding, the chart (with Chinese alt text generated from its numbers)
 a 数据来源 line and a 下载数据 link holding its numbers as CSV in a ``data:`` URI (UTF-8 with a
 byte-order mark, so Excel reads the Chinese), so the page stays one self-contained file.
 """
+
 from __future__ import annotations
 
 import base64
@@ -37,11 +38,13 @@ from .format import metric_text
 #: The figures and tables the briefing computes itself, and their kind (the rest are charts of charts.yml).
 BUILT_IN = {"findings": "表", "year_on_year": "表", "largest_changes": "图", "quality": "表"}
 #: Title templates of ``titles`` in charts.yml and the fields each is filled with.
-TITLE_FIELDS = {"findings": {"errors", "warnings"},
-                "year_on_year": {"year", "previous_year", "compared", "up", "down"},
-                "year_on_year_one_year": {"year", "stated"},
-                "largest_changes": {"label", "change", "year", "previous_year"},
-                "quality": {"figures", "approx", "partial", "skipped"}}
+TITLE_FIELDS = {
+    "findings": {"errors", "warnings"},
+    "year_on_year": {"year", "previous_year", "compared", "up", "down"},
+    "year_on_year_one_year": {"year", "stated"},
+    "largest_changes": {"label", "change", "year", "previous_year"},
+    "quality": {"figures", "approx", "partial", "skipped"},
+}
 
 
 @dataclass(frozen=True)
@@ -82,16 +85,27 @@ def load_layout() -> Layout:
     """
     path = paths.charts_file()
     doc = charts_document()
-    charts, order = yaml_section(path, doc, "charts", dict), yaml_section(path, doc, "briefing", list)
+    charts, order = (
+        yaml_section(path, doc, "charts", dict),
+        yaml_section(path, doc, "briefing", list),
+    )
     titles = yaml_section(path, doc, "titles", dict)
     problems = field_problems(path, titles, "titles", dict.fromkeys(TITLE_FIELDS, TEXT))
-    problems += [Problem(path, yaml_where(doc, "titles", "titles"), f"missing {name}")
-                 for name in TITLE_FIELDS if name not in titles]
+    problems += [
+        Problem(path, yaml_where(doc, "titles", "titles"), f"missing {name}")
+        for name in TITLE_FIELDS
+        if name not in titles
+    ]
     for i, name in enumerate(order):
         where = yaml_where(order, i, f"briefing #{i + 1}")
         if name not in charts and name not in BUILT_IN:
-            problems.append(Problem(path, where, f"{name!r} is neither a chart of charts nor one of "
-                                                 f"{', '.join(BUILT_IN)}"))
+            problems.append(
+                Problem(
+                    path,
+                    where,
+                    f"{name!r} is neither a chart of charts nor one of {', '.join(BUILT_IN)}",
+                )
+            )
         elif name in order[:i]:
             problems.append(Problem(path, where, f"{name!r} is listed twice"))
     for name, template in titles.items():
@@ -99,14 +113,25 @@ def load_layout() -> Layout:
     sections = yaml_section(path, doc, "sections", list)
     for i, section in enumerate(sections):
         label = f"section {i + 1}"
-        found = entry_problems(path, sections, i, label, {"topic": TEXT, "heading": TEXT}, {"charts": TEXTS})
-        problems += found or [Problem(path, yaml_where(sections, i, label), f"{name!r} is not a chart of briefing")
-                              for name in section.get("charts") or [] if name not in order or name in BUILT_IN]
+        found = entry_problems(
+            path, sections, i, label, {"topic": TEXT, "heading": TEXT}, {"charts": TEXTS}
+        )
+        problems += found or [
+            Problem(path, yaml_where(sections, i, label), f"{name!r} is not a chart of briefing")
+            for name in section.get("charts") or []
+            if name not in order or name in BUILT_IN
+        ]
     if problems:
         raise DataError(problems)
-    return Layout(list(order), {n: BUILT_IN.get(n, "图") for n in order}, dict(titles),
-                  tuple({"topic": s["topic"], "heading": s["heading"], "charts": list(s.get("charts") or [])}
-                        for s in sections))
+    return Layout(
+        list(order),
+        {n: BUILT_IN.get(n, "图") for n in order},
+        dict(titles),
+        tuple(
+            {"topic": s["topic"], "heading": s["heading"], "charts": list(s.get("charts") or [])}
+            for s in sections
+        ),
+    )
 
 
 def _title_problems(path, titles: dict, name: str, template) -> list[Problem]:
@@ -115,11 +140,16 @@ def _title_problems(path, titles: dict, name: str, template) -> list[Problem]:
     have = f"(have: {', '.join(sorted(TITLE_FIELDS[name]))})"
     where = yaml_where(titles, name, f"title {name}")
     try:  # parsed, never formatted: {errors.x}, {x[0]}, {x!r} and {x:>300000000} are refused here
-        fields = [field for _, field, _ in parse_template(template, what=f"a field of this title {have}")]
+        fields = [
+            field for _, field, _ in parse_template(template, what=f"a field of this title {have}")
+        ]
     except TemplateError as exc:
         return [Problem(path, where, str(exc))]
-    return [Problem(path, where, f"{field!r} is not a field of this title {have}")
-            for field in fields if field and field not in TITLE_FIELDS[name]]
+    return [
+        Problem(path, where, f"{field!r} is not a field of this title {have}")
+        for field in fields
+        if field and field not in TITLE_FIELDS[name]
+    ]
 
 
 def ref(numbers: dict[str, str], name: str) -> str:
@@ -140,6 +170,7 @@ def alt_text(title: str, data: pd.DataFrame) -> str:
 
     Each bar reads its 变化 (a chart of changes), else its 原文数值, else its 数值 in its 单位.
     """
+
     def bar(row) -> str:
         return row.get("变化") or row.get("原文数值") or metric_text(row["数值"], row["单位"])
 
@@ -155,7 +186,9 @@ def png_img(fig: Figure, alt: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}">'
 
 
-def exhibit_html(label: str, name: str, title: str, body: str, data: pd.DataFrame, source: str) -> str:
+def exhibit_html(
+    label: str, name: str, title: str, body: str, data: pd.DataFrame, source: str
+) -> str:
     """A numbered figure or table: caption, body (chart or table HTML), 数据来源 line and 下载数据 link.
 
     Parameters
@@ -173,14 +206,20 @@ def exhibit_html(label: str, name: str, title: str, body: str, data: pd.DataFram
     source : str
         The 数据来源 line (plain text).
     """
-    return (f'<figure class="amr-figure" id="fig-{html.escape(name)}">'
-            f'<figcaption><b>{label}</b> {title}</figcaption>{body}'
-            f'<p class="figure-source">{html.escape(source)} · <a class="download" download="{label}.csv" '
-            f'href="{csv_uri(data)}">下载数据（CSV）</a></p></figure>')
+    return (
+        f'<figure class="amr-figure" id="fig-{html.escape(name)}">'
+        f"<figcaption><b>{label}</b> {title}</figcaption>{body}"
+        f'<p class="figure-source">{html.escape(source)} · <a class="download" download="{label}.csv" '
+        f'href="{csv_uri(data)}">下载数据（CSV）</a></p></figure>'
+    )
 
 
 def list_of_exhibits(numbers: dict[str, str], titles: dict[str, str]) -> str:
     """The 图表目录: every numbered figure and table with its title (HTML), linked."""
-    items = "".join(f'<li><a href="#fig-{html.escape(n)}">{label}　{titles[n]}</a></li>'
-                    for n, label in numbers.items())
-    return f'<nav class="list-of-figures" aria-label="图表目录"><b>图表目录</b><ul>{items}</ul></nav>'
+    items = "".join(
+        f'<li><a href="#fig-{html.escape(n)}">{label}　{titles[n]}</a></li>'
+        for n, label in numbers.items()
+    )
+    return (
+        f'<nav class="list-of-figures" aria-label="图表目录"><b>图表目录</b><ul>{items}</ul></nav>'
+    )

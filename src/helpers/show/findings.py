@@ -1,4 +1,5 @@
 """The audit's findings in words: each result worded, each note filled from data."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -33,25 +34,51 @@ def worded_findings(r: Report) -> pd.DataFrame:
     statuses = metrics["status"].to_dict()
 
     def words(lang: str) -> list[str]:
-        return [result_text(f.result, f.sides, f.missing, f.error, r.year, labels, lang, statuses,
-                            unit="" if "," in f.units else f.units)
-                for f in findings.itertuples()]
+        return [
+            result_text(
+                f.result,
+                f.sides,
+                f.missing,
+                f.error,
+                r.year,
+                labels,
+                lang,
+                statuses,
+                unit="" if "," in f.units else f.units,
+            )
+            for f in findings.itertuples()
+        ]
 
     def figures(f) -> dict[str, tuple[float, str]]:
         names = {n: f.subject if n == "value" else n for n in IDENTIFIER.findall(f.expression)}
-        return {n: (figure.value, figure.unit) for n, ident in names.items() if ident
-                for figure in [_lookup(r, ident)] if figure is not None}
+        return {
+            n: (figure.value, figure.unit)
+            for n, ident in names.items()
+            if ident
+            for figure in [_lookup(r, ident)]
+            if figure is not None
+        }
 
     rows = list(findings.itertuples())
     skipped = findings["severity"] == "skipped"
     # a rule not checked compares nothing: no numbers with gaps in them, no note naming a missing figure
-    return findings.assign(message=words("en"), 级别=findings["severity"].map(SEVERITY_WORDS), 结果=words("zh"),
-                           核对=["" if not_checked else checked_text(f.expression, figures(f))
-                                 for f, not_checked in zip(rows, skipped)],
-                           substituted=findings["substituted"].where(~skipped, ""),
-                           description=[f"{_lookup(r, f.subject).label}：{f.description}"
-                                        if f.subject and _lookup(r, f.subject) else f.description for f in rows],
-                           note=[fill(r, n) if n and r.has(figures_in(n)) else "" for n in findings["note"]])
+    return findings.assign(
+        message=words("en"),
+        级别=findings["severity"].map(SEVERITY_WORDS),
+        结果=words("zh"),
+        核对=[
+            "" if not_checked else checked_text(f.expression, figures(f))
+            for f, not_checked in zip(rows, skipped)
+        ],
+        substituted=findings["substituted"].where(~skipped, ""),
+        description=[
+            f"{_lookup(r, f.subject).label}：{f.description}"
+            if f.subject and _lookup(r, f.subject)
+            else f.description
+            for f in rows
+        ],
+        note=[fill(r, n) if n and r.has(figures_in(n)) else "" for n in findings["note"]],
+    )
 
 
 def _lookup(r: Report, ident: str):

@@ -4,6 +4,7 @@ Used by the charts (which register the file with matplotlib) and by the page ren
 embeds a subset of it). A process that found the face hands it to the processes it starts
 (the build's kernels) with :func:`face_env`, so they do not search and parse the font files again.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,20 +20,33 @@ from ..errors import AmrbookError
 
 #: Font families tried in order, each with the file names it ships under.
 CJK_FONTS = {
-    "Noto Sans CJK SC": ["NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "NotoSansCJK-Regular.otf"],
+    "Noto Sans CJK SC": [
+        "NotoSansCJK-Regular.ttc",
+        "NotoSansCJKsc-Regular.otf",
+        "NotoSansCJK-Regular.otf",
+    ],
     "Source Han Sans SC": ["SourceHanSansSC-Regular.otf", "SourceHanSans-Regular.ttc"],
     "Noto Sans SC": ["NotoSansSC-Regular.otf", "NotoSansSC-Regular.ttf", "NotoSansSC[wght].ttf"],
     "PingFang SC": ["PingFang.ttc"],
     "Microsoft YaHei": ["msyh.ttc", "msyh.ttf"],
 }
-FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts",
-             Path.home() / ".fonts", Path("/System/Library/Fonts"), Path("/Library/Fonts"),
-             Path.home() / "Library/Fonts", Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"]
-INSTALL_HINT = ("No Simplified-Chinese font found for charts. Install one:\n"
-                "  Debian/Ubuntu: sudo apt-get install fonts-noto-cjk\n"
-                "  macOS: brew install --cask font-noto-sans-cjk-sc  (PingFang SC also works)\n"
-                "  Windows: Microsoft YaHei is built in; or install Noto Sans CJK SC\n"
-                "or point AMRBOOK_CJK_FONT at a .otf/.ttf/.ttc file with Chinese glyphs.")
+FONT_DIRS = [
+    Path("/usr/share/fonts"),
+    Path("/usr/local/share/fonts"),
+    Path.home() / ".local/share/fonts",
+    Path.home() / ".fonts",
+    Path("/System/Library/Fonts"),
+    Path("/Library/Fonts"),
+    Path.home() / "Library/Fonts",
+    Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts",
+]
+INSTALL_HINT = (
+    "No Simplified-Chinese font found for charts. Install one:\n"
+    "  Debian/Ubuntu: sudo apt-get install fonts-noto-cjk\n"
+    "  macOS: brew install --cask font-noto-sans-cjk-sc  (PingFang SC also works)\n"
+    "  Windows: Microsoft YaHei is built in; or install Noto Sans CJK SC\n"
+    "or point AMRBOOK_CJK_FONT at a .otf/.ttf/.ttc file with Chinese glyphs."
+)
 PROBE = "调解成功率数据来源万亿"
 #: The face found by a parent process (:func:`face_env`): used while its files are unchanged.
 FACE_ENV = "AMRBOOK_CJK_FACE"
@@ -84,10 +98,19 @@ def face_env(font: CJKFont) -> dict[str, str]:
     each file, and is ignored (the fonts searched again) when either differs.
     """
     files = sorted({font.path, *(path for _weight, path in font.weights)})
-    return {FACE_ENV: json.dumps({"override": os.environ.get("AMRBOOK_CJK_FONT"), "family": font.family,
-                                  "path": str(font.path), "index": font.index,
-                                  "weights": [[weight, str(path)] for weight, path in font.weights],
-                                  "files": {str(p): _signature(p) for p in files}}, ensure_ascii=False)}
+    return {
+        FACE_ENV: json.dumps(
+            {
+                "override": os.environ.get("AMRBOOK_CJK_FONT"),
+                "family": font.family,
+                "path": str(font.path),
+                "index": font.index,
+                "weights": [[weight, str(path)] for weight, path in font.weights],
+                "files": {str(p): _signature(p) for p in files},
+            },
+            ensure_ascii=False,
+        )
+    }
 
 
 def _signature(path: Path) -> list[int]:
@@ -99,11 +122,18 @@ def _inherited(value: str, override: str | None) -> CJKFont | None:
     """The face of a :func:`face_env` value, or None if there is none or it no longer holds."""
     try:
         face = json.loads(value) if value else None
-        if not face or face["override"] != override \
-                or any(_signature(Path(p)) != list(sig) for p, sig in face["files"].items()):
+        if (
+            not face
+            or face["override"] != override
+            or any(_signature(Path(p)) != list(sig) for p, sig in face["files"].items())
+        ):
             return None
-        return CJKFont(face["family"], Path(face["path"]), int(face["index"]),
-                       tuple((int(w), Path(p)) for w, p in face["weights"]))
+        return CJKFont(
+            face["family"],
+            Path(face["path"]),
+            int(face["index"]),
+            tuple((int(w), Path(p)) for w, p in face["weights"]),
+        )
     except (ValueError, TypeError, KeyError, OSError):  # malformed or a file gone: search again
         return None
 
@@ -116,9 +146,11 @@ def _find(override: str | None, dirs: tuple[Path, ...]) -> CJKFont:
         try:
             face = _best_face(Path(override))
         except _UNREADABLE as exc:
-            raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: not a font file fontTools can read "
-                               f"({type(exc).__name__}: {exc or 'unreadable'}); "
-                               "point it at a .otf, .ttf or .ttc") from None
+            raise AmrbookError(
+                f"AMRBOOK_CJK_FONT={override}: not a font file fontTools can read "
+                f"({type(exc).__name__}: {exc or 'unreadable'}); "
+                "point it at a .otf, .ttf or .ttc"
+            ) from None
         if face is None:
             raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: the font has no Chinese glyphs")
         return face
@@ -148,7 +180,11 @@ def _faces(path: Path) -> list[tuple[int, str]]:
 def _best_face(path: Path) -> CJKFont | None:
     """Return the Simplified-Chinese face of a font file that has every probe glyph, if any."""
     faces = _faces(path)
-    preferred = ([f for f in faces if f[1] in CJK_FONTS] or [f for f in faces if f[1].endswith(" SC")] or faces)
+    preferred = (
+        [f for f in faces if f[1] in CJK_FONTS]
+        or [f for f in faces if f[1].endswith(" SC")]
+        or faces
+    )
     for index, family in preferred:
         with TTFont(str(path), fontNumber=index, lazy=True) as face:
             cmap = face.getBestCmap() or {}
@@ -173,7 +209,10 @@ def _family_files(path: Path, family: str) -> list[tuple[int, Path]]:
     """Every file beside ``path`` with a face of ``family`` (NotoSansCJK-Regular.ttc and -Bold.ttc,
     msyh.ttc and msyhbd.ttc), with its weight: the family's weights ship as separate files."""
     stem = path.stem.split("-")[0]
-    siblings = sorted(p for p in path.parent.iterdir()
-                      if p.suffix.lower() in (".ttc", ".otc", ".otf", ".ttf") and p.name.startswith(stem))
+    siblings = sorted(
+        p
+        for p in path.parent.iterdir()
+        if p.suffix.lower() in (".ttc", ".otc", ".otf", ".ttf") and p.name.startswith(stem)
+    )
     found = [(w, p) for p in siblings if (w := _weight(p, family)) is not None]
     return sorted(set(found)) or [(400, path)]

@@ -13,6 +13,7 @@ a page of the briefing can never write the same figure two ways:
 * :func:`change_text` writes a year-on-year change (增长9.75%, 下降11.07个百分点, 上升2位);
 * :func:`highlight` and :func:`by_sentence` quote source sentences with their figures marked.
 """
+
 from __future__ import annotations
 
 import html
@@ -27,8 +28,15 @@ from .words import (
     SEVERITY_WORDS as SEVERITY_WORDS,  # the notebooks word severities through this module
 )
 
-_FORMULA_WORDS = [(" <= ", " ≤ "), (" >= ", " ≥ "), (" == ", " = "), (" or ", " 或 "), (" and ", " 且 "),
-                  (" * ", " × "), (" / ", " ÷ ")]
+_FORMULA_WORDS = [
+    (" <= ", " ≤ "),
+    (" >= ", " ≥ "),
+    (" == ", " = "),
+    (" or ", " 或 "),
+    (" and ", " 且 "),
+    (" * ", " × "),
+    (" / ", " ÷ "),
+]
 _FORMULA_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _FORMULA_WORDS))
 
 
@@ -50,7 +58,9 @@ def scale(values, unit: str = "") -> tuple[float, str]:
         return 1, ""
     if largest >= 1e8:
         return 1e8, "亿"
-    if largest >= (1e4 if unit == "元" else 1e6):  # money in 万 from 1万; counts in full below a million
+    if largest >= (
+        1e4 if unit == "元" else 1e6
+    ):  # money in 万 from 1万; counts in full below a million
         return 1e4, "万"
     return 1, ""
 
@@ -203,16 +213,28 @@ def change_text(row) -> str:
     """
     status = GrowthStatus(row["status"])
     if status is GrowthStatus.COMPARED:
-        return _direction(row["growth_pct"], "增长", "下降", number(abs(row["growth_pct"]), "%"),
-                          f"，{_difference(row['change'], row['unit'])}")
+        return _direction(
+            row["growth_pct"],
+            "增长",
+            "下降",
+            number(abs(row["growth_pct"]), "%"),
+            f"，{_difference(row['change'], row['unit'])}",
+        )
     if status is GrowthStatus.IN_POINTS:
-        return _direction(row["change_pp"], "提高", "下降", f"{number(abs(row['change_pp']))}个百分点")
+        return _direction(
+            row["change_pp"], "提高", "下降", f"{number(abs(row['change_pp']))}个百分点"
+        )
     if status is GrowthStatus.IN_PLACES:
-        return "排名" + _direction(-row["change"], "上升", "下降", f"{number(abs(row['change']))}位")
+        return "排名" + _direction(
+            -row["change"], "上升", "下降", f"{number(abs(row['change']))}位"
+        )
     if status in (GrowthStatus.PREVIOUS_ZERO, GrowthStatus.PREVIOUS_NEGATIVE):
         return f"{growth_words(status, 0, 0)}，{_difference(row['change'], row['unit'])}"
     if status is GrowthStatus.PERIOD_DIFFERS:
-        spans = [", ".join(period_words(p) for p in str(row[c]).split(", ")) for c in ("previous_period", "period")]
+        spans = [
+            ", ".join(period_words(p) for p in str(row[c]).split(", "))
+            for c in ("previous_period", "period")
+        ]
         return f"口径不同（{spans[0]}／{spans[1]}），不比较"
     return growth_words(status, row["year"], row["previous_year"])
 
@@ -282,6 +304,7 @@ def checked_text(expression: str, figures: dict[str, tuple[float, str]]) -> str:
     >>> checked_text("1 <= rank", {"rank": (6.0, "rank")}), checked_text("d < 0", {"d": (-11.07, "pp")})
     ('1 ≤ 第6', '-11.07个百分点 < 0')
     """
+
     def written(value: float, unit: str) -> str:
         if value != value:  # NaN
             return "—"
@@ -289,11 +312,22 @@ def checked_text(expression: str, figures: dict[str, tuple[float, str]]) -> str:
             return figure_text(number(value), unit)
         return f"{number(value)}个百分点" if unit == "pp" else metric_text(value, unit)
 
-    return spelled(expression, {name: written(value, unit) for name, (value, unit) in figures.items()})
+    return spelled(
+        expression, {name: written(value, unit) for name, (value, unit) in figures.items()}
+    )
 
 
-def result_text(result: str, sides: list, missing: dict, error: str = "", year: int = 0,
-                labels: dict | None = None, lang: str = "zh", statuses: dict | None = None, unit: str = "") -> str:
+def result_text(
+    result: str,
+    sides: list,
+    missing: dict,
+    error: str = "",
+    year: int = 0,
+    labels: dict | None = None,
+    lang: str = "zh",
+    statuses: dict | None = None,
+    unit: str = "",
+) -> str:
     """Word the result of a consistency rule (a :class:`helpers.audit.status.Result`).
 
     Parameters
@@ -341,20 +375,29 @@ def result_text(result: str, sides: list, missing: dict, error: str = "", year: 
         return f"{RESULT_WORDS[result]}（{pairs}）"
     if result is Result.MISSING:
         names = labels or {}
-        gaps = "；".join(f"{names.get(i, i)}（{missing_words(why, year)}）" for i, why in missing.items())
+        gaps = "；".join(
+            f"{names.get(i, i)}（{missing_words(why, year)}）" for i, why in missing.items()
+        )
         return f"{RESULT_WORDS[result]} {gaps}"
     return RESULT_WORDS[result]
 
 
-def _result_english(result: Result, sides: list, missing: dict, error: str, year: int, statuses: dict) -> str:
+def _result_english(
+    result: Result, sides: list, missing: dict, error: str, year: int, statuses: dict
+) -> str:
     """:func:`result_text` for the command line."""
     if result is Result.HOLDS:
         return "holds"
     if result is Result.FAILS:
         return f"does not hold ({'; '.join(' vs '.join(grouped(v) for v in c) for c in sides)})"
     if result is Result.MISSING:
+
         def why(ident: str, reason: str) -> str:
-            return f"not in {year}.csv" if reason == Missing.NOT_IN_TABLE else statuses.get(ident, reason)
+            return (
+                f"not in {year}.csv"
+                if reason == Missing.NOT_IN_TABLE
+                else statuses.get(ident, reason)
+            )
 
         return f"not checked: no value for {'; '.join(f'{i} ({why(i, r)})' for i, r in missing.items())}"
     return f"cannot evaluate: {error}"
@@ -374,7 +417,10 @@ def highlight(sentence: str, spans: list[tuple[int, int]]) -> str:
     for start, end in sorted(set(spans)):
         if start < pos:
             continue  # overlapping spans: the first one is marked
-        out += [html.escape(sentence[pos:start]), f"<mark>{html.escape(sentence[start:end])}</mark>"]
+        out += [
+            html.escape(sentence[pos:start]),
+            f"<mark>{html.escape(sentence[start:end])}</mark>",
+        ]
         pos = end
     return "".join(out) + html.escape(sentence[pos:])
 

@@ -9,6 +9,7 @@ every figure shows its source sentence on hover and cites it: with the notebook'
 footnote quoting the report, the numbers running on through the notebook; with the briefing's
 :class:`~helpers.show.sources.Appendix` a link to its sentence's entry in one appendix.
 """
+
 from __future__ import annotations
 
 import html
@@ -52,14 +53,43 @@ from .words import missing_words
 #: not compared (none: no previous year, another period, one year only); a rank among a count
 #: (``position:<rank id>/<count id>``) is in the top, middle or bottom third (:func:`third`), or
 #: none when a figure is missing; a metric (``metric:<id>``) could be computed (ok) or not (missing).
-CLAIM_STATUSES = {"check": tuple(Result), "growth": ("up", "down", "same", "none"),
-                  "position": ("top", "middle", "bottom", "none"), "metric": ("ok", "missing")}
+CLAIM_STATUSES = {
+    "check": tuple(Result),
+    "growth": ("up", "down", "same", "none"),
+    "position": ("top", "middle", "bottom", "none"),
+    "metric": ("ok", "missing"),
+}
 #: Words that compare or judge. Any sentence of a page that holds one must carry a claim record
 #: (``data-claim``), so that it was chosen by a computed result; the claim audit
 #: (tests/test_claims.py) checks every page for them. Regular expressions (一致性 is a noun).
-JUDGEMENT_WORDS = ("高于", "低于", "多于", "少于", "一致(?!性)", "中游", "前列", "后列", "无法算出", "无法由",
-                   "疑为", "疑似", "原文错误", "笔误", "核实", "矛盾", "不成立", "上升", "下降", "提高", "减少", "持平",
-                   "为主", "远高于", "仅为", "对不上")
+JUDGEMENT_WORDS = (
+    "高于",
+    "低于",
+    "多于",
+    "少于",
+    "一致(?!性)",
+    "中游",
+    "前列",
+    "后列",
+    "无法算出",
+    "无法由",
+    "疑为",
+    "疑似",
+    "原文错误",
+    "笔误",
+    "核实",
+    "矛盾",
+    "不成立",
+    "上升",
+    "下降",
+    "提高",
+    "减少",
+    "持平",
+    "为主",
+    "远高于",
+    "仅为",
+    "对不上",
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +101,9 @@ class Quote:
     ident: str = ""
     formula: str = ""
     gap: str = ""  # why there is no figure (the report lacks it); text is then a visible marker
-    period: str = ""  # the period of a figure that covers less than its year (2023-11), stated after it
+    period: str = (
+        ""  # the period of a figure that covers less than its year (2023-11), stated after it
+    )
 
     @property
     def period_note(self) -> str:
@@ -106,13 +138,29 @@ def quote(r: Report, ident: str, spec: str = "") -> Quote:
     check_spec(ident, spec)
     figure = r.lookup(ident)
     if figure.missing:  # the gap in words: the figure's label and why, in Chinese
-        why = missing_words(Missing.NOT_IN_TABLE if figure.kind == "indicator" else Missing.NO_VALUE, r.year)
+        why = missing_words(
+            Missing.NOT_IN_TABLE if figure.kind == "indicator" else Missing.NO_VALUE, r.year
+        )
         return Quote(missing_marker(ident), {}, ident, gap=f"{figure.label}：{why}")
     sentences = by_sentence(list(figure.inputs))
     if figure.kind == "indicator":
-        shown = f"{format(figure.value, spec)}{figure.unit}" if spec else figure_text(figure.as_written, figure.unit)
-        return Quote(shown, sentences, ident, period=figure.period if Period.parse(figure.period).is_partial else "")
-    return Quote(metric_text(figure.value, figure.unit, spec), sentences, ident, formula_words(figure.substituted))
+        shown = (
+            f"{format(figure.value, spec)}{figure.unit}"
+            if spec
+            else figure_text(figure.as_written, figure.unit)
+        )
+        return Quote(
+            shown,
+            sentences,
+            ident,
+            period=figure.period if Period.parse(figure.period).is_partial else "",
+        )
+    return Quote(
+        metric_text(figure.value, figure.unit, spec),
+        sentences,
+        ident,
+        formula_words(figure.substituted),
+    )
 
 
 @dataclass(frozen=True, repr=False)
@@ -174,8 +222,10 @@ def inline(r: Report, template, appendix: Appendix) -> str:
         If ``appendix`` is not an :class:`~helpers.show.sources.Appendix` (e.g. a notebook's footnotes).
     """
     if not isinstance(appendix, Appendix):
-        raise AmrbookError("inline text cites into an appendix, which has somewhere to put its sources: pass "
-                           "`b.sources` of `b = hb.briefing.start(r)`, or use hb.say for a paragraph with footnotes")
+        raise AmrbookError(
+            "inline text cites into an appendix, which has somewhere to put its sources: pass "
+            "`b.sources` of `b = hb.briefing.start(r)`, or use hb.say for a paragraph with footnotes"
+        )
     return _filled(r, template, appendix)[1]
 
 
@@ -191,7 +241,9 @@ def _filled(r: Report, template, cite: Citations | None) -> tuple[str, str, list
     return "".join(plain), "".join(parts), notes
 
 
-def _filled_text(r: Report, template: str, cite: Citations | None, notes: list[str]) -> tuple[str, str]:
+def _filled_text(
+    r: Report, template: str, cite: Citations | None, notes: list[str]
+) -> tuple[str, str]:
     plain, parts, stated = [], [], set()
     for literal, field, spec in _parsed(template):
         plain.append(literal)
@@ -209,17 +261,23 @@ def _filled_text(r: Report, template: str, cite: Citations | None, notes: list[s
 
 def claim_span(claim: str, status: str, inner_html: str) -> str:
     """Wrap HTML in the record of what it asserts: ``<span data-claim="check:x" data-status="fails">``."""
-    return (f'<span class="claim" data-claim="{html.escape(claim, quote=True)}" '
-            f'data-status="{html.escape(status, quote=True)}">{inner_html}</span>')
+    return (
+        f'<span class="claim" data-claim="{html.escape(claim, quote=True)}" '
+        f'data-status="{html.escape(status, quote=True)}">{inner_html}</span>'
+    )
 
 
 def figure_span(q: Quote, link: str) -> str:
     """A figure as HTML: its text, its source sentences on hover, then ``link`` (a superscript); a figure of
     part of a year is followed by its period (``（截至2023年11月）``), recorded as a ``period`` claim."""
     title = html.escape(q.gap, quote=True) if q.gap else hover(q.sentences)
-    period = claim_span(f"period:{q.ident}", q.period, html.escape(q.period_note)) if q.period else ""
-    return (f'<span class="fig{" missing" if q.gap else ""}" title="{title}">{html.escape(q.text)}{link}</span>'
-            f'{period}')
+    period = (
+        claim_span(f"period:{q.ident}", q.period, html.escape(q.period_note)) if q.period else ""
+    )
+    return (
+        f'<span class="fig{" missing" if q.gap else ""}" title="{title}">{html.escape(q.text)}{link}</span>'
+        f"{period}"
+    )
 
 
 def claim_status(r: Report, claim: str) -> str:
@@ -263,7 +321,9 @@ def growth_direction(r: Report, ident: str) -> str:
             row = rows.iloc[0]
             if row["comparison"] != Comparison.COMPARED:
                 return "none"
-            move = next(v for v in (row["change_pp"], row["growth_pct"], row["change"]) if not math.isnan(v))
+            move = next(
+                v for v in (row["change_pp"], row["growth_pct"], row["change"]) if not math.isnan(v)
+            )
             move = -move if row["unit"] == "rank" else move
             return "same" if move == 0 else ("up" if move > 0 else "down")
     return "none"
@@ -305,14 +365,21 @@ def select(r: Report, template) -> list[tuple[str, str, str]]:
 def _check_variants(part) -> None:
     """Refuse a conditional part (typed in a notebook) that is not ``{"when": "kind:id", status: text …}``."""
     if not isinstance(part, dict) or not isinstance(part.get("when"), str):
-        raise TemplateError(f"a conditional template is a mapping with 'when': 'kind:id', not {part!r}")
+        raise TemplateError(
+            f"a conditional template is a mapping with 'when': 'kind:id', not {part!r}"
+        )
     kind = part["when"].partition(":")[0]
     unknown = [k for k in part if k != "when" and k not in CLAIM_STATUSES.get(kind, ())]
     if kind not in CLAIM_STATUSES or unknown:
-        raise TemplateError(f"conditional template {part['when']!r}: "
-                            + (f"unknown status {', '.join(map(repr, unknown))} (a {kind} claim has "
-                               f"{', '.join(CLAIM_STATUSES[kind])})" if kind in CLAIM_STATUSES
-                               else f"the kind must be one of {', '.join(CLAIM_STATUSES)}"))
+        raise TemplateError(
+            f"conditional template {part['when']!r}: "
+            + (
+                f"unknown status {', '.join(map(repr, unknown))} (a {kind} claim has "
+                f"{', '.join(CLAIM_STATUSES[kind])})"
+                if kind in CLAIM_STATUSES
+                else f"the kind must be one of {', '.join(CLAIM_STATUSES)}"
+            )
+        )
 
 
 def _source_link(q: Quote, notes: list[str], cite: Citations) -> str:
@@ -342,8 +409,10 @@ def _footnote(q: Quote) -> str:
 
 
 #: A field holding a template: text, a conditional part or a list of both (:func:`template_problems`).
-TEMPLATE = Kind("a template (text, a mapping with when, or a list of them)",
-                lambda v: (isinstance(v, (list, dict)) and len(v) > 0) or TEXT.accepts(v))
+TEMPLATE = Kind(
+    "a template (text, a mapping with when, or a list of them)",
+    lambda v: (isinstance(v, (list, dict)) and len(v) > 0) or TEXT.accepts(v),
+)
 
 
 @parsed_once(paths.narrative_file, paths.metrics_file, paths.catalog_file, paths.checks_file)
@@ -370,22 +439,45 @@ def load_narrative() -> dict:
     texts = yaml_section(path, doc, "takeaways", dict)
     points = yaml_section(path, doc, "main_points", list)
     problems = field_problems(path, doc, "", {"summary": TEXT, "headline": TEXTS}) + field_problems(
-        path, texts, "takeaways", dict.fromkeys(texts, TEMPLATE))
-    problems += [p for i in range(len(points)) for p in entry_problems(
-        path, points, i, f"main point {i + 1}", {"text": TEXT, "section": TEXT}, {"see": TEXT})]
+        path, texts, "takeaways", dict.fromkeys(texts, TEMPLATE)
+    )
+    problems += [
+        p
+        for i in range(len(points))
+        for p in entry_problems(
+            path, points, i, f"main point {i + 1}", {"text": TEXT, "section": TEXT}, {"see": TEXT}
+        )
+    ]
     if not problems:
         known = known_ids()
         problems += template_problems(path, doc, "summary", "summary", known)
-        problems += [p for topic in texts for p in template_problems(path, texts, topic, f"takeaway {topic}", known)]
-        problems += [p for i, point in enumerate(points)
-                     for p in template_problems(path, point, "text", f"main point {i + 1}", known)]
-        problems += [Problem(path, yaml_where(doc, "headline", "headline"),
-                             f"{i!r} is neither an indicator nor a metric")
-                     for i in doc.get("headline") or [] if i not in known]
+        problems += [
+            p
+            for topic in texts
+            for p in template_problems(path, texts, topic, f"takeaway {topic}", known)
+        ]
+        problems += [
+            p
+            for i, point in enumerate(points)
+            for p in template_problems(path, point, "text", f"main point {i + 1}", known)
+        ]
+        problems += [
+            Problem(
+                path,
+                yaml_where(doc, "headline", "headline"),
+                f"{i!r} is neither an indicator nor a metric",
+            )
+            for i in doc.get("headline") or []
+            if i not in known
+        ]
     if problems:
         raise DataError(problems)
-    return {"summary": doc.get("summary") or "", "takeaways": dict(texts), "main_points": list(points),
-            "headline": list(doc.get("headline") or [])}
+    return {
+        "summary": doc.get("summary") or "",
+        "takeaways": dict(texts),
+        "main_points": list(points),
+        "headline": list(doc.get("headline") or []),
+    }
 
 
 def template_problems(path, parent, key, label: str, known: set) -> list[Problem]:
@@ -398,42 +490,83 @@ def template_problems(path, parent, key, label: str, known: set) -> list[Problem
     """
     template = parent[key] if key in parent or isinstance(parent, list) else ""
     if isinstance(template, list):
-        return [p for i in range(len(template)) for p in template_problems(path, template, i, f"{label}, part {i + 1}",
-                                                                          known)]
+        return [
+            p
+            for i in range(len(template))
+            for p in template_problems(path, template, i, f"{label}, part {i + 1}", known)
+        ]
     if isinstance(template, dict):
         return _conditional_problems(path, template, label, known)
     where = yaml_where(parent, key, label)
     if not isinstance(template, str):
-        return [Problem(path, where, f"a template is text, a mapping with 'when' or a list of them, not {template!r}")]
+        return [
+            Problem(
+                path,
+                where,
+                f"a template is text, a mapping with 'when' or a list of them, not {template!r}",
+            )
+        ]
     try:
         ids = [field for _, field, _ in parse_template(template) if field]
     except TemplateError as exc:
         return [Problem(path, where, str(exc))]
-    return [Problem(path, where, f"{{{i}}} is neither an indicator nor a metric") for i in ids if i not in known]
+    return [
+        Problem(path, where, f"{{{i}}} is neither an indicator nor a metric")
+        for i in ids
+        if i not in known
+    ]
 
 
 def _conditional_problems(path, part: dict, label: str, known: set) -> list[Problem]:
     claim = part.get("when")
     if not isinstance(claim, str) or ":" not in claim:
-        return [Problem(path, yaml_where(part, "when" if "when" in part else None, label),
-                        "a conditional template needs when: kind:id (kinds: " + ", ".join(CLAIM_STATUSES) + ")")]
+        return [
+            Problem(
+                path,
+                yaml_where(part, "when" if "when" in part else None, label),
+                "a conditional template needs when: kind:id (kinds: "
+                + ", ".join(CLAIM_STATUSES)
+                + ")",
+            )
+        ]
     kind, _, ident = claim.partition(":")
     at = yaml_where(part, "when", label)
     if kind not in CLAIM_STATUSES:
-        return [Problem(path, at, f"when: {claim!r}: the kind must be one of {', '.join(CLAIM_STATUSES)}")]
+        return [
+            Problem(
+                path, at, f"when: {claim!r}: the kind must be one of {', '.join(CLAIM_STATUSES)}"
+            )
+        ]
     subjects = {"check": lambda: {c.id for c in load_check_defs()}}.get(kind, lambda: known)()
     names = ident.split("/") if kind == "position" else [ident]
-    problems = [Problem(path, at, f"when: {claim!r}: {n!r} is not " + ("a rule of checks.yml" if kind == "check"
-                                                                       else "an indicator nor a metric"))
-                for n in names if n not in subjects]
+    problems = [
+        Problem(
+            path,
+            at,
+            f"when: {claim!r}: {n!r} is not "
+            + ("a rule of checks.yml" if kind == "check" else "an indicator nor a metric"),
+        )
+        for n in names
+        if n not in subjects
+    ]
     if kind == "position" and len(names) != 2:
-        problems.append(Problem(path, at, f"when: {claim!r}: a position names a rank and a count, rank_id/count_id"))
+        problems.append(
+            Problem(
+                path, at, f"when: {claim!r}: a position names a rank and a count, rank_id/count_id"
+            )
+        )
     for status in part:
         if status == "when":
             continue
         if status not in CLAIM_STATUSES[kind]:
-            problems.append(Problem(path, yaml_where(part, status, label), f"{status!r} is not a status of a {kind} "
-                                    f"claim (have: {', '.join(CLAIM_STATUSES[kind])})"))
+            problems.append(
+                Problem(
+                    path,
+                    yaml_where(part, status, label),
+                    f"{status!r} is not a status of a {kind} "
+                    f"claim (have: {', '.join(CLAIM_STATUSES[kind])})",
+                )
+            )
         else:
             problems += template_problems(path, part, status, f"{label}, {status}", known)
     return problems
@@ -455,7 +588,9 @@ def takeaways(r: Report, topic: str, cite: Citations | None = None) -> Narrative
     if topic in texts and r.has(figures_in(texts[topic])):
         return say(r, texts[topic], cite)
     if topic not in texts and topic not in r.topics():
-        raise AmrbookError(f"{paths.narrative_file()}: no takeaway for {topic!r} (have: {', '.join(texts)})")
+        raise AmrbookError(
+            f"{paths.narrative_file()}: no takeaway for {topic!r} (have: {', '.join(texts)})"
+        )
     table = r.indicators
     return say(r, listing(r, list(table.index[table["topic"] == topic])), cite)
 

@@ -1,4 +1,5 @@
 """Set-up shared by every notebook, so no notebook repeats it."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -23,9 +24,12 @@ def setup() -> Footnotes:
     """
     set_theme()
     shell = get_ipython()
-    if shell is not None:  # charts are pyplot-free Figures: show them as PNG when they are a cell's result
+    if (
+        shell is not None
+    ):  # charts are pyplot-free Figures: show them as PNG when they are a cell's result
         shell.display_formatter.formatters["image/png"].for_type(
-            Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight", dpi=150))
+            Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight", dpi=150)
+        )
     pd.set_option("display.float_format", grouped)  # 5,116 and 165.9544, never 5.116000e+03
     pd.set_option("display.max_colwidth", 80)
     pd.set_option("display.max_rows", 200)

@@ -1,6 +1,7 @@
 """The review of a new report's draft (``notebooks/review.ipynb``): each figure with its sentence,
 the figure marked, what it matched (id, score, the words it rests on) or the catalog entry
 proposed for it."""
+
 from __future__ import annotations
 
 import html
@@ -11,7 +12,17 @@ from ..tables.intake import under_review
 from .format import highlight
 
 #: The review table's Chinese headers.
-HEADERS = ["行", "原文（数字已标出）", "数字", "指标编号", "得分", "依据的字词", "建议新指标", "建议名称", "主题"]
+HEADERS = [
+    "行",
+    "原文（数字已标出）",
+    "数字",
+    "指标编号",
+    "得分",
+    "依据的字词",
+    "建议新指标",
+    "建议名称",
+    "主题",
+]
 
 
 @dataclass(frozen=True, repr=False)
@@ -41,10 +52,26 @@ def review_html(bureau: str, year: int, only_proposals: bool = False) -> Review:
         if only_proposals and not r.proposal:
             continue
         left, right = sentence_span(text, r.start, r.end)
-        cells = [str(line), highlight(text[left:right], [(r.start - left, r.end - left)]), r.as_written, r.id,
-                 r.score if r.id else "", r.shared, r.proposal, r.label_zh, r.topic]
-        rows.append("<tr>" + "".join(f"<td>{c if i == 1 else html.escape(str(c))}</td>" for i, c in enumerate(cells))
-                    + "</tr>")
+        cells = [
+            str(line),
+            highlight(text[left:right], [(r.start - left, r.end - left)]),
+            r.as_written,
+            r.id,
+            r.score if r.id else "",
+            r.shared,
+            r.proposal,
+            r.label_zh,
+            r.topic,
+        ]
+        rows.append(
+            "<tr>"
+            + "".join(
+                f"<td>{c if i == 1 else html.escape(str(c))}</td>" for i, c in enumerate(cells)
+            )
+            + "</tr>"
+        )
     head = "".join(f"<th>{h}</th>" for h in HEADERS)
-    return Review(f'<table class="amr-review"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>',
-                  len(rows))
+    return Review(
+        f'<table class="amr-review"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>',
+        len(rows),
+    )

@@ -8,6 +8,7 @@ sentence on hover but links to the appendix entry of that sentence, and :meth:`A
 lists each cited sentence once, numbered in order of first citation, with every figure cited
 from it marked. The citation state lives in these objects, never in the module.
 """
+
 from __future__ import annotations
 
 import html
@@ -32,7 +33,9 @@ class Appendix:
     """The source sentences cited so far, each with its number and the spans of its figures."""
 
     def __init__(self) -> None:
-        self.spans: dict[str, set[tuple[int, int]]] = {}  # sentence -> figure spans; dicts keep citation order
+        self.spans: dict[
+            str, set[tuple[int, int]]
+        ] = {}  # sentence -> figure spans; dicts keep citation order
         self.numbers: dict[str, int] = {}
 
     def cite(self, sentences: dict[str, list[tuple[int, int]]]) -> str:
@@ -42,12 +45,14 @@ class Appendix:
             number = self.numbers.setdefault(sentence, len(self.numbers) + 1)
             self.spans.setdefault(sentence, set()).update(spans)
             links.append(f'<a href="#src-{number}">{number}</a>')
-        return f'<sup>{",".join(links)}</sup>' if links else ""
+        return f"<sup>{','.join(links)}</sup>" if links else ""
 
     def html(self) -> str:
         """The appendix: one ``<li id="src-N">`` per sentence, its figures in ``<mark>``."""
-        items = [f'<li id="src-{self.numbers[s]}" value="{self.numbers[s]}">「{highlight(s, sorted(spans))}」</li>'
-                 for s, spans in self.spans.items()]
+        items = [
+            f'<li id="src-{self.numbers[s]}" value="{self.numbers[s]}">「{highlight(s, sorted(spans))}」</li>'
+            for s, spans in self.spans.items()
+        ]
         return f'<ol class="sources appendix">{"".join(items)}</ol>'
 
 
@@ -64,8 +69,10 @@ def checked(cite, what: str) -> Citations:
     """
     if isinstance(cite, (Footnotes, Appendix)):
         return cite
-    raise AmrbookError(f"{what} needs the page's citations, not {cite!r}: in a notebook `notes = hb.setup()` at the "
-                       f"top, then pass `notes`; in the briefing pass `b.sources` of `b = hb.briefing.start(r)`")
+    raise AmrbookError(
+        f"{what} needs the page's citations, not {cite!r}: in a notebook `notes = hb.setup()` at the "
+        f"top, then pass `notes`; in the briefing pass `b.sources` of `b = hb.briefing.start(r)`"
+    )
 
 
 def hover(sentences: dict[str, list[tuple[int, int]]]) -> str:

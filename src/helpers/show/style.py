@@ -1,4 +1,5 @@
 """The workbook's CSS for its own HTML, kept in one file (``style.css``) for notebooks and pages."""
+
 from __future__ import annotations
 
 from pathlib import Path

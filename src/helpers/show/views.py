@@ -5,6 +5,7 @@ the check of a rate a notebook computed itself (:func:`agrees`) and year-on-year
 Topics are the ``topic`` field of ``data/catalog.yml``; a metric or finding belongs to the
 topics of the indicators it rests on.
 """
+
 from __future__ import annotations
 
 import html
@@ -40,11 +41,19 @@ def topic_findings(r: Report, topic: str | None = None, include_ok: bool = False
         findings = findings[findings["figures"].map(lambda f: topic in _topics_of(f, table))]
     if not include_ok:
         findings = findings[findings["severity"] != Severity.OK]
-    return pd.DataFrame({"severity": findings["severity"], "级别": findings["级别"],
-                         "规则": findings["description"], "核对": findings["核对"],
-                         "结果": findings["结果"], "说明": findings["note"],
-                         "figures": findings["figures"], "check": findings["check"],
-                         "result": findings["result"]}).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "severity": findings["severity"],
+            "级别": findings["级别"],
+            "规则": findings["description"],
+            "核对": findings["核对"],
+            "结果": findings["结果"],
+            "说明": findings["note"],
+            "figures": findings["figures"],
+            "check": findings["check"],
+            "result": findings["result"],
+        }
+    ).reset_index(drop=True)
 
 
 def findings_html(findings: pd.DataFrame) -> HTML:
@@ -52,17 +61,25 @@ def findings_html(findings: pd.DataFrame) -> HTML:
     checked (the report lacks a figure they need) are counted in one sentence, not listed."""
     skipped = int((findings["severity"] == "skipped").sum())
     findings = findings[findings["severity"] != "skipped"]
-    untested = f'<p class="findings-none">另有{skipped}条规则因本报告缺少所需数字未能核对。</p>' if skipped else ""
+    untested = (
+        f'<p class="findings-none">另有{skipped}条规则因本报告缺少所需数字未能核对。</p>'
+        if skipped
+        else ""
+    )
     if findings.empty:
         return HTML(f'<p class="findings-none">本部分没有未通过的规则。</p>{untested}')
     items = []
     for row in findings.itertuples():
         sentences = by_sentence(row.figures)
-        quoted = "".join(f"<blockquote>「{highlight(s, w)}」</blockquote>" for s, w in sentences.items())
+        quoted = "".join(
+            f"<blockquote>「{highlight(s, w)}」</blockquote>" for s, w in sentences.items()
+        )
         note = f"<br>{html.escape(row.说明)}" if row.说明 else ""
-        items.append(f'<li class="finding {row.severity}"><b>[{row.级别}] {html.escape(row.规则)}</b><br>'
-                     f"核对：{html.escape(row.核对)}，"
-                     f"{claim_span(f'check:{row.check}', row.result, html.escape(row.结果) + note)}{quoted}</li>")
+        items.append(
+            f'<li class="finding {row.severity}"><b>[{row.级别}] {html.escape(row.规则)}</b><br>'
+            f"核对：{html.escape(row.核对)}，"
+            f"{claim_span(f'check:{row.check}', row.result, html.escape(row.结果) + note)}{quoted}</li>"
+        )
     return HTML(f'<ul class="findings">{"".join(items)}</ul>{untested}')
 
 
@@ -90,9 +107,21 @@ def quality_summary(r: Report) -> pd.DataFrame:
         ("约数", int((table["qualifier"] != "exact").sum()), "带“余、多、近、约、超”等"),
         ("衍生指标", int(metrics["value"].notna().sum()), "由报告数字计算的比率、均值、推算值"),
         (f"一致性核对：{SEVERITY_WORDS[Severity.OK]}", checked(Severity.OK), ""),
-        (f"一致性核对：{SEVERITY_WORDS[Severity.WARN]}", checked(Severity.WARN), "数字之间无法互相印证"),
-        (f"一致性核对：{SEVERITY_WORDS[Severity.ERROR]}", checked(Severity.ERROR), "数字之间互相矛盾"),
-        (f"一致性核对：{SEVERITY_WORDS[Severity.SKIPPED]}", checked(Severity.SKIPPED), "所需数字本年缺失，未能核对"),
+        (
+            f"一致性核对：{SEVERITY_WORDS[Severity.WARN]}",
+            checked(Severity.WARN),
+            "数字之间无法互相印证",
+        ),
+        (
+            f"一致性核对：{SEVERITY_WORDS[Severity.ERROR]}",
+            checked(Severity.ERROR),
+            "数字之间互相矛盾",
+        ),
+        (
+            f"一致性核对：{SEVERITY_WORDS[Severity.SKIPPED]}",
+            checked(Severity.SKIPPED),
+            "所需数字本年缺失，未能核对",
+        ),
     ]
     return pd.DataFrame(rows, columns=["项目", "数量", "说明"]).set_index("项目")
 
@@ -130,12 +159,22 @@ def agrees(computed: float, r: Report, metric: str, tolerance: float = 1e-9) -> 
     row = metrics.loc[metric]
     declared = float(row["value"])
     if not math.isclose(float(computed), declared, rel_tol=tolerance, abs_tol=tolerance):
-        raise AmrbookError(f"agrees: the notebook computes {metric} = {float(computed)!r}, but {paths.metrics_file()} "
-                           f"gives {declared!r} ({row['formula']} = {row['substituted']}): the two definitions differ")
+        raise AmrbookError(
+            f"agrees: the notebook computes {metric} = {float(computed)!r}, but {paths.metrics_file()} "
+            f"gives {declared!r} ({row['formula']} = {row['substituted']}): the two definitions differ"
+        )
     labels = {**r.indicators["label_zh"].to_dict(), **metrics["label_zh"].to_dict()}
-    return pd.DataFrame({"指标": row["label_zh"], "笔记本计算": float(computed), "定义值": declared,
-                         "单位": row["unit"], "公式": spelled(row["formula"], labels), "一致": "是"},
-                        index=pd.Index([metric], name="编号"))
+    return pd.DataFrame(
+        {
+            "指标": row["label_zh"],
+            "笔记本计算": float(computed),
+            "定义值": declared,
+            "单位": row["unit"],
+            "公式": spelled(row["formula"], labels),
+            "一致": "是",
+        },
+        index=pd.Index([metric], name="编号"),
+    )
 
 
 def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
@@ -161,21 +200,34 @@ def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
     """
     frame = r.metric_growth if metrics else r.growth
     kinds = frame["comparison"].map(COMPARISON_WORDS)
-    view = pd.DataFrame({"指标": frame["label_zh"], "单位": frame["unit"], "上年": frame["previous_value"],
-                         "本年": frame["value"], "变化": [change_text(r) for r in frame.to_dict("records")],
-                         "个百分点": frame["change_pp"], "增长率%": frame["growth_pct"], "差值": frame["change"],
-                         "比较": kinds}).set_axis(pd.Index(frame["id"], name="编号"))
+    view = pd.DataFrame(
+        {
+            "指标": frame["label_zh"],
+            "单位": frame["unit"],
+            "上年": frame["previous_value"],
+            "本年": frame["value"],
+            "变化": [change_text(r) for r in frame.to_dict("records")],
+            "个百分点": frame["change_pp"],
+            "增长率%": frame["growth_pct"],
+            "差值": frame["change"],
+            "比较": kinds,
+        }
+    ).set_axis(pd.Index(frame["id"], name="编号"))
     view.attrs["report"] = r
     if frame.empty:
-        view.attrs["说明"] = (f"data/indicators/ 中{r.bureau.name}只有{r.year}年一年的指标表，无法计算同比；"
-                             "下表是报告自述的增长率所推算的上年数值。")
+        view.attrs["说明"] = (
+            f"data/indicators/ 中{r.bureau.name}只有{r.year}年一年的指标表，无法计算同比；"
+            "下表是报告自述的增长率所推算的上年数值。"
+        )
     else:
         counts = frame["comparison"].value_counts()
         words = COMPARISON_WORDS
-        view.attrs["说明"] = (f"{r.year}年与{r.year - 1}年对比：{words[Comparison.COMPARED]}"
-                             f"{counts.get(Comparison.COMPARED, 0)}项，{words[Comparison.PERIOD_DIFFERS]}"
-                             f"{counts.get(Comparison.PERIOD_DIFFERS, 0)}项（不比较），"
-                             f"只在一年出现{counts.get(Comparison.ONE_YEAR, 0)}项。")
+        view.attrs["说明"] = (
+            f"{r.year}年与{r.year - 1}年对比：{words[Comparison.COMPARED]}"
+            f"{counts.get(Comparison.COMPARED, 0)}项，{words[Comparison.PERIOD_DIFFERS]}"
+            f"{counts.get(Comparison.PERIOD_DIFFERS, 0)}项（不比较），"
+            f"只在一年出现{counts.get(Comparison.ONE_YEAR, 0)}项。"
+        )
     return view
 
 
@@ -190,22 +242,31 @@ def implied_previous(r: Report) -> pd.DataFrame:
         :func:`helpers.audit.growth.stated_growth` in words: 一致, 不一致, 口径不同, 无2022年数据可核对 …).
     """
     stated = r.stated_growth
-    stated = stated[stated["check"] != StatedCheck.MISSING]  # a rate of a figure the report lacks implies nothing
+    stated = stated[
+        stated["check"] != StatedCheck.MISSING
+    ]  # a rate of a figure the report lacks implies nothing
     labels = r.indicators["label_zh"]
-    return pd.DataFrame({"指标": [labels.get(i, i) for i in stated["of"]], "本年": stated["value"].to_numpy(),
-                         "所述增长率%": stated["stated_pct"].to_numpy(),
-                         "推算上年": stated["implied_previous"].to_numpy(),
-                         "推算区间": [_range_words(r) for r in stated["implied_range"]],
-                         "上年实际": stated["previous_value"].to_numpy(),
-                         "核对": [_stated_words(r, labels) for r in stated.itertuples()]},
-                        index=pd.Index(stated["of"], name="编号"))
+    return pd.DataFrame(
+        {
+            "指标": [labels.get(i, i) for i in stated["of"]],
+            "本年": stated["value"].to_numpy(),
+            "所述增长率%": stated["stated_pct"].to_numpy(),
+            "推算上年": stated["implied_previous"].to_numpy(),
+            "推算区间": [_range_words(r) for r in stated["implied_range"]],
+            "上年实际": stated["previous_value"].to_numpy(),
+            "核对": [_stated_words(r, labels) for r in stated.itertuples()],
+        },
+        index=pd.Index(stated["of"], name="编号"),
+    )
 
 
 def _stated_words(row, labels: pd.Series) -> str:
     """The ``check`` of a stated growth rate in words (:data:`helpers.show.words.STATED_WORDS`), a
     missing figure named by its label."""
     missing = "、".join(labels.get(i, i) for i in str(row.missing).split(", ") if i)
-    return STATED_WORDS[StatedCheck(row.check)].format(year=row.year, previous_year=row.year - 1, missing=missing)
+    return STATED_WORDS[StatedCheck(row.check)].format(
+        year=row.year, previous_year=row.year - 1, missing=missing
+    )
 
 
 def _range_words(bounds) -> str:

@@ -5,6 +5,7 @@ highlighted in its sentence of the report. The object also carries a static HTML
 (every indicator of the topic in a collapsible list), which nbconvert renders where no
 live kernel exists; ``helpers.publish.build`` drops the live widget view from rendered pages.
 """
+
 from __future__ import annotations
 
 import html
@@ -19,11 +20,13 @@ def figure_card(r: Report, ident: str) -> str:
     start, end, left = int(row["start"]), int(row["end"]), int(row["sentence_start"])
     sentence = highlight(row["source_sentence"], [(start - left, end - left)])
     note = f"<br>说明：{html.escape(row['note'])}" if row["note"] else ""
-    return (f'<div class="figure-card"><b>{html.escape(row["label_zh"])}</b> '
-            f'<span class="en">{html.escape(row["label_en"])}</span><br>'
-            f'{html.escape(row["as_written"])} = {grouped(row["value"])} {html.escape(row["unit"])} · '
-            f'口径 {html.escape(row["period"])} · {html.escape(row["qualifier"])} · '
-            f'字符 {start}–{end}{note}<blockquote>「{sentence}」</blockquote></div>')
+    return (
+        f'<div class="figure-card"><b>{html.escape(row["label_zh"])}</b> '
+        f'<span class="en">{html.escape(row["label_en"])}</span><br>'
+        f"{html.escape(row['as_written'])} = {grouped(row['value'])} {html.escape(row['unit'])} · "
+        f"口径 {html.escape(row['period'])} · {html.escape(row['qualifier'])} · "
+        f"字符 {start}–{end}{note}<blockquote>「{sentence}」</blockquote></div>"
+    )
 
 
 class Explorer:
@@ -42,7 +45,9 @@ class Explorer:
             table = table[table["topic"] == topic]
         self.report = r
         self.ids = list(table.index)
-        self.options = [(f"{row.label_zh} · {row.as_written}", ident) for ident, row in table.iterrows()]
+        self.options = [
+            (f"{row.label_zh} · {row.as_written}", ident) for ident, row in table.iterrows()
+        ]
 
     def widget(self):
         """Return the live widget (a dropdown above the card of the chosen indicator)."""
@@ -50,7 +55,10 @@ class Explorer:
 
         choice = w.Dropdown(options=self.options, description="指标", layout=w.Layout(width="60%"))
         card = w.HTML(figure_card(self.report, self.ids[0]))
-        choice.observe(lambda change: setattr(card, "value", figure_card(self.report, change["new"])), names="value")
+        choice.observe(
+            lambda change: setattr(card, "value", figure_card(self.report, change["new"])),
+            names="value",
+        )
         return w.VBox([choice, card])
 
     def static_html(self) -> str:
@@ -60,7 +68,9 @@ class Explorer:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         if not self.ids:  # a report with no figure of the topic
-            return {"text/html": '<p class="findings-none">本报告没有这一主题的数字。</p>',
-                    "text/plain": "本报告没有这一主题的数字。"}
+            return {
+                "text/html": '<p class="findings-none">本报告没有这一主题的数字。</p>',
+                "text/plain": "本报告没有这一主题的数字。",
+            }
         bundle = self.widget()._repr_mimebundle_(include=include, exclude=exclude) or {}
         return {**bundle, "text/html": self.static_html()}

@@ -7,6 +7,7 @@ ids only in the 编号 column. The statuses are the enumerations of :mod:`helper
 each table here has a word for every member (a test enumerates them, and checks that no word holds a Latin letter). A
 status that needs a year (新增 in which year) takes it from its row, never from its text.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -16,31 +17,53 @@ import pandas as pd
 from ..audit.status import Comparison, GrowthStatus, Missing, Result, Severity, StatedCheck
 
 #: A finding's severity (``helpers.audit.checks``).
-SEVERITY_WORDS: dict[str, str] = {Severity.ERROR: "错误", Severity.WARN: "存疑", Severity.SKIPPED: "未核对",
-                                  Severity.OK: "通过"}
+SEVERITY_WORDS: dict[str, str] = {
+    Severity.ERROR: "错误",
+    Severity.WARN: "存疑",
+    Severity.SKIPPED: "未核对",
+    Severity.OK: "通过",
+}
 #: A rule's result, before its numbers (不成立（40,514 对 14,434）).
-RESULT_WORDS = {Result.HOLDS: "成立", Result.FAILS: "不成立", Result.MISSING: "未核对：缺少",
-                Result.UNDEFINED: "无法计算（算式在这些数值下无定义）"}
+RESULT_WORDS = {
+    Result.HOLDS: "成立",
+    Result.FAILS: "不成立",
+    Result.MISSING: "未核对：缺少",
+    Result.UNDEFINED: "无法计算（算式在这些数值下无定义）",
+}
 #: Why a rule lacks a figure; ``{year}`` is the report year.
 MISSING_WORDS = {Missing.NOT_IN_TABLE: "{year}年指标表中没有", Missing.NO_VALUE: "衍生指标无法计算"}
 #: A year-on-year comparison, in the 比较 column of a growth table.
-COMPARISON_WORDS = {Comparison.COMPARED: "可比", Comparison.PERIOD_DIFFERS: "口径不同",
-                    Comparison.ONE_YEAR: "仅一年", Comparison.NOT_COMPARED: "不可比"}
+COMPARISON_WORDS = {
+    Comparison.COMPARED: "可比",
+    Comparison.PERIOD_DIFFERS: "口径不同",
+    Comparison.ONE_YEAR: "仅一年",
+    Comparison.NOT_COMPARED: "不可比",
+}
 #: A status with no change figure, in words; ``{year}`` and ``{previous_year}`` come from the row.
 #: The statuses with a change figure (``ok`` …, ``previous is zero/negative``, ``period differs``)
 #: are worded with their numbers by :func:`helpers.show.format.change_text`.
-GROWTH_WORDS = {GrowthStatus.COMPARED: "可比", GrowthStatus.IN_POINTS: "可比（个百分点）",
-                GrowthStatus.IN_PLACES: "可比（名次）", GrowthStatus.PERIOD_DIFFERS: "口径不同，不比较",
-                GrowthStatus.PREVIOUS_ZERO: "上年为0，无增长率", GrowthStatus.PREVIOUS_NEGATIVE: "上年为负数，无增长率",
-                GrowthStatus.UNIT_CHANGED: "单位不同，不比较", GrowthStatus.ONLY_CURRENT: "{year}年新增",
-                GrowthStatus.ONLY_PREVIOUS: "{year}年未报告", GrowthStatus.NO_VALUE: "{year}年无数值",
-                GrowthStatus.NO_PREVIOUS_VALUE: "{previous_year}年无数值",
-                GrowthStatus.TOO_LARGE: "变化过大，无法表示"}
+GROWTH_WORDS = {
+    GrowthStatus.COMPARED: "可比",
+    GrowthStatus.IN_POINTS: "可比（个百分点）",
+    GrowthStatus.IN_PLACES: "可比（名次）",
+    GrowthStatus.PERIOD_DIFFERS: "口径不同，不比较",
+    GrowthStatus.PREVIOUS_ZERO: "上年为0，无增长率",
+    GrowthStatus.PREVIOUS_NEGATIVE: "上年为负数，无增长率",
+    GrowthStatus.UNIT_CHANGED: "单位不同，不比较",
+    GrowthStatus.ONLY_CURRENT: "{year}年新增",
+    GrowthStatus.ONLY_PREVIOUS: "{year}年未报告",
+    GrowthStatus.NO_VALUE: "{year}年无数值",
+    GrowthStatus.NO_PREVIOUS_VALUE: "{previous_year}年无数值",
+    GrowthStatus.TOO_LARGE: "变化过大，无法表示",
+}
 #: The check of a growth rate the report states; ``{previous_year}``, ``{year}`` and ``{missing}`` from the row.
-STATED_WORDS = {StatedCheck.CONSISTENT: "一致", StatedCheck.INCONSISTENT: "不一致",
-                StatedCheck.PERIOD_DIFFERS: "口径不同，不核对",
-                StatedCheck.NO_PREVIOUS: "无{previous_year}年数据可核对",
-                StatedCheck.MISSING: "未核对：{year}年无{missing}"}
+STATED_WORDS = {
+    StatedCheck.CONSISTENT: "一致",
+    StatedCheck.INCONSISTENT: "不一致",
+    StatedCheck.PERIOD_DIFFERS: "口径不同，不核对",
+    StatedCheck.NO_PREVIOUS: "无{previous_year}年数据可核对",
+    StatedCheck.MISSING: "未核对：{year}年无{missing}",
+}
 #: A derived metric with a value (status ``ok``) or without one (why, for the command line, is in its status).
 METRIC_WORDS = {True: "可计算", False: "无法计算"}
 
@@ -78,7 +101,6 @@ def missing_words(reason: str, year: int) -> str:
     return MISSING_WORDS[Missing(reason)].format(year=year)
 
 
-
 def topic_words(topic: str) -> str | None:
     """A ``topic`` of data/catalog.yml in words: the heading its section has in data/charts.yml (one table
     of topic words, which the briefing's sections and the build's skipped notebooks read too)."""
@@ -88,19 +110,48 @@ def topic_words(topic: str) -> str | None:
 
 
 #: ``kind`` of data/metrics.yml.
-KIND_WORDS = {"rate": "比率", "share": "占比", "ratio": "比值", "average": "平均数", "total": "合计",
-              "implied": "推算值", "plan_vs_actual": "计划与实际"}
+KIND_WORDS = {
+    "rate": "比率",
+    "share": "占比",
+    "ratio": "比值",
+    "average": "平均数",
+    "total": "合计",
+    "implied": "推算值",
+    "plan_vs_actual": "计划与实际",
+}
 #: ``qualifier`` of the indicator tables.
 QUALIFIER_WORDS = {"exact": "精确", "approx": "约数", "lower_bound": "下限", "upper_bound": "上限"}
 
 #: Column -> Chinese header, in the order tables show them (columns a table lacks are left out).
 HEADERS = {
-    "id": "编号", "check": "规则编号", "label_zh": "名称", "description": "规则", "级别": "级别", "结果": "结果",
-    "as_written": "原文写法", "value": "数值", "unit": "单位", "qualifier": "限定", "period": "口径",
-    "section": "原文章节", "topic": "领域", "kind": "类型", "formula": "公式", "expression": "规则式",
-    "核对": "核对", "status": "状态", "stated_value": "原文数值", "difference": "差值",
-    "note": "说明", "source_sentence": "原文句子", "inputs": "数据来源", "figures": "涉及数字",
-    "start": "原文起始位置", "end": "原文结束位置", "label_en": "英文名称", "year": "年度",
+    "id": "编号",
+    "check": "规则编号",
+    "label_zh": "名称",
+    "description": "规则",
+    "级别": "级别",
+    "结果": "结果",
+    "as_written": "原文写法",
+    "value": "数值",
+    "unit": "单位",
+    "qualifier": "限定",
+    "period": "口径",
+    "section": "原文章节",
+    "topic": "领域",
+    "kind": "类型",
+    "formula": "公式",
+    "expression": "规则式",
+    "核对": "核对",
+    "status": "状态",
+    "stated_value": "原文数值",
+    "difference": "差值",
+    "note": "说明",
+    "source_sentence": "原文句子",
+    "inputs": "数据来源",
+    "figures": "涉及数字",
+    "start": "原文起始位置",
+    "end": "原文结束位置",
+    "label_en": "英文名称",
+    "year": "年度",
 }
 
 
@@ -119,12 +170,18 @@ def worded(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
     coded: dict[str, Callable[[str], str | None]] = {
-        "topic": topic_words, "kind": KIND_WORDS.get, "qualifier": QUALIFIER_WORDS.get,
-        "period": period_words, "status": metric_words}
+        "topic": topic_words,
+        "kind": KIND_WORDS.get,
+        "qualifier": QUALIFIER_WORDS.get,
+        "period": period_words,
+        "status": metric_words,
+    }
     out = frame.copy()
     for column, words in coded.items():
         if column in out.columns:
-            out[column] = [words(code) or code if isinstance(code, str) else code for code in out[column]]
+            out[column] = [
+                words(code) or code if isinstance(code, str) else code for code in out[column]
+            ]
     return out
 
 
@@ -145,6 +202,10 @@ def chinese(frame: pd.DataFrame) -> pd.DataFrame:
     ('编号', ['名称', '数值', '单位'], '查办行政处罚案件')
     """
     known = [c for c in HEADERS if c in frame.columns]
-    out = worded(frame[known + [c for c in frame.columns if c not in HEADERS]]).rename(columns=HEADERS)
+    out = worded(frame[known + [c for c in frame.columns if c not in HEADERS]]).rename(
+        columns=HEADERS
+    )
     out = out.rename_axis(index=[HEADERS.get(n, n) for n in out.index.names])
-    return out.rename_axis(columns=HEADERS.get(out.columns.name, out.columns.name))  # a pivot's ``year`` → 年度
+    return out.rename_axis(
+        columns=HEADERS.get(out.columns.name, out.columns.name)
+    )  # a pivot's ``year`` → 年度

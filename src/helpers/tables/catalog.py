@@ -7,6 +7,7 @@
 
 The rules are data; this module only reads and applies them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,22 +46,32 @@ def matching() -> Matching:
     path = paths.matching_file()
     doc = read_yaml(path)
     if not isinstance(doc, dict):
-        raise DataError([Problem(path, yaml_where(doc), f"expected a mapping of sections, not {shown(doc)}")])
+        raise DataError(
+            [Problem(path, yaml_where(doc), f"expected a mapping of sections, not {shown(doc)}")]
+        )
     problems = []
 
     def lists(key: str) -> list[list[str]]:
         value = doc.get(key) or []
         if not isinstance(value, list) or not all(TEXTS.accepts(group) for group in value):
-            problems.append(Problem(path, yaml_where(doc, key, key), f"{key} must be a list of lists of words"))
+            problems.append(
+                Problem(path, yaml_where(doc, key, key), f"{key} must be a list of lists of words")
+            )
             return []
         return value
 
     def words(key: str, allow_empty: bool = False) -> dict[str, tuple[str, ...]]:
         value = doc.get(key) or {}
         ok = isinstance(value, dict) and all(
-            TEXT.accepts(k) and (TEXTS.accepts(v) or (allow_empty and v in (None, []))) for k, v in value.items())
+            TEXT.accepts(k) and (TEXTS.accepts(v) or (allow_empty and v in (None, [])))
+            for k, v in value.items()
+        )
         if not ok:
-            problems.append(Problem(path, yaml_where(doc, key, key), f"{key} must map each name to a list of words"))
+            problems.append(
+                Problem(
+                    path, yaml_where(doc, key, key), f"{key} must map each name to a list of words"
+                )
+            )
             return {}
         return {k: tuple(v or ()) for k, v in value.items()}
 
@@ -69,22 +80,40 @@ def matching() -> Matching:
     for i, group in enumerate(counters):
         for word in group:
             if word in seen:
-                problems.append(Problem(path, yaml_where(doc["counters"], i, "counters"),
-                                        f"counter {word!r} is in two groups (#{seen[word] + 1} and #{i + 1})"))
+                problems.append(
+                    Problem(
+                        path,
+                        yaml_where(doc["counters"], i, "counters"),
+                        f"counter {word!r} is in two groups (#{seen[word] + 1} and #{i + 1})",
+                    )
+                )
             seen[word] = i
     bodies, topics = words("bodies", allow_empty=True), words("topics")
     bodies.setdefault(BUREAU, ())
     subset = doc.get("subset") or []
     if not TEXTS.accepts(subset) and subset != []:
-        problems.append(Problem(path, yaml_where(doc, "subset", "subset"), "subset must be a list of words"))
+        problems.append(
+            Problem(path, yaml_where(doc, "subset", "subset"), "subset must be a list of words")
+        )
     fallback = doc.get("fallback_topic")
     if fallback not in topics:
-        problems.append(Problem(path, yaml_where(doc, "fallback_topic", "fallback_topic"),
-                                f"fallback_topic {fallback!r} is not one of the topics ({', '.join(topics)})"))
+        problems.append(
+            Problem(
+                path,
+                yaml_where(doc, "fallback_topic", "fallback_topic"),
+                f"fallback_topic {fallback!r} is not one of the topics ({', '.join(topics)})",
+            )
+        )
     if problems:
         raise DataError(problems)
-    return Matching(tuple(frozenset(g) for g in counters), bodies, tuple(tuple(g) for g in lists("basis")),
-                    tuple(subset), topics, cast(str, fallback))  # one of the topics: checked above
+    return Matching(
+        tuple(frozenset(g) for g in counters),
+        bodies,
+        tuple(tuple(g) for g in lists("basis")),
+        tuple(subset),
+        topics,
+        cast(str, fallback),
+    )  # one of the topics: checked above
 
 
 def same_counter(written: str, unit: str) -> bool:
@@ -108,13 +137,15 @@ def body_of(sentence: str) -> str:
 def basis_words(clause: str) -> set[str]:
     """The counting-basis and subset words of a clause."""
     rules = matching()
-    return {w for group in rules.basis for w in group if w in clause} | {w for w in rules.subset if w in clause}
+    return {w for group in rules.basis for w in group if w in clause} | {
+        w for w in rules.subset if w in clause
+    }
 
 
 def is_total(text: str, end: int) -> bool:
     """Whether the figure ending at ``end`` is the total of a subset that follows it
     (``主体10359家,其中…``, ``案件439宗(其中…``)."""
-    after = text[end:end + 8].lstrip("，,;；:：（(、 ")
+    after = text[end : end + 8].lstrip("，,;；:：（(、 ")
     return any(after.startswith(w) for w in matching().subset)
 
 

@@ -33,6 +33,7 @@ pattern) and looked up by bisection, and a wording compares at most :data:`SENTE
 characters of its sentence, with its bigrams made once. (Each figure used to search the text
 from its start: ``检查企业5家，`` × 10000 took more than 300 s.)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,7 +62,9 @@ REVIEW_COLUMNS = ["score", "matched_by", "shared", "body", "proposal"]
 
 #: How the note of every drafted row begins (in Chinese: it is read as is); accept clears such notes.
 DRAFT_NOTE = "草稿："
-_LIST_MARKER = re.compile(r"[一二三四五六七八九十]+是|[(（][一二三四五六七八九十]+[)）]|(?m:^\d+[.、])")
+_LIST_MARKER = re.compile(
+    r"[一二三四五六七八九十]+是|[(（][一二三四五六七八九十]+[)）]|(?m:^\d+[.、])"
+)
 _YEAR = re.compile(r"(\d{4})年")
 _CLAUSE_END = re.compile(r"[；;。\n]")
 _LINE_END = re.compile(r"\n")
@@ -71,8 +74,10 @@ _SUB_HEADING = re.compile(r"^[(（]([一二三四五六七八九十]+)[)）]([^�
 #: at most 30): bigrams of a longer sentence add nothing a reader would call the same wording.
 SENTENCE_WINDOW = 200
 #: Words around a clause that are not part of what is counted (我局作出行政处罚 -> 作出行政处罚).
-_LABEL_HEAD = re.compile(r"^(?:\d{4}年度?|我局|本局|全局|我区|全区|全市|全省|共计|共(?!有)|累计"
-                         r"|全年|合计|此外|同时|并)+")
+_LABEL_HEAD = re.compile(
+    r"^(?:\d{4}年度?|我局|本局|全局|我区|全区|全市|全省|共计|共(?!有)|累计"
+    r"|全年|合计|此外|同时|并)+"
+)
 #: An earlier figure of a list in the same clause (中心组学习7次和支部学习 -> 支部学习).
 _EARLIER_FIGURE = re.compile(r"^.*\d[^\d和及与]*[和及与]")
 _LABEL_TAIL = re.compile(r"(?:共计|合计|累计|共|计|达到|达|为|了|约|近|超过|超|逾|分别)+$")
@@ -80,7 +85,7 @@ _LABEL_TAIL = re.compile(r"(?:共计|合计|累计|共|计|达到|达|为|了|�
 
 def _bigrams(text: str) -> frozenset[str]:
     text = re.sub(r"[\d.,，%％\s]", "", text)
-    return frozenset({text[i:i + 2] for i in range(len(text) - 1)} or {text})
+    return frozenset({text[i : i + 2] for i in range(len(text) - 1)} or {text})
 
 
 def _dice(x: frozenset, y: frozenset) -> float:
@@ -98,13 +103,13 @@ def shared_words(clause: str, other: str) -> str:
     theirs = _bigrams(other)
     covered = [False] * len(clause)
     for i in range(len(clause) - 1):
-        if clause[i:i + 2] in theirs:
+        if clause[i : i + 2] in theirs:
             covered[i] = covered[i + 1] = True
     runs = re.findall(r"1+", "".join("1" if c else "0" for c in covered))
     out, at = [], 0
     for run in runs:
         at = "".join("1" if c else "0" for c in covered).index(run, at)
-        out.append(clause[at:at + len(run)])
+        out.append(clause[at : at + len(run)])
         at += len(run)
     return "/".join(out)
 
@@ -172,8 +177,10 @@ class Layout:
         """The whole sentence around ``text[start:end]`` (at most :data:`SENTENCE_WINDOW` characters each side)."""
         left = max(self._after_last(self.sentences, start), start - SENTENCE_WINDOW)
         i = bisect_left(self.sentences.starts, end)
-        right = self.sentences.matches[i].end() if i < len(self.sentences.starts) else len(self.text)
-        return self.text[left:min(right, end + SENTENCE_WINDOW)].strip()
+        right = (
+            self.sentences.matches[i].end() if i < len(self.sentences.starts) else len(self.text)
+        )
+        return self.text[left : min(right, end + SENTENCE_WINDOW)].strip()
 
     def period(self, start: int) -> Period:
         """Read a figure's period from the words before it (see the module docstring); the words
@@ -198,7 +205,7 @@ class Layout:
         if top is None:
             return ""
         line_end = self.text.find("\n", top.end())
-        return self.text[top.end():line_end if line_end >= 0 else len(self.text)]
+        return self.text[top.end() : line_end if line_end >= 0 else len(self.text)]
 
     def section(self, start: int, names: dict[str, str]) -> str:
         """The heading a figure stands under (see :func:`infer_section`)."""
@@ -231,8 +238,12 @@ def references() -> dict[str, list[Reference]]:
         layout = Layout(text)
         for row in load_indicators(bureau, year).itertuples():
             out.setdefault(row.id, []).append(
-                Reference(f"{bureau} {year}", layout.wording(row.start, context_before(text, row.start)),
-                          is_total(text, row.end)))
+                Reference(
+                    f"{bureau} {year}",
+                    layout.wording(row.start, context_before(text, row.start)),
+                    is_total(text, row.end),
+                )
+            )
     return out
 
 
@@ -276,10 +287,18 @@ def best_match(words: Wording, refs: list[Reference], ident: str) -> Match | Non
     for ref in refs:
         if basis_conflict(words.clause, ref.wording.clause, ref.total):
             continue
-        score = words.label_score(ref.wording.clause) if ref.kind in ("label", "alias") else words.score(ref.wording)
+        score = (
+            words.label_score(ref.wording.clause)
+            if ref.kind in ("label", "alias")
+            else words.score(ref.wording)
+        )
         if best is None or score > best.score:
-            best = Match(score, ident, f"{ref.kind} «{ref.wording.clause}»", shared_words(words.clause,
-                                                                                        ref.wording.clause))
+            best = Match(
+                score,
+                ident,
+                f"{ref.kind} «{ref.wording.clause}»",
+                shared_words(words.clause, ref.wording.clause),
+            )
     return best
 
 
@@ -330,7 +349,9 @@ def draft(year: int, report: Path) -> pd.DataFrame:
     units, id_bodies = catalog["unit"].to_dict(), catalog["body"].to_dict()
     for i, w in enumerate(words):
         for ident, id_refs in refs.items():
-            if id_bodies.get(ident) != bodies[i] or not same_counter(found[i].unit, units.get(ident, "")):
+            if id_bodies.get(ident) != bodies[i] or not same_counter(
+                found[i].unit, units.get(ident, "")
+            ):
                 continue
             match = best_match(w, id_refs, ident)
             if match is not None and match.score >= THRESHOLD:
@@ -346,26 +367,53 @@ def draft(year: int, report: Path) -> pd.DataFrame:
     for i, f in enumerate(found):
         match = chosen.get(i)
         # the note is read on pages and in the workbook when the draft becomes the table: Chinese
-        row = {"year": year, "id": "", "value": format(f.value, ".10g"), "unit": f.unit, "as_written": f.text,
-               "start": f.start, "end": f.end, "qualifier": f.qualifier, "period": str(layout.period(f.start)),
-               "section": layout.section(f.start, names), "body": bodies[i]}
+        row = {
+            "year": year,
+            "id": "",
+            "value": format(f.value, ".10g"),
+            "unit": f.unit,
+            "as_written": f.text,
+            "start": f.start,
+            "end": f.end,
+            "qualifier": f.qualifier,
+            "period": str(layout.period(f.start)),
+            "section": layout.section(f.start, names),
+            "body": bodies[i],
+        }
         if match is not None:
-            row.update(id=match.ident, unit=units[match.ident], score=round(match.score, 2), matched_by=match.by,
-                       shared=match.shared, proposal="",
-                       note=f"{DRAFT_NOTE}按「{f.context}」匹配（相似度{match.score:.2f}）")
+            row.update(
+                id=match.ident,
+                unit=units[match.ident],
+                score=round(match.score, 2),
+                matched_by=match.by,
+                shared=match.shared,
+                proposal="",
+                note=f"{DRAFT_NOTE}按「{f.context}」匹配（相似度{match.score:.2f}）",
+            )
         else:
             sentence = layout.sentence(f.start, f.end)
             label = label_of(f.context, words[i].sentence)
             topic = topic_of(words[i].sentence, layout.heading(f.start))
             ident = proposal_id(topic, label, f.unit, taken)
             taken.add(ident)
-            entry = {"id": ident, "label_zh": label, "label_en": label, "unit": f.unit, "topic": topic,
-                     "description": f"据报告原文：{sentence}"}
+            entry = {
+                "id": ident,
+                "label_zh": label,
+                "label_en": label,
+                "unit": f.unit,
+                "topic": topic,
+                "description": f"据报告原文：{sentence}",
+            }
             if bodies[i] != BUREAU:
                 entry["body"] = bodies[i]
             proposed.append({**entry, "as_written": f.text, "start": f.start})
-            row.update(score=0.0, matched_by="", shared="", proposal=ident,
-                       note=f"{DRAFT_NOTE}没有指标与「{f.context}」匹配；已提议新指标 {ident}（接受、修改或删除）")
+            row.update(
+                score=0.0,
+                matched_by="",
+                shared="",
+                proposal=ident,
+                note=f"{DRAFT_NOTE}没有指标与「{f.context}」匹配；已提议新指标 {ident}（接受、修改或删除）",
+            )
         rows.append(row)
     frame = pd.DataFrame(rows, columns=COLUMNS + REVIEW_COLUMNS)
     frame.attrs["proposals"] = proposed
@@ -388,7 +436,9 @@ def _write_new(target: Path, write) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        with open(staged, "x", encoding="utf-8", newline="") as f:  # "x": never through a link planted here either
+        with open(
+            staged, "x", encoding="utf-8", newline=""
+        ) as f:  # "x": never through a link planted here either
             write(f)
         os.replace(staged, target)  # replaces the name, never a file it may be linked to
     finally:
@@ -397,13 +447,17 @@ def _write_new(target: Path, write) -> None:
 
 def _refuse_odd(target: Path) -> None:
     if target.is_symlink():
-        raise AmrbookError(f"{target}: is a symbolic link (to {os.readlink(target)}); a draft is never written "
-                           "through a link, which could lead to a curated table: remove the link and run again")
+        raise AmrbookError(
+            f"{target}: is a symbolic link (to {os.readlink(target)}); a draft is never written "
+            "through a link, which could lead to a curated table: remove the link and run again"
+        )
     if target.exists() and not target.is_file():
         raise AmrbookError(f"{target}: exists and is not a plain file; remove it and run again")
 
 
-def write_draft(bureau: str, year: int, report: Path, force: bool = False) -> tuple[Path, pd.DataFrame]:
+def write_draft(
+    bureau: str, year: int, report: Path, force: bool = False
+) -> tuple[Path, pd.DataFrame]:
     """Write ``data/indicators/<bureau>/<year>.draft.csv`` and ``<year>.proposals.yml``; return the
     draft's path and the draft.
 
@@ -417,10 +471,19 @@ def write_draft(bureau: str, year: int, report: Path, force: bool = False) -> tu
     for each in (target, beside):
         _refuse_odd(each)
     if target.exists() and not force:
-        raise AmrbookError(f"{target} exists; --force replaces the draft (the curated {year}.csv is never touched)")
+        raise AmrbookError(
+            f"{target} exists; --force replaces the draft (the curated {year}.csv is never touched)"
+        )
     frame = draft(year, report)
     _write_new(target, lambda f: frame.to_csv(f, index=False, lineterminator="\n"))
     proposed = frame.attrs["proposals"]
-    _write_new(beside, lambda f: f.write(PROPOSALS_HEADER + yaml.safe_dump(
-        {"proposals": proposed}, allow_unicode=True, sort_keys=False, width=100)))
+    _write_new(
+        beside,
+        lambda f: f.write(
+            PROPOSALS_HEADER
+            + yaml.safe_dump(
+                {"proposals": proposed}, allow_unicode=True, sort_keys=False, width=100
+            )
+        ),
+    )
     return target, frame

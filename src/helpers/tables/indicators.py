@@ -1,4 +1,5 @@
 """Indicator tables joined with what an analyst needs to read them: labels and source sentences."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -30,5 +31,8 @@ def indicator_table(bureau: str, year: int) -> pd.DataFrame:
     labels = catalog.loc[frame["id"], ["label_zh", "label_en", "topic"]].reset_index(drop=True)
     sentences = Sentences(text)  # one pass over the report for every row, not one per row
     spans = [sentences.span(s, e) for s, e in zip(frame["start"], frame["end"])]
-    return pd.concat([frame, labels], axis=1).assign(source_sentence=[text[a:b] for a, b in spans],
-                                                     sentence_start=[a for a, _ in spans]).set_index("id")
+    return (
+        pd.concat([frame, labels], axis=1)
+        .assign(source_sentence=[text[a:b] for a, b in spans], sentence_start=[a for a, _ in spans])
+        .set_index("id")
+    )

@@ -11,6 +11,7 @@ curated ``<year>.csv``. Both files are written in a temporary copy of ``data/`` 
 validated there with the normal loaders (the caller's ``validate``, e.g. ``load_report``); only
 then are both renamed into place. On any problem nothing changes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,10 @@ from .draft import DRAFT_NOTE, REVIEW_COLUMNS, write_draft
 from .load import CATALOG_FIELDS, COLUMNS, load_catalog
 
 #: A report's title: its year and type (法治政府建设情况报告, 行政执法工作报告, 工作总结).
-TITLE = re.compile(r"(\d{4})年度?[^\n。，,]{0,12}?"
-                   r"(法治政府建设(?:情况|工作)?的?(?:年度)?报告|行政执法(?:工作)?的?报告|工作总结)")
+TITLE = re.compile(
+    r"(\d{4})年度?[^\n。，,]{0,12}?"
+    r"(法治政府建设(?:情况|工作)?的?(?:年度)?报告|行政执法(?:工作)?的?报告|工作总结)"
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def read_title(text: str) -> tuple[int, str, str] | None:
         return None
     line_start = text.rfind("\n", 0, found.start()) + 1
     line_end = text.find("\n", found.end())
-    line = text[line_start:line_end if line_end >= 0 else len(text)].strip()
+    line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
     return int(found.group(1)), found.group(2).replace("的", ""), line
 
 
@@ -82,8 +85,13 @@ def _insert_in_section(text: str, key: str, block: str) -> str:
 
 
 def _quoted(value) -> str:
-    return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000).strip().removesuffix(
-        "\n...").removesuffix("...").strip()
+    return (
+        yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000)
+        .strip()
+        .removesuffix("\n...")
+        .removesuffix("...")
+        .strip()
+    )
 
 
 def _write_beside(target: Path, content: bytes) -> Path:
@@ -95,8 +103,14 @@ def _write_beside(target: Path, content: bytes) -> Path:
     return staged
 
 
-def add(report: Path, slug: str, name: str | None = None, level: str | None = None, year: int | None = None,
-        kind: str | None = None) -> Added:
+def add(
+    report: Path,
+    slug: str,
+    name: str | None = None,
+    level: str | None = None,
+    year: int | None = None,
+    kind: str | None = None,
+) -> Added:
     """Take a report in: copy it, record it in ``sources.yml``, write its draft and proposals.
 
     Raises
@@ -110,53 +124,89 @@ def add(report: Path, slug: str, name: str | None = None, level: str | None = No
     text, encoding = read_report(report)
     data = report.read_bytes()
     if not re.fullmatch(SLUG_PATTERN, slug):
-        raise AmrbookError(f"--bureau {slug!r}: a slug is lowercase ASCII letters, digits, - and _ (e.g. tianhe)")
+        raise AmrbookError(
+            f"--bureau {slug!r}: a slug is lowercase ASCII letters, digits, - and _ (e.g. tianhe)"
+        )
     declared = load_sources()
     known = declared.bureaus.get(slug)
     if known is not None and name and name != known.name:
         raise AmrbookError(f"bureau {slug!r} is {known.name} in {paths.sources_file()}, not {name}")
     name = known.name if known else name
     if not name:
-        raise AmrbookError(f"bureau {slug!r} is new: give its full name with --name (e.g. 广州市天河区市场监督管理局)")
+        raise AmrbookError(
+            f"bureau {slug!r} is new: give its full name with --name (e.g. 广州市天河区市场监督管理局)"
+        )
     level = known.level if known else (level or level_of(name))
     if level not in LEVELS:
-        raise AmrbookError(f"the level of {name} cannot be read from its name: give --level ({'、'.join(LEVELS)})")
+        raise AmrbookError(
+            f"the level of {name} cannot be read from its name: give --level ({'、'.join(LEVELS)})"
+        )
     title = read_title(text)
     year = year or (title[0] if title else None)
     kind = kind or (title[1] if title else None)
     if not year or not kind:
         missing = " and ".join(w for w, v in (("--year", year), ("--type", kind)) if not v)
-        raise AmrbookError(f"{report}: no title line states the report's year and type (e.g. "
-                           f"…2023年度法治政府建设情况报告, …2023年工作总结): give {missing}")
-    title_line = title[2] if title and title[0] == year and len(title[2]) <= 60 else f"{name}{year}年{kind}"
+        raise AmrbookError(
+            f"{report}: no title line states the report's year and type (e.g. "
+            f"…2023年度法治政府建设情况报告, …2023年工作总结): give {missing}"
+        )
+    title_line = (
+        title[2] if title and title[0] == year and len(title[2]) <= 60 else f"{name}{year}年{kind}"
+    )
     sha = hashlib.sha256(data).hexdigest()
     raw = paths.bureau_raw_dir(slug) / f"{year}_{slug}{report.suffix or '.txt'}"
     same = [s for s in declared.reports if s.bureau == slug and s.year == year]
     if same and same[0].sha256 != sha:
-        raise AmrbookError(f"{paths.sources_file()} already records a different report of {slug} {year} "
-                           f"({same[0].file.name}, sha256 {same[0].sha256[:12]}…); nothing was changed")
+        raise AmrbookError(
+            f"{paths.sources_file()} already records a different report of {slug} {year} "
+            f"({same[0].file.name}, sha256 {same[0].sha256[:12]}…); nothing was changed"
+        )
     if raw.exists() and raw.read_bytes() != data:
-        raise AmrbookError(f"{raw} exists and holds another text; a raw report is never overwritten")
+        raise AmrbookError(
+            f"{raw} exists and holds another text; a raw report is never overwritten"
+        )
     copied = not raw.exists()
     if copied:
         os.replace(_write_beside(raw, data), raw)
     if not same:
-        _record(slug, name, level, known is None, {
-            "file": raw.name, "bureau": slug, "year": year, "type": kind, "publisher": name, "title": title_line,
-            "language": "zh-Hans", "encoding": encoding, "sha256": sha,
-            "obtained": f"amrbook add {report.name}: copied byte for byte"}, raw if copied else None)
+        _record(
+            slug,
+            name,
+            level,
+            known is None,
+            {
+                "file": raw.name,
+                "bureau": slug,
+                "year": year,
+                "type": kind,
+                "publisher": name,
+                "title": title_line,
+                "language": "zh-Hans",
+                "encoding": encoding,
+                "sha256": sha,
+                "obtained": f"amrbook add {report.name}: copied byte for byte",
+            },
+            raw if copied else None,
+        )
     draft = paths.draft_file(slug, year)
     frame = None if draft.exists() else write_draft(slug, year, raw)[1]
     return Added(raw, copied, not same, draft, frame)
 
 
-def _record(slug: str, name: str, level: str, new_bureau: bool, entry: dict, copied: Path | None) -> None:
+def _record(
+    slug: str, name: str, level: str, new_bureau: bool, entry: dict, copied: Path | None
+) -> None:
     """Add a bureau (when new) and a source entry to ``sources.yml``, keeping its comments, atomically."""
     path = paths.sources_file()
     text = path.read_text(encoding="utf-8")
     if new_bureau:
-        text = _insert_in_section(text, "bureaus", f"  {slug}:\n    name: {_quoted(name)}\n    level: {level}\n")
-    lines = [f"  - {k}: {_quoted(v)}" if i == 0 else f"    {k}: {_quoted(v)}" for i, (k, v) in enumerate(entry.items())]
+        text = _insert_in_section(
+            text, "bureaus", f"  {slug}:\n    name: {_quoted(name)}\n    level: {level}\n"
+        )
+    lines = [
+        f"  - {k}: {_quoted(v)}" if i == 0 else f"    {k}: {_quoted(v)}"
+        for i, (k, v) in enumerate(entry.items())
+    ]
     text = _insert_in_section(text, "sources", "\n".join(lines) + "\n")
     staged = _write_beside(path, text.encode("utf-8"))
     try:
@@ -182,8 +232,9 @@ def _data_folder(folder: Path):
             os.environ["AMRBOOK_DATA"] = before
 
 
-def accept(slug: str, year: int, ids: Iterable[str] | None, validate: Callable[[str, int], object]) -> tuple[
-        Path, list[str], list[int]]:
+def accept(
+    slug: str, year: int, ids: Iterable[str] | None, validate: Callable[[str, int], object]
+) -> tuple[Path, list[str], list[int]]:
     """Promote the reviewed draft and the accepted proposals (all when ``ids`` is None).
 
     Returns the curated table's path, the ids added to the catalog and the CSV lines of the
@@ -201,13 +252,17 @@ def accept(slug: str, year: int, ids: Iterable[str] | None, validate: Callable[[
     if not draft_path.is_file():
         raise AmrbookError(f"{draft_path}: no draft to accept; `amrbook add` writes it")
     if target.exists():
-        raise AmrbookError(f"{target} exists; accept never replaces a curated table (move it away to accept again)")
+        raise AmrbookError(
+            f"{target} exists; accept never replaces a curated table (move it away to accept again)"
+        )
     doc = read_yaml(proposals_path) if proposals_path.exists() else {}
     proposed = {p["id"]: p for p in (doc or {}).get("proposals") or []}
     wanted = list(proposed) if ids is None else list(ids)
     unknown = [i for i in wanted if i not in proposed]
     if unknown:
-        raise AmrbookError(f"{proposals_path}: no proposal {', '.join(unknown)} (proposed: {', '.join(proposed)})")
+        raise AmrbookError(
+            f"{proposals_path}: no proposal {', '.join(unknown)} (proposed: {', '.join(proposed)})"
+        )
     catalog = load_catalog()
     frame = pd.read_csv(draft_path, dtype=str, keep_default_na=False)
     if "proposal" in frame:
@@ -216,11 +271,19 @@ def accept(slug: str, year: int, ids: Iterable[str] | None, validate: Callable[[
     kept = frame["id"] != ""
     left_out = [int(i) + 2 for i in frame.index[~kept]]
     frame = frame[kept]
-    strangers = [(int(i) + 2, ident) for i, ident in frame["id"].items() if ident not in catalog.index
-                 and ident not in wanted]
+    strangers = [
+        (int(i) + 2, ident)
+        for i, ident in frame["id"].items()
+        if ident not in catalog.index and ident not in wanted
+    ]
     if strangers:
-        raise AmrbookError("; ".join(f"{draft_path} line {line}: id {ident!r} is neither in the catalog nor an "
-                                     "accepted proposal" for line, ident in strangers))
+        raise AmrbookError(
+            "; ".join(
+                f"{draft_path} line {line}: id {ident!r} is neither in the catalog nor an "
+                "accepted proposal"
+                for line, ident in strangers
+            )
+        )
     used = set(frame["id"])
     added = [i for i in wanted if i in used and i not in catalog.index]
     frame = frame.drop(columns=[c for c in REVIEW_COLUMNS if c in frame])[COLUMNS]
@@ -235,8 +298,10 @@ def accept(slug: str, year: int, ids: Iterable[str] | None, validate: Callable[[
             paths.catalog_file().write_text(catalog_text, encoding="utf-8")
             paths.indicators_file(slug, year).write_text(table, encoding="utf-8")
             validate(slug, year)
-    staged = [_write_beside(paths.catalog_file(), catalog_text.encode("utf-8")),
-              _write_beside(target, table.encode("utf-8"))]
+    staged = [
+        _write_beside(paths.catalog_file(), catalog_text.encode("utf-8")),
+        _write_beside(target, table.encode("utf-8")),
+    ]
     try:
         os.replace(staged[1], target)
         os.replace(staged[0], paths.catalog_file())
@@ -253,11 +318,21 @@ def under_review(slug: str, year: int) -> pd.DataFrame:
     """The draft of a report joined with its proposals, one row per figure, for review:
     the draft's columns, and ``label_zh``, ``topic``, ``description`` of the proposed entry."""
     if not paths.draft_file(slug, year).is_file():
-        raise AmrbookError(f"{paths.draft_file(slug, year)}: no draft to review; `amrbook add` writes it")
+        raise AmrbookError(
+            f"{paths.draft_file(slug, year)}: no draft to review; `amrbook add` writes it"
+        )
     frame = pd.read_csv(paths.draft_file(slug, year), dtype=str, keep_default_na=False)
-    doc = read_yaml(paths.proposals_file(slug, year)) if paths.proposals_file(slug, year).exists() else {}
-    proposed = pd.DataFrame((doc or {}).get("proposals") or [], columns=["id", "label_zh", "topic", "description"])
-    frame = frame.merge(proposed.rename(columns={"id": "proposal"}), on="proposal", how="left").fillna("")
+    doc = (
+        read_yaml(paths.proposals_file(slug, year))
+        if paths.proposals_file(slug, year).exists()
+        else {}
+    )
+    proposed = pd.DataFrame(
+        (doc or {}).get("proposals") or [], columns=["id", "label_zh", "topic", "description"]
+    )
+    frame = frame.merge(
+        proposed.rename(columns={"id": "proposal"}), on="proposal", how="left"
+    ).fillna("")
     frame[["start", "end"]] = frame[["start", "end"]].astype(int)
     return frame
 

@@ -8,6 +8,7 @@ each with its file, CSV line and column:
    ``as_written`` gives ``value`` and ``unit``, the words around it give ``qualifier``,
    and the id is in the catalog with the same unit.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,7 +40,19 @@ from ..report.period import PATTERN as PERIOD_PATTERN
 from ..report.sources import raw_text
 from .catalog import BUREAU, matching, same_counter
 
-COLUMNS = ["year", "id", "value", "unit", "as_written", "start", "end", "qualifier", "period", "section", "note"]
+COLUMNS = [
+    "year",
+    "id",
+    "value",
+    "unit",
+    "as_written",
+    "start",
+    "end",
+    "qualifier",
+    "period",
+    "section",
+    "note",
+]
 NUMERIC = {"year": "int64", "value": "float64", "start": "int64", "end": "int64"}
 CATALOG_FIELDS = ["label_zh", "label_en", "unit", "topic", "description"]
 #: Optional fields of a catalog entry: ``part_of``, the indicator this one is a subset of (其中), so a
@@ -60,11 +73,21 @@ SCHEMA = pa.DataFrameSchema(
         "as_written": pa.Column(str, pa.Check.str_length(min_value=1, error="must not be empty")),
         "start": pa.Column("int64", pa.Check.ge(0, error="must not be negative")),
         "end": pa.Column("int64", pa.Check.ge(1, error="must be positive")),
-        "qualifier": pa.Column(str, pa.Check.isin(QUALIFIERS, error=f"must be one of {', '.join(QUALIFIERS)}")),
-        "period": pa.Column(str, pa.Check.str_matches(PERIOD_PATTERN,
-                                                      error="must be YYYY, YYYY-MM, YYYY-Qn, as_of_report or recent")),
-        "section": pa.Column(str, pa.Check.str_length(min_value=1, error="must not be empty (the heading the "
-                                                                          "figure stands under)")),
+        "qualifier": pa.Column(
+            str, pa.Check.isin(QUALIFIERS, error=f"must be one of {', '.join(QUALIFIERS)}")
+        ),
+        "period": pa.Column(
+            str,
+            pa.Check.str_matches(
+                PERIOD_PATTERN, error="must be YYYY, YYYY-MM, YYYY-Qn, as_of_report or recent"
+            ),
+        ),
+        "section": pa.Column(
+            str,
+            pa.Check.str_length(
+                min_value=1, error="must not be empty (the heading the figure stands under)"
+            ),
+        ),
         "note": pa.Column(str, nullable=True),
     },
     checks=pa.Check(lambda df: df["end"] > df["start"], error=END_AFTER_START),
@@ -102,28 +125,51 @@ def _catalog() -> pd.DataFrame:
     path = paths.catalog_file()
     doc = read_yaml(path)
     if not isinstance(doc, dict):
-        raise DataError([Problem(path, yaml_where(doc), f"expected a mapping of indicator id to its definition, "
-                                                        f"not {shown(doc)}")])
+        raise DataError(
+            [
+                Problem(
+                    path,
+                    yaml_where(doc),
+                    f"expected a mapping of indicator id to its definition, not {shown(doc)}",
+                )
+            ]
+        )
     problems = []
     for key in doc:
         label = f"indicator {key!r}"
         if not isinstance(key, str) or not re.match(ID_PATTERN, key):
-            problems.append(Problem(path, yaml_where(doc, key, label), "id must be snake_case ASCII"))
+            problems.append(
+                Problem(path, yaml_where(doc, key, label), "id must be snake_case ASCII")
+            )
         else:
-            found = entry_problems(path, doc, key, label, dict.fromkeys(CATALOG_FIELDS, TEXT), CATALOG_OPTIONAL)
+            found = entry_problems(
+                path, doc, key, label, dict.fromkeys(CATALOG_FIELDS, TEXT), CATALOG_OPTIONAL
+            )
             whole = doc[key].get("part_of") if not found else None
             if whole is not None and (whole not in doc or whole == key):
-                found.append(Problem(path, yaml_where(doc[key], "part_of", label),
-                                     f"part_of {whole!r} is not another indicator of the catalog"))
+                found.append(
+                    Problem(
+                        path,
+                        yaml_where(doc[key], "part_of", label),
+                        f"part_of {whole!r} is not another indicator of the catalog",
+                    )
+                )
             body = doc[key].get("body") if isinstance(doc[key], dict) else None
             if not found and body is not None and body not in matching().bodies:
-                found.append(Problem(path, yaml_where(doc[key], "body", label),
-                                     f"body {body!r} is not one of the bodies of {paths.matching_file().name} "
-                                     f"({', '.join(matching().bodies)})"))
+                found.append(
+                    Problem(
+                        path,
+                        yaml_where(doc[key], "body", label),
+                        f"body {body!r} is not one of the bodies of {paths.matching_file().name} "
+                        f"({', '.join(matching().bodies)})",
+                    )
+                )
             problems += found
     if problems:
         raise DataError(problems)
-    frame = pd.DataFrame.from_dict(doc, orient="index").reindex(columns=[*CATALOG_FIELDS, *CATALOG_OPTIONAL])
+    frame = pd.DataFrame.from_dict(doc, orient="index").reindex(
+        columns=[*CATALOG_FIELDS, *CATALOG_OPTIONAL]
+    )
     frame["part_of"] = frame["part_of"].fillna("")
     frame["body"] = frame["body"].fillna(BUREAU)
     frame["aliases"] = [tuple(a) if isinstance(a, list) else () for a in frame["aliases"]]
@@ -158,8 +204,16 @@ def load_indicators(bureau: str, year: int, path: Path | None = None) -> pd.Data
         path = paths.indicators_file(bureau, year)
         if not path.exists():
             have = [str(y) for y in paths.indicator_years(bureau)]
-            raise DataError([Problem(path, "", f"no indicator table for {bureau} {year} "
-                                     f"(tables exist for: {', '.join(have) or 'no year'})")])
+            raise DataError(
+                [
+                    Problem(
+                        path,
+                        "",
+                        f"no indicator table for {bureau} {year} "
+                        f"(tables exist for: {', '.join(have) or 'no year'})",
+                    )
+                ]
+            )
     path = Path(path)
     frame, problems = _read_csv(path)
     cells = frame.copy()  # as written in the file, for messages
@@ -199,7 +253,9 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
         if not found:
             rows.append(fields)
             lines.append(line)
-    return pd.DataFrame(rows, columns=header, index=pd.Index(lines, dtype="int64"), dtype=object), problems
+    return pd.DataFrame(
+        rows, columns=header, index=pd.Index(lines, dtype="int64"), dtype=object
+    ), problems
 
 
 def _csv_text(path: Path) -> str:
@@ -210,15 +266,32 @@ def _csv_text(path: Path) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError([Problem(path, f"byte {exc.start}",
-                                 "not UTF-8 (Excel's \"CSV UTF-8\" format is; GBK/ANSI is not): "
-                                 "re-save the file as UTF-8")]) from None
+        raise DataError(
+            [
+                Problem(
+                    path,
+                    f"byte {exc.start}",
+                    'not UTF-8 (Excel\'s "CSV UTF-8" format is; GBK/ANSI is not): '
+                    "re-save the file as UTF-8",
+                )
+            ]
+        ) from None
     if not text.strip():
-        raise DataError([Problem(path, "", "the file is empty; expected a header line: " + ",".join(COLUMNS))])
+        raise DataError(
+            [Problem(path, "", "the file is empty; expected a header line: " + ",".join(COLUMNS))]
+        )
     header = text.split("\n", 1)[0]
     if "," not in header and any(sep in header for sep in ";\t|"):
-        raise DataError([Problem(path, "", "columns are not separated by commas; save as comma-separated CSV",
-                                 line=1)])
+        raise DataError(
+            [
+                Problem(
+                    path,
+                    "",
+                    "columns are not separated by commas; save as comma-separated CSV",
+                    line=1,
+                )
+            ]
+        )
     return text
 
 
@@ -232,7 +305,9 @@ def _records(path: Path, text: str) -> list[tuple[int, list[str]]]:
                 records.append((line, fields))
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise DataError([_at(path, line, None, _csv_cause(str(exc), line, reader.line_num))]) from None
+        raise DataError(
+            [_at(path, line, None, _csv_cause(str(exc), line, reader.line_num))]
+        ) from None
     return records
 
 
@@ -251,10 +326,19 @@ def _csv_cause(error: str, line: int, error_line: int) -> str:
 
 def _check_header(path: Path, line: int, header: list[str]) -> None:
     counts = Counter(header)
-    problems = [_at(path, line, None, f"column {name!r} appears {n} times") for name, n in counts.items() if n > 1]
-    problems += [_at(path, line, None, f"unknown column {name!r} (expected {', '.join(COLUMNS)})")
-                 for name in header if name not in COLUMNS]
-    problems += [_at(path, line, None, f"missing column {name!r}") for name in COLUMNS if name not in header]
+    problems = [
+        _at(path, line, None, f"column {name!r} appears {n} times")
+        for name, n in counts.items()
+        if n > 1
+    ]
+    problems += [
+        _at(path, line, None, f"unknown column {name!r} (expected {', '.join(COLUMNS)})")
+        for name in header
+        if name not in COLUMNS
+    ]
+    problems += [
+        _at(path, line, None, f"missing column {name!r}") for name in COLUMNS if name not in header
+    ]
     if problems:
         raise DataError(problems)
 
@@ -268,17 +352,29 @@ CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udff
 
 def _record_problems(path: Path, line: int, fields: list[str], header: list[str]) -> list[Problem]:
     if len(fields) != len(header):
-        hint = (": is there a comma inside an unquoted field? Put such a field in double quotes"
-                if len(fields) > len(header) else "")
-        return [_at(path, line, None, f"{len(fields)} fields where the header has {len(header)}{hint}")]
+        hint = (
+            ": is there a comma inside an unquoted field? Put such a field in double quotes"
+            if len(fields) > len(header)
+            else ""
+        )
+        return [
+            _at(path, line, None, f"{len(fields)} fields where the header has {len(header)}{hint}")
+        ]
     problems = []
     for name, cell in zip(header, fields):
         found = CONTROL_CHARACTER.search(cell)
         if found:
             code = ord(found.group())
             what = "control character" if code < 0xA0 else "the code point"
-            problems.append(_at(path, line, name, f"contains {what} U+{code:04X}"
-                                + ("" if code < 0xA0 else ", which XML (and so the xlsx) cannot hold")))
+            problems.append(
+                _at(
+                    path,
+                    line,
+                    name,
+                    f"contains {what} U+{code:04X}"
+                    + ("" if code < 0xA0 else ", which XML (and so the xlsx) cannot hold"),
+                )
+            )
     return problems
 
 
@@ -293,11 +389,23 @@ def _coerce(frame: pd.DataFrame, path: Path) -> list[Problem]:
         cells = frame[column].str.strip()
         numbers = pd.to_numeric(cells.where(cells != ""), errors="coerce").astype("float64")
         bad = ~numbers.map(math.isfinite).astype(bool)
-        causes = {i: "is empty" if cells[i] == "" else f"{cells[i]!r} is not a number" for i in frame.index[bad]}
+        causes = {
+            i: "is empty" if cells[i] == "" else f"{cells[i]!r} is not a number"
+            for i in frame.index[bad]
+        }
         if dtype == "int64":
-            causes.update({i: f"{cells[i]!r} is not a whole number" for i in frame.index[~bad & (numbers % 1 != 0)]})
-            causes.update({i: f"{cells[i]!r} is too large (at most 15 digits)"
-                           for i in frame.index[~bad & (numbers.abs() >= MAX_WHOLE)]})
+            causes.update(
+                {
+                    i: f"{cells[i]!r} is not a whole number"
+                    for i in frame.index[~bad & (numbers % 1 != 0)]
+                }
+            )
+            causes.update(
+                {
+                    i: f"{cells[i]!r} is too large (at most 15 digits)"
+                    for i in frame.index[~bad & (numbers.abs() >= MAX_WHOLE)]
+                }
+            )
             numbers = numbers.where(~numbers.index.isin(list(causes)))
         problems += [_at(path, i, column, cause) for i, cause in causes.items()]
         frame[column] = numbers.astype("Int64" if dtype == "int64" else "float64")
@@ -306,8 +414,9 @@ def _coerce(frame: pd.DataFrame, path: Path) -> list[Problem]:
     return problems
 
 
-def _schema_problems(cases: pd.DataFrame, cells: pd.DataFrame, path: Path,
-                     known: list[Problem]) -> list[Problem]:
+def _schema_problems(
+    cases: pd.DataFrame, cells: pd.DataFrame, path: Path, known: list[Problem]
+) -> list[Problem]:
     reported = {(p.line, p.column) for p in known}
     out, seen = [], set()
     for case in cases.itertuples(index=False):
@@ -320,12 +429,19 @@ def _schema_problems(cases: pd.DataFrame, cells: pd.DataFrame, path: Path,
             if column != "id":
                 continue
             row = cells.loc[case.index]
-            problem = _at(path, case.index, "id", f"duplicate (year, id) = ({row['year']}, {row['id']})")
+            problem = _at(
+                path, case.index, "id", f"duplicate (year, id) = ({row['year']}, {row['id']})"
+            )
         elif case.check == "not_nullable":
             problem = _at(path, case.index, column, "is empty")
         elif case.check == END_AFTER_START:  # one problem per row, not one per column
             row = cells.loc[case.index]
-            problem = _at(path, case.index, "end", f"{row['end']!r} must be greater than start {row['start']!r}")
+            problem = _at(
+                path,
+                case.index,
+                "end",
+                f"{row['end']!r} must be greater than start {row['start']!r}",
+            )
         else:
             value = cells.loc[case.index, column] if column else None
             quoted = f"{value!r} " if column else ""
@@ -342,6 +458,7 @@ def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) 
     catalog = _catalog()
     problems = []
     for index, row in frame.iterrows():
+
         def bad(column: str, cause: str) -> None:
             problems.append(_at(path, index, column, cause))  # noqa: B023 - called only in this iteration
 
@@ -350,15 +467,24 @@ def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) 
         if row["id"] not in catalog.index:
             bad("id", f"{row['id']!r} is not in {paths.catalog_file().name}")
         elif catalog.at[row["id"], "unit"] != row["unit"]:
-            bad("unit", f"{row['unit']!r} but the catalog gives {catalog.at[row['id'], 'unit']!r} for {row['id']}")
+            bad(
+                "unit",
+                f"{row['unit']!r} but the catalog gives {catalog.at[row['id'], 'unit']!r} for {row['id']}",
+            )
         start, end, written = int(row["start"]), int(row["end"]), row["as_written"]
         if end > len(text):
             bad("end", f"{end} is past the end of the report ({len(text)} characters)")
             continue
         if text[start:end] != written:
             found = text.find(written)
-            hint = f"; {written!r} first occurs at {found}" if found >= 0 else f"; {written!r} is not in the report"
-            read = text[start:end] if end - start <= 40 else text[start:start + 37] + "…"  # a span, not the report
+            hint = (
+                f"; {written!r} first occurs at {found}"
+                if found >= 0
+                else f"; {written!r} is not in the report"
+            )
+            read = (
+                text[start:end] if end - start <= 40 else text[start : start + 37] + "…"
+            )  # a span, not the report
             bad("start", f"span {start}:{end} reads {read!r}, not {written!r}{hint}")
             continue
         cut = cut_number(text, start, end)
@@ -366,7 +492,7 @@ def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) 
             bad("start", f"span {start}:{end} ({written!r}) {cut}")
             continue
         try:
-            figure = parse_figure(written, before=text[max(0, start - 1):start])
+            figure = parse_figure(written, before=text[max(0, start - 1) : start])
         except ValueError as exc:
             bad("as_written", str(exc))
             continue
@@ -374,13 +500,20 @@ def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) 
             stated = Decimal(str(row["value"]))
         except InvalidOperation:  # pragma: no cover - the schema has made it a float
             stated = None
-        if stated is None or abs(figure.value - stated) > Decimal("1e-9") * max(Decimal(1), abs(figure.value)):
+        if stated is None or abs(figure.value - stated) > Decimal("1e-9") * max(
+            Decimal(1), abs(figure.value)
+        ):
             bad("value", f"{row['value']!r} but {written!r} means {_plain(figure.value)}")
-        if not same_counter(figure.unit, row["unit"]):  # 件 recorded as 宗: counters of data/matching.yml
+        if not same_counter(
+            figure.unit, row["unit"]
+        ):  # 件 recorded as 宗: counters of data/matching.yml
             bad("unit", f"{row['unit']!r} but {written!r} has unit {figure.unit!r}")
         qualifier = implied_qualifier(text, start, end)
         if qualifier != row["qualifier"]:
-            bad("qualifier", f"{row['qualifier']!r} but the text around {written!r} implies {qualifier!r}")
+            bad(
+                "qualifier",
+                f"{row['qualifier']!r} but the text around {written!r} implies {qualifier!r}",
+            )
     return problems
 
 
