@@ -36,6 +36,9 @@ IMPORTS = "import helpers.show.notebook, helpers.audit.report"
 CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
 #: Seconds :meth:`Runner.stop` waits for its threads after killing their kernels.
 STOP_WAIT = 3.0
+#: Seconds a kernel may take to start and import :data:`IMPORTS` (nbclient's startup_timeout) when the cell
+#: timeout is shorter: starting is not running a cell, and on a loaded machine it takes seconds.
+START_WAIT = 60.0
 
 
 def _with_reset(nb):
@@ -195,16 +198,17 @@ class Runner:
 
     def _import(self, km, number: int, started: float) -> None:
         """Wait for the kernel and import what every notebook needs, timing both (each wait bounded by
-        the cell timeout; a kernel that dies before it is ready is seen at once)."""
+        the cell timeout, at least :data:`START_WAIT`; a kernel that dies before it is ready is seen at once)."""
         kc = km.blocking_client()  # km.client() is the asynchronous one, for nbclient
         kc.start_channels()
+        wait = max(self.timeout, START_WAIT)
         try:
-            kc.wait_for_ready(timeout=self.timeout)
+            kc.wait_for_ready(timeout=wait)
             ready = time.perf_counter()
             self.timings[f"kernel {number} start"] = ready - started
             stderr: list[str] = []
             # a failing import is left to the notebook's own cell, which names it; a warning is refused here
-            kc.execute_interactive(IMPORTS, store_history=False, timeout=self.timeout, output_hook=lambda msg: (
+            kc.execute_interactive(IMPORTS, store_history=False, timeout=wait, output_hook=lambda msg: (
                 stderr.append(msg["content"]["text"]) if msg["msg_type"] == "stream"
                 and msg["content"].get("name") == "stderr" else None))
             self.timings[f"kernel {number} imports"] = time.perf_counter() - ready
