@@ -28,7 +28,7 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W, "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"}
 # The briefing notebook's ## and ### headings, as typed in notebooks/briefing.ipynb; 原文出处 is not one:
 # its sentences are the footnotes.
-SECTIONS = ["要点", "需要核实的数字", "同比变化", "各领域要点", "数据说明", "变更说明"]
+SECTIONS = ["要点", "一致性核对", "同比变化", "各领域要点", "数据说明", "变更说明"]
 TOPICS = ["行政执法", "消费者权益保护", "营商环境", "市场安全", "知识产权与标准化", "能力建设"]
 # charts.yml `briefing` for 2023 (one year, so no chart of the largest changes): findings, two charts,
 # year_on_year, three charts, quality
@@ -182,7 +182,7 @@ def test_index_links_the_briefing_every_notebook_and_the_downloads(built):
     # the summary is the first sentence of the notebook's first markdown cell, as typed in 01_enforcement.ipynb
     entry = page.xpath('//a[@href="notebooks/01_enforcement.html"]/..')[0]
     assert links["notebooks/01_enforcement.html"] == "行政执法：处罚案件、罚没、诉讼与复议"
-    assert entry.xpath('./div[@class="summary"]')[0].text_content() == "报告第一部分（三）“规范行政执法行为”中的执法数字。"
+    assert entry.xpath('./div[@class="summary"]')[0].text_content() == "报告中行政执法方面的数字。"
     assert [h for h in links if h.startswith("csv/")] == [f"csv/{label}.csv" for label in LABELS]
     stamp = re.search(r"生成于 [^<]+", text).group(0)
     assert stamp in (built.pristine / "briefing.html").read_text("utf-8")

@@ -38,7 +38,7 @@ from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 from lxml import html as lxml_html
 
-#: Markdown heading depth → Word heading level (``##`` is a section of the briefing).
+#: Markdown heading depth (or HTML ``<hN>`` of an output) → Word heading level (``##`` is a section of the briefing).
 HEADING_LEVELS = {2: 1, 3: 2, 4: 3}
 TEXT_WIDTH_MM = 160  # A4 (210 mm) less 25 mm margins on each side
 WIDEST = 70  # a column's natural width, in Latin character units
@@ -249,7 +249,11 @@ class _Writer:
         elif tag in ("ol", "ul"):
             self._list(el, numbered=tag == "ol")
         elif tag in ("h1", "h2", "h3", "h4"):
-            self.doc.add_heading(el.text_content().strip(), level=min(int(tag[1]), 3))
+            # an HTML heading of a code cell's output sits where the same markdown heading would
+            # (各领域要点's <h3> topics under its ##): the same depth → level as markdown
+            self.doc.add_heading(
+                el.text_content().strip(), level=HEADING_LEVELS.get(int(tag[1]), 3)
+            )
         elif tag == "nav":
             self._nav(el)
         elif tag == "p" or not any(_is_block(c) for c in el):
