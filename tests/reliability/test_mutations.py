@@ -408,7 +408,9 @@ def exercise(ws: Workspace, kind: str, mutation: Mutation, template: str, pick: 
         after = ws.files()
         may_write = ("data/indicators/conghua/2099.draft.csv",) if argv[0] == "draft" else ()
         if argv[0] == "build":
-            may_write = ("outputs/.cache/", "outputs/.build.lock") + ((f"outputs/conghua/{year}/",) if run.status == 0 else ())
+            # a build that succeeds writes its report's folder and the zip of it beside the folder
+            built = (f"outputs/conghua/{year}/", f"outputs/conghua/{year}.zip")
+            may_write = ("outputs/.cache/", "outputs/.build.lock") + (built if run.status == 0 else ())
         inputs = {p.name for p in (ws.data.rglob("*"))} | {p.name for p in ws.notebooks.glob("*")} | {"manifest.json"}
         wrong = verdict(run, argv, inputs, before, after, may_write)
         if wrong and not strict and all(any(re.search(k, w, re.M) for k in KNOWN_DEFECTS) for w in wrong):
