@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+#: A quoted value longer than this is shortened in a printed problem: a 100 000-character cell or
+#: YAML value is named by its start and its length, never copied whole into the message.
+QUOTED_CHARS = 60
+_QUOTED = re.compile(rf"'([^'\n]{{{QUOTED_CHARS + 1},}})'")
+
+
+def shortened(text: str) -> str:
+    """``text`` with every quoted value over :data:`QUOTED_CHARS` characters cut to its start and length.
+
+    >>> shortened(repr("7" * 100) + " is not a whole number")
+    "'7777777777777777777777777777777777777777…' (100 characters) is not a whole number"
+    """
+    return _QUOTED.sub(lambda m: f"'{m.group(1)[:40]}…' ({len(m.group(1)):,} characters)", text)
 
 
 @dataclass(frozen=True)
@@ -51,10 +66,11 @@ class Problem:
         )
 
     def __str__(self) -> str:
+        cause = shortened(self.cause)
         return (
-            f"{self.file}: {self.place}: {self.cause}"
+            f"{self.file}: {shortened(self.place)}: {cause}"
             if self.place
-            else f"{self.file}: {self.cause}"
+            else f"{self.file}: {cause}"
         )
 
 

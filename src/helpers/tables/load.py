@@ -231,23 +231,9 @@ def load_indicators(bureau: str, year: int, path: Path | None = None) -> pd.Data
     return typed.assign(note=typed["note"].fillna("")).reset_index(drop=True)
 
 
-#: A quoted cell longer than this is shortened in a message (a 100 000-character cell is named, not copied).
-QUOTED_CHARS = 60
-_QUOTED = re.compile(rf"'([^'\n]{{{QUOTED_CHARS + 1},}})'")
-
-
 def _at(path: Path, line, column: str | None, cause: str) -> Problem:
-    (
-        """A problem in a cell (or a record, without ``column``); the frame's index is the file line each
-    record starts on. A long quoted cell is shortened to its start and its length.
-
-    >>> _at(Path("t.csv"), 2, "year", repr("7" * 100) + " is not a whole number").cause
-    "'"""
-        + "7" * 40
-        + """…' (100 characters) is not a whole number"
-    """
-    )
-    cause = _QUOTED.sub(lambda m: f"'{m.group(1)[:40]}…' ({len(m.group(1)):,} characters)", cause)
+    """A problem in a cell (or a record, without ``column``); the frame's index is the file line each
+    record starts on."""
     return Problem(path, "", cause, line=int(line), column=column)
 
 
