@@ -8,15 +8,15 @@ from pathlib import Path
 
 #: A quoted value longer than this is shortened in a printed problem: a 100 000-character cell or
 #: YAML value is named by its start and its length, never copied whole into the message.
-QUOTED_CHARS = 60
+QUOTED_CHARS = 200  # well above any message's own quoted words, far below a runaway value
 _QUOTED = re.compile(rf"'([^'\n]{{{QUOTED_CHARS + 1},}})'")
 
 
 def shortened(text: str) -> str:
     """``text`` with every quoted value over :data:`QUOTED_CHARS` characters cut to its start and length.
 
-    >>> shortened(repr("7" * 100) + " is not a whole number")
-    "'7777777777777777777777777777777777777777…' (100 characters) is not a whole number"
+    >>> shortened(repr("7" * 1000) + " is not a whole number")
+    "'7777777777777777777777777777777777777777…' (1,000 characters) is not a whole number"
     """
     return _QUOTED.sub(lambda m: f"'{m.group(1)[:40]}…' ({len(m.group(1)):,} characters)", text)
 
