@@ -249,7 +249,7 @@ PROBLEMS_HEAD = re.compile(r"amrbook: error: (\d+) problems? in the data:$")
 #: notebook cell or a JSON path into the file (cells[3].source).
 POSITION = re.compile(r"\b(?:line|row|column|byte|character|offset|position|cell|entry|item|source)s? \d+"
                       r"|\w\[\d+\]|\bat \d+\b|\.ipynb: (?:top level|[\w.\[\]]+): "
-                      r"|: field [\w.\[\]]+: ")  # a key path of a JSON record: its position
+                      r"|: field [^:\s]+: ")  # a key path of a JSON record: its position
 #: Problems of a whole file, which no line can locate: nothing in it, too large, a raw report whose
 #: bytes changed, a document of the wrong shape altogether, or something the file lacks.
 WHOLE_FILE = re.compile(r"\bempty\b|larger than [\d,]+ bytes|sha256 is [0-9a-f]{64}|raw source file not found"
