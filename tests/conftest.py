@@ -282,6 +282,14 @@ def _rewritten_2023_report(rows: list[dict[str, str]], figures: dict[str, str], 
     return text
 
 
+# Python code that prints, to stderr, the peak resident memory in KiB of the process that runs it. It reads VmHWM of
+# /proc/self/status, which belongs to this process's own address space: getrusage(RUSAGE_SELF).ru_maxrss does not,
+# since Linux carries it across exec from the parent, so a child started by a pytest worker that once held 1 GB
+# reports 1 GB whatever it did itself (seen in CI).
+PRINT_OWN_PEAK_KIB = ("print('peak', next(int(line.split()[1]) for line in open('/proc/self/status') "
+                      "if line.startswith('VmHWM:')), file=sys.stderr)")
+
+
 def line_no(path: Path, text: str) -> int:
     """Return the 1-based line of ``path`` where ``text`` first occurs (to name a line without typing it)."""
     content = path.read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import drop_indicator, line_no, rewrite
+from conftest import PRINT_OWN_PEAK_KIB, drop_indicator, line_no, rewrite
 from helpers.audit.report import load_report
 from helpers.report.extract import extract
 
@@ -96,7 +96,6 @@ def test_lines_are_lines_of_the_file_after_a_multi_line_note(data_copy):
 # --- YAML data files ----------------------------------------------------------------------
 
 def test_a_yaml_alias_bomb_is_refused_fast_without_expanding(data_copy):
-
     catalog = data_copy / "catalog.yml"
     lines = catalog.read_text(encoding="utf-8").count("\n")
     # 9 levels of 9 aliases each: 9**9 = 387 million strings once expanded
@@ -104,11 +103,9 @@ def test_a_yaml_alias_bomb_is_refused_fast_without_expanding(data_copy):
         f"{name}: &{name} [{','.join(['*' + previous] * 9)}]\n" for previous, name in zip("abcdefgh", "bcdefghi"))
     with catalog.open("a", encoding="utf-8") as f:
         f.write(bomb + "bomb_indicator:\n  label_zh: *i\n")
-    # the peak of this one command, measured inside it: RUSAGE_CHILDREN would be the largest child this
-    # test process ever waited for (a browser or LibreOffice of an earlier test on the same xdist worker)
-    probe = ("import resource, sys\nfrom helpers.cli import main\ntry:\n    code = main(sys.argv[1:])\n"
-             "finally:\n    print('peak', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-             "sys.exit(code)")
+    # the peak of this one command's own address space, measured inside it (see PRINT_OWN_PEAK_KIB)
+    probe = ("import sys\nfrom helpers.cli import main\ntry:\n    code = main(sys.argv[1:])\n"
+             f"finally:\n    {PRINT_OWN_PEAK_KIB}\nsys.exit(code)")
     result = subprocess.run([PY, "-c", probe, "indicators", "--year", "2023"], capture_output=True, text=True,
                             env={**os.environ, "AMRBOOK_DATA": str(data_copy)}, check=False)
     stderr, peak = result.stderr.rsplit("peak ", 1)
@@ -194,14 +191,13 @@ def test_a_50_mb_report_finishes_with_bounded_memory(tmp_path):
         for _ in range(50_000_000 // len(chunk) + 1):
             f.write(chunk)
     size_mb = big.stat().st_size / 1e6
-    probe = ("import resource, sys; sys.argv=['amrbook','extract',sys.argv[1],'--format','csv'];"
-             "from helpers.cli import main; code = main(sys.argv[1:]);"
-             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)")
+    probe = ("import sys; sys.argv=['amrbook','extract',sys.argv[1],'--format','csv'];"
+             f"from helpers.cli import main; code = main(sys.argv[1:]); {PRINT_OWN_PEAK_KIB}; sys.exit(code)")
     with open(tmp_path / "out.csv", "w") as out:
         result = subprocess.run([PY, "-c", probe, str(big)], stdout=out, stderr=subprocess.PIPE, text=True,
                                 timeout=300, check=False)
     assert result.returncode == 0, result.stderr
-    peak_mb = int(result.stderr.strip().splitlines()[-1]) / 1024
+    peak_mb = int(result.stderr.rsplit('peak ', 1)[1]) / 1024
     lines = sum(1 for _ in open(tmp_path / "out.csv", encoding="utf-8"))
     assert size_mb >= 50 and lines - 1 == 96 * (50_000_000 // len(chunk) + 1)
     # the text itself takes ~4 bytes per character in memory; figures are streamed, not kept
