@@ -190,7 +190,7 @@ def _for_each_problems(path, entry: dict, label: str, known: set) -> list[Proble
     return problems
 
 
-def run_checks(table: pd.DataFrame, metrics: pd.DataFrame, year: int) -> pd.DataFrame:
+def run_checks(table: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     """Run every rule of ``checks.yml`` on one report's indicators and metrics.
 
     Parameters
@@ -199,8 +199,6 @@ def run_checks(table: pd.DataFrame, metrics: pd.DataFrame, year: int) -> pd.Data
         The report's indicators indexed by id (:func:`helpers.tables.indicators.indicator_table`).
     metrics : pandas.DataFrame
         Its metrics indexed by id (:func:`helpers.audit.metrics.compute_metrics`).
-    year : int
-        The report year, to say which table lacks a figure.
 
     Returns
     -------

@@ -241,7 +241,7 @@ def _load(slug: str, year: int, version: tuple) -> Report:
     source = source_for(slug, year)
     indicators = indicator_table(slug, year)
     metrics = compute_metrics(indicators, year)
-    findings = run_checks(indicators, metrics, year)
+    findings = run_checks(indicators, metrics)
     previous = _load(slug, year - 1, version) if year - 1 in paths.indicator_years(slug) else None
     if previous is None:
         why = f"{slug} has no indicator table of {year - 1}; year-on-year change needs the previous year"
