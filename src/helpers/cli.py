@@ -405,6 +405,17 @@ class _CellTimeout(_Jobs):
     high = MAX_CELL_TIMEOUT
 
 
+def _report_command(commands, name: str, help: str, run, *, fmt: bool = False, **bureau):
+    """A sub-command about one report: ``--bureau`` and a required ``--year`` (and ``--format``)."""
+    command = commands.add_parser(name, help=help)
+    command.add_argument("--bureau", metavar="SLUG", **(bureau or {"help": BUREAU_HELP}))
+    command.add_argument("--year", type=int, required=True)
+    if fmt:
+        command.add_argument("--format", choices=FORMATS, default="table")
+    command.set_defaults(run=run)
+    return command
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``amrbook`` (one sub-command per job)."""
     from .publish.build import CELL_TIMEOUT
@@ -415,34 +426,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    ind = commands.add_parser(
-        "indicators", help="list every figure of a year's report with its span"
+    _report_command(
+        commands,
+        "indicators",
+        "list every figure of a year's report with its span",
+        _indicators,
+        fmt=True,
     )
-    ind.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
-    ind.add_argument("--year", type=int, required=True)
-    ind.add_argument("--format", choices=FORMATS, default="table")
-    ind.set_defaults(run=_indicators)
-
-    metrics = commands.add_parser("metrics", help="compute the derived metrics of data/metrics.yml")
-    metrics.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
-    metrics.add_argument("--year", type=int, required=True)
-    metrics.add_argument("--format", choices=FORMATS, default="table")
-    metrics.set_defaults(run=_metrics)
-
-    expl = commands.add_parser(
-        "explain", help="show a metric's formula, inputs and source sentences"
+    _report_command(
+        commands, "metrics", "compute the derived metrics of data/metrics.yml", _metrics, fmt=True
     )
-    expl.add_argument("metric")
-    expl.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
-    expl.add_argument("--year", type=int, required=True)
-    expl.set_defaults(run=_explain)
-
-    check = commands.add_parser("check", help="run the consistency rules of data/checks.yml")
-    check.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
-    check.add_argument("--year", type=int, required=True)
-    check.add_argument("--format", choices=FORMATS, default="table")
+    _report_command(
+        commands, "explain", "show a metric's formula, inputs and source sentences", _explain
+    ).add_argument("metric")
+    check = _report_command(
+        commands, "check", "run the consistency rules of data/checks.yml", _check, fmt=True
+    )
     check.add_argument("--strict", action="store_true", help="exit 1 when any rule warns or fails")
-    check.set_defaults(run=_check)
 
     growth = commands.add_parser(
         "growth",
@@ -470,14 +470,11 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("--format", choices=FORMATS, default="table")
     ext.set_defaults(run=_extract)
 
-    drf = commands.add_parser(
-        "draft", help="draft data/indicators/<year>.draft.csv from a new report"
+    drf = _report_command(
+        commands, "draft", "draft data/indicators/<year>.draft.csv from a new report", _draft
     )
-    drf.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
-    drf.add_argument("--year", type=int, required=True)
     drf.add_argument("file", type=Path)
     drf.add_argument("--force", action="store_true", help="replace an existing draft")
-    drf.set_defaults(run=_draft)
 
     add = commands.add_parser(
         "add",
@@ -496,16 +493,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.set_defaults(run=_add)
 
-    acc = commands.add_parser(
+    acc = _report_command(
+        commands,
         "accept",
-        help="promote a reviewed draft and its accepted proposals into the "
+        "promote a reviewed draft and its accepted proposals into the "
         "catalog and the curated table, validated, atomically",
+        _accept,
+        required=True,
     )
-    acc.add_argument("--bureau", metavar="SLUG", required=True)
-    acc.add_argument("--year", type=int, required=True)
     acc.add_argument("--all", action="store_true", help="accept every proposal")
     acc.add_argument("ids", nargs="*", help="the proposals to accept")
-    acc.set_defaults(run=_accept)
 
     build = commands.add_parser(
         "build", help="execute the notebooks and render the briefing into outputs/<bureau>/<year>/"
@@ -538,41 +535,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.set_defaults(run=_build)
 
-    shr = commands.add_parser(
+    _report_command(
+        commands,
         "share",
-        help="zip a year's build (index.html, briefing, notebooks, downloads) "
+        "zip a year's build (index.html, briefing, notebooks, downloads) "
         "into one file that opens offline",
-    )
-    shr.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
-    shr.add_argument("--year", type=int, required=True)
-    shr.add_argument(
+        _share,
+    ).add_argument(
         "--out", type=Path, help="where to write the zip (default: beside the build's folder)"
     )
-    shr.set_defaults(run=_share)
-
-    diff = commands.add_parser(
+    _report_command(
+        commands,
         "diff",
-        help="what changed in a year's data: figures changed, added or removed "
+        "what changed in a year's data: figures changed, added or removed "
         "(with their sentences), metrics and findings whose status changed",
-    )
-    diff.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
-    diff.add_argument("--year", type=int, required=True)
-    diff.add_argument(
+        _diff,
+        fmt=True,
+    ).add_argument(
         "--against",
         metavar="PATH|YEAR",
         help="compare the data now with another year's data, or with the build whose manifest.json "
         "(or folder) is PATH; without it, what the last build of the year recorded against the "
         "build before it and the previous year",
     )
-    diff.add_argument("--format", choices=FORMATS, default="table")
-    diff.set_defaults(run=_diff)
-
-    summary = commands.add_parser(
-        "summary", help="count a year's figures by section, period and qualifier"
+    _report_command(
+        commands, "summary", "count a year's figures by section, period and qualifier", _summary
     )
-    summary.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
-    summary.add_argument("--year", type=int, required=True)
-    summary.set_defaults(run=_summary)
     return parser
 
 
