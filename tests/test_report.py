@@ -9,9 +9,11 @@ import pytest
 from conftest import rewrite
 from helpers import datafile
 from helpers.audit.report import load_report, report_years
+from helpers.audit.status import Missing
 from helpers.cli import main
 from helpers.errors import AmrbookError, DataError
 from helpers.report.sources import bureau
+from helpers.show.words import missing_words
 
 
 def test_the_default_bureau_is_declared_in_sources_yml():
@@ -68,8 +70,14 @@ def test_a_catalog_indicator_the_report_lacks_is_looked_up_as_missing(data_copy)
     drop_indicator(data_copy, 2023, "council_complaints_received")
     r = load_report("conghua", 2023)
     gone = r["council_complaints_received"]
-    assert math.isnan(gone.value) and gone.label == "区消委会受理消费投诉" and "not in the indicator table" in gone.missing
+    assert math.isnan(gone.value) and gone.label == "区消委会受理消费投诉" and gone.missing == Missing.NOT_IN_TABLE
     assert "council_complaints_received" not in r and "admin_penalty_cases" in r
+    # a metric over it (completed / received × 100) has no value: a code too, worded by the show layer
+    rate = r["council_completion_rate"]
+    assert math.isnan(rate.value) and rate.missing == Missing.NO_VALUE
+    assert (missing_words(gone.missing, r.year), missing_words(rate.missing, r.year)) == (
+        "2023年指标表中没有", "衍生指标无法计算")
+    assert r["admin_penalty_cases"].missing == "" and r["simple_procedure_share"].missing == ""
 
 
 def test_a_cold_load_report_parses_catalog_yml_once(data_copy, monkeypatch):

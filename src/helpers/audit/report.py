@@ -31,6 +31,7 @@ from ..tables.load import load_catalog
 from .checks import run_checks
 from .growth import growth_between, metric_values, no_growth, stated_growth
 from .metrics import compute_metrics, input_record
+from .status import Missing
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,10 @@ class ReportFigure:
         The indicator records it rests on (itself for an indicator): value, span, period, sentence.
     substituted : str
         A metric's formula with the numbers put in; empty for an indicator.
-    missing : str
-        Why there is no value (the report lacks the indicator, or an input of the metric); empty otherwise.
+    missing : Missing or str
+        Why there is no value, a code (:class:`~helpers.audit.status.Missing`: the report lacks the
+        indicator, or the metric has no value) that :func:`helpers.show.words.missing_words` words;
+        empty otherwise.
     """
 
     id: str
@@ -66,7 +69,7 @@ class ReportFigure:
     as_written: str = ""
     inputs: tuple = ()
     substituted: str = ""
-    missing: str = ""
+    missing: Missing | str = ""
 
     @property
     def sentences(self) -> list[str]:
@@ -167,8 +170,9 @@ class Report:
         """Return an indicator or a metric by id: value, unit, label, period, sentences and inputs.
 
         An indicator of the catalog the report does not state, or a metric without a value,
-        comes back with a NaN value and ``missing`` saying why: a new year or bureau may lack a
-        figure, and the rest is still worth showing.
+        comes back with a NaN value and ``missing`` saying why (a :class:`~helpers.audit.status.Missing`
+        code; the show layer words it): a new year or bureau may lack a figure, and the rest is still
+        worth showing.
 
         Raises
         ------
@@ -178,43 +182,38 @@ class Report:
         table, metrics = self._indicators, self._metrics
         if ident in table.index:
             row = table.loc[ident]
-            return ReportFigure(
+            return _figure(
                 ident,
                 "indicator",
-                row["label_zh"],
-                float(row["value"]),
-                row["unit"],
+                row,
                 row["period"],
-                row["as_written"],
-                (input_record(table, ident),),
+                as_written=row["as_written"],
+                inputs=(input_record(table, ident),),
             )
         if ident in metrics.index:
             m = metrics.loc[ident]
-            missing = "" if not math.isnan(m["value"]) else f"{ident}: {m['status']}"
-            return ReportFigure(
+            return _figure(
                 ident,
                 "metric",
-                m["label_zh"],
-                float(m["value"]),
-                m["unit"],
+                m,
                 m["periods"],
-                "",
-                tuple(m["inputs"]),
-                m["substituted"],
-                missing,
+                inputs=tuple(m["inputs"]),
+                substituted=m["substituted"],
+                missing="" if not math.isnan(m["value"]) else Missing.NO_VALUE,
             )
         if ident in self._catalog_labels:
             label, unit = self._catalog_labels[ident]
             return ReportFigure(
-                ident,
-                "indicator",
-                label,
-                math.nan,
-                unit,
-                "",
-                missing=f"{ident} is not in the indicator table of {self.year}",
+                ident, "indicator", label, math.nan, unit, "", missing=Missing.NOT_IN_TABLE
             )
         raise AmrbookError(f"{{{ident}}}: neither an indicator of the catalog nor a metric")
+
+
+def _figure(ident: str, kind: str, row: pd.Series, period: str, **rest) -> ReportFigure:
+    """A figure from its row of the indicator or metric table (label, value and unit alike)."""
+    return ReportFigure(
+        ident, kind, row["label_zh"], float(row["value"]), row["unit"], period, **rest
+    )
 
 
 def load_report(bureau: str | None, year: int) -> Report:

@@ -20,7 +20,7 @@ from .. import paths
 from ..audit.checks import load_check_defs
 from ..audit.metrics import known_ids
 from ..audit.report import Report
-from ..audit.status import Comparison, Missing, Result
+from ..audit.status import Comparison, Result
 from ..audit.template import TemplateError, check_spec, figures_in, parse_template
 from ..datafile import (
     TEXT,
@@ -138,9 +138,7 @@ def quote(r: Report, ident: str, spec: str = "") -> Quote:
     check_spec(ident, spec)
     figure = r.lookup(ident)
     if figure.missing:  # the gap in words: the figure's label and why, in Chinese
-        why = missing_words(
-            Missing.NOT_IN_TABLE if figure.kind == "indicator" else Missing.NO_VALUE, r.year
-        )
+        why = missing_words(figure.missing, r.year)
         return Quote(missing_marker(ident), {}, ident, gap=f"{figure.label}：{why}")
     sentences = by_sentence(list(figure.inputs))
     if figure.kind == "indicator":
