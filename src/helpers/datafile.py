@@ -247,6 +247,21 @@ def field_problems(path: Path, entry: dict, label: str, fields: dict[str, Kind])
     ]
 
 
+def choice_problems(
+    path: Path, entry: dict, key: str, label: str, allowed, among: str
+) -> list[Problem]:
+    """Return a problem, at its line, when ``entry[key]`` is not one of ``allowed`` (``among`` names them).
+
+    Examples
+    --------
+    >>> [p.cause for p in choice_problems(Path("m.yml"), {"kind": "mean"}, "kind", "", ("rate",), "one of rate")]
+    ["kind 'mean' is not one of rate"]
+    """
+    if entry[key] in allowed:
+        return []
+    return [Problem(path, yaml_where(entry, key, label), f"{key} {entry[key]!r} is not {among}")]
+
+
 def yaml_section(path: Path, doc, key: str, kind: type = list):
     """Return ``doc[key]`` of a YAML data file (empty when absent), refusing the wrong structure.
 

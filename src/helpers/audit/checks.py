@@ -169,25 +169,16 @@ def _for_each_problems(path, entry: dict, label: str, known: set) -> list[Proble
     problems = entry_problems(path, entry, "for_each", label, {}, FOR_EACH_FIELDS)
     if problems:
         return problems
-    problems += [
-        Problem(
-            path,
-            yaml_where(for_each, "kind", label),
-            f"for_each kind {k!r} is not one of {', '.join(KINDS)}",
-        )
-        for k in for_each.get("kind", [])
-        if k not in KINDS
+    refused = {
+        "kind": (KINDS, "for_each kind {!r} is not one of " + ", ".join(KINDS)),
+        "ids": (known, "for_each lists {!r}, which is neither an indicator nor a metric"),
+    }
+    return [
+        Problem(path, yaml_where(for_each, name, label), message.format(value))
+        for name, (allowed, message) in refused.items()
+        for value in for_each.get(name, [])
+        if value not in allowed
     ]
-    problems += [
-        Problem(
-            path,
-            yaml_where(for_each, "ids", label),
-            f"for_each lists {n!r}, which is neither an indicator nor a metric",
-        )
-        for n in for_each.get("ids", [])
-        if n not in known
-    ]
-    return problems
 
 
 def run_checks(table: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:

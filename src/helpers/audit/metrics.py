@@ -17,6 +17,7 @@ import pandas as pd
 from .. import paths
 from ..datafile import (
     TEXT,
+    choice_problems,
     entry_id,
     entry_problems,
     parsed_once,
@@ -147,14 +148,7 @@ def _read_metrics_file() -> tuple[tuple[MetricDef, ...], tuple[StatedGrowth, ...
             )
             continue
         where[key] = yaml_where(entries, i, label)
-        if entry["kind"] not in KINDS:
-            problems.append(
-                Problem(
-                    path,
-                    yaml_where(entry, "kind", label),
-                    f"kind {entry['kind']!r} is not one of {', '.join(KINDS)}",
-                )
-            )
+        problems += choice_problems(path, entry, "kind", label, KINDS, f"one of {', '.join(KINDS)}")
         try:
             formula = Formula(entry["formula"])
         except FormulaError as exc:

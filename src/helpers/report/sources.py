@@ -20,6 +20,7 @@ from ..datafile import (
     MAX_REPORT_BYTES,
     TEXT,
     WHOLE,
+    choice_problems,
     entry_problems,
     parsed_once,
     read_limited,
@@ -180,15 +181,9 @@ def load_sources() -> Sources:
 
 
 def _source_problems(path: Path, entry: dict, label: str, bureaus) -> list[Problem]:
-    problems = []
-    if entry["bureau"] not in bureaus:
-        problems.append(
-            Problem(
-                path,
-                yaml_where(entry, "bureau", label),
-                f"bureau {entry['bureau']!r} is not in `bureaus` ({', '.join(bureaus)})",
-            )
-        )
+    problems = choice_problems(
+        path, entry, "bureau", label, bureaus, f"in `bureaus` ({', '.join(bureaus)})"
+    )
     if Path(entry["file"]).name != entry["file"] or entry["file"] in (".", ".."):
         problems.append(
             Problem(
