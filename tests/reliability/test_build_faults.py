@@ -31,6 +31,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers.publish.pdf import NoPdf, print_pdf
+from reliability.fakes import alive, hung_browser
 
 PY = sys.executable
 #: The per-cell limit of every harness build: a looping cell is stopped after it.
@@ -152,15 +153,6 @@ def test_a_home_that_cannot_be_written_does_not_fail_the_build(workspace, tmp_pa
 STEPS = ["started", "staging", "cell running", "printing"]
 
 
-def _hung_browser(folder: Path) -> Path:
-    """A browser that starts a helper process, says where it is, and never answers nor exits."""
-    script = folder / "hung-chromium"
-    script.write_text(f"#!/bin/sh\nsleep 600 &\necho $! > {folder / 'helper.pid'}\ntouch {folder / 'printing'}\n"
-                      "wait\n", encoding="utf-8")
-    script.chmod(0o755)
-    return script
-
-
 def _signal_at(workspace: Path, step: str, extra: float, sig: int) -> tuple[subprocess.Popen, float]:
     """Start a build that would run long, send ``sig`` once it reaches ``step`` (plus ``extra`` s); return
     the process and when the signal was sent."""
@@ -174,7 +166,7 @@ def _signal_at(workspace: Path, step: str, extra: float, sig: int) -> tuple[subp
     else:  # the notebooks are cached: the build goes straight to rendering and printing
         (workspace / "outputs" / "conghua" / "2023" / "manifest.json").unlink(missing_ok=True)
         args = []
-    env = _env(workspace, AMRBOOK_BROWSER=str(_hung_browser(marks)))
+    env = _env(workspace, AMRBOOK_BROWSER=str(hung_browser(marks)))
     proc = subprocess.Popen([PY, "-m", "helpers.cli", "build", "--year", "2023", "--cell-timeout", "600", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
     deadline = time.monotonic() + HANG
@@ -193,15 +185,6 @@ def _signal_at(workspace: Path, step: str, extra: float, sig: int) -> tuple[subp
     time.sleep(extra)
     os.killpg(proc.pid, sig)  # as a terminal's Ctrl-C (SIGINT) or `kill` of the session would
     return proc, time.monotonic()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:  # a zombie is not alive
-        return stat.read().split(") ")[1][0] != "Z"
 
 
 @pytest.mark.slow
@@ -224,10 +207,10 @@ def test_sigterm_or_ctrl_c_at_any_point_stops_the_build_and_keeps_the_outputs(go
     if (workspace / "marks" / "helper.pid").exists():   # the browser and the processes it started are gone
         helper = int((workspace / "marks" / "helper.pid").read_text())
         for _ in range(HANG * 50):  # killed (SIGKILL is delivered asynchronously: on a loaded machine it can lag)
-            if not _alive(helper):
+            if not alive(helper):
                 break
             time.sleep(0.02)
-        assert not _alive(helper)
+        assert not alive(helper)
     outputs = workspace / "outputs"
     if step == "printing":  # its manifest was removed to give the build work to do; the rest is untouched
         before.pop(Path("manifest.json"))
@@ -238,7 +221,7 @@ def test_sigterm_or_ctrl_c_at_any_point_stops_the_build_and_keeps_the_outputs(go
             cwd = os.readlink(f"/proc/{pid}/cwd")
         except OSError:
             continue
-        assert not (cwd == str(workspace / "notebooks") and _alive(pid)), f"process {pid} left running"
+        assert not (cwd == str(workspace / "notebooks") and alive(pid)), f"process {pid} left running"
 
 
 # --- browsers ----------------------------------------------------------------------------------

@@ -12,26 +12,15 @@ from pathlib import Path
 import pytest
 
 from helpers.publish.pdf import PrintStopped, print_pdf
+from reliability.fakes import alive, hung_browser
 
 #: Guards against a hang (never a speed assertion): the browser's own deadline is far beyond it.
 HANG = 60
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:  # a zombie is not alive
-        return stat.read().split(") ")[1][0] != "Z"
-
-
 @pytest.mark.skipif(not hasattr(os, "posix_spawn"), reason="the DevTools pipe needs posix_spawn (not Windows)")
 def test_a_stopped_print_kills_a_hung_browser_and_its_helpers(tmp_path: Path):
-    browser = tmp_path / "hung-chromium"   # starts a helper, says so, and never answers nor exits
-    browser.write_text(f"#!/bin/sh\nsleep 600 &\necho $! > {tmp_path / 'helper.pid'}\n"
-                       f"touch {tmp_path / 'printing'}\nwait\n", encoding="utf-8")
-    browser.chmod(0o755)
+    browser = hung_browser(tmp_path)   # starts a helper, says so, and never answers nor exits
     page = tmp_path / "page.html"
     page.write_text("<p>页</p>", encoding="utf-8")
     stop, raised = threading.Event(), []
@@ -47,14 +36,14 @@ def test_a_stopped_print_kills_a_hung_browser_and_its_helpers(tmp_path: Path):
     while not (tmp_path / "printing").exists() and printer.is_alive():
         time.sleep(0.02)
     helper = int((tmp_path / "helper.pid").read_text())
-    assert _alive(helper)
+    assert alive(helper)
     stop.set()
     printer.join(HANG)
     assert not printer.is_alive()                       # it did not wait out the 600 s deadline
     assert [type(exc) for exc in raised] == [PrintStopped]
     for _ in range(HANG * 50):                          # SIGKILL is delivered asynchronously
-        if not _alive(helper):
+        if not alive(helper):
             break
         time.sleep(0.02)
-    assert not _alive(helper)                           # the browser's process group is gone
+    assert not alive(helper)                           # the browser's process group is gone
     assert not (tmp_path / "page.pdf").exists()
