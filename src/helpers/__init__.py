@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it (`x as 
     from .show.charts import (
         section_counts_chart as section_counts_chart,
     )
+    from .show.chinese import chinese as chinese
     from .show.format import period_words as period_words
     from .show.narrative import fill as fill
     from .show.narrative import say as say
@@ -71,7 +72,6 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it (`x as 
         topic_findings as topic_findings,
     )
     from .show.widgets import Explorer as Explorer
-    from .show.words import chinese as chinese
 
 #: Each public name and the module it comes from (a module itself when the name is a module).
 _PUBLIC = {
@@ -91,7 +91,7 @@ _PUBLIC = {
     "summary": "show.narrative",
     "takeaways": "show.narrative",
     "setup": "show.notebook",
-    "chinese": "show.words",
+    "chinese": "show.chinese",
     "review_html": "show.review",
     "agrees": "show.views",
     "findings_html": "show.views",

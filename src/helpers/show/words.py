@@ -3,16 +3,14 @@ table per code or status type, and the Chinese column headers.
 
 Codes stay in the data (``enforcement``, ``share``, ``approx``) because code and data address
 things by them; a page, a notebook table or a workbook sheet shows them through these tables, and
-ids only in the 编号 column. The statuses are the enumerations of :mod:`helpers.audit.status`;
+ids only in the 编号 column (:mod:`helpers.show.chinese` puts a whole table into these words). The
+tables sit below :mod:`helpers.show.format`, which words numbers with them, and import nothing of
+``show``. The statuses are the enumerations of :mod:`helpers.audit.status`;
 each table here has a word for every member (a test enumerates them, and checks that no word holds a Latin letter). A
 status that needs a year (新增 in which year) takes it from its row, never from its text.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-
-import pandas as pd
 
 from ..audit.status import Comparison, GrowthStatus, Missing, Result, Severity, StatedCheck
 
@@ -101,14 +99,6 @@ def missing_words(reason: str, year: int) -> str:
     return MISSING_WORDS[Missing(reason)].format(year=year)
 
 
-def topic_words(topic: str) -> str | None:
-    """A ``topic`` of data/catalog.yml in words: the heading its section has in data/charts.yml (one table
-    of topic words, which the briefing's sections and the build's skipped notebooks read too)."""
-    from .exhibits import load_layout  # exhibits -> format -> words: read when a topic is worded
-
-    return {s["topic"]: s["heading"] for s in load_layout().sections}.get(topic)
-
-
 #: ``kind`` of data/metrics.yml.
 KIND_WORDS = {
     "rate": "比率",
@@ -153,59 +143,3 @@ HEADERS = {
     "label_en": "英文名称",
     "year": "年度",
 }
-
-
-def worded(frame: pd.DataFrame) -> pd.DataFrame:
-    """Put the coded columns of a table (topic, kind, qualifier, period, a metric's status) into words.
-
-    A code without a word (a topic added to the catalog but not here) is shown as it is, never lost.
-
-    Examples
-    --------
-    >>> worded(pd.DataFrame({"topic": ["enforcement", "new_topic"], "qualifier": ["approx", "exact"]})).to_dict("list")
-    {'topic': ['行政执法', 'new_topic'], 'qualifier': ['约数', '精确']}
-    """
-    from .format import (
-        period_words,  # format -> words: the period rule stays with the other formats
-    )
-
-    coded: dict[str, Callable[[str], str | None]] = {
-        "topic": topic_words,
-        "kind": KIND_WORDS.get,
-        "qualifier": QUALIFIER_WORDS.get,
-        "period": period_words,
-        "status": metric_words,
-    }
-    out = frame.copy()
-    for column, words in coded.items():
-        if column in out.columns:
-            out[column] = [
-                words(code) or code if isinstance(code, str) else code for code in out[column]
-            ]
-    return out
-
-
-def chinese(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table as a reader sees it: codes in words (:func:`worded`), Chinese headers, the ids in 编号.
-
-    The index keeps its place under Chinese names (an index of ids is the 编号 column a notebook
-    shows first; an ``id`` column, as the workbook has, becomes a 编号 column); the columns
-    :data:`HEADERS` names come in its order, and columns already in Chinese (年度 columns such as
-    2023, 级别 …) follow as they are.
-
-    Examples
-    --------
-    >>> table = pd.DataFrame({"value": [439.0], "label_zh": ["查办行政处罚案件"], "unit": ["宗"]},
-    ...                      index=pd.Index(["admin_penalty_cases"], name="id"))
-    >>> shown = chinese(table)
-    >>> shown.index.name, list(shown.columns), shown.at["admin_penalty_cases", "名称"]
-    ('编号', ['名称', '数值', '单位'], '查办行政处罚案件')
-    """
-    known = [c for c in HEADERS if c in frame.columns]
-    out = worded(frame[known + [c for c in frame.columns if c not in HEADERS]]).rename(
-        columns=HEADERS
-    )
-    out = out.rename_axis(index=[HEADERS.get(n, n) for n in out.index.names])
-    return out.rename_axis(
-        columns=HEADERS.get(out.columns.name, out.columns.name)
-    )  # a pivot's ``year`` → 年度
