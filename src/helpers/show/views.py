@@ -216,7 +216,7 @@ def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
     view.attrs["report"] = r
     if frame.empty:
         view.attrs["说明"] = (
-            f"data/indicators/ 中{r.bureau.name}只有{r.year}年一年的指标表，无法计算同比；"
+            f"{r.bureau.name}只有{r.year}年一年的指标表，无法计算同比；"
             "下表是报告自述的增长率所推算的上年数值。"
         )
     else:
