@@ -262,6 +262,21 @@ def choice_problems(
     return [Problem(path, yaml_where(entry, key, label), f"{key} {entry[key]!r} is not {among}")]
 
 
+def a_mapping(path: Path, doc, what: str) -> dict:
+    """Return the document ``doc`` of a YAML data file when it is a mapping.
+
+    Raises
+    ------
+    DataError
+        ``expected a mapping <what>, not …``, at the document's line.
+    """
+    if not isinstance(doc, dict):
+        raise DataError(
+            [Problem(path, yaml_where(doc), f"expected a mapping {what}, not {shown(doc)}")]
+        )
+    return doc
+
+
 def yaml_section(path: Path, doc, key: str, kind: type = list):
     """Return ``doc[key]`` of a YAML data file (empty when absent), refusing the wrong structure.
 
@@ -272,17 +287,7 @@ def yaml_section(path: Path, doc, key: str, kind: type = list):
     """
     if doc is None:
         return kind()
-    if not isinstance(doc, dict):
-        raise DataError(
-            [
-                Problem(
-                    path,
-                    yaml_where(doc),
-                    f"expected a mapping with the key {key!r}, not {shown(doc)}",
-                )
-            ]
-        )
-    value = doc.get(key)
+    value = a_mapping(path, doc, f"with the key {key!r}").get(key)
     if value is None:
         return kind()
     if not isinstance(value, kind):

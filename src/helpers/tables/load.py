@@ -27,11 +27,11 @@ from ..datafile import (
     MAX_TABLE_BYTES,
     TEXT,
     TEXTS,
+    a_mapping,
     entry_problems,
     parsed_once,
     read_limited,
     read_yaml,
-    shown,
     yaml_where,
 )
 from ..errors import DataError, Problem
@@ -123,17 +123,7 @@ def catalog_terms() -> pd.DataFrame:
 @parsed_once(paths.catalog_file, paths.matching_file)
 def _catalog() -> pd.DataFrame:
     path = paths.catalog_file()
-    doc = read_yaml(path)
-    if not isinstance(doc, dict):
-        raise DataError(
-            [
-                Problem(
-                    path,
-                    yaml_where(doc),
-                    f"expected a mapping of indicator id to its definition, not {shown(doc)}",
-                )
-            ]
-        )
+    doc = a_mapping(path, read_yaml(path), "of indicator id to its definition")
     problems = []
     for key in doc:
         label = f"indicator {key!r}"
