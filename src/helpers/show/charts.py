@@ -293,16 +293,7 @@ def metric_bars(
 ) -> Figure:
     """Bar chart of metrics and/or indicators sharing one unit (e.g. rates in %).
 
-    Parameters
-    ----------
-    r : Report
-    ids : list of str
-        Metric or indicator ids, drawn top to bottom.
-    title : str
-    highlight : list of str, optional
-        Ids drawn in the accent colour.
-    framed : bool
-        Title and source line in the image (:func:`bar_chart`).
+    The parameters are those of :func:`indicator_bars`; ``ids`` may name metrics too.
     """
     rows = [(f.label, f.value, f.unit) for f in map(r.lookup, ids)]
     units = {u for _, _, u in rows}
