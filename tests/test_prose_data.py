@@ -134,10 +134,11 @@ def test_a_figure_missing_from_the_year_is_marked_in_free_prose_and_curated_pros
     r = load_report("conghua", 2023)
     # prose an analyst types: the missing figure is marked, its footnote says why
     text = say(r, load_narrative()["takeaways"]["consumer_protection"], Footnotes())
-    assert missing_marker(gone) in str(text)
+    assert missing_marker("区消委会受理消费投诉") in str(text) and "［无数据：区消委会受理消费投诉］" in str(text)
+    assert gone not in str(text)                                       # the reader sees its label, not its id
     assert "无数据：区消委会受理消费投诉：2023年指标表中没有" in text.html   # its footnote: label and why, in Chinese
     # a metric resting on it has no value: marked too, its footnote saying why
-    assert missing_marker("council_completion_rate") in str(text)
+    assert "［无数据：区消委会投诉处理完成率］" in str(text) and "council_completion_rate" not in str(text)
     assert "无数据：区消委会投诉处理完成率：衍生指标无法计算" in text.html
     # the curated takeaway needs every figure it names: without one it lists the figures of the topic the report has
     assert not r.has([gone]) and not r.has(["council_completion_rate"]) and r.has(["hotline_complaints"])

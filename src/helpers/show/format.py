@@ -140,15 +140,15 @@ def figure_text(as_written: str, unit: str) -> str:
     return f"第{as_written}" if Unit(unit).is_rank else as_written
 
 
-def missing_marker(ident: str) -> str:
-    """What a text shows in place of a figure the year's data lacks.
+def missing_marker(label: str) -> str:
+    """What a text shows in place of a figure the year's data lacks: its Chinese label, never its id.
 
     Examples
     --------
-    >>> missing_marker("council_complaints_received")
-    '［无数据：council_complaints_received］'
+    >>> missing_marker("区消委会受理消费投诉")
+    '［无数据：区消委会受理消费投诉］'
     """
-    return f"［无数据：{ident}］"
+    return f"［无数据：{label}］"
 
 
 def grouped(value: float | None) -> str:

@@ -139,7 +139,7 @@ def quote(r: Report, ident: str, spec: str = "") -> Quote:
     figure = r.lookup(ident)
     if figure.missing:  # the gap in words: the figure's label and why, in Chinese
         why = missing_words(figure.missing, r.year)
-        return Quote(missing_marker(ident), {}, ident, gap=f"{figure.label}：{why}")
+        return Quote(missing_marker(figure.label), {}, ident, gap=f"{figure.label}：{why}")
     sentences = by_sentence(list(figure.inputs))
     if figure.kind == "indicator":
         shown = (
