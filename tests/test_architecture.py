@@ -144,7 +144,10 @@ def test_no_module_level_mutable_state_in_show():
 
 def test_the_word_tables_sit_below_format():
     # format words numbers with the tables of show/words, so words imports nothing of show (not even
-    # inside a function, to dodge a loop); show/chinese, above format and exhibits, words whole tables
+    # inside a function, to dodge a loop); show/readable, above format and exhibits, words whole tables
     words = paths.PACKAGE_DIR / "show" / "words.py"
     assert [t for _, t in _imports(words) if t[:1] == ("show",)] == []
     assert ("show", "words") in {t for _, t in _imports(paths.PACKAGE_DIR / "show" / "format.py")}
+    import helpers
+
+    assert callable(helpers.chinese)  # the function, not a module of the same name

@@ -26,7 +26,7 @@ from helpers.show.charts import chart_data, draw_chart, set_theme
 from helpers.show.findings import worded_findings
 from helpers.show.format import change_text, number
 from helpers.show.notebook import setup
-from helpers.show.chinese import chinese
+from helpers.show.readable import chinese
 from helpers.tables.load import load_catalog
 
 LATIN = re.compile(r"[A-Za-z]")

@@ -45,13 +45,13 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it (`x as 
     from .show.charts import (
         section_counts_chart as section_counts_chart,
     )
-    from .show.chinese import chinese as chinese
     from .show.format import period_words as period_words
     from .show.narrative import fill as fill
     from .show.narrative import say as say
     from .show.narrative import summary as summary
     from .show.narrative import takeaways as takeaways
     from .show.notebook import setup as setup
+    from .show.readable import chinese as chinese
     from .show.review import review_html as review_html
     from .show.views import (
         agrees as agrees,
@@ -91,7 +91,7 @@ _PUBLIC = {
     "summary": "show.narrative",
     "takeaways": "show.narrative",
     "setup": "show.notebook",
-    "chinese": "show.chinese",
+    "chinese": "show.readable",
     "review_html": "show.review",
     "agrees": "show.views",
     "findings_html": "show.views",

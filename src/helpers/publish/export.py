@@ -30,9 +30,9 @@ from openpyxl.utils import get_column_letter
 from ..audit.report import Report
 from ..report.units import MONEY, PERCENT, POINTS, RANK, Unit
 from ..show.changes import change_table
-from ..show.chinese import chinese
 from ..show.findings import worded_findings
 from ..show.format import spelled
+from ..show.readable import chinese
 from ..show.words import HEADERS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -3,7 +3,7 @@ table per code or status type, and the Chinese column headers.
 
 Codes stay in the data (``enforcement``, ``share``, ``approx``) because code and data address
 things by them; a page, a notebook table or a workbook sheet shows them through these tables, and
-ids only in the 编号 column (:mod:`helpers.show.chinese` puts a whole table into these words). The
+ids only in the 编号 column (:mod:`helpers.show.readable` puts a whole table into these words). The
 tables sit below :mod:`helpers.show.format`, which words numbers with them, and import nothing of
 ``show``. The statuses are the enumerations of :mod:`helpers.audit.status`;
 each table here has a word for every member (a test enumerates them, and checks that no word holds a Latin letter). A
