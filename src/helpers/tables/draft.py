@@ -76,6 +76,7 @@ _LIST_MARKER = re.compile(
 )
 _YEAR = re.compile(r"(\d{4})年")
 _CLAUSE_END = re.compile(r"[；;。\n]")
+_STOP = re.compile(r"[，,；;。：:]")
 _LINE_END = re.compile(r"\n")
 _TOP_HEADING = re.compile(r"^([一二三四五六七八九十]+)、", re.M)
 _SUB_HEADING = re.compile(r"^[(（]([一二三四五六七八九十]+)[)）]([^。；;，,\n]*)", re.M)
@@ -220,8 +221,12 @@ class Layout:
         """The heading a figure stands under (see :func:`infer_section`)."""
         top = self.tops.last(0, start)
         sub = self.subs.last(top.end() if top else 0, start)
-        if sub is None:
-            return f"{top.group(1)}、" if top else "正文"
+        if sub is None:  # 一、 and its words to the first stop: 一、本机关行政执法工作基本情况
+            return (
+                f"{top.group(1)}、{_STOP.split(self.heading(start), 1)[0].strip()}"
+                if top
+                else "正文"
+            )
         number = f"{top.group(1) if top else ''}({sub.group(1)})"
         return names.get(number, f"{number} {sub.group(2).strip()}".strip())
 
@@ -256,14 +261,17 @@ def references() -> dict[str, list[Reference]]:
     return out
 
 
-def section_names() -> dict[str, str]:
-    """The section names curators gave in the curated reports, by their number.
+def section_names(bureau: str | None) -> dict[str, str]:
+    """The section names curators gave in the curated reports of ``bureau``, by their number.
 
-    For example ``一(三)`` -> ``一(三) 规范行政执法``.
+    For example ``一(三)`` -> ``一(三) 规范行政执法`` for 从化. Only the bureau's own: another
+    bureau's 一(三) is another section (绍兴's 法治队伍建设 is not 从化's 规范行政执法).
     """
     names: dict[str, str] = {}
-    for bureau, year in paths.curated_reports():
-        for section in load_indicators(bureau, year)["section"]:
+    for each, year in paths.curated_reports():
+        if each != bureau:
+            continue
+        for section in load_indicators(each, year)["section"]:
             names.setdefault(section.split(" ", 1)[0], section)
     return names
 
@@ -363,8 +371,9 @@ def proposal_id(topic: str, label: str, unit: str, taken: set[str]) -> str:
     return ident
 
 
-def draft(year: int, report: Path) -> pd.DataFrame:
-    """Draft the indicator table of ``year`` from a report file.
+def draft(year: int, report: Path, bureau: str | None = None) -> pd.DataFrame:
+    """Draft the indicator table of ``year`` from a report file (of ``bureau``: its curated years
+    name the sections).
 
     Returns
     -------
@@ -411,7 +420,7 @@ def draft(year: int, report: Path) -> pd.DataFrame:
         if i not in chosen and ident not in used:
             chosen[i] = match
             used.add(ident)
-    rows, names, proposed, taken = [], section_names(), [], set(catalog.index)
+    rows, names, proposed, taken = [], section_names(bureau), [], set(catalog.index)
     previous = ("", "")  # the sentence and label of the last figure proposed
     for i, f in enumerate(found):
         match = chosen.get(i)
@@ -529,7 +538,7 @@ def write_draft(
         raise AmrbookError(
             f"{target} exists; --force replaces the draft (the curated {year}.csv is never touched)"
         )
-    frame = draft(year, report)
+    frame = draft(year, report, bureau)
     _write_new(target, lambda f: frame.to_csv(f, index=False, lineterminator="\n"))
     proposed = frame.attrs["proposals"]
     _write_new(
