@@ -16,7 +16,7 @@ COLUMNS = ["id", "value", "unit", "as_written", "start", "end", "qualifier", "pe
 
 
 def test_drafting_the_2023_report_gives_the_curated_table():
-    drafted = draft(2023, paths.raw_dir() / "conghua" / "2023_conghua_amr.txt")
+    drafted = draft(2023, paths.raw_dir() / "conghua" / "2023_conghua_amr.txt", "conghua")
     curated = load_indicators("conghua", 2023)
     drafted["value"] = drafted["value"].astype(float)
     assert drafted[COLUMNS].to_dict("records") == curated[COLUMNS].to_dict("records")
@@ -99,6 +99,8 @@ def test_infer_section_numbers_the_heading_and_names_it_as_curators_did():
     assert infer_section(text, at, {}) == "一(二) 以“改革”为要"
     assert infer_section(text, at, {"一(二)": "一(二) 营造营商环境"}) == "一(二) 营造营商环境"
     assert infer_section("共办结5宗。", 3, {}) == "正文"          # no heading at all
+    # a top heading alone names the section by its words to the first stop
+    assert infer_section("一、破立结合，优化营商环境\n共办结5宗。", 18, {}) == "一、破立结合"
 
 
 def test_a_draft_path_that_is_a_symbolic_link_is_refused(data_copy, capsys):

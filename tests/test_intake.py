@@ -15,7 +15,7 @@ from helpers.tables.intake import accept, add, read_title
 
 # A made-up bureau report: a bureau-wide losses figure (as 天河's), 件 for 宗, 罚没金额 word for word.
 REPORT = ("广州市天河区市场监督管理局2024年度法治政府建设情况报告\n"
-          "2024年,我局作出行政处罚120件,罚没金额88.5万元。\n"
+          "2024年,我局查办行政处罚案件120件,罚没金额88.5万元。\n"
           "全年受理投诉举报3000件,为消费者挽回经济损失1523.6万元。\n"
           "区消委会受理消费投诉800宗,为消费者挽回经济损失60万元。\n")
 
@@ -29,6 +29,8 @@ def test_body_counter_and_basis_rules_read_data():
     assert basis_conflict("查办行政处罚案件", "其中简易程序案件") == "a total is not its 其中 (a subset)"
     assert basis_conflict("其中餐饮单位", "食品生产经营主体", other_is_total=True) == "其中 (a subset) is not its total"
     assert basis_conflict("其中餐饮单位", "餐饮单位") is None
+    # penalty decisions made (津南's 作出行政处罚998件) are not cases investigated and handled (从化's 查办)
+    assert basis_conflict("我局作出行政处罚", "我局查办行政处罚案件") == "作出 is not 查办"
 
 
 def test_a_bureau_wide_figure_never_takes_the_councils_id(data_copy, tmp_path):
@@ -39,7 +41,8 @@ def test_a_bureau_wide_figure_never_takes_the_councils_id(data_copy, tmp_path):
     assert rows["60万元"]["id"] == "council_losses_recovered" and rows["60万元"]["body"] == "消委会"
     # 120件 takes the 宗 indicator through the counters of matching.yml: unit canonical, value as written
     assert (rows["120件"]["id"], rows["120件"]["unit"], rows["120件"]["value"]) == ("admin_penalty_cases", "宗", "120")
-    assert rows["120件"]["matched_by"] == "alias «作出行政处罚»" and rows["120件"]["shared"] == "作出行政处罚"
+    assert rows["120件"]["matched_by"] == "conghua 2023 «我局查办行政处罚案件»"
+    assert rows["120件"]["shared"] == "我局查办行政处罚案件"
     # 罚没金额 is the label word for word: Dice 1.0
     assert (rows["88.5万元"]["id"], rows["88.5万元"]["score"]) == ("penalty_confiscation_amount", 1.0)
 

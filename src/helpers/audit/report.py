@@ -138,10 +138,15 @@ class Report:
 
     @property
     def title(self) -> str:
-        """The report in words with its own type (``source.title`` after the year).
+        """The report in words with its own type: the ``type`` ``amrbook add`` recorded, else
+        ``source.title`` after the year.
 
-        For example ``广州市从化区市场监督管理局2023年法治政府建设情况报告``.
+        For example ``广州市从化区市场监督管理局2023年法治政府建设情况报告``, and
+        ``广东省市场监督管理局2023年法治政府建设情况报告`` for a report titled
+        ``…关于2023年度法治政府建设情况的报告``.
         """
+        if self.source.kind:
+            return f"{self.name}{self.source.kind}"
         kind = re.search(r"\d{4}\s*年度?(.+)$", self.source.title)
         return f"{self.name}{kind.group(1).strip() if kind else self.source.title}"
 

@@ -58,6 +58,7 @@ class Source:
     title: str
     encoding: str
     sha256: str
+    kind: str = ""  # the report's own type (`type:`, recorded by `amrbook add`), e.g. 工作总结
 
 
 SOURCE_FIELDS = {
@@ -159,6 +160,7 @@ def load_sources() -> Sources:
             entry["title"],
             entry["encoding"],
             entry["sha256"],
+            entry.get("type") if TEXT.accepts(entry.get("type")) else "",
         )
         key, where = report_key(source), yaml_where(entries, i, label)
         if (

@@ -33,7 +33,7 @@ from .exhibits import (
     png_img,
     ref,
 )
-from .findings import worded_findings
+from .findings import own_findings, worded_findings
 from .format import by_sentence, change_text, figure_text, number, period_words
 from .narrative import (
     claim_span,
@@ -103,6 +103,10 @@ def start(r: Report) -> Briefing:
     if growth.empty and _stated(r).empty:
         absent.add("year_on_year")
     return Briefing(r, layout, layout.numbers(absent), growth, Appendix())
+
+
+#: What the briefing says when no rule of checks.yml concerns the report's figures.
+NO_RULE = "本报告的数字没有可核对的一致性规则。"
 
 
 def main_points(b: Briefing) -> HTML:
@@ -267,7 +271,7 @@ def _caption(b: Briefing, name: str) -> str:
 def _title_counts(b: Briefing, name: str) -> dict[str, int]:
     """The counts a built-in title states: problems found, or changes up and down."""
     if name == "findings":
-        severity = b.report.findings["severity"]
+        severity = own_findings(b.report)["severity"]
         return {
             "errors": int((severity == "error").sum()),
             "warnings": int((severity == "warn").sum()),
@@ -434,15 +438,22 @@ def exhibit(b: Briefing, name: str) -> HTML:
 def findings(b: Briefing) -> HTML:
     """The audit's warnings and errors as a numbered table, each linked to its source sentences; the rules
     not checked (the report lacks a figure they need) are counted in one sentence."""
-    skipped = int((b.report.findings["severity"] == "skipped").sum())
+    severity = own_findings(b.report)["severity"]
+    skipped = int((severity == "skipped").sum())
     note = (
         f'<p class="yoy-note">另有{skipped}条核对规则因本报告缺少所需数字未能核对。</p>'
         if skipped
         else ""
     )
     if "findings" not in b.numbers:
-        said = claim_span(
-            "counts:findings", "errors=0;warnings=0", "已核对的一致性规则均成立，没有错误或警告。"
+        said = (
+            claim_span(
+                "counts:findings",
+                "errors=0;warnings=0",
+                "已核对的一致性规则均成立，没有错误或警告。",
+            )
+            if (severity != "skipped").any()
+            else NO_RULE
         )
         return HTML(f'<p class="yoy-note">{said}</p>{note}')
     found = _shown_findings(b.report)
@@ -679,6 +690,8 @@ def quality(b: Briefing) -> HTML:
         f"{len(found) - len(skipped)}条一致性规则已核对；{len(skipped)}条因本报告缺少所需数字未能核对。"
         if len(skipped)
         else f"全部{len(found)}条一致性规则均已核对。"
+        if len(found)
+        else NO_RULE
     )
     counts = _data(b, "quality")
     body = _table(

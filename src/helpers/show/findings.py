@@ -13,8 +13,20 @@ from .narrative import fill
 from .words import SEVERITY_WORDS
 
 
+def own_findings(r: Report) -> pd.DataFrame:
+    """The findings that concern a report: every rule that ran, and each rule not checked for which
+    the report states at least one figure (its total without its parts). A rule about figures the
+    report never states (a rule of 从化's 12315 centre, for a report without one) is not its rule:
+    pages and counts leave it out, so 表1 lists only checks that ran or that the report half-meets.
+    """
+    findings = r.findings
+    return findings[
+        (findings["severity"] != "skipped") | findings["figures"].map(bool).astype(bool)
+    ]
+
+
 def worded_findings(r: Report) -> pd.DataFrame:
-    """Return every finding of a report (:func:`helpers.audit.checks.run_checks`) ready to read.
+    """Return every finding that concerns a report (:func:`own_findings`) ready to read.
 
     Adds ``message`` (the result in English, for the command line), ``级别`` and ``结果`` (the
     severity and the result in Chinese), ``核对`` (the rule with each figure in its unit:
@@ -29,7 +41,7 @@ def worded_findings(r: Report) -> pd.DataFrame:
     -------
     pandas.DataFrame
     """
-    findings, metrics = r.findings, r.metrics
+    findings, metrics = own_findings(r), r.metrics
     labels = {**load_catalog()["label_zh"].to_dict(), **metrics["label_zh"].to_dict()}
     statuses = metrics["status"].to_dict()
 

@@ -19,7 +19,7 @@ from ..audit.report import Report
 from ..audit.status import Comparison, Severity, StatedCheck
 from ..errors import AmrbookError
 from ..report.period import Period
-from .findings import worded_findings
+from .findings import own_findings, worded_findings
 from .format import by_sentence, change_text, grouped, highlight, spelled
 from .narrative import claim_span
 from .words import COMPARISON_WORDS, SEVERITY_WORDS, STATED_WORDS
@@ -38,7 +38,8 @@ def topic_findings(r: Report, topic: str | None = None, include_ok: bool = False
     table = r.indicators
     findings = worded_findings(r)
     if topic:
-        findings = findings[findings["figures"].map(lambda f: topic in _topics_of(f, table))]
+        touches = findings["figures"].map(lambda f: topic in _topics_of(f, table))
+        findings = findings[touches.astype(bool)]  # a mask even with no rows (not a column list)
     if not include_ok:
         findings = findings[findings["severity"] != Severity.OK]
     return pd.DataFrame(
@@ -88,7 +89,7 @@ def quality_summary(r: Report) -> pd.DataFrame:
 
     Indexed by 项目 (what), with columns 数量 (count) and 说明 (explanation).
     """
-    table, metrics, findings, year = r.indicators, r.metrics, r.findings, r.year
+    table, metrics, findings, year = r.indicators, r.metrics, own_findings(r), r.year
     periods = table["period"].map(Period.parse)
 
     def count(test) -> int:

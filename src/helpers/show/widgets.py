@@ -11,20 +11,22 @@ from __future__ import annotations
 import html
 
 from ..audit.report import Report
-from .format import grouped, highlight
+from .format import grouped, highlight, period_words
+from .words import QUALIFIER_WORDS
 
 
 def figure_card(r: Report, ident: str) -> str:
-    """Return an HTML card for one indicator: value, unit, period, and its marked source sentence."""
+    """Return an HTML card for one indicator: value, unit, period and qualifier in words, and its
+    marked source sentence (in Chinese only: the card is on the notebooks' pages)."""
     row = r.indicators.loc[ident]
     start, end, left = int(row["start"]), int(row["end"]), int(row["sentence_start"])
     sentence = highlight(row["source_sentence"], [(start - left, end - left)])
     note = f"<br>说明：{html.escape(row['note'])}" if row["note"] else ""
     return (
-        f'<div class="figure-card"><b>{html.escape(row["label_zh"])}</b> '
-        f'<span class="en">{html.escape(row["label_en"])}</span><br>'
+        f'<div class="figure-card"><b>{html.escape(row["label_zh"])}</b><br>'
         f"{html.escape(row['as_written'])} = {grouped(row['value'])} {html.escape(row['unit'])} · "
-        f"口径 {html.escape(row['period'])} · {html.escape(row['qualifier'])} · "
+        f"口径 {html.escape(period_words(row['period']))} · "
+        f"{html.escape(QUALIFIER_WORDS[row['qualifier']])} · "
         f"字符 {start}–{end}{note}<blockquote>「{sentence}」</blockquote></div>"
     )
 

@@ -3,13 +3,16 @@
 * counter words with the same meaning (件 and 宗, 户 and 家): :func:`same_counter`;
 * the body that reports a figure (局, 消委会, 12315中心, 全系统): :func:`body_of`;
 * the counting basis (列入 is not 移出; a 其中 subset is not its total): :func:`basis_conflict`;
-* the topic of a proposed catalog entry: :func:`topic_of`.
+* the topic of a proposed catalog entry: :func:`topic_of`;
+* the words in which a numeral and its counter are a name, not a quantity (三类医疗器械, 一本账):
+  :func:`named`.
 
 The rules are data; this module only reads and applies them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import cast
 
@@ -31,6 +34,7 @@ class Matching:
     subset: tuple[str, ...]
     topics: dict[str, tuple[str, ...]]
     fallback_topic: str
+    names: tuple[str, ...] = ()
 
 
 @parsed_once(paths.matching_file)
@@ -90,6 +94,11 @@ def matching() -> Matching:
             seen[word] = i
     bodies, topics = words("bodies", allow_empty=True), words("topics")
     bodies.setdefault(BUREAU, ())
+    names = doc.get("names") or []
+    if not TEXTS.accepts(names) and names != []:
+        problems.append(
+            Problem(path, yaml_where(doc, "names", "names"), "names must be a list of words")
+        )
     subset = doc.get("subset") or []
     if not TEXTS.accepts(subset) and subset != []:
         problems.append(
@@ -112,8 +121,9 @@ def matching() -> Matching:
         tuple(tuple(g) for g in lists("basis")),
         tuple(subset),
         topics,
-        cast(str, fallback),
-    )  # one of the topics: checked above
+        cast(str, fallback),  # one of the topics: checked above
+        tuple(names),
+    )
 
 
 def same_counter(written: str, unit: str) -> bool:
@@ -183,3 +193,25 @@ def topic_of(words: str, heading: str) -> str:
         if best:
             return next(t for t, n in counts.items() if n == best)
     return rules.fallback_topic
+
+
+def named(text: str, spans: list[tuple[int, int]]) -> list[str | None]:
+    """For each span of ``text`` (figures, in order of their start), the word of ``names`` it lies
+    inside (``三类`` in ``办理三类医疗器械经营许可证``: ``三类医疗器械``), or None.
+
+    A span only touching a name is not inside it (``十一批`` holds ``一批`` but is read). One pass over
+    the text: every occurrence of a name, overlapping ones too, then one sweep with the spans.
+    """
+    words = sorted(matching().names, key=len, reverse=True)
+    if not words:
+        return [None] * len(spans)
+    found = re.compile(f"(?=({'|'.join(map(re.escape, words))}))").finditer(text)
+    occurrence = next(found, None)
+    reach, word, out = -1, None, []
+    for start, end in spans:
+        while occurrence is not None and occurrence.start() <= start:
+            if occurrence.end(1) > reach:
+                reach, word = occurrence.end(1), occurrence.group(1)
+            occurrence = next(found, None)
+        out.append(word if reach >= end else None)
+    return out

@@ -50,10 +50,19 @@ import yaml
 from .. import paths
 from ..errors import AmrbookError
 from ..report.encoding import read_report
-from ..report.extract import context_before, extract
+from ..report.extract import Refused, context_before, extract
 from ..report.period import CUT_OFF_WORDS, FULL_YEAR_WORDS, Period
 from ..report.sources import SENTENCE_END, raw_text
-from .catalog import BUREAU, basis_conflict, body_of, is_total, same_counter, topic_of
+from .catalog import (
+    BUREAU,
+    basis_conflict,
+    body_of,
+    is_total,
+    matching,
+    named,
+    same_counter,
+    topic_of,
+)
 from .load import COLUMNS, catalog_terms, load_indicators
 
 THRESHOLD = 0.45
@@ -67,6 +76,7 @@ _LIST_MARKER = re.compile(
 )
 _YEAR = re.compile(r"(\d{4})年")
 _CLAUSE_END = re.compile(r"[；;。\n]")
+_STOP = re.compile(r"[，,；;。：:]")
 _LINE_END = re.compile(r"\n")
 _TOP_HEADING = re.compile(r"^([一二三四五六七八九十]+)、", re.M)
 _SUB_HEADING = re.compile(r"^[(（]([一二三四五六七八九十]+)[)）]([^。；;，,\n]*)", re.M)
@@ -211,8 +221,12 @@ class Layout:
         """The heading a figure stands under (see :func:`infer_section`)."""
         top = self.tops.last(0, start)
         sub = self.subs.last(top.end() if top else 0, start)
-        if sub is None:
-            return f"{top.group(1)}、" if top else "正文"
+        if sub is None:  # 一、 and its words to the first stop: 一、本机关行政执法工作基本情况
+            return (
+                f"{top.group(1)}、{_STOP.split(self.heading(start), 1)[0].strip()}"
+                if top
+                else "正文"
+            )
         number = f"{top.group(1) if top else ''}({sub.group(1)})"
         return names.get(number, f"{number} {sub.group(2).strip()}".strip())
 
@@ -247,14 +261,17 @@ def references() -> dict[str, list[Reference]]:
     return out
 
 
-def section_names() -> dict[str, str]:
-    """The section names curators gave in the curated reports, by their number.
+def section_names(bureau: str | None) -> dict[str, str]:
+    """The section names curators gave in the curated reports of ``bureau``, by their number.
 
-    For example ``一(三)`` -> ``一(三) 规范行政执法``.
+    For example ``一(三)`` -> ``一(三) 规范行政执法`` for 从化. Only the bureau's own: another
+    bureau's 一(三) is another section (绍兴's 法治队伍建设 is not 从化's 规范行政执法).
     """
     names: dict[str, str] = {}
-    for bureau, year in paths.curated_reports():
-        for section in load_indicators(bureau, year)["section"]:
+    for each, year in paths.curated_reports():
+        if each != bureau:
+            continue
+        for section in load_indicators(each, year)["section"]:
             names.setdefault(section.split(" ", 1)[0], section)
     return names
 
@@ -282,10 +299,17 @@ class Match:
 
 def best_match(words: Wording, refs: list[Reference], ident: str) -> Match | None:
     """The best-scoring wording of ``ident`` for a figure worded ``words``, skipping every wording
-    that counts on another basis (:func:`helpers.tables.catalog.basis_conflict`)."""
+    that counts on another basis (:func:`helpers.tables.catalog.basis_conflict`).
+
+    An alias is another wording of the label's concept, so it counts on the label's basis too:
+    ``作出行政处罚`` never takes ``查办行政处罚案件`` through its alias ``行政处罚案件``.
+    """
     best = None
+    label = next((ref.wording.clause for ref in refs if ref.kind == "label"), "")
     for ref in refs:
-        if basis_conflict(words.clause, ref.wording.clause, ref.total):
+        if basis_conflict(words.clause, ref.wording.clause, ref.total) or (
+            ref.kind == "alias" and basis_conflict(words.clause, label)
+        ):
             continue
         score = (
             words.label_score(ref.wording.clause)
@@ -302,15 +326,37 @@ def best_match(words: Wording, refs: list[Reference], ident: str) -> Match | Non
     return best
 
 
-def label_of(clause: str, sentence: str) -> str:
+def label_of(clause: str, sentence: str, after: str = "", previous: str = "") -> str:
     """A proposed ``label_zh``: the figure's clause without the words that are not what is counted
     (我局, 共, 全年 before; 达, 为, 共计 after; an earlier figure of a list), or the end of its
     sentence when nothing is left.
 
+    Two ways of writing name what is counted elsewhere:
+
+    * the words ``after`` the figure (to its clause's end), when the clause before it ends in
+      等 or 的 or is empty (``等13个重点课题调研``, ``完成涉及的122项营商环境测评任务``);
+    * the ``previous`` figure's label of the same sentence, when the clause is only a basis word
+      of a group of ``basis`` (``企业变更11589件,注销3912件``: ``企业注销``), or a change stated
+      同比 (``共有各类市场主体325020户,同比增长3.52%``: ``共有各类市场主体同比增长``).
+
     >>> label_of("全年共有各类市场主体", ""), label_of("中心组学习7次和支部学习", ""), label_of("我局作出行政处罚", "")
     ('共有各类市场主体', '支部学习', '作出行政处罚')
+    >>> label_of("等", "", "重点课题调研"), label_of("注销", "", "", "办理企业变更")
+    ('重点课题调研', '办理企业注销')
+    >>> label_of("同比增长", "", "", "共有各类市场主体")
+    '共有各类市场主体同比增长'
     """
     label = _LABEL_TAIL.sub("", _LABEL_HEAD.sub("", _EARLIER_FIGURE.sub("", clause.strip())))
+    after = re.sub(r"[^\u4e00-\u9fff].*", "", after, flags=re.S)  # Chinese to its clause's end
+    if (len(label) < 2 or label.endswith(("等", "的"))) and len(after) >= 2:
+        return after
+    if label.startswith("同比") and previous:
+        return f"{previous}{label}"
+    for group in matching().basis:
+        if label in group:
+            before = next((w for w in group if w in previous), None)
+            if before is not None:
+                return previous.replace(before, label)
     return label if len(label) >= 2 else _LABEL_TAIL.sub("", sentence.strip())[-12:] or "未命名指标"
 
 
@@ -325,8 +371,9 @@ def proposal_id(topic: str, label: str, unit: str, taken: set[str]) -> str:
     return ident
 
 
-def draft(year: int, report: Path) -> pd.DataFrame:
-    """Draft the indicator table of ``year`` from a report file.
+def draft(year: int, report: Path, bureau: str | None = None) -> pd.DataFrame:
+    """Draft the indicator table of ``year`` from a report file (of ``bureau``: its curated years
+    name the sections).
 
     Returns
     -------
@@ -335,13 +382,23 @@ def draft(year: int, report: Path) -> pd.DataFrame:
         for figures that matched no indicator, and ``proposal`` then names the catalog entry
         proposed for it. ``attrs["proposals"]`` holds the proposed entries (:func:`write_draft`
         writes them to ``<year>.proposals.yml``); ``attrs["refused"]`` lists the numbers the
-        extractor refused (:func:`helpers.report.extract.refusal`), for review.
+        extractor refused (:func:`helpers.report.extract.refusal`) and the figures inside a name
+        (``names`` of ``data/matching.yml``: 三类 of 三类医疗器械), for review.
     """
     text, _ = read_report(report)
     catalog = catalog_terms()
     refs = references()
     refused: list = []
-    found = extract(text, refused)
+    found = []
+    every = extract(text, refused)
+    for f, name in zip(every, named(text, [(f.start, f.end) for f in every]), strict=True):
+        if name is None:
+            found.append(f)
+        else:  # 三类 of 三类医疗器械, 一本 of 一本账: part of a name (`names` of matching.yml)
+            refused.append(
+                Refused(f.start, f.end, f.text, f"is part of the name {name!r}, not a quantity")
+            )
+    refused.sort(key=lambda each: each.start)
     layout = Layout(text, year)
     words = [layout.wording(f.start, f.context) for f in found]
     bodies = [body_of(w.sentence) for w in words]
@@ -363,7 +420,8 @@ def draft(year: int, report: Path) -> pd.DataFrame:
         if i not in chosen and ident not in used:
             chosen[i] = match
             used.add(ident)
-    rows, names, proposed, taken = [], section_names(), [], set(catalog.index)
+    rows, names, proposed, taken = [], section_names(bureau), [], set(catalog.index)
+    previous = ("", "")  # the sentence and label of the last figure proposed
     for i, f in enumerate(found):
         match = chosen.get(i)
         # the note is read on pages and in the workbook when the draft becomes the table: Chinese
@@ -392,7 +450,13 @@ def draft(year: int, report: Path) -> pd.DataFrame:
             )
         else:
             sentence = layout.sentence(f.start, f.end)
-            label = label_of(f.context, words[i].sentence)
+            label = label_of(
+                f.context,
+                words[i].sentence,
+                text[f.end : f.end + 30],
+                previous[1] if previous[0] == sentence else "",
+            )
+            previous = (sentence, label)
             topic = topic_of(words[i].sentence, layout.heading(f.start))
             ident = proposal_id(topic, label, f.unit, taken)
             taken.add(ident)
@@ -474,7 +538,7 @@ def write_draft(
         raise AmrbookError(
             f"{target} exists; --force replaces the draft (the curated {year}.csv is never touched)"
         )
-    frame = draft(year, report)
+    frame = draft(year, report, bureau)
     _write_new(target, lambda f: frame.to_csv(f, index=False, lineterminator="\n"))
     proposed = frame.attrs["proposals"]
     _write_new(

@@ -55,12 +55,20 @@ class Added:
 
 def read_title(text: str) -> tuple[int, str, str] | None:
     """The year, report type and title line of a report, read from its first title-like line
-    (``…关于2023年度法治政府建设情况的报告`` -> ``(2023, "法治政府建设情况报告", line)``), or None."""
+    (``…关于2023年度法治政府建设情况的报告`` -> ``(2023, "法治政府建设情况报告", line)``), or None.
+
+    A title in book-title marks is the report's own, not the line around it: a notice
+    ``…关于印发《嘉定区市场监督管理局2023年工作总结》的通知`` gives ``嘉定区市场监督管理局2023年工作总结``.
+    """
     found = TITLE.search(text)
     if found is None:
         return None
     line_start = text.rfind("\n", 0, found.start()) + 1
     line_end = text.find("\n", found.end())
+    opened = text.rfind("《", line_start, found.start())
+    closed = text.find("》", found.end(), line_end if line_end >= 0 else len(text))
+    if opened >= 0 and closed >= 0 and "》" not in text[opened : found.start()]:
+        line_start, line_end = opened + 1, closed
     line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
     return int(found.group(1)), found.group(2).replace("的", ""), line
 
