@@ -130,6 +130,40 @@ def test_a_cell_that_hangs_or_kills_its_kernel_fails_the_build_naming_it(workspa
     _fails_cleanly(workspace, before, done, message)
 
 
+#: Loaded by every Python process of the build (PYTHONPATH): a kernel process (ipykernel_launcher) dies with
+#: status 3 when it imports helpers.audit.report, which the kernel's import step does before any notebook cell.
+DIE_WHILE_IMPORTING = """import os, sys
+
+
+class _Die:
+    def find_spec(self, name, path=None, target=None):
+        if name == "helpers.audit.report" and "ipykernel_launcher" in " ".join(sys.orig_argv):
+            os._exit(3)
+
+
+sys.meta_path.insert(0, _Die())
+"""
+
+
+@pytest.mark.slow
+def test_a_kernel_that_dies_while_importing_fails_the_build_as_a_dead_kernel(workspace, tmp_path):
+    # found: a kernel dying in the import step (before the first cell) was seen only when the wait for
+    # the imports ran out (max(--cell-timeout, 60 s)), as `kernel failed: Timeout waiting for output`.
+    # The message says which ended the wait: the kernel's death, with its exit status, not the timeout.
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(DIE_WHILE_IMPORTING, encoding="utf-8")
+    _notebook(workspace / "notebooks" / "01_analysis.ipynb", "total = year + 2")  # changed: it must run
+    before = snapshot(workspace / "outputs" / "conghua" / "2023")
+    env = _env(workspace, PYTHONPATH=os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])))
+    done = _timed("a kernel that dies while importing", lambda: _cli(
+        workspace, "build", "--year", "2023", "--no-pdf", "--cell-timeout", "120", env=env))
+    _fails_cleanly(workspace, before, done,
+                   "kernel failed: the kernel died while importing what every notebook imports "
+                   "(`import helpers.show.notebook, helpers.audit.report`), before any notebook ran "
+                   "(exited with status 3)")
+
+
 @pytest.mark.slow
 def test_a_home_that_cannot_be_written_does_not_fail_the_build(workspace, tmp_path):
     # HOME a file: ~/.config/matplotlib and ~/.ipython cannot be made; matplotlib used to warn on the

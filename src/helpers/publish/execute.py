@@ -175,11 +175,14 @@ def failure(
             f"{name}: {cell}: still running after {timeout} s, the limit for one cell; it was "
             "stopped (amrbook build --cell-timeout SECONDS allows more)"
         )
+    return NotebookError(f"{name}: {cell}: the kernel died while running it ({exit_words(status)})")
+
+
+def exit_words(status: int | None) -> str:
+    """How a kernel's process ended, from its exit status (negative: the signal that killed it)."""
     if status is not None and status < 0:
-        how = f"killed by signal {-status}" + (" (out of memory?)" if status == -9 else "")
-    else:
-        how = f"exited with status {status}" if status is not None else "exit status unknown"
-    return NotebookError(f"{name}: {cell}: the kernel died while running it ({how})")
+        return f"killed by signal {-status}" + (" (out of memory?)" if status == -9 else "")
+    return f"exited with status {status}" if status is not None else "exit status unknown"
 
 
 def refuse_stderr(nb: nbformat.NotebookNode, name: str) -> None:
