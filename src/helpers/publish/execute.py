@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from .. import paths
-from ..datafile import MAX_NOTEBOOK_BYTES, read_limited
+from ..datafile import MAX_NOTEBOOK_BYTES, read_limited, schema_problem
 from ..errors import AmrbookError
 
 KERNEL = "python3"
@@ -54,11 +54,15 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         raise NotebookError(
             f"{path.name}: not a Jupyter notebook: its JSON is nested too deeply to read"
         ) from None
-    version = raw.get("nbformat") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict):  # "top level: text, not an object"
+        raise NotebookError(
+            f"{path.name}: {schema_problem(raw, {'type': 'object'})}: not a notebook"
+        )
+    version = raw.get("nbformat")
     if version != 4:
         found = f'"nbformat": {json.dumps(version)}' if version is not None else 'no "nbformat"'
         raise NotebookError(
-            f"{path.name}: not a Jupyter notebook of version 4 (its top level has {found})"
+            f"{path.name}: top level: not a Jupyter notebook of version 4 (it has {found})"
         )
     problem = _schema_problem(raw)
     if problem:
