@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import REAL_DATA, REAL_NOTEBOOKS, drafted_second_year
@@ -70,8 +70,11 @@ def budget(share: str):
     """Hypothesis settings giving a test its :data:`SHARE` of the profile's examples (at least 2)."""
     # Under CI the draw is fixed (derandomize): a submission is judged on the same ~200 mutants every run,
     # and a new find reaches a developer's run (random draws, AMRBOOK_MUTANTS for depth), not a landing.
+    # A build or a process per example: a failing one is reported as drawn, not shrunk (shrinking a build
+    # mutant ran more than five minutes of builds; a Mutation is already small: an operator, a place, a value).
+    phases = [p for p in Phase if p is not Phase.shrink or share not in ("build", "process")]
     return settings(max_examples=max(2, round(settings().max_examples * SHARE[share] * SCALE)), deadline=None,
-                    derandomize=bool(os.environ.get("CI")),
+                    derandomize=bool(os.environ.get("CI")), phases=phases,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.data_too_large, HealthCheck.large_base_example])
 
