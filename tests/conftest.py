@@ -50,6 +50,10 @@ def pytest_report_header(config) -> str:
 #: fixture of its module) runs in the same pytest-xdist worker, so each build is made once and no
 #: two tests change its workspace at the same time.
 SHARED_BUILDS = ("built", "built_workspace")
+#: Module fixtures that build or draft (each several seconds of CPU): the tests of one module using one
+#: run in one worker together, so the fixture is made once a run, not once in each worker (test_claims'
+#: two drafted years, built with every notebook, were built by both workers).
+MODULE_BUILDS = ("drafted", "good_build", "three_years_data")
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -67,7 +71,8 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def _shared_build(file: str, test: str) -> str | None:
-    """The shared build (of :data:`SHARED_BUILDS`) the test ``test`` of ``file`` uses, if any."""
+    """The shared build (of :data:`SHARED_BUILDS`) the test ``test`` of ``file`` uses, if any, else the
+    module build (of :data:`MODULE_BUILDS`, named with its file) it uses, if any."""
     import ast
 
     uses = _FIXTURE_USES.get(file)
@@ -76,9 +81,16 @@ def _shared_build(file: str, test: str) -> str | None:
         uses = {node.name: {a.arg for a in node.args.args} for node in ast.walk(tree)
                 if isinstance(node, ast.FunctionDef)}
         for name, args in uses.items():         # through the module's own fixtures, one level down
-            args |= {b for a in list(args) for b in uses.get(a, set()) if b in SHARED_BUILDS}
+            args |= {b for a in list(args) for b in uses.get(a, set()) if b in SHARED_BUILDS + MODULE_BUILDS}
         _FIXTURE_USES[file] = uses
-    return next((b for b in SHARED_BUILDS if b in uses.get(test, set())), None)
+    used = uses.get(test, set())
+    shared = next((b for b in SHARED_BUILDS if b in used), None)
+    module = next((b for b in MODULE_BUILDS if b in used), None)
+    if shared or not module:
+        return shared
+    # a module build another test of the file uses together with a shared build goes where that one is
+    return next((b for args in uses.values() if module in args for b in SHARED_BUILDS if b in args),
+                f"{file}::{module}")
 
 
 _FIXTURE_USES: dict[str, dict[str, set[str]]] = {}

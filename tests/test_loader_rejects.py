@@ -147,7 +147,12 @@ def test_yaml_entries_remember_their_lines(tmp_path):
      "unknown encoding 'utf-9' (e.g. utf-8, gb18030, utf-16)"),
     ("    sha256: 8b38", "    sha256: 8B38", "    sha256: 8B38", "sha256 must be 64 lowercase hex digits"),
     ("  - file: 2023_conghua_amr.txt", "  - file: ../2023_conghua_amr.txt", "  - file: ../",
-     "file must be a file name in raw/conghua/, not '../2023_conghua_amr.txt'"),
+     "file must be a file name in raw/conghua/, not '../2023_conghua_amr.txt': it is a path, not one name"),
+    # a file name from data is checked before any path is made of it (was `File name too long` from the OS,
+    # naming no line of sources.yml); 86 characters of 3 bytes each: 86 * 3 = 258 bytes > 255
+    ("  - file: 2023_conghua_amr.txt", "  - file: " + "长" * 86, "  - file: 长",
+     "file must be a file name in raw/conghua/, not '" + "长" * 86 + "': it is 258 bytes long; a file name has at "
+     "most 255 (MAX_NAME_BYTES)"),
 ])
 def test_a_wrong_sources_entry_names_its_line(data_copy, old, new, key, cause):
     from helpers.report.sources import sources

@@ -41,6 +41,8 @@ MAX_NOTEBOOK_BYTES = 20_000_000
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("null", "bool", "int", "float", "str", "timestamp")}
 _KEY = object()  # in the parse stack: the mapping expects a key next
+#: The one problem of a YAML data file that declares nothing.
+EMPTY_YAML = "the file is empty: it holds nothing but blank lines, comments or null"
 
 
 class YamlMap(dict):
@@ -77,20 +79,28 @@ def read_yaml(path: Path):
     ----------
     path : Path
 
+    A file that declares nothing (empty, or blank lines, comments or ``null`` alone) is one
+    problem of the whole file, whatever the file: no reader goes on to report every entry it
+    lacks.
+
     Returns
     -------
     object
-        The parsed document (``None`` for an empty file).
+        The parsed document, never ``None``.
 
     Raises
     ------
     DataError
-        If the file is missing, too large, not UTF-8, not valid YAML or uses a refused feature.
+        If the file is missing, too large, not UTF-8, not valid YAML, uses a refused feature or
+        declares nothing.
     """
     text = _yaml_text(path)
     loader = _YAML_LOADER(text)
     try:
-        return _build(path, loader)
+        doc = _build(path, loader)
+        if doc is None:
+            raise DataError([Problem(path, "", EMPTY_YAML)])
+        return doc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -277,6 +287,32 @@ def a_mapping(path: Path, doc, what: str) -> dict:
     return doc
 
 
+#: The longest file or folder name in bytes (UTF-8) most file systems take (NAME_MAX of Linux and macOS).
+MAX_NAME_BYTES = 255
+
+
+def file_name_problem(name: str) -> str | None:
+    """Why ``name``, taken from a data file, cannot name a file or folder in a folder of the workbook, or None.
+
+    Every name a data file gives for a file (a raw report of ``sources.yml``) or a folder (a
+    bureau's slug) is checked here, before any path is made of it, so that the problem is named at
+    its line of the data file rather than by the operating system later: one name (no ``/`` or
+    ``\\``, not ``.`` or ``..``), no NUL or other control character, at most
+    :data:`MAX_NAME_BYTES` bytes.
+    """
+    if "/" in name or "\\" in name or name in (".", ".."):
+        return "it is a path, not one name"
+    control = next((ch for ch in name if ord(ch) < 0x20 or ord(ch) == 0x7F), None)
+    if control is not None:
+        return f"it holds the control character U+{ord(control):04X}"
+    size = len(name.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_NAME_BYTES:
+        return (
+            f"it is {size:,} bytes long; a file name has at most {MAX_NAME_BYTES} (MAX_NAME_BYTES)"
+        )
+    return None
+
+
 def yaml_section(path: Path, doc, key: str, kind: type = list):
     """Return ``doc[key]`` of a YAML data file (empty when absent), refusing the wrong structure.
 
@@ -285,8 +321,6 @@ def yaml_section(path: Path, doc, key: str, kind: type = list):
     DataError
         If the document is not a mapping, or ``doc[key]`` is not of ``kind`` (list or dict).
     """
-    if doc is None:
-        return kind()
     value = a_mapping(path, doc, f"with the key {key!r}").get(key)
     if value is None:
         return kind()

@@ -9,7 +9,7 @@ from pathlib import Path
 #: A quoted value longer than this is shortened in a printed problem: a 100 000-character cell or
 #: YAML value is named by its start and its length, never copied whole into the message.
 QUOTED_CHARS = 200  # well above any message's own quoted words, far below a runaway value
-_QUOTED = re.compile(rf"'([^'\n]{{{QUOTED_CHARS + 1},}})'")
+_QUOTED = re.compile(rf"'([^'\n]{{{QUOTED_CHARS + 1},}})'|\"([^\"\n]{{{QUOTED_CHARS + 1},}})\"")
 
 
 def shortened(text: str) -> str:
@@ -18,7 +18,12 @@ def shortened(text: str) -> str:
     >>> shortened(repr("7" * 1000) + " is not a whole number")
     "'7777777777777777777777777777777777777777…' (1,000 characters) is not a whole number"
     """
-    return _QUOTED.sub(lambda m: f"'{m.group(1)[:40]}…' ({len(m.group(1)):,} characters)", text)
+
+    def cut(m: re.Match) -> str:
+        quote, value = ("'", m.group(1)) if m.group(1) is not None else ('"', m.group(2))
+        return f"{quote}{value[:40]}…{quote} ({len(value):,} characters)"
+
+    return _QUOTED.sub(cut, text)
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,14 @@ class Problem:
 
 
 class AmrbookError(Exception):
-    """An error caused by the input or the environment, shown to the user without a traceback."""
+    """An error caused by the input or the environment, shown to the user without a traceback.
+
+    Its message, however it was composed, quotes no value whole: every quoted value over
+    :data:`QUOTED_CHARS` characters is :func:`shortened` (a notebook's field, a schema error).
+    """
+
+    def __str__(self) -> str:
+        return shortened(super().__str__())
 
 
 class DataError(AmrbookError):

@@ -122,14 +122,17 @@ def notebooks_dir() -> Path:
 def built_notebooks() -> list[Path]:
     """The notebooks a build executes: every notebook of ``notebooks/`` but those whose metadata
     declares ``"amrbook": {"build": false}`` (``review.ipynb``, a tool run by hand on a draft)."""
-    import json
+    from .datafile import MAX_NOTEBOOK_BYTES, read_json  # (datafile imports this module)
+    from .errors import DataError
 
     def built(path: Path) -> bool:
-        try:
-            metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-            return metadata.get("amrbook", {}).get("build", True)
-        except (ValueError, AttributeError):
+        try:  # bounded, a regular file, strict JSON: as every JSON file is read
+            notebook = read_json(path, MAX_NOTEBOOK_BYTES)
+        except DataError:
             return True  # a broken notebook is the build's to report, with its name
+        metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
+        amrbook = metadata.get("amrbook") if isinstance(metadata, dict) else None
+        return not isinstance(amrbook, dict) or bool(amrbook.get("build", True))
 
     return [p for p in sorted(notebooks_dir().glob("*.ipynb")) if built(p)]
 

@@ -106,6 +106,7 @@ def _depth(value) -> int:
 
 @given(documents)
 @example(value={"a": [[[[[[[[[[1]]]]]]]]]]})      # 11 levels: refused
+@example(value=None)                               # null alone: the file is empty
 def test_read_yaml_reads_what_pyyaml_reads(tmp_path, value):
     import yaml
 
@@ -115,6 +116,9 @@ def test_read_yaml_reads_what_pyyaml_reads(tmp_path, value):
     path.write_text(yaml.safe_dump(value, allow_unicode=True), encoding="utf-8")
     if _depth(value) > MAX_YAML_DEPTH:
         with pytest.raises(DataError, match="levels deep"):
+            read_yaml(path)
+    elif value is None:  # a document of null alone declares nothing: the one problem of the whole file
+        with pytest.raises(DataError, match="the file is empty"):
             read_yaml(path)
     else:
         assert read_yaml(path) == yaml.safe_load(path.read_text(encoding="utf-8"))

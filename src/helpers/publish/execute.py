@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from .. import paths
-from ..datafile import MAX_NOTEBOOK_BYTES, read_limited
+from ..datafile import MAX_NOTEBOOK_BYTES, read_limited, schema_problem
 from ..errors import AmrbookError
 
 KERNEL = "python3"
@@ -54,11 +54,15 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         raise NotebookError(
             f"{path.name}: not a Jupyter notebook: its JSON is nested too deeply to read"
         ) from None
-    version = raw.get("nbformat") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict):  # "top level: text, not an object"
+        raise NotebookError(
+            f"{path.name}: {schema_problem(raw, {'type': 'object'})}: not a notebook"
+        )
+    version = raw.get("nbformat")
     if version != 4:
         found = f'"nbformat": {json.dumps(version)}' if version is not None else 'no "nbformat"'
         raise NotebookError(
-            f"{path.name}: not a Jupyter notebook of version 4 (its top level has {found})"
+            f"{path.name}: top level: not a Jupyter notebook of version 4 (it has {found})"
         )
     problem = _schema_problem(raw)
     if problem:
@@ -175,11 +179,14 @@ def failure(
             f"{name}: {cell}: still running after {timeout} s, the limit for one cell; it was "
             "stopped (amrbook build --cell-timeout SECONDS allows more)"
         )
+    return NotebookError(f"{name}: {cell}: the kernel died while running it ({exit_words(status)})")
+
+
+def exit_words(status: int | None) -> str:
+    """How a kernel's process ended, from its exit status (negative: the signal that killed it)."""
     if status is not None and status < 0:
-        how = f"killed by signal {-status}" + (" (out of memory?)" if status == -9 else "")
-    else:
-        how = f"exited with status {status}" if status is not None else "exit status unknown"
-    return NotebookError(f"{name}: {cell}: the kernel died while running it ({how})")
+        return f"killed by signal {-status}" + (" (out of memory?)" if status == -9 else "")
+    return f"exited with status {status}" if status is not None else "exit status unknown"
 
 
 def refuse_stderr(nb: nbformat.NotebookNode, name: str) -> None:

@@ -41,6 +41,8 @@ STOP_WAIT = 3.0
 #: Seconds a kernel may take to start and import :data:`IMPORTS` (nbclient's startup_timeout) when the cell
 #: timeout is shorter: starting is not running a cell, and on a loaded machine it takes seconds.
 START_WAIT = 60.0
+#: Seconds between two looks at a kernel's process while it imports and says nothing.
+POLL = 0.5
 
 
 def _with_reset(nb):
@@ -227,7 +229,8 @@ class Runner:
 
     def _import(self, km, number: int, started: float) -> None:
         """Wait for the kernel and import what every notebook needs, timing both (each wait bounded by
-        the cell timeout, at least :data:`START_WAIT`; a kernel that dies before it is ready is seen at once)."""
+        the cell timeout, at least :data:`START_WAIT`; a kernel that dies before it is ready, or while it
+        imports, is seen at once)."""
         kc = km.blocking_client()  # km.client() is the asynchronous one, for nbclient
         kc.start_channels()
         wait = max(self.timeout, START_WAIT)
@@ -235,18 +238,8 @@ class Runner:
             kc.wait_for_ready(timeout=wait)
             ready = time.perf_counter()
             self.timings[f"kernel {number} start"] = ready - started
-            stderr: list[str] = []
             # a failing import is left to the notebook's own cell, which names it; a warning is refused here
-            kc.execute_interactive(
-                IMPORTS,
-                store_history=False,
-                timeout=wait,
-                output_hook=lambda msg: (
-                    stderr.append(msg["content"]["text"])
-                    if msg["msg_type"] == "stream" and msg["content"].get("name") == "stderr"
-                    else None
-                ),
-            )
+            stderr = _imported(km, kc, wait)
             self.timings[f"kernel {number} imports"] = time.perf_counter() - ready
             if "".join(stderr).strip():
                 raise AmrbookError(
@@ -273,6 +266,42 @@ class Runner:
             if process is not None and process.poll() is None:
                 with contextlib.suppress(OSError):  # the kernel leads its own process group
                     os.killpg(process.pid, signal.SIGKILL)
+
+
+def _imported(km, kc, wait: float) -> list[str]:
+    """Run :data:`IMPORTS` on the ready kernel of ``km`` and wait until it is done; return what it
+    wrote to stderr.
+
+    Bounded twice: by ``wait`` seconds, and by the kernel's life. The kernel's process is looked at
+    every :data:`POLL` seconds while no message comes, so a kernel that dies while importing (before
+    any notebook's first cell) fails the build at once, as one dying in a cell does, not at the
+    timeout.
+    """
+    from .execute import exit_words
+
+    msg_id = kc.execute(IMPORTS, store_history=False)
+    deadline, stderr = time.monotonic() + wait, []
+    while True:
+        try:
+            msg = kc.get_iopub_msg(timeout=POLL)
+        except queue.Empty:
+            process = getattr(km.provisioner, "process", None)
+            status = process.poll() if process is not None else None
+            if status is not None:
+                raise AmrbookError(
+                    f"the kernel died while importing what every notebook imports (`{IMPORTS}`), "
+                    f"before any notebook ran ({exit_words(status)})"
+                ) from None
+            if time.monotonic() > deadline:
+                raise AmrbookError(f"`{IMPORTS}` still running after {wait:.0f} s") from None
+            continue
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        content = msg["content"]
+        if msg["msg_type"] == "stream" and content.get("name") == "stderr":
+            stderr.append(content["text"])
+        elif msg["msg_type"] == "status" and content.get("execution_state") == "idle":
+            return stderr
 
 
 def _kernel_manager():

@@ -22,6 +22,7 @@ from ..datafile import (
     WHOLE,
     choice_problems,
     entry_problems,
+    file_name_problem,
     parsed_once,
     read_limited,
     read_yaml,
@@ -98,14 +99,6 @@ def load_sources() -> Sources:
     """
     path = paths.sources_file()
     doc = read_yaml(path)
-    if doc is None:  # a problem of the whole file, not of a line of it
-        raise DataError(
-            [
-                Problem(
-                    path, "", "the file is empty; it declares default_bureau, bureaus and sources"
-                )
-            ]
-        )
     declared = yaml_section(path, doc, "bureaus", dict)
     entries = yaml_section(path, doc, "sources")
     problems, bureaus, out = [], {}, []
@@ -113,14 +106,9 @@ def load_sources() -> Sources:
     for slug in declared:
         label = f"bureau {slug}"
         found = entry_problems(path, declared, slug, label, BUREAU_FIELDS)
-        if not isinstance(slug, str) or not re.fullmatch(SLUG_PATTERN, slug):
-            found.append(
-                Problem(
-                    path,
-                    yaml_where(declared, slug, label),
-                    "a bureau slug is lowercase ASCII (letters, digits, - and _), e.g. conghua",
-                )
-            )
+        bad_slug = slug_problem(slug)
+        if bad_slug:
+            found.append(Problem(path, yaml_where(declared, slug, label), bad_slug))
         elif not found and declared[slug]["level"] not in LEVELS:
             found.append(
                 Problem(
@@ -182,17 +170,27 @@ def load_sources() -> Sources:
     return Sources(bureaus, cast(str, default), tuple(out))  # a declared bureau: checked above
 
 
+def slug_problem(slug) -> str | None:
+    """Why ``slug`` cannot be a bureau's slug, or None: it names the bureau's folders
+    (``raw/<slug>/``, ``indicators/<slug>/``, ``outputs/<slug>/``), so it is a file name too."""
+    if not isinstance(slug, str) or not re.fullmatch(SLUG_PATTERN, slug):
+        return "a bureau slug is lowercase ASCII (letters, digits, - and _), e.g. conghua"
+    bad = file_name_problem(slug)
+    return f"a bureau slug names its folders: {bad}" if bad else None
+
+
 def _source_problems(path: Path, entry: dict, label: str, bureaus) -> list[Problem]:
     problems = choice_problems(
         path, entry, "bureau", label, bureaus, f"in `bureaus` ({', '.join(bureaus)})"
     )
-    if Path(entry["file"]).name != entry["file"] or entry["file"] in (".", ".."):
+    bad_name = file_name_problem(entry["file"])
+    if bad_name:
         problems.append(
             Problem(
                 path,
                 yaml_where(entry, "file", label),
                 f"file must be a file name in {path.parent.name}/{entry['bureau']}/, "
-                f"not {entry['file']!r}",
+                f"not {entry['file']!r}: {bad_name}",
             )
         )
     try:

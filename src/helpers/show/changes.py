@@ -13,14 +13,14 @@ counted (另有N项变化见数据表) and every line goes into the workbook's �
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML
 
 from ..audit.report import Report
-from ..errors import Problem
+from ..datafile import read_json
+from ..errors import DataError, Problem
 from .words import SEVERITY_WORDS, metric_words
 
 #: Lines of the revisions note on the page (about half a page); the workbook holds them all.
@@ -105,6 +105,17 @@ def change_table(r: Report, change_log: dict) -> pd.DataFrame:
     )
 
 
+def _read_change_log(file: Path) -> dict:
+    """The change log the build wrote to ``file``, read as every JSON file the workbook wrote is
+    (:func:`helpers.datafile.read_json`: bounded, a regular file, strict UTF-8 JSON)."""
+    log = read_json(file)
+    if not isinstance(log, dict) or not isinstance(log.get("previous_build"), dict):
+        raise DataError(
+            [Problem(file, "", "not a change log of amrbook build: run the build again")]
+        )
+    return log
+
+
 def changes_html(r: Report, change_log: dict | str | Path | None) -> HTML:
     """Return the briefing's 变更说明: the revisions since the previous published version of the report.
 
@@ -126,11 +137,7 @@ def changes_html(r: Report, change_log: dict | str | Path | None) -> HTML:
         return HTML(
             '<p class="changes">变更说明由 amrbook build 生成：运行 <code>amrbook build</code> 后见简报。</p>'
         )
-    log: dict = (
-        change_log
-        if isinstance(change_log, dict)
-        else json.loads(Path(change_log).read_text(encoding="utf-8"))
-    )
+    log: dict = change_log if isinstance(change_log, dict) else _read_change_log(Path(change_log))
     part = log["previous_build"]
     if part["note"] or not part["rows"]:
         said = (

@@ -433,7 +433,7 @@ def load_narrative() -> dict:
         indicator nor a metric.
     """
     path = paths.narrative_file()
-    doc = read_yaml(path) or {}
+    doc = read_yaml(path)
     texts = yaml_section(path, doc, "takeaways", dict)
     points = yaml_section(path, doc, "main_points", list)
     problems = field_problems(path, doc, "", {"summary": TEXT, "headline": TEXTS}) + field_problems(

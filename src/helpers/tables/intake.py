@@ -31,7 +31,7 @@ from .. import paths
 from ..datafile import read_yaml
 from ..errors import AmrbookError
 from ..report.encoding import read_report
-from ..report.sources import LEVELS, SLUG_PATTERN, load_sources
+from ..report.sources import LEVELS, load_sources, slug_problem
 from .draft import DRAFT_NOTE, REVIEW_COLUMNS, write_draft
 from .load import CATALOG_FIELDS, COLUMNS, load_catalog
 
@@ -131,10 +131,9 @@ def add(
     report = Path(report)
     text, encoding = read_report(report)
     data = report.read_bytes()
-    if not re.fullmatch(SLUG_PATTERN, slug):
-        raise AmrbookError(
-            f"--bureau {slug!r}: a slug is lowercase ASCII letters, digits, - and _ (e.g. tianhe)"
-        )
+    bad_slug = slug_problem(slug)
+    if bad_slug:
+        raise AmrbookError(f"--bureau {slug!r}: {bad_slug}")
     declared = load_sources()
     known = declared.bureaus.get(slug)
     if known is not None and name and name != known.name:
@@ -264,7 +263,7 @@ def accept(
             f"{target} exists; accept never replaces a curated table (move it away to accept again)"
         )
     doc = read_yaml(proposals_path) if proposals_path.exists() else {}
-    proposed = {p["id"]: p for p in (doc or {}).get("proposals") or []}
+    proposed = {p["id"]: p for p in doc.get("proposals") or []}
     wanted = list(proposed) if ids is None else list(ids)
     unknown = [i for i in wanted if i not in proposed]
     if unknown:
@@ -336,7 +335,7 @@ def under_review(slug: str, year: int) -> pd.DataFrame:
         else {}
     )
     proposed = pd.DataFrame(
-        (doc or {}).get("proposals") or [], columns=["id", "label_zh", "topic", "description"]
+        doc.get("proposals") or [], columns=["id", "label_zh", "topic", "description"]
     )
     frame = frame.merge(
         proposed.rename(columns={"id": "proposal"}), on="proposal", how="left"

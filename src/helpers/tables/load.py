@@ -315,7 +315,21 @@ def _csv_cause(error: str, line: int, error_line: int) -> str:
 
 
 def _check_header(path: Path, line: int, header: list[str]) -> None:
+    """Refuse a header line that is not :data:`COLUMNS`: each column at fault once; a first line that
+    names no column at all (the header dropped, a data row first) is one problem, not one a field."""
     counts = Counter(header)
+    if not set(header) & set(COLUMNS):
+        raise DataError(
+            [
+                _at(
+                    path,
+                    line,
+                    None,
+                    f"not a header line: it names none of the columns {','.join(COLUMNS)} "
+                    f"(it starts {','.join(header[:3])!r}); is the header line missing?",
+                )
+            ]
+        )
     problems = [
         _at(path, line, None, f"column {name!r} appears {n} times")
         for name, n in counts.items()
@@ -323,7 +337,7 @@ def _check_header(path: Path, line: int, header: list[str]) -> None:
     ]
     problems += [
         _at(path, line, None, f"unknown column {name!r} (expected {', '.join(COLUMNS)})")
-        for name in header
+        for name in counts
         if name not in COLUMNS
     ]
     problems += [
