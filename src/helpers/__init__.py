@@ -29,10 +29,6 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it (`x as 
     from .audit.report import report_years as report_years
     from .show import briefing as briefing
     from .show.changes import changes_html as changes_html
-    from .show.compare import compare_intro as compare_intro
-    from .show.compare import compare_say as compare_say
-    from .show.compare import compare_view as compare_view
-    from .show.compare import only_view as only_view
     from .show.charts import (
         PALETTE as PALETTE,
     )
@@ -51,6 +47,10 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it (`x as 
     from .show.charts import (
         section_counts_chart as section_counts_chart,
     )
+    from .show.compare import compare_intro as compare_intro
+    from .show.compare import compare_say as compare_say
+    from .show.compare import compare_view as compare_view
+    from .show.compare import only_view as only_view
     from .show.format import period_words as period_words
     from .show.narrative import fill as fill
     from .show.narrative import say as say

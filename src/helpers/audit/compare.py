@@ -139,7 +139,7 @@ def compare_reports(reports: list[Report]) -> Comparison:
 
 def _figures(stated: dict[str, pd.DataFrame], ids: list[str]) -> pd.DataFrame:
     rows = [
-        {"id": ident, "bureau": slug, **table.loc[ident, FIGURE_COLUMNS[3:] + ["label_zh"]]}
+        {"id": ident, "bureau": slug, **table.loc[ident, [*FIGURE_COLUMNS[3:], "label_zh"]]}
         for ident in ids
         for slug, table in stated.items()
         if ident in table.index
@@ -149,7 +149,9 @@ def _figures(stated: dict[str, pd.DataFrame], ids: list[str]) -> pd.DataFrame:
 
 def _measures(a: Report, b: Report, ident: str) -> list[str]:
     """The rates of ``ident`` over a base (``per`` in metrics.yml) both reports can compute, else ``ident``."""
-    rates = [d.id for d in load_metric_defs() if d.count == ident and a.has([d.id]) and b.has([d.id])]
+    rates = [
+        d.id for d in load_metric_defs() if d.count == ident and a.has([d.id]) and b.has([d.id])
+    ]
     return rates or [ident]
 
 
@@ -220,7 +222,7 @@ def order(a: Point, b: Point, unit: str) -> tuple[Order, str]:
     (<Order.HIGHER: 'higher'>, '')
     >>> order(Point(100, 100, 100, "2023"), Point(98, 98, 98, "2023"), "%")[0]           # 2 <= 0.05 × 100
     <Order.SIMILAR: 'similar'>
-    >>> order(Point(98, 98, math.inf, "2023"), Point(99, 99, 99, "2023"), "%")[1]        # 超98% against 99%
+    >>> str(order(Point(98, 98, math.inf, "2023"), Point(99, 99, 99, "2023"), "%")[1])   # 超98% against 99%
     'bounds overlap'
     """
     if Unit(unit).is_rank:

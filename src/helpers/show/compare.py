@@ -93,7 +93,9 @@ def _result(p) -> str:
     return f"{word}（{NOT_COMPARED_WORDS[p.why]}）" if p.order == Order.NONE else word
 
 
-def compare_say(c: Comparison, cite: Citations | None = None, limit: int | None = None) -> Narrative:
+def compare_say(
+    c: Comparison, cite: Citations | None = None, limit: int | None = None
+) -> Narrative:
     """The comparison in sentences, one per measure and other bureau, each recorded as its claim.
 
     Parameters
@@ -159,7 +161,11 @@ def _rate_period(r: Report, measure: str) -> str:
     own period its figure states."""
     figure = r.lookup(measure)
     partial = [p for p in figure.period.split(", ") if Period.parse(p).is_partial]
-    return f"（{'、'.join(period_words(p) for p in partial)}）" if figure.kind == "metric" and partial else ""
+    return (
+        f"（{'、'.join(period_words(p) for p in partial)}）"
+        if figure.kind == "metric" and partial
+        else ""
+    )
 
 
 def compare_intro(c: Comparison, other: str) -> str:

@@ -37,7 +37,9 @@ class Appendix:
             str, set[tuple[int, int]]
         ] = {}  # sentence -> figure spans; dicts keep citation order
         self.numbers: dict[str, int] = {}
-        self.sources: dict[str, str] = {}  # sentence -> the report stating it, when not the page's own
+        self.sources: dict[
+            str, str
+        ] = {}  # sentence -> the report stating it, when not the page's own
 
     def cite(self, sentences: dict[str, list[tuple[int, int]]], source: str = "") -> str:
         """Record sentences with their figures' spans; return superscript links to their entries.

@@ -221,7 +221,12 @@ def chinese(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 #: How one bureau's figure stands against another's (helpers.audit.compare), as the sentence's word.
-ORDER_WORDS = {Order.HIGHER: "高于", Order.LOWER: "低于", Order.SIMILAR: "相当", Order.NONE: "不作比较"}
+ORDER_WORDS = {
+    Order.HIGHER: "高于",
+    Order.LOWER: "低于",
+    Order.SIMILAR: "相当",
+    Order.NONE: "不作比较",
+}
 #: Why two bureaus' figures are not compared.
 NOT_COMPARED_WORDS = {
     NotCompared.PERIOD_DIFFERS: "口径不同",
