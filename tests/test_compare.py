@@ -20,6 +20,7 @@ from test_bureaus import add_bureau
 from helpers.audit.compare import compare_reports, compare_with_peers, peers
 from helpers.audit.report import load_report
 from helpers.errors import DataError
+from helpers.show.compare import compare_intro, compare_say
 
 HUADU_TEXT = ("一、2023年工作情况\n"
               "2023年,我局查办行政处罚案件120宗,罚没金额60万元。区消委会受理消费投诉3000宗,达成调解协议600宗,"
@@ -60,6 +61,7 @@ EXPECTED = {
     "annual_report_rate": "lower",                   # 95.76% < 98%, and 花都's 超98% is above 98
     "patents_granted": "higher",                     # both 截至11月: 1643 − 800 = 843 > 0.05 × 1643 = 82.15
 }
+RATES = {"average_penalty_per_case", "council_mediation_rate_of_received"}
 WORDS = {"higher": "高于", "lower": "低于", "similar": "相当", "none": "不作比较"}
 
 
@@ -103,6 +105,9 @@ def test_two_bureaus_share_concepts_compared_as_rates_where_both_state_the_base(
     # only one: 实有各类市场主体 (花都), and 从化's 96 − 9 = 87 others
     only = c.only.groupby("bureau")["id"].apply(list)
     assert only["huadu"] == ["market_entities_total"] and len(only["conghua"]) == 87
+    assert compare_intro(c, "huadu") == (
+        "与广州市花都区市场监督管理局2023年报告相比：两份报告共有9项相同指标，其中2项两份报告都列出了基数，按比率比较；"
+        "另有87项仅广州市从化区列出，1项仅广州市花都区列出。")
     # the other way round every order turns, 相当 and 不作比较 stay
     back = compare_reports([load_report("huadu", 2023), conghua])
     turned = {"higher": "lower", "lower": "higher", "similar": "similar", "none": "none"}
@@ -127,7 +132,6 @@ def test_the_view_shows_counter_words_periods_and_what_is_compared(data_copy):
 
 def _sentences(c) -> dict[str, BeautifulSoup]:
     """Each sentence of the comparison, by its claim, as HTML."""
-    from helpers.show.compare import compare_say
     from helpers.show.sources import Footnotes
 
     page = BeautifulSoup(compare_say(c, Footnotes()).html, "html.parser")
@@ -163,6 +167,19 @@ def test_the_word_follows_the_figure_when_it_flips(data_copy):
     assert rate["data-status"] == "lower" and "低于广州市花都区的30%" in rate.get_text()
     bound = said["compare:annual_report_rate/huadu"]
     assert bound["data-status"] == "none" and "原文为上限或下限，高低不明，不作比较" in bound.get_text()
+
+
+def test_reports_with_nothing_in_common_say_so_in_one_line(data_copy):
+    from helpers.show.sources import Footnotes
+
+    with (data_copy / "catalog.yml").open("a", encoding="utf-8") as f:
+        f.write(MARKET_ENTITIES)
+    add_bureau(data_copy, "huadu", "广州市花都区市场监督管理局", "花都区2023年度法治政府建设情况报告",
+               "全区实有各类市场主体52000户。\n", [("market_entities_total", "52000", "户", "52000户")])
+    c = compare_with_peers(load_report("conghua", 2023))
+    assert c.pairs.empty and c.figures.empty and compare_say(c, Footnotes()).html == ""
+    assert compare_intro(c, "huadu") == ("与广州市花都区市场监督管理局2023年报告相比：两份报告没有相同的指标，无从逐项比较；"
+                                         "另有96项仅广州市从化区列出，1项仅广州市花都区列出。")
 
 
 def test_a_per_base_outside_the_formula_is_refused_with_its_line(data_copy):
@@ -209,20 +226,33 @@ def test_each_briefing_gets_a_comparison_section_recording_its_results(data_copy
         for page in ("briefing.html", "notebooks/compare.html"):
             soup = BeautifulSoup((result.target / page).read_text(encoding="utf-8"), "html.parser")
             claims = {e["data-claim"]: e["data-status"] for e in soup.select("[data-claim^='compare:']")}
-            assert claims == {f"compare:{m}/{other}": o for m, o in expected.items()}, (slug, page)
+            # the briefing has eight sentences, compared ones first: 9 − 8 = 1 left to the notebook (the one none)
+            shown = {m: o for m, o in expected.items() if page.startswith("notebooks") or o != "none"}
+            assert claims == {f"compare:{m}/{other}": o for m, o in shown.items()}, (slug, page)
             assert not _unrecorded_judgements(soup), (slug, page)
         page = BeautifulSoup((result.target / "briefing.html").read_text(encoding="utf-8"), "html.parser")
-        section = page.select_one("h2.section-heading")
-        assert section.get_text() == "与其他机构比较"
-        assert "与其他机构比较" in [a.get_text(strip=True) for a in page.select("nav a, .toc a")] or \
-            "与其他机构比较" in page.get_text()
+        assert page.select_one("h2.section-heading").get_text() == "与其他机构比较"
+        assert "另有1项比较见比较笔记本。" in page.get_text()
+        # a section of the contents, after 各领域要点 (4) and before 数据说明
+        toc = re.findall(r'<span class="toc-number">([\d.]+)</span> ([^<]+)<', str(page))
+        assert ("5", "与其他机构比较") in toc and ("6", "数据说明") in toc, toc
         # the other bureau's sentences are quoted in 原文出处 under its name, each linked from its figures
         quoted = [li.get_text() for li in page.select("ol.sources.appendix li")]
         named = "广州市花都区：" if slug == "conghua" else "广州市从化区："
         assert any(q.startswith(named + "「") for q in quoted)
-        for fig in page.select("[data-claim^='compare:'] span.fig"):
-            target = page.select_one(fig.select_one("a")["href"])
-            assert fig.find(string=True) in target.get_text(), fig
+        # a period of part of the year is recorded as the figure's period, of its own report
+        periods = {e["data-claim"]: e["data-status"] for e in page.select("[data-claim^='compare:'] [data-claim]")}
+        assert periods == {"period:patents_granted": "2023-11", f"period:patents_granted@{other}": "2023-11"}
+        # every figure links to its sentences (a rate: its count's and its base's), which its hover shows; a
+        # figure of the report is marked in its sentence as written
+        for claim in page.select("[data-claim^='compare:']"):
+            for fig in claim.select("span.fig"):
+                entries = [page.select_one(a["href"]) for a in fig.select("sup a")]
+                quoted = [entry.get_text().split("「", 1)[1].removesuffix("」") for entry in entries]
+                assert quoted and all(q in fig["title"] for q in quoted), fig
+                marked = [m.get_text() for entry in entries for m in entry.select("mark")]
+                assert claim["data-claim"].split(":")[1].split("/")[0] in RATES or fig.find(string=True) in marked
+        assert result.docx_note == ""
 
 
 @pytest.mark.slow

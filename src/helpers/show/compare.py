@@ -126,7 +126,8 @@ def compare_say(
             plain.append(more)
             items.append(f"<li>{more}</li>")
     foot = f'<ol class="sources">{"".join(notes)}</ol>' if notes else ""
-    return Narrative("".join(plain), f'<ul class="compare">{"".join(items)}</ul>{foot}')
+    listed = f'<ul class="compare">{"".join(items)}</ul>' if items else ""
+    return Narrative("".join(plain), listed + foot)
 
 
 def _sentence(c: Comparison, p, cite: Citations, notes: list[str]) -> tuple[str, str]:
@@ -178,7 +179,8 @@ def compare_intro(c: Comparison, other: str) -> str:
     mine = set(a.indicators.index) - set(b.indicators.index)
     theirs = set(b.indicators.index) - set(a.indicators.index)
     as_rates = f"，其中{rates}项两份报告都列出了基数，按比率比较" if rates else ""
+    common = f"两份报告共有{shared}项相同指标{as_rates}" if shared else "两份报告没有相同的指标，无从逐项比较"
     return (
-        f"与{b.title}相比：两份报告共有{shared}项相同指标{as_rates}；"
+        f"与{b.name}报告相比：{common}；"
         f"另有{len(mine)}项仅{short_name(a.bureau)}列出，{len(theirs)}项仅{short_name(b.bureau)}列出。"
     )
