@@ -260,7 +260,8 @@ def test_conghua_alone_builds_without_a_comparison_and_the_index_says_why(built)
     reason = "没有其他机构的2023年报告可比较，未生成该笔记本。"
     assert built.result.skipped == {"compare": reason}
     assert not (built.pristine / "notebooks" / "compare.html").exists()
-    assert reason in (built.pristine / "index.html").read_text(encoding="utf-8")
+    index = (built.pristine / "index.html").read_text(encoding="utf-8")
+    assert f"<li>机构比较：同一年度各机构报告中的相同指标<span class=\"note\">（{reason}）</span></li>" in index
     page = (built.pristine / "briefing.html").read_text(encoding="utf-8")
     assert "与其他机构比较" not in page and "data-claim=\"compare:" not in page
     cell = next(c for c in built.executed["briefing"].cells if "hb.briefing.comparison(b)" in c.source)

@@ -592,7 +592,12 @@ def _produce(
         notebooks=entries,
         figures=figures,
         notes={"briefing.pdf": result.pdf_note, "briefing.docx": result.docx_note},
-        skipped=result.skipped,
+        skipped={  # by title: a reader sees no file name
+            notebook_entry(
+                name, nbformat.read(paths.notebooks_dir() / f"{name}.ipynb", as_version=4)
+            ).title: why
+            for name, why in result.skipped.items()
+        },
     )
 
 

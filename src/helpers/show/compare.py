@@ -179,7 +179,11 @@ def compare_intro(c: Comparison, other: str) -> str:
     mine = set(a.indicators.index) - set(b.indicators.index)
     theirs = set(b.indicators.index) - set(a.indicators.index)
     as_rates = f"，其中{rates}项两份报告都列出了基数，按比率比较" if rates else ""
-    common = f"两份报告共有{shared}项相同指标{as_rates}" if shared else "两份报告没有相同的指标，无从逐项比较"
+    common = (
+        f"两份报告共有{shared}项相同指标{as_rates}"
+        if shared
+        else "两份报告没有相同的指标，无从逐项比较"
+    )
     return (
         f"与{b.name}报告相比：{common}；"
         f"另有{len(mine)}项仅{short_name(a.bureau)}列出，{len(theirs)}项仅{short_name(b.bureau)}列出。"
