@@ -140,7 +140,9 @@ def _sentence(c: Comparison, p, cite: Citations, notes: list[str]) -> tuple[str,
     shown_b = figure_span(qb, source_link(qb, notes, cite)) + _rate_period(b, p.measure)
     plain_a = qa.text + qa.period_note + _rate_period(a, p.measure)
     plain_b = qb.text + qb.period_note + _rate_period(b, p.measure)
-    label = p.label_zh + (f"（以{a.lookup(p.base).label}为基数）" if p.basis == "rate" else "")
+    label = (
+        p.label_zh
+    )  # a rate by its own name (平均每宗罚没金额); its base is in compare_view and the intro
     word = ORDER_WORDS[Order(p.order)]
     if p.order == Order.NONE:
         form = "{label}：{A}{a}，{B}{b}；{why}，{word}。"
