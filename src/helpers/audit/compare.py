@@ -29,7 +29,7 @@ from .. import paths
 from ..report.period import Period
 from ..report.units import Unit
 from .metrics import load_metric_defs
-from .report import Report, load_report
+from .report import Report, ReportFigure, load_report
 from .status import NotCompared, Order
 
 #: Two values are similar (相当) when they differ by at most this share of the larger.
@@ -138,13 +138,19 @@ def compare_reports(reports: list[Report]) -> Comparison:
 
 
 def _figures(stated: dict[str, pd.DataFrame], ids: list[str]) -> pd.DataFrame:
-    rows = [
-        {"id": ident, "bureau": slug, **table.loc[ident, [*FIGURE_COLUMNS[3:], "label_zh"]]}
-        for ident in ids
-        for slug, table in stated.items()
-        if ident in table.index
+    """The rows of ``ids`` of every report stating them, by id in ``ids``' order, then by report (one selection
+    per report, not a lookup per row)."""
+    position = {ident: i for i, ident in enumerate(ids)}
+    parts = [
+        table.loc[table.index.isin(position), [c for c in FIGURE_COLUMNS[1:] if c != "bureau"]]
+        .rename_axis("id")
+        .reset_index()
+        .assign(bureau=slug, report=n)
+        for n, (slug, table) in enumerate(stated.items())
     ]
-    return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+    rows = pd.concat(parts) if parts else pd.DataFrame(columns=[*FIGURE_COLUMNS, "report"])
+    rows = rows.assign(at=rows["id"].map(position)).sort_values(["at", "report"], kind="stable")
+    return rows[FIGURE_COLUMNS].reset_index(drop=True)
 
 
 def _measures(a: Report, b: Report, ident: str) -> list[str]:
@@ -158,7 +164,7 @@ def _measures(a: Report, b: Report, ident: str) -> list[str]:
 def _pair(a: Report, b: Report, ident: str, measure: str) -> dict:
     fa, fb = a.lookup(measure), b.lookup(measure)
     rate = measure != ident
-    found, why = order(_point(a, measure), _point(b, measure), fa.unit)
+    found, why = order(_point(fa, a.year), _point(fb, b.year), fa.unit)
     return {
         "id": ident,
         "measure": measure,
@@ -192,10 +198,9 @@ class Point:
         return self.low == self.high
 
 
-def _point(r: Report, measure: str) -> Point:
-    """The measure of ``r`` as an interval: a bound (超, 不足) open on its side; a rate with a bounded input
-    open on both (its direction depends on which input is bounded)."""
-    figure = r.lookup(measure)
+def _point(figure: ReportFigure, year: int) -> Point:
+    """A measure of the ``year`` report as an interval: a bound (超, 不足) open on its side; a rate with a
+    bounded input open on both (its direction depends on which input is bounded)."""
     qualifiers = {record["qualifier"] for record in figure.inputs}
     v = figure.value
     if figure.kind == "metric":
@@ -204,7 +209,7 @@ def _point(r: Report, measure: str) -> Point:
         (qualifier,) = qualifiers
         low = v if qualifier != "upper_bound" else -math.inf
         high = v if qualifier != "lower_bound" else math.inf
-    return Point(v, low, high, _coverage(figure.period, r.year))
+    return Point(v, low, high, _coverage(figure.period, year))
 
 
 def _coverage(periods: str, year: int) -> str:
