@@ -37,7 +37,8 @@ def add_tianhe(data: Path) -> None:
 
 
 def add_bureau(data: Path, slug: str, name: str, title: str, text: str, figures: list[tuple[str, ...]]) -> None:
-    """Add a bureau and its 2023 report (``text``, its ``figures`` as (id, value, unit, as written)) to a data copy."""
+    """Add a bureau and its 2023 report (``text``, its ``figures`` as (id, value, unit, as written), optionally
+    followed by the qualifier and the period, exact and 2023 when not given) to a data copy."""
     raw = data / "raw" / slug / f"2023_{slug}_amr.txt"
     raw.parent.mkdir()
     raw.write_text(text, encoding="utf-8")
@@ -49,9 +50,10 @@ def add_bureau(data: Path, slug: str, name: str, title: str, text: str, figures:
                f"    sha256: {hashlib.sha256(raw.read_bytes()).hexdigest()}\n")
     sources.write_text(listed, encoding="utf-8")
     rows = ["year,id,value,unit,as_written,start,end,qualifier,period,section,note"]
-    for ident, value, unit, written in figures:
+    for ident, value, unit, written, *given in figures:
         start = text.index(written)
-        rows.append(f"2023,{ident},{value},{unit},{written},{start},{start + len(written)},exact,2023,"
+        qualifier, period = given or ("exact", "2023")
+        rows.append(f"2023,{ident},{value},{unit},{written},{start},{start + len(written)},{qualifier},{period},"
                     f"{text.splitlines()[0]},")
     table = data / "indicators" / slug / "2023.csv"
     table.parent.mkdir()
@@ -110,7 +112,12 @@ def test_a_second_bureau_builds_into_its_own_outputs_and_compares_only_with_itse
     assert sorted(p.name for p in outputs.iterdir() if not p.name.startswith(".")) == ["conghua", "tianhe"]
     page = (result.target / "briefing.html").read_text(encoding="utf-8")
     assert "广州市天河区市场监督管理局" in page and "120宗" in page
-    assert "从化" not in page and "439宗" not in page                     # neither 同比 nor 变更说明 mentions 从化
+    for section in ("同比变化", "变更说明"):                                 # neither mentions 从化
+        shown = page.split(f">{section}<", 1)[1].split("<h2", 1)[0]
+        assert "从化" not in shown and "439宗" not in shown, section
+    # 从化 has a 2023 report too: the one section that names it is the comparison
+    compared = page.split('<h2 class="section-heading"', 1)[1].split("<h2", 1)[0]
+    assert "与其他机构比较" in compared and 'data-claim="compare:admin_penalty_cases/conghua"' in compared
     assert "仅有2023年一年的数据，无法计算同比" in page
     assert "此前没有已发布的版本，本版无修订。" in page                     # not 从化's build of 2023
     changes = result.changes
@@ -148,14 +155,15 @@ def test_a_report_with_few_figures_gets_a_briefing_and_notebooks_that_fit_it(dat
     target = result.target
     # no figure of 知识产权与标准化 or 能力建设: those notebooks are not run, and the build says so (for the index)
     skipped = {"05_ip_and_standards": "本报告没有“知识产权与标准化”方面的数字，未生成该笔记本。",
-               "06_capacity": "本报告没有“能力建设”方面的数字，未生成该笔记本。"}
+               "06_capacity": "本报告没有“能力建设”方面的数字，未生成该笔记本。"}      # compare runs: 从化 has 2023
     assert result.skipped == skipped
     assert json.loads((target / "manifest.json").read_text(encoding="utf-8"))["skipped"] == skipped
     assert sorted(p.stem for p in (target / "notebooks").glob("*.html")) == [
         "00_explore", "00_overview", "01_enforcement", "02_consumer_protection", "03_business_environment",
-        "04_market_safety"]
+        "04_market_safety", "compare"]
     assert set(result.executed) == {"briefing", "00_explore", "00_overview", "01_enforcement",
-                                    "02_consumer_protection", "03_business_environment", "04_market_safety"}
+                                    "02_consumer_protection", "03_business_environment", "04_market_safety",
+                                    "compare"}
 
     page = (target / "briefing.html").read_text(encoding="utf-8")
     title = "广州市海珠区市场监督管理局2023年市场监管工作总结 · 数据简报"     # the bureau's name and the report's own type
@@ -212,6 +220,9 @@ def test_build_all_builds_every_report_on_one_pool_each_into_its_own_outputs(dat
     assert out.count("(executed 1 notebook(s), 0 from cache)") == 2
     conghua = (tmp_path / "outputs" / "conghua" / "2023" / "briefing.html").read_text(encoding="utf-8")
     haizhu = (tmp_path / "outputs" / "haizhu" / "2023" / "briefing.html").read_text(encoding="utf-8")
-    assert "439宗" in conghua and "海珠" not in conghua and "215宗" in haizhu and "从化" not in haizhu
+    assert "439宗" in conghua and "215宗" in haizhu
+    # each is its own, naming the other only in its comparison with it (both are 2023 reports)
+    assert "<title>广州市从化区" in conghua and "<title>广州市海珠区" in haizhu
+    assert conghua.split("与其他机构比较", 1)[0].count("海珠") == haizhu.split("与其他机构比较", 1)[0].count("从化") == 0
     assert main(["build", "--all", "--no-pdf"]) == 0         # nothing changed: no kernel, both up to date
     assert capsys.readouterr().out.count(": up to date (") == 2

@@ -93,6 +93,7 @@ def test_metrics_follow_the_data(data_copy):
 def test_division_by_a_zero_value_is_reported_not_inf(data_copy):
     rewrite(data_copy / "metrics.yml", "formula: penalty_confiscation_amount / admin_penalty_cases",
             "formula: penalty_confiscation_amount / (food_problems_found - food_problems_rectified)")
+    rewrite(data_copy / "metrics.yml", "    per: admin_penalty_cases\n", "")    # no longer a count over one base
     row = load_report("conghua", 2023).metrics.loc["average_penalty_per_case"]
     assert row["status"].startswith("undefined: ")
     assert "division by zero (food_problems_found - food_problems_rectified is 0)" in row["status"]

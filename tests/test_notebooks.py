@@ -24,6 +24,8 @@ NOTEBOOKS = sorted(paths.notebooks_dir().glob("*.ipynb"))
 THEMATIC = ["01_enforcement", "02_consumer_protection", "03_business_environment", "04_market_safety",
             "05_ip_and_standards", "06_capacity"]
 EXPECTED = ["00_explore", "00_overview", *THEMATIC]
+#: Compares the report with other bureaus' of its year: skipped by a build of one bureau alone (test_compare.py).
+COMPARE = "compare"
 #: What a notebook may import: the workbook and the libraries an analyst uses with it.
 ALLOWED_IMPORTS = {"helpers", "pandas", "numpy", "seaborn", "matplotlib", "matplotlib.pyplot"}
 #: Reusable logic belongs in helpers, where it is tested and documented once: no functions, classes or
@@ -39,8 +41,8 @@ def _cells(name: str, kind: str = "code") -> list:
 
 
 def test_the_notebooks_exist():
-    assert EXPECTED == [p.stem for p in NOTEBOOKS if p.stem not in ("briefing", "review")]
-    assert [p.stem for p in paths.built_notebooks()] == ["00_explore", "00_overview", *THEMATIC, "briefing"]
+    assert [*EXPECTED, COMPARE] == [p.stem for p in NOTEBOOKS if p.stem not in ("briefing", "review")]
+    assert [p.stem for p in paths.built_notebooks()] == ["00_explore", "00_overview", *THEMATIC, "briefing", COMPARE]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -65,6 +65,14 @@ class MetricDef:
     kind: str
     reconciles_with: str | None = None
     note: str = ""
+    #: The base of a rate (``count / base``): across bureaus this metric is compared in place of the count
+    #: when both reports state the base (:mod:`helpers.audit.compare`); None for a metric that is no such rate.
+    per: str | None = None
+
+    @property
+    def count(self) -> str | None:
+        """The figure a rate with a ``per`` base is the rate of (the other name of its formula)."""
+        return next((n for n in self.formula.names if n != self.per), None) if self.per else None
 
 
 METRIC_FIELDS = {
@@ -75,7 +83,7 @@ METRIC_FIELDS = {
     "unit": TEXT,
     "kind": TEXT,
 }
-METRIC_OPTIONAL = {"reconciles_with": TEXT, "note": TEXT}
+METRIC_OPTIONAL = {"reconciles_with": TEXT, "note": TEXT, "per": TEXT}
 GROWTH_FIELDS = {"rate": TEXT, "of": TEXT}
 
 
@@ -164,6 +172,7 @@ def _read_metrics_file() -> tuple[tuple[MetricDef, ...], tuple[StatedGrowth, ...
                 entry["kind"],
                 entry.get("reconciles_with"),
                 entry.get("note") or "",
+                entry.get("per"),
             )
         )
     problems += _reference_problems(defs, catalog, path, where)
@@ -201,6 +210,18 @@ def _reference_problems(defs: list[MetricDef], catalog: set, path, where: dict) 
                     path,
                     where[d.id],
                     f"reconciles_with {d.reconciles_with!r} is not in catalog.yml",
+                )
+            )
+        if d.per and (
+            d.per not in d.formula.names or len(set(d.formula.names)) != 2 or d.count not in catalog
+        ):
+            problems.append(
+                Problem(
+                    path,
+                    where[d.id],
+                    f"per {d.per!r}: a rate compared across bureaus is a count over its base, so the "
+                    f"formula names two ids, the base and an indicator of catalog.yml "
+                    f"(formula: {d.formula.text})",
                 )
             )
     return problems

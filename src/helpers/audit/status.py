@@ -108,3 +108,25 @@ class StatedCheck(StrEnum):
     PERIOD_DIFFERS = "period differs"
     NO_PREVIOUS = "no previous"
     MISSING = "missing"
+
+
+class Order(StrEnum):
+    """How one report's figure stands against another bureau's of the same year
+    (:mod:`helpers.audit.compare`): higher, lower, similar (within :data:`~helpers.audit.compare.SIMILAR`
+    of the larger), or ``none`` when the two are not compared (:class:`NotCompared` says why)."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+    SIMILAR = "similar"
+    NONE = "none"
+
+
+class NotCompared(StrEnum):
+    """Why two bureaus' figures of one concept get no :class:`Order`."""
+
+    #: The two cover different parts of the year (截至11月 against 全年).
+    PERIOD_DIFFERS = "period differs"
+    #: A bound (超98%, 不足10家) leaves their order open.
+    BOUNDS_OVERLAP = "bounds overlap"
+    #: Ranks within different rankings.
+    RANK = "rank"

@@ -345,14 +345,19 @@ def _complete(plan: _Plan, runner: Runner, pdf: bool) -> None:
 
 
 def skipped_notebooks(r: Report, notebooks: dict) -> dict[str, str]:
-    """The thematic notebooks (metadata ``amrbook.topic``, a catalog topic) the report has no figure of, each
-    with why in words: ``{"06_capacity": "本报告没有“能力建设”方面的数字，未生成该笔记本。"}``."""
+    """The notebooks the report has nothing for, each with why in words: a thematic one (metadata
+    ``amrbook.topic``, a catalog topic) the report has no figure of
+    (``{"06_capacity": "本报告没有“能力建设”方面的数字，未生成该笔记本。"}``), and one comparing bureaus
+    (``amrbook.compare``) when no other bureau has a report of the year."""
+    from ..audit.compare import peers
     from ..show.exhibits import load_layout
 
     headings = {s["topic"]: s["heading"] for s in load_layout().sections}
     topics = r.topics()
     skipped = {}
     for name, nb in notebooks.items():
+        if nb.metadata.get("amrbook", {}).get("compare") and not peers(r):
+            skipped[name] = f"没有其他机构的{r.year}年报告可比较，未生成该笔记本。"
         topic = nb.metadata.get("amrbook", {}).get("topic")
         if topic and topic not in topics:
             heading = (
@@ -587,7 +592,12 @@ def _produce(
         notebooks=entries,
         figures=figures,
         notes={"briefing.pdf": result.pdf_note, "briefing.docx": result.docx_note},
-        skipped=result.skipped,
+        skipped={  # by title: a reader sees no file name
+            notebook_entry(
+                name, nbformat.read(paths.notebooks_dir() / f"{name}.ipynb", as_version=4)
+            ).title: why
+            for name, why in result.skipped.items()
+        },
     )
 
 

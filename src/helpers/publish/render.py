@@ -116,8 +116,9 @@ def table_of_contents(nb: nbformat.NotebookNode) -> list[dict]:
 
 
 def _headings(nb: nbformat.NotebookNode):
-    """``(hashes, text, anchor)`` of each heading in order: those of markdown cells, and the ``###`` headings a
-    code cell writes (``<h3 class="topic-heading" id="…">``, the briefing's sections built from its data)."""
+    """``(hashes, text, anchor)`` of each heading in order: those of markdown cells, and the headings a code cell
+    writes from its data: the briefing's ``<h3 class="topic-heading" id="…">`` topics and an
+    ``<h2 class="section-heading" id="…">`` section present only for some reports (与其他机构比较)."""
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             for hashes, text in re.findall(r"^(#{2,3})\s+(.+?)\s*#*$", cell.source, re.M):
@@ -128,10 +129,10 @@ def _headings(nb: nbformat.NotebookNode):
                 )
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             shown = output.get("data", {}).get("text/html", "")
-            for anchor, text in re.findall(
-                r'<h3 class="topic-heading" id="([^"]+)">([^<]+)</h3>', shown
+            for level, anchor, text in re.findall(
+                r'<h([23]) class="(?:topic|section)-heading" id="([^"]+)">([^<]+)</h\1>', shown
             ):
-                yield "###", html.unescape(text), html.unescape(anchor)
+                yield "#" * int(level), html.unescape(text), html.unescape(anchor)
 
 
 def _anchor(text: str) -> str:

@@ -716,3 +716,28 @@ def _listed(what: str, part: pd.DataFrame) -> str:
 def appendix(b: Briefing) -> HTML:
     """The 原文出处 appendix: every sentence cited in the briefing, once, its figures marked."""
     return HTML(b.sources.html())
+
+
+#: The heading of the briefing's comparison with other bureaus, and at most this many sentences per bureau.
+COMPARE_SECTION, COMPARE_POINTS = "与其他机构比较", 8
+
+
+def comparison(b: Briefing) -> HTML | None:
+    """与其他机构比较: when another bureau has a report of the same year, its heading, a line per bureau on what
+    the two reports share, and a sentence per shared measure (rates where both state the base), each recorded
+    as its claim (:func:`helpers.show.compare.compare_say`); None (no output at all: the page is as without
+    this cell) when no other bureau has one."""
+    from ..audit.compare import compare_with_peers, peers
+    from .compare import compare_intro, compare_say
+
+    if not peers(b.report):
+        return None
+    c = compare_with_peers(b.report)
+    anchor = html.escape(heading_anchor(COMPARE_SECTION), quote=True)
+    parts = [f'<h2 class="section-heading" id="{anchor}">{COMPARE_SECTION}</h2>']
+    for other in c.reports[1:]:
+        slug = other.bureau.slug
+        parts.append(f'<p class="yoy-note">{html.escape(compare_intro(c, slug))}</p>')
+        one = replace(c, pairs=c.pairs[c.pairs["other"] == slug])
+        parts.append(compare_say(one, b.sources, limit=COMPARE_POINTS).html)
+    return HTML("".join(parts))

@@ -104,6 +104,7 @@ class Quote:
     period: str = (
         ""  # the period of a figure that covers less than its year (2023-11), stated after it
     )
+    source: str = ""  # the report stating it, when not the page's own (another bureau's): its quotations name it
 
     @property
     def period_note(self) -> str:
@@ -253,7 +254,7 @@ def _filled_text(
             q = replace(q, period="")
         stated.add(q.period)
         plain.append(q.text + q.period_note)
-        parts.append(figure_span(q, _source_link(q, notes, cite) if cite is not None else ""))
+        parts.append(figure_span(q, source_link(q, notes, cite) if cite is not None else ""))
     return "".join(plain), "".join(parts)
 
 
@@ -380,10 +381,10 @@ def _check_variants(part) -> None:
         )
 
 
-def _source_link(q: Quote, notes: list[str], cite: Citations) -> str:
+def source_link(q: Quote, notes: list[str], cite: Citations) -> str:
     """Link a figure to its entry in an appendix, or number its footnote and add it to ``notes``."""
     if isinstance(cite, Appendix):
-        return cite.cite(q.sentences)
+        return cite.cite(q.sentences, q.source)
     number = cite.number()
     notes.append(f'<li id="src-{number}" value="{number}">{_footnote(q)}</li>')
     return f'<sup><a href="#src-{number}">{number}</a></sup>'
@@ -403,7 +404,7 @@ def _footnote(q: Quote) -> str:
         return f"无数据：{html.escape(q.gap)}"
     calc = f"计算：{html.escape(q.formula)}；" if q.formula else ""
     quoted = "；".join(f"「{highlight(s, w)}」" for s, w in q.sentences.items())
-    return f"{calc}原文：{quoted}"
+    return f"{calc}{html.escape(q.source)}原文：{quoted}"
 
 
 #: A field holding a template: text, a conditional part or a list of both (:func:`template_problems`).

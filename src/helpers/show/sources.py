@@ -37,12 +37,20 @@ class Appendix:
             str, set[tuple[int, int]]
         ] = {}  # sentence -> figure spans; dicts keep citation order
         self.numbers: dict[str, int] = {}
+        self.sources: dict[
+            str, str
+        ] = {}  # sentence -> the report stating it, when not the page's own
 
-    def cite(self, sentences: dict[str, list[tuple[int, int]]]) -> str:
-        """Record sentences with their figures' spans; return superscript links to their entries."""
+    def cite(self, sentences: dict[str, list[tuple[int, int]]], source: str = "") -> str:
+        """Record sentences with their figures' spans; return superscript links to their entries.
+
+        ``source`` names the report of the sentences when it is not the page's own (another bureau's,
+        in a comparison): its entries are headed by that name."""
         links = []
         for sentence, spans in sentences.items():
             number = self.numbers.setdefault(sentence, len(self.numbers) + 1)
+            if source:
+                self.sources[sentence] = source
             self.spans.setdefault(sentence, set()).update(spans)
             links.append(f'<a href="#src-{number}">{number}</a>')
         return f"<sup>{','.join(links)}</sup>" if links else ""
@@ -50,10 +58,15 @@ class Appendix:
     def html(self) -> str:
         """The appendix: one ``<li id="src-N">`` per sentence, its figures in ``<mark>``."""
         items = [
-            f'<li id="src-{self.numbers[s]}" value="{self.numbers[s]}">「{highlight(s, sorted(spans))}」</li>'
+            f'<li id="src-{self.numbers[s]}" value="{self.numbers[s]}">{_source_words(self.sources.get(s, ""))}'
+            f"「{highlight(s, sorted(spans))}」</li>"
             for s, spans in self.spans.items()
         ]
         return f'<ol class="sources appendix">{"".join(items)}</ol>'
+
+
+def _source_words(source: str) -> str:
+    return f"{html.escape(source)}：" if source else ""
 
 
 Citations = Footnotes | Appendix

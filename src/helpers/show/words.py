@@ -12,7 +12,16 @@ status that needs a year (新增 in which year) takes it from its row, never fro
 
 from __future__ import annotations
 
-from ..audit.status import Comparison, GrowthStatus, Missing, Result, Severity, StatedCheck
+from ..audit.status import (
+    Comparison,
+    GrowthStatus,
+    Missing,
+    NotCompared,
+    Order,
+    Result,
+    Severity,
+    StatedCheck,
+)
 
 #: A finding's severity (``helpers.audit.checks``).
 SEVERITY_WORDS: dict[str, str] = {
@@ -142,4 +151,19 @@ HEADERS = {
     "end": "原文结束位置",
     "label_en": "英文名称",
     "year": "年度",
+}
+
+
+#: How one bureau's figure stands against another's (helpers.audit.compare), as the sentence's word.
+ORDER_WORDS = {
+    Order.HIGHER: "高于",
+    Order.LOWER: "低于",
+    Order.SIMILAR: "相当",
+    Order.NONE: "不作比较",
+}
+#: Why two bureaus' figures are not compared.
+NOT_COMPARED_WORDS = {
+    NotCompared.PERIOD_DIFFERS: "口径不同",
+    NotCompared.BOUNDS_OVERLAP: "原文为上限或下限，高低不明",
+    NotCompared.RANK: "名次属于不同的排名",
 }
