@@ -350,8 +350,6 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
     cached_file[BRIEFING] = cached_file[BRIEFING].with_name(
         f"{cached_file[BRIEFING].stem}-{log_key}.ipynb"
     )
-    if BRIEFING not in announced and not force and not cached_file[BRIEFING].exists():
-        runner.start(1)
     result.skipped = skipped_notebooks(plan.r, notebooks)
     plan.cached = (
         {}
@@ -373,6 +371,8 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
         key=lambda item: item[0] != BRIEFING,
     )
     result.executed = sorted(name for name, _ in todo)
+    # workers for what the announcement missed: a cached copy found damaged, the briefing of another change log
+    runner.start(sum(1 for name in result.executed if name not in announced))
     result.cached = sorted(plan.cached)
     runner.submit(todo, plan.results)
     result.stamp = _stamp(hashes)
