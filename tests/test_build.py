@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from conftest import change_figure, only_notebooks, require_tool
+from conftest import change_figure, only_notebooks, require_tool, rewrite
 from helpers.audit.report import load_report
 from helpers.errors import AmrbookError
 from helpers.audit.metrics import compute_metrics
@@ -344,3 +344,54 @@ def test_a_browser_that_never_answers_is_killed_and_named(tmp_path):
     time.sleep(0.2)
     status = Path(f"/proc/{child}/stat")
     assert not status.exists() or status.read_text().split()[2] == "Z"   # its helper process was killed too
+
+
+def test_a_build_makes_again_exactly_the_outputs_whose_inputs_changed(data_copy, tmp_path, monkeypatch):
+    # Each kind of input is changed in turn; a build re-executes the notebooks whose inputs changed and
+    # makes again only the outputs resting on a changed input. Counted: the notebooks executed, the
+    # outputs taken over from the previous build (BuildResult.kept), the times the PDF printer ran.
+    from helpers.publish import pdf as pdf_module
+    from helpers.show.fonts import find_cjk_font
+
+    monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
+    notebooks = only_notebooks(tmp_path, monkeypatch, "06_capacity")
+    prints = []
+    printer = pdf_module.print_pdf
+    monkeypatch.setattr(pdf_module, "print_pdf", lambda *args, **kw: prints.append(args[0]) or printer(*args, **kw))
+    briefing = ["briefing.docx", "briefing.html", "briefing.pdf"]
+
+    def rebuilt() -> tuple[list[str], list[str], int]:
+        prints.clear()
+        result = build("conghua", 2023)
+        assert not result.up_to_date and not result.pdf_note and not result.docx_note
+        assert (result.target / "briefing.pdf").is_file() and (result.target / "indicators.xlsx").is_file()
+        return sorted(result.executed), result.kept, len(prints)
+
+    def edit(name: str, words: str) -> None:
+        nb = nbformat.read(notebooks / f"{name}.ipynb", as_version=4)
+        nb.cells[0].source += f"\n\n{words}"
+        nbformat.write(nb, notebooks / f"{name}.ipynb")
+
+    both = ["06_capacity", "briefing"]
+    assert rebuilt() == (both, [], 1)                                     # cold: everything made, printed once
+    first = (tmp_path / "outputs" / "conghua" / "2023" / "briefing.pdf").read_bytes()
+    edit("06_capacity", "（修订）")                                        # a notebook: only it runs; the briefing's
+    assert rebuilt() == (["06_capacity"], [*briefing, "indicators.xlsx"], 0)   # files and the xlsx taken over
+    assert (tmp_path / "outputs" / "conghua" / "2023" / "briefing.pdf").read_bytes() == first
+    page = (tmp_path / "outputs" / "conghua" / "2023" / "notebooks" / "06_capacity.html").read_text("utf-8")
+    assert "（修订）" in page
+    pdf_file = tmp_path / "outputs" / "conghua" / "2023" / "briefing.pdf"
+    pdf_file.write_bytes(first[: len(first) // 2])                        # the PDF damaged since: checked against
+    edit("06_capacity", "（再修订）")                                       # its manifest, not trusted: the briefing
+    assert rebuilt() == (["06_capacity"], ["indicators.xlsx"], 1)         # made and printed again
+    assert pdf_file.read_bytes()[-1000:].rstrip().endswith(b"%%EOF")
+    edit("briefing", "")                                                   # the briefing notebook: it runs and is
+    assert rebuilt() == (["briefing"], ["indicators.xlsx"], 1)            # printed again; the xlsx is taken over
+    change_figure(data_copy, 2023, "439宗", "400宗")                       # a data figure: every notebook, every output
+    assert rebuilt() == (both, [], 1)
+    rewrite(data_copy / "catalog.yml", 'label_zh: "查办行政处罚案件"', 'label_zh: "查处行政处罚案件"')   # the catalog
+    assert rebuilt() == (both, [], 1)
+    monkeypatch.setenv("AMRBOOK_CJK_FONT", str(find_cjk_font().path))     # the font, now named by the user: charts
+    assert rebuilt() == (both, ["indicators.xlsx"], 1)                    # and pages again; the xlsx names no font
+    prints.clear()
+    assert build("conghua", 2023).up_to_date and not prints               # nothing changed: nothing made

@@ -117,3 +117,19 @@ def test_a_wrong_bureau_in_sources_yml_is_named(data_copy, old, new, cause):
     with pytest.raises(DataError) as info:
         load_sources()
     assert [p.cause for p in info.value.problems] == [cause]
+
+
+def test_a_report_handed_over_by_a_build_is_taken_while_the_data_are_unchanged(data_copy, tmp_path, monkeypatch):
+    from helpers import paths
+    from helpers.audit import report as report_module
+
+    r = load_report("conghua", 2023)
+    report_module.hand_over(r, tmp_path)
+    monkeypatch.setenv(paths.HANDOVER_ENV, str(tmp_path))
+    loads = []
+    monkeypatch.setattr(report_module, "_load", lambda *args: loads.append(args) or r)
+    handed = load_report(None, 2023)                   # the default bureau, conghua
+    assert loads == [] and handed is not r and handed.indicators.equals(r.indicators)
+    assert load_report("conghua", 2022) is r and len(loads) == 1      # no report of 2022 handed over: loaded
+    rewrite(data_copy / "catalog.yml", "查办行政处罚案件", "查办行政处罚案件数")   # the data change: loaded anew
+    assert load_report("conghua", 2023) is r and len(loads) == 2

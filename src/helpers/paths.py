@@ -109,6 +109,10 @@ def narrative_file() -> Path:
     return data_dir() / "narrative.yml"
 
 
+#: Names the folder where a build hands the reports it loaded to its kernels (helpers.audit.report.hand_over).
+HANDOVER_ENV = "AMRBOOK_REPORTS"
+
+
 def build_cache_dir() -> Path:
     """Return the build's cache of executed notebooks, font subsets and kernel logs."""
     return outputs_dir() / ".cache"

@@ -16,9 +16,12 @@ next :func:`load_report` returns.
 from __future__ import annotations
 
 import math
+import os
+import pickle
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -237,7 +240,34 @@ def load_report(bureau: str | None, year: int) -> Report:
     DataError
         If a data file of that report does not validate.
     """
-    return _load(find_bureau(bureau).slug, int(year), paths.data_version())
+    slug, version = find_bureau(bureau).slug, paths.data_version()
+    return _handed_over(slug, int(year), version) or _load(slug, int(year), version)
+
+
+#: The folder where a build hands the reports it loaded to its kernels (:func:`hand_over`).
+HANDOVER_ENV = "AMRBOOK_REPORTS"
+
+
+def hand_over(r: Report, folder: Path) -> Path:
+    """Leave ``r``, loaded and validated by a build, in ``folder`` for its kernels (named by
+    :data:`helpers.paths.HANDOVER_ENV`): their :func:`load_report` takes it while the data are unchanged, instead of
+    reading and validating them again."""
+    file = folder / f"{r.bureau.slug}-{r.year}.pickle"
+    staged = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    staged.write_bytes(pickle.dumps((paths.data_version(), r)))
+    os.replace(staged, file)
+    return file
+
+
+def _handed_over(slug: str, year: int, version: tuple) -> Report | None:
+    """The report a build handed over (:func:`hand_over`), if there is one and the data are the version it
+    was loaded from (checked: a file changed since gives another version, and the report is loaded anew)."""
+    folder = os.environ.get(paths.HANDOVER_ENV)
+    file = Path(folder) / f"{slug}-{year}.pickle" if folder else None
+    if file is None or not file.is_file():
+        return None
+    loaded, r = pickle.loads(file.read_bytes())
+    return r if loaded == version and isinstance(r, Report) else None
 
 
 @lru_cache(maxsize=8)

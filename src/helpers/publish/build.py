@@ -48,6 +48,13 @@ BRIEFING = "briefing"
 #: Seconds one notebook cell may run (``amrbook build --cell-timeout``).
 CELL_TIMEOUT = 300
 PACKAGE_FILES = ("**/*.py", "**/templates/**/*", "**/*.css")
+#: The build cache's folder where a build hands the reports it loaded to its kernels.
+HANDOVER_DIR = "reports"
+#: Outputs a build takes over from the previous one when every input of theirs is unchanged: kind -> files.
+KEPT = {
+    "briefing": ("briefing.html", "briefing.pdf", "briefing.docx"),
+    "indicators.xlsx": ("indicators.xlsx",),
+}
 
 
 @dataclass
@@ -75,6 +82,12 @@ class BuildResult:
     skipped: dict[str, str] = field(default_factory=dict)
     #: What the build found damaged and set aside or redid (a manifest, a cached notebook), in words.
     notes: list[str] = field(default_factory=list)
+    #: Outputs taken over from the previous build, their inputs unchanged (:data:`KEPT`): not made again.
+    kept: list[str] = field(default_factory=list)
+    #: The key of every input of each kind of output of :data:`KEPT` (:func:`_output_keys`).
+    output_keys: dict[str, str] = field(default_factory=dict)
+    #: The stamp the briefing's pages carry: this build's, or that of the build that made the kept briefing.
+    briefing_stamp: dict[str, str] = field(default_factory=dict)
 
 
 def stamp_text(stamp: dict[str, str]) -> str:
@@ -101,14 +114,33 @@ def _hash_files(files: list[Path], root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): sha256_of(p) for p in sorted(files) if p.is_file()}
 
 
-def input_hashes() -> dict[str, dict[str, str]]:
-    """Return the sha256 of every build input: data files, package source and templates, notebooks."""
+def input_hashes(known_face: str = "") -> dict[str, dict[str, str]]:
+    """Return the sha256 of every build input: data files, package source and templates, notebooks, and the
+    CJK font face charts and pages are drawn with (:func:`font_identity`; ``known_face`` as recorded by the
+    previous build)."""
     package = [p for pattern in PACKAGE_FILES for p in paths.PACKAGE_DIR.glob(pattern)]
     return {
         "data": _hash_files(list(paths.data_dir().rglob("*")), paths.data_dir()),
         "helpers": _hash_files(package, paths.PACKAGE_DIR),
         "notebooks": _hash_files(paths.built_notebooks(), paths.notebooks_dir()),
+        "font": {"face": font_identity(known_face)},
     }
+
+
+def font_identity(known_face: str = "") -> str:
+    """The CJK font face a build uses, as :func:`helpers.show.fonts.face_env` records it (family, file, face
+    number, and the size and modification time of each file of the family); "" when there is none.
+
+    ``known_face``, recorded by the previous build, is checked (the same files, unchanged, and the same
+    ``AMRBOOK_CJK_FONT``) rather than the font folders searched and the font files parsed again.
+    """
+    from ..errors import AmrbookError
+    from ..show.fonts import FACE_ENV, face_env, find_cjk_font
+
+    try:
+        return face_env(find_cjk_font(known_face))[FACE_ENV]
+    except AmrbookError:  # no CJK font: each notebook that draws says so
+        return ""
 
 
 def _key(*parts) -> str:
@@ -117,7 +149,7 @@ def _key(*parts) -> str:
 
 def notebook_keys(hashes: dict, parameters: dict) -> dict[str, str]:
     """Cache key of each notebook: its own hash, all data and package hashes, and the parameters."""
-    shared = _key(hashes["data"], hashes["helpers"], parameters)
+    shared = _key(hashes["data"], hashes["helpers"], hashes.get("font"), parameters)
     return {Path(name).stem: _key(shared, digest) for name, digest in hashes["notebooks"].items()}
 
 
@@ -208,10 +240,18 @@ def build_reports(
     with build_lock(paths.outputs_dir()):
         cache = paths.build_cache_dir()
         cache.mkdir(parents=True, exist_ok=True)
-        runner = Runner([], jobs, timeout, cache / "kernels.log", start=False)
+        handover = _handover_dir(cache)
+        runner = Runner(
+            [],
+            jobs,
+            timeout,
+            cache / "kernels.log",
+            start=False,
+            env={paths.HANDOVER_ENV: str(handover)},
+        )
         try:
             plans = [_plan(slug, year, force, pdf, runner, started) for slug, year in chosen]
-            runner.start()
+            runner.close()
             for plan in plans:
                 if not plan.result.up_to_date:
                     _complete(plan, runner, pdf)
@@ -236,6 +276,10 @@ class _Plan:
     )  # name -> its executed notebook, read from the cache and checked
     damaged: object = None  # the problem of a manifest that could not be read: set aside once the build has its own
     started: float = 0.0
+    #: The previous build's manifest (None: none, or unreadable): outputs whose inputs it records unchanged are kept.
+    previous: dict | None = None
+    #: Each notebook's cache key (:func:`notebook_keys`).
+    keys: dict = field(default_factory=dict)
 
 
 def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started: float) -> _Plan:
@@ -248,18 +292,19 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
         target.parent
     )  # staging and retired folders sit beside the outputs of each year
     cache = paths.build_cache_dir()
-    hashes, parameters = input_hashes(), {"bureau": slug, "year": year}
+    manifest_file = target / "manifest.json"
+    try:
+        old = read_manifest(manifest_file)
+    except DataError as exc:  # set aside once this build has its own; never trusted, never blocking
+        old, plan.damaged = None, exc.problems[0]
+    recorded_face = ((old or {}).get("inputs") or {}).get("font", {}).get("face", "")
+    hashes, parameters = input_hashes(recorded_face), {"bureau": slug, "year": year}
     keys = notebook_keys(hashes, parameters)
     build_key = _key(keys, pdf)
     cached_file = {
         name: cache / f"{slug}-{year}-{name}-{key[:20]}.ipynb" for name, key in keys.items()
     }
     result.notebooks = cached_file
-    manifest_file = target / "manifest.json"
-    try:
-        old = read_manifest(manifest_file)
-    except DataError as exc:  # set aside once this build has its own; never trusted, never blocking
-        old, plan.damaged = None, exc.problems[0]
     if (
         not force
         and old
@@ -276,6 +321,12 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
             share(target)
         result.timings["total"] = time.perf_counter() - started
         return plan
+    # the kernels start (and import) while this process reads the notebooks and loads the data
+    announced = {  # the briefing's copy is also named by the change log it shows, known once the data are loaded
+        name for name in keys if force or not any(cache.glob(f"{cached_file[name].stem}*.ipynb"))
+    }
+    runner.start(len(announced))
+    plan.previous, plan.keys = (None if force else old), keys  # --force takes over nothing
     from .execute import (
         prepare,
     )  # every notebook, before any kernel starts: a broken one is named at once
@@ -293,6 +344,12 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
     result.timings["inputs"] = time.perf_counter() - started  # hashed, notebooks read and checked
     # before any kernel starts, and before the outputs are replaced
     plan.r = _Steps(result.timings)("prepare.changes", _changes, slug, year, result, log_file)
+    _hand_over(plan.r)
+    # the briefing shows the change log: its executed copy holds for that log only
+    log_key = _key(result.changes)[:12]
+    cached_file[BRIEFING] = cached_file[BRIEFING].with_name(
+        f"{cached_file[BRIEFING].stem}-{log_key}.ipynb"
+    )
     result.skipped = skipped_notebooks(plan.r, notebooks)
     plan.cached = (
         {}
@@ -314,6 +371,8 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
         key=lambda item: item[0] != BRIEFING,
     )
     result.executed = sorted(name for name, _ in todo)
+    # workers for what the announcement missed: a cached copy found damaged, the briefing of another change log
+    runner.start(sum(1 for name in result.executed if name not in announced))
     result.cached = sorted(plan.cached)
     runner.submit(todo, plan.results)
     result.stamp = _stamp(hashes)
@@ -327,7 +386,7 @@ def _complete(plan: _Plan, runner: Runner, pdf: bool) -> None:
     assert r is not None, "a report that is not up to date was planned with its data loaded"
     staging = result.target.with_name(f".tmp-{r.year}-{os.getpid()}-{threading.get_ident()}")
     try:
-        _produce(r, runner, plan.results, result.notebooks, plan.cached, result, staging, pdf)
+        _produce(r, runner, plan, staging, pdf)
         _write_manifest(r.bureau.slug, r.year, staging, plan.hashes, plan.build_key, result)
         if plan.damaged:
             result.notes.append(
@@ -402,6 +461,25 @@ def _read_cached(file: Path, result: BuildResult):
         return None
 
 
+def _handover_dir(cache: Path) -> Path:
+    """The folder where this build hands its loaded reports to its kernels, emptied of an earlier build's."""
+    folder = cache / HANDOVER_DIR
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    return folder
+
+
+def _hand_over(r: Report) -> None:
+    """Hand the report, and the same bureau's previous year loaded with it, to the kernels (they take each
+    while the data are unchanged; see :func:`helpers.audit.report.hand_over`)."""
+    from ..audit.report import hand_over, load_report
+
+    folder = paths.build_cache_dir() / HANDOVER_DIR
+    hand_over(r, folder)
+    if r.year - 1 in paths.indicator_years(r.bureau.slug):
+        hand_over(load_report(r.bureau.slug, r.year - 1), folder)
+
+
 def _changes(bureau: str, year: int, result: BuildResult, log_file: Path) -> Report:
     """Load (and validate) the report once for the whole build, and record its snapshot and change log in
     ``result`` and in ``log_file``, where the briefing's kernel reads it."""
@@ -415,23 +493,18 @@ def _changes(bureau: str, year: int, result: BuildResult, log_file: Path) -> Rep
     return r
 
 
-def _produce(
-    r: Report,
-    runner: Runner,
-    results: queue.Queue,
-    cached_file: dict,
-    cached: dict,
-    result: BuildResult,
-    staging: Path,
-    pdf: bool,
-) -> None:
+def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -> None:
     """Fill ``staging`` while the runner executes: each page when it is ready, the PDF from when the briefing is.
 
-    The font subset comes first, then a briefing page kept from an earlier build (its print starts
-    at once, in a thread), the xlsx, the other kept pages, and each executed notebook's page as it
-    arrives; then briefing.docx (while the PDF may still print) and, once the print has ended,
-    index.html with the figures' CSV files.
+    The font subset comes first, then the outputs of :data:`KEPT` whose inputs are those of the
+    previous build (taken over as they are: the briefing's pages, PDF and Word document, or the
+    xlsx), then a briefing page kept from an earlier build (its print starts at once, in a thread,
+    and briefing.docx is written), the xlsx, the other kept pages, and each executed notebook's page
+    as it arrives (the briefing's with its print and Word document as for a kept one); once the
+    print has ended, index.html with the figures' CSV files.
     """
+    results, cached, result = plan.results, plan.cached, plan.result
+    cached_file = result.notebooks
     import nbformat
 
     from ..show.briefing import numbered_tables
@@ -451,7 +524,17 @@ def _produce(
         lambda: font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent),
     )
     runner.check()
-    src, stamp = r.source, stamp_text(result.stamp)
+    result.output_keys = _output_keys(plan, font_css, pdf)
+    kept = step(
+        "prepare.kept", _keep, plan.previous, result.target, staging, result.output_keys, pdf
+    )
+    result.kept = sorted(file for kind in kept for file in KEPT[kind] if (staging / file).exists())
+    result.briefing_stamp = (
+        plan.previous["briefing_stamp"] if "briefing" in kept and plan.previous else result.stamp
+    )
+    if "briefing" in kept and plan.previous:
+        result.browser = plan.previous.get("browser")
+    src, stamp = r.source, stamp_text(result.briefing_stamp)
     title = f"{r.title.removesuffix('报告')} · 数据简报"
     briefing = Page(
         title=title,
@@ -501,11 +584,13 @@ def _produce(
     def render(
         name: str, nb=None
     ) -> None:  # a page rendered before for the same notebook, font and links is kept
+        if name == BRIEFING and "briefing" in kept:  # taken over with its PDF and Word document
+            return
         page, file = (
             (briefing, staging / "briefing.html")
             if name == BRIEFING
             else (
-                Page(stamp=stamp, nav=pager(entries, name)),
+                Page(stamp=stamp_text(result.stamp), nav=pager(entries, name)),
                 staging / "notebooks" / f"{name}.html",
             )
         )
@@ -518,8 +603,21 @@ def _produce(
                 encoding="utf-8",
             ),
         )
-        if name == BRIEFING and pdf:
-            printer.start()
+        if (
+            name == BRIEFING
+        ):  # printed in a thread, and written as Word while the other notebooks run
+            if pdf:
+                printer.start()
+            step(
+                "docx",
+                _docx,
+                result,
+                cached_file[BRIEFING],
+                staging / "briefing.docx",
+                title,
+                briefing.subtitle[0],
+                stamp,
+            )
 
     bar = _progress(len(result.executed))
     try:
@@ -528,14 +626,15 @@ def _produce(
         figures = step(
             "prepare.numbered_tables", numbered_tables, r
         )  # the briefing's numbered data
-        step(
-            "prepare.xlsx",
-            write_xlsx,
-            r,
-            staging / "indicators.xlsx",
-            figures=figures,
-            changes=result.changes,
-        )
+        if "indicators.xlsx" not in kept:
+            step(
+                "prepare.xlsx",
+                write_xlsx,
+                r,
+                staging / "indicators.xlsx",
+                figures=figures,
+                changes=result.changes,
+            )
         result.timings["prepare"] = time.perf_counter() - t0
         runner.check()
         for name in result.cached:
@@ -555,16 +654,6 @@ def _produce(
             if bar:
                 bar.update(1)
         result.timings["execute_and_render"] = time.perf_counter() - t0
-        step(
-            "docx",
-            _docx,
-            result,
-            cached_file[BRIEFING],
-            staging / "briefing.docx",
-            title,
-            briefing.subtitle[0],
-            stamp,
-        )
         if printer.is_alive():  # interruptible here: Ctrl-C or SIGTERM stops the print below
             step("waiting_for_pdf", printer.join)
     except (
@@ -580,14 +669,15 @@ def _produce(
     result.timings.update(runner.timings)
     if "error" in printed:
         raise printed["error"]
-    result.browser, result.pdf_note = printed.get("browser"), printed.get("note", "")
+    if "briefing" not in kept:
+        result.browser, result.pdf_note = printed.get("browser"), printed.get("note", "")
     step(
         "index",
         write_index,
         staging,
         title=title,
         basis=briefing.subtitle[0],
-        stamp=stamp,
+        stamp=stamp_text(result.stamp),
         font_css=font_css,
         notebooks=entries,
         figures=figures,
@@ -599,6 +689,82 @@ def _produce(
             for name, why in result.skipped.items()
         },
     )
+
+
+def _output_keys(plan: _Plan, font_css: str, pdf: bool) -> dict[str, str]:
+    """The key of every input of each kind of output of :data:`KEPT`.
+
+    The briefing's pages, PDF and Word document rest on the briefing notebook's key (its text, every
+    data file, the package's source, the font face, the parameters and the change log it shows), the
+    embedded font subset, whether a PDF is printed, and the browser printing it; the xlsx on the data,
+    the package's source, the report and the change log.
+    """
+    r = plan.r
+    assert r is not None
+    return {
+        "briefing": _key(
+            plan.keys[BRIEFING],
+            plan.result.changes,
+            font_css,
+            pdf,
+            _browser_identity() if pdf else "",
+        ),
+        "indicators.xlsx": _key(
+            plan.hashes["data"], plan.hashes["helpers"], r.bureau.slug, r.year, plan.result.changes
+        ),
+    }
+
+
+def _browser_identity() -> str:
+    """The browser that prints the PDF, with its size and modification time; "" when there is none."""
+    from .pdf import NoBrowser, find_browser
+
+    try:
+        browser = find_browser().resolve()
+        stat = browser.stat()
+    except (NoBrowser, OSError):
+        return ""
+    return f"{browser}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+def _keep(
+    previous: dict | None, target: Path, staging: Path, keys: dict[str, str], pdf: bool
+) -> set[str]:
+    """Take over into ``staging`` each kind of output of :data:`KEPT` that the previous build (its manifest
+    ``previous``, its outputs in ``target``) made from the same inputs (``keys``), whole and unaltered (each
+    file's sha256 as its manifest records); return those kinds.
+
+    A briefing is taken over only with every file of it, made without a note (a PDF that could not be
+    printed, a Word document that failed is made again).
+    """
+    if not previous:
+        return set()
+    recorded, outputs = previous.get("output_keys") or {}, previous.get("outputs") or {}
+    kept = set()
+    for kind, files in KEPT.items():
+        wanted = [f for f in files if pdf or f != "briefing.pdf"]
+        if (
+            recorded.get(kind) != keys[kind]
+            or (kind == "briefing" and (previous.get("pdf_note") or previous.get("docx_note")))
+            or (kind == "briefing" and not isinstance(previous.get("briefing_stamp"), dict))
+            or not all(
+                f in outputs and (target / f).is_file() and sha256_of(target / f) == outputs[f]
+                for f in wanted
+            )
+        ):
+            continue
+        for f in wanted:
+            _link(target / f, staging / f)
+        kept.add(kind)
+    return kept
+
+
+def _link(source: Path, copy: Path) -> None:
+    """``copy`` as a hard link to ``source`` (the outputs are replaced whole, never edited), else a copy."""
+    try:
+        os.link(source, copy)
+    except OSError:
+        shutil.copy2(source, copy)
 
 
 def _docx(
@@ -659,6 +825,9 @@ def _write_manifest(
         "docx_note": result.docx_note,
         "executed": result.executed,
         "cached": result.cached,
+        "kept": result.kept,
+        "output_keys": result.output_keys,
+        "briefing_stamp": result.briefing_stamp,
         "skipped": result.skipped,
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
         "outputs": outputs,

@@ -106,7 +106,9 @@ class Runner:
     A cell may run ``timeout`` seconds. :meth:`stop` kills the kernels and releases them.
 
     Several reports share one pool (``amrbook build --all``): ``Runner([], …, start=False)``, then
-    :meth:`submit` each report's notebooks with the queue its results go to, then :meth:`start`.
+    :meth:`start` with the number of notebooks expected as soon as it is known (the kernels start and
+    import while the build loads its data), :meth:`submit` each report's notebooks with the queue its
+    results go to, then :meth:`close`.
     """
 
     def __init__(
@@ -116,6 +118,7 @@ class Runner:
         timeout: int,
         log_file: Path,
         start: bool = True,
+        env: dict[str, str] | None = None,
     ):
         self.todo: queue.Queue = queue.Queue()
         self.results: queue.Queue = queue.Queue()
@@ -129,29 +132,45 @@ class Runner:
         )  # the first failure, for check() while results wait
         self.kernels: list = []  # the managers of started kernels, for stop() to kill
         # read now: the environment the build was called in, and the CJK face for the kernels to inherit
-        self.env = {**kernel_env(log_file.parent / "kernel-config"), **_font_env()}
+        self.env = {**kernel_env(log_file.parent / "kernel-config"), **_font_env(), **(env or {})}
         # the kernels' own stderr, open for the pool's life: stop() closes it
         self.log = open(log_file, "a", encoding="utf-8")  # noqa: SIM115
         self.threads: list[threading.Thread] = []
+        self.expected = 0  # notebooks announced to start()
+        #: A worker's failure to start its kernel, for notebooks submitted after it (none else runs them).
+        self.dead: Exception | None = None
+        self.lock = threading.Lock()
         self.submit(todo, self.results)
         if start:
             self.start()
+            self.close()
 
     def submit(self, todo: Sequence[tuple[str, object]], results: queue.Queue) -> None:
-        """Queue notebooks whose results (and a kernel's failure) go to ``results``; before :meth:`start`."""
-        self.routes.append(results)
+        """Queue notebooks whose results (and a kernel's failure) go to ``results``; before :meth:`close`."""
+        with self.lock:
+            self.routes.append(results)
+            if todo and self.dead is not None:
+                results.put(("kernel", self.dead))
         for name, nb in todo:
             self.todo.put((name, nb, results))
 
-    def start(self) -> None:
-        """Start the workers: ``jobs`` kernels at most, none for no work."""
-        work = self.todo.qsize()
-        self.threads = [
+    def start(self, expected: int | None = None) -> None:
+        """Start workers for ``expected`` more notebooks (those queued when None): ``jobs`` kernels at most in
+        all, none for no work. Each call adds workers up to ``jobs``; they start their kernels at once and
+        wait for notebooks until :meth:`close`."""
+        self.expected += self.todo.qsize() if expected is None else expected
+        added = [
             threading.Thread(target=self._work, args=(number, _kernel_manager()), daemon=True)
-            for number in range(1, min(self.jobs, work) + 1)
+            for number in range(len(self.threads) + 1, min(self.jobs, self.expected) + 1)
         ]
-        for thread in self.threads:
+        self.threads += added
+        for thread in added:
             thread.start()
+
+    def close(self) -> None:
+        """No more notebooks: each worker ends when the queue is empty."""
+        for _ in self.threads:
+            self.todo.put(None)
 
     def _work(self, number: int, km) -> None:
         try:
@@ -162,10 +181,10 @@ class Runner:
             while (
                 not self.stopping.is_set()
             ):  # read after the append: stop() kills this kernel or we see it
-                try:
-                    name, nb, results = self.todo.get_nowait()
-                except queue.Empty:
+                item = self.todo.get()
+                if item is None:  # close() or stop()
                     return
+                name, nb, results = item
                 started = time.perf_counter()
                 outcome = self._run(km, name, nb)
                 self.timings[f"kernel {number} {name}"] = time.perf_counter() - started
@@ -178,8 +197,10 @@ class Runner:
         except Exception as exc:  # a kernel that cannot start must not leave the build waiting
             if not self.stopping.is_set():
                 failed = AmrbookError(f"kernel failed: {exc}")
-                for route in self.routes:
-                    route.put(("kernel", failed))
+                with self.lock:
+                    self.dead = failed
+                    for route in self.routes:
+                        route.put(("kernel", failed))
                 self.failures.put(failed)
         finally:
             with contextlib.suppress(Exception):
@@ -255,6 +276,7 @@ class Runner:
         """
         self.stopping.set()
         self._kill()
+        self.close()  # a worker waiting for notebooks ends
         for thread in self.threads:
             thread.join(STOP_WAIT)
         self._kill()  # a kernel a worker was still starting

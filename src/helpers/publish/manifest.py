@@ -96,6 +96,9 @@ SCHEMA = {
         "docx_note": _TEXT,
         "executed": _NAMES,
         "cached": _NAMES,
+        "kept": _NAMES,
+        "output_keys": _TEXTS,
+        "briefing_stamp": {"type": "object", "additionalProperties": _TEXT},
         "timings_s": {"type": "object", "additionalProperties": {"type": "number"}},
         "outputs": {
             "type": "object",

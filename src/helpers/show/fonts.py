@@ -74,8 +74,11 @@ class CJKFont:
         return any(weight >= 600 for weight, _ in self.weights)
 
 
-def find_cjk_font() -> CJKFont:
+def find_cjk_font(known: str = "") -> CJKFont:
     """Find a Simplified-Chinese font face with every probe glyph.
+
+    ``known`` is a face recorded earlier (the value :func:`face_env` gives): taken as found while
+    its files and ``AMRBOOK_CJK_FONT`` are unchanged, before the one inherited from a parent process.
 
     Returns
     -------
@@ -88,7 +91,11 @@ def find_cjk_font() -> CJKFont:
         by ``AMRBOOK_CJK_FONT`` does not exist or lacks Chinese glyphs.
     """
     override = os.environ.get("AMRBOOK_CJK_FONT")
-    return _inherited(os.environ.get(FACE_ENV, ""), override) or _find(override, tuple(FONT_DIRS))
+    return (
+        _inherited(known, override)
+        or _inherited(os.environ.get(FACE_ENV, ""), override)
+        or _find(override, tuple(FONT_DIRS))
+    )
 
 
 def face_env(font: CJKFont) -> dict[str, str]:

@@ -17,10 +17,10 @@ import math
 import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
 from .. import paths
 from ..datafile import (
@@ -64,38 +64,50 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 END_AFTER_START = "end must be greater than start"
 
 
-SCHEMA = pa.DataFrameSchema(
-    {
-        "year": pa.Column("int64", pa.Check.in_range(1949, 2100, error="must be a report year")),
-        "id": pa.Column(str, pa.Check.str_matches(ID_PATTERN, error="must be snake_case ASCII")),
-        "value": pa.Column("float64", pa.Check.ge(0, error="must not be negative")),
-        "unit": pa.Column(str, pa.Check.str_length(min_value=1, error="must not be empty")),
-        "as_written": pa.Column(str, pa.Check.str_length(min_value=1, error="must not be empty")),
-        "start": pa.Column("int64", pa.Check.ge(0, error="must not be negative")),
-        "end": pa.Column("int64", pa.Check.ge(1, error="must be positive")),
-        "qualifier": pa.Column(
-            str, pa.Check.isin(QUALIFIERS, error=f"must be one of {', '.join(QUALIFIERS)}")
-        ),
-        "period": pa.Column(
-            str,
-            pa.Check.str_matches(
-                PERIOD_PATTERN, error="must be YYYY, YYYY-MM, YYYY-Qn, as_of_report or recent"
+@lru_cache(maxsize=1)
+def schema():
+    """The pandera schema of an indicator table, made on first use: pandera takes ~0.8 s to import, which a
+    kernel given its reports by the build (:func:`helpers.audit.report.hand_over`) never pays."""
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "year": pa.Column(
+                "int64", pa.Check.in_range(1949, 2100, error="must be a report year")
             ),
-        ),
-        "section": pa.Column(
-            str,
-            pa.Check.str_length(
-                min_value=1, error="must not be empty (the heading the figure stands under)"
+            "id": pa.Column(
+                str, pa.Check.str_matches(ID_PATTERN, error="must be snake_case ASCII")
             ),
-        ),
-        "note": pa.Column(str, nullable=True),
-    },
-    checks=pa.Check(lambda df: df["end"] > df["start"], error=END_AFTER_START),
-    strict=True,
-    ordered=False,
-    unique=["year", "id"],
-    report_duplicates="all",
-)
+            "value": pa.Column("float64", pa.Check.ge(0, error="must not be negative")),
+            "unit": pa.Column(str, pa.Check.str_length(min_value=1, error="must not be empty")),
+            "as_written": pa.Column(
+                str, pa.Check.str_length(min_value=1, error="must not be empty")
+            ),
+            "start": pa.Column("int64", pa.Check.ge(0, error="must not be negative")),
+            "end": pa.Column("int64", pa.Check.ge(1, error="must be positive")),
+            "qualifier": pa.Column(
+                str, pa.Check.isin(QUALIFIERS, error=f"must be one of {', '.join(QUALIFIERS)}")
+            ),
+            "period": pa.Column(
+                str,
+                pa.Check.str_matches(
+                    PERIOD_PATTERN, error="must be YYYY, YYYY-MM, YYYY-Qn, as_of_report or recent"
+                ),
+            ),
+            "section": pa.Column(
+                str,
+                pa.Check.str_length(
+                    min_value=1, error="must not be empty (the heading the figure stands under)"
+                ),
+            ),
+            "note": pa.Column(str, nullable=True),
+        },
+        checks=pa.Check(lambda df: df["end"] > df["start"], error=END_AFTER_START),
+        strict=True,
+        ordered=False,
+        unique=["year", "id"],
+        report_duplicates="all",
+    )
 
 
 def load_catalog() -> pd.DataFrame:
@@ -208,9 +220,11 @@ def load_indicators(bureau: str, year: int, path: Path | None = None) -> pd.Data
     frame, problems = _read_csv(path)
     cells = frame.copy()  # as written in the file, for messages
     problems += _coerce(frame, path)
+    from pandera.errors import SchemaErrors
+
     try:
-        frame = SCHEMA.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+        frame = schema().validate(frame, lazy=True)
+    except SchemaErrors as exc:
         problems += _schema_problems(exc.failure_cases, cells, path, problems)
     if problems:
         raise DataError(sorted(problems, key=lambda p: (p.line or 0, p.column or "")))
