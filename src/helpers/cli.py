@@ -134,6 +134,8 @@ def _growth(args: argparse.Namespace) -> None:
     from .show.format import change_text
 
     slug = bureau(args.bureau).slug
+    # the year asked for first: a year without a report is an error before any note on the others
+    stated = load_report(slug, args.year).stated_growth if args.year else None
     reports = [load_report(slug, year) for year in paths.indicator_years(slug)]
     frame = (metric_growth if args.metrics else growth_table)(reports)
     if frame.empty:
@@ -167,7 +169,6 @@ def _growth(args: argparse.Namespace) -> None:
                 "status",
             ],
         )
-    stated = load_report(slug, args.year).stated_growth if args.year else None
     if stated is not None and not stated.empty and args.format == "table":
         print("\ngrowth stated in the report:")
         _emit(
