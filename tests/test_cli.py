@@ -101,3 +101,19 @@ def test_cell_timeout_must_be_a_whole_number_of_seconds(seconds):
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == ("amrbook build: error: --cell-timeout must be a whole number from 1 "
                                               f"to 86400, not '{seconds}'")
+
+
+def test_every_sub_command_help_says_what_the_command_does():
+    # `amrbook build --help` listed only options: the line of `amrbook --help` was not on it
+    import argparse
+
+    from helpers.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    lines = {action.dest: action.help for action in commands._choices_actions}
+    assert len(lines) == len(commands.choices) >= 13
+    for name, parser in commands.choices.items():
+        described = parser.format_help().split("\n\n")[1]       # the paragraph under the usage line
+        assert lines[name] and described.split() == lines[name].replace("%%", "%").split(), name
+    result = run_cli("build", "--help")
+    assert result.returncode == 0 and "execute the notebooks and render the briefing" in result.stdout
