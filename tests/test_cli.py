@@ -63,6 +63,20 @@ def test_unknown_year_is_a_clear_error():
     assert "1999" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_growth_of_a_year_without_a_report_is_one_error():
+    # it printed "only 2023 has an indicator table…" before the error about 2030
+    result = run_cli("growth", "--year", "2030")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("amrbook: error: ") and result.stderr.count("amrbook:") == 1
+
+
+def test_a_year_without_a_report_names_the_years_there_are():
+    # check and build read sources.yml first: the message said only which year was missing
+    result = run_cli("check", "--year", "2019")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "no source listed for bureau conghua and year 2019 (it lists 2023 for conghua" in result.stderr
+
+
 def test_a_reader_that_stops_early_ends_the_command_quietly():
     # `amrbook indicators … | head -1`, made certain: the reader is gone before the first write
     proc = subprocess.Popen([sys.executable, "-m", "helpers.cli", "indicators", "--year", "2023", "--format", "csv"],
@@ -87,3 +101,19 @@ def test_cell_timeout_must_be_a_whole_number_of_seconds(seconds):
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == ("amrbook build: error: --cell-timeout must be a whole number from 1 "
                                               f"to 86400, not '{seconds}'")
+
+
+def test_every_sub_command_help_says_what_the_command_does():
+    # `amrbook build --help` listed only options: the line of `amrbook --help` was not on it
+    import argparse
+
+    from helpers.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    lines = {action.dest: action.help for action in commands._choices_actions}
+    assert len(lines) == len(commands.choices) >= 13
+    for name, parser in commands.choices.items():
+        described = parser.format_help().split("\n\n")[1]       # the paragraph under the usage line
+        assert lines[name] and described.split() == lines[name].replace("%%", "%").split(), name
+    result = run_cli("build", "--help")
+    assert result.returncode == 0 and "execute the notebooks and render the briefing" in result.stdout

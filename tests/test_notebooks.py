@@ -5,6 +5,7 @@ import ast
 import html
 import math
 import re
+import subprocess
 import warnings
 
 import nbformat
@@ -13,7 +14,7 @@ import pytest
 import helpers as hb
 from helpers.tables.load import load_indicators
 from helpers.show.charts import set_theme
-from conftest import drafted_second_year
+from conftest import drafted_second_year, require_tool
 from helpers.audit.report import load_report
 from helpers.audit.metrics import compute_metrics
 from helpers.tables.indicators import indicator_table
@@ -256,6 +257,34 @@ def test_notebook_runs_without_errors_or_glyph_warnings(executed, name):
     stderr = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr")
     assert "Glyph" not in stderr and "missing from font" not in stderr
     assert stderr == ""
+
+
+#: A header cell that is a bare English word: a pandas axis named after a column code (section, period).
+ENGLISH_HEADER = re.compile(r"<th[^>]*>\s*[A-Za-z]+\s*</th>")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", EXPECTED)
+def test_no_table_of_a_notebook_shows_nan_or_an_english_axis_name(executed, name):
+    # 00_overview and 05 show the stated growth's 上年实际, which one year lacks: pandas wrote NaN;
+    # 00_overview's crosstab of the codes named its axes section and period
+    tables = "".join(o.get("data", {}).get("text/html", "") for o in _outputs(executed[name]))
+    assert "<table" in tables
+    assert not re.search(r">\s*NaN\s*<", tables)
+    assert not ENGLISH_HEADER.findall(tables)
+
+
+@pytest.mark.slow
+def test_a_notebook_page_printed_on_a4_shows_every_column_of_its_tables(built, tmp_path):
+    # the figures table of 01 is wider than A4: printed, it was cut after 限定, so its last column,
+    # 原文句子, was on no page
+    require_tool("pdftotext", "poppler-utils reads the PDF back")
+    from helpers.publish.pdf import print_pdf
+
+    pdf = tmp_path / "01_enforcement.pdf"
+    print_pdf(built.pristine / "notebooks" / "01_enforcement.html", pdf)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "原文句子" in text and "限定" in text
 
 
 @pytest.mark.slow

@@ -135,10 +135,17 @@ def test_the_workbook_formats_every_number_and_words_every_code(report_2023, tmp
         header = [c.value for c in ws[1]]
         for row in ws.iter_rows(min_row=2):
             for name, cell in zip(header, row):
-                if isinstance(cell.value, float) and name not in ("编号", "年度"):
+                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                    # every number, whole ones too: 年度 2023, 原文起始位置 1230 were left General
                     assert cell.number_format != "General", (title, name, cell.value)
                 if name in CODED_COLUMNS and isinstance(cell.value, str):
                     assert not LATIN.search(cell.value), (title, name, cell.value)
+    indicators = sheets["指标"]
+    header = [c.value for c in indicators[1]]
+    first = indicators[2]
+    # a year and a position are plain numbers: 2023, never 2,023
+    assert first[header.index("年度")].value == 2023 and first[header.index("年度")].number_format == "0"
+    assert first[header.index("原文起始位置")].number_format == "0"
     stated = sheets["表2"]                  # one year: the previous values the stated growth implies
     cells = dict(zip([c.value for c in stated[1]], stated[2]))
     assert cells["推算上年"].value == pytest.approx(165.954, abs=1e-3)      # 233 / 1.404

@@ -26,6 +26,7 @@ from .errors import AmrbookError
 
 FORMATS = ("table", "csv", "json")
 BUREAU_HELP = "the bureau (its slug in data/raw/sources.yml); default: its default_bureau"
+YEAR_HELP = "the report's year"
 MAX_JOBS = 16  # kernels of ~150 MB each; more than the notebooks there are buys nothing
 MAX_CELL_TIMEOUT = 86400  # a day: every wait is bounded
 
@@ -134,6 +135,8 @@ def _growth(args: argparse.Namespace) -> None:
     from .show.format import change_text
 
     slug = bureau(args.bureau).slug
+    # the year asked for first: a year without a report is an error before any note on the others
+    stated = load_report(slug, args.year).stated_growth if args.year else None
     reports = [load_report(slug, year) for year in paths.indicator_years(slug)]
     frame = (metric_growth if args.metrics else growth_table)(reports)
     if frame.empty:
@@ -167,7 +170,6 @@ def _growth(args: argparse.Namespace) -> None:
                 "status",
             ],
         )
-    stated = load_report(slug, args.year).stated_growth if args.year else None
     if stated is not None and not stated.empty and args.format == "table":
         print("\ngrowth stated in the report:")
         _emit(
@@ -405,11 +407,17 @@ class _CellTimeout(_Jobs):
     high = MAX_CELL_TIMEOUT
 
 
+def _command(commands, name: str, help: str) -> argparse.ArgumentParser:
+    """A sub-command whose help line, in ``amrbook --help``, also heads its own ``--help`` (where
+    argparse does not read ``%%`` as ``%``)."""
+    return commands.add_parser(name, help=help, description=help.replace("%%", "%"))
+
+
 def _report_command(commands, name: str, help: str, run, *, fmt: bool = False, **bureau):
     """A sub-command about one report: ``--bureau`` and a required ``--year`` (and ``--format``)."""
-    command = commands.add_parser(name, help=help)
+    command = _command(commands, name, help)
     command.add_argument("--bureau", metavar="SLUG", **(bureau or {"help": BUREAU_HELP}))
-    command.add_argument("--year", type=int, required=True)
+    command.add_argument("--year", type=int, required=True, help=YEAR_HELP)
     if fmt:
         command.add_argument("--format", choices=FORMATS, default="table")
     command.set_defaults(run=run)
@@ -438,15 +446,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _report_command(
         commands, "explain", "show a metric's formula, inputs and source sentences", _explain
-    ).add_argument("metric")
+    ).add_argument("metric", help="a metric id of data/metrics.yml")
     check = _report_command(
         commands, "check", "run the consistency rules of data/checks.yml", _check, fmt=True
     )
     check.add_argument("--strict", action="store_true", help="exit 1 when any rule warns or fails")
 
-    growth = commands.add_parser(
+    growth = _command(
+        commands,
         "growth",
-        help="year-on-year change across data/indicators/ and stated growth: "
+        "year-on-year change across data/indicators/ and stated growth: "
         "counts in %% and difference, rates in percentage points, "
         "ranks in places",
     )
@@ -465,20 +474,24 @@ def build_parser() -> argparse.ArgumentParser:
     growth.add_argument("--format", choices=FORMATS, default="table")
     growth.set_defaults(run=_growth)
 
-    ext = commands.add_parser("extract", help="list every figure found in a report file")
-    ext.add_argument("file", type=Path)
+    ext = _command(commands, "extract", "list every figure found in a report file")
+    ext.add_argument("file", type=Path, help="a report as plain text (UTF-8, GB18030, UTF-16 …)")
     ext.add_argument("--format", choices=FORMATS, default="table")
     ext.set_defaults(run=_extract)
 
     drf = _report_command(
-        commands, "draft", "draft data/indicators/<year>.draft.csv from a new report", _draft
+        commands,
+        "draft",
+        "draft data/indicators/<bureau>/<year>.draft.csv from a new report",
+        _draft,
     )
-    drf.add_argument("file", type=Path)
+    drf.add_argument("file", type=Path, help="the report as plain text")
     drf.add_argument("--force", action="store_true", help="replace an existing draft")
 
-    add = commands.add_parser(
+    add = _command(
+        commands,
         "add",
-        help="take a new report in: copy it into data/raw/<bureau>/, record it in "
+        "take a new report in: copy it into data/raw/<bureau>/, record it in "
         "sources.yml, draft its table and propose catalog entries",
     )
     add.add_argument("file", type=Path)
@@ -504,8 +517,10 @@ def build_parser() -> argparse.ArgumentParser:
     acc.add_argument("--all", action="store_true", help="accept every proposal")
     acc.add_argument("ids", nargs="*", help="the proposals to accept")
 
-    build = commands.add_parser(
-        "build", help="execute the notebooks and render the briefing into outputs/<bureau>/<year>/"
+    build = _command(
+        commands,
+        "build",
+        "execute the notebooks and render the briefing into outputs/<bureau>/<year>/",
     )
     build.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     which = build.add_mutually_exclusive_group(required=True)

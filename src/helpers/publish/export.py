@@ -83,8 +83,9 @@ QUANTITIES = {"数值", "原文数值", "本年", "上年", "推算上年", "上
 DIFFERENCES = {"差值"}
 #: Columns whose header names their own unit: a growth rate in %, a change in 个百分点.
 HEADER_UNITS = {"%": "%", "个百分点": "pp"}
-#: Columns of ids, years and positions: plain numbers.
+#: Columns of ids, years and positions: plain numbers (2023, 1230), without separators or decimals.
 PLAIN = {"编号", "规则编号", "年度", "原文起始位置", "原文结束位置"}
+PLAIN_FORMAT = "0"
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 
 
@@ -194,12 +195,10 @@ def _sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
         cells = sheet[get_column_letter(i)][1:]
         for cell, unit in zip(cells, units):
             shown = column_unit(str(column), unit)
-            if (
-                isinstance(cell.value, (int, float))
-                and not isinstance(cell.value, bool)
-                and shown is not None
-            ):
-                cell.number_format = number_format(cell.value, shown)
+            if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                cell.number_format = (
+                    PLAIN_FORMAT if shown is None else number_format(cell.value, shown)
+                )
             elif column in WRAPPED:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         fitted = max([_width(column), *(_width(c.value) for c in cells if c.value is not None)]) + 2

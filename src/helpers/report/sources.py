@@ -266,11 +266,14 @@ def source_for(bureau_slug: str, year: int) -> Source:
         If the bureau is unknown or ``sources.yml`` lists no report of it for ``year``.
     """
     slug = bureau(bureau_slug).slug
-    for src in load_sources().reports:
-        if (src.bureau, src.year) == (slug, year):
+    listed = [src for src in load_sources().reports if src.bureau == slug]
+    for src in listed:
+        if src.year == year:
             return src
+    years = ", ".join(str(src.year) for src in sorted(listed, key=lambda src: src.year))
     raise AmrbookError(
-        f"{paths.sources_file()}: no source listed for bureau {slug} and year {year}"
+        f"{paths.sources_file()}: no source listed for bureau {slug} and year {year} "
+        f"(it lists {years or 'no year'} for {slug}; `amrbook add` records a new report)"
     )
 
 

@@ -41,7 +41,7 @@ FONT_DIRS = [
     Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts",
 ]
 INSTALL_HINT = (
-    "No Simplified-Chinese font found for charts. Install one:\n"
+    "No Simplified-Chinese font found for charts and pages. Install one:\n"
     "  Debian/Ubuntu: sudo apt-get install fonts-noto-cjk\n"
     "  macOS: brew install --cask font-noto-sans-cjk-sc  (PingFang SC also works)\n"
     "  Windows: Microsoft YaHei is built in; or install Noto Sans CJK SC\n"
