@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it (`x as 
         section_counts_chart as section_counts_chart,
     )
     from .show.compare import compare_intro as compare_intro
+    from .show.compare import compare_more as compare_more
     from .show.compare import compare_say as compare_say
     from .show.compare import compare_view as compare_view
     from .show.compare import only_view as only_view
@@ -88,6 +89,7 @@ _PUBLIC = {
     "briefing": "show.briefing",
     "changes_html": "show.changes",
     "compare_intro": "show.compare",
+    "compare_more": "show.compare",
     "compare_say": "show.compare",
     "compare_view": "show.compare",
     "only_view": "show.compare",

@@ -50,8 +50,20 @@ PEERS = 3
 FIGURE_COLUMNS = ["id", "label_zh", "bureau", "value", "unit", "as_written", "period", "qualifier"]
 #: A measure of one report (:func:`_measure_rows`): the concept ``id``, what is compared (the concept or its rate
 #: over a base), its value as an interval and the part of the year it covers.
-MEASURE_COLUMNS = ["bureau", "id", "measure", "basis", "base", "label_zh", "value", "low", "high", "unit",
-                   "period", "coverage"]
+MEASURE_COLUMNS = [
+    "bureau",
+    "id",
+    "measure",
+    "basis",
+    "base",
+    "label_zh",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "period",
+    "coverage",
+]
 PAIR_COLUMNS = [
     "id",
     "measure",
@@ -197,17 +209,32 @@ def _compare(reports: list[Report], rows: pd.DataFrame, more: tuple[str, ...] = 
 def _measure_rows(r: Report) -> pd.DataFrame:
     """The measures of one report (:data:`MEASURE_COLUMNS`): each indicator it states, and each rate of one over
     a base (``per:``) it can compute, with the value as an interval and its coverage of the year."""
+    stated = r.indicators.index  # a copy each time it is asked for: asked once
     rates: dict[str, list] = {}
     for d in load_metric_defs():
-        if d.per and d.count in r.indicators.index and d.id in r:
+        if d.per and d.count is not None and d.count in stated and d.id in r:
             rates.setdefault(d.count, []).append(d)
     rows = []
-    for ident in r.indicators.index:
+    for ident in stated:
         for measure, base in [(ident, ""), *((d.id, d.per) for d in rates.get(ident, []))]:
             f = r.lookup(measure)
             point = _point(f, r.year)
-            rows.append((r.bureau.slug, ident, measure, "rate" if base else "count", base, f.label,
-                         f.value, point.low, point.high, f.unit, f.period, point.period))
+            rows.append(
+                (
+                    r.bureau.slug,
+                    ident,
+                    measure,
+                    "rate" if base else "count",
+                    base,
+                    f.label,
+                    f.value,
+                    point.low,
+                    point.high,
+                    f.unit,
+                    f.period,
+                    point.period,
+                )
+            )
     return pd.DataFrame(rows, columns=MEASURE_COLUMNS)
 
 
@@ -222,11 +249,16 @@ def _pairs(reports: list[Report], rows: pd.DataFrame) -> pd.DataFrame:
     rated = {key for key, basis in zip(keys, both["basis"]) if basis == "rate"}
     keep = [basis == "rate" or key not in rated for key, basis in zip(keys, both["basis"])]
     both = both[pd.Series(keep, index=both.index, dtype=bool)]
-    both = both.assign(by=both["bureau_o"].map(position), first=both.groupby("id")["at"].transform("min"))
+    both = both.assign(
+        by=both["bureau_o"].map(position), first=both.groupby("id")["at"].transform("min")
+    )
     both = both.sort_values(["first", "by", "at"], kind="stable")
     found = [
-        order(Point(p.value, p.low, p.high, p.coverage), Point(p.value_o, p.low_o, p.high_o, p.coverage_o),
-              p.unit)
+        order(
+            Point(p.value, p.low, p.high, p.coverage),
+            Point(p.value_o, p.low_o, p.high_o, p.coverage_o),
+            p.unit,
+        )
         for p in both.itertuples()
     ]
     return pd.DataFrame(
