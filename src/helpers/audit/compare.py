@@ -175,8 +175,8 @@ def compare_with_peers(r: Report, most: int = PEERS) -> Comparison:
     shared = table.shared_with(r.bureau.slug)
     named = list(shared.index[:most])
     reports = [r, *(load_report(slug, r.year) for slug in named)]
-    rows = table.measures[table.measures["bureau"].isin(named)]
-    return _compare(reports, pd.concat([_measure_rows(r), rows]), tuple(shared.index[most:]))
+    rows = table.measures[table.measures["bureau"].isin([r.bureau.slug, *named])]
+    return _compare(reports, rows, tuple(shared.index[most:]))
 
 
 def compare_reports(reports: list[Report]) -> Comparison:
