@@ -66,20 +66,20 @@ WORDS = {"higher": "高于", "lower": "低于", "similar": "相当", "none": "�
 
 
 def add_huadu(data: Path, changes: dict[str, tuple[str, str]] | None = None, slug: str = "huadu",
-              name: str = "广州市花都区市场监督管理局") -> None:
+              name: str = "广州市花都区市场监督管理局", year: int = 2023) -> None:
     """Add 花都 and its 2023 report to a data copy; ``changes`` rewrites figures: id -> (value, as written);
-    another ``slug`` and ``name`` add a copy of it as another bureau."""
+    another ``slug`` and ``name`` add a copy of it as another bureau, another ``year`` the same text of that year."""
     changes = changes or {}
-    text, figures = HUADU_TEXT, []
+    text, figures = HUADU_TEXT.replace("2023", str(year)), []
     for ident, value, unit, written, *rest in HUADU_FIGURES:
         new_value, new_written = changes.get(ident, (value, written))
         text = text.replace(written, new_written, 1)
-        figures.append((ident, new_value, unit, new_written, *rest))
+        figures.append((ident, new_value, unit, new_written, *(part.replace("2023", str(year)) for part in rest)))
     catalog = data / "catalog.yml"
     if "\nmarket_entities_total:" not in catalog.read_text(encoding="utf-8"):
         with catalog.open("a", encoding="utf-8") as f:
             f.write(MARKET_ENTITIES)
-    add_bureau(data, slug, name, f"{name[:-8]}2023年度法治政府建设情况报告", text, figures)
+    add_bureau(data, slug, name, f"{name[:-8]}{year}年度法治政府建设情况报告", text, figures, year)
 
 
 def _orders(c) -> dict[str, str]:

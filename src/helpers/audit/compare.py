@@ -134,16 +134,25 @@ class YearTable:
     Attributes
     ----------
     year : int
-    bureaus : tuple of str
-        The bureaus with a curated report of the year, in order.
+    reports : tuple of Report
+        The curated reports of the year, in order of their bureaus' slugs.
     measures : pandas.DataFrame
         One row per bureau, concept and measure (:data:`MEASURE_COLUMNS`): each figure the report states
         (``basis`` ``count``) and each rate of it over a base (``per:`` in metrics.yml) it can compute.
     """
 
     year: int
-    bureaus: tuple[str, ...]
+    reports: tuple[Report, ...]
     measures: pd.DataFrame
+
+    @property
+    def bureaus(self) -> list[str]:
+        """The bureaus with a curated report of the year, by slug, in order."""
+        return [r.bureau.slug for r in self.reports]
+
+    def report(self, slug: str) -> Report:
+        """The year's report of bureau ``slug``."""
+        return self.reports[self.bureaus.index(slug)]
 
     def shared_with(self, slug: str) -> pd.Series:
         """How many concepts each other bureau of the year shares with ``slug``, most first (then in order)."""
@@ -156,16 +165,16 @@ class YearTable:
 
 
 def year_table(year: int) -> YearTable:
-    """The measures of every curated report of ``year``: each report loaded once, in one pass; cached until a
-    file under ``data/`` changes."""
+    """The reports and measures of every curated report of ``year``: each report loaded once, in one pass;
+    cached until a file under ``data/`` changes (the reports held with it: memory grows with N, not N²)."""
     return _year_table(int(year), paths.data_version())
 
 
 @lru_cache(maxsize=4)
 def _year_table(year: int, version: tuple) -> YearTable:
-    slugs = tuple(slug for slug, y in paths.curated_reports() if y == year)
-    rows = pd.concat([_measure_rows(load_report(slug, year)) for slug in slugs], ignore_index=True)
-    return YearTable(year, slugs, rows)
+    reports = tuple(load_report(slug, year) for slug, y in paths.curated_reports() if y == year)
+    rows = pd.concat([_measure_rows(r) for r in reports], ignore_index=True)
+    return YearTable(year, reports, rows)
 
 
 def compare_with_peers(r: Report, most: int = PEERS) -> Comparison:
@@ -174,7 +183,7 @@ def compare_with_peers(r: Report, most: int = PEERS) -> Comparison:
     table = year_table(r.year)
     shared = table.shared_with(r.bureau.slug)
     named = list(shared.index[:most])
-    reports = [r, *(load_report(slug, r.year) for slug in named)]
+    reports = [r, *(table.report(slug) for slug in named)]
     rows = table.measures[table.measures["bureau"].isin([r.bureau.slug, *named])]
     return _compare(reports, rows, tuple(shared.index[most:]))
 
