@@ -59,7 +59,8 @@ def add_copy(data: Path, slug: str, number: int) -> None:
     entry = entry[:entry.index("\n  - ", 1) + 1] if "\n  - " in entry[1:] else entry
     entry = re.sub(r"sha256: \w+", f"sha256: {hashlib.sha256(raw.read_bytes()).hexdigest()}",
                    entry.replace("bureau: conghua", f"bureau: {slug}"))
-    listed = listed.replace("bureaus:\n", f"bureaus:\n  {slug}:\n    name: 测试用第{number}区市场监督管理局\n    level: 区\n", 1)
+    named = f"bureaus:\n  {slug}:\n    name: 测试用第{number}区市场监督管理局\n    level: 区\n"
+    listed = listed.replace("bureaus:\n", named, 1)
     sources.write_text(listed.rstrip("\n") + "\n" + entry, encoding="utf-8")
 
 
@@ -103,8 +104,8 @@ def main() -> None:
                 slugs.append(f"copy{number}")
             table, table_pairs, table_loads = timed(by_table, slugs)
             slow, slow_pairs, slow_loads = timed(naive, slugs)
-            print(f"{n:>7} {table:>8.2f} {table_pairs:>6} {table_loads:>5} {slow:>8.2f} {slow_pairs:>6} {slow_loads:>5} "
-                  f"{slow / table:>10.2f}x")
+            print(f"{n:>7} {table:>8.2f} {table_pairs:>6} {table_loads:>5} {slow:>8.2f} {slow_pairs:>6} "
+                  f"{slow_loads:>5} {slow / table:>10.2f}x")
 
 
 if __name__ == "__main__":

@@ -259,7 +259,8 @@ def test_the_workbook_has_a_comparison_sheet_only_when_another_bureau_reports_th
     write_xlsx(load_report("conghua", 2023), tmp_path / "both.xlsx")
     sheet = load_workbook(tmp_path / "both.xlsx")["比较"]
     rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert [c.value for c in sheet[1]] == ["编号", "名称", "广州市从化区", "广州市花都区", "比较口径", "对比机构", "比较结果"]
+    assert [c.value for c in sheet[1]] == [
+        "编号", "名称", "广州市从化区", "广州市花都区", "比较口径", "对比机构", "比较结果"]
     # 9189 − 9000 = 189 <= 0.05 × 9189 = 459.45: 相当; the nine shared concepts, a row each
     assert rows["hotline_complaints"][2:] == ("9189宗（2023年）", "9000件（2023年）", "数量", "广州市花都区", "相当")
     assert len(rows) == 9
