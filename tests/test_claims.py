@@ -131,8 +131,9 @@ def _truth(r, claim: str) -> str:
         return "top" if rank <= count / 3 else "bottom" if rank > count * 2 / 3 else "middle"
     if kind == "metric":
         return "ok" if r[ident].value == r[ident].value else "missing"
-    if kind == "period":
-        return r.indicators.at[ident, "period"]
+    if kind == "period":     # a figure of another bureau's report in a comparison: <id>@<bureau>
+        ident, _, other = ident.partition("@")
+        return (load_report(other, r.year) if other else r).indicators.at[ident, "period"]
     if kind == "counts" and ident == "findings":
         severity = list(r.findings["severity"])
         return f"errors={severity.count('error')};warnings={severity.count('warn')}"
