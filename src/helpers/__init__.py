@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the public API, as type checkers and editors see it (`x as x`: re-exported)
     from .audit.compare import compare_with_peers as compare_with_peers
-    from .audit.compare import peers as peers
     from .audit.report import load_report as load_report
     from .audit.report import report_years as report_years
     from .show import briefing as briefing
@@ -83,7 +82,6 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it (`x as 
 #: Each public name and the module it comes from (a module itself when the name is a module).
 _PUBLIC = {
     "compare_with_peers": "audit.compare",
-    "peers": "audit.compare",
     "load_report": "audit.report",
     "report_years": "audit.report",
     "briefing": "show.briefing",
