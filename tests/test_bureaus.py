@@ -36,26 +36,27 @@ def add_tianhe(data: Path) -> None:
     add_bureau(data, "tianhe", "广州市天河区市场监督管理局", "天河区2023年度工作报告（测试用）", TIANHE_TEXT, TIANHE_FIGURES)
 
 
-def add_bureau(data: Path, slug: str, name: str, title: str, text: str, figures: list[tuple[str, ...]]) -> None:
-    """Add a bureau and its 2023 report (``text``, its ``figures`` as (id, value, unit, as written), optionally
-    followed by the qualifier and the period, exact and 2023 when not given) to a data copy."""
-    raw = data / "raw" / slug / f"2023_{slug}_amr.txt"
+def add_bureau(data: Path, slug: str, name: str, title: str, text: str, figures: list[tuple[str, ...]],
+               year: int = 2023) -> None:
+    """Add a bureau and its ``year`` report (``text``, its ``figures`` as (id, value, unit, as written), optionally
+    followed by the qualifier and the period, exact and the year when not given) to a data copy."""
+    raw = data / "raw" / slug / f"{year}_{slug}_amr.txt"
     raw.parent.mkdir()
     raw.write_text(text, encoding="utf-8")
     sources = data / "raw" / "sources.yml"
     listed = sources.read_text(encoding="utf-8")
     listed = listed.replace("bureaus:\n", f"bureaus:\n  {slug}:\n    name: {name}\n    level: 区\n", 1)
-    listed += (f"  - file: {raw.name}\n    bureau: {slug}\n    year: 2023\n    publisher: {name}\n"
+    listed += (f"  - file: {raw.name}\n    bureau: {slug}\n    year: {year}\n    publisher: {name}\n"
                f"    title: {title}\n    encoding: utf-8\n"
                f"    sha256: {hashlib.sha256(raw.read_bytes()).hexdigest()}\n")
     sources.write_text(listed, encoding="utf-8")
     rows = ["year,id,value,unit,as_written,start,end,qualifier,period,section,note"]
     for ident, value, unit, written, *given in figures:
         start = text.index(written)
-        qualifier, period = given or ("exact", "2023")
-        rows.append(f"2023,{ident},{value},{unit},{written},{start},{start + len(written)},{qualifier},{period},"
+        qualifier, period = given or ("exact", str(year))
+        rows.append(f"{year},{ident},{value},{unit},{written},{start},{start + len(written)},{qualifier},{period},"
                     f"{text.splitlines()[0]},")
-    table = data / "indicators" / slug / "2023.csv"
+    table = data / "indicators" / slug / f"{year}.csv"
     table.parent.mkdir()
     table.write_text("\n".join(rows) + "\n", encoding="utf-8")
 

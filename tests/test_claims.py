@@ -26,10 +26,15 @@ The drafted years, made from the 2023 report of 从化 as a user adds a year (co
     6.1234亿 (up).
 * 2025 — the 2023 figures again beside 2024: every flip above back, every headline change the
   other sign.
+
+Beside 2024 stands a 2024 report of 花都 (test_compare's made-up text, of that year), so 从化 2024's
+briefing and compare notebook hold comparison claims: its stated mediation rate 25.34% is now below
+花都's 65.5% (65.5 − 25.34 = 40.16 > 0.05 × 65.5 = 3.28), where 2023's 71.59% was above it.
 """
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 from pathlib import Path
@@ -38,6 +43,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import REAL_NOTEBOOKS, drafted_second_year
+from test_compare import add_huadu
 
 from helpers.audit.report import load_report
 from helpers.show.narrative import JUDGEMENT_WORDS
@@ -81,8 +87,40 @@ def _direction(r, ident) -> str:
     return "up" if move > 0 else "down" if move < 0 else "same"
 
 
+def _interval(figure, year) -> tuple[float, float, str]:
+    """A measure as the lowest and highest value it may have, and the part of the year it covers: a 超 (lower
+    bound) open above, a 不足 (upper bound) open below, a rate with any bounded input open on both sides; 截至12月底
+    counts as the whole year."""
+    from helpers.report.period import Period
+
+    v = figure.value
+    qualifiers = {record["qualifier"] for record in figure.inputs}
+    if not qualifiers <= {"exact", "approx"}:
+        open_low = figure.kind == "metric" or "upper_bound" in qualifiers
+        open_high = figure.kind == "metric" or "lower_bound" in qualifiers
+        low, high = (-math.inf if open_low else v), (math.inf if open_high else v)
+    else:
+        low = high = v
+    covers = sorted({str(year) if Period.parse(p).is_year_end(year) else p for p in figure.period.split(", ")})
+    return low, high, ",".join(covers)
+
+
+def _compared(r, ident: str) -> str:
+    """higher/lower/similar (within 5% of the larger), or none: a rank, other periods, or bounds that overlap."""
+    measure, _, other = ident.partition("/")
+    (a_low, a_high, a_covers), (b_low, b_high, b_covers) = (
+        _interval(report[measure], r.year) for report in (r, load_report(other, r.year)))
+    if r[measure].unit == "rank" or a_covers != b_covers:
+        return "none"
+    if a_low == a_high and b_low == b_high and abs(a_low - b_low) <= 0.05 * max(abs(a_low), abs(b_low)):
+        return "similar"
+    return "higher" if a_low > b_high else "lower" if a_high < b_low else "none"
+
+
 def _truth(r, claim: str) -> str:
     kind, _, ident = claim.partition(":")
+    if kind == "compare":
+        return _compared(r, ident)
     if kind == "check":
         return r.findings.set_index("check").at[ident, "result"]
     if kind == "growth":
@@ -93,8 +131,9 @@ def _truth(r, claim: str) -> str:
         return "top" if rank <= count / 3 else "bottom" if rank > count * 2 / 3 else "middle"
     if kind == "metric":
         return "ok" if r[ident].value == r[ident].value else "missing"
-    if kind == "period":
-        return r.indicators.at[ident, "period"]
+    if kind == "period":     # a figure of another bureau's report in a comparison: <id>@<bureau>
+        ident, _, other = ident.partition("@")
+        return (load_report(other, r.year) if other else r).indicators.at[ident, "period"]
     if kind == "counts" and ident == "findings":
         severity = list(r.findings["severity"])
         return f"errors={severity.count('error')};warnings={severity.count('warn')}"
@@ -147,6 +186,7 @@ def drafted(tmp_path_factory):
             mp.setenv(var, str(root / sub))
         drafted_second_year(data, 2024, figures=FLIPS_2024)
         drafted_second_year(data, 2025)
+        add_huadu(data, year=2024)
         built = {year: build("conghua", year, jobs=2, pdf=False).target for year in (2024, 2025)}
         reports = {year: load_report("conghua", year) for year in (2023, 2024, 2025)}
         yield {year: (reports[year], _pages(target)) for year, target in built.items()}, reports
@@ -172,7 +212,8 @@ def test_every_recorded_claim_on_every_page_is_the_computed_result(drafted, buil
     pages = {2023: (reports[2023], _pages(built.pristine)), **years}     # 2023: the session's build
     checked, seen = 0, {}
     for year, (r, by_name) in pages.items():
-        assert set(by_name) == set(NOTEBOOKS) - {"compare"}, year    # 从化 alone: nothing to compare with
+        # 从化 alone in 2023 and 2025: nothing to compare with; 花都 beside it in 2024
+        assert set(by_name) == set(NOTEBOOKS) - ({"compare"} if year != 2024 else set()), year
         for name, page in by_name.items():
             for claim, status in _claims(page):
                 assert status == _truth(r, claim), f"{year} {name}: {claim} says {status}"
@@ -186,6 +227,9 @@ def test_every_recorded_claim_on_every_page_is_the_computed_result(drafted, buil
     for ident in HEADLINE:
         assert seen[f"growth:{ident}"] == {"up", "down"}, ident
     assert seen["position:annual_report_rate_rank/city_district_count"] == {"top", "middle"}
+    # the comparison with 花都, checked above claim by claim: 2024's stated rate below 花都's (see the top)
+    assert seen["compare:council_mediation_success_rate/huadu"] == {"lower"}
+    assert {s for c, statuses in seen.items() if c.startswith("compare:") for s in statuses} >= {"higher", "lower"}
     print(f"claim audit: {checked} claims checked on {sum(len(p) for _, p in pages.values())} pages, "
           f"{len(FLIPPED)} rule flips and {len(HEADLINE)} headline sign changes tried")
 

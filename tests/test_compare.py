@@ -65,17 +65,21 @@ RATES = {"average_penalty_per_case", "council_mediation_rate_of_received"}
 WORDS = {"higher": "高于", "lower": "低于", "similar": "相当", "none": "不作比较"}
 
 
-def add_huadu(data: Path, changes: dict[str, tuple[str, str]] | None = None) -> None:
-    """Add 花都 and its 2023 report to a data copy; ``changes`` rewrites figures: id -> (value, as written)."""
+def add_huadu(data: Path, changes: dict[str, tuple[str, str]] | None = None, slug: str = "huadu",
+              name: str = "广州市花都区市场监督管理局", year: int = 2023) -> None:
+    """Add 花都 and its 2023 report to a data copy; ``changes`` rewrites figures: id -> (value, as written);
+    another ``slug`` and ``name`` add a copy of it as another bureau, another ``year`` the same text of that year."""
     changes = changes or {}
-    text, figures = HUADU_TEXT, []
+    text, figures = HUADU_TEXT.replace("2023", str(year)), []
     for ident, value, unit, written, *rest in HUADU_FIGURES:
         new_value, new_written = changes.get(ident, (value, written))
         text = text.replace(written, new_written, 1)
-        figures.append((ident, new_value, unit, new_written, *rest))
-    with (data / "catalog.yml").open("a", encoding="utf-8") as f:
-        f.write(MARKET_ENTITIES)
-    add_bureau(data, "huadu", "广州市花都区市场监督管理局", "花都区2023年度法治政府建设情况报告", text, figures)
+        figures.append((ident, new_value, unit, new_written, *(part.replace("2023", str(year)) for part in rest)))
+    catalog = data / "catalog.yml"
+    if "\nmarket_entities_total:" not in catalog.read_text(encoding="utf-8"):
+        with catalog.open("a", encoding="utf-8") as f:
+            f.write(MARKET_ENTITIES)
+    add_bureau(data, slug, name, f"{name[:-8]}{year}年度法治政府建设情况报告", text, figures, year)
 
 
 def _orders(c) -> dict[str, str]:
@@ -206,6 +210,60 @@ def test_without_another_bureau_of_the_year_there_is_no_comparison(data_copy):
     assert skipped_notebooks(conghua, notebook) == {"compare": "没有其他机构的2023年报告可比较，未生成该笔记本。"}
     add_huadu(data_copy)
     assert skipped_notebooks(load_report("conghua", 2023), notebook) == {}
+
+
+def test_cost_grows_with_the_bureaus_not_their_pairs(data_copy):
+    """从化 and 1, 3, 7 copies of 花都 (its penalty cases 121, 122 … as other bureaus): the year's table loads each
+    report once, and each report is compared with at most PEERS = 3 others, so both counts grow with N."""
+    from helpers.audit import compare, report
+    from helpers.show import briefing
+
+    add_huadu(data_copy)
+    counted = {}
+    for n in (2, 4, 8):
+        for k in range(len(peers(load_report("conghua", 2023))) + 2, n + 1):
+            add_huadu(data_copy, {"admin_penalty_cases": (f"{120 + k}", f"{120 + k}宗")}, f"copy{k}",
+                      f"广州市测试{k}区市场监督管理局")
+        report._load.cache_clear()
+        compare._year_table.cache_clear()
+        comparisons = [compare_with_peers(load_report(slug, 2023)) for slug in ("conghua", "huadu",
+                                                                              *(f"copy{k}" for k in range(3, n + 1)))]
+        counted[n] = (report._load.cache_info().misses, compare._year_table.cache_info().misses,
+                      sum(len(c.pairs) for c in comparisons))
+        naive = sum(len(compare_reports([c.subject, *(o.subject for o in comparisons if o is not c)]).pairs)
+                    for c in comparisons)
+        counted[n] += (naive,)
+    # loads: the N reports once each; one table per N. Pairs: 从化 shares 9 concepts with each 花都, two 花都 all 10
+    # (the 9 and 实有各类市场主体), each pair of them a row per concept (a rate in place of its count);
+    # N = 2: 9 + 9 = 18; N = 4: 从化 3 × 9 = 27, each 花都 10 + 10 + 9 = 29, 27 + 3 × 29 = 114;
+    # N = 8: 从化 3 × 9 = 27, each 花都 3 × 10 = 30 (three other copies share more than 从化), 27 + 7 × 30 = 237.
+    # Every bureau against every other (naive): N = 8: 从化 7 × 9 = 63, each 花都 6 × 10 + 9 = 69, 63 + 7 × 69 = 546.
+    assert counted == {2: (2, 1, 18, 18), 4: (4, 1, 114, 114), 8: (8, 1, 237, 546)}
+    # the briefing's section stays bounded: 3 bureaus named, the other 4 counted, 8 sentences
+    section = BeautifulSoup(briefing.comparison(briefing.start(load_report("conghua", 2023))).data, "html.parser")
+    lines = [p.get_text() for p in section.select("p.yoy-note")]
+    assert len(lines) == 4 and lines[-1] == "另有4个机构的2023年报告与本报告相同的指标较少，未逐项比较。"
+    assert len(section.select("[data-claim^='compare:']")) == 8
+    # 3 × 9 = 27 comparisons, 8 said: 27 − 8 = 19 more
+    assert "另有19项比较见比较笔记本。" in section.get_text()
+
+
+def test_the_workbook_has_a_comparison_sheet_only_when_another_bureau_reports_the_year(data_copy, tmp_path):
+    from openpyxl import load_workbook
+
+    from helpers.publish.export import write_xlsx
+
+    write_xlsx(load_report("conghua", 2023), tmp_path / "alone.xlsx")
+    assert "比较" not in load_workbook(tmp_path / "alone.xlsx").sheetnames
+    add_huadu(data_copy)
+    write_xlsx(load_report("conghua", 2023), tmp_path / "both.xlsx")
+    sheet = load_workbook(tmp_path / "both.xlsx")["比较"]
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert [c.value for c in sheet[1]] == [
+        "编号", "名称", "广州市从化区", "广州市花都区", "比较口径", "对比机构", "比较结果"]
+    # 9189 − 9000 = 189 <= 0.05 × 9189 = 459.45: 相当; the nine shared concepts, a row each
+    assert rows["hotline_complaints"][2:] == ("9189宗（2023年）", "9000件（2023年）", "数量", "广州市花都区", "相当")
+    assert len(rows) == 9
 
 
 # --- the briefings and the notebook, built --------------------------------------------------------------------

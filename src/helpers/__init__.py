@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the public API, as type checkers and editors see it (`x as x`: re-exported)
     from .audit.compare import compare_with_peers as compare_with_peers
-    from .audit.compare import peers as peers
     from .audit.report import load_report as load_report
     from .audit.report import report_years as report_years
     from .show import briefing as briefing
@@ -48,6 +47,7 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it (`x as 
         section_counts_chart as section_counts_chart,
     )
     from .show.compare import compare_intro as compare_intro
+    from .show.compare import compare_more as compare_more
     from .show.compare import compare_say as compare_say
     from .show.compare import compare_view as compare_view
     from .show.compare import only_view as only_view
@@ -82,12 +82,12 @@ if TYPE_CHECKING:  # the public API, as type checkers and editors see it (`x as 
 #: Each public name and the module it comes from (a module itself when the name is a module).
 _PUBLIC = {
     "compare_with_peers": "audit.compare",
-    "peers": "audit.compare",
     "load_report": "audit.report",
     "report_years": "audit.report",
     "briefing": "show.briefing",
     "changes_html": "show.changes",
     "compare_intro": "show.compare",
+    "compare_more": "show.compare",
     "compare_say": "show.compare",
     "compare_view": "show.compare",
     "only_view": "show.compare",

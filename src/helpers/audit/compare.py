@@ -3,11 +3,19 @@
 Pure computation over :class:`~helpers.audit.report.Report` objects (no words; :mod:`helpers.show.compare`
 writes them)::
 
-    from helpers.audit.compare import compare_reports, peers
-    c = compare_reports([r, *(load_report(slug, r.year) for slug in peers(r))])
+    from helpers.audit.compare import compare_with_peers, year_table
+    c = compare_with_peers(r)    # r against the (at most PEERS) bureaus of its year sharing the most concepts
     c.figures     # each concept (catalog id) two or more of them state, one row per report
     c.pairs       # the first report against each other one, concept by concept: the measure and its order
     c.only        # the concepts one of them states alone
+    c.more        # the other bureaus of the year, not compared one by one
+    year_table(r.year).measures   # every bureau's measures of the year, one pass over its reports
+
+Cost as bureaus are added: the year's table (:func:`year_table`) loads each report of the year once and is
+cached (per process, until a file under ``data/`` changes), so a build of every report of a year (``amrbook
+build --all``, whose kernels run one report's notebooks after another's) loads N reports, not N × (N − 1);
+each report is then compared with at most :data:`PEERS` others, read from that table, so the comparisons
+grow with N, not N².
 
 A concept is a catalog id: two reports share it when both state it. What is compared for a shared
 concept is its *measure*: the figure itself, or, where ``data/metrics.yml`` declares a rate of it over a
@@ -22,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 
@@ -34,8 +43,27 @@ from .status import NotCompared, Order
 
 #: Two values are similar (相当) when they differ by at most this share of the larger.
 SIMILAR = 0.05
+#: A report is compared one by one with at most this many other bureaus of its year (those sharing the most
+#: concepts with it); the others are counted (:attr:`Comparison.more`).
+PEERS = 3
 
 FIGURE_COLUMNS = ["id", "label_zh", "bureau", "value", "unit", "as_written", "period", "qualifier"]
+#: A measure of one report (:func:`_measure_rows`): the concept ``id``, what is compared (the concept or its rate
+#: over a base), its value as an interval and the part of the year it covers.
+MEASURE_COLUMNS = [
+    "bureau",
+    "id",
+    "measure",
+    "basis",
+    "base",
+    "label_zh",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "period",
+    "coverage",
+]
 PAIR_COLUMNS = [
     "id",
     "measure",
@@ -73,12 +101,15 @@ class Comparison:
     only : pandas.DataFrame
         The concepts one report states alone: ``id, label_zh, bureau, value, unit, as_written, period,
         qualifier``.
+    more : tuple of str
+        The other bureaus with a report of the year not compared one by one (:data:`PEERS`), by slug.
     """
 
     reports: tuple[Report, ...]
     figures: pd.DataFrame
     pairs: pd.DataFrame
     only: pd.DataFrame
+    more: tuple[str, ...] = ()
 
     @property
     def subject(self) -> Report:
@@ -96,9 +127,65 @@ def peers(r: Report) -> list[str]:
     ]
 
 
-def compare_with_peers(r: Report) -> Comparison:
-    """:func:`compare_reports` of ``r`` and every report of its year by another bureau (:func:`peers`)."""
-    return compare_reports([r, *(load_report(slug, r.year) for slug in peers(r))])
+@dataclass(frozen=True, eq=False)
+class YearTable:
+    """Every bureau's measures of one year (:func:`year_table`).
+
+    Attributes
+    ----------
+    year : int
+    reports : tuple of Report
+        The curated reports of the year, in order of their bureaus' slugs.
+    measures : pandas.DataFrame
+        One row per bureau, concept and measure (:data:`MEASURE_COLUMNS`): each figure the report states
+        (``basis`` ``count``) and each rate of it over a base (``per:`` in metrics.yml) it can compute.
+    """
+
+    year: int
+    reports: tuple[Report, ...]
+    measures: pd.DataFrame
+
+    @property
+    def bureaus(self) -> list[str]:
+        """The bureaus with a curated report of the year, by slug, in order."""
+        return [r.bureau.slug for r in self.reports]
+
+    def report(self, slug: str) -> Report:
+        """The year's report of bureau ``slug``."""
+        return self.reports[self.bureaus.index(slug)]
+
+    def shared_with(self, slug: str) -> pd.Series:
+        """How many concepts each other bureau of the year shares with ``slug``, most first (then in order)."""
+        counts = self.measures[self.measures["basis"] == "count"]
+        mine = counts.loc[counts["bureau"] == slug, "id"]
+        others = counts[(counts["bureau"] != slug)]
+        shared = others[others["id"].isin(mine)].groupby("bureau", sort=False).size()
+        shared = shared.reindex([b for b in self.bureaus if b != slug], fill_value=0)
+        return shared.sort_values(ascending=False, kind="stable")
+
+
+def year_table(year: int) -> YearTable:
+    """The reports and measures of every curated report of ``year``: each report loaded once, in one pass;
+    cached until a file under ``data/`` changes (the reports held with it: memory grows with N, not N²)."""
+    return _year_table(int(year), paths.data_version())
+
+
+@lru_cache(maxsize=4)
+def _year_table(year: int, version: tuple) -> YearTable:
+    reports = tuple(load_report(slug, year) for slug, y in paths.curated_reports() if y == year)
+    rows = pd.concat([_measure_rows(r) for r in reports], ignore_index=True)
+    return YearTable(year, reports, rows)
+
+
+def compare_with_peers(r: Report, most: int = PEERS) -> Comparison:
+    """:func:`compare_reports` of ``r`` and the at most ``most`` other bureaus of its year sharing the most
+    concepts with it, read from the year's table (:func:`year_table`); the others are in ``more``."""
+    table = year_table(r.year)
+    shared = table.shared_with(r.bureau.slug)
+    named = list(shared.index[:most])
+    reports = [r, *(table.report(slug) for slug in named)]
+    rows = table.measures[table.measures["bureau"].isin([r.bureau.slug, *named])]
+    return _compare(reports, rows, tuple(shared.index[most:]))
 
 
 def compare_reports(reports: list[Report]) -> Comparison:
@@ -109,6 +196,11 @@ def compare_reports(reports: list[Report]) -> Comparison:
     ValueError
         If the reports are of different years or two are of the same bureau.
     """
+    return _compare(reports, pd.concat([_measure_rows(r) for r in reports], ignore_index=True))
+
+
+def _compare(reports: list[Report], rows: pd.DataFrame, more: tuple[str, ...] = ()) -> Comparison:
+    """The comparison of ``reports`` (the first the subject) from their measures ``rows``."""
     if len({r.year for r in reports}) > 1 or len({r.bureau.slug for r in reports}) < len(reports):
         raise ValueError(
             "compare_reports compares one year's reports of different bureaus, not "
@@ -120,20 +212,82 @@ def compare_reports(reports: list[Report]) -> Comparison:
     shared = [i for i in order if counts[i] > 1]
     figures = _figures(stated, shared)
     only = _figures(stated, [i for i in order if counts[i] == 1])
-    subject, others = reports[0], reports[1:]
-    pairs = [
-        _pair(subject, other, ident, measure)
-        for ident in shared
-        if ident in subject.indicators.index
-        for other in others
-        if ident in other.indicators.index
-        for measure in _measures(subject, other, ident)
+    return Comparison(tuple(reports), figures, _pairs(reports, rows), only, more)
+
+
+def _measure_rows(r: Report) -> pd.DataFrame:
+    """The measures of one report (:data:`MEASURE_COLUMNS`): each indicator it states, and each rate of one over
+    a base (``per:``) it can compute, with the value as an interval and its coverage of the year."""
+    stated = r.indicators.index  # a copy each time it is asked for: asked once
+    rates: dict[str, list] = {}
+    for d in load_metric_defs():
+        if d.per and d.count is not None and d.count in stated and d.id in r:
+            rates.setdefault(d.count, []).append(d)
+    rows = []
+    for ident in stated:
+        for measure, base in [(ident, ""), *((d.id, d.per) for d in rates.get(ident, []))]:
+            f = r.lookup(measure)
+            point = _point(f, r.year)
+            rows.append(
+                (
+                    r.bureau.slug,
+                    ident,
+                    measure,
+                    "rate" if base else "count",
+                    base,
+                    f.label,
+                    f.value,
+                    point.low,
+                    point.high,
+                    f.unit,
+                    f.period,
+                    point.period,
+                )
+            )
+    return pd.DataFrame(rows, columns=MEASURE_COLUMNS)
+
+
+def _pairs(reports: list[Report], rows: pd.DataFrame) -> pd.DataFrame:
+    """The subject's measures against each other report's: a rate where both compute it, else the count."""
+    subject = reports[0].bureau.slug
+    position = {r.bureau.slug: n for n, r in enumerate(reports)}
+    mine = rows[rows["bureau"] == subject].assign(at=lambda t: range(len(t)))
+    theirs = rows[rows["bureau"] != subject]
+    both = mine.merge(theirs, on=["id", "measure"], suffixes=("", "_o"))
+    keys = list(zip(both["id"], both["bureau_o"]))
+    rated = {key for key, basis in zip(keys, both["basis"]) if basis == "rate"}
+    keep = [basis == "rate" or key not in rated for key, basis in zip(keys, both["basis"])]
+    both = both[pd.Series(keep, index=both.index, dtype=bool)]
+    both = both.assign(
+        by=both["bureau_o"].map(position), first=both.groupby("id")["at"].transform("min")
+    )
+    both = both.sort_values(["first", "by", "at"], kind="stable")
+    found = [
+        order(
+            Point(p.value, p.low, p.high, p.coverage),
+            Point(p.value_o, p.low_o, p.high_o, p.coverage_o),
+            p.unit,
+        )
+        for p in both.itertuples()
     ]
-    return Comparison(
-        tuple(reports),
-        figures,
-        pd.DataFrame(pairs, columns=PAIR_COLUMNS),
-        only,
+    return pd.DataFrame(
+        {
+            "id": both["id"].to_numpy(),
+            "measure": both["measure"].to_numpy(),
+            "basis": both["basis"].to_numpy(),
+            "base": both["base"].to_numpy(),
+            "label_zh": both["label_zh"].to_numpy(),
+            "bureau": both["bureau"].to_numpy(),
+            "other": both["bureau_o"].to_numpy(),
+            "value": both["value"].to_numpy(),
+            "other_value": both["value_o"].to_numpy(),
+            "unit": both["unit"].to_numpy(),
+            "period": both["period"].to_numpy(),
+            "other_period": both["period_o"].to_numpy(),
+            "order": [o for o, _ in found],
+            "why": [w for _, w in found],
+        },
+        columns=PAIR_COLUMNS,
     )
 
 
@@ -151,36 +305,6 @@ def _figures(stated: dict[str, pd.DataFrame], ids: list[str]) -> pd.DataFrame:
     rows = pd.concat(parts) if parts else pd.DataFrame(columns=[*FIGURE_COLUMNS, "report"])
     rows = rows.assign(at=rows["id"].map(position)).sort_values(["at", "report"], kind="stable")
     return rows[FIGURE_COLUMNS].reset_index(drop=True)
-
-
-def _measures(a: Report, b: Report, ident: str) -> list[str]:
-    """The rates of ``ident`` over a base (``per`` in metrics.yml) both reports can compute, else ``ident``."""
-    rates = [
-        d.id for d in load_metric_defs() if d.count == ident and a.has([d.id]) and b.has([d.id])
-    ]
-    return rates or [ident]
-
-
-def _pair(a: Report, b: Report, ident: str, measure: str) -> dict:
-    fa, fb = a.lookup(measure), b.lookup(measure)
-    rate = measure != ident
-    found, why = order(_point(fa, a.year), _point(fb, b.year), fa.unit)
-    return {
-        "id": ident,
-        "measure": measure,
-        "basis": "rate" if rate else "count",
-        "base": next(d.per for d in load_metric_defs() if d.id == measure) if rate else "",
-        "label_zh": fa.label,
-        "bureau": a.bureau.slug,
-        "other": b.bureau.slug,
-        "value": fa.value,
-        "other_value": fb.value,
-        "unit": fa.unit,
-        "period": fa.period,
-        "other_period": fb.period,
-        "order": found,
-        "why": why,
-    }
 
 
 @dataclass(frozen=True)

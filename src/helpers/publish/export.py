@@ -27,9 +27,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..audit.compare import compare_with_peers, peers
 from ..audit.report import Report
 from ..report.units import MONEY, PERCENT, POINTS, RANK, Unit
 from ..show.changes import change_table
+from ..show.compare import compare_view
 from ..show.findings import worded_findings
 from ..show.format import spelled
 from ..show.readable import chinese
@@ -213,7 +215,9 @@ def write_xlsx(
     changes: dict | None = None,
 ) -> None:
     """Write ``indicators.xlsx``: sheets 说明, 指标 (with source sentences), 衍生指标, 一致性核对,
-    then one sheet per numbered figure or table, then 变更说明 (every revision) when ``changes`` is given.
+    then one sheet per numbered figure or table, then 变更说明 (every revision) when ``changes`` is given, then
+    比较 (the shared concepts beside the other bureaus' of the year, :func:`helpers.show.compare.compare_view`)
+    when another bureau has a report of the year.
 
     Parameters
     ----------
@@ -263,6 +267,8 @@ def write_xlsx(
         _sheet(book, number, frame.rename(columns=HEADERS))
     if changes is not None:
         _sheet(book, "变更说明", change_table(r, changes))
+    if peers(r):
+        _sheet(book, "比较", compare_view(compare_with_peers(r)).reset_index())
     book.save(path)
 
 

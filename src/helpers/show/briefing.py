@@ -718,17 +718,19 @@ def appendix(b: Briefing) -> HTML:
     return HTML(b.sources.html())
 
 
-#: The heading of the briefing's comparison with other bureaus, and at most this many sentences per bureau.
+#: The heading of the briefing's comparison with other bureaus, and at most this many sentences in it (whatever
+#: the number of bureaus: each report is compared with at most helpers.audit.compare.PEERS of them).
 COMPARE_SECTION, COMPARE_POINTS = "与其他机构比较", 8
 
 
 def comparison(b: Briefing) -> HTML | None:
-    """与其他机构比较: when another bureau has a report of the same year, its heading, a line per bureau on what
-    the two reports share, and a sentence per shared measure (rates where both state the base), each recorded
-    as its claim (:func:`helpers.show.compare.compare_say`); None (no output at all: the page is as without
-    this cell) when no other bureau has one."""
+    """与其他机构比较: when another bureau has a report of the same year, its heading, a line per compared bureau
+    (at most :data:`helpers.audit.compare.PEERS`, those sharing the most concepts) on what the two reports share,
+    a line counting the others, and at most :data:`COMPARE_POINTS` sentences, each recorded as its claim
+    (:func:`helpers.show.compare.compare_say`); None (no output at all: the page is as without this cell) when
+    no other bureau has one."""
     from ..audit.compare import compare_with_peers, peers
-    from .compare import compare_intro, compare_say
+    from .compare import compare_intro, compare_more, compare_say
 
     if not peers(b.report):
         return None
@@ -736,8 +738,8 @@ def comparison(b: Briefing) -> HTML | None:
     anchor = html.escape(heading_anchor(COMPARE_SECTION), quote=True)
     parts = [f'<h2 class="section-heading" id="{anchor}">{COMPARE_SECTION}</h2>']
     for other in c.reports[1:]:
-        slug = other.bureau.slug
-        parts.append(f'<p class="yoy-note">{html.escape(compare_intro(c, slug))}</p>')
-        one = replace(c, pairs=c.pairs[c.pairs["other"] == slug])
-        parts.append(compare_say(one, b.sources, limit=COMPARE_POINTS).html)
+        parts.append(f'<p class="yoy-note">{html.escape(compare_intro(c, other.bureau.slug))}</p>')
+    if c.more:
+        parts.append(f'<p class="yoy-note">{html.escape(compare_more(c))}</p>')
+    parts.append(compare_say(c, b.sources, limit=COMPARE_POINTS).html)
     return HTML("".join(parts))

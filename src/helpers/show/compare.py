@@ -104,7 +104,8 @@ def compare_say(
     cite : Footnotes or Appendix
         The page's citations (``notes`` of ``hb.setup()``, or ``b.sources`` in the briefing).
     limit : int, optional
-        At most this many sentences per other bureau (compared measures first), and one saying how many more.
+        At most this many sentences in all (compared measures first, then by bureau and concept), and one
+        saying how many more.
 
     Returns
     -------
@@ -114,17 +115,16 @@ def compare_say(
     cite = checked(cite, "compare_say")
     notes: list[str] = []
     plain, items = [], []
-    for other, pairs in c.pairs.groupby("other", sort=False):
-        ranked = pairs.sort_values("order", key=lambda s: s == Order.NONE, kind="stable")
-        shown = ranked if limit is None else ranked.iloc[:limit]
-        for p in shown.itertuples():
-            text, said = _sentence(c, p, cite, notes)
-            plain.append(text)
-            items.append(f"<li>{claim_span(claim(p.measure, str(other)), p.order, said)}</li>")
-        if len(shown) < len(ranked):
-            more = f"另有{len(ranked) - len(shown)}项比较见比较笔记本。"
-            plain.append(more)
-            items.append(f"<li>{more}</li>")
+    ranked = c.pairs.sort_values("order", key=lambda s: s == Order.NONE, kind="stable")
+    shown = ranked if limit is None else ranked.iloc[:limit]
+    for p in shown.itertuples():
+        text, said = _sentence(c, p, cite, notes)
+        plain.append(text)
+        items.append(f"<li>{claim_span(claim(p.measure, str(p.other)), p.order, said)}</li>")
+    if len(shown) < len(ranked):
+        more = f"另有{len(ranked) - len(shown)}项比较见比较笔记本。"
+        plain.append(more)
+        items.append(f"<li>{more}</li>")
     foot = f'<ol class="sources">{"".join(notes)}</ol>' if notes else ""
     listed = f'<ul class="compare">{"".join(items)}</ul>' if items else ""
     return Narrative("".join(plain), listed + foot)
@@ -190,3 +190,10 @@ def compare_intro(c: Comparison, other: str) -> str:
         f"与{b.name}报告相比：{common}；"
         f"另有{len(mine)}项仅{short_name(a.bureau)}列出，{len(theirs)}项仅{short_name(b.bureau)}列出。"
     )
+
+
+def compare_more(c: Comparison) -> str:
+    """One line on the other bureaus of the year not compared one by one (:attr:`Comparison.more`), or ""."""
+    if not c.more:
+        return ""
+    return f"另有{len(c.more)}个机构的{c.subject.year}年报告与本报告相同的指标较少，未逐项比较。"
