@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from helpers.publish.pdf import NoPdf, print_pdf
@@ -225,6 +225,9 @@ def _signal_at(workspace: Path, step: str, extra: float, sig: int) -> tuple[subp
 @pytest.mark.slow
 @settings(max_examples=4, deadline=None, database=None)
 @given(step=st.sampled_from(STEPS), extra=st.floats(0, 1.5), interrupt=st.booleans())
+# found in CI: SIGTERM while the build waited for its PDF left the browser running (a Thread.join interrupted by
+# a signal marks the thread stopped in Python 3.11, so the build did not wait for the print thread to kill it)
+@example(step="printing", extra=1.0, interrupt=False)
 def test_sigterm_or_ctrl_c_at_any_point_stops_the_build_and_keeps_the_outputs(good_build, workspace, step, extra,
                                                                               interrupt):
     for folder in ("notebooks", "outputs"):  # each example starts from the good build

@@ -511,7 +511,7 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
     from ..show.fonts import find_cjk_font
     from .export import write_xlsx
     from .index import notebook_entry, pager, write_index
-    from .pdf import NoPdf, Running, print_pdf
+    from .pdf import STOP_POLL, NoPdf, Running, print_pdf
     from .render import Page, font_subset_css, kept_page
 
     t0 = time.perf_counter()
@@ -560,9 +560,15 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
         threading.Event()
     )  # set when the build fails or is interrupted: the browser is killed at once
 
+    # Whether the print thread runs is told by these two events, not by Thread.is_alive/join: in Python 3.11 a
+    # join interrupted by a signal (Ctrl-C, SIGTERM) marks the thread stopped while it still runs, and the
+    # build then exited with its browser left running (found by the fault harness in CI)
+    print_running, print_done = threading.Event(), threading.Event()
+
     def print_briefing() -> (
         None
     ):  # in a thread, from when briefing.html is written: it overlaps the notebooks
+        print_running.set()
         started = time.perf_counter()
         try:
             printed["browser"] = str(
@@ -577,9 +583,18 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
             printed["note"] = str(exc)
         except Exception as exc:  # raised in the build's own thread, below
             printed["error"] = exc
-        result.timings["pdf"] = time.perf_counter() - started
+        finally:
+            result.timings["pdf"] = time.perf_counter() - started
+            print_done.set()
 
     printer = threading.Thread(target=print_briefing, daemon=True)
+
+    def wait_for_print() -> None:
+        """Wait until the print thread has ended (its browser killed or exited); interruptible."""
+        if printer.ident is not None:  # started: it sets print_running on its first line
+            print_running.wait(STOP_POLL * 10)
+        while print_running.is_set() and not print_done.wait(STOP_POLL):
+            pass
 
     def render(
         name: str, nb=None
@@ -654,8 +669,9 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
             if bar:
                 bar.update(1)
         result.timings["execute_and_render"] = time.perf_counter() - t0
-        if printer.is_alive():  # interruptible here: Ctrl-C or SIGTERM stops the print below
-            step("waiting_for_pdf", printer.join)
+        step(
+            "waiting_for_pdf", wait_for_print
+        )  # interruptible: Ctrl-C or SIGTERM stops the print below
     except (
         BaseException
     ):  # a failed or interrupted build leaves no browser behind, and does not wait for it
@@ -664,8 +680,7 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
     finally:
         if bar:
             bar.close()
-        if printer.is_alive():
-            printer.join()
+        wait_for_print()  # after a stop, within STOP_POLL of it: no browser outlives the build
     result.timings.update(runner.timings)
     if "error" in printed:
         raise printed["error"]
