@@ -45,7 +45,6 @@ PACKAGES = [
     "nbconvert",
     "nbclient",
     "ipykernel",
-    "pandera",
     "pyyaml",
     "openpyxl",
     "fonttools",

@@ -3,7 +3,7 @@
 :func:`load_indicators` validates a table in two passes and reports every problem at once,
 each with its file, CSV line and column:
 
-1. *schema* (pandera): columns, types, allowed values, ``(year, id)`` unique;
+1. *cells* (vectorised pandas): columns, types, allowed values, ``(year, id)`` unique;
 2. *provenance*: every row's span reads ``as_written`` in the raw report, parsing
    ``as_written`` gives ``value`` and ``unit``, the words around it give ``qualifier``,
    and the id is in the catalog with the same unit.
@@ -16,8 +16,8 @@ import io
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -61,53 +61,26 @@ CATALOG_FIELDS = ["label_zh", "label_en", "unit", "topic", "description"]
 CATALOG_OPTIONAL = {"part_of": TEXT, "aliases": TEXTS, "body": TEXT}
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
-END_AFTER_START = "end must be greater than start"
+END_AFTER_START = "must be greater than start"
 
 
-@lru_cache(maxsize=1)
-def schema():
-    """The pandera schema of an indicator table, made on first use: pandera takes ~0.8 s to import, which a
-    kernel given its reports by the build (:func:`helpers.audit.report.hand_over`) never pays."""
-    import pandera.pandas as pa
-
-    return pa.DataFrameSchema(
-        {
-            "year": pa.Column(
-                "int64", pa.Check.in_range(1949, 2100, error="must be a report year")
-            ),
-            "id": pa.Column(
-                str, pa.Check.str_matches(ID_PATTERN, error="must be snake_case ASCII")
-            ),
-            "value": pa.Column("float64", pa.Check.ge(0, error="must not be negative")),
-            "unit": pa.Column(str, pa.Check.str_length(min_value=1, error="must not be empty")),
-            "as_written": pa.Column(
-                str, pa.Check.str_length(min_value=1, error="must not be empty")
-            ),
-            "start": pa.Column("int64", pa.Check.ge(0, error="must not be negative")),
-            "end": pa.Column("int64", pa.Check.ge(1, error="must be positive")),
-            "qualifier": pa.Column(
-                str, pa.Check.isin(QUALIFIERS, error=f"must be one of {', '.join(QUALIFIERS)}")
-            ),
-            "period": pa.Column(
-                str,
-                pa.Check.str_matches(
-                    PERIOD_PATTERN, error="must be YYYY, YYYY-MM, YYYY-Qn, as_of_report or recent"
-                ),
-            ),
-            "section": pa.Column(
-                str,
-                pa.Check.str_length(
-                    min_value=1, error="must not be empty (the heading the figure stands under)"
-                ),
-            ),
-            "note": pa.Column(str, nullable=True),
-        },
-        checks=pa.Check(lambda df: df["end"] > df["start"], error=END_AFTER_START),
-        strict=True,
-        ordered=False,
-        unique=["year", "id"],
-        report_duplicates="all",
-    )
+#: The checks of a non-empty cell, column by column: what a valid column of cells satisfies, and the
+#: cause given for each cell that does not. An empty cell is ``is empty`` (but in ``note``).
+CELL_CHECKS: dict[str, tuple[Callable[[pd.Series], pd.Series], str]] = {
+    "year": (lambda s: (s >= 1949) & (s <= 2100), "must be a report year"),
+    "id": (lambda s: s.str.match(ID_PATTERN), "must be snake_case ASCII"),
+    "value": (lambda s: s >= 0, "must not be negative"),
+    "start": (lambda s: s >= 0, "must not be negative"),
+    "end": (lambda s: s >= 1, "must be positive"),
+    "qualifier": (
+        lambda s: s.isin(QUALIFIERS),
+        f"must be one of {', '.join(QUALIFIERS)}",
+    ),
+    "period": (
+        lambda s: s.str.match(PERIOD_PATTERN),
+        "must be YYYY, YYYY-MM, YYYY-Qn, as_of_report or recent",
+    ),
+}
 
 
 def load_catalog() -> pd.DataFrame:
@@ -220,12 +193,7 @@ def load_indicators(bureau: str, year: int, path: Path | None = None) -> pd.Data
     frame, problems = _read_csv(path)
     cells = frame.copy()  # as written in the file, for messages
     problems += _coerce(frame, path)
-    from pandera.errors import SchemaErrors
-
-    try:
-        frame = schema().validate(frame, lazy=True)
-    except SchemaErrors as exc:
-        problems += _schema_problems(exc.failure_cases, cells, path, problems)
+    problems += _cell_problems(frame, cells, path, problems)
     if problems:
         raise DataError(sorted(problems, key=lambda p: (p.line or 0, p.column or "")))
     problems = _provenance_problems(frame, raw_text(bureau, year), year, path)
@@ -432,44 +400,53 @@ def _coerce(frame: pd.DataFrame, path: Path) -> list[Problem]:
     return problems
 
 
-def _schema_problems(
-    cases: pd.DataFrame, cells: pd.DataFrame, path: Path, known: list[Problem]
+def _cell_problems(
+    frame: pd.DataFrame, cells: pd.DataFrame, path: Path, known: list[Problem]
 ) -> list[Problem]:
+    """The problems of a typed table (after :func:`_coerce`) beyond its numbers: ``(year, id)`` twice,
+    ``end`` not after ``start``, an empty cell and a cell that fails :data:`CELL_CHECKS`, each once,
+    in the order: record, then cell (the caller sorts by line and column). A cell already in ``known``
+    (not a number) is not said to be empty too. ``cells`` are the cells as written, for messages."""
     reported = {(p.line, p.column) for p in known}
-    out, seen = [], set()
-    for case in cases.itertuples(index=False):
-        column = case.column if isinstance(case.column, str) else None
-        if case.index is None or pd.isna(case.index):
-            continue  # a whole-column failure already explained by a cell problem
-        elif str(case.check).startswith(("dtype(", "coerce_dtype(")):
-            continue
-        elif case.check == "multiple_fields_uniqueness":
-            if column != "id":
-                continue
-            row = cells.loc[case.index]
-            problem = _at(
-                path, case.index, "id", f"duplicate (year, id) = ({row['year']}, {row['id']})"
-            )
-        elif case.check == "not_nullable":
-            problem = _at(path, case.index, column, "is empty")
-        elif case.check == END_AFTER_START:  # one problem per row, not one per column
-            row = cells.loc[case.index]
-            problem = _at(
+    problems = [
+        _at(
+            path,
+            line,
+            "id",
+            f"duplicate (year, id) = ({cells.at[line, 'year']}, {cells.at[line, 'id']})",
+        )
+        for line in frame.index[
+            frame.duplicated(subset=["year", "id"], keep=False) & frame["id"].notna()
+        ]
+    ]
+    after = frame["end"] > frame["start"]
+    # compared only once every start and end is a number (_coerce has reported the others)
+    if not after.isna().any():
+        problems += [
+            _at(
                 path,
-                case.index,
+                line,
                 "end",
-                f"{row['end']!r} must be greater than start {row['start']!r}",
+                f"{cells.at[line, 'end']!r} {END_AFTER_START} {cells.at[line, 'start']!r}",
             )
-        else:
-            value = cells.loc[case.index, column] if column else None
-            quoted = f"{value!r} " if column else ""
-            problem = _at(path, case.index, column, f"{quoted}{case.check}".strip())
-        if (problem.line, problem.column) in reported and problem.cause == "is empty":
-            continue
-        if (problem.line, problem.column, problem.cause) not in seen:
-            seen.add((problem.line, problem.column, problem.cause))
-            out.append(problem)
-    return out
+            for line in frame.index[~after.astype(bool)]
+        ]
+    for column in COLUMNS:
+        values = frame[column]
+        if column != "note":
+            problems += [
+                _at(path, line, column, "is empty")
+                for line in frame.index[values.isna()]
+                if (line, column) not in reported
+            ]
+        if column in CELL_CHECKS:
+            test, cause = CELL_CHECKS[column]
+            present = values.dropna()
+            problems += [
+                _at(path, line, column, f"{cells.at[line, column]!r} {cause}")
+                for line in present.index[~test(present).astype(bool)]
+            ]
+    return problems
 
 
 def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) -> list[Problem]:
