@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import paths
@@ -370,30 +371,26 @@ MAX_WHOLE = 10**15
 def _coerce(frame: pd.DataFrame, path: Path) -> list[Problem]:
     """Convert numeric columns in place; return a problem for each cell that is not a number."""
     problems = []
+    lines = frame.index.tolist()
     for column, dtype in NUMERIC.items():
-        cells = frame[column].str.strip()
-        numbers = pd.to_numeric(cells.where(cells != ""), errors="coerce").astype("float64")
-        bad = ~numbers.map(math.isfinite).astype(bool)
-        causes = {
-            i: "is empty" if cells[i] == "" else f"{cells[i]!r} is not a number"
-            for i in frame.index[bad]
-        }
-        if dtype == "int64":
-            causes.update(
-                {
-                    i: f"{cells[i]!r} is not a whole number"
-                    for i in frame.index[~bad & (numbers % 1 != 0)]
-                }
-            )
-            causes.update(
-                {
-                    i: f"{cells[i]!r} is too large (at most 15 digits)"
-                    for i in frame.index[~bad & (numbers.abs() >= MAX_WHOLE)]
-                }
-            )
-            numbers = numbers.where(~numbers.index.isin(list(causes)))
-        problems += [_at(path, i, column, cause) for i, cause in causes.items()]
-        frame[column] = numbers.astype("Int64" if dtype == "int64" else "float64")
+        cells = [cell.strip() for cell in frame[column].tolist()]
+        numbers = pd.to_numeric(
+            np.array([cell or math.nan for cell in cells], dtype=object), errors="coerce"
+        ).astype("float64")
+        kept = []
+        for line, cell, number in zip(lines, cells, numbers.tolist()):
+            if not math.isfinite(number):
+                cause = "is empty" if cell == "" else f"{cell!r} is not a number"
+            elif dtype == "int64" and abs(number) >= MAX_WHOLE:
+                cause = f"{cell!r} is too large (at most 15 digits)"
+            elif dtype == "int64" and number % 1 != 0:
+                cause = f"{cell!r} is not a whole number"
+            else:
+                cause = None
+            if cause:
+                problems.append(_at(path, line, column, cause))
+            kept.append(None if cause and dtype == "int64" else number)
+        frame[column] = pd.array(kept, dtype="Int64") if dtype == "int64" else numbers
     for column in ("unit", "as_written", "qualifier", "period", "section", "id"):
         frame[column] = frame[column].replace("", None)
     return problems
