@@ -21,7 +21,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .. import paths
@@ -71,13 +70,13 @@ END_AFTER_START = "must be greater than start"
 #: An empty cell is ``is empty`` (but in ``note``).
 CELL_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "year": (lambda n: 1949 <= n <= 2100, "must be a report year"),
-    "id": (re.compile(ID_PATTERN).match, "must be snake_case ASCII"),
+    "id": (lambda text: re.match(ID_PATTERN, text) is not None, "must be snake_case ASCII"),
     "value": (lambda n: n >= 0, "must not be negative"),
     "start": (lambda n: n >= 0, "must not be negative"),
     "end": (lambda n: n >= 1, "must be positive"),
-    "qualifier": (frozenset(QUALIFIERS).__contains__, f"must be one of {', '.join(QUALIFIERS)}"),
+    "qualifier": (lambda text: text in QUALIFIERS, f"must be one of {', '.join(QUALIFIERS)}"),
     "period": (
-        re.compile(PERIOD_PATTERN).match,
+        lambda text: re.match(PERIOD_PATTERN, text) is not None,
         "must be YYYY, YYYY-MM, YYYY-Qn, as_of_report or recent",
     ),
 }
@@ -375,8 +374,8 @@ def _coerce(frame: pd.DataFrame, path: Path) -> list[Problem]:
     for column, dtype in NUMERIC.items():
         cells = [cell.strip() for cell in frame[column].tolist()]
         numbers = pd.to_numeric(
-            np.array([cell or math.nan for cell in cells], dtype=object), errors="coerce"
-        ).astype("float64")
+            pd.Series([cell or math.nan for cell in cells], dtype=object), errors="coerce"
+        ).to_numpy(dtype="float64")
         kept = []
         for line, cell, number in zip(lines, cells, numbers.tolist()):
             if not math.isfinite(number):
@@ -407,7 +406,9 @@ def _cell_problems(
     One pass over each column's values (a table of a few rows costs well under a millisecond)."""
     reported = {(p.line, p.column) for p in known}
     lines = frame.index.tolist()
-    columns = {c: [None if _missing(v) else v for v in frame[c].tolist()] for c in COLUMNS}
+    columns: dict[str, list[Any]] = {
+        c: [None if _missing(v) else v for v in frame[c].tolist()] for c in COLUMNS
+    }
     keys = list(zip(columns["year"], columns["id"]))
     count = Counter(keys)
     problems = [
