@@ -22,7 +22,7 @@ from pathlib import Path
 from .errors import AmrbookError
 
 # Commands import what they need when they run: `amrbook build` on an up-to-date tree must not
-# pay for pandas, pandera and matplotlib.
+# pay for pandas and matplotlib.
 
 FORMATS = ("table", "csv", "json")
 BUREAU_HELP = "the bureau (its slug in data/raw/sources.yml); default: its default_bureau"

@@ -380,16 +380,41 @@ def _nan_timing(text: str) -> str:
     return json.dumps(manifest)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("damage", "why"), [
+#: Each damage of a manifest, and the problem reading it names (the file first).
+MANIFEST_DAMAGES = [
     (_cut_short, "line \\d+, column \\d+: not JSON: [^;]+"),
     (_a_list, "not what a build writes: top level: a list, not an object"),
     (_wrong_snapshot, "not what a build writes: field snapshot.figures: a list, not an object"),
     (_nan_timing, "line 1, column \\d+: not JSON: NaN is not a number JSON allows"),  # json.dumps: one line
-])
-def test_a_damaged_manifest_is_set_aside_and_the_build_goes_on(workspace, damage, why):
+]
+
+
+@pytest.mark.slow
+def test_every_damage_of_a_manifest_is_named_when_it_is_read(workspace):
+    """The build reads an earlier manifest with read_manifest and sets aside whatever DataError it raises,
+    with that problem as its note (the test below): each damage is named here, without a build each."""
     import re
 
+    from helpers.errors import DataError
+    from helpers.publish.manifest import read_manifest
+
+    file = workspace / "outputs" / "conghua" / "2023" / "manifest.json"
+    good = file.read_text(encoding="utf-8")
+    assert read_manifest(file) == json.loads(good)                   # the undamaged one is trusted
+    for damage, why in MANIFEST_DAMAGES:
+        file.write_text(damage(good), encoding="utf-8")
+        with pytest.raises(DataError) as raised:
+            read_manifest(file)
+        [problem] = raised.value.problems
+        assert re.fullmatch(rf"{re.escape(str(file))}: {why}", str(problem)), (damage.__name__, str(problem))
+
+
+@pytest.mark.slow
+def test_a_damaged_manifest_is_set_aside_and_the_build_goes_on(workspace):
+    # one damage built end to end (every damage takes the same path: the one problem read_manifest raises)
+    import re
+
+    damage, why = MANIFEST_DAMAGES[0]
     target = workspace / "outputs" / "conghua" / "2023"
     file = target / "manifest.json"
     file.write_text(damage(file.read_text(encoding="utf-8")), encoding="utf-8")

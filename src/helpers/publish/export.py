@@ -47,7 +47,6 @@ PACKAGES = [
     "nbconvert",
     "nbclient",
     "ipykernel",
-    "pandera",
     "pyyaml",
     "openpyxl",
     "fonttools",

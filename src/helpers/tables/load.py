@@ -3,7 +3,7 @@
 :func:`load_indicators` validates a table in two passes and reports every problem at once,
 each with its file, CSV line and column:
 
-1. *schema* (pandera): columns, types, allowed values, ``(year, id)`` unique;
+1. *cells* (vectorised pandas): columns, types, allowed values, ``(year, id)`` unique;
 2. *provenance*: every row's span reads ``as_written`` in the raw report, parsing
    ``as_written`` gives ``value`` and ``unit``, the words around it give ``qualifier``,
    and the id is in the catalog with the same unit.
@@ -16,9 +16,10 @@ import io
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -61,53 +62,24 @@ CATALOG_FIELDS = ["label_zh", "label_en", "unit", "topic", "description"]
 CATALOG_OPTIONAL = {"part_of": TEXT, "aliases": TEXTS, "body": TEXT}
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
-END_AFTER_START = "end must be greater than start"
+END_AFTER_START = "must be greater than start"
 
 
-@lru_cache(maxsize=1)
-def schema():
-    """The pandera schema of an indicator table, made on first use: pandera takes ~0.8 s to import, which a
-    kernel given its reports by the build (:func:`helpers.audit.report.hand_over`) never pays."""
-    import pandera.pandas as pa
-
-    return pa.DataFrameSchema(
-        {
-            "year": pa.Column(
-                "int64", pa.Check.in_range(1949, 2100, error="must be a report year")
-            ),
-            "id": pa.Column(
-                str, pa.Check.str_matches(ID_PATTERN, error="must be snake_case ASCII")
-            ),
-            "value": pa.Column("float64", pa.Check.ge(0, error="must not be negative")),
-            "unit": pa.Column(str, pa.Check.str_length(min_value=1, error="must not be empty")),
-            "as_written": pa.Column(
-                str, pa.Check.str_length(min_value=1, error="must not be empty")
-            ),
-            "start": pa.Column("int64", pa.Check.ge(0, error="must not be negative")),
-            "end": pa.Column("int64", pa.Check.ge(1, error="must be positive")),
-            "qualifier": pa.Column(
-                str, pa.Check.isin(QUALIFIERS, error=f"must be one of {', '.join(QUALIFIERS)}")
-            ),
-            "period": pa.Column(
-                str,
-                pa.Check.str_matches(
-                    PERIOD_PATTERN, error="must be YYYY, YYYY-MM, YYYY-Qn, as_of_report or recent"
-                ),
-            ),
-            "section": pa.Column(
-                str,
-                pa.Check.str_length(
-                    min_value=1, error="must not be empty (the heading the figure stands under)"
-                ),
-            ),
-            "note": pa.Column(str, nullable=True),
-        },
-        checks=pa.Check(lambda df: df["end"] > df["start"], error=END_AFTER_START),
-        strict=True,
-        ordered=False,
-        unique=["year", "id"],
-        report_duplicates="all",
-    )
+#: The checks of a non-empty cell, column by column: what a valid cell satisfies (a number of a
+#: numeric column, as a float; a text otherwise), and the cause given for each cell that does not.
+#: An empty cell is ``is empty`` (but in ``note``).
+CELL_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "year": (lambda n: 1949 <= n <= 2100, "must be a report year"),
+    "id": (lambda text: re.match(ID_PATTERN, text) is not None, "must be snake_case ASCII"),
+    "value": (lambda n: n >= 0, "must not be negative"),
+    "start": (lambda n: n >= 0, "must not be negative"),
+    "end": (lambda n: n >= 1, "must be positive"),
+    "qualifier": (lambda text: text in QUALIFIERS, f"must be one of {', '.join(QUALIFIERS)}"),
+    "period": (
+        lambda text: re.match(PERIOD_PATTERN, text) is not None,
+        "must be YYYY, YYYY-MM, YYYY-Qn, as_of_report or recent",
+    ),
+}
 
 
 def load_catalog() -> pd.DataFrame:
@@ -220,12 +192,7 @@ def load_indicators(bureau: str, year: int, path: Path | None = None) -> pd.Data
     frame, problems = _read_csv(path)
     cells = frame.copy()  # as written in the file, for messages
     problems += _coerce(frame, path)
-    from pandera.errors import SchemaErrors
-
-    try:
-        frame = schema().validate(frame, lazy=True)
-    except SchemaErrors as exc:
-        problems += _schema_problems(exc.failure_cases, cells, path, problems)
+    problems += _cell_problems(frame, cells, path, problems)
     if problems:
         raise DataError(sorted(problems, key=lambda p: (p.line or 0, p.column or "")))
     problems = _provenance_problems(frame, raw_text(bureau, year), year, path)
@@ -403,73 +370,84 @@ MAX_WHOLE = 10**15
 def _coerce(frame: pd.DataFrame, path: Path) -> list[Problem]:
     """Convert numeric columns in place; return a problem for each cell that is not a number."""
     problems = []
+    lines = frame.index.tolist()
     for column, dtype in NUMERIC.items():
-        cells = frame[column].str.strip()
-        numbers = pd.to_numeric(cells.where(cells != ""), errors="coerce").astype("float64")
-        bad = ~numbers.map(math.isfinite).astype(bool)
-        causes = {
-            i: "is empty" if cells[i] == "" else f"{cells[i]!r} is not a number"
-            for i in frame.index[bad]
-        }
-        if dtype == "int64":
-            causes.update(
-                {
-                    i: f"{cells[i]!r} is not a whole number"
-                    for i in frame.index[~bad & (numbers % 1 != 0)]
-                }
-            )
-            causes.update(
-                {
-                    i: f"{cells[i]!r} is too large (at most 15 digits)"
-                    for i in frame.index[~bad & (numbers.abs() >= MAX_WHOLE)]
-                }
-            )
-            numbers = numbers.where(~numbers.index.isin(list(causes)))
-        problems += [_at(path, i, column, cause) for i, cause in causes.items()]
-        frame[column] = numbers.astype("Int64" if dtype == "int64" else "float64")
+        cells = [cell.strip() for cell in frame[column].tolist()]
+        numbers = pd.to_numeric(
+            pd.Series([cell or math.nan for cell in cells], dtype=object), errors="coerce"
+        ).to_numpy(dtype="float64")
+        kept = []
+        for line, cell, number in zip(lines, cells, numbers.tolist()):
+            if not math.isfinite(number):
+                cause = "is empty" if cell == "" else f"{cell!r} is not a number"
+            elif dtype == "int64" and abs(number) >= MAX_WHOLE:
+                cause = f"{cell!r} is too large (at most 15 digits)"
+            elif dtype == "int64" and number % 1 != 0:
+                cause = f"{cell!r} is not a whole number"
+            else:
+                cause = None
+            if cause:
+                problems.append(_at(path, line, column, cause))
+            kept.append(None if cause and dtype == "int64" else number)
+        frame[column] = pd.array(kept, dtype="Int64") if dtype == "int64" else numbers
     for column in ("unit", "as_written", "qualifier", "period", "section", "id"):
         frame[column] = frame[column].replace("", None)
     return problems
 
 
-def _schema_problems(
-    cases: pd.DataFrame, cells: pd.DataFrame, path: Path, known: list[Problem]
+def _cell_problems(
+    frame: pd.DataFrame, cells: pd.DataFrame, path: Path, known: list[Problem]
 ) -> list[Problem]:
+    """The problems of a typed table (after :func:`_coerce`) beyond its numbers: ``(year, id)`` twice,
+    ``end`` not after ``start``, an empty cell and a cell that fails :data:`CELL_CHECKS`, each once,
+    in the order: record, then cell (the caller sorts by line and column). A cell already in ``known``
+    (not a number) is not said to be empty too. ``cells`` are the cells as written, for messages.
+
+    One pass over each column's values (a table of a few rows costs well under a millisecond)."""
     reported = {(p.line, p.column) for p in known}
-    out, seen = [], set()
-    for case in cases.itertuples(index=False):
-        column = case.column if isinstance(case.column, str) else None
-        if case.index is None or pd.isna(case.index):
-            continue  # a whole-column failure already explained by a cell problem
-        elif str(case.check).startswith(("dtype(", "coerce_dtype(")):
-            continue
-        elif case.check == "multiple_fields_uniqueness":
-            if column != "id":
-                continue
-            row = cells.loc[case.index]
-            problem = _at(
-                path, case.index, "id", f"duplicate (year, id) = ({row['year']}, {row['id']})"
-            )
-        elif case.check == "not_nullable":
-            problem = _at(path, case.index, column, "is empty")
-        elif case.check == END_AFTER_START:  # one problem per row, not one per column
-            row = cells.loc[case.index]
-            problem = _at(
+    lines = frame.index.tolist()
+    columns: dict[str, list[Any]] = {
+        c: [None if _missing(v) else v for v in frame[c].tolist()] for c in COLUMNS
+    }
+    keys = list(zip(columns["year"], columns["id"]))
+    count = Counter(keys)
+    problems = [
+        _at(
+            path,
+            line,
+            "id",
+            f"duplicate (year, id) = ({cells.at[line, 'year']}, {cells.at[line, 'id']})",
+        )
+        for line, key in zip(lines, keys)
+        if count[key] > 1 and key[1] is not None
+    ]
+    starts, ends = columns["start"], columns["end"]
+    # compared only once every start and end is a number (_coerce has reported the others)
+    if None not in starts and None not in ends:
+        problems += [
+            _at(
                 path,
-                case.index,
+                line,
                 "end",
-                f"{row['end']!r} must be greater than start {row['start']!r}",
+                f"{cells.at[line, 'end']!r} {END_AFTER_START} {cells.at[line, 'start']!r}",
             )
-        else:
-            value = cells.loc[case.index, column] if column else None
-            quoted = f"{value!r} " if column else ""
-            problem = _at(path, case.index, column, f"{quoted}{case.check}".strip())
-        if (problem.line, problem.column) in reported and problem.cause == "is empty":
-            continue
-        if (problem.line, problem.column, problem.cause) not in seen:
-            seen.add((problem.line, problem.column, problem.cause))
-            out.append(problem)
-    return out
+            for line, start, end in zip(lines, starts, ends)
+            if not end > start
+        ]
+    for column in COLUMNS:
+        test, cause = CELL_CHECKS.get(column, (None, ""))
+        for line, value in zip(lines, columns[column]):
+            if value is None:
+                if column != "note" and (line, column) not in reported:
+                    problems.append(_at(path, line, column, "is empty"))
+            elif test is not None and not test(value):
+                problems.append(_at(path, line, column, f"{cells.at[line, column]!r} {cause}"))
+    return problems
+
+
+def _missing(value: Any) -> bool:
+    """Whether a typed cell is missing: ``None`` (text), ``pd.NA`` (whole numbers) or NaN (``value``)."""
+    return value is None or value is pd.NA or value != value
 
 
 def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) -> list[Problem]:
