@@ -148,7 +148,8 @@ TAGS = "(JupyterLab: the gear icon of the right sidebar → Common Tools → Cel
 
 
 @pytest.mark.parametrize(("breaks", "message"), [
-    (_untag, f"06_capacity.ipynb: no cell tagged `parameters`; tag the cell that sets year {TAGS}"),
+    # code cell 1 of 06_capacity is its parameters cell (bureau = None, year = 2023): named, since it sets year
+    (_untag, f"06_capacity.ipynb: no cell tagged `parameters`; tag code cell 1, which sets year {TAGS}"),
     (_merge_conflict, "06_capacity.ipynb: line 2, column 1: not valid JSON: "
                       "Expecting property name enclosed in double quotes"),
 ])
@@ -171,7 +172,7 @@ def test_execute_refuses_an_untagged_notebook_before_a_kernel_starts(notebooks_o
     _untag(notebooks_only / "06_capacity.ipynb")
     with pytest.raises(execute.NotebookError) as caught:
         execute.execute(notebooks_only / "06_capacity.ipynb", {"year": 2023})
-    assert str(caught.value) == f"06_capacity.ipynb: no cell tagged `parameters`; tag the cell that sets year {TAGS}"
+    assert str(caught.value) == f"06_capacity.ipynb: no cell tagged `parameters`; tag code cell 1, which sets year {TAGS}"
 
 
 @pytest.mark.parametrize(("code", "message"), [(errno.ENOSPC, "No space left on device"),

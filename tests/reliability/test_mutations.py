@@ -257,7 +257,8 @@ POSITION = re.compile(r"\b(?:line|row|column|byte|character|offset|position|cell
 WHOLE_FILE = re.compile(r"\bempty\b|larger than [\d,]+ bytes|sha256 is [0-9a-f]{64}|raw source file not found"
                         r"|no build of (?:\S+ )?\d+ yet|^\S+: expected a mapping (?:with the key|of indicator id)"
                         r"|no source listed for (?:bureau \S+ and )?year|no metric '\w+'|holds no (?:data snapshot|change log)"
-                        r"|manifest\.json: not what a build writes: top level: ")  # a manifest of the wrong shape altogether
+                        r"|manifest\.json: not what a build writes: top level: "  # a manifest of the wrong shape altogether
+                        r"|no cell tagged `parameters`; tag the cell that sets year")  # a notebook with no such cell
 #: The longest a message may be: it quotes what is wrong, never a whole value of any size.
 MAX_MESSAGE = 1000
 #: Overflowed or infinite figures: never to be shown as a result.
@@ -523,6 +524,9 @@ def test_manifest_mutants(built_workspace, mutation, template):
 # found by a random draw (this session, twice): a notebook that is a JSON string was refused naming no place
 # (`not a Jupyter notebook of version 4 (its top level has no "nbformat")`); now `top level: text, not an object`
 @example(kind="notebook", mutation=Mutation("retype", (), "text"))
+# found by a random draw: briefing.ipynb with its parameters cell dropped (the file lacks it: a whole-file
+# problem); a notebook that has the cell setting year but untagged is told which code cell to tag
+@example(kind="notebook", mutation=Mutation("drop", (1412, "snapshot")))
 def test_build_on_mutants(built_workspace, kind, mutation):
     exercise(built_workspace, kind, mutation, COMMANDS["build"][0])
 

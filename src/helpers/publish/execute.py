@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -108,8 +109,17 @@ def inject_parameters(
         (i + 1 for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), None
     )
     if at is None:
+        code_cells = [c for c in nb.cells if c.cell_type == "code"]
+        setting = next(
+            (
+                f"code cell {number}, which sets year"
+                for number, cell in enumerate(code_cells, start=1)
+                if re.search(r"^\s*year\s*=", cell.source, flags=re.M)
+            ),
+            "the cell that sets year",
+        )  # named when there is one, so the message says where
         raise NotebookError(
-            f"{name}: no cell tagged `parameters`; tag the cell that sets year (JupyterLab: the "
+            f"{name}: no cell tagged `parameters`; tag {setting} (JupyterLab: the "
             "gear icon of the right sidebar → Common Tools → Cell Tags; classic Notebook: "
             "View → Cell Toolbar → Tags)"
         )
