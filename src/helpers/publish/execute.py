@@ -13,6 +13,10 @@ import copy
 import json
 from pathlib import Path
 
+from . import import_jsonschema
+
+import_jsonschema()  # before nbformat imports it (see helpers.publish)
+
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError

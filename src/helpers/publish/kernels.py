@@ -131,8 +131,10 @@ class Runner:
             queue.Queue()
         )  # the first failure, for check() while results wait
         self.kernels: list = []  # the managers of started kernels, for stop() to kill
-        # read now: the environment the build was called in, and the CJK face for the kernels to inherit
-        self.env = {**kernel_env(log_file.parent / "kernel-config"), **_font_env(), **(env or {})}
+        #: The kernels' environment, read by the first :meth:`start` that starts one (:meth:`_kernel_env`): a
+        #: build that finds everything up to date neither looks for the CJK face nor imports fontTools.
+        self.env: dict[str, str] | None = None
+        self.extra_env, self.config_dir = env or {}, log_file.parent / "kernel-config"
         # the kernels' own stderr, open for the pool's life: stop() closes it
         self.log = open(log_file, "a", encoding="utf-8")  # noqa: SIM115
         self.threads: list[threading.Thread] = []
@@ -159,6 +161,9 @@ class Runner:
         all, none for no work. Each call adds workers up to ``jobs``; they start their kernels at once and
         wait for notebooks until :meth:`close`."""
         self.expected += self.todo.qsize() if expected is None else expected
+        if self.env is None and min(self.jobs, self.expected) > len(self.threads):
+            # read now: the environment the build was called in, and the CJK face for the kernels to inherit
+            self.env = {**kernel_env(self.config_dir), **_font_env(), **self.extra_env}
         added = [
             threading.Thread(target=self._work, args=(number, _kernel_manager()), daemon=True)
             for number in range(len(self.threads) + 1, min(self.jobs, self.expected) + 1)
