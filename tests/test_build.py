@@ -8,6 +8,7 @@ import io
 import json
 import re
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -202,6 +203,28 @@ def test_unchanged_rebuild_starts_no_kernel(workspace, monkeypatch):
     build("conghua", 2023)                       # whatever earlier tests left in the shared workspace, bring it up to date
     monkeypatch.setattr(KernelManager, "start_kernel", refuse)
     assert build("conghua", 2023).up_to_date
+
+
+#: What an up-to-date build has no use for: the data's and the pages' libraries, and the font parsers.
+HEAVY = ("pandas", "numpy", "matplotlib", "nbformat", "nbconvert", "jsonschema", "jupyter_client", "fontTools",
+         "uharfbuzz", "openpyxl", "docx")
+
+
+def test_an_up_to_date_build_imports_no_heavy_library(workspace):
+    """`amrbook build` finding everything unchanged reads manifest.json and hashes the inputs, nothing more: it
+    imports none of :data:`HEAVY` (each one counted by its top-level name in ``sys.modules``).
+
+    Before the change it imported fontTools and uharfbuzz (the kernels' CJK face searched for and parsed before
+    the up-to-date check) and jsonschema (imported by ``helpers.publish`` itself): 3 of them."""
+    build("conghua", 2023)                       # whatever earlier tests left in the shared workspace, bring it up to date
+    script = ("import json, sys\nfrom helpers.cli import main\nsys.argv = ['amrbook', 'build', '--year', '2023']\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    *said, imported = run.stdout.strip().splitlines()
+    assert any("up to date" in line for line in said), run.stdout
+    assert "helpers" in json.loads(imported)     # the list is the build's own
+    assert sorted(set(HEAVY) & set(json.loads(imported))) == []
 
 
 def test_changing_one_notebook_re_executes_only_that_one(workspace):
