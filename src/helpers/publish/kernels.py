@@ -34,6 +34,10 @@ from ..errors import AmrbookError
 RESET_TAG = "amrbook-reset"
 #: What every notebook imports (``hb.setup()``, ``hb.load_report``), imported once per kernel before its notebooks.
 IMPORTS = "import helpers.show.notebook, helpers.audit.report"
+#: Run after :data:`IMPORTS`: what they loaded is left out of every later collection of the garbage collector
+#: (``gc.freeze``). ``%reset -f`` before each notebook makes two full collections, and a notebook's own work
+#: triggers more: they scan only the objects the notebooks made, not the libraries' (a reset: 0.17 -> 0.06 s CPU).
+FREEZE = "import gc; gc.freeze(); del gc"
 #: jupyter_client's asynchronous client: with it nbclient applies the cell timeout and sees a dead kernel.
 CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
 #: Seconds :meth:`Runner.stop` waits for its threads after killing their kernels.
@@ -296,7 +300,7 @@ class Runner:
 
 
 def _imported(km, kc, wait: float) -> list[str]:
-    """Run :data:`IMPORTS` on the ready kernel of ``km`` and wait until it is done; return what it
+    """Run :data:`IMPORTS` (then :data:`FREEZE`) on the ready kernel of ``km`` and wait until it is done; return what it
     wrote to stderr.
 
     Bounded twice: by ``wait`` seconds, and by the kernel's life. The kernel's process is looked at
@@ -306,7 +310,7 @@ def _imported(km, kc, wait: float) -> list[str]:
     """
     from .execute import exit_words
 
-    msg_id = kc.execute(IMPORTS, store_history=False)
+    msg_id = kc.execute(f"{IMPORTS}\n{FREEZE}", store_history=False)
     deadline, stderr = time.monotonic() + wait, []
     while True:
         try:
