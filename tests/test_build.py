@@ -8,6 +8,7 @@ import io
 import json
 import re
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -204,6 +205,28 @@ def test_unchanged_rebuild_starts_no_kernel(workspace, monkeypatch):
     assert build("conghua", 2023).up_to_date
 
 
+#: What an up-to-date build has no use for: the data's and the pages' libraries, and the font parsers.
+HEAVY = ("pandas", "numpy", "matplotlib", "nbformat", "nbconvert", "jsonschema", "jupyter_client", "fontTools",
+         "uharfbuzz", "openpyxl", "docx")
+
+
+def test_an_up_to_date_build_imports_no_heavy_library(workspace):
+    """`amrbook build` finding everything unchanged reads manifest.json and hashes the inputs, nothing more: it
+    imports none of :data:`HEAVY` (each one counted by its top-level name in ``sys.modules``).
+
+    Before the change it imported fontTools and uharfbuzz (the kernels' CJK face searched for and parsed before
+    the up-to-date check) and jsonschema (imported by ``helpers.publish`` itself): 3 of them."""
+    build("conghua", 2023)                       # whatever earlier tests left in the shared workspace, bring it up to date
+    script = ("import json, sys\nfrom helpers.cli import main\nsys.argv = ['amrbook', 'build', '--year', '2023']\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    *said, imported = run.stdout.strip().splitlines()
+    assert any("up to date" in line for line in said), run.stdout
+    assert "helpers" in json.loads(imported)     # the list is the build's own
+    assert sorted(set(HEAVY) & set(json.loads(imported))) == []
+
+
 def test_changing_one_notebook_re_executes_only_that_one(workspace):
     path = workspace[0] / "notebooks" / "06_capacity.ipynb"
     good = path.read_bytes()
@@ -395,3 +418,41 @@ def test_a_build_makes_again_exactly_the_outputs_whose_inputs_changed(data_copy,
     assert rebuilt() == (both, ["indicators.xlsx"], 1)                    # and pages again; the xlsx names no font
     prints.clear()
     assert build("conghua", 2023).up_to_date and not prints               # nothing changed: nothing made
+
+
+def test_each_kernel_freezes_what_its_imports_loaded(tmp_path):
+    """A warm kernel leaves what ``helpers`` and its libraries loaded out of the garbage collector's later work
+    (``gc.freeze`` after :data:`helpers.publish.kernels.IMPORTS`): the full collections of ``%reset -f`` before each
+    notebook then scan only what notebooks made. Counted, not timed: the kernel's frozen objects (0 without the
+    freeze; pandas, matplotlib and helpers alone are well over 50,000 objects), and nothing of it left in the
+    notebook's namespace."""
+    from helpers.publish.kernels import Runner
+
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import gc\nprint(gc.get_freeze_count(), 'gc' in dir(), 'helpers' in dir())")])
+    runner = Runner([("probe", probe), ("again", nbformat.from_dict(probe))], 1, 120, tmp_path / "kernels.log")
+    try:
+        outcomes = dict(runner.results.get(timeout=300) for _ in range(2))
+    finally:
+        runner.stop()
+    for name in ("probe", "again"):
+        frozen, *names = outcomes[name].cells[0].outputs[0].text.split()
+        assert int(frozen) > 50_000 and names == ["True", "False"]   # gc: imported by the cell itself
+
+
+def test_rendering_leaves_what_planning_loaded_out_of_garbage_collection(workspace, monkeypatch):
+    """While a build renders its pages, the objects its planning loaded (libraries, the report) are frozen out of
+    the garbage collector's scans, and released when the build ends. Counted: the frozen objects when the first
+    report is completed (0 without the freeze; pandas and nbformat alone are well over 50,000 objects), and none
+    after the build."""
+    import gc
+
+    from helpers.publish import build as build_module
+
+    seen = []
+    # planned as not up to date, without starting a kernel: this process has loaded pandas and nbformat already
+    monkeypatch.setattr(build_module, "_plan", lambda *args: build_module._Plan(build_module.BuildResult(Path("x"))))
+    monkeypatch.setattr(build_module, "_complete", lambda plan, runner, pdf: seen.append(gc.get_freeze_count()))
+    build("conghua", 2023)
+    assert len(seen) == 1 and seen[0] > 50_000
+    assert gc.get_freeze_count() == 0

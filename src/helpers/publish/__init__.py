@@ -1,9 +1,12 @@
 """Stage 5, publishing: executing notebooks, rendering pages, the PDF, the Excel export and the build.
 
-Importing this stage imports ``jsonschema`` (under ``nbformat``) without ``rfc3987_syntax``: when that
-package is installed (``jupyter-events`` brings it), ``jsonschema`` imports it to check the ``iri``
-formats, and the import compiles an Earley grammar, about 1 s of CPU in every build before any kernel
-may start. No notebook schema uses those formats, and ``nbformat`` validates without a format checker.
+Every module of this stage that imports ``nbformat`` first calls :func:`import_jsonschema`, which imports
+``jsonschema`` (``nbformat`` imports it) without ``rfc3987_syntax``: when that package is installed
+(``jupyter-events`` brings it), ``jsonschema`` imports it to check the ``iri`` formats, and the import
+compiles an Earley grammar, about 1 s of CPU in every build before any kernel may start. No notebook schema
+uses those formats, and ``nbformat`` validates without a format checker. Importing the stage itself imports
+neither: an up-to-date build (:mod:`helpers.publish.build`, :mod:`~helpers.publish.manifest`) needs no
+``jsonschema``, whose import alone takes a quarter of a second.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import sys
 
 
-def _import_jsonschema_without_iri_grammar() -> None:
+def import_jsonschema() -> None:
+    """Import ``jsonschema`` without the ``iri`` grammar (above); call it before importing ``nbformat``."""
     if "jsonschema" in sys.modules:
         return
     had = "rfc3987_syntax" in sys.modules
@@ -23,6 +27,3 @@ def _import_jsonschema_without_iri_grammar() -> None:
     finally:
         if not had:
             del sys.modules["rfc3987_syntax"]  # a later import of it works as usual
-
-
-_import_jsonschema_without_iri_grammar()

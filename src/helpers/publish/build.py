@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -252,10 +253,14 @@ def build_reports(
         try:
             plans = [_plan(slug, year, force, pdf, runner, started) for slug, year in chosen]
             runner.close()
+            # what planning loaded (the libraries, the reports) stays to the end: the collections that
+            # rendering triggers leave it out instead of scanning it each time (a tenth of this process's CPU)
+            gc.freeze()
             for plan in plans:
                 if not plan.result.up_to_date:
                     _complete(plan, runner, pdf)
         finally:
+            gc.unfreeze()
             runner.stop()
     return [plan.result for plan in plans]
 

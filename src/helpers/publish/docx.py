@@ -23,6 +23,10 @@ import re
 import unicodedata
 from pathlib import Path
 
+from . import import_jsonschema
+
+import_jsonschema()  # before nbformat imports it (see helpers.publish)
+
 import nbformat
 from docx import Document
 from docx.enum.section import WD_ORIENT

@@ -14,6 +14,10 @@ import json
 import re
 from pathlib import Path
 
+from . import import_jsonschema
+
+import_jsonschema()  # before nbformat imports it (see helpers.publish)
+
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError

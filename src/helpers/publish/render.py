@@ -19,6 +19,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from . import import_jsonschema
+
+import_jsonschema()  # before nbformat imports it (see helpers.publish)
+
 import nbformat
 from fontTools.ttLib import TTFont
 from nbconvert import HTMLExporter

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools.ttLib import TTCollection, TTFont, TTLibError
-
 from ..errors import AmrbookError
 
 #: Font families tried in order, each with the file names it ships under.
@@ -50,8 +48,17 @@ INSTALL_HINT = (
 PROBE = "调解成功率数据来源万亿"
 #: The face found by a parent process (:func:`face_env`): used while its files are unchanged.
 FACE_ENV = "AMRBOOK_CJK_FACE"
-#: What fontTools raises on a file that is not a font it can read.
-_UNREADABLE = (TTLibError, OSError, ValueError, AssertionError, KeyError, EOFError, struct.error)
+
+
+def _unreadable() -> tuple[type[BaseException], ...]:
+    """What fontTools raises on a file that is not a font it can read.
+
+    fontTools is imported only when a font file is parsed: a face inherited from a parent process
+    (:func:`face_env`; every up-to-date build) is checked without it.
+    """
+    from fontTools.ttLib import TTLibError
+
+    return (TTLibError, OSError, ValueError, AssertionError, KeyError, EOFError, struct.error)
 
 
 @dataclass(frozen=True)
@@ -152,7 +159,7 @@ def _find(override: str | None, dirs: tuple[Path, ...]) -> CJKFont:
             raise AmrbookError(f"AMRBOOK_CJK_FONT={override}: no such font file")
         try:
             face = _best_face(Path(override))
-        except _UNREADABLE as exc:
+        except _unreadable() as exc:
             raise AmrbookError(
                 f"AMRBOOK_CJK_FONT={override}: not a font file fontTools can read "
                 f"({type(exc).__name__}: {exc or 'unreadable'}); "
@@ -169,7 +176,7 @@ def _find(override: str | None, dirs: tuple[Path, ...]) -> CJKFont:
                 for path in folder.rglob(name):
                     try:
                         face = _best_face(path)
-                    except _UNREADABLE:
+                    except _unreadable():
                         continue  # a damaged system font: try the next candidate
                     if face:
                         return face
@@ -177,6 +184,8 @@ def _find(override: str | None, dirs: tuple[Path, ...]) -> CJKFont:
 
 
 def _faces(path: Path) -> list[tuple[int, str]]:
+    from fontTools.ttLib import TTCollection, TTFont
+
     if path.suffix.lower() in (".ttc", ".otc"):
         with TTCollection(str(path), lazy=True) as collection:
             return [(i, f["name"].getBestFamilyName()) for i, f in enumerate(collection.fonts)]
@@ -186,6 +195,8 @@ def _faces(path: Path) -> list[tuple[int, str]]:
 
 def _best_face(path: Path) -> CJKFont | None:
     """Return the Simplified-Chinese face of a font file that has every probe glyph, if any."""
+    from fontTools.ttLib import TTFont
+
     faces = _faces(path)
     preferred = (
         [f for f in faces if f[1] in CJK_FONTS]
@@ -202,12 +213,14 @@ def _best_face(path: Path) -> CJKFont | None:
 
 def _weight(path: Path, family: str) -> int | None:
     """Weight class of the face of ``family`` in a font file, or None if it has no such face."""
+    from fontTools.ttLib import TTFont
+
     try:
         for index, name in _faces(path):
             if name == family:
                 with TTFont(str(path), fontNumber=index, lazy=True) as face:
                     return int(face["OS/2"].usWeightClass) if "OS/2" in face else 400
-    except _UNREADABLE:
+    except _unreadable():
         return None
     return None
 
