@@ -214,6 +214,7 @@ class Runner:
         finally:
             with contextlib.suppress(Exception):
                 km.shutdown_kernel(now=True)
+            _close_thread_loop()
 
     def _run(self, km, name: str, nb):
         """Execute one notebook on the kernel of ``km``; return it executed, or the NotebookError."""
@@ -297,6 +298,21 @@ class Runner:
             if process is not None and process.poll() is None:
                 with contextlib.suppress(OSError):  # the kernel leads its own process group
                     os.killpg(process.pid, signal.SIGKILL)
+
+
+def _close_thread_loop() -> None:
+    """Close the event loop jupyter_client's ``run_sync`` made for this worker thread, as the thread ends.
+
+    Left to the garbage collector, a loop can be finalised after its own sockets, and Python prints
+    ``Exception ignored in: <function BaseEventLoop.__del__> … Invalid file descriptor: -1`` on the
+    build's stderr (seen at exit, once the build froze what its planning loaded).
+    """
+    import asyncio
+
+    with contextlib.suppress(Exception):  # no loop was made in this thread: nothing to close
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+        if not loop.is_running():
+            loop.close()
 
 
 def _imported(km, kc, wait: float) -> list[str]:
