@@ -129,6 +129,33 @@ def test_a_cell_that_hangs_or_kills_its_kernel_fails_the_build_naming_it(workspa
     _fails_cleanly(workspace, before, done, message)
 
 
+#: A kernel of the pool, killed (as the OOM killer or `stop()` would) after it started and before a notebook's
+#: first cell; then the process exits, as the build does on SIGTERM.
+DIE_BEFORE_THE_NOTEBOOK = """import os, signal, sys, tempfile
+from pathlib import Path
+import nbformat
+from helpers.publish.kernels import Runner, _kernel_manager
+runner = Runner([], 1, 30, Path(tempfile.mkdtemp()) / "kernels.log", start=False)
+km = _kernel_manager()
+km.start_kernel()
+os.killpg(km.provisioner.process.pid, signal.SIGKILL)
+km.provisioner.process.wait()
+print(runner._run(km, "probe", nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])))
+"""
+
+
+@pytest.mark.slow
+def test_a_kernel_that_dies_before_a_notebook_starts_fails_it_and_leaves_nothing_for_the_exit():
+    # found by CI (SIGTERM mid-build): nbclient registered its own clean-up with atexit and, the kernel dead
+    # before the notebook's first cell, left it registered; at exit it printed "Exception ignored in atexit
+    # callback … assert self.km is not None" on the build's stderr after "amrbook: terminated".
+    done = subprocess.run([PY, "-c", DIE_BEFORE_THE_NOTEBOOK], capture_output=True, text=True, timeout=HANG,
+                          check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "probe.ipynb: the kernel died before the notebook's first cell " \
+                          "(killed by signal 9 (out of memory?))\n"
+
+
 #: Loaded by every Python process of the build (PYTHONPATH): a kernel process (ipykernel_launcher) dies with
 #: status 3 when it imports helpers.audit.report, which the kernel's import step does before any notebook cell.
 DIE_WHILE_IMPORTING = """import os, sys

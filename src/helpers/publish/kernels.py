@@ -221,7 +221,7 @@ class Runner:
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-        from .execute import KERNEL, NotebookError, failure, refuse_stderr
+        from .execute import KERNEL, NotebookError, exit_words, failure, refuse_stderr
 
         nb = _with_reset(nb)
         running: dict = {}
@@ -233,6 +233,10 @@ class Runner:
             on_cell_execute=lambda cell, cell_index: running.update(cell=cell),
             resources={"metadata": {"path": str(paths.notebooks_dir())}},
         )
+        # nbclient registers this with atexit for the kernels it owns; when the kernel dies before the notebook's
+        # first cell it leaves it registered, and the build's exit printed its AssertionError (km is None). The
+        # kernels are ours: stop() and the worker end them.
+        client._cleanup_kernel = _nothing  # type: ignore[method-assign]
         try:
             client.execute()
             refuse_stderr(_tidy(nb), f"{name}.ipynb")
@@ -240,11 +244,14 @@ class Runner:
         except NotebookError as exc:
             return exc
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-            status = (
-                km.provisioner.process.poll() if getattr(km.provisioner, "process", None) else None
-            )
             return failure(
-                f"{name}.ipynb", _tidy(nb), exc, self.timeout, running.get("cell"), status
+                f"{name}.ipynb", _tidy(nb), exc, self.timeout, running.get("cell"), _status(km)
+            )
+        except RuntimeError:  # jupyter_client: "Kernel died before replying to kernel_info"
+            if _status(km) is None:
+                raise
+            return NotebookError(
+                f"{name}.ipynb: the kernel died before the notebook's first cell ({exit_words(_status(km))})"
             )
         finally:
             if client.kc is not None:  # nbclient leaves a client of a kernel it does not own open
@@ -300,6 +307,16 @@ class Runner:
                     os.killpg(process.pid, signal.SIGKILL)
 
 
+def _nothing() -> None:
+    """Stands in for nbclient's atexit clean-up of a kernel it does not own."""
+
+
+def _status(km) -> int | None:
+    """The exit status of the kernel of ``km`` (negative: the signal that ended it); None while it runs."""
+    process = getattr(km.provisioner, "process", None)
+    return process.poll() if process is not None else None
+
+
 def _close_thread_loop() -> None:
     """Close the event loop jupyter_client's ``run_sync`` made for this worker thread, as the thread ends.
 
@@ -332,8 +349,7 @@ def _imported(km, kc, wait: float) -> list[str]:
         try:
             msg = kc.get_iopub_msg(timeout=POLL)
         except queue.Empty:
-            process = getattr(km.provisioner, "process", None)
-            status = process.poll() if process is not None else None
+            status = _status(km)
             if status is not None:
                 raise AmrbookError(
                     f"the kernel died while importing what every notebook imports (`{IMPORTS}`), "
