@@ -172,8 +172,9 @@ def _unrecorded_judgements(page: BeautifulSoup) -> list[str]:
 
 @pytest.fixture(scope="module")
 def drafted(tmp_path_factory):
-    """A data copy with 2024 (flipped) and 2025 (as 2023) beside 2023, the two built without PDF."""
-    from helpers.publish.build import build
+    """A data copy with 2024 (flipped) and 2025 (as 2023) beside 2023, the two built without PDF on one pool
+    of kernels (``build_reports``, as ``amrbook build --all`` does): the kernels start and import once."""
+    from helpers.publish.build import build_reports
 
     root = tmp_path_factory.mktemp("claims")
     data = root / "data"
@@ -187,7 +188,8 @@ def drafted(tmp_path_factory):
         drafted_second_year(data, 2024, figures=FLIPS_2024)
         drafted_second_year(data, 2025)
         add_huadu(data, year=2024)
-        built = {year: build("conghua", year, jobs=2, pdf=False).target for year in (2024, 2025)}
+        results = build_reports([("conghua", 2024), ("conghua", 2025)], jobs=2, pdf=False)
+        built = {year: result.target for year, result in zip((2024, 2025), results)}    # in the order asked
         reports = {year: load_report("conghua", year) for year in (2023, 2024, 2025)}
         yield {year: (reports[year], _pages(target)) for year, target in built.items()}, reports
 

@@ -270,16 +270,18 @@ def test_the_workbook_has_a_comparison_sheet_only_when_another_bureau_reports_th
 
 @pytest.mark.slow
 def test_each_briefing_gets_a_comparison_section_recording_its_results(data_copy, tmp_path, monkeypatch):
-    from helpers.publish.build import build
+    from helpers.publish.build import build_reports
     from test_claims import _unrecorded_judgements
 
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
     only_notebooks(tmp_path, monkeypatch, "compare")
     add_huadu(data_copy)
     turned = {"higher": "lower", "lower": "higher", "similar": "similar", "none": "none"}
-    for slug, other, expected in (("conghua", "huadu", EXPECTED),
-                                  ("huadu", "conghua", {m: turned[o] for m, o in EXPECTED.items()})):
-        result = build(slug, 2023, pdf=False)
+    # both briefings on one pool of kernels (as `amrbook build --all`): the kernels start and import once
+    results = build_reports([("conghua", 2023), ("huadu", 2023)], pdf=False)
+    for result, (slug, other, expected) in zip(results, (
+            ("conghua", "huadu", EXPECTED), ("huadu", "conghua", {m: turned[o] for m, o in EXPECTED.items()}))):
+        assert result.target.parent.name == slug
         assert result.skipped == {} and "compare" in result.executed
         for page in ("briefing.html", "notebooks/compare.html"):
             soup = BeautifulSoup((result.target / page).read_text(encoding="utf-8"), "html.parser")
