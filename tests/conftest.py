@@ -53,7 +53,7 @@ SHARED_BUILDS = ("built", "built_workspace")
 #: Module fixtures that build or draft (each several seconds of CPU): the tests of one module using one
 #: run in one worker together, so the fixture is made once a run, not once in each worker (test_claims'
 #: two drafted years, built with every notebook, were built by both workers).
-MODULE_BUILDS = ("drafted", "good_build", "three_years_data")
+MODULE_BUILDS = ("drafted", "good_build", "three_years_data", "five_built")
 
 
 def pytest_xdist_make_scheduler(config, log):

@@ -325,7 +325,7 @@ def test_every_dependent_output_follows_a_changed_figure(data_copy, tmp_path, mo
     assert dependents and all(after.at[m, "value"] != before.at[m, "value"] for m in dependents)
     monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))    # the session's build cache stays as it is
     only_notebooks(tmp_path, monkeypatch, "01_enforcement")          # the pages asserted on, no others
-    result = build("conghua", 2023, pdf=False)
+    result = build("conghua", 2023, jobs=1, pdf=False)      # one kernel runs both: one kernel start, not two
     text = re.sub(r"<[^>]+>", "", (result.target / "briefing.html").read_text(encoding="utf-8"))
     assert "查办行政处罚案件400宗" in text and "439宗" not in text      # the quoted raw sentence changed too
     # the enforcement notebook's own takeaway: 4 341 200 元 / 400 宗 = 10 853 元, written 1.0853万元
@@ -385,7 +385,7 @@ def test_a_build_makes_again_exactly_the_outputs_whose_inputs_changed(data_copy,
 
     def rebuilt() -> tuple[list[str], list[str], int]:
         prints.clear()
-        result = build("conghua", 2023)
+        result = build("conghua", 2023, jobs=1)     # one kernel for both notebooks: one kernel start per build
         assert not result.up_to_date and not result.pdf_note and not result.docx_note
         assert (result.target / "briefing.pdf").is_file() and (result.target / "indicators.xlsx").is_file()
         return sorted(result.executed), result.kept, len(prints)

@@ -111,9 +111,12 @@ def _drafted_file(report: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def five_built(tmp_path_factory):
     """All five added, accepted unedited and built on one pool of kernels (without the PDF, which
-    test_build checks for 从化), in one data copy: each report built once for every test here."""
+    test_build checks for 从化), in one data copy: each report built once for every test here.
+
+    Not named ``built``: the scheduler (conftest) would take it for the session's build and send these
+    tests to that build's worker, behind everything else that uses it."""
     from helpers.publish.build import build_reports
 
     root = tmp_path_factory.mktemp("real_reports")
@@ -144,10 +147,10 @@ def _run(args: list[str]) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("report", LISTED, ids=[r["bureau"] for r in LISTED])
-def test_add_accept_build_gives_a_valid_table_and_a_clean_briefing(report, built):
+def test_add_accept_build_gives_a_valid_table_and_a_clean_briefing(report, five_built):
     from helpers.audit.metrics import known_ids
 
-    root, printed, results = built
+    root, printed, results = five_built
     slug, year = report["bureau"], report["year"]
     found, matched = EXPECTED[slug]
     assert f"{found} figures, {matched} matched to catalog ids, {found - matched} with a proposed" in printed[slug]
