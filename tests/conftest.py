@@ -50,10 +50,10 @@ def pytest_report_header(config) -> str:
 #: fixture of its module) runs in the same pytest-xdist worker, so each build is made once and no
 #: two tests change its workspace at the same time.
 SHARED_BUILDS = ("built", "built_workspace")
-#: Module fixtures that build or draft (each several seconds of CPU): the tests of one module using one
-#: run in one worker together, so the fixture is made once a run, not once in each worker (test_claims'
+#: Module fixtures that build, draft or start a server (each several seconds of CPU): the tests of one module
+#: using one run in one worker together, so the fixture is made once a run, not once in each worker (test_claims'
 #: two drafted years, built with every notebook, were built by both workers).
-MODULE_BUILDS = ("drafted", "good_build", "three_years_data", "five_built")
+MODULE_BUILDS = ("drafted", "good_build", "three_years_data", "five_built", "shared_lab")
 
 
 def pytest_xdist_make_scheduler(config, log):

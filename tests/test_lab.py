@@ -1,7 +1,8 @@
 """The notebooks in a real JupyterLab, as a headless Chromium sees them (slow: a Lab server and a browser).
 
-Each test starts the venv's ``jupyter lab`` on a free port with a token, on a temp copy of
-notebooks/, with a clean Jupyter setup (temp HOME, config, data, runtime and settings folders;
+The tests share one ``jupyter lab`` of the venv (``shared_lab``), on a free port with a token, each
+opening its own temp copy of notebooks in a Lab workspace of its own and ending the kernels it made
+start, with a clean Jupyter setup (temp HOME, config, data, runtime and settings folders;
 lab extensions still come from the venv's share/jupyter), and drives Chromium through the
 DevTools protocol rather than ``--dump-dom``: Chromium's ``--enable-logging=stderr`` log writes
 ``console.error`` exactly like ``console.log`` (no level), and ``--virtual-time-budget`` does not
@@ -83,10 +84,20 @@ class Lab:
     token: str
     started_in: float = 0.0
 
-    def api(self, path: str):
-        request = urllib.request.Request(f"{self.url}{path}", headers={"Authorization": f"token {self.token}"})
+    def api(self, path: str, method: str = "GET"):
+        request = urllib.request.Request(f"{self.url}{path}", headers={"Authorization": f"token {self.token}"},
+                                         method=method)
         with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
+            return json.load(response) if method == "GET" else None
+
+    def sessions(self) -> list[str]:
+        """The notebooks that have a kernel (a session), by path under the server's root."""
+        return [s["path"] for s in self.api("/api/sessions")]
+
+    def end_sessions(self) -> None:
+        """Shut down every kernel the server started, so the next test finds none."""
+        for session in self.api("/api/sessions"):
+            self.api(f"/api/sessions/{session['id']}", method="DELETE")
 
 
 @contextlib.contextmanager
@@ -110,6 +121,30 @@ def lab_server(root: Path, home: Path):
             yield lab
         finally:
             _stop(server)
+
+
+@dataclass
+class SharedLab:
+    """The module's one JupyterLab server, its root and its home (its trust database among them)."""
+
+    lab: Lab
+    root: Path
+    home: Path
+
+    def url(self, folder: str, notebook: str) -> str:
+        """The notebook ``folder/notebook`` in a Lab workspace of its own: no tab another test opened is restored."""
+        return f"{self.lab.url}/lab/workspaces/{folder}/tree/{folder}/{notebook}?token={self.lab.token}"
+
+
+@pytest.fixture(scope="module")
+def shared_lab(tmp_path_factory):
+    """One JupyterLab server for the tests of this module (a server costs seconds of CPU to start); each
+    test puts its notebooks in a folder of its own under the root and ends the kernels it made start."""
+    base = tmp_path_factory.mktemp("lab")
+    (base / "root").mkdir()
+    (base / "home").mkdir()
+    with lab_server(base / "root", base / "home") as lab:
+        yield SharedLab(lab, base / "root", base / "home")
 
 
 def _answers(lab: Lab, server: subprocess.Popen, log_file: Path) -> bool:
@@ -237,38 +272,38 @@ NOTEBOOK_SHOWN = (f"document.querySelector('.jp-LabShell') && {CELLS} >= %d && "
                   f"[...document.querySelectorAll('.lm-TabBar-tabLabel')].some(e => e.textContent === '{NOTEBOOK}')")
 
 
-def test_lab_opens_a_notebook_with_every_cell_and_no_javascript_error(tmp_path):
+def test_lab_opens_a_notebook_with_every_cell_and_no_javascript_error(shared_lab, tmp_path):
     browser = _browser()
-    root = tmp_path / "notebooks"
+    lab, root = shared_lab.lab, shared_lab.root / "opened"
     shutil.copytree(paths.notebooks_dir(), root)
-    (tmp_path / "home").mkdir()
     cells = nbformat.read(root / NOTEBOOK, as_version=4).cells
     prompts = "[...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim())"
-    with lab_server(root, tmp_path / "home") as lab:
-        page = open_page(browser, f"{lab.url}/lab/tree/{NOTEBOOK}?token={lab.token}",
+    try:
+        page = open_page(browser, shared_lab.url("opened", NOTEBOOK),
                          NOTEBOOK_SHOWN % len(cells) + f" && [{CELLS}, document.querySelector('.jp-NotebookPanel h1')"
                          f".textContent, {prompts}]", tmp_path / "profile")
-        sessions = lab.api("/api/sessions")
+        sessions = lab.sessions()
+    finally:
+        lab.end_sessions()                       # the kernel Lab started for it: none left for the next test
     print(f"\nJupyterLab answered in {lab.started_in:.1f} s; the notebook was shown after {page.seconds:.1f} s; "
           f"console: {page.console}")
     shown_cells, heading, code_prompts = page.value
     assert shown_cells == len(cells) and len(code_prompts) == sum(c.cell_type == "code" for c in cells)
     assert heading.rstrip("¶") == cells[0].source.splitlines()[0].lstrip("# ")
     assert set(code_prompts) == {"[ ]:"}                              # nothing ran
-    assert [s["path"] for s in sessions] == [NOTEBOOK]                # the one kernel Lab starts for it
+    assert sessions == [f"opened/{NOTEBOOK}"]                         # the one kernel Lab starts for it
     assert page.errors == [], page.errors
 
 
-def test_the_explorer_widget_renders_in_lab(tmp_path):
+def test_the_explorer_widget_renders_in_lab(shared_lab, tmp_path):
     from helpers.audit.report import load_report
     from helpers.show.widgets import Explorer, figure_card
 
     browser = _browser()
-    root = tmp_path / "notebooks"
+    lab, root = shared_lab.lab, shared_lab.root / "widget"
     root.mkdir()
     shutil.copy(paths.notebooks_dir() / NOTEBOOK, root)
-    (tmp_path / "home").mkdir()
-    env = _jupyter_env(tmp_path / "home")
+    env = _jupyter_env(shared_lab.home)          # the server's: jupyter-trust signs into the database it reads
     started = time.monotonic()
     for tool, *args in (("jupyter-nbconvert", "--to", "notebook", "--execute", "--inplace"), ("jupyter-trust",)):
         run = subprocess.run([str(BIN / tool), *args, str(root / NOTEBOOK)], env=env, capture_output=True, text=True,
@@ -276,12 +311,14 @@ def test_the_explorer_widget_renders_in_lab(tmp_path):
         assert run.returncode == 0, run.stderr
     executed_in = time.monotonic() - started
     explorer = "document.querySelector('.jp-OutputArea-output .widget-dropdown')"
-    with lab_server(root, tmp_path / "home") as lab:
-        page = open_page(browser, f"{lab.url}/lab/tree/{NOTEBOOK}?token={lab.token}",
+    try:
+        page = open_page(browser, shared_lab.url("widget", NOTEBOOK),
                          f"{explorer} && [{explorer}.querySelector('label').textContent, "
                          f"[...{explorer}.querySelectorAll('option')].map(o => o.textContent.replaceAll('\\xa0', ' ')), "
                          f"{explorer}.closest('.jp-OutputArea-output').querySelector('.widget-html-content').innerHTML, "
                          "document.querySelectorAll('details.explorer').length]", tmp_path / "profile")
+    finally:
+        lab.end_sessions()
     print(f"\nexecuted 02 in {executed_in:.1f} s; JupyterLab answered in {lab.started_in:.1f} s; the widget was "
           f"shown after {page.seconds:.1f} s; console: {page.console}")
     label, options, card, static_copies = page.value
