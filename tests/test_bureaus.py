@@ -215,7 +215,7 @@ def test_build_all_builds_every_report_on_one_pool_each_into_its_own_outputs(dat
     shutil.copy(paths.PROJECT_ROOT / "notebooks" / "briefing.ipynb", notebooks)
     monkeypatch.setenv("AMRBOOK_NOTEBOOKS", str(notebooks))
     add_haizhu(data_copy)
-    assert main(["build", "--all", "--no-pdf"]) == 0
+    assert main(["build", "--all", "--no-pdf", "--jobs", "1"]) == 0     # one kernel runs both reports' briefings
     out = capsys.readouterr().out
     # every report of data/: 从化 2023 and 海珠 2023, each executed, each page its own (the pool routes each result)
     assert out.count("(executed 1 notebook(s), 0 from cache)") == 2
