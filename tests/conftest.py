@@ -178,6 +178,17 @@ def require_tool(name: str, why: str) -> str:
     return found
 
 
+def broken_figures(pdf: Path) -> list[tuple[str, str]]:
+    """Pairs of lines of a printed PDF (pdftotext, reading order) where a figure was broken across the two:
+    a line ending in a digit or a decimal point and the next beginning with its ``.``, ``%`` or unit
+    (``1275.48`` / ``元``, ``22.6`` / ``5%``, ``2023`` / ``年``). A table's cells are lines of their own, so a
+    line ending in a footnote mark followed by a cell starting with a number is no break and not counted."""
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    lines = [line.strip() for line in text.splitlines()]
+    return [(a, b) for a, b in zip(lines, lines[1:])
+            if re.search(r"\d\.?$", a) and re.match(r"[.%‰宗件家户元万亿年个项人次场]", b)]
+
+
 def rewrite(path: Path, old: str, new: str, count: int = 1) -> None:
     """Replace ``old`` by ``new`` in a text file, failing loudly if ``old`` is not there."""
     text = path.read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from conftest import change_figure, only_notebooks, require_tool, rewrite
+from conftest import broken_figures, change_figure, only_notebooks, require_tool, rewrite
 from helpers.audit.report import load_report
 from helpers.errors import AmrbookError
 from helpers.audit.metrics import compute_metrics
@@ -85,6 +85,8 @@ def test_pdf_is_a4_with_real_chinese_text(built):
     assert re.search(r"Page size:\s+59[45](?:\.\d+)? x 84[12](?:\.\d+)? pts \(A4\)", info)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "调解成功率" in text and "71.59%" in text
+    # no figure broken from its unit across lines (the title ended "…2023" with "年" below, "1275.48" / "元")
+    assert broken_figures(pdf) == []
 
 
 def _page_texts(pdf: Path) -> list[str]:

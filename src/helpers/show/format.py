@@ -11,7 +11,9 @@ a page of the briefing can never write the same figure two ways:
 * :func:`period_words` and :func:`formula_words` put codes into words (statuses:
   :mod:`helpers.show.words`);
 * :func:`change_text` writes a year-on-year change (增长9.75%, 下降11.07个百分点, 上升2位);
-* :func:`highlight` and :func:`by_sentence` quote source sentences with their figures marked.
+* :func:`highlight` and :func:`by_sentence` quote source sentences with their figures marked;
+* :data:`UNBROKEN` is what a line never breaks inside (a figure with its unit, 图3): pages wrap it
+  in a ``nowrap`` span (:func:`unbroken_html`), Word documents join it with word joiners (:func:`joined`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,42 @@ _FORMULA_WORDS = [
     (" / ", " ÷ "),
 ]
 _FORMULA_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _FORMULA_WORDS))
+
+#: A run a line must not break inside: a figure (``约``, a sign, digits with ``.`` and ``,``) with the
+#: ``%`` or unit character after it (``434.12万元``, ``71.59%``, ``2023年``), and a 图/表 number (``图3``).
+#: Browsers, Word and LibreOffice may break between a digit and a Chinese character, so ``1275.48`` ended
+#: one line and ``元`` began the next, and a title ended ``…2023`` with ``年`` below.
+UNBROKEN = re.compile(
+    r"(?<![A-Za-z0-9_.,&#])(?:[图表] ?)?约?[-+−]?\d[\d.,]*(?:[%‰]|[万亿]?[\u4e00-\u9fff])?"
+)
+#: U+2060 WORD JOINER: no line break on either side, in Word and LibreOffice as in browsers; shows nothing.
+WORD_JOINER = "\u2060"
+_RUN_OR_ENTITY = re.compile(rf"(&#?\w+;)|{UNBROKEN.pattern}")
+_TEXT_NODE = re.compile(r"(<(script|style|textarea)\b.*?</\2>)|(?<=>)([^<>]+)(?=<)", re.S | re.I)
+
+
+def joined(text: str) -> str:
+    """``text`` with a word joiner between the characters of each :data:`UNBROKEN` run (for Word)."""
+    return UNBROKEN.sub(lambda m: WORD_JOINER.join(m.group(0)), text)
+
+
+def unbroken_html(page: str) -> str:
+    """An HTML page with each :data:`UNBROKEN` run of its text in a ``<span class="nb">`` (``white-space:
+    nowrap``); scripts, styles and attribute values are left as they are, runs of one character too."""
+
+    def text(m: re.Match) -> str:
+        if m.group(1):
+            return m.group(1)
+        return _RUN_OR_ENTITY.sub(
+            lambda r: (
+                f'<span class="nb">{r.group(0)}</span>'
+                if r.group(1) is None and len(r.group(0)) > 1
+                else r.group(0)
+            ),
+            m.group(3),
+        )
+
+    return _TEXT_NODE.sub(text, page)
 
 
 def scale(values, unit: str = "") -> tuple[float, str]:

@@ -1,0 +1,27 @@
+"""What a line never breaks inside (show/format.py UNBROKEN): pages wrap it in a nowrap span, Word runs join it."""
+from __future__ import annotations
+
+from docx import Document
+
+from helpers.publish.docx import _unbroken
+from helpers.show.format import WORD_JOINER, joined, unbroken_html
+
+
+def test_pages_keep_figures_with_units_and_chart_numbers_together():
+    page = ('<html><style>p{x:1}</style><h1>局2023年法治</h1><p title="约5宗">每宗约1275.48元<sup>7</sup>'
+            '，见图3；&#39;d23d28fe7861 x 5</p><script>var a = "12宗";</script></html>')
+    out = unbroken_html(page)
+    for run in ["2023年", "约1275.48元", "图3"]:
+        assert f'<span class="nb">{run}</span>' in out, run
+    # scripts, styles, attribute values, entities, hashes and lone digits are left as they were
+    assert out.count('<span class="nb">') == 3
+    assert '"12宗"' in out and 'title="约5宗"' in out and "&#39;d23d28fe7861 x 5" in out
+
+
+def test_word_runs_join_each_figure_and_mark_it_english():
+    assert joined("得22.65%（509宗") == "得" + WORD_JOINER.join("22.65%") + "（" + WORD_JOINER.join("509宗")
+    paragraph = Document().add_paragraph()
+    runs = _unbroken(paragraph, "合计14434宗，却达成")
+    # three runs: the words, the figure with its unit (joined, lang en-US), the words
+    assert [r.text for r in runs] == ["合计", WORD_JOINER.join("14434宗"), "，却达成"]
+    assert [r._r.xpath("./w:rPr/w:lang/@w:eastAsia") for r in runs] == [[], ["en-US"], []]
