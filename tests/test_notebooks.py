@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import ast
 import html
+import io
 import math
 import re
 import subprocess
+import tokenize
 import warnings
 
 import nbformat
@@ -91,6 +93,32 @@ def test_no_figure_is_typed_and_no_logic_lives_in_notebooks(path):
             imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
             imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
             assert imported <= ALLOWED_IMPORTS, f"cell {i} imports {imported - ALLOWED_IMPORTS}"
+
+
+def english_comments(source: str) -> list[str]:
+    """The comments of a code cell a reader of its rendered page would read as English: none in Chinese (no
+    Chinese character), or with three English words in a row. Names from the code (``r.indicators``,
+    ``checks.yml``, ``SHOWN``) may stand in a Chinese comment."""
+    comments = [t.string for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type == tokenize.COMMENT]
+    return [c for c in comments
+            if not re.search(r"[\u4e00-\u9fff]", c) or re.search(r"[A-Za-z']+(?: [A-Za-z']+){2}", c)]
+
+
+def test_an_english_comment_is_caught_and_a_chinese_one_naming_code_is_not():
+    source = ('r = hb.load_report(bureau, year)   # the report\'s tidy tables\n'
+              'v = r.indicators["value"]   # 报告的每个数字，以编号 r.indicators 为索引\n'
+              'x = 1   # 中文 and then three English words\n'
+              'y = 2   # ok\n')
+    assert english_comments(source) == ["# the report's tidy tables", "# 中文 and then three English words", "# ok"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_code_comments_are_chinese(path):
+    """Rendered notebook pages show their code: a comment there is read like the rest of the page."""
+    nb = nbformat.read(path, as_version=4)
+    english = {i: found for i, cell in enumerate(nb.cells)
+               if cell.cell_type == "code" and (found := english_comments(cell.source))}
+    assert not english, f"English comments (cell: comments): {english}"
 
 
 def test_a_function_or_a_loop_in_a_notebook_cell_is_refused():
