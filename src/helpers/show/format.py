@@ -4,6 +4,8 @@ One module holds every presentation rule, so a table, a chart label, a sentence 
 a page of the briefing can never write the same figure two ways:
 
 * :func:`number` writes a value the way Chinese reports do (``434.12万元``, ``71.59%``);
+* :func:`estimate` and :func:`estimate_text` show an estimated figure to the precision of its meaning
+  (``约166件``, never 165.9544);
 * :func:`metric_text` applies the unit policy for derived values (a ratio's unit such as
   ``件/家`` is in its label, not after the number);
 * :func:`figure_text` writes a figure as the report did, ranks as ``第六``;
@@ -48,6 +50,8 @@ _FORMULA_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _FORMULA_WORDS))
 UNBROKEN = re.compile(
     r"(?<![A-Za-z0-9_.,&#])(?:[图表] ?)?约?[-+−]?\d[\d.,]*(?:[%‰]|[万亿]?[\u4e00-\u9fff])?"
 )
+#: A number alone: browsers never break inside one, so a page leaves it as it is (a 目录 number stays 4.1).
+BARE = re.compile(r"[\d.,]+")
 #: U+2060 WORD JOINER: no line break on either side, in Word and LibreOffice as in browsers; shows nothing.
 WORD_JOINER = "\u2060"
 _RUN_OR_ENTITY = re.compile(rf"(&#?\w+;)|{UNBROKEN.pattern}")
@@ -61,15 +65,17 @@ def joined(text: str) -> str:
 
 def unbroken_html(page: str) -> str:
     """An HTML page with each :data:`UNBROKEN` run of its text in a ``<span class="nb">`` (``white-space:
-    nowrap``); scripts, styles and attribute values are left as they are, runs of one character too."""
+    nowrap``); scripts, styles, attribute values and numbers alone (:data:`BARE`) are left as they are, and so
+    is the text of an element that holds one run and nothing else (``<a class="xref">图2</a>``, a 图表 label,
+    a figure in its ``span.fig``): style.css keeps those whole."""
 
     def text(m: re.Match) -> str:
-        if m.group(1):
-            return m.group(1)
+        if m.group(1) or UNBROKEN.fullmatch(m.group(3).strip()):
+            return m.group(0)  # a script or style; or an element holding one run alone (the CSS keeps it whole)
         return _RUN_OR_ENTITY.sub(
             lambda r: (
                 f'<span class="nb">{r.group(0)}</span>'
-                if r.group(1) is None and len(r.group(0)) > 1
+                if r.group(1) is None and not BARE.fullmatch(r.group(0))
                 else r.group(0)
             ),
             m.group(3),
@@ -132,6 +138,35 @@ def number(value: float, unit: str = "", among=None) -> str:
     divisor, word = scale([value] if among is None else [value, *among], unit)
     decimals = 4 if divisor > 1 else 2
     return f"{value / divisor:.{decimals}f}".rstrip("0").rstrip(".") + word + unit
+
+
+def estimate(value: float, unit: str) -> float:
+    """An estimated (derived) figure to the precision its meaning has: a count of things in whole things,
+    anything else (money, a rate, a ratio) to two decimals.
+
+    A previous year's count implied by a stated growth rate (233 ÷ 1.404 = 165.9544…) is about 166
+    inventions, never 165.9544: notebooks, the briefing, its Word document and the xlsx all show the
+    value this gives (with 约 before it in prose, :func:`estimate_text`).
+
+    Examples
+    --------
+    >>> estimate(165.954415954416, "件"), estimate(711.2, "宗"), estimate(2.85124, "件/家"), estimate(9888.844, "元")
+    (166.0, 711.0, 2.85, 9888.84)
+    """
+    if value != value:  # NaN: nothing to round
+        return value
+    return float(round(value)) if Unit(unit).is_counter else round(value, 2)
+
+
+def estimate_text(value: float, unit: str) -> str:
+    """An estimated figure in prose: 约, :func:`estimate`, then :func:`metric_text` (``约166件``).
+
+    Examples
+    --------
+    >>> estimate_text(165.954415954416, "件"), estimate_text(711.2, "宗")
+    ('约166件', '约711宗')
+    """
+    return "约" + metric_text(estimate(value, unit), unit)
 
 
 def unit_after_number(unit: str) -> str:
