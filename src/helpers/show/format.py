@@ -71,7 +71,9 @@ def unbroken_html(page: str) -> str:
 
     def text(m: re.Match) -> str:
         if m.group(1) or UNBROKEN.fullmatch(m.group(3).strip()):
-            return m.group(0)  # a script or style; or an element holding one run alone (the CSS keeps it whole)
+            return m.group(
+                0
+            )  # a script or style; or an element holding one run alone (the CSS keeps it whole)
         return _RUN_OR_ENTITY.sub(
             lambda r: (
                 f'<span class="nb">{r.group(0)}</span>'
