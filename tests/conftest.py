@@ -189,6 +189,15 @@ def broken_figures(pdf: Path) -> list[tuple[str, str]]:
             if re.search(r"\d\.?$", a) and re.match(r"[.%‰宗件家户元万亿年个项人次场]", b)]
 
 
+def lone_marks(pdf: Path) -> list[tuple[str, str]]:
+    """Pairs of lines of a printed PDF where a footnote mark begins a line alone: a line of nothing but a mark
+    (``9``, ``16,17``) after one ending in a closing bracket or a punctuation mark (``…14434宗）`` / ``9``)."""
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    lines = [line.strip().replace("\u2060", "") for line in text.splitlines()]
+    return [(a, b) for a, b in zip(lines, lines[1:])
+            if re.fullmatch(r"[\d,]+", b) and re.search(r"[）)」』】〕。，；、：]$", a)]
+
+
 def rewrite(path: Path, old: str, new: str, count: int = 1) -> None:
     """Replace ``old`` by ``new`` in a text file, failing loudly if ``old`` is not there."""
     text = path.read_text(encoding="utf-8")

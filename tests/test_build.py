@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from conftest import broken_figures, change_figure, only_notebooks, require_tool, rewrite
+from conftest import broken_figures, change_figure, lone_marks, only_notebooks, require_tool, rewrite
 from helpers.audit.report import load_report
 from helpers.errors import AmrbookError
 from helpers.audit.metrics import compute_metrics
@@ -87,6 +87,8 @@ def test_pdf_is_a4_with_real_chinese_text(built):
     assert "调解成功率" in text and "71.59%" in text
     # no figure broken from its unit across lines (the title ended "…2023" with "年" below, "1275.48" / "元")
     assert broken_figures(pdf) == []
+    # nor a footnote mark alone at the start of a line (数据说明 printed "…14434宗）" with "9" below)
+    assert lone_marks(pdf) == []
 
 
 def _page_texts(pdf: Path) -> list[str]:

@@ -19,6 +19,19 @@ def test_pages_keep_figures_with_units_and_chart_numbers_together():
     assert '<a class="xref">图2</a>' in out  # an element holding one run alone: style.css keeps it whole
 
 
+def test_a_footnote_mark_stays_with_the_bracket_before_it():
+    # after a claim's span ending in "）" (数据说明 printed "…14434宗）" with the mark "9" alone below), and
+    # after a bracket in the text itself; a mark after a figure stays in its span.fig (nowrap) untouched
+    page = ('<html><li><span data-claim="check:x">不成立（14434宗）</span><sup><a href="#src-9">9</a></sup></li>'
+            '<p>（见图2）<sup><a href="#src-1">1</a></sup></p>'
+            '<p><span class="fig">71.59%<sup><a href="#src-7">7</a></sup></span></p></html>')
+    out = unbroken_html(page)
+    assert ('不成立（<span class="nb">14434宗</span><span class="nb">）<sup><a href="#src-9">9</a></sup></span>'
+            '</span></li>') in out
+    assert '（见<span class="nb">图2</span><span class="nb">）<sup><a href="#src-1">1</a></sup></span></p>' in out
+    assert '<span class="fig">71.59%<sup><a href="#src-7">7</a></sup></span>' in out
+
+
 def test_word_runs_join_each_figure_and_mark_it_english():
     assert joined("得22.65%（509宗") == "得" + WORD_JOINER.join("22.65%") + "（" + WORD_JOINER.join("509宗")
     paragraph = Document().add_paragraph()

@@ -55,7 +55,13 @@ BARE = re.compile(r"[\d.,]+")
 #: U+2060 WORD JOINER: no line break on either side, in Word and LibreOffice as in browsers; shows nothing.
 WORD_JOINER = "\u2060"
 _RUN_OR_ENTITY = re.compile(rf"(&#?\w+;)|{UNBROKEN.pattern}")
-_TEXT_NODE = re.compile(r"(<(script|style|textarea)\b.*?</\2>)|(?<=>)([^<>]+)(?=<)", re.S | re.I)
+_KEPT = re.compile(r"(<(?:script|style|textarea)\b.*?</(?:script|style|textarea)>)", re.S | re.I)
+_TEXT_NODE = re.compile(r"(?<=>)([^<>]+)(?=<)")
+#: A footnote mark after a closing bracket or punctuation mark, directly or after the end of the span that
+#: holds it (``不成立（…）</span><sup>9</sup>``): browsers may break before the mark, which then began a line alone.
+_MARK_AFTER = re.compile(
+    r"([）)」』】〕”’。，；：、])((?:</span>)?)(<sup\b[^>]*>(?:(?!</sup>).)*</sup>)", re.S
+)
 
 
 def joined(text: str) -> str:
@@ -64,26 +70,33 @@ def joined(text: str) -> str:
 
 
 def unbroken_html(page: str) -> str:
-    """An HTML page with each :data:`UNBROKEN` run of its text in a ``<span class="nb">`` (``white-space:
-    nowrap``); scripts, styles, attribute values and numbers alone (:data:`BARE`) are left as they are, and so
-    is the text of an element that holds one run and nothing else (``<a class="xref">图2</a>``, a 图表 label,
-    a figure in its ``span.fig``): style.css keeps those whole."""
+    """An HTML page whose lines never break inside a figure or before a footnote mark.
+
+    Each :data:`UNBROKEN` run of its text goes in a ``<span class="nb">`` (``white-space: nowrap``), and
+    so does a footnote mark with the closing bracket or punctuation mark before it (moved inside the
+    span that ends with that mark, if one does). Scripts, styles, attribute values and numbers alone
+    (:data:`BARE`) are left as they are, and so is the text of an element that holds one run and
+    nothing else (``<a class="xref">图2</a>``, a 图表 label, a figure in its ``span.fig``): style.css
+    keeps those whole.
+    """
 
     def text(m: re.Match) -> str:
-        if m.group(1) or UNBROKEN.fullmatch(m.group(3).strip()):
-            return m.group(
-                0
-            )  # a script or style; or an element holding one run alone (the CSS keeps it whole)
+        if UNBROKEN.fullmatch(m.group(1).strip()):
+            return m.group(0)
         return _RUN_OR_ENTITY.sub(
             lambda r: (
                 f'<span class="nb">{r.group(0)}</span>'
                 if r.group(1) is None and not BARE.fullmatch(r.group(0))
                 else r.group(0)
             ),
-            m.group(3),
+            m.group(1),
         )
 
-    return _TEXT_NODE.sub(text, page)
+    def part(piece: str) -> str:
+        piece = _TEXT_NODE.sub(text, piece)
+        return _MARK_AFTER.sub(r'<span class="nb">\1\3</span>\2', piece)
+
+    return "".join(piece if i % 2 else part(piece) for i, piece in enumerate(_KEPT.split(page)))
 
 
 def scale(values, unit: str = "") -> tuple[float, str]:
