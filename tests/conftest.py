@@ -191,11 +191,12 @@ def broken_figures(pdf: Path) -> list[tuple[str, str]]:
 
 def lone_marks(pdf: Path) -> list[tuple[str, str]]:
     """Pairs of lines of a printed PDF where a footnote mark begins a line alone: a line of nothing but a mark
-    (``9``, ``16,17``) after one ending in a closing bracket or a punctuation mark (``…14434宗）`` / ``9``)."""
+    (``9``, ``16,17``) after one ending in a full-width closing bracket or punctuation mark (``…14434宗）`` /
+    ``9``); a table's label cell ending in "(本年度)" before its number cell is no mark."""
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     lines = [line.strip().replace("\u2060", "") for line in text.splitlines()]
     return [(a, b) for a, b in zip(lines, lines[1:])
-            if re.fullmatch(r"[\d,]+", b) and re.search(r"[）)」』】〕。，；、：]$", a)]
+            if re.fullmatch(r"[\d,]+", b) and re.search(r"[）」』】〕。，；、：]$", a)]
 
 
 def rewrite(path: Path, old: str, new: str, count: int = 1) -> None:

@@ -16,7 +16,7 @@ import pytest
 import helpers as hb
 from helpers.tables.load import load_indicators
 from helpers.show.charts import set_theme
-from conftest import drafted_second_year, require_tool
+from conftest import broken_figures, drafted_second_year, lone_marks, require_tool
 from helpers.audit.report import load_report
 from helpers.audit.metrics import compute_metrics
 from helpers.tables.indicators import indicator_table
@@ -180,6 +180,12 @@ def test_agrees_returns_one_row_when_the_notebook_and_metrics_yml_agree():
     assert list(row.index) == ["council_mediation_rate_of_received"]
     assert row.iloc[0]["一致"] == "是"
     assert round(row.iloc[0]["定义值"], 2) == 22.65  # 509 / 2247 * 100 = 22.652…
+    # an estimate (kind: implied) is shown, once checked, to its meaning: 233 / 1.404 = 165.95… inventions → 166
+    implied = hb.agrees(v["invention_patents_granted"] / (1 + v["invention_patents_growth"] / 100), y,
+                        "invention_patents_previous_implied")
+    assert implied.iloc[0][["笔记本计算", "定义值"]].tolist() == [166, 166]
+    with pytest.raises(AmrbookError, match="the two definitions differ"):  # checked before it is rounded
+        hb.agrees(166, y, "invention_patents_previous_implied")
 
 
 def test_agrees_stops_the_notebook_when_the_two_definitions_differ():
@@ -316,6 +322,10 @@ def test_a_notebook_page_printed_on_a4_shows_every_column_of_its_tables(built, t
     print_pdf(built.pristine / "notebooks" / "01_enforcement.html", pdf)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "原文句子" in text and "限定" in text
+    # no English prompt of Jupyter's on the printed page ("In [3]:", "Out[3]:"), and the code is there
+    assert not re.search(r"\b(?:In|Out)\s*\[\d*\]", text) and "hb.load_report(bureau, year)" in text
+    # no figure broken from its unit, no footnote mark alone at a line's start
+    assert broken_figures(pdf) == [] and lone_marks(pdf) == []
 
 
 @pytest.mark.slow

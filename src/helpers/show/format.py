@@ -48,7 +48,7 @@ _FORMULA_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _FORMULA_WORDS))
 #: Browsers, Word and LibreOffice may break between a digit and a Chinese character, so ``1275.48`` ended
 #: one line and ``元`` began the next, and a title ended ``…2023`` with ``年`` below.
 UNBROKEN = re.compile(
-    r"(?<![A-Za-z0-9_.,&#])(?:[图表] ?)?约?[-+−]?\d[\d.,]*(?:[%‰]|[万亿]?[\u4e00-\u9fff])?"
+    r"(?<![A-Za-z0-9_.,&#])(?:[图表] ?)?约?[-+−]?\d(?:[\d.,]*\d)?(?:[%‰]|[万亿]?[\u4e00-\u9fff])?"
 )
 #: A number alone: browsers never break inside one, so a page leaves it as it is (a 目录 number stays 4.1).
 BARE = re.compile(r"[\d.,]+")

@@ -146,8 +146,9 @@ def agrees(computed: float, r: Report, metric: str, tolerance: float = 1e-9) -> 
     Returns
     -------
     pandas.DataFrame
-        One row indexed by ``metric`` (under 编号): 指标, 笔记本计算, 定义值 (the value of metrics.yml),
-        单位, 公式 (with the figures' names: 罚没金额 ÷ 查办行政处罚案件), 一致 (是).
+        One row indexed by ``metric`` (under 编号): 指标, 笔记本计算, 定义值 (the value of metrics.yml; both
+        an :func:`~helpers.show.format.estimate` for a metric of kind ``implied``, once they agree), 单位,
+        公式 (with the figures' names: 罚没金额 ÷ 查办行政处罚案件), 一致 (是).
 
     Raises
     ------
@@ -165,11 +166,14 @@ def agrees(computed: float, r: Report, metric: str, tolerance: float = 1e-9) -> 
             f"gives {declared!r} ({row['formula']} = {row['substituted']}): the two definitions differ"
         )
     labels = {**r.indicators["label_zh"].to_dict(), **metrics["label_zh"].to_dict()}
+    shown = (  # an estimate to the precision of its meaning (166 inventions, not 165.9544), once checked
+        (lambda v: estimate(v, row["unit"])) if row["kind"] == "implied" else (lambda v: v)
+    )
     return pd.DataFrame(
         {
             "指标": row["label_zh"],
-            "笔记本计算": float(computed),
-            "定义值": declared,
+            "笔记本计算": shown(float(computed)),
+            "定义值": shown(declared),
             "单位": row["unit"],
             "公式": spelled(row["formula"], labels),
             "一致": "是",
