@@ -189,6 +189,12 @@ def broken_figures(pdf: Path) -> list[tuple[str, str]]:
             if re.search(r"\d\.?$", a) and re.match(r"[.%‰宗件家户元万亿年个项人次场]", b)]
 
 
+def unwrapped(page: str) -> str:
+    """A rendered page without the ``<span class="nb">`` that keep a figure on one line
+    (:func:`helpers.show.format.unbroken_html`): its text as the page's code wrote it."""
+    return re.sub(r'<span class="nb">(.*?)</span>', r"\1", page)
+
+
 def lone_marks(pdf: Path) -> list[tuple[str, str]]:
     """Pairs of lines of a printed PDF where a footnote mark begins a line alone: a line of nothing but a mark
     (``9``, ``16,17``) after one ending in a full-width closing bracket or punctuation mark (``…14434宗）`` /

@@ -8,13 +8,14 @@ from helpers.show.format import WORD_JOINER, joined, unbroken_html
 
 
 def test_pages_keep_figures_with_units_and_chart_numbers_together():
-    page = ('<html><style>p{x:1}</style><h1>局2023年法治</h1><p title="约5宗">每宗约1275.48元<sup>7</sup>'
+    page = ('<html><title>局2023年法治</title><style>p{x:1}</style><h1>局2023年法治</h1><p title="约5宗">每宗约1275.48元<sup>7</sup>'
             '，见图3；&#39;d23d28fe7861 x 5 4.1</p><a class="xref">图2</a><script>var a = "12宗";</script></html>')
     out = unbroken_html(page)
     for run in ["2023年", "约1275.48元", "图3"]:
         assert f'<span class="nb">{run}</span>' in out, run
     # scripts, styles, attribute values, entities, hashes and numbers alone (a 目录's 4.1) are left as they were
     assert out.count('<span class="nb">') == 3
+    assert "<title>局2023年法治</title>" in out  # raw text: a span there would show in the browser's tab
     assert '"12宗"' in out and 'title="约5宗"' in out and "&#39;d23d28fe7861 x 5 4.1</p>" in out
     assert '<a class="xref">图2</a>' in out  # an element holding one run alone: style.css keeps it whole
 

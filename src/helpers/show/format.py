@@ -55,7 +55,10 @@ BARE = re.compile(r"[\d.,]+")
 #: U+2060 WORD JOINER: no line break on either side, in Word and LibreOffice as in browsers; shows nothing.
 WORD_JOINER = "\u2060"
 _RUN_OR_ENTITY = re.compile(rf"(&#?\w+;)|{UNBROKEN.pattern}")
-_KEPT = re.compile(r"(<(?:script|style|textarea)\b.*?</(?:script|style|textarea)>)", re.S | re.I)
+#: Elements whose content is raw text, not markup (a span in <title> would show in the browser's tab).
+_KEPT = re.compile(
+    r"(<(?:script|style|textarea|title)\b.*?</(?:script|style|textarea|title)>)", re.S | re.I
+)
 _TEXT_NODE = re.compile(r"(?<=>)([^<>]+)(?=<)")
 #: A footnote mark after a closing bracket or punctuation mark, directly or after the end of the span that
 #: holds it (``不成立（…）</span><sup>9</sup>``): browsers may break before the mark, which then began a line alone.
@@ -74,7 +77,7 @@ def unbroken_html(page: str) -> str:
 
     Each :data:`UNBROKEN` run of its text goes in a ``<span class="nb">`` (``white-space: nowrap``), and
     so does a footnote mark with the closing bracket or punctuation mark before it (moved inside the
-    span that ends with that mark, if one does). Scripts, styles, attribute values and numbers alone
+    span that ends with that mark, if one does). Scripts, styles, the title, attribute values and numbers alone
     (:data:`BARE`) are left as they are, and so is the text of an element that holds one run and
     nothing else (``<a class="xref">图2</a>``, a 图表 label, a figure in its ``span.fig``): style.css
     keeps those whole.
