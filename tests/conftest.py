@@ -178,6 +178,33 @@ def require_tool(name: str, why: str) -> str:
     return found
 
 
+def broken_figures(pdf: Path) -> list[tuple[str, str]]:
+    """Pairs of lines of a printed PDF (pdftotext, reading order) where a figure was broken across the two:
+    a line ending in a digit or a decimal point and the next beginning with its ``.``, ``%`` or unit
+    (``1275.48`` / ``元``, ``22.6`` / ``5%``, ``2023`` / ``年``). A table's cells are lines of their own, so a
+    line ending in a footnote mark followed by a cell starting with a number is no break and not counted."""
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    lines = [line.strip() for line in text.splitlines()]
+    return [(a, b) for a, b in zip(lines, lines[1:])
+            if re.search(r"\d\.?$", a) and re.match(r"[.%‰宗件家户元万亿年个项人次场]", b)]
+
+
+def unwrapped(page: str) -> str:
+    """A rendered page without the ``<span class="nb">`` that keep a figure on one line
+    (:func:`helpers.show.format.unbroken_html`): its text as the page's code wrote it."""
+    return re.sub(r'<span class="nb">(.*?)</span>', r"\1", page)
+
+
+def lone_marks(pdf: Path) -> list[tuple[str, str]]:
+    """Pairs of lines of a printed PDF where a footnote mark begins a line alone: a line of nothing but a mark
+    (``9``, ``16,17``) after one ending in a full-width closing bracket or punctuation mark (``…14434宗）`` /
+    ``9``); a table's label cell ending in "(本年度)" before its number cell is no mark."""
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    lines = [line.strip().replace("\u2060", "") for line in text.splitlines()]
+    return [(a, b) for a, b in zip(lines, lines[1:])
+            if re.fullmatch(r"[\d,]+", b) and re.search(r"[）」』】〕。，；、：]$", a)]
+
+
 def rewrite(path: Path, old: str, new: str, count: int = 1) -> None:
     """Replace ``old`` by ``new`` in a text file, failing loudly if ``old`` is not there."""
     text = path.read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from conftest import change_figure, only_notebooks, require_tool, rewrite
+from conftest import broken_figures, change_figure, lone_marks, only_notebooks, require_tool, rewrite
 from helpers.audit.report import load_report
 from helpers.errors import AmrbookError
 from helpers.audit.metrics import compute_metrics
@@ -85,6 +85,10 @@ def test_pdf_is_a4_with_real_chinese_text(built):
     assert re.search(r"Page size:\s+59[45](?:\.\d+)? x 84[12](?:\.\d+)? pts \(A4\)", info)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "调解成功率" in text and "71.59%" in text
+    # no figure broken from its unit across lines (the title ended "…2023" with "年" below, "1275.48" / "元")
+    assert broken_figures(pdf) == []
+    # nor a footnote mark alone at the start of a line (数据说明 printed "…14434宗）" with "9" below)
+    assert lone_marks(pdf) == []
 
 
 def _page_texts(pdf: Path) -> list[str]:
@@ -349,6 +353,30 @@ def test_the_running_header_and_footer_are_text():
     assert "&lt;b&gt;生成于&lt;/b&gt;" in templates["footerTemplate"]
     assert '<span class="pageNumber"></span>' in templates["footerTemplate"]       # filled in by the browser
     assert '<span class="totalPages"></span>' in templates["footerTemplate"]
+
+
+def test_no_chinese_font_in_fontconfig_fails_the_pdf_before_the_browser_starts(tmp_path, monkeypatch):
+    """Chromium with no font visible to fontconfig waited out its 120 s deadline; now the PDF fails at once."""
+    from helpers.publish.pdf import NoPdf, print_pdf
+
+    require_tool("fc-list", "fontconfig says which fonts the browser sees")
+    config = tmp_path / "fonts.conf"           # a fontconfig with no font folder: it lists no font at all
+    config.write_text(f'<?xml version="1.0"?><fontconfig><cachedir>{tmp_path}/cache</cachedir></fontconfig>',
+                      encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(config))
+    started = tmp_path / "started"
+    browser = tmp_path / "chromium"            # would leave a mark if it were started
+    browser.write_text(f"#!/bin/sh\ntouch {started}\n", encoding="utf-8")
+    browser.chmod(0o755)
+    page = tmp_path / "page.html"
+    page.write_text("<html lang='zh'><body>页</body></html>", encoding="utf-8")
+    with pytest.raises(NoPdf, match=r"fc-list :lang=zh.*sudo apt-get install fonts-noto-cjk"):
+        print_pdf(page, tmp_path / "page.pdf", browser=browser, timeout=2)
+    assert not started.exists() and not (tmp_path / "page.pdf").exists()
+    monkeypatch.delenv("FONTCONFIG_FILE")      # the system's fontconfig lists the CJK face: the browser starts
+    with pytest.raises(NoPdf, match="exited with status 0 but wrote no PDF"):
+        print_pdf(page, tmp_path / "page.pdf", browser=browser, timeout=2)
+    assert started.exists()
 
 
 def test_a_browser_that_never_answers_is_killed_and_named(tmp_path):

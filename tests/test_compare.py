@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import REAL_NOTEBOOKS, only_notebooks, rewrite
+from conftest import REAL_NOTEBOOKS, only_notebooks, rewrite, unwrapped
 from test_bureaus import add_bureau
 from helpers.audit.compare import compare_reports, compare_with_peers, peers
 from helpers.audit.report import load_report
@@ -320,7 +320,7 @@ def test_conghua_alone_builds_without_a_comparison_and_the_index_says_why(built)
     reason = "没有其他机构的2023年报告可比较，未生成该笔记本。"
     assert built.result.skipped == {"compare": reason}
     assert not (built.pristine / "notebooks" / "compare.html").exists()
-    index = (built.pristine / "index.html").read_text(encoding="utf-8")
+    index = unwrapped((built.pristine / "index.html").read_text(encoding="utf-8"))
     assert f"<li>机构比较：同一年度各机构报告中的相同指标<span class=\"note\">（{reason}）</span></li>" in index
     page = (built.pristine / "briefing.html").read_text(encoding="utf-8")
     assert "与其他机构比较" not in page and "data-claim=\"compare:" not in page

@@ -9,7 +9,7 @@ import shutil
 import nbformat
 import pytest
 
-from conftest import change_figure, drafted_second_year, only_notebooks
+from conftest import change_figure, drafted_second_year, only_notebooks, unwrapped
 from helpers.audit.report import load_report
 from helpers.audit.diff import compare, snapshot
 from helpers.cli import main
@@ -144,7 +144,7 @@ def test_a_corrected_figure_is_in_the_rebuilt_briefing_manifest_and_amrbook_diff
     manifest = json.loads((result.target / "manifest.json").read_text(encoding="utf-8"))
     rows = manifest["changes"]["previous_build"]["rows"]
     assert [(r["id"], r["before"], r["after"]) for r in rows if r["kind"] == "figure"] == [(PENALTIES, old, new)]
-    html = (result.target / "briefing.html").read_text(encoding="utf-8")
+    html = unwrapped((result.target / "briefing.html").read_text(encoding="utf-8"))
     assert f"{old} → {new}（数值修订）" in html
     # computed once, by the build: the briefing's kernel read the log the manifest records, from its file
     briefing = nbformat.read(result.notebooks["briefing"], as_version=4)

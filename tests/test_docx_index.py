@@ -15,7 +15,7 @@ from fontTools.ttLib import TTCollection, TTFont
 from lxml import etree
 from lxml import html as lxml_html
 
-from conftest import require_tool
+from conftest import broken_figures, require_tool
 from helpers.audit.report import load_report
 from helpers.cli import main
 from helpers.publish.build import build
@@ -41,7 +41,8 @@ def _xml(docx: Path, part: str) -> etree._Element:
 
 
 def _text(element) -> str:
-    return "".join(element.itertext())
+    """The text a reader sees: without the word joiners that keep a figure on one line (U+2060, shown as nothing)."""
+    return "".join(element.itertext()).replace("\u2060", "")
 
 
 def _styled(body, style: str) -> list:
@@ -160,6 +161,8 @@ def test_docx_prints_through_libreoffice_with_the_cjk_family_and_nothing_cut_off
     titles = {label: title for label, title, _ in numbered_tables(load_report("conghua", 2023))}
     for words in [*SECTIONS, *TOPICS, *(f"{label}{titles[label]}" for label in LABELS)]:
         assert re.sub(r"\s+", "", words) in text, words
+    # no figure broken across lines: LibreOffice's Chinese line breaker printed "144" / "34宗", "22.6" / "5%"
+    assert broken_figures(pdf) == []
     # nothing cut off: every word lies inside its page
     boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     for page in re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', boxes, re.S):

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import ast
 import html
+import io
 import math
 import re
 import subprocess
+import tokenize
 import warnings
 
 import nbformat
@@ -14,7 +16,7 @@ import pytest
 import helpers as hb
 from helpers.tables.load import load_indicators
 from helpers.show.charts import set_theme
-from conftest import drafted_second_year, require_tool
+from conftest import broken_figures, drafted_second_year, lone_marks, require_tool
 from helpers.audit.report import load_report
 from helpers.audit.metrics import compute_metrics
 from helpers.tables.indicators import indicator_table
@@ -93,6 +95,32 @@ def test_no_figure_is_typed_and_no_logic_lives_in_notebooks(path):
             assert imported <= ALLOWED_IMPORTS, f"cell {i} imports {imported - ALLOWED_IMPORTS}"
 
 
+def english_comments(source: str) -> list[str]:
+    """The comments of a code cell a reader of its rendered page would read as English: none in Chinese (no
+    Chinese character), or with three English words in a row. Names from the code (``r.indicators``,
+    ``checks.yml``, ``SHOWN``) may stand in a Chinese comment."""
+    comments = [t.string for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type == tokenize.COMMENT]
+    return [c for c in comments
+            if not re.search(r"[\u4e00-\u9fff]", c) or re.search(r"[A-Za-z']+(?: [A-Za-z']+){2}", c)]
+
+
+def test_an_english_comment_is_caught_and_a_chinese_one_naming_code_is_not():
+    source = ('r = hb.load_report(bureau, year)   # the report\'s tidy tables\n'
+              'v = r.indicators["value"]   # 报告的每个数字，以编号 r.indicators 为索引\n'
+              'x = 1   # 中文 and then three English words\n'
+              'y = 2   # ok\n')
+    assert english_comments(source) == ["# the report's tidy tables", "# 中文 and then three English words", "# ok"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_code_comments_are_chinese(path):
+    """Rendered notebook pages show their code: a comment there is read like the rest of the page."""
+    nb = nbformat.read(path, as_version=4)
+    english = {i: found for i, cell in enumerate(nb.cells)
+               if cell.cell_type == "code" and (found := english_comments(cell.source))}
+    assert not english, f"English comments (cell: comments): {english}"
+
+
 def test_a_function_or_a_loop_in_a_notebook_cell_is_refused():
     tree = ast.parse("def rate(a, b):\n    return a / b\nfor ident in ids:\n    print(ident)")
     assert [type(n).__name__ for n in ast.walk(tree) if isinstance(n, BANNED)] == ["FunctionDef", "For"]
@@ -152,6 +180,12 @@ def test_agrees_returns_one_row_when_the_notebook_and_metrics_yml_agree():
     assert list(row.index) == ["council_mediation_rate_of_received"]
     assert row.iloc[0]["一致"] == "是"
     assert round(row.iloc[0]["定义值"], 2) == 22.65  # 509 / 2247 * 100 = 22.652…
+    # an estimate (kind: implied) is shown, once checked, to its meaning: 233 / 1.404 = 165.95… inventions → 166
+    implied = hb.agrees(v["invention_patents_granted"] / (1 + v["invention_patents_growth"] / 100), y,
+                        "invention_patents_previous_implied")
+    assert implied.iloc[0][["笔记本计算", "定义值"]].tolist() == [166, 166]
+    with pytest.raises(AmrbookError, match="the two definitions differ"):  # checked before it is rounded
+        hb.agrees(166, y, "invention_patents_previous_implied")
 
 
 def test_agrees_stops_the_notebook_when_the_two_definitions_differ():
@@ -172,11 +206,14 @@ def test_with_one_year_growth_view_is_empty_says_so_and_the_stated_growth_gives_
     assert growth.empty and list(growth.columns) == ["指标", "单位", "上年", "本年", "变化", "个百分点", "增长率%",
                                                      "差值", "比较"]
     assert growth.attrs["说明"].startswith("广州市从化区市场监督管理局只有2023年一年的指标表，无法计算同比")
-    implied = hb.implied_previous(hb.load_report("conghua", 2023))
-    # 233 inventions granted, stated growth 40.4%: 233 / 1.404 = 165.95…; the rounding of 40.4
-    # (40.35…40.45) allows 233 / 1.4045 = 165.8953… to 233 / 1.4035 = 166.0135…
-    assert round(implied.at["invention_patents_granted", "推算上年"], 2) == 165.95
-    assert implied.at["invention_patents_granted", "推算区间"] == "165.8953–166.0135"
+    r = hb.load_report("conghua", 2023)
+    implied = hb.implied_previous(r)
+    # 233 inventions granted, stated growth 40.4%: 233 / 1.404 = 165.95…, an estimate of a count: 166; the
+    # rounding of 40.4 (40.35…40.45) allows 233 / 1.4045 = 165.8953… to 233 / 1.4035 = 166.0135…: both 166
+    assert implied.at["invention_patents_granted", "推算上年"] == 166
+    assert implied.at["invention_patents_granted", "推算区间"] == "166"
+    # the same estimate in prose, and the council's mediations its stated rate implies: 509 / 0.7159 = 711.0…
+    assert hb.fill(r, "{invention_patents_previous_implied}，{council_implied_mediations_attempted}") == "约166件，约711宗"
     assert implied.at["invention_patents_granted", "核对"] == "无2022年数据可核对"
     with pytest.raises(AmrbookError, match="no comparable change to chart"):
         hb.largest_changes_chart(growth)
@@ -285,6 +322,10 @@ def test_a_notebook_page_printed_on_a4_shows_every_column_of_its_tables(built, t
     print_pdf(built.pristine / "notebooks" / "01_enforcement.html", pdf)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "原文句子" in text and "限定" in text
+    # no English prompt of Jupyter's on the printed page ("In [3]:", "Out[3]:"), and the code is there
+    assert not re.search(r"\b(?:In|Out)\s*\[\d*\]", text) and "hb.load_report(bureau, year)" in text
+    # no figure broken from its unit, no footnote mark alone at a line's start
+    assert broken_figures(pdf) == [] and lone_marks(pdf) == []
 
 
 @pytest.mark.slow
@@ -301,7 +342,7 @@ def test_the_overview_with_one_year_says_so_and_shows_the_implied_previous_value
     shown = "".join(_text(o) for o in _outputs(executed["00_overview"]))
     assert "广州市从化区市场监督管理局只有2023年一年的指标表，无法计算同比" in shown
     assert "data/indicators/" not in shown  # a folder of the repository is no reader's word
-    assert "推算上年" in shown and "165.954" in shown  # 233 / 1.404 = 165.954…
+    assert "推算上年" in shown and "166" in shown and "165.95" not in shown  # 233 / 1.404 = 165.954…, about 166
 
 
 @pytest.mark.slow

@@ -148,14 +148,20 @@ def test_the_workbook_formats_every_number_and_words_every_code(report_2023, tmp
     assert first[header.index("原文起始位置")].number_format == "0"
     stated = sheets["表2"]                  # one year: the previous values the stated growth implies
     cells = dict(zip([c.value for c in stated[1]], stated[2]))
-    assert cells["推算上年"].value == pytest.approx(165.954, abs=1e-3)      # 233 / 1.404
-    assert cells["推算上年"].number_format == "#,##0.00" and cells["所述增长率（%）"].number_format == '0.00"%"'
+    # 233 / 1.404 = 165.954… inventions: an estimate of a count, 166 as the briefing's 约166件 and the CSV
+    assert cells["推算上年"].value == 166
+    assert cells["推算上年"].number_format == "#,##0" and cells["所述增长率（%）"].number_format == '0.00"%"'
     metrics = sheets["衍生指标"]
     header = [c.value for c in metrics[1]]
     row = next(r for r in metrics.iter_rows(min_row=2) if r[header.index("编号")].value == "council_mediation_rate_of_received")
     difference = row[header.index("差值")]
     assert difference.value == pytest.approx(509 / 2247 * 100 - 71.59)   # 22.65 − 71.59 = −48.94 个百分点
     assert difference.number_format == '0.00" 个百分点"'
+    # a metric of kind implied keeps its computed value in the cell and shows it in whole things: 166
+    implied = next(r for r in metrics.iter_rows(min_row=2)
+                   if r[header.index("编号")].value == "invention_patents_previous_implied")
+    assert implied[header.index("数值")].value == pytest.approx(233 / 1.404)
+    assert implied[header.index("数值")].number_format == "#,##0"
 
 
 def test_every_note_of_the_indicator_tables_is_in_chinese():

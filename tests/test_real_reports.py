@@ -11,7 +11,7 @@ import docx
 import pytest
 import yaml
 
-from conftest import REAL_DATA
+from conftest import REAL_DATA, unwrapped
 from helpers import paths
 from helpers.audit.report import load_report
 from helpers.cli import main
@@ -184,7 +184,7 @@ def test_add_accept_build_gives_a_valid_table_and_a_clean_briefing(report, five_
     ran = int((r.findings["severity"] != "skipped").sum())
     assert ran == 0 and "未能核对的规则0条" in shown and "本报告的数字没有可核对的一致性规则。" in shown
     # a thematic notebook without figures of its topic is skipped, and the index says why
-    index = (result.target / "index.html").read_text(encoding="utf-8")
+    index = unwrapped((result.target / "index.html").read_text(encoding="utf-8"))
     topics = set(r.indicators["topic"])
     thematic = {p.stem for p in paths.notebooks_dir().glob("0[1-9]_*.ipynb")}
     # and the comparison is skipped when no other bureau of the data has a table of that year (津南 2024 and

@@ -42,6 +42,8 @@ from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 from lxml import html as lxml_html
 
+from ..show.format import UNBROKEN, WORD_JOINER, joined
+
 #: Markdown heading depth (or HTML ``<hN>`` of an output) → Word heading level (``##`` is a section of the briefing).
 HEADING_LEVELS = {2: 1, 3: 2, 4: 3}
 TEXT_WIDTH_MM = 160  # A4 (210 mm) less 25 mm margins on each side
@@ -49,6 +51,8 @@ WIDEST = 70  # a column's natural width, in Latin character units
 KEEP_TOGETHER = 15  # a table of at most this many rows is kept on one page
 SOURCE_LINK = re.compile(r"#src-(\d+)$")
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+#: The language of a figure's run: line breaking by the rules of English text, which keep a number whole.
+NO_CJK_BREAKS = f'<w:lang {nsdecls("w")} w:val="en-US" w:eastAsia="en-US"/>'
 CJK_SPACE = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
 
 _FOOTNOTES_XML = (
@@ -157,7 +161,7 @@ class _Writer:
         section.left_margin = section.right_margin = Mm(25)
         section.top_margin = section.bottom_margin = Mm(22)
         header = section.header.paragraphs[0]
-        header.text = title
+        _unbroken(header, title)
         header.alignment = WD_ALIGN_PARAGRAPH.CENTER
         footer = section.footer.paragraphs[0]
         footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -255,8 +259,9 @@ class _Writer:
         elif tag in ("h1", "h2", "h3", "h4"):
             # an HTML heading of a code cell's output sits where the same markdown heading would
             # (各领域要点's <h3> topics under its ##): the same depth → level as markdown
-            self.doc.add_heading(
-                el.text_content().strip(), level=HEADING_LEVELS.get(int(tag[1]), 3)
+            _unbroken(
+                self.doc.add_heading("", level=HEADING_LEVELS.get(int(tag[1]), 3)),
+                el.text_content().strip(),
             )
         elif tag == "nav":
             self._nav(el)
@@ -277,9 +282,12 @@ class _Writer:
     def _nav(self, el) -> None:
         """The 图表目录: its title, then one line per figure or table."""
         bold = el.find("b")
-        self.doc.add_paragraph(bold.text_content() if bold is not None else "", style="TOC Heading")
+        _unbroken(
+            self.doc.add_paragraph(style="TOC Heading"),
+            bold.text_content() if bold is not None else "",
+        )
         for li in el.iter("li"):
-            self.doc.add_paragraph(li.text_content().strip(), style="List Paragraph")
+            _unbroken(self.doc.add_paragraph(style="List Paragraph"), li.text_content().strip())
 
     def _tiles(self, el) -> None:
         """Headline figures as a table: 指标, 数值, 口径 and, where a previous year exists, 同比."""
@@ -324,8 +332,8 @@ class _Writer:
 
     @staticmethod
     def _header_cell(cell, text: str) -> None:
-        run = cell.paragraphs[0].add_run(text)
-        run.bold = True
+        for run in _unbroken(cell.paragraphs[0], text):
+            run.bold = True
         shading = parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="E8EEF4"/>')
         cell._tc.get_or_add_tcPr().append(shading)
 
@@ -347,9 +355,10 @@ class _Writer:
         source = el.xpath('./p[contains(@class, "figure-source")]')
         if source:
             words = source[0].text_content().split(" · ")[0].strip()
-            paragraph = self.doc.add_paragraph(f"{words}；数据见 indicators.xlsx 工作表“{label}”。")
-            paragraph.runs[0].font.size = Pt(9)
-            paragraph.runs[0].font.color.rgb = RGBColor(0x55, 0x55, 0x55)
+            paragraph = self.doc.add_paragraph()
+            for run in _unbroken(paragraph, f"{words}；数据见 indicators.xlsx 工作表“{label}”。"):
+                run.font.size = Pt(9)
+                run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
     def _caption(self, kind: str, number: str, title: str) -> None:
         paragraph = self.doc.add_paragraph(style="Caption")
@@ -357,9 +366,9 @@ class _Writer:
         paragraph.paragraph_format.keep_with_next = (
             True  # with its table, or with its chart's source line
         )
-        paragraph.add_run(kind)
+        paragraph.add_run(kind + WORD_JOINER)  # 图 and its number on one line
         _field(paragraph, f"SEQ {kind} \\* ARABIC", number)
-        paragraph.add_run(f"　{title}")
+        _unbroken(paragraph, f"　{title}")
 
     def _picture(self, img) -> None:
         src = img.get("src", "")
@@ -410,12 +419,12 @@ class _Writer:
         text = _collapse(text or "", at_start=not paragraph.text)
         if not text:
             return
-        run = paragraph.add_run(text)
         style = style or {}
-        if style.get("bold") or style.get("mark"):
-            run.bold = True
-        if style.get("small"):
-            run.font.size = Pt(9)
+        for run in _unbroken(paragraph, text):
+            if style.get("bold") or style.get("mark"):
+                run.bold = True
+            if style.get("small"):
+                run.font.size = Pt(9)
 
     def _citations(self, paragraph, sup) -> None:
         """A figure's sources: a footnote for a sentence cited here first, else the number of its footnote."""
@@ -442,12 +451,13 @@ class _Writer:
         )
         p = note[0]
         for text, bold in _marked(entry):
-            r = parse_xml(
-                f"<w:r {nsdecls('w')}>{'<w:rPr><w:b/></w:rPr>' if bold else ''}"
-                f'<w:t xml:space="preserve"></w:t></w:r>'
-            )
-            r[-1].text = text
-            p.append(r)
+            for piece, figure in _pieces(text):
+                r = parse_xml(
+                    f"<w:r {nsdecls('w')}><w:rPr>{'<w:b/>' if bold else ''}{NO_CJK_BREAKS if figure else ''}"
+                    f'</w:rPr><w:t xml:space="preserve"></w:t></w:r>'
+                )
+                r[-1].text = piece
+                p.append(r)
         self._footnotes.element.append(note)
         return ident
 
@@ -470,12 +480,40 @@ def _collapse(text: str, at_start: bool) -> str:
     return text.lstrip() if at_start else text
 
 
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, is an :data:`~helpers.show.format.UNBROKEN` run) pieces, runs joined by word
+    joiners."""
+    pieces, at = [], 0
+    for m in UNBROKEN.finditer(text):
+        pieces += [(text[at : m.start()], False), (joined(m.group(0)), True)]
+        at = m.end()
+    return [(t, figure) for t, figure in [*pieces, (text[at:], False)] if t]
+
+
+def _unbroken(paragraph, text: str) -> list:
+    """Add ``text`` to ``paragraph`` so that no line breaks inside a figure with its unit; return its runs.
+
+    Each :data:`~helpers.show.format.UNBROKEN` run is a run of its own, joined by word joiners and
+    marked as English (:data:`NO_CJK_BREAKS`): LibreOffice's Chinese line breaker ignores word joiners
+    and broke ``14434宗`` as ``144`` / ``34宗``.
+    """
+    runs = []
+    for piece, figure in _pieces(text):
+        run = paragraph.add_run(piece)
+        if figure:
+            run._r.get_or_add_rPr().append(parse_xml(NO_CJK_BREAKS))
+        runs.append(run)
+    return runs
+
+
 def _superscript(paragraph, text: str):
-    """A run in the footnote reference style (superscript)."""
-    run = paragraph.add_run(text)
-    run._r.get_or_add_rPr().insert(
-        0, parse_xml(f'<w:rStyle {nsdecls("w")} w:val="FootnoteReference"/>')
-    )
+    """A run in the footnote reference style (superscript), joined to the word before it by a word joiner
+    in a run marked English (:data:`NO_CJK_BREAKS`, which LibreOffice's Chinese line breaker would ignore):
+    a footnote mark never begins a line alone (it did after 每宗约1275.48元)."""
+    run = paragraph.add_run(WORD_JOINER + text)
+    r_pr = run._r.get_or_add_rPr()
+    r_pr.insert(0, parse_xml(f'<w:rStyle {nsdecls("w")} w:val="FootnoteReference"/>'))
+    r_pr.append(parse_xml(NO_CJK_BREAKS))
     return run
 
 
@@ -516,8 +554,14 @@ def _fit_columns(table) -> None:
 
 
 def _units(text: str) -> int:
-    """Width of text in Latin character units: East Asian wide and full-width characters count two."""
-    return min(WIDEST, sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text))
+    """Width of text in Latin character units: East Asian wide and full-width characters count two, word
+    joiners nothing."""
+    return min(
+        WIDEST,
+        sum(
+            2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text if ch != WORD_JOINER
+        ),
+    )
 
 
 def _mm(units: int) -> int:

@@ -35,7 +35,7 @@ from ..show.compare import compare_view
 from ..show.findings import worded_findings
 from ..show.format import spelled
 from ..show.readable import chinese
-from ..show.words import HEADERS
+from ..show.words import HEADERS, KIND_WORDS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PACKAGES = [
@@ -123,16 +123,21 @@ def _inputs_text(records: list[dict], labels: dict[str, str]) -> str:
     )
 
 
-def number_format(value: float, unit: str) -> str:
-    """Return the Excel number format of a value in ``unit``.
+def number_format(value: float, unit: str, estimated: bool = False) -> str:
+    """Return the Excel number format of a value in ``unit``; an ``estimated`` count shows in whole things,
+    as :func:`helpers.show.format.estimate` writes it (the cell keeps the computed value).
 
     Examples
     --------
     >>> number_format(4341200, "元"), number_format(71.59, "%"), number_format(439, "宗"), number_format(2.5, "件/家")
     ('#,##0.00', '0.00"%"', '#,##0', '#,##0.00')
+    >>> number_format(165.954415954416, "件"), number_format(165.954415954416, "件", estimated=True)
+    ('#,##0.00', '#,##0')
     """
     if unit in UNIT_FORMATS:
         return UNIT_FORMATS[unit]
+    if estimated and Unit(unit).is_counter:
+        return COUNT_FORMAT
     return COUNT_FORMAT if float(value).is_integer() and not Unit(unit).is_ratio else RATIO_FORMAT
 
 
@@ -192,13 +197,19 @@ def _sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(frame.columns)))}{len(frame) + 1}"
     units = frame["单位"].tolist() if "单位" in frame.columns else [""] * len(frame)
+    kind = HEADERS["kind"]
+    estimated = (
+        (frame[kind] == KIND_WORDS["implied"]).tolist()
+        if kind in frame.columns
+        else [False] * len(frame)
+    )
     for i, column in enumerate(frame.columns, start=1):
         cells = sheet[get_column_letter(i)][1:]
-        for cell, unit in zip(cells, units):
+        for cell, unit, guess in zip(cells, units, estimated):
             shown = column_unit(str(column), unit)
             if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
                 cell.number_format = (
-                    PLAIN_FORMAT if shown is None else number_format(cell.value, shown)
+                    PLAIN_FORMAT if shown is None else number_format(cell.value, shown, guess)
                 )
             elif column in WRAPPED:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -168,6 +168,8 @@ def index_html(
     skipped : dict of name to why, optional
         Notebooks not built for this report (no figure of their topic), listed without a link.
     """
+    # lines never break inside a figure (2023年), as on every page
+    from ..show.format import unbroken_html
 
     def link(href: str, label: str) -> str:
         return f'<a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>'
@@ -189,7 +191,7 @@ def index_html(
         for name, why in (skipped or {}).items()
     )
     files = "".join(f"<li>{link(href, label)}</li>" for href, label in downloads)
-    return f"""<!DOCTYPE html>
+    return unbroken_html(f"""<!DOCTYPE html>
 <html lang="zh">
 <head>
 <meta charset="utf-8">
@@ -201,7 +203,8 @@ def index_html(
 body {{ font-family: "AMR CJK Subset", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
        sans-serif; max-width: 860px; margin: 0 auto; padding: 1em 1.2em 3em; color: #222; line-height: 1.7; }}
 header {{ border-bottom: 3px solid #1f4e79; margin: 1em 0 1.2em; padding-bottom: 0.5em; }}
-h1 {{ color: #1f4e79; font-size: 1.6em; margin: 0 0 0.2em; }}
+h1 {{ color: #1f4e79; font-size: 1.6em; margin: 0 0 0.2em; text-wrap: balance; }}
+.nb {{ white-space: nowrap; }}
 h2 {{ color: #1f4e79; font-size: 1.15em; margin: 1.4em 0 0.4em; }}
 header p {{ margin: 0; color: #555; }}
 ul, ol {{ padding-left: 1.4em; }}
@@ -223,7 +226,7 @@ footer {{ border-top: 1px solid #d8e1ec; margin-top: 2em; padding-top: 0.5em; co
 <footer>{html.escape(stamp)}</footer>
 </body>
 </html>
-"""
+""")
 
 
 def zip_path(folder: Path) -> Path:

@@ -26,6 +26,7 @@ import os
 import selectors
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -57,6 +58,13 @@ HOW_TO_GET = (
     "no Chromium, Chrome or Edge found to print the PDF (the HTML is built). Install one "
     "(Debian/Ubuntu: sudo apt-get install --no-install-recommends chromium; macOS: brew install "
     "--cask chromium) or set AMRBOOK_BROWSER to its path, then run the build again."
+)
+NO_CJK_FONT = (
+    "the browser would find no Chinese font: fontconfig, through which Chromium finds fonts on this system, "
+    "lists none (`fc-list :lang=zh` is empty), and the print would wait out its deadline. Install one "
+    "(Debian/Ubuntu: sudo apt-get install fonts-noto-cjk; Fedora: sudo dnf install google-noto-sans-cjk-fonts) "
+    "or add the folder of a Chinese font to fontconfig (a <dir> in ~/.config/fontconfig/fonts.conf, then "
+    "fc-cache), then run the build again. The HTML is built."
 )
 HOW_TO_FIX = "Fix the browser or set AMRBOOK_BROWSER to a working Chromium, Chrome or Edge, then run the build again."
 FLAGS = (
@@ -162,10 +170,12 @@ def print_pdf(
     NoBrowser
         If no browser is found.
     NoPdf
-        If the browser cannot start, fails, refuses to print, times out or writes no PDF (its
+        If fontconfig lists no Chinese font (:func:`_check_fontconfig`, before the browser starts), or
+        the browser cannot start, fails, refuses to print, times out or writes no PDF (its
         exit status and last lines on stderr are quoted).
     """
     browser = browser or find_browser()
+    _check_fontconfig()
     run = (
         _run_devtools if hasattr(os, "posix_spawn") else _run_command_line
     )  # Windows: no pipe descriptors
@@ -182,6 +192,33 @@ def print_pdf(
         Path(pdf_file).unlink(missing_ok=True)  # a partial PDF must not pass for the page
         raise NoPdf(f"{why}\n{HOW_TO_FIX}")
     return browser
+
+
+def _check_fontconfig() -> None:
+    """Fail at once when fontconfig lists no Chinese font, where the browser finds its fonts through it.
+
+    That is Linux and the BSDs (macOS and Windows browsers use the system's own font lists). Chromium
+    with no font visible to fontconfig waited out the whole print deadline (120 s). ``fc-list`` ships
+    with fontconfig itself; a system without it has no fontconfig tools to ask, and is not checked.
+
+    Raises
+    ------
+    NoPdf
+        If ``fc-list :lang=zh`` runs and lists no font.
+    """
+    if sys.platform in ("darwin", "win32", "cygwin"):
+        return
+    fc_list = shutil.which("fc-list")
+    if not fc_list:
+        return
+    try:
+        listed = subprocess.run(
+            [fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return  # fontconfig could not be asked: the print itself says what goes wrong
+    if listed.returncode == 0 and not listed.stdout.strip():
+        raise NoPdf(NO_CJK_FONT)
 
 
 def _not_a_pdf(browser: Path, page: str, pdf_file: Path) -> str | None:

@@ -30,6 +30,7 @@ from nbconvert.filters.strings import add_anchor
 
 from ..errors import AmrbookError
 from ..show.fonts import CJKFont
+from ..show.format import unbroken_html
 from ..show.style import style_css
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -270,7 +271,7 @@ def render_html(nb: nbformat.NotebookNode, page: Page, font_css: str, name: str)
         },
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
+    return unbroken_html(body)  # no line breaks inside a figure with its unit
 
 
 def kept_page(

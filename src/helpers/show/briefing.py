@@ -34,7 +34,15 @@ from .exhibits import (
     ref,
 )
 from .findings import own_findings, worded_findings
-from .format import by_sentence, change_text, figure_text, number, period_words
+from .format import (
+    by_sentence,
+    change_text,
+    estimate,
+    estimate_text,
+    figure_text,
+    number,
+    period_words,
+)
 from .narrative import (
     claim_span,
     claim_status,
@@ -638,7 +646,7 @@ def _stated_table(b: Briefing) -> str:
                 html.escape(label),
                 html.escape(quote(b.report, r.of).text),
                 html.escape(quote(b.report, r.rate).text),
-                f"约{r.implied_previous:.0f}",
+                html.escape(estimate_text(r.implied_previous, b.report.lookup(r.of).unit)),
             ]
             for label, r in zip(data["指标"], stated.itertuples())
         ],
@@ -654,7 +662,10 @@ def _stated_data(b: Briefing) -> pd.DataFrame:
             "指标": [b.report.lookup(i).label for i in stated["of"]],
             "本年": stated["value"],
             "所述增长率（%）": stated["stated_pct"],
-            "推算上年": stated["implied_previous"],
+            "推算上年": [
+                estimate(v, b.report.lookup(i).unit)
+                for v, i in zip(stated["implied_previous"], stated["of"])
+            ],
             "单位": [b.report.lookup(i).unit for i in stated["of"]],
         }
     )

@@ -4,6 +4,8 @@ One module holds every presentation rule, so a table, a chart label, a sentence 
 a page of the briefing can never write the same figure two ways:
 
 * :func:`number` writes a value the way Chinese reports do (``434.12万元``, ``71.59%``);
+* :func:`estimate` and :func:`estimate_text` show an estimated figure to the precision of its meaning
+  (``约166件``, never 165.9544);
 * :func:`metric_text` applies the unit policy for derived values (a ratio's unit such as
   ``件/家`` is in its label, not after the number);
 * :func:`figure_text` writes a figure as the report did, ranks as ``第六``;
@@ -11,7 +13,9 @@ a page of the briefing can never write the same figure two ways:
 * :func:`period_words` and :func:`formula_words` put codes into words (statuses:
   :mod:`helpers.show.words`);
 * :func:`change_text` writes a year-on-year change (增长9.75%, 下降11.07个百分点, 上升2位);
-* :func:`highlight` and :func:`by_sentence` quote source sentences with their figures marked.
+* :func:`highlight` and :func:`by_sentence` quote source sentences with their figures marked;
+* :data:`UNBROKEN` is what a line never breaks inside (a figure with its unit, 图3): pages wrap it
+  in a ``nowrap`` span (:func:`unbroken_html`), Word documents join it with word joiners (:func:`joined`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,64 @@ _FORMULA_WORDS = [
     (" / ", " ÷ "),
 ]
 _FORMULA_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _FORMULA_WORDS))
+
+#: A run a line must not break inside: a figure (``约``, a sign, digits with ``.`` and ``,``) with the
+#: ``%`` or unit character after it (``434.12万元``, ``71.59%``, ``2023年``), and a 图/表 number (``图3``).
+#: Browsers, Word and LibreOffice may break between a digit and a Chinese character, so ``1275.48`` ended
+#: one line and ``元`` began the next, and a title ended ``…2023`` with ``年`` below.
+UNBROKEN = re.compile(
+    r"(?<![A-Za-z0-9_.,&#])(?:[图表] ?)?约?[-+−]?\d(?:[\d.,]*\d)?(?:[%‰]|[万亿]?[\u4e00-\u9fff])?"
+)
+#: A number alone: browsers never break inside one, so a page leaves it as it is (a 目录 number stays 4.1).
+BARE = re.compile(r"[\d.,]+")
+#: U+2060 WORD JOINER: no line break on either side, in Word and LibreOffice as in browsers; shows nothing.
+WORD_JOINER = "\u2060"
+_RUN_OR_ENTITY = re.compile(rf"(&#?\w+;)|{UNBROKEN.pattern}")
+#: Elements whose content is raw text, not markup (a span in <title> would show in the browser's tab).
+_KEPT = re.compile(
+    r"(<(?:script|style|textarea|title)\b.*?</(?:script|style|textarea|title)>)", re.S | re.I
+)
+_TEXT_NODE = re.compile(r"(?<=>)([^<>]+)(?=<)")
+#: A footnote mark after a closing bracket or punctuation mark, directly or after the end of the span that
+#: holds it (``不成立（…）</span><sup>9</sup>``): browsers may break before the mark, which then began a line alone.
+_MARK_AFTER = re.compile(
+    r"([）)」』】〕”’。，；：、])((?:</span>)?)(<sup\b[^>]*>(?:(?!</sup>).)*</sup>)", re.S
+)
+
+
+def joined(text: str) -> str:
+    """``text`` with a word joiner between the characters of each :data:`UNBROKEN` run (for Word)."""
+    return UNBROKEN.sub(lambda m: WORD_JOINER.join(m.group(0)), text)
+
+
+def unbroken_html(page: str) -> str:
+    """An HTML page whose lines never break inside a figure or before a footnote mark.
+
+    Each :data:`UNBROKEN` run of its text goes in a ``<span class="nb">`` (``white-space: nowrap``), and
+    so does a footnote mark with the closing bracket or punctuation mark before it (moved inside the
+    span that ends with that mark, if one does). Scripts, styles, the title, attribute values and numbers alone
+    (:data:`BARE`) are left as they are, and so is the text of an element that holds one run and
+    nothing else (``<a class="xref">图2</a>``, a 图表 label, a figure in its ``span.fig``): style.css
+    keeps those whole.
+    """
+
+    def text(m: re.Match) -> str:
+        if UNBROKEN.fullmatch(m.group(1).strip()):
+            return m.group(0)
+        return _RUN_OR_ENTITY.sub(
+            lambda r: (
+                f'<span class="nb">{r.group(0)}</span>'
+                if r.group(1) is None and not BARE.fullmatch(r.group(0))
+                else r.group(0)
+            ),
+            m.group(1),
+        )
+
+    def part(piece: str) -> str:
+        piece = _TEXT_NODE.sub(text, piece)
+        return _MARK_AFTER.sub(r'<span class="nb">\1\3</span>\2', piece)
+
+    return "".join(piece if i % 2 else part(piece) for i, piece in enumerate(_KEPT.split(page)))
 
 
 def scale(values, unit: str = "") -> tuple[float, str]:
@@ -94,6 +156,35 @@ def number(value: float, unit: str = "", among=None) -> str:
     divisor, word = scale([value] if among is None else [value, *among], unit)
     decimals = 4 if divisor > 1 else 2
     return f"{value / divisor:.{decimals}f}".rstrip("0").rstrip(".") + word + unit
+
+
+def estimate(value: float, unit: str) -> float:
+    """An estimated (derived) figure to the precision its meaning has: a count of things in whole things,
+    anything else (money, a rate, a ratio) to two decimals.
+
+    A previous year's count implied by a stated growth rate (233 ÷ 1.404 = 165.9544…) is about 166
+    inventions, never 165.9544: notebooks, the briefing, its Word document and the xlsx all show the
+    value this gives (with 约 before it in prose, :func:`estimate_text`).
+
+    Examples
+    --------
+    >>> estimate(165.954415954416, "件"), estimate(711.2, "宗"), estimate(2.85124, "件/家"), estimate(9888.844, "元")
+    (166.0, 711.0, 2.85, 9888.84)
+    """
+    if value != value:  # NaN: nothing to round
+        return value
+    return float(round(value)) if Unit(unit).is_counter else round(value, 2)
+
+
+def estimate_text(value: float, unit: str) -> str:
+    """An estimated figure in prose: 约, :func:`estimate`, then :func:`metric_text` (``约166件``).
+
+    Examples
+    --------
+    >>> estimate_text(165.954415954416, "件"), estimate_text(711.2, "宗")
+    ('约166件', '约711宗')
+    """
+    return "约" + metric_text(estimate(value, unit), unit)
 
 
 def unit_after_number(unit: str) -> str:

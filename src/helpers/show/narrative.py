@@ -37,6 +37,7 @@ from ..errors import AmrbookError, DataError, Problem
 from ..report.period import Period
 from .format import (
     by_sentence,
+    estimate_text,
     figure_text,
     formula_words,
     highlight,
@@ -154,8 +155,13 @@ def quote(r: Report, ident: str, spec: str = "") -> Quote:
             ident,
             period=figure.period if Period.parse(figure.period).is_partial else "",
         )
+    estimated = (
+        not spec and r.metrics["kind"].get(ident) == "implied"
+    )  # an estimate: 约166件, never 165.9544
     return Quote(
-        metric_text(figure.value, figure.unit, spec),
+        estimate_text(figure.value, figure.unit)
+        if estimated
+        else metric_text(figure.value, figure.unit, spec),
         sentences,
         ident,
         formula_words(figure.substituted),

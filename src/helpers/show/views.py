@@ -20,7 +20,7 @@ from ..audit.status import Comparison, Severity, StatedCheck
 from ..errors import AmrbookError
 from ..report.period import Period
 from .findings import own_findings, worded_findings
-from .format import by_sentence, change_text, grouped, highlight, spelled
+from .format import by_sentence, change_text, estimate, grouped, highlight, spelled
 from .narrative import claim_span
 from .words import COMPARISON_WORDS, SEVERITY_WORDS, STATED_WORDS
 
@@ -146,8 +146,9 @@ def agrees(computed: float, r: Report, metric: str, tolerance: float = 1e-9) -> 
     Returns
     -------
     pandas.DataFrame
-        One row indexed by ``metric`` (under 编号): 指标, 笔记本计算, 定义值 (the value of metrics.yml),
-        单位, 公式 (with the figures' names: 罚没金额 ÷ 查办行政处罚案件), 一致 (是).
+        One row indexed by ``metric`` (under 编号): 指标, 笔记本计算, 定义值 (the value of metrics.yml; both
+        an :func:`~helpers.show.format.estimate` for a metric of kind ``implied``, once they agree), 单位,
+        公式 (with the figures' names: 罚没金额 ÷ 查办行政处罚案件), 一致 (是).
 
     Raises
     ------
@@ -165,11 +166,14 @@ def agrees(computed: float, r: Report, metric: str, tolerance: float = 1e-9) -> 
             f"gives {declared!r} ({row['formula']} = {row['substituted']}): the two definitions differ"
         )
     labels = {**r.indicators["label_zh"].to_dict(), **metrics["label_zh"].to_dict()}
+    shown = (  # an estimate to the precision of its meaning (166 inventions, not 165.9544), once checked
+        (lambda v: estimate(v, row["unit"])) if row["kind"] == "implied" else (lambda v: v)
+    )
     return pd.DataFrame(
         {
             "指标": row["label_zh"],
-            "笔记本计算": float(computed),
-            "定义值": declared,
+            "笔记本计算": shown(float(computed)),
+            "定义值": shown(declared),
             "单位": row["unit"],
             "公式": spelled(row["formula"], labels),
             "一致": "是",
@@ -238,8 +242,9 @@ def implied_previous(r: Report) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by the id the growth is of (named 编号): 指标, 本年, 所述增长率%, 推算上年 (value / (1 + rate/100)),
-        推算区间 (the previous values the rate's rounding allows), 上年实际, 核对 (the status of
+        Indexed by the id the growth is of (named 编号): 指标, 本年, 所述增长率%, 推算上年 (value / (1 + rate/100), an
+        :func:`~helpers.show.format.estimate`: a count in whole things), 推算区间 (the previous values the
+        rate's rounding allows), 上年实际, 核对 (the status of
         :func:`helpers.audit.growth.stated_growth` in words: 一致, 不一致, 口径不同, 无2022年数据可核对 …).
     """
     stated = r.stated_growth
@@ -247,13 +252,14 @@ def implied_previous(r: Report) -> pd.DataFrame:
         stated["check"] != StatedCheck.MISSING
     ]  # a rate of a figure the report lacks implies nothing
     labels = r.indicators["label_zh"]
+    units = [r.lookup(i).unit for i in stated["of"]]
     return pd.DataFrame(
         {
             "指标": [labels.get(i, i) for i in stated["of"]],
             "本年": stated["value"].to_numpy(),
             "所述增长率%": stated["stated_pct"].to_numpy(),
-            "推算上年": stated["implied_previous"].to_numpy(),
-            "推算区间": [_range_words(r) for r in stated["implied_range"]],
+            "推算上年": [estimate(v, u) for v, u in zip(stated["implied_previous"], units)],
+            "推算区间": [_range_words(b, u) for b, u in zip(stated["implied_range"], units)],
             "上年实际": stated["previous_value"].to_numpy(),
             "核对": [_stated_words(r, labels) for r in stated.itertuples()],
         },
@@ -270,5 +276,10 @@ def _stated_words(row, labels: pd.Series) -> str:
     )
 
 
-def _range_words(bounds) -> str:
-    return f"{grouped(bounds[0])}–{grouped(bounds[1])}" if isinstance(bounds, tuple) else "—"
+def _range_words(bounds, unit: str) -> str:
+    """The previous values a rounded rate allows, each bound an :func:`~helpers.show.format.estimate`
+    (a count in whole things: 165.8953–166.0135 件 is 166); one value when both bounds give it."""
+    if not isinstance(bounds, tuple):
+        return "—"
+    low, high = (grouped(estimate(b, unit)) for b in bounds)
+    return low if low == high else f"{low}–{high}"
