@@ -34,9 +34,12 @@ def test_a_footnote_mark_stays_with_the_bracket_before_it():
 
 
 def test_word_runs_join_each_figure_and_mark_it_english():
-    assert joined("得22.65%（509宗") == "得" + WORD_JOINER.join("22.65%") + "（" + WORD_JOINER.join("509宗")
+    # a joiner where a Chinese breaker may break (before %, a unit, between 万 and 元, after 约 or 图), none inside
+    # the number: a reader who copies or searches 434.12 in Word finds the number itself
+    assert joined("得22.65%（509宗") == f"得22.65{WORD_JOINER}%（509{WORD_JOINER}宗"
+    assert joined("约434.12万元，见图3") == f"约{WORD_JOINER}434.12{WORD_JOINER}万{WORD_JOINER}元，见图{WORD_JOINER}3"
     paragraph = Document().add_paragraph()
     runs = _unbroken(paragraph, "合计14434宗，却达成")
     # three runs: the words, the figure with its unit (joined, lang en-US), the words
-    assert [r.text for r in runs] == ["合计", WORD_JOINER.join("14434宗"), "，却达成"]
+    assert [r.text for r in runs] == ["合计", f"14434{WORD_JOINER}宗", "，却达成"]
     assert [r._r.xpath("./w:rPr/w:lang/@w:eastAsia") for r in runs] == [[], ["en-US"], []]

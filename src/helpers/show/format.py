@@ -21,6 +21,7 @@ a page of the briefing can never write the same figure two ways:
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import re
 
@@ -67,9 +68,22 @@ _MARK_AFTER = re.compile(
 )
 
 
+#: The characters of a number: Word and LibreOffice never break between two of them in a run marked English.
+_NUMBER = frozenset("0123456789.,")
+
+
 def joined(text: str) -> str:
-    """``text`` with a word joiner between the characters of each :data:`UNBROKEN` run (for Word)."""
-    return UNBROKEN.sub(lambda m: WORD_JOINER.join(m.group(0)), text)
+    """``text`` with a word joiner inside each :data:`UNBROKEN` run wherever a Chinese line breaker may break
+    (for Word): around its Chinese characters, its sign and its ``%``, never between two characters of its number,
+    so the number a reader copies or searches for (``434.12`` of ``434.12⁠万⁠元``) is the number itself."""
+
+    def join(run: str) -> str:
+        return run[0] + "".join(
+            (ch if a in _NUMBER and ch in _NUMBER else WORD_JOINER + ch)
+            for a, ch in itertools.pairwise(run)
+        )
+
+    return UNBROKEN.sub(lambda m: join(m.group(0)), text)
 
 
 def unbroken_html(page: str) -> str:
