@@ -240,6 +240,9 @@ def test_changing_one_notebook_re_executes_only_that_one(workspace):
     assert result.executed == ["06_capacity"]
     # every other but review, and compare (从化 alone: nothing to compare with)
     assert result.skipped == {"compare": "没有其他机构的2023年报告可比较，未生成该笔记本。"}
+    # one kernel, for 06_capacity: compare, skipped by the previous build from the same key, starts none (it did:
+    # never cached, it was counted among the notebooks to run before the report was loaded, and started a second)
+    assert sorted(k for k in result.timings if k.startswith("kernel ") and k.endswith(" start")) == ["kernel 1 start"]
     assert len(result.cached) == len(list(path.parent.glob("*.ipynb"))) - 3
     page = (workspace[0] / "outputs" / "conghua" / "2023" / "notebooks" / "06_capacity.html").read_text("utf-8")
     assert "本页已修订" in page

@@ -327,8 +327,14 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
         result.timings["total"] = time.perf_counter() - started
         return plan
     # the kernels start (and import) while this process reads the notebooks and loads the data
-    announced = {  # the briefing's copy is also named by the change log it shows, known once the data are loaded
-        name for name in keys if force or not any(cache.glob(f"{cached_file[name].stem}*.ipynb"))
+    # the briefing's copy is also named by the change log it shows, known once the data are loaded; a notebook the
+    # previous build skipped from the same key (the same notebook, data, package and parameters) is skipped again
+    skipped_before = _skipped_before(old, keys, parameters)
+    announced = {
+        name
+        for name in keys
+        if name not in skipped_before
+        and (force or not any(cache.glob(f"{cached_file[name].stem}*.ipynb")))
     }
     runner.start(len(announced))
     plan.previous, plan.keys = (None if force else old), keys  # --force takes over nothing
@@ -383,6 +389,24 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
     result.stamp = _stamp(hashes)
     plan.hashes, plan.build_key = hashes, build_key
     return plan
+
+
+def _skipped_before(old: dict | None, keys: dict[str, str], parameters: dict) -> set[str]:
+    """The notebooks the previous build (its manifest ``old``) skipped whose cache key is unchanged.
+
+    Whether a notebook is skipped rests on its metadata, the data (the report's topics, the other bureaus'
+    reports of the year) and the package, all in its key: no kernel is started for it before the report is
+    loaded (:func:`skipped_notebooks` decides then; a notebook it runs after all gets a worker then).
+    """
+    recorded = (old or {}).get("inputs")
+    skipped = (old or {}).get("skipped")
+    if not isinstance(recorded, dict) or not isinstance(skipped, dict):
+        return set()
+    try:
+        before = notebook_keys(recorded, parameters)
+    except KeyError:  # a manifest without some kind of input: predict nothing
+        return set()
+    return {name for name in skipped if name in keys and before.get(name) == keys[name]}
 
 
 def _complete(plan: _Plan, runner: Runner, pdf: bool) -> None:
