@@ -336,7 +336,7 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
         if name not in skipped_before
         and (force or not any(cache.glob(f"{cached_file[name].stem}*.ipynb")))
     }
-    runner.start(len(announced))
+    runner.start(len(announced), hashes["font"]["face"])
     plan.previous, plan.keys = (None if force else old), keys  # --force takes over nothing
     from .execute import (
         prepare,
@@ -383,7 +383,9 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
     )
     result.executed = sorted(name for name, _ in todo)
     # workers for what the announcement missed: a cached copy found damaged, the briefing of another change log
-    runner.start(sum(1 for name in result.executed if name not in announced))
+    runner.start(
+        sum(1 for name in result.executed if name not in announced), hashes["font"]["face"]
+    )
     result.cached = sorted(plan.cached)
     runner.submit(todo, plan.results)
     result.stamp = _stamp(hashes)
@@ -548,9 +550,12 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
     runner.check()  # a notebook that failed meanwhile fails the build now, not after the preparation
+    font = find_cjk_font(
+        plan.hashes["font"]["face"]
+    )  # the face input_hashes found: checked, not searched for
     font_css = step(
         "prepare.font_subset",
-        lambda: font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent),
+        lambda: font_subset_css(font, font_text(), cached_file[BRIEFING].parent),
     )
     runner.check()
     result.output_keys = _output_keys(plan, font_css, pdf)
@@ -661,6 +666,7 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
                 title,
                 briefing.subtitle[0],
                 stamp,
+                font.family,
             )
 
     bar = _progress(len(result.executed))
@@ -812,12 +818,11 @@ def _link(source: Path, copy: Path) -> None:
 
 
 def _docx(
-    result: BuildResult, executed: Path, file: Path, title: str, basis: str, stamp: str
+    result: BuildResult, executed: Path, file: Path, title: str, basis: str, stamp: str, family: str
 ) -> None:
     """Write briefing.docx from the executed briefing; a failure is noted and the rest of the build stands."""
     import nbformat
 
-    from ..show.fonts import find_cjk_font
     from .docx import write_docx
 
     try:
@@ -827,7 +832,7 @@ def _docx(
             title=title,
             basis=basis,
             stamp=stamp,
-            family=find_cjk_font().family,
+            family=family,
         )
     except Exception as exc:
         file.unlink(missing_ok=True)

@@ -166,7 +166,9 @@ def font_subset_css(font: CJKFont, text: str, cache: Path | None = None) -> str:
     cache : Path, optional
         Folder where the rule is kept, keyed by font, characters and format.
     """
-    chars = {ch for ch in text if ord(ch) > 0x20} | set(RENDERER_CHARS)
+    chars = {ch for ch in set(text) if ord(ch) > 0x20} | set(
+        RENDERER_CHARS
+    )  # set(text) first: C speed
     key = hashlib.sha256(
         f"hb-{FONT_FLAVOR}|{font.path}|{font.index}|{''.join(sorted(chars))}".encode()
     ).hexdigest()[:24]
