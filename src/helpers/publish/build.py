@@ -38,7 +38,7 @@ from ..errors import DataError
 from ..paths import sha256_of
 from .kernels import Runner
 from .lock import build_lock, clear_leftovers
-from .manifest import read_manifest, set_aside, write_manifest
+from .manifest import package_versions, read_manifest, set_aside, write_manifest
 
 if TYPE_CHECKING:  # pragma: no cover - pandas and the data are loaded only when there is work to do
     from ..audit.report import Report
@@ -89,6 +89,8 @@ class BuildResult:
     output_keys: dict[str, str] = field(default_factory=dict)
     #: The stamp the briefing's pages carry: this build's, or that of the build that made the kept briefing.
     briefing_stamp: dict[str, str] = field(default_factory=dict)
+    #: ``[number, title]`` of each numbered figure and table, whose numbers are ``csv/<number>.csv``.
+    figures: list[list[str]] = field(default_factory=list)
 
 
 def stamp_text(stamp: dict[str, str]) -> str:
@@ -327,10 +329,16 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
         result.timings["total"] = time.perf_counter() - started
         return plan
     # the kernels start (and import) while this process reads the notebooks and loads the data
-    announced = {  # the briefing's copy is also named by the change log it shows, known once the data are loaded
-        name for name in keys if force or not any(cache.glob(f"{cached_file[name].stem}*.ipynb"))
+    # the briefing's copy is also named by the change log it shows, known once the data are loaded; a notebook the
+    # previous build skipped from the same key (the same notebook, data, package and parameters) is skipped again
+    skipped_before = _skipped_before(old, keys, parameters)
+    announced = {
+        name
+        for name in keys
+        if name not in skipped_before
+        and (force or not any(cache.glob(f"{cached_file[name].stem}*.ipynb")))
     }
-    runner.start(len(announced))
+    runner.start(len(announced), hashes["font"]["face"])
     plan.previous, plan.keys = (None if force else old), keys  # --force takes over nothing
     from .execute import (
         prepare,
@@ -377,12 +385,32 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
     )
     result.executed = sorted(name for name, _ in todo)
     # workers for what the announcement missed: a cached copy found damaged, the briefing of another change log
-    runner.start(sum(1 for name in result.executed if name not in announced))
+    runner.start(
+        sum(1 for name in result.executed if name not in announced), hashes["font"]["face"]
+    )
     result.cached = sorted(plan.cached)
     runner.submit(todo, plan.results)
     result.stamp = _stamp(hashes)
     plan.hashes, plan.build_key = hashes, build_key
     return plan
+
+
+def _skipped_before(old: dict | None, keys: dict[str, str], parameters: dict) -> set[str]:
+    """The notebooks the previous build (its manifest ``old``) skipped whose cache key is unchanged.
+
+    Whether a notebook is skipped rests on its metadata, the data (the report's topics, the other bureaus'
+    reports of the year) and the package, all in its key: no kernel is started for it before the report is
+    loaded (:func:`skipped_notebooks` decides then; a notebook it runs after all gets a worker then).
+    """
+    recorded = (old or {}).get("inputs")
+    skipped = (old or {}).get("skipped")
+    if not isinstance(recorded, dict) or not isinstance(skipped, dict):
+        return set()
+    try:
+        before = notebook_keys(recorded, parameters)
+    except KeyError:  # a manifest without some kind of input: predict nothing
+        return set()
+    return {name for name in skipped if name in keys and before.get(name) == keys[name]}
 
 
 def _complete(plan: _Plan, runner: Runner, pdf: bool) -> None:
@@ -414,9 +442,7 @@ def skipped_notebooks(r: Report, notebooks: dict) -> dict[str, str]:
     (``{"06_capacity": "本报告没有“能力建设”方面的数字，未生成该笔记本。"}``), and one comparing bureaus
     (``amrbook.compare``) when no other bureau has a report of the year."""
     from ..audit.compare import peers
-    from ..show.exhibits import load_layout
 
-    headings = {s["topic"]: s["heading"] for s in load_layout().sections}
     topics = r.topics()
     skipped = {}
     for name, nb in notebooks.items():
@@ -425,10 +451,18 @@ def skipped_notebooks(r: Report, notebooks: dict) -> dict[str, str]:
         topic = nb.metadata.get("amrbook", {}).get("topic")
         if topic and topic not in topics:
             heading = (
-                headings.get(topic) or nb.cells[0].source.lstrip("# ").split("：")[0]
+                _headings().get(topic) or nb.cells[0].source.lstrip("# ").split("：")[0]
             )  # else its own title
             skipped[name] = f"本报告没有“{heading}”方面的数字，未生成该笔记本。"
     return skipped
+
+
+def _headings() -> dict[str, str]:
+    """The briefing's section heading of each topic (``data/charts.yml``), read when a thematic notebook is
+    skipped: the layout's module draws charts, and a build that draws none in this process imports no matplotlib."""
+    from ..show.exhibits import load_layout
+
+    return {s["topic"]: s["heading"] for s in load_layout().sections}
 
 
 def target_dir(bureau: str, year: int) -> Path:
@@ -512,9 +546,7 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
     cached_file = result.notebooks
     import nbformat
 
-    from ..show.briefing import numbered_tables
     from ..show.fonts import find_cjk_font
-    from .export import write_xlsx
     from .index import notebook_entry, pager, write_index
     from .pdf import STOP_POLL, NoPdf, Running, print_pdf
     from .render import Page, font_subset_css, kept_page
@@ -524,9 +556,12 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
     runner.check()  # a notebook that failed meanwhile fails the build now, not after the preparation
+    font = find_cjk_font(
+        plan.hashes["font"]["face"]
+    )  # the face input_hashes found: checked, not searched for
     font_css = step(
         "prepare.font_subset",
-        lambda: font_subset_css(find_cjk_font(), font_text(), cached_file[BRIEFING].parent),
+        lambda: font_subset_css(font, font_text(), cached_file[BRIEFING].parent),
     )
     runner.check()
     result.output_keys = _output_keys(plan, font_css, pdf)
@@ -637,16 +672,28 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
                 title,
                 briefing.subtitle[0],
                 stamp,
+                font.family,
             )
 
     bar = _progress(len(result.executed))
     try:
         if BRIEFING in result.cached:  # its print starts at once
             render(BRIEFING, cached[BRIEFING])
-        figures = step(
-            "prepare.numbered_tables", numbered_tables, r
-        )  # the briefing's numbered data
+        # the figures' CSV files rest on inputs of the xlsx: taken over with it when they are intact
+        figures = (
+            step("prepare.kept", _keep_csvs, plan.previous, result.target, staging)
+            if "indicators.xlsx" in kept
+            else None
+        )
+        if (
+            figures is None
+        ):  # the briefing's numbered data, drawn here (charts: matplotlib) only when needed
+            from ..show.briefing import numbered_tables
+
+            figures = step("prepare.numbered_tables", numbered_tables, r)
         if "indicators.xlsx" not in kept:
+            from .export import write_xlsx
+
             step(
                 "prepare.xlsx",
                 write_xlsx,
@@ -655,6 +702,7 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
                 figures=figures,
                 changes=result.changes,
             )
+        result.figures = [[number, title] for number, title, _ in figures]
         result.timings["prepare"] = time.perf_counter() - t0
         runner.check()
         for name in result.cached:
@@ -779,6 +827,33 @@ def _keep(
     return kept
 
 
+def _keep_csvs(
+    previous: dict | None, target: Path, staging: Path
+) -> list[tuple[str, str, None]] | None:
+    """Take over into ``staging`` the figures' CSV files of the previous build (manifest ``previous``, outputs in
+    ``target``), whose xlsx is taken over (the same data, package, report and change log: the same figures);
+    return ``(number, title, None)`` of each, or None when any is missing or altered (they are made again)."""
+    from .index import CSV_DIR
+
+    listed = (previous or {}).get("figures")
+    outputs = (previous or {}).get("outputs") or {}
+    if not listed:
+        return None
+    files = [f"{CSV_DIR}/{number}.csv" for number, _title in listed]
+    if not all(
+        Path(f).parent == Path(CSV_DIR)  # a file of csv/, whatever the manifest says
+        and f in outputs
+        and (target / f).is_file()
+        and sha256_of(target / f) == outputs[f]
+        for f in files
+    ):
+        return None
+    (staging / CSV_DIR).mkdir(exist_ok=True)
+    for f in files:
+        _link(target / f, staging / f)
+    return [(number, title, None) for number, title in listed]
+
+
 def _link(source: Path, copy: Path) -> None:
     """``copy`` as a hard link to ``source`` (the outputs are replaced whole, never edited), else a copy."""
     try:
@@ -788,12 +863,11 @@ def _link(source: Path, copy: Path) -> None:
 
 
 def _docx(
-    result: BuildResult, executed: Path, file: Path, title: str, basis: str, stamp: str
+    result: BuildResult, executed: Path, file: Path, title: str, basis: str, stamp: str, family: str
 ) -> None:
     """Write briefing.docx from the executed briefing; a failure is noted and the rest of the build stands."""
     import nbformat
 
-    from ..show.fonts import find_cjk_font
     from .docx import write_docx
 
     try:
@@ -803,7 +877,7 @@ def _docx(
             title=title,
             basis=basis,
             stamp=stamp,
-            family=find_cjk_font().family,
+            family=family,
         )
     except Exception as exc:
         file.unlink(missing_ok=True)
@@ -827,8 +901,6 @@ class _Steps:
 def _write_manifest(
     bureau: str, year: int, staging: Path, hashes: dict, build_key: str, result: BuildResult
 ) -> None:
-    from .export import package_versions
-
     outputs = {
         str(p.relative_to(staging)): sha256_of(p) for p in sorted(staging.rglob("*")) if p.is_file()
     }
@@ -848,6 +920,7 @@ def _write_manifest(
         "kept": result.kept,
         "output_keys": result.output_keys,
         "briefing_stamp": result.briefing_stamp,
+        "figures": result.figures,
         "skipped": result.skipped,
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
         "outputs": outputs,

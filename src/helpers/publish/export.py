@@ -14,11 +14,9 @@ written as their visible Unicode pictures (U+0001 as ␁), so no text can break 
 from __future__ import annotations
 
 import json
-import platform
 import re
 import unicodedata
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -38,20 +36,6 @@ from ..show.readable import chinese
 from ..show.words import HEADERS, KIND_WORDS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PACKAGES = [
-    "amrbook",
-    "pandas",
-    "numpy",
-    "matplotlib",
-    "seaborn",
-    "nbconvert",
-    "nbclient",
-    "ipykernel",
-    "pyyaml",
-    "openpyxl",
-    "fonttools",
-    "jupyterlab",
-]
 
 
 #: The most characters an Excel cell holds; longer text is cut, with a visible mark.
@@ -280,14 +264,3 @@ def write_xlsx(
     if peers(r):
         _sheet(book, "比较", compare_view(compare_with_peers(r)).reset_index())
     book.save(path)
-
-
-def package_versions() -> dict[str, str]:
-    """Return the installed versions of the packages a build depends on (``amrbook`` itself first)."""
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions

@@ -91,18 +91,24 @@ def pager(entries: list[NotebookEntry], name: str) -> list[tuple[str, str]]:
     return links
 
 
-def write_csvs(folder: Path, figures: list[tuple[str, str, pd.DataFrame]]) -> list[tuple[str, str]]:
+def write_csvs(
+    folder: Path, figures: list[tuple[str, str, pd.DataFrame | None]]
+) -> list[tuple[str, str]]:
     """Write each figure's numbers as ``csv/<number>.csv`` (UTF-8 with a byte-order mark, for Excel),
-    the same numbers as its 下载数据 link and its sheet of the xlsx; return ``(href, label)`` of each."""
+    the same numbers as its 下载数据 link and its sheet of the xlsx; return ``(href, label)`` of each.
+
+    A figure without numbers (None) has its file in ``folder`` already, taken over from the previous build.
+    """
     (folder / CSV_DIR).mkdir(exist_ok=True)
     links = []
     for number, title, frame in figures:
-        frame.to_csv(
-            folder / CSV_DIR / f"{number}.csv",
-            index=False,
-            encoding="utf-8-sig",
-            lineterminator="\r\n",
-        )
+        if frame is not None:
+            frame.to_csv(
+                folder / CSV_DIR / f"{number}.csv",
+                index=False,
+                encoding="utf-8-sig",
+                lineterminator="\r\n",
+            )
         links.append((f"{CSV_DIR}/{number}.csv", f"{number}　{title}"))
     return links
 
@@ -115,7 +121,7 @@ def write_index(
     stamp: str,
     font_css: str,
     notebooks: list[NotebookEntry],
-    figures: list[tuple[str, str, pd.DataFrame]],
+    figures: list[tuple[str, str, pd.DataFrame | None]],
     notes: dict[str, str],
     skipped: dict[str, str] | None = None,
 ) -> None:

@@ -160,14 +160,15 @@ class Runner:
         for name, nb in todo:
             self.todo.put((name, nb, results))
 
-    def start(self, expected: int | None = None) -> None:
+    def start(self, expected: int | None = None, face: str = "") -> None:
         """Start workers for ``expected`` more notebooks (those queued when None): ``jobs`` kernels at most in
         all, none for no work. Each call adds workers up to ``jobs``; they start their kernels at once and
-        wait for notebooks until :meth:`close`."""
+        wait for notebooks until :meth:`close`. ``face`` is the CJK face the build found (as
+        :func:`helpers.show.fonts.face_env` records it), checked rather than the fonts searched again."""
         self.expected += self.todo.qsize() if expected is None else expected
         if self.env is None and min(self.jobs, self.expected) > len(self.threads):
             # read now: the environment the build was called in, and the CJK face for the kernels to inherit
-            self.env = {**kernel_env(self.config_dir), **_font_env(), **self.extra_env}
+            self.env = {**kernel_env(self.config_dir), **_font_env(face), **self.extra_env}
         added = [
             threading.Thread(target=self._work, args=(number, _kernel_manager()), daemon=True)
             for number in range(len(self.threads) + 1, min(self.jobs, self.expected) + 1)
@@ -385,11 +386,11 @@ def _kernel_manager():
     return km
 
 
-def _font_env() -> dict[str, str]:
+def _font_env(known: str = "") -> dict[str, str]:
     """The CJK font face for the kernels to inherit; none when there is none (each notebook then says so)."""
     from ..show.fonts import face_env, find_cjk_font
 
     try:
-        return face_env(find_cjk_font())
+        return face_env(find_cjk_font(known))
     except AmrbookError:
         return {}

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 
 from .. import paths
@@ -99,6 +101,10 @@ SCHEMA = {
         "kept": _NAMES,
         "output_keys": _TEXTS,
         "briefing_stamp": {"type": "object", "additionalProperties": _TEXT},
+        "figures": {
+            "type": "array",
+            "items": {"type": "array", "items": _TEXT, "minItems": 2, "maxItems": 2},
+        },
         "timings_s": {"type": "object", "additionalProperties": {"type": "number"}},
         "outputs": {
             "type": "object",
@@ -202,3 +208,31 @@ def recorded_changes(bureau: str, year: int) -> dict:
             [Problem(file, "", "holds no change log (made by a build older than the change log)")]
         )
     return changes
+
+
+#: The packages a build depends on, whose versions its manifest records (``amrbook`` itself first).
+PACKAGES = [
+    "amrbook",
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "seaborn",
+    "nbconvert",
+    "nbclient",
+    "ipykernel",
+    "pyyaml",
+    "openpyxl",
+    "fonttools",
+    "jupyterlab",
+]
+
+
+def package_versions() -> dict[str, str]:
+    """Return the installed versions of the packages a build depends on (``amrbook`` itself first)."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions

@@ -167,7 +167,9 @@ def font_subset_css(font: CJKFont, text: str, cache: Path | None = None) -> str:
     cache : Path, optional
         Folder where the rule is kept, keyed by font, characters and format.
     """
-    chars = {ch for ch in text if ord(ch) > 0x20} | set(RENDERER_CHARS)
+    chars = {ch for ch in set(text) if ord(ch) > 0x20} | set(
+        RENDERER_CHARS
+    )  # set(text) first: C speed
     key = hashlib.sha256(
         f"hb-{FONT_FLAVOR}|{font.path}|{font.index}|{''.join(sorted(chars))}".encode()
     ).hexdigest()[:24]
@@ -218,10 +220,57 @@ def _wrap(sfnt: bytes, flavor: str) -> bytes:
     return buffer.getvalue()
 
 
+class _Exporter(HTMLExporter):
+    """nbconvert's HTML exporter, whose last step is done without CSS selectors.
+
+    That step parses the page again (BeautifulSoup) to give each image without ``alt`` nbconvert's
+    placeholder and each input and output area ``tabindex="0"``, finding them with CSS selectors:
+    soupsieve compiles its selector grammar in every build (a tenth of a one-notebook rebuild's CPU
+    here) and walks the page three times. Here the same elements are found by name and class in one
+    walk; the page is the same, byte for byte (``tests/test_render.py`` renders every page both ways).
+    The rest is nbconvert's ``HTMLExporter.from_notebook_node`` (7.17) as it is.
+    """
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        from bs4 import BeautifulSoup
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+        )
+        resources = self._init_resources(resources)
+        filter_data_type = WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources
+        )
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", filter_data_type)
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        soup = BeautifulSoup(html, features="html.parser")
+        missing_alt = 0
+        for elem in soup.find_all(True):
+            if elem.name == "img" and "alt" not in elem.attrs:  # img:not([alt])
+                elem.attrs["alt"] = "No description has been provided for this image"
+                missing_alt += 1
+            classes = elem.get("class") or ()
+            if (
+                elem.name == "div"
+                and ("jp-Cell-inputWrapper" in classes or "jp-OutputArea-output" in classes)
+                and elem.find_parent(class_="jp-Notebook") is not None
+            ):  # .jp-Notebook div.jp-Cell-inputWrapper, .jp-Notebook div.jp-OutputArea-output
+                elem.attrs["tabindex"] = "0"
+        if missing_alt:
+            self.log.warning("Alternative text is missing on %s image(s).", missing_alt)
+        return str(soup), resources
+
+
 @lru_cache(maxsize=2)
 def _exporter(hide_code: bool) -> HTMLExporter:
     """The page exporter, made once per process and kind of page: it compiles its ten templates once, not per page."""
-    exporter = HTMLExporter(
+    exporter = _Exporter(
         template_name="amrbook",
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=hide_code,
