@@ -160,3 +160,16 @@ def test_the_review_shows_each_proposal_in_its_sentence(data_copy, tmp_path):
         "tianhe", 2024).html
     with pytest.raises(AmrbookError, match="no draft to review"):
         review_html("tianhe", 2023)
+
+
+def test_add_lists_the_numbers_it_could_not_read(data_copy, tmp_path, capsys):
+    # `amrbook draft` listed them under its rows; `amrbook add` (the same draft) said nothing, so a
+    # figure the extractor refused (here 1万2千宗 = 12000, which it would otherwise read as 2千宗)
+    # vanished from review without a word (hostile3)
+    report = tmp_path / "moumou.txt"
+    report.write_text("某某县市场监督管理局2024年法治政府建设情况报告\n"
+                      "2024年，查办行政处罚案件1万2千宗，检查企业120家。\n", encoding="utf-8")
+    assert main(["add", str(report), "--bureau", "moumou", "--name", "某某县市场监督管理局"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote" in out and "1 figures" in out                     # 120家 only
+    assert "not read: '2千宗' at 42: starts inside a number: '件1万2千宗'" in out

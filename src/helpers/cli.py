@@ -224,8 +224,7 @@ def _draft(args: argparse.Namespace) -> None:
     )
     for row in unmatched.itertuples():
         print(f"  unmatched: {row.as_written} at {row.start}  ({row.note})")
-    for each in frame.attrs["refused"]:
-        print(f"  not read: {each.text!r} at {each.start}: {each.reason}")
+    _not_read(frame)
     print(f"""next (`amrbook add` does step 1 for you):
   1. copy the report unchanged to data/raw/{slug}/ and add to `sources` in data/raw/sources.yml:
        - bureau: {slug}
@@ -237,6 +236,13 @@ def _draft(args: argparse.Namespace) -> None:
          sha256: {sha256_of(args.file)}
   2. review {target.name} and the proposals beside it (notebooks/review.ipynb), then
      amrbook accept --bureau {slug} --year {args.year} --all   # validated, never over a curated table""")
+
+
+def _not_read(frame) -> None:
+    """Print the numbers a draft could not read whole (``attrs["refused"]``), for review: every
+    command that drafts says what it left out."""
+    for each in frame.attrs["refused"]:
+        print(f"  not read: {each.text!r} at {each.start}: {each.reason}")
 
 
 def _add(args: argparse.Namespace) -> None:
@@ -258,6 +264,7 @@ def _add(args: argparse.Namespace) -> None:
         print(
             f"  {row.as_written}  {row.id}  ({row.score}: {row.matched_by}; shared {row.shared or '-'})"
         )
+    _not_read(done.frame)
     slug, year = done.raw.parent.name, done.draft.name.split(".")[0]
     print(
         f"next: review them (notebooks/review.ipynb), then amrbook accept --bureau {slug} --year {year} --all"
