@@ -28,8 +28,8 @@ a fraction (``三分之一家``, ``1/3家``: not 1 家 or 3 家), a number in di
 tail follows a magnitude (``1万2千家``, ``3亿5千万元``: not 2千家 or 5千万元), the tail of digits
 grouped other than by threes (``1,23,4家``), ``数十``/``几十`` (several tens, not 10), and a
 negative number (``-5%``, ``负增长5.2%``: the sign is not kept, so the figure is not read;
-``下降5%`` is a positive magnitude with its word and is read). Each refusal can be collected with its reason (``refused=``), and ``amrbook extract``
-prints them as notes.
+``下降5%`` is a positive magnitude with its word and is read). Each refusal can be collected
+with its reason (``refused=``), and ``amrbook extract`` prints them as notes.
 
 Offsets are character offsets into the *decoded* text (see :func:`helpers.report.encoding.read_report`); ``start`` is
 the number's first character, ``end`` is just past its unit.
