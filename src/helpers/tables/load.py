@@ -121,7 +121,9 @@ def _part_of_circles(path, doc: dict) -> list[Problem]:
         if at is not None and at in chain:
             circle = chain[chain.index(at) :]
             first = min(circle, key=list(doc).index)
-            shown = " -> ".join([*circle[circle.index(first) :], *circle[: circle.index(first)], first])
+            shown = " -> ".join(
+                [*circle[circle.index(first) :], *circle[: circle.index(first)], first]
+            )
             problems.append(
                 Problem(
                     path,
