@@ -93,7 +93,7 @@ def load_check_defs() -> tuple[CheckDef, ...]:
             problems += found
             continue
         try:
-            formula = Formula(entry["assert"], entry.get("tolerance") or 0)
+            formula = Formula(entry["assert"], entry.get("tolerance") or 0).as_assertion()
         except FormulaError as exc:
             problems.append(Problem(path, yaml_where(entry, "assert", label), str(exc)))
             continue

@@ -97,9 +97,9 @@ class Formula:
                 raise FormulaError(
                     f"{self.shown}: nested more than {MAX_DEPTH} levels deep; split it into metrics"
                 )
-            if not isinstance(node, _ALLOWED) or (
-                isinstance(node, ast.Constant) and not isinstance(node.value, (int, float))
-            ):
+            if isinstance(node, ast.Constant) and type(node.value) not in (int, float):
+                raise FormulaError(f"{self.shown}: {self._part(node)} is not a number")
+            if not isinstance(node, _ALLOWED):
                 raise FormulaError(
                     f"{self.shown}: {type(node).__name__} is not allowed "
                     "(only numbers, ids, + - * /, comparisons, and/or)"
@@ -112,6 +112,62 @@ class Formula:
                 )
             stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
         return tree
+
+    def as_number(self) -> Formula:
+        """This formula, when it computes a number (a metric's): no comparison, no and/or.
+
+        Raises
+        ------
+        FormulaError
+            Naming the comparison or and/or (``a > b`` would be the number 1 or 0).
+        """
+        found = _comparison_in(self.tree)
+        if found is not None:
+            raise FormulaError(
+                f"{self.shown}: {self._part(found)} is a comparison or and/or, not a number: "
+                "a metric computes a number (a rule that must hold belongs in checks.yml)"
+            )
+        return self
+
+    def as_assertion(self) -> Formula:
+        """This formula, when it asserts something (a check's): a comparison, or comparisons joined
+        by and/or, of which each side is a number, naming at least one id.
+
+        Raises
+        ------
+        FormulaError
+            Naming the part that is a number where a comparison must be (``a + b`` would "hold"
+            whenever it is not 0), a comparison used as a number, or an assertion of no id.
+        """
+        stack: list[ast.AST] = [self.tree.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.BoolOp):
+                stack.extend(node.values)
+                continue
+            if not isinstance(node, ast.Compare):
+                raise FormulaError(
+                    f"{self.shown}: {self._part(node)} is a number, not a comparison: a check "
+                    "asserts a comparison (==, <=, <, >=, >), or comparisons joined by and/or"
+                )
+            for side in (node.left, *node.comparators):
+                found = _comparison_in(side)
+                if found is not None:
+                    raise FormulaError(
+                        f"{self.shown}: {self._part(found)} is a comparison used as a number "
+                        "(true is 1, false 0); compare numbers only"
+                    )
+        if not self.names:
+            raise FormulaError(
+                f"{self.shown}: names no indicator or metric, so it cannot fail; "
+                "a check compares figures of the report"
+            )
+        return self
+
+    def _part(self, node: ast.AST) -> str:
+        """The text of a part of the formula, quoted for a message; ``it`` for the whole."""
+        part = ast.get_source_segment(str(self.text), node) or ""
+        return "it" if part == str(self.text).strip() else _cut(part)
 
     @property
     def shown(self) -> str:
@@ -224,6 +280,11 @@ class Formula:
         if op in ("<=", "<"):
             return a <= b + tol if op == "<=" else a < b + tol
         return a >= b - tol if op == ">=" else a > b - tol
+
+
+def _comparison_in(tree: ast.AST) -> ast.AST | None:
+    """The first comparison or and/or in ``tree``, or None."""
+    return next((n for n in ast.walk(tree) if isinstance(n, (ast.Compare, ast.BoolOp))), None)
 
 
 def _cut(text: str, limit: int = 60) -> str:

@@ -158,7 +158,7 @@ def _read_metrics_file() -> tuple[tuple[MetricDef, ...], tuple[StatedGrowth, ...
         where[key] = yaml_where(entries, i, label)
         problems += choice_problems(path, entry, "kind", label, KINDS, f"one of {', '.join(KINDS)}")
         try:
-            formula = Formula(entry["formula"])
+            formula = Formula(entry["formula"]).as_number()
         except FormulaError as exc:
             problems.append(Problem(path, yaml_where(entry, "formula", label), str(exc)))
             continue
@@ -190,6 +190,7 @@ def known_ids() -> set[str]:
 
 def _reference_problems(defs: list[MetricDef], catalog: set, path, where: dict) -> list[Problem]:
     metric_ids = {d.id for d in defs}
+    units = load_catalog()["unit"].to_dict()
     problems = []
     for d in defs:
         if d.id in catalog:
@@ -210,6 +211,16 @@ def _reference_problems(defs: list[MetricDef], catalog: set, path, where: dict) 
                     path,
                     where[d.id],
                     f"reconciles_with {d.reconciles_with!r} is not in catalog.yml",
+                )
+            )
+        elif d.reconciles_with and units[d.reconciles_with] != d.unit:
+            problems.append(
+                Problem(
+                    path,
+                    where[d.id],
+                    f"reconciles_with {d.reconciles_with!r}, counted in {units[d.reconciles_with]!r} "
+                    f"in catalog.yml, but the metric is in {d.unit!r}: a metric reconciles with the "
+                    "same quantity the report states, in the same unit",
                 )
             )
         if d.per and (
