@@ -273,7 +273,7 @@ def _handed_over(slug: str, year: int, version: tuple) -> Report | None:
         if file is None or not file.is_file() or file.stat().st_size > MAX_HANDOVER_BYTES:
             return None
         handed = pickle.loads(file.read_bytes())
-    except Exception:  # noqa: BLE001 - unpickling bytes that are not a report may raise anything
+    except Exception:  # unpickling bytes that are not a report may raise anything
         return None
     if not (isinstance(handed, tuple) and len(handed) == 2):
         return None
