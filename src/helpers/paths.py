@@ -16,14 +16,35 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parents[1]
 
 
+def _chosen_folder(variable: str, default: Path, made: bool = False) -> Path:
+    """The folder ``$variable`` names, or ``default`` when it is unset or empty.
+
+    A folder the environment names is checked where it is read, so a wrong one is named with its
+    variable: it must be a folder (``/dev/null`` or a file is not), and must exist unless the
+    workbook makes it (``made``: outputs). Was the OS's bare ``/dev/null: File exists`` or
+    ``…/raw/sources.yml: Not a directory``, naming neither the variable nor the cause.
+    """
+    value = os.environ.get(variable)
+    if not value:
+        return default
+    folder = Path(value)
+    if folder.is_dir() or (made and not folder.exists()):
+        return folder
+    from .errors import AmrbookError
+
+    why = "is not a folder" if folder.exists() else "does not exist"
+    raise AmrbookError(f"{variable} is {value!r}, which {why}: name a folder, or unset {variable}")
+
+
 def data_dir() -> Path:
-    """Return the data folder (``data/`` or ``$AMRBOOK_DATA``)."""
-    return Path(os.environ.get("AMRBOOK_DATA") or PROJECT_ROOT / "data")
+    """Return the data folder (``data/`` or ``$AMRBOOK_DATA``, which must be a folder)."""
+    return _chosen_folder("AMRBOOK_DATA", PROJECT_ROOT / "data")
 
 
 def outputs_dir() -> Path:
-    """Return the folder generated outputs go to (``outputs/`` or ``$AMRBOOK_OUTPUTS``)."""
-    return Path(os.environ.get("AMRBOOK_OUTPUTS") or PROJECT_ROOT / "outputs")
+    """Return the folder generated outputs go to (``outputs/`` or ``$AMRBOOK_OUTPUTS``: a folder,
+    or a path where the build makes one)."""
+    return _chosen_folder("AMRBOOK_OUTPUTS", PROJECT_ROOT / "outputs", made=True)
 
 
 def raw_dir() -> Path:
@@ -120,7 +141,7 @@ def build_cache_dir() -> Path:
 
 def notebooks_dir() -> Path:
     """Return the folder of analysis notebooks (``notebooks/`` or ``$AMRBOOK_NOTEBOOKS``)."""
-    return Path(os.environ.get("AMRBOOK_NOTEBOOKS") or PROJECT_ROOT / "notebooks")
+    return _chosen_folder("AMRBOOK_NOTEBOOKS", PROJECT_ROOT / "notebooks")
 
 
 def built_notebooks() -> list[Path]:

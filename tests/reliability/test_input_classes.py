@@ -444,3 +444,27 @@ def test_a_check_that_is_not_a_comparison_is_refused_at_its_line(data_copy):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert ("checks.yml: line 26, check simple_procedure_within_cases: 'admin_penalty_cases_simple + "
             "admin_penalty_cases': it is a number, not a comparison") in done.stderr
+
+
+# --- a folder the environment names is checked, and named with its variable ------------------------
+
+@pytest.mark.parametrize("variable, value, command, why", [
+    ("AMRBOOK_DATA", "/dev/null", ["summary", "--year", "2023"], "is not a folder"),          # was '/dev/null/raw/sources.yml: Not a directory'
+    ("AMRBOOK_DATA", "{tmp}/none", ["summary", "--year", "2023"], "does not exist"),          # was '…/raw/sources.yml: file not found'
+    ("AMRBOOK_DATA", "{tmp}/file", ["check", "--year", "2023"], "is not a folder"),
+    ("AMRBOOK_OUTPUTS", "/dev/null", ["build", "--year", "2023", "--no-pdf"], "is not a folder"),  # was '/dev/null: File exists'
+    ("AMRBOOK_NOTEBOOKS", "{tmp}/none", ["build", "--year", "2023", "--no-pdf"], "does not exist"),
+])
+def test_a_folder_the_environment_names_wrongly_is_named_with_its_variable(tmp_path, variable, value, command, why):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    value = value.format(tmp=tmp_path)
+    done = run(*command, env={variable: value})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr == (f"amrbook: error: {variable} is {value!r}, which {why}: name a folder, "
+                           f"or unset {variable}\n")
+
+
+def test_an_outputs_folder_that_does_not_exist_yet_is_made(tmp_path, monkeypatch):
+    from helpers import paths
+    monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "new"))
+    assert paths.outputs_dir() == tmp_path / "new"                      # the build makes it
