@@ -179,6 +179,13 @@ def data_version() -> tuple:
     )
 
 
+def data_changes(before: tuple, after: tuple) -> list[str]:
+    """The files of the data folder (relative paths) added, removed or changed between two
+    :func:`data_version` keys of the same folder, in order."""
+    was, now = (dict((name, rest) for name, *rest in version[1:]) for version in (before, after))
+    return sorted(name for name in {*was, *now} if was.get(name) != now.get(name))
+
+
 def file_version(path: Path) -> tuple:
     """Return a key that changes when one file changes (its path, modification time and size; one ``stat``)."""
     try:
