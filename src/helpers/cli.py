@@ -343,7 +343,7 @@ def _built(result) -> None:
 
 def _share(args: argparse.Namespace) -> None:
     from .publish.build import target_dir
-    from .publish.index import share
+    from .publish.index import share, zip_path
     from .report.sources import bureau
 
     slug = bureau(args.bureau).slug
@@ -353,6 +353,12 @@ def _share(args: argparse.Namespace) -> None:
             f"{folder}: no build with an index.html to share; "
             f"run: amrbook build --bureau {slug} --year {args.year}"
         )
+    if args.out is not None:
+        from .paths import named_output_problem
+
+        problem = named_output_problem(args.out, zip_path(folder))
+        if problem:
+            raise AmrbookError(f"{args.out}: {problem}")
     print(share(folder, args.out))
 
 

@@ -162,6 +162,10 @@ def built_notebooks() -> list[Path]:
     return [p for p in sorted(notebooks_dir().glob("*.ipynb")) if built(p)]
 
 
+#: The lock file of the data folder (:func:`helpers.datafile.data_lock`): not data, so not in its version.
+DATA_LOCK = ".amrbook.lock"
+
+
 def data_version() -> tuple:
     """Return a key that changes whenever a file under the data folder changes.
 
@@ -174,9 +178,38 @@ def data_version() -> tuple:
         *sorted(
             (str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size)
             for p in root.rglob("*")
-            if p.is_file()
+            if p.is_file() and p.name != DATA_LOCK
         ),
     )
+
+
+def named_output_problem(out: Path, allowed: Path) -> str | None:
+    """Why the workbook must not write a file the user named (``amrbook share --out``), or None.
+
+    It must be a regular file or nothing yet, in a folder that exists, and outside the data folder
+    (which only ``add``, ``draft`` and ``accept`` write), the outputs folder (the build's own; only
+    ``allowed``, the file the command writes by default, may be named there) and the notebooks
+    folder. A symbolic link is refused: it could lead into any of them. Was: `--out` of the raw
+    report, a curated table or a build's ``index.html`` replaced it with a zip, exit 0, and
+    ``--out /dev/null`` replaced the device with a file.
+    """
+    if out.is_symlink():
+        return "is a symbolic link; name the file itself"
+    if out.exists() and not out.is_file():
+        return (
+            "exists and is not a regular file (a folder, a device or a pipe); name a new .zip file"
+        )
+    if not out.parent.is_dir():
+        return f"{out.parent} is not a folder; name a file in a folder that exists"
+    where = out.resolve()
+    for folder, what in (
+        (data_dir(), "the data folder"),
+        (outputs_dir(), "the outputs folder"),
+        (notebooks_dir(), "the notebooks folder"),
+    ):
+        if where.is_relative_to(folder.resolve()) and where != allowed.resolve():
+            return f"is inside {what} ({folder}): a zip never replaces a file there; name a file outside it"
+    return None
 
 
 def data_changes(before: tuple, after: tuple) -> list[str]:

@@ -28,7 +28,7 @@ import pandas as pd
 import yaml
 
 from .. import paths
-from ..datafile import read_yaml
+from ..datafile import data_lock, read_yaml
 from ..errors import AmrbookError
 from ..report.encoding import read_report
 from ..report.sources import LEVELS, load_sources, slug_problem
@@ -111,6 +111,7 @@ def _write_beside(target: Path, content: bytes) -> Path:
     return staged
 
 
+@data_lock()
 def add(
     report: Path,
     slug: str,
@@ -239,6 +240,7 @@ def _data_folder(folder: Path):
             os.environ["AMRBOOK_DATA"] = before
 
 
+@data_lock()
 def accept(
     slug: str, year: int, ids: Iterable[str] | None, validate: Callable[[str, int], object]
 ) -> tuple[Path, list[str], list[int]]:
