@@ -145,3 +145,21 @@ def test_share_never_writes_its_zip_over_data_outputs_or_a_device(data_copy, tmp
     assert {p: p.read_bytes() for p in kept} == kept                      # nothing replaced
     assert main(["share", "--year", "2023", "--out", str(tmp_path / "x.zip")]) == 0   # a new file: written
     assert main(["share", "--year", "2023", "--out", str(outputs / "conghua" / "2023.zip")]) == 0  # its default
+
+
+@pytest.mark.parametrize("year", ["0", "-5", "99999", "20233", "1"])
+@pytest.mark.parametrize("command", [["summary"], ["check"], ["growth"], ["add", "report.txt", "--bureau", "ye", "--name", "某县市场监督管理局", "--type", "工作总结"]])
+def test_a_year_no_report_can_be_of_is_refused(data_copy, capsys, command, year):
+    # `amrbook add … --year -5` (or 99999, 1) recorded the report as of that year, its raw file named
+    # -5_ye.txt; `--year 0` was taken as no year ("give --year") (hostile3)
+    with pytest.raises(SystemExit) as ended:
+        main([*command, "--year", year])
+    assert ended.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        f"error: --year: {int(year)} is not a year a report can be of (from 1949 to 2100)\n")
+    assert not (data_copy / "raw" / "ye").exists()
+
+
+def test_a_year_in_full_width_digits_is_read(capsys):
+    assert main(["summary", "--year", "２０２３"]) == 0
+    assert capsys.readouterr().out.startswith("2023: 96 figures")

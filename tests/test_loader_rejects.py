@@ -153,6 +153,9 @@ def test_yaml_entries_remember_their_lines(tmp_path):
     ("  - file: 2023_conghua_amr.txt", "  - file: " + "长" * 86, "  - file: 长",
      "file must be a file name in raw/conghua/, not '" + "长" * 86 + "': it is 258 bytes long; a file name has at "
      "most 255 (MAX_NAME_BYTES)"),
+    # a year no report can be of (a typing slip) was accepted, then "no source listed" for the real one (hostile3)
+    ("    year: 2023", "    year: 20233", "    year: 20233",
+     "year: 20233 is not a year a report can be of (from 1949 to 2100)"),
 ])
 def test_a_wrong_sources_entry_names_its_line(data_copy, old, new, key, cause):
     from helpers.report.sources import sources

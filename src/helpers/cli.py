@@ -414,6 +414,25 @@ class _Jobs(argparse.Action):
         setattr(namespace, self.dest, int(value))
 
 
+class _Year(argparse.Action):
+    """``--year``: a whole number (full-width digits too) that can be a report's year
+    (:func:`helpers.report.period.year_problem`), refused otherwise (exit 2)."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        from .report.period import year_problem
+
+        try:
+            year = int(value)
+        except ValueError:
+            parser.error(
+                f"{option_string} must be a whole number, a year such as 2023, not {value!r}"
+            )
+        problem = year_problem(year)
+        if problem:
+            parser.error(f"{option_string}: {problem}")
+        setattr(namespace, self.dest, year)
+
+
 class _CellTimeout(_Jobs):
     """``--cell-timeout``: whole seconds from 1 to :data:`MAX_CELL_TIMEOUT`."""
 
@@ -430,7 +449,7 @@ def _report_command(commands, name: str, help: str, run, *, fmt: bool = False, *
     """A sub-command about one report: ``--bureau`` and a required ``--year`` (and ``--format``)."""
     command = _command(commands, name, help)
     command.add_argument("--bureau", metavar="SLUG", **(bureau or {"help": BUREAU_HELP}))
-    command.add_argument("--year", type=int, required=True, help=YEAR_HELP)
+    command.add_argument("--year", action=_Year, required=True, help=YEAR_HELP)
     if fmt:
         command.add_argument("--format", choices=FORMATS, default="table")
     command.set_defaults(run=run)
@@ -475,7 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     growth.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     growth.add_argument(
         "--year",
-        type=int,
+        action=_Year,
         help="only the change into this year, and reconcile the growth "
         "rates this year's report states",
     )
@@ -513,7 +532,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--name", help="the bureau's full name (a new bureau)")
     add.add_argument("--level", help="县, 区, 市 or 省 (read from the name when absent)")
-    add.add_argument("--year", type=int, help="the report year (read from its title when absent)")
+    add.add_argument(
+        "--year", action=_Year, help="the report year (read from its title when absent)"
+    )
     add.add_argument(
         "--type", help="the report type, e.g. 工作总结 (read from its title when absent)"
     )
@@ -537,7 +558,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     which = build.add_mutually_exclusive_group(required=True)
-    which.add_argument("--year", type=int)
+    which.add_argument("--year", action=_Year)
     which.add_argument(
         "--all",
         action="store_true",

@@ -31,6 +31,7 @@ from ..datafile import (
 )
 from ..errors import AmrbookError, DataError, Problem
 from .encoding import decode_as
+from .period import year_problem
 
 SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
@@ -213,6 +214,9 @@ def _source_problems(path: Path, entry: dict, label: str, bureaus) -> list[Probl
                     "bytes to text (e.g. utf-8, gb18030, utf-16)",
                 )
             )
+    bad_year = year_problem(entry["year"])
+    if bad_year:
+        problems.append(Problem(path, yaml_where(entry, "year", label), f"year: {bad_year}"))
     if not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]):
         problems.append(
             Problem(
