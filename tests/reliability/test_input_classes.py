@@ -437,6 +437,30 @@ def test_a_formula_that_does_not_fit_its_role_is_named(formula, role, message):
         getattr(Formula(formula), role)()
 
 
+@pytest.mark.parametrize("assertion, clash", [
+    # were "ok"/"holds": 16 宗 <= 4341200 元; 16 宗 + 4341200 元 <= 43900000 (hostile3)
+    ("admin_penalty_cases_simple <= penalty_confiscation_amount",
+     "compares admin_penalty_cases_simple (in 宗) with penalty_confiscation_amount (in 元)"),
+    ("admin_penalty_cases_simple + penalty_confiscation_amount <= admin_penalty_cases * 100000",
+     "adds admin_penalty_cases_simple (in 宗) with penalty_confiscation_amount (in 元)"),
+    ("council_completion_rate <= admin_penalty_cases", "compares council_completion_rate (in %) with admin_penalty_cases (in 宗)"),
+])
+def test_a_check_that_adds_or_compares_two_measures_is_refused_at_its_line(data_copy, assertion, clash):
+    rewrite(data_copy / "checks.yml", "assert: admin_penalty_cases_simple <= admin_penalty_cases", f"assert: {assertion}")
+    done = run("check", "--year", "2023")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "\n".join(done.stderr.splitlines()[1:]) == (
+        f"  - {data_copy / 'checks.yml'}: line 26, check simple_procedure_within_cases: {Formula(assertion).shown}: "
+        f"{clash}: figures of two units; a check compares, and a sum adds, money with money, percentages with "
+        "percentages, counts with counts")
+
+
+def test_the_curated_checks_compare_what_may_be_compared():
+    # a rank with a count of places (排名第3 <= 11个区) and 个 with 家 are counts alike: still allowed
+    from helpers.audit.checks import load_check_defs
+    assert {c.id for c in load_check_defs()} >= {"rank_within_districts", "benchmarking_products_cover_enterprises"}
+
+
 def test_a_check_that_is_not_a_comparison_is_refused_at_its_line(data_copy):
     rewrite(data_copy / "checks.yml", "assert: admin_penalty_cases_simple <= admin_penalty_cases",
             "assert: admin_penalty_cases_simple + admin_penalty_cases")

@@ -17,8 +17,10 @@ from __future__ import annotations
 import ast
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 
 _BINARY = {
     ast.Add: operator.add,
@@ -164,6 +166,38 @@ class Formula:
             )
         return self
 
+    def unit_clash(self, units: dict[str, str], same: Callable[[str, str], bool]) -> str | None:
+        """Say where the formula adds or compares figures of two units, or None.
+
+        Only what can be known from the ids alone is judged: a sum or difference of ids (``a + b``,
+        ``a``), as one side of a comparison or as an operand of ``+``/``-``. A side with a constant,
+        ``*`` or ``/`` (a rate, ``value``) has no unit here. ``units`` gives each id's unit (ids it
+        lacks have none); ``same(a, b)`` whether figures of the two units may be added or compared.
+        """
+
+        def unit_of(node: ast.AST) -> tuple[str, str] | None:  # (unit, an id of it), when known
+            if isinstance(node, ast.Name):
+                return (units[node.id], node.id) if node.id in units else None
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+                left, right = unit_of(node.left), unit_of(node.right)
+                if left and right and not same(left[0], right[0]):
+                    raise FormulaError(f"adds {_both(left, right)}")
+                return left if left and right else None
+            return None
+
+        try:
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Compare):
+                    sides = [unit_of(side) for side in (node.left, *node.comparators)]
+                    for left, right in pairwise(sides):
+                        if left and right and not same(left[0], right[0]):
+                            return f"compares {_both(left, right)}"
+                elif isinstance(node, ast.BinOp):
+                    unit_of(node)
+        except FormulaError as exc:
+            return str(exc)
+        return None
+
     def _part(self, node: ast.AST) -> str:
         """The text of a part of the formula, quoted for a message; ``it`` for the whole."""
         part = ast.get_source_segment(str(self.text), node) or ""
@@ -280,6 +314,14 @@ class Formula:
         if op in ("<=", "<"):
             return a <= b + tol if op == "<=" else a < b + tol
         return a >= b - tol if op == ">=" else a > b - tol
+
+
+def _both(left: tuple[str, str], right: tuple[str, str]) -> str:
+    return (
+        f"{left[1]} (in {left[0]}) with {right[1]} (in {right[0]}): figures of two units; "
+        "a check compares, and a sum adds, money with money, percentages with percentages, counts "
+        "with counts"
+    )
 
 
 def _comparison_in(tree: ast.AST) -> ast.AST | None:

@@ -188,6 +188,11 @@ def known_ids() -> set[str]:
     return set(load_catalog().index) | {d.id for d in load_metric_defs()}
 
 
+def known_units() -> dict[str, str]:
+    """Return the unit of every id a rule may use: each indicator's in the catalog, each metric's."""
+    return {**load_catalog()["unit"].to_dict(), **{d.id: d.unit for d in load_metric_defs()}}
+
+
 def _reference_problems(defs: list[MetricDef], catalog: set, path, where: dict) -> list[Problem]:
     metric_ids = {d.id for d in defs}
     units = load_catalog()["unit"].to_dict()
