@@ -124,7 +124,7 @@ def test_code_in_a_formula_is_refused(data_copy):
 
 @pytest.mark.parametrize(("old", "new", "anchor", "where", "cause"), [
     ("    label_zh: 平均每宗罚没金额", "    label_zh: [平均, 每宗]", "    label_zh: [平均", "metric average_penalty_per_case",
-     "label_zh must be text, not a list ['平均', '每宗']"),
+     "label_zh must be text on one line, not a list ['平均', '每宗']"),
     ("  - id: average_penalty_per_case", "  - id: Average-Penalty", "  - id: Average-Penalty", "metric Average-Penalty",
      "id must be snake_case ASCII"),
     ("    of: invention_patents_granted", "    of: invention_patents", "    of: invention_patents\n", "stated_growth 1",

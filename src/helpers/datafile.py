@@ -21,6 +21,7 @@ import re
 import stat
 import sys
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
@@ -164,6 +165,18 @@ def _is_number(value) -> bool:
 
 
 TEXT = Kind("text", lambda v: isinstance(v, str) and v.strip() != "")
+
+
+def _one_line(value) -> bool:
+    return TEXT.accepts(value) and not any(
+        unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp")
+        for c in str(value)
+    )
+
+
+#: A name, label, unit or title: text on one line, with no control, format or unassigned character
+#: (a line break in a label split table rows and chart titles; a zero-width character hid in one).
+LINE = Kind("text on one line", _one_line)
 WHOLE = Kind("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool))
 NUMBER = Kind("a number", _is_number)
 TEXTS = Kind("a list of text", lambda v: isinstance(v, list) and all(TEXT.accepts(x) for x in v))

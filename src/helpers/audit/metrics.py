@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import paths
 from ..datafile import (
+    LINE,
     TEXT,
     choice_problems,
     entry_id,
@@ -76,12 +77,12 @@ class MetricDef:
 
 
 METRIC_FIELDS = {
-    "id": TEXT,
-    "label_zh": TEXT,
-    "label_en": TEXT,
+    "id": LINE,
+    "label_zh": LINE,
+    "label_en": LINE,
     "formula": TEXT,
-    "unit": TEXT,
-    "kind": TEXT,
+    "unit": LINE,
+    "kind": LINE,
 }
 METRIC_OPTIONAL = {"reconciles_with": TEXT, "note": TEXT, "per": TEXT}
 GROWTH_FIELDS = {"rate": TEXT, "of": TEXT}

@@ -17,6 +17,7 @@ from typing import cast
 
 from .. import paths
 from ..datafile import (
+    LINE,
     MAX_REPORT_BYTES,
     TEXT,
     WHOLE,
@@ -64,15 +65,15 @@ class Source:
 
 
 SOURCE_FIELDS = {
-    "bureau": TEXT,
+    "bureau": LINE,
     "file": TEXT,
     "year": WHOLE,
-    "publisher": TEXT,
-    "title": TEXT,
-    "encoding": TEXT,
-    "sha256": TEXT,
+    "publisher": LINE,
+    "title": LINE,
+    "encoding": LINE,
+    "sha256": LINE,
 }
-BUREAU_FIELDS = {"name": TEXT, "level": TEXT}
+BUREAU_FIELDS = {"name": LINE, "level": LINE}
 SLUG_PATTERN = r"[a-z][a-z0-9_-]*"
 
 

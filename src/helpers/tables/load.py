@@ -25,6 +25,7 @@ import pandas as pd
 
 from .. import paths
 from ..datafile import (
+    LINE,
     MAX_TABLE_BYTES,
     TEXT,
     TEXTS,
@@ -149,7 +150,12 @@ def _catalog() -> pd.DataFrame:
             )
         else:
             found = entry_problems(
-                path, doc, key, label, dict.fromkeys(CATALOG_FIELDS, TEXT), CATALOG_OPTIONAL
+                path,
+                doc,
+                key,
+                label,
+                {**dict.fromkeys(CATALOG_FIELDS, LINE), "description": TEXT},
+                CATALOG_OPTIONAL,
             )
             whole = doc[key].get("part_of") if not found else None
             if whole is not None and (whole not in doc or whole == key):
