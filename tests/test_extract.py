@@ -277,3 +277,23 @@ def test_a_number_in_digits_and_numerals_is_never_read_from_its_tail(head, magni
     text = f"{prefix}{head}{magnitude}{tail}{unit}"
     # the number starts at len(prefix); whatever is read, nothing starts inside it
     assert all(f.start == len(prefix) for f in extract(text)), text
+
+
+@given(st.integers(1, 9999), st.sampled_from(["十万", "百万", "千万", "十亿", "百亿", "千亿", "万亿", "千", "万", "亿"]),
+       st.sampled_from(["元", "人次", "件"]))
+@example(3, "百万", "元")      # 3百万元: not read at all, without a note (was no figure)
+@example(5, "千亿", "元")      # 5千亿元
+@example(2, "百亿", "元")      # 2百亿元
+def test_a_number_in_digits_with_any_magnitude_is_read_whole(number, magnitude, unit):
+    # 3百万元 = 3 * 10**6; the figure is the whole number with its magnitude, never nothing (hostile3)
+    scale = {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8}
+    factor = 1
+    for ch in magnitude:
+        factor *= scale[ch]
+    found = extract(f"共计{number}{magnitude}{unit}。")
+    assert [(f.text, f.value) for f in found] == [(f"{number}{magnitude}{unit}", number * factor)]
+
+
+def test_a_bare_hundred_is_no_magnitude():
+    # 3百分点 is 3 percentage points, not 3 * 100 分点
+    assert [(f.value, f.unit) for f in extract("提高3百分点")] == [(3.0, "pp")]

@@ -38,11 +38,18 @@ CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_LARGE_UNITS = {"万": 10**4, "亿": 10**8}
 CN_NUMERAL_CHARS = "".join([*CN_DIGITS, *CN_SMALL_UNITS, *CN_LARGE_UNITS])
 MAX_DIGITS = 15  # a float holds 15 significant digits; longer runs are IDs, phone numbers, codes
+#: The magnitudes after a number in digits (``434.12万元``, ``3百万元``, ``5千亿元``). A 百 or 十 alone
+#: is none (``3百分点`` is 3 percentage points); two characters are.
 MULTIPLIERS = {
     "千": Decimal(10**3),
     "万": Decimal(10**4),
     "亿": Decimal(10**8),
+    "十万": Decimal(10**5),
+    "百万": Decimal(10**6),
     "千万": Decimal(10**7),
+    "十亿": Decimal(10**9),
+    "百亿": Decimal(10**10),
+    "千亿": Decimal(10**11),
     "万亿": Decimal(10**12),
 }
 
