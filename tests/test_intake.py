@@ -198,3 +198,28 @@ def test_add_and_accept_wait_for_each_other_so_no_change_is_lost(data_copy, tmp_
     assert len(done) == 1 and "moumou" in load_sources().bureaus       # then it runs, whole
     assert not (data_copy / paths.DATA_LOCK).read_bytes()              # the lock file is empty, and...
     assert all(paths.DATA_LOCK not in str(entry) for entry in paths.data_version())  # ...not data
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--name", "某某\n县市场监督管理局"], "name (--name) must be text on one line, not text '某某\\n县市场监督管理局'"),
+    (["--name", "某某县市场监督管理局", "--type", "工作\u200b总结"],
+     "type (--type) must be text on one line, not text '工作\\u200b总结'"),
+])
+def test_add_never_records_what_sources_yml_would_refuse(data_copy, tmp_path, capsys, options, message):
+    # `--name` with a line break was recorded in sources.yml, and every command then failed on it (hostile3)
+    report = tmp_path / "moumou.txt"
+    report.write_text("某某县市场监督管理局2024年法治政府建设情况报告\n2024年，检查企业120家。\n", encoding="utf-8")
+    before = paths.sources_file().read_bytes()
+    assert main(["add", str(report), "--bureau", "moumou", *options]) == 2
+    assert capsys.readouterr().err == f"amrbook: error: {message}; nothing was changed\n"
+    assert paths.sources_file().read_bytes() == before and not (data_copy / "raw" / "moumou").exists()
+
+
+def test_a_title_line_with_a_hidden_character_is_recorded_as_a_title_made_anew(data_copy, tmp_path):
+    # the raw report keeps its zero-width space (byte-identical); the title recorded is made from the
+    # name, year and type, as for a title too long to hold
+    report = tmp_path / "moumou.txt"
+    report.write_text("某某县市场监督管理局2024年\u200b法治政府建设情况报告\n2024年，检查企业120家。\n", encoding="utf-8")
+    assert main(["add", str(report), "--bureau", "moumou", "--name", "某某县市场监督管理局"]) == 0
+    (source,) = [s for s in load_sources().reports if s.bureau == "moumou"]
+    assert source.title == "某某县市场监督管理局2024年法治政府建设情况报告" and source.year == 2024
