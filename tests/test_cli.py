@@ -117,3 +117,49 @@ def test_every_sub_command_help_says_what_the_command_does():
         assert lines[name] and described.split() == lines[name].replace("%%", "%").split(), name
     result = run_cli("build", "--help")
     assert result.returncode == 0 and "execute the notebooks and render the briefing" in result.stdout
+
+
+@pytest.mark.parametrize("out, cause", [
+    ("{data}/raw/conghua/2023_conghua_amr.txt", "is inside the data folder ({data}): a zip never replaces a file there; name a file outside it"),
+    ("{data}/indicators/conghua/2023.csv", "is inside the data folder ({data}): a zip never replaces a file there; name a file outside it"),
+    ("{outputs}/conghua/2023/index.html", "is inside the outputs folder ({outputs}): a zip never replaces a file there; name a file outside it"),
+    ("{tmp}/fifo", "exists and is not a regular file (a folder, a device or a pipe); name a new .zip file"),
+    ("{tmp}", "exists and is not a regular file (a folder, a device or a pipe); name a new .zip file"),
+    ("{tmp}/link.zip", "is a symbolic link; name the file itself"),
+    ("{tmp}/none/x.zip", "{tmp}/none is not a folder; name a file in a folder that exists"),
+])
+def test_share_never_writes_its_zip_over_data_outputs_or_a_device(data_copy, tmp_path, monkeypatch, capsys, out, cause):
+    # `amrbook share --out` replaced the raw report, a curated table or a build's index.html with a zip
+    # (exit 0), and `--out /dev/null` replaced the device with a regular file (as root) (hostile3)
+    outputs = tmp_path / "outputs"
+    (outputs / "conghua" / "2023").mkdir(parents=True)
+    (outputs / "conghua" / "2023" / "index.html").write_text("<html></html>", encoding="utf-8")
+    monkeypatch.setenv("AMRBOOK_OUTPUTS", str(outputs))
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "link.zip").symlink_to(data_copy / "catalog.yml")
+    kept = {p: p.read_bytes() for p in [*data_copy.rglob("*"), *outputs.rglob("*")] if p.is_file()}
+    names = {"data": data_copy, "outputs": outputs, "tmp": tmp_path}
+    out = out.format(**names)
+    assert main(["share", "--year", "2023", "--out", out]) == 2
+    assert capsys.readouterr().err == f"amrbook: error: {out}: {cause.format(**names)}\n"
+    assert {p: p.read_bytes() for p in kept} == kept                      # nothing replaced
+    assert main(["share", "--year", "2023", "--out", str(tmp_path / "x.zip")]) == 0   # a new file: written
+    assert main(["share", "--year", "2023", "--out", str(outputs / "conghua" / "2023.zip")]) == 0  # its default
+
+
+@pytest.mark.parametrize("year", ["0", "-5", "99999", "20233", "1"])
+@pytest.mark.parametrize("command", [["summary"], ["check"], ["growth"], ["add", "report.txt", "--bureau", "ye", "--name", "某县市场监督管理局", "--type", "工作总结"]])
+def test_a_year_no_report_can_be_of_is_refused(data_copy, capsys, command, year):
+    # `amrbook add … --year -5` (or 99999, 1) recorded the report as of that year, its raw file named
+    # -5_ye.txt; `--year 0` was taken as no year ("give --year") (hostile3)
+    with pytest.raises(SystemExit) as ended:
+        main([*command, "--year", year])
+    assert ended.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        f"error: --year: {int(year)} is not a year a report can be of (from 1949 to 2100)\n")
+    assert not (data_copy / "raw" / "ye").exists()
+
+
+def test_a_year_in_full_width_digits_is_read(capsys):
+    assert main(["summary", "--year", "２０２３"]) == 0
+    assert capsys.readouterr().out.startswith("2023: 96 figures")

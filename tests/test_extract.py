@@ -213,6 +213,20 @@ def test_extraction_reaches_every_character_at_most_three_times(text):
     ("-5%", [], "minus sign"),                                  # was +5
     ("负增长5.2%", [], "is negative"),                           # was +5.2
     ("同比下降5%", [5.0], None),                                 # a magnitude with its word: read
+    # numbers in digits and numerals, whose tail follows a magnitude (hostile3):
+    ("共有1万2千家企业", [], "starts inside a number"),          # was 2千家 = 2000 (1万2千 = 12000)
+    ("罚款3亿5千万元", [], "starts inside a number"),            # was 5千万元 = 5e7 (3.5亿 = 3.5e8)
+    ("罚款3亿5000万元", [], "starts inside a number"),           # was 5000万元 = 5e7
+    ("共1亿零5万元", [], "starts inside a number"),               # was 5万元 = 50000 (100050000)
+    ("处理2万2家", [], "starts inside a number"),                 # was 2家
+    ("罚款.5万元", [], "starts after a decimal point"),           # was 5万元 = 50000 (.5万 = 5000)
+    ("比例为1/3家", [], "part of a fraction"),                    # was 3家
+    ("3／4%", [], "part of a fraction"),                          # was 4%
+    ("检查1,23,4家", [], "follows a number and a comma"),          # was 4家 (malformed grouping)
+    ("数十家企业", [], "is 'several'"),                           # was 十家 = 10
+    ("几十家企业", [], "is 'several'"),                           # was 十家 = 10
+    ("设立监测点5个", [5.0], None),                               # 点 after a word is a noun, not a decimal point
+    ("检查1,234家", [1234.0], None),                              # grouped by threes: read whole
 ])
 def test_a_number_that_cannot_be_read_whole_is_refused_with_its_reason(text, values, reason):
     refused = []
@@ -245,3 +259,41 @@ def test_the_tail_of_a_broken_number_is_never_a_figure(number, k, sep, prefix, u
     text = f"{prefix}{number[:cut]}{sep}{number[cut:]}{unit}"
     tail = len(prefix) + cut + len(sep)
     assert all(f.start != tail for f in extract(text)), text
+
+
+MAGNITUDES = ["万", "亿", "千", "亿零", "万零", "千万", "亿五千"]
+
+
+@given(st.integers(1, 9999), st.sampled_from(MAGNITUDES),
+       st.one_of(st.integers(0, 9999).map(str),
+                 st.lists(st.sampled_from("一二三四五六七八九"), min_size=1, max_size=3).map(
+                     lambda ds: ds[0] + "千")),
+       st.sampled_from(["", "共有", "罚款", "约"]), st.sampled_from(["家", "元", "万元", "千家", "宗"]))
+@example(1, "万", "2千", "共有", "家")       # 1万2千家 read as 2千家 = 2000
+@example(3, "亿", "5", "罚款", "千万元")     # 3亿5千万元 read as 5千万元
+@example(1, "亿零", "5", "共", "万元")       # 1亿零5万元 read as 5万元 (not in the strategy's prefixes: kept)
+@example(10, "万", "0", "检查", "家")        # 10万0家 read as 0家
+def test_a_number_in_digits_and_numerals_is_never_read_from_its_tail(head, magnitude, tail, prefix, unit):
+    text = f"{prefix}{head}{magnitude}{tail}{unit}"
+    # the number starts at len(prefix); whatever is read, nothing starts inside it
+    assert all(f.start == len(prefix) for f in extract(text)), text
+
+
+@given(st.integers(1, 9999), st.sampled_from(["十万", "百万", "千万", "十亿", "百亿", "千亿", "万亿", "千", "万", "亿"]),
+       st.sampled_from(["元", "人次", "件"]))
+@example(3, "百万", "元")      # 3百万元: not read at all, without a note (was no figure)
+@example(5, "千亿", "元")      # 5千亿元
+@example(2, "百亿", "元")      # 2百亿元
+def test_a_number_in_digits_with_any_magnitude_is_read_whole(number, magnitude, unit):
+    # 3百万元 = 3 * 10**6; the figure is the whole number with its magnitude, never nothing (hostile3)
+    scale = {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8}
+    factor = 1
+    for ch in magnitude:
+        factor *= scale[ch]
+    found = extract(f"共计{number}{magnitude}{unit}。")
+    assert [(f.text, f.value) for f in found] == [(f"{number}{magnitude}{unit}", number * factor)]
+
+
+def test_a_bare_hundred_is_no_magnitude():
+    # 3百分点 is 3 percentage points, not 3 * 100 分点
+    assert [(f.value, f.unit) for f in extract("提高3百分点")] == [(3.0, "pp")]

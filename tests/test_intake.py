@@ -11,6 +11,7 @@ from helpers.cli import main
 from helpers.errors import AmrbookError
 from helpers.tables.catalog import basis_conflict, body_of, same_counter
 from helpers.tables.draft import draft
+from helpers.report.sources import load_sources
 from helpers.tables.intake import accept, add, read_title
 
 # A made-up bureau report: a bureau-wide losses figure (as 天河's), 件 for 宗, 罚没金额 word for word.
@@ -160,3 +161,65 @@ def test_the_review_shows_each_proposal_in_its_sentence(data_copy, tmp_path):
         "tianhe", 2024).html
     with pytest.raises(AmrbookError, match="no draft to review"):
         review_html("tianhe", 2023)
+
+
+def test_add_lists_the_numbers_it_could_not_read(data_copy, tmp_path, capsys):
+    # `amrbook draft` listed them under its rows; `amrbook add` (the same draft) said nothing, so a
+    # figure the extractor refused (here 1万2千宗 = 12000, which it would otherwise read as 2千宗)
+    # vanished from review without a word (hostile3)
+    report = tmp_path / "moumou.txt"
+    report.write_text("某某县市场监督管理局2024年法治政府建设情况报告\n"
+                      "2024年，查办行政处罚案件1万2千宗，检查企业120家。\n", encoding="utf-8")
+    assert main(["add", str(report), "--bureau", "moumou", "--name", "某某县市场监督管理局"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote" in out and "1 figures" in out                     # 120家 only
+    assert "not read: '2千宗' at 42: starts inside a number: '件1万2千宗'" in out
+
+
+def test_add_and_accept_wait_for_each_other_so_no_change_is_lost(data_copy, tmp_path):
+    # six `amrbook add` at once of six new bureaus recorded five in sources.yml: each read the file,
+    # added its entry and wrote it back, the last writer losing the others' (hostile3). add and accept
+    # now hold the data folder's lock; here it is held while an add runs in a thread, which must wait
+    import threading
+
+    from helpers.datafile import data_lock
+
+    report = tmp_path / "moumou.txt"
+    report.write_text("某某县市场监督管理局2024年法治政府建设情况报告\n2024年，检查企业120家。\n", encoding="utf-8")
+    before = paths.sources_file().read_bytes()
+    done = []
+    with data_lock():
+        adding = threading.Thread(target=lambda: done.append(add(report, "moumou", "某某县市场监督管理局")))
+        adding.start()
+        adding.join(timeout=2)
+        assert adding.is_alive() and done == []                        # waits for the lock
+        assert paths.sources_file().read_bytes() == before             # nothing written under another's lock
+    adding.join(timeout=120)
+    assert len(done) == 1 and "moumou" in load_sources().bureaus       # then it runs, whole
+    assert not (data_copy / paths.DATA_LOCK).read_bytes()              # the lock file is empty, and...
+    assert all(paths.DATA_LOCK not in str(entry) for entry in paths.data_version())  # ...not data
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--name", "某某\n县市场监督管理局"], "name (--name) must be text on one line, not text '某某\\n县市场监督管理局'"),
+    (["--name", "某某县市场监督管理局", "--type", "工作\u200b总结"],
+     "type (--type) must be text on one line, not text '工作\\u200b总结'"),
+])
+def test_add_never_records_what_sources_yml_would_refuse(data_copy, tmp_path, capsys, options, message):
+    # `--name` with a line break was recorded in sources.yml, and every command then failed on it (hostile3)
+    report = tmp_path / "moumou.txt"
+    report.write_text("某某县市场监督管理局2024年法治政府建设情况报告\n2024年，检查企业120家。\n", encoding="utf-8")
+    before = paths.sources_file().read_bytes()
+    assert main(["add", str(report), "--bureau", "moumou", *options]) == 2
+    assert capsys.readouterr().err == f"amrbook: error: {message}; nothing was changed\n"
+    assert paths.sources_file().read_bytes() == before and not (data_copy / "raw" / "moumou").exists()
+
+
+def test_a_title_line_with_a_hidden_character_is_recorded_as_a_title_made_anew(data_copy, tmp_path):
+    # the raw report keeps its zero-width space (byte-identical); the title recorded is made from the
+    # name, year and type, as for a title too long to hold
+    report = tmp_path / "moumou.txt"
+    report.write_text("某某县市场监督管理局2024年\u200b法治政府建设情况报告\n2024年，检查企业120家。\n", encoding="utf-8")
+    assert main(["add", str(report), "--bureau", "moumou", "--name", "某某县市场监督管理局"]) == 0
+    (source,) = [s for s in load_sources().reports if s.bureau == "moumou"]
+    assert source.title == "某某县市场监督管理局2024年法治政府建设情况报告" and source.year == 2024

@@ -153,6 +153,9 @@ def test_yaml_entries_remember_their_lines(tmp_path):
     ("  - file: 2023_conghua_amr.txt", "  - file: " + "长" * 86, "  - file: 长",
      "file must be a file name in raw/conghua/, not '" + "长" * 86 + "': it is 258 bytes long; a file name has at "
      "most 255 (MAX_NAME_BYTES)"),
+    # a year no report can be of (a typing slip) was accepted, then "no source listed" for the real one (hostile3)
+    ("    year: 2023", "    year: 20233", "    year: 20233",
+     "year: 20233 is not a year a report can be of (from 1949 to 2100)"),
 ])
 def test_a_wrong_sources_entry_names_its_line(data_copy, old, new, key, cause):
     from helpers.report.sources import sources
@@ -174,3 +177,28 @@ def test_csv_structure_problems(data_copy, edit, problem):
     path = csv_of(data_copy)
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     assert problems_of() == [f"{path}: {problem}"]
+
+
+@pytest.mark.parametrize("hidden", ["\\n", "\\u200b", "\\u2028", "\\t", "\\x7f"])
+@pytest.mark.parametrize("file, old, field, where", [
+    ("catalog.yml", 'label_zh: "查办行政处罚案件"', "label_zh", "indicator 'admin_penalty_cases'"),
+    ("raw/sources.yml", "name: 广州市从化区市场监督管理局", "name", "bureau conghua"),
+    ("metrics.yml", "label_zh: 平均每宗罚没金额", "label_zh", "metric average_penalty_per_case"),
+])
+def test_a_label_or_name_on_more_than_one_line_or_with_a_hidden_character_is_named(data_copy, hidden, file, old, field, where):
+    # a line break in a catalog label split `amrbook indicators` rows, chart titles and table cells, and a
+    # zero-width space hid in a label (`查办\u200b行政处罚案件` is not 查办行政处罚案件 to matching); both were
+    # accepted (hostile3). Descriptions and notes may have several lines.
+    from helpers.audit.metrics import load_metric_defs
+    from helpers.report.sources import load_sources
+
+    path = data_copy / file
+    value = old.split(": ", 1)[1].strip('"')
+    broken = value[:2] + hidden + value[2:]
+    rewrite(path, old, f'{field}: "{broken}"')
+    with pytest.raises(DataError) as info:
+        {"catalog.yml": load_catalog, "raw/sources.yml": load_sources, "metrics.yml": load_metric_defs}[file]()
+    shown = repr(value[:2] + hidden.encode().decode("unicode_escape") + value[2:])   # as YAML reads the escape
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}: line {line_no(path, field + ': ' + chr(34) + value[:2])}, {where}: {field} must be text on one line, "
+        f"not text {shown}"]

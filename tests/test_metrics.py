@@ -124,13 +124,25 @@ def test_code_in_a_formula_is_refused(data_copy):
 
 @pytest.mark.parametrize(("old", "new", "anchor", "where", "cause"), [
     ("    label_zh: 平均每宗罚没金额", "    label_zh: [平均, 每宗]", "    label_zh: [平均", "metric average_penalty_per_case",
-     "label_zh must be text, not a list ['平均', '每宗']"),
+     "label_zh must be text on one line, not a list ['平均', '每宗']"),
     ("  - id: average_penalty_per_case", "  - id: Average-Penalty", "  - id: Average-Penalty", "metric Average-Penalty",
      "id must be snake_case ASCII"),
     ("    of: invention_patents_granted", "    of: invention_patents", "    of: invention_patents\n", "stated_growth 1",
      "of 'invention_patents' is not in catalog.yml"),
     ("  - rate: invention_patents_growth\n    of: invention_patents_granted", "  - [invention_patents_growth]",
      "  - [invention", "stated_growth 1", "expected a mapping of fields, not a list ['invention_patents_growth']"),
+    # a metric in 元 reconciled with a count in 宗: explain said "the report states admin_penalty_cases =
+    # 439; difference 9,449.8383" (9888.84 元 - 439 宗) (hostile3)
+    ("    kind: average\n", "    kind: average\n    reconciles_with: admin_penalty_cases\n",
+     "  - id: average_penalty_per_case", "metric average_penalty_per_case",
+     "reconciles_with 'admin_penalty_cases', counted in '宗' in catalog.yml, but the metric is in '元': "
+     "a metric reconciles with the same quantity the report states, in the same unit"),
+    # a comparison where a number belongs: it computed 1.0 元, status ok (hostile3)
+    ("formula: penalty_confiscation_amount / admin_penalty_cases",
+     "formula: penalty_confiscation_amount / admin_penalty_cases > 1", "formula: penalty_confiscation_amount /",
+     "metric average_penalty_per_case",
+     "'penalty_confiscation_amount / admin_penalty_cases > 1': it is a comparison or and/or, not a number: "
+     "a metric computes a number (a rule that must hold belongs in checks.yml)"),
 ])
 def test_a_wrong_metrics_entry_names_its_line(data_copy, old, new, anchor, where, cause):
     path = data_copy / "metrics.yml"

@@ -100,6 +100,30 @@ def test_a_part_of_that_is_not_an_indicator_is_named_at_its_line(data_copy):
     assert "'admin_penalty_casez' is not another indicator of the catalog" in str(caught.value)
 
 
+@pytest.mark.parametrize("circle", [2, 3])
+def test_a_circle_of_part_of_is_named_at_its_line(data_copy, circle):
+    # admin_penalty_cases_simple part_of admin_penalty_cases (as curated); the whole made part of its
+    # part (circle 2), or of patents_granted, itself made part of the part (circle 3): each would be a
+    # subset of the other. Was accepted without a word (the chart order quietly gave up on it) (hostile3)
+    catalog = data_copy / "catalog.yml"
+    rewrite(catalog, "  aliases: [行政处罚案件, 查处案件]\n",
+            "  part_of: %s\n  aliases: [行政处罚案件, 查处案件]\n"
+            % ("admin_penalty_cases_simple" if circle == 2 else "patents_granted"))
+    if circle == 3:
+        text = catalog.read_text("utf-8")
+        start = text.index("\npatents_granted:\n") + 1
+        rewrite(catalog, text[start:text.index("\n\n", start)],
+                text[start:text.index("\n\n", start)] + "\n  part_of: admin_penalty_cases_simple")
+    with pytest.raises(DataError) as caught:
+        load_catalog()
+    message = str(caught.value)
+    assert len(caught.value.problems) == 1                               # one circle, one problem
+    assert f"line {line_no(catalog, 'part_of: admin_penalty_cases_simple' if circle == 2 else 'part_of: patents_granted')}" in message
+    assert ("part_of goes round in a circle: admin_penalty_cases -> "
+            + ("admin_penalty_cases_simple -> " if circle == 2 else "patents_granted -> admin_penalty_cases_simple -> ")
+            + "admin_penalty_cases") in message
+
+
 # --- findings: both sides in their units, the rate named ---------------------------------------------
 
 def test_a_check_reads_both_sides_in_their_unit(report_2023):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 from collections import Counter
 
 import pytest
@@ -133,3 +134,18 @@ def test_a_report_handed_over_by_a_build_is_taken_while_the_data_are_unchanged(d
     assert load_report("conghua", 2022) is r and len(loads) == 1      # no report of 2022 handed over: loaded
     rewrite(data_copy / "catalog.yml", "查办行政处罚案件", "查办行政处罚案件数")   # the data change: loaded anew
     assert load_report("conghua", 2023) is r and len(loads) == 2
+
+
+@pytest.mark.parametrize("handed", [b"garbage\n", b"\0\0\0", pickle.dumps(5), pickle.dumps((1, 2, 3)),
+                                    pickle.dumps(("version", "not a report"))])
+def test_a_damaged_handover_is_passed_over_and_the_report_loaded_anew(data_copy, tmp_path, monkeypatch, handed):
+    # AMRBOOK_REPORTS left set in a shell (or naming another folder) holding something else under the
+    # name a build uses: every command that loads a report ended in a traceback (ValueError: invalid
+    # literal for int(), UnpicklingError, TypeError: cannot unpack non-iterable int) (hostile3)
+    from helpers import paths
+
+    (tmp_path / "conghua-2023.pickle").write_bytes(handed)
+    monkeypatch.setenv(paths.HANDOVER_ENV, str(tmp_path))
+    r = load_report("conghua", 2023)
+    assert len(r.indicators) == 96                                      # loaded from data/, validated
+    assert main(["check", "--year", "2023"]) == 0

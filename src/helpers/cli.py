@@ -224,8 +224,7 @@ def _draft(args: argparse.Namespace) -> None:
     )
     for row in unmatched.itertuples():
         print(f"  unmatched: {row.as_written} at {row.start}  ({row.note})")
-    for each in frame.attrs["refused"]:
-        print(f"  not read: {each.text!r} at {each.start}: {each.reason}")
+    _not_read(frame)
     print(f"""next (`amrbook add` does step 1 for you):
   1. copy the report unchanged to data/raw/{slug}/ and add to `sources` in data/raw/sources.yml:
        - bureau: {slug}
@@ -237,6 +236,13 @@ def _draft(args: argparse.Namespace) -> None:
          sha256: {sha256_of(args.file)}
   2. review {target.name} and the proposals beside it (notebooks/review.ipynb), then
      amrbook accept --bureau {slug} --year {args.year} --all   # validated, never over a curated table""")
+
+
+def _not_read(frame) -> None:
+    """Print the numbers a draft could not read whole (``attrs["refused"]``), for review: every
+    command that drafts says what it left out."""
+    for each in frame.attrs["refused"]:
+        print(f"  not read: {each.text!r} at {each.start}: {each.reason}")
 
 
 def _add(args: argparse.Namespace) -> None:
@@ -258,6 +264,7 @@ def _add(args: argparse.Namespace) -> None:
         print(
             f"  {row.as_written}  {row.id}  ({row.score}: {row.matched_by}; shared {row.shared or '-'})"
         )
+    _not_read(done.frame)
     slug, year = done.raw.parent.name, done.draft.name.split(".")[0]
     print(
         f"next: review them (notebooks/review.ipynb), then amrbook accept --bureau {slug} --year {year} --all"
@@ -336,7 +343,7 @@ def _built(result) -> None:
 
 def _share(args: argparse.Namespace) -> None:
     from .publish.build import target_dir
-    from .publish.index import share
+    from .publish.index import share, zip_path
     from .report.sources import bureau
 
     slug = bureau(args.bureau).slug
@@ -346,6 +353,12 @@ def _share(args: argparse.Namespace) -> None:
             f"{folder}: no build with an index.html to share; "
             f"run: amrbook build --bureau {slug} --year {args.year}"
         )
+    if args.out is not None:
+        from .paths import named_output_problem
+
+        problem = named_output_problem(args.out, zip_path(folder))
+        if problem:
+            raise AmrbookError(f"{args.out}: {problem}")
     print(share(folder, args.out))
 
 
@@ -401,6 +414,25 @@ class _Jobs(argparse.Action):
         setattr(namespace, self.dest, int(value))
 
 
+class _Year(argparse.Action):
+    """``--year``: a whole number (full-width digits too) that can be a report's year
+    (:func:`helpers.report.period.year_problem`), refused otherwise (exit 2)."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        from .report.period import year_problem
+
+        try:
+            year = int(value)
+        except ValueError:
+            parser.error(
+                f"{option_string} must be a whole number, a year such as 2023, not {value!r}"
+            )
+        problem = year_problem(year)
+        if problem:
+            parser.error(f"{option_string}: {problem}")
+        setattr(namespace, self.dest, year)
+
+
 class _CellTimeout(_Jobs):
     """``--cell-timeout``: whole seconds from 1 to :data:`MAX_CELL_TIMEOUT`."""
 
@@ -417,7 +449,7 @@ def _report_command(commands, name: str, help: str, run, *, fmt: bool = False, *
     """A sub-command about one report: ``--bureau`` and a required ``--year`` (and ``--format``)."""
     command = _command(commands, name, help)
     command.add_argument("--bureau", metavar="SLUG", **(bureau or {"help": BUREAU_HELP}))
-    command.add_argument("--year", type=int, required=True, help=YEAR_HELP)
+    command.add_argument("--year", action=_Year, required=True, help=YEAR_HELP)
     if fmt:
         command.add_argument("--format", choices=FORMATS, default="table")
     command.set_defaults(run=run)
@@ -462,7 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     growth.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     growth.add_argument(
         "--year",
-        type=int,
+        action=_Year,
         help="only the change into this year, and reconcile the growth "
         "rates this year's report states",
     )
@@ -500,7 +532,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--name", help="the bureau's full name (a new bureau)")
     add.add_argument("--level", help="县, 区, 市 or 省 (read from the name when absent)")
-    add.add_argument("--year", type=int, help="the report year (read from its title when absent)")
+    add.add_argument(
+        "--year", action=_Year, help="the report year (read from its title when absent)"
+    )
     add.add_argument(
         "--type", help="the report type, e.g. 工作总结 (read from its title when absent)"
     )
@@ -524,7 +558,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--bureau", metavar="SLUG", help=BUREAU_HELP)
     which = build.add_mutually_exclusive_group(required=True)
-    which.add_argument("--year", type=int)
+    which.add_argument("--year", action=_Year)
     which.add_argument(
         "--all",
         action="store_true",

@@ -13,11 +13,15 @@ folder or a socket) and only up to its kind's limit, named in the message when e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import re
 import stat
+import sys
+import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
@@ -26,7 +30,7 @@ from pathlib import Path
 import yaml
 
 from . import paths
-from .errors import DataError, Problem
+from .errors import AmrbookError, DataError, Problem
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster when present
 #: Largest YAML data file read (the largest today, catalog.yml, is about 27 KB).
@@ -161,6 +165,18 @@ def _is_number(value) -> bool:
 
 
 TEXT = Kind("text", lambda v: isinstance(v, str) and v.strip() != "")
+
+
+def _one_line(value) -> bool:
+    return TEXT.accepts(value) and not any(
+        unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp")
+        for c in str(value)
+    )
+
+
+#: A name, label, unit or title: text on one line, with no control, format or unassigned character
+#: (a line break in a label split table rows and chart titles; a zero-width character hid in one).
+LINE = Kind("text on one line", _one_line)
 WHOLE = Kind("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool))
 NUMBER = Kind("a number", _is_number)
 TEXTS = Kind("a list of text", lambda v: isinstance(v, list) and all(TEXT.accepts(x) for x in v))
@@ -631,3 +647,56 @@ def _json_kind(value) -> str:
         (type(None), "null"),
     ]
     return next(kind for cls, kind in kinds if isinstance(value, cls))
+
+
+@contextlib.contextmanager
+def exclusive(lock_file: Path, wait: float, busy: str, waiting: str):
+    """Hold an exclusive lock on ``lock_file`` (made when missing) for the ``with`` block.
+
+    The wait is bounded: after ``wait`` seconds an :class:`AmrbookError` names the lock file and
+    says ``busy``; ``waiting`` is printed once when the lock is held by another process (Ctrl-C and
+    SIGTERM end the wait at once). Also a decorator: each call of the function takes the lock.
+    """
+    with open(lock_file, "a+") as handle:
+        if sys.platform == "win32":  # pragma: no cover - Windows
+            import msvcrt
+
+            lock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # noqa: E731
+            unlock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # noqa: E731
+        else:
+            import fcntl
+
+            lock = lambda: fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # noqa: E731
+            unlock = lambda: fcntl.flock(handle, fcntl.LOCK_UN)  # noqa: E731
+        deadline, told = time.monotonic() + wait, False
+        while True:
+            try:
+                lock()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AmrbookError(f"{lock_file}: {busy}") from None
+                if not told:
+                    print(f"amrbook: {waiting}", file=sys.stderr)
+                    told = True
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            unlock()
+
+
+@contextlib.contextmanager
+def data_lock(wait: float = 600):
+    """The lock of the data folder (:data:`helpers.paths.DATA_LOCK`), held by each command that reads
+    a data file, changes it and writes it back (``amrbook add``: sources.yml; ``amrbook accept``:
+    catalog.yml), so two at once never lose one's change. A decorator too: the folder is the one
+    of the call, not of the import."""
+    with exclusive(
+        paths.data_dir() / paths.DATA_LOCK,
+        wait,
+        f"another amrbook add or accept has held the lock of the data folder for {wait:g} s; wait "
+        "for it to end (or stop it), then run again",
+        "another amrbook add or accept is writing the data folder; waiting for it to finish",
+    ):
+        yield

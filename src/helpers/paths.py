@@ -16,14 +16,35 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parents[1]
 
 
+def _chosen_folder(variable: str, default: Path, made: bool = False) -> Path:
+    """The folder ``$variable`` names, or ``default`` when it is unset or empty.
+
+    A folder the environment names is checked where it is read, so a wrong one is named with its
+    variable: it must be a folder (``/dev/null`` or a file is not), and must exist unless the
+    workbook makes it (``made``: outputs). Was the OS's bare ``/dev/null: File exists`` or
+    ``…/raw/sources.yml: Not a directory``, naming neither the variable nor the cause.
+    """
+    value = os.environ.get(variable)
+    if not value:
+        return default
+    folder = Path(value)
+    if folder.is_dir() or (made and not folder.exists()):
+        return folder
+    from .errors import AmrbookError
+
+    why = "is not a folder" if folder.exists() else "does not exist"
+    raise AmrbookError(f"{variable} is {value!r}, which {why}: name a folder, or unset {variable}")
+
+
 def data_dir() -> Path:
-    """Return the data folder (``data/`` or ``$AMRBOOK_DATA``)."""
-    return Path(os.environ.get("AMRBOOK_DATA") or PROJECT_ROOT / "data")
+    """Return the data folder (``data/`` or ``$AMRBOOK_DATA``, which must be a folder)."""
+    return _chosen_folder("AMRBOOK_DATA", PROJECT_ROOT / "data")
 
 
 def outputs_dir() -> Path:
-    """Return the folder generated outputs go to (``outputs/`` or ``$AMRBOOK_OUTPUTS``)."""
-    return Path(os.environ.get("AMRBOOK_OUTPUTS") or PROJECT_ROOT / "outputs")
+    """Return the folder generated outputs go to (``outputs/`` or ``$AMRBOOK_OUTPUTS``: a folder,
+    or a path where the build makes one)."""
+    return _chosen_folder("AMRBOOK_OUTPUTS", PROJECT_ROOT / "outputs", made=True)
 
 
 def raw_dir() -> Path:
@@ -120,7 +141,7 @@ def build_cache_dir() -> Path:
 
 def notebooks_dir() -> Path:
     """Return the folder of analysis notebooks (``notebooks/`` or ``$AMRBOOK_NOTEBOOKS``)."""
-    return Path(os.environ.get("AMRBOOK_NOTEBOOKS") or PROJECT_ROOT / "notebooks")
+    return _chosen_folder("AMRBOOK_NOTEBOOKS", PROJECT_ROOT / "notebooks")
 
 
 def built_notebooks() -> list[Path]:
@@ -141,6 +162,10 @@ def built_notebooks() -> list[Path]:
     return [p for p in sorted(notebooks_dir().glob("*.ipynb")) if built(p)]
 
 
+#: The lock file of the data folder (:func:`helpers.datafile.data_lock`): not data, so not in its version.
+DATA_LOCK = ".amrbook.lock"
+
+
 def data_version() -> tuple:
     """Return a key that changes whenever a file under the data folder changes.
 
@@ -153,9 +178,45 @@ def data_version() -> tuple:
         *sorted(
             (str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size)
             for p in root.rglob("*")
-            if p.is_file()
+            if p.is_file() and p.name != DATA_LOCK
         ),
     )
+
+
+def named_output_problem(out: Path, allowed: Path) -> str | None:
+    """Why the workbook must not write a file the user named (``amrbook share --out``), or None.
+
+    It must be a regular file or nothing yet, in a folder that exists, and outside the data folder
+    (which only ``add``, ``draft`` and ``accept`` write), the outputs folder (the build's own; only
+    ``allowed``, the file the command writes by default, may be named there) and the notebooks
+    folder. A symbolic link is refused: it could lead into any of them. Was: `--out` of the raw
+    report, a curated table or a build's ``index.html`` replaced it with a zip, exit 0, and
+    ``--out /dev/null`` replaced the device with a file.
+    """
+    if out.is_symlink():
+        return "is a symbolic link; name the file itself"
+    if out.exists() and not out.is_file():
+        return (
+            "exists and is not a regular file (a folder, a device or a pipe); name a new .zip file"
+        )
+    if not out.parent.is_dir():
+        return f"{out.parent} is not a folder; name a file in a folder that exists"
+    where = out.resolve()
+    for folder, what in (
+        (data_dir(), "the data folder"),
+        (outputs_dir(), "the outputs folder"),
+        (notebooks_dir(), "the notebooks folder"),
+    ):
+        if where.is_relative_to(folder.resolve()) and where != allowed.resolve():
+            return f"is inside {what} ({folder}): a zip never replaces a file there; name a file outside it"
+    return None
+
+
+def data_changes(before: tuple, after: tuple) -> list[str]:
+    """The files of the data folder (relative paths) added, removed or changed between two
+    :func:`data_version` keys of the same folder, in order."""
+    was, now = (dict((name, rest) for name, *rest in version[1:]) for version in (before, after))
+    return sorted(name for name in {*was, *now} if was.get(name) != now.get(name))
 
 
 def file_version(path: Path) -> tuple:

@@ -129,6 +129,23 @@ def test_a_cell_that_hangs_or_kills_its_kernel_fails_the_build_naming_it(workspa
     _fails_cleanly(workspace, before, done, message)
 
 
+@pytest.mark.slow
+def test_a_notebook_that_writes_the_data_fails_the_build_and_keeps_the_outputs(workspace, data_copy):
+    # an analyst's cell that "fixes" a figure in the curated table: the build went on, exit 0, the
+    # briefing built from one version of the data and the table changed under it (hostile3)
+    _notebook(workspace / "notebooks" / "01_analysis.ipynb",
+              "from helpers import paths\np = paths.indicators_file('conghua', 2023)\n"
+              "p.write_text(p.read_text('utf-8').replace(',439,', ',438,'), 'utf-8')")
+    before = snapshot(workspace / "outputs" / "conghua" / "2023")
+    done = _cli(workspace, "build", "--year", "2023", "--no-pdf", "--cell-timeout", "120")
+    _fails_cleanly(workspace, before, done,
+                   f"{data_copy}: indicators/conghua/2023.csv changed while the notebooks of conghua 2023 ran "
+                   "(a notebook, or another command, wrote it): nothing built, the outputs are as they were. "
+                   "Notebooks read data/, never write it: if a notebook wrote the file, restore it (git checkout) "
+                   "and run again")
+    assert not list((workspace / "outputs" / ".cache").glob("conghua-2023-01_analysis-*.ipynb"))  # not cached
+
+
 #: A kernel of the pool, killed (as the OOM killer or `stop()` would) after it started and before a notebook's
 #: first cell; then the process exits, as the build does on SIGTERM.
 DIE_BEFORE_THE_NOTEBOOK = """import os, signal, sys, tempfile

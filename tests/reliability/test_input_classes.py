@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conftest import rewrite
@@ -380,3 +380,115 @@ def test_sentences_found_once_give_the_sentence_a_search_from_the_start_gives(te
     right = after.end() if after else len(text)
     right -= text[right - 1:right] == "\n"
     assert Sentences(text).span(start, end) == (left, right)
+
+
+# --- a formula fits its role: a metric computes a number, a check asserts a comparison -----------
+
+_ATOMS = st.sampled_from(["a", "b", "100", "0.5", "True", "'x'"])
+_FORMULAS = st.recursive(
+    _ATOMS,
+    lambda inner: st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "==", "<=", ">", "and", "or"]), inner)
+    .map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+    max_leaves=6,
+)
+
+
+@given(_FORMULAS)
+@example("(a > b)")             # a metric of 1.0, status ok
+@example("(a + b)")             # a check that "held": 5 is not 0
+@example("((a <= b) or b)")     # held through its second operand
+@example("(100 <= 0.5)")        # a check of no figure: could never fail (nor hold, here)
+@example("(a * True)")          # True taken as the number 1
+def test_a_metric_formula_is_a_number_and_a_check_formula_a_comparison(text):
+    # was: a metric `a > b` computed 1.0 (元, status ok); a check `a + b` or `a <= b and b` "held"
+    # whenever the number was not 0; `1 <= 2` held always; True was the number 1 (hostile3)
+    values = {"a": 3.0, "b": 2.0}
+    try:
+        metric = Formula(text).as_number()
+    except FormulaError:
+        pass
+    else:
+        try:
+            assert type(metric.evaluate(values)) in (int, float), text   # a number, never true/false
+        except FormulaError:
+            pass                                                        # division by zero: undefined
+    try:
+        check = Formula(text).as_assertion()
+    except FormulaError:
+        return
+    assert check.names                                                  # it can fail: it names a figure
+    try:
+        assert type(check.evaluate(values)) is bool, text
+    except FormulaError:
+        pass
+
+
+@pytest.mark.parametrize("formula, role, message", [
+    ("penalty_confiscation_amount > admin_penalty_cases", "as_number",
+     "it is a comparison or and/or, not a number: a metric computes a number"),
+    ("a / b * True", "as_number", "'True' is not a number"),
+    ("a + b", "as_assertion", "it is a number, not a comparison"),
+    ("a <= b and b", "as_assertion", "'b' is a number, not a comparison"),
+    ("(a <= b) + 1 >= 1", "as_assertion", "'a <= b' is a comparison used as a number"),
+    ("1 <= 2", "as_assertion", "names no indicator or metric, so it cannot fail"),
+])
+def test_a_formula_that_does_not_fit_its_role_is_named(formula, role, message):
+    with pytest.raises(FormulaError, match=message):
+        getattr(Formula(formula), role)()
+
+
+@pytest.mark.parametrize("assertion, clash", [
+    # were "ok"/"holds": 16 宗 <= 4341200 元; 16 宗 + 4341200 元 <= 43900000 (hostile3)
+    ("admin_penalty_cases_simple <= penalty_confiscation_amount",
+     "compares admin_penalty_cases_simple (in 宗) with penalty_confiscation_amount (in 元)"),
+    ("admin_penalty_cases_simple + penalty_confiscation_amount <= admin_penalty_cases * 100000",
+     "adds admin_penalty_cases_simple (in 宗) with penalty_confiscation_amount (in 元)"),
+    ("council_completion_rate <= admin_penalty_cases", "compares council_completion_rate (in %) with admin_penalty_cases (in 宗)"),
+])
+def test_a_check_that_adds_or_compares_two_measures_is_refused_at_its_line(data_copy, assertion, clash):
+    rewrite(data_copy / "checks.yml", "assert: admin_penalty_cases_simple <= admin_penalty_cases", f"assert: {assertion}")
+    done = run("check", "--year", "2023")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "\n".join(done.stderr.splitlines()[1:]) == (
+        f"  - {data_copy / 'checks.yml'}: line 26, check simple_procedure_within_cases: {Formula(assertion).shown}: "
+        f"{clash}: figures of two units; a check compares, and a sum adds, money with money, percentages with "
+        "percentages, counts with counts")
+
+
+def test_the_curated_checks_compare_what_may_be_compared():
+    # a rank with a count of places (排名第3 <= 11个区) and 个 with 家 are counts alike: still allowed
+    from helpers.audit.checks import load_check_defs
+    assert {c.id for c in load_check_defs()} >= {"rank_within_districts", "benchmarking_products_cover_enterprises"}
+
+
+def test_a_check_that_is_not_a_comparison_is_refused_at_its_line(data_copy):
+    rewrite(data_copy / "checks.yml", "assert: admin_penalty_cases_simple <= admin_penalty_cases",
+            "assert: admin_penalty_cases_simple + admin_penalty_cases")
+    done = run("check", "--year", "2023")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert ("checks.yml: line 26, check simple_procedure_within_cases: 'admin_penalty_cases_simple + "
+            "admin_penalty_cases': it is a number, not a comparison") in done.stderr
+
+
+# --- a folder the environment names is checked, and named with its variable ------------------------
+
+@pytest.mark.parametrize("variable, value, command, why", [
+    ("AMRBOOK_DATA", "/dev/null", ["summary", "--year", "2023"], "is not a folder"),          # was '/dev/null/raw/sources.yml: Not a directory'
+    ("AMRBOOK_DATA", "{tmp}/none", ["summary", "--year", "2023"], "does not exist"),          # was '…/raw/sources.yml: file not found'
+    ("AMRBOOK_DATA", "{tmp}/file", ["check", "--year", "2023"], "is not a folder"),
+    ("AMRBOOK_OUTPUTS", "/dev/null", ["build", "--year", "2023", "--no-pdf"], "is not a folder"),  # was '/dev/null: File exists'
+    ("AMRBOOK_NOTEBOOKS", "{tmp}/none", ["build", "--year", "2023", "--no-pdf"], "does not exist"),
+])
+def test_a_folder_the_environment_names_wrongly_is_named_with_its_variable(tmp_path, variable, value, command, why):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    value = value.format(tmp=tmp_path)
+    done = run(*command, env={variable: value})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr == (f"amrbook: error: {variable} is {value!r}, which {why}: name a folder, "
+                           f"or unset {variable}\n")
+
+
+def test_an_outputs_folder_that_does_not_exist_yet_is_made(tmp_path, monkeypatch):
+    from helpers import paths
+    monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "new"))
+    assert paths.outputs_dir() == tmp_path / "new"                      # the build makes it

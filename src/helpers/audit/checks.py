@@ -26,8 +26,9 @@ from ..datafile import (
     yaml_where,
 )
 from ..errors import DataError, Problem
+from ..report.units import Unit
 from .formula import Formula, FormulaError
-from .metrics import KINDS, input_record, known_ids
+from .metrics import KINDS, input_record, known_ids, known_units
 from .status import Missing, Result, Severity
 from .template import TemplateError, figures_in
 
@@ -93,7 +94,7 @@ def load_check_defs() -> tuple[CheckDef, ...]:
             problems += found
             continue
         try:
-            formula = Formula(entry["assert"], entry.get("tolerance") or 0)
+            formula = Formula(entry["assert"], entry.get("tolerance") or 0).as_assertion()
         except FormulaError as exc:
             problems.append(Problem(path, yaml_where(entry, "assert", label), str(exc)))
             continue
@@ -143,6 +144,13 @@ def _entry_problems(path, entry: dict, label: str, formula: Formula, known: set)
         for n in formula.names
         if n not in allowed
     ]
+    clash = (
+        None
+        if problems
+        else formula.unit_clash(known_units(), lambda a, b: Unit(a).measure == Unit(b).measure)
+    )
+    if clash:
+        problems.append(Problem(path, at("assert"), f"{formula.shown}: {clash}"))
     try:
         problems += [
             Problem(

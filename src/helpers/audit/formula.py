@@ -17,8 +17,10 @@ from __future__ import annotations
 import ast
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 
 _BINARY = {
     ast.Add: operator.add,
@@ -97,9 +99,9 @@ class Formula:
                 raise FormulaError(
                     f"{self.shown}: nested more than {MAX_DEPTH} levels deep; split it into metrics"
                 )
-            if not isinstance(node, _ALLOWED) or (
-                isinstance(node, ast.Constant) and not isinstance(node.value, (int, float))
-            ):
+            if isinstance(node, ast.Constant) and type(node.value) not in (int, float):
+                raise FormulaError(f"{self.shown}: {self._part(node)} is not a number")
+            if not isinstance(node, _ALLOWED):
                 raise FormulaError(
                     f"{self.shown}: {type(node).__name__} is not allowed "
                     "(only numbers, ids, + - * /, comparisons, and/or)"
@@ -112,6 +114,94 @@ class Formula:
                 )
             stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
         return tree
+
+    def as_number(self) -> Formula:
+        """This formula, when it computes a number (a metric's): no comparison, no and/or.
+
+        Raises
+        ------
+        FormulaError
+            Naming the comparison or and/or (``a > b`` would be the number 1 or 0).
+        """
+        found = _comparison_in(self.tree)
+        if found is not None:
+            raise FormulaError(
+                f"{self.shown}: {self._part(found)} is a comparison or and/or, not a number: "
+                "a metric computes a number (a rule that must hold belongs in checks.yml)"
+            )
+        return self
+
+    def as_assertion(self) -> Formula:
+        """This formula, when it asserts something (a check's): a comparison, or comparisons joined
+        by and/or, of which each side is a number, naming at least one id.
+
+        Raises
+        ------
+        FormulaError
+            Naming the part that is a number where a comparison must be (``a + b`` would "hold"
+            whenever it is not 0), a comparison used as a number, or an assertion of no id.
+        """
+        stack: list[ast.AST] = [self.tree.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.BoolOp):
+                stack.extend(node.values)
+                continue
+            if not isinstance(node, ast.Compare):
+                raise FormulaError(
+                    f"{self.shown}: {self._part(node)} is a number, not a comparison: a check "
+                    "asserts a comparison (==, <=, <, >=, >), or comparisons joined by and/or"
+                )
+            for side in (node.left, *node.comparators):
+                found = _comparison_in(side)
+                if found is not None:
+                    raise FormulaError(
+                        f"{self.shown}: {self._part(found)} is a comparison used as a number "
+                        "(true is 1, false 0); compare numbers only"
+                    )
+        if not self.names:
+            raise FormulaError(
+                f"{self.shown}: names no indicator or metric, so it cannot fail; "
+                "a check compares figures of the report"
+            )
+        return self
+
+    def unit_clash(self, units: dict[str, str], same: Callable[[str, str], bool]) -> str | None:
+        """Say where the formula adds or compares figures of two units, or None.
+
+        Only what can be known from the ids alone is judged: a sum or difference of ids (``a + b``,
+        ``a``), as one side of a comparison or as an operand of ``+``/``-``. A side with a constant,
+        ``*`` or ``/`` (a rate, ``value``) has no unit here. ``units`` gives each id's unit (ids it
+        lacks have none); ``same(a, b)`` whether figures of the two units may be added or compared.
+        """
+
+        def unit_of(node: ast.AST) -> tuple[str, str] | None:  # (unit, an id of it), when known
+            if isinstance(node, ast.Name):
+                return (units[node.id], node.id) if node.id in units else None
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+                left, right = unit_of(node.left), unit_of(node.right)
+                if left and right and not same(left[0], right[0]):
+                    raise FormulaError(f"adds {_both(left, right)}")
+                return left if left and right else None
+            return None
+
+        try:
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Compare):
+                    sides = [unit_of(side) for side in (node.left, *node.comparators)]
+                    for left, right in pairwise(sides):
+                        if left and right and not same(left[0], right[0]):
+                            return f"compares {_both(left, right)}"
+                elif isinstance(node, ast.BinOp):
+                    unit_of(node)
+        except FormulaError as exc:
+            return str(exc)
+        return None
+
+    def _part(self, node: ast.AST) -> str:
+        """The text of a part of the formula, quoted for a message; ``it`` for the whole."""
+        part = ast.get_source_segment(str(self.text), node) or ""
+        return "it" if part == str(self.text).strip() else _cut(part)
 
     @property
     def shown(self) -> str:
@@ -224,6 +314,19 @@ class Formula:
         if op in ("<=", "<"):
             return a <= b + tol if op == "<=" else a < b + tol
         return a >= b - tol if op == ">=" else a > b - tol
+
+
+def _both(left: tuple[str, str], right: tuple[str, str]) -> str:
+    return (
+        f"{left[1]} (in {left[0]}) with {right[1]} (in {right[0]}): figures of two units; "
+        "a check compares, and a sum adds, money with money, percentages with percentages, counts "
+        "with counts"
+    )
+
+
+def _comparison_in(tree: ast.AST) -> ast.AST | None:
+    """The first comparison or and/or in ``tree``, or None."""
+    return next((n for n in ast.walk(tree) if isinstance(n, (ast.Compare, ast.BoolOp))), None)
 
 
 def _cut(text: str, limit: int = 60) -> str:

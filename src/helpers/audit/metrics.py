@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import paths
 from ..datafile import (
+    LINE,
     TEXT,
     choice_problems,
     entry_id,
@@ -76,12 +77,12 @@ class MetricDef:
 
 
 METRIC_FIELDS = {
-    "id": TEXT,
-    "label_zh": TEXT,
-    "label_en": TEXT,
+    "id": LINE,
+    "label_zh": LINE,
+    "label_en": LINE,
     "formula": TEXT,
-    "unit": TEXT,
-    "kind": TEXT,
+    "unit": LINE,
+    "kind": LINE,
 }
 METRIC_OPTIONAL = {"reconciles_with": TEXT, "note": TEXT, "per": TEXT}
 GROWTH_FIELDS = {"rate": TEXT, "of": TEXT}
@@ -158,7 +159,7 @@ def _read_metrics_file() -> tuple[tuple[MetricDef, ...], tuple[StatedGrowth, ...
         where[key] = yaml_where(entries, i, label)
         problems += choice_problems(path, entry, "kind", label, KINDS, f"one of {', '.join(KINDS)}")
         try:
-            formula = Formula(entry["formula"])
+            formula = Formula(entry["formula"]).as_number()
         except FormulaError as exc:
             problems.append(Problem(path, yaml_where(entry, "formula", label), str(exc)))
             continue
@@ -188,8 +189,14 @@ def known_ids() -> set[str]:
     return set(load_catalog().index) | {d.id for d in load_metric_defs()}
 
 
+def known_units() -> dict[str, str]:
+    """Return the unit of every id a rule may use: each indicator's in the catalog, each metric's."""
+    return {**load_catalog()["unit"].to_dict(), **{d.id: d.unit for d in load_metric_defs()}}
+
+
 def _reference_problems(defs: list[MetricDef], catalog: set, path, where: dict) -> list[Problem]:
     metric_ids = {d.id for d in defs}
+    units = load_catalog()["unit"].to_dict()
     problems = []
     for d in defs:
         if d.id in catalog:
@@ -210,6 +217,16 @@ def _reference_problems(defs: list[MetricDef], catalog: set, path, where: dict) 
                     path,
                     where[d.id],
                     f"reconciles_with {d.reconciles_with!r} is not in catalog.yml",
+                )
+            )
+        elif d.reconciles_with and units[d.reconciles_with] != d.unit:
+            problems.append(
+                Problem(
+                    path,
+                    where[d.id],
+                    f"reconciles_with {d.reconciles_with!r}, counted in {units[d.reconciles_with]!r} "
+                    f"in catalog.yml, but the metric is in {d.unit!r}: a metric reconciles with the "
+                    "same quantity the report states, in the same unit",
                 )
             )
         if d.per and (

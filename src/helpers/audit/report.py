@@ -244,8 +244,8 @@ def load_report(bureau: str | None, year: int) -> Report:
     return _handed_over(slug, int(year), version) or _load(slug, int(year), version)
 
 
-#: The folder where a build hands the reports it loaded to its kernels (:func:`hand_over`).
-HANDOVER_ENV = "AMRBOOK_REPORTS"
+#: The largest handed-over report read (one report pickles to well under a megabyte).
+MAX_HANDOVER_BYTES = 64_000_000
 
 
 def hand_over(r: Report, folder: Path) -> Path:
@@ -261,12 +261,23 @@ def hand_over(r: Report, folder: Path) -> Path:
 
 def _handed_over(slug: str, year: int, version: tuple) -> Report | None:
     """The report a build handed over (:func:`hand_over`), if there is one and the data are the version it
-    was loaded from (checked: a file changed since gives another version, and the report is loaded anew)."""
+    was loaded from (checked: a file changed since gives another version, and the report is loaded anew).
+
+    Like any cache it is checked, never trusted: a file that is not a regular one, larger than
+    :data:`MAX_HANDOVER_BYTES`, not a pickle, or not a (version, Report) pair is passed over and the
+    report loaded anew (``AMRBOOK_REPORTS`` left set in a shell, or naming another folder, raised
+    UnpicklingError, ValueError or TypeError from every command)."""
     folder = os.environ.get(paths.HANDOVER_ENV)
     file = Path(folder) / f"{slug}-{year}.pickle" if folder else None
-    if file is None or not file.is_file():
+    try:
+        if file is None or not file.is_file() or file.stat().st_size > MAX_HANDOVER_BYTES:
+            return None
+        handed = pickle.loads(file.read_bytes())
+    except Exception:  # unpickling bytes that are not a report may raise anything
         return None
-    loaded, r = pickle.loads(file.read_bytes())
+    if not (isinstance(handed, tuple) and len(handed) == 2):
+        return None
+    loaded, r = handed
     return r if loaded == version and isinstance(r, Report) else None
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import paths
-from ..errors import DataError
+from ..errors import AmrbookError, DataError
 from ..paths import sha256_of
 from .kernels import Runner
 from .lock import build_lock, clear_leftovers
@@ -287,6 +287,8 @@ class _Plan:
     previous: dict | None = None
     #: Each notebook's cache key (:func:`notebook_keys`).
     keys: dict = field(default_factory=dict)
+    #: The data folder's version (:func:`helpers.paths.data_version`) the report was loaded from.
+    data: tuple = ()
 
 
 def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started: float) -> _Plan:
@@ -356,6 +358,9 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
     }
     result.timings["inputs"] = time.perf_counter() - started  # hashed, notebooks read and checked
     # before any kernel starts, and before the outputs are replaced
+    plan.data = (
+        paths.data_version()
+    )  # what the report is loaded from; checked again before the swap
     plan.r = _Steps(result.timings)("prepare.changes", _changes, slug, year, result, log_file)
     _hand_over(plan.r)
     # the briefing shows the change log: its executed copy holds for that log only
@@ -421,6 +426,7 @@ def _complete(plan: _Plan, runner: Runner, pdf: bool) -> None:
     try:
         _produce(r, runner, plan, staging, pdf)
         _write_manifest(r.bureau.slug, r.year, staging, plan.hashes, plan.build_key, result)
+        _data_kept(plan)
         if plan.damaged:
             result.notes.append(
                 f"{plan.damaged}; set aside as {set_aside(result.target / 'manifest.json')}; built afresh"
@@ -434,6 +440,23 @@ def _complete(plan: _Plan, runner: Runner, pdf: bool) -> None:
     share(result.target)
     result.timings["zip"] = time.perf_counter() - t0
     result.timings["total"] = time.perf_counter() - plan.started
+
+
+def _data_kept(plan: _Plan) -> None:
+    """Fail the report's build when a file of the data folder changed while its notebooks ran (a
+    notebook cell that writes a curated table, or another command): its outputs could mix two
+    versions of the data. Its executed notebooks are dropped from the cache and the last good
+    outputs stay as they were."""
+    changed = paths.data_changes(plan.data, paths.data_version())
+    if changed:
+        for cached in plan.result.notebooks.values():
+            cached.unlink(missing_ok=True)
+        raise AmrbookError(
+            f"{paths.data_dir()}: {', '.join(changed)} changed while the notebooks of "
+            f"{plan.result.target.parent.name} {plan.result.target.name} ran (a notebook, or another "
+            "command, wrote it): nothing built, the outputs are as they were. Notebooks read data/, "
+            "never write it: if a notebook wrote the file, restore it (git checkout) and run again"
+        )
 
 
 def skipped_notebooks(r: Report, notebooks: dict) -> dict[str, str]:

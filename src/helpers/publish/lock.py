@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import sys
-import time
 from pathlib import Path
 
-from ..errors import AmrbookError
+from ..datafile import exclusive
 
 
-@contextlib.contextmanager
 def build_lock(root: Path, wait: float = 600):
     """Hold an exclusive lock on ``root/.build.lock`` so two builds never write at once.
 
@@ -20,39 +16,13 @@ def build_lock(root: Path, wait: float = 600):
     naming the lock file (Ctrl-C and SIGTERM end the wait at once).
     """
     root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".build.lock", "a+") as handle:
-        if sys.platform == "win32":  # pragma: no cover - Windows
-            import msvcrt
-
-            lock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # noqa: E731
-            unlock = lambda: msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # noqa: E731
-        else:
-            import fcntl
-
-            lock = lambda: fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # noqa: E731
-            unlock = lambda: fcntl.flock(handle, fcntl.LOCK_UN)  # noqa: E731
-        deadline, told = time.monotonic() + wait, False
-        while True:
-            try:
-                lock()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AmrbookError(
-                        f"{root / '.build.lock'}: another build has held the lock for {wait:g} s; "
-                        "wait for it to end (or stop it), then run the build again"
-                    ) from None
-                if not told:
-                    print(
-                        "amrbook: another build is running; waiting for it to finish",
-                        file=sys.stderr,
-                    )
-                    told = True
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            unlock()
+    return exclusive(
+        root / ".build.lock",
+        wait,
+        f"another build has held the lock for {wait:g} s; wait for it to end (or stop it), then run "
+        "the build again",
+        "another build is running; waiting for it to finish",
+    )
 
 
 def clear_leftovers(root: Path) -> None:

@@ -24,10 +24,12 @@ the tail of something longer is refused, never read as that tail. So are the sec
 malformed ``1.2.3万元`` or a Chinese decimal ``三点五万元`` (refused, not read as 50000), a number
 after an invisible format character (``4\u200d39宗``, Unicode category Cf), digits grouped with
 spaces (``1 234 567元``), both ends of a range (``3-5家``, ``3至5家``, ``3家至5家``: not an exact 5),
-a fraction (``三分之一家``: not 1 家), and a negative number (``-5%``, ``负增长5.2%``: the sign
-is not kept, so the figure is not read; ``下降5%`` is a positive magnitude with its word and is
-read). Each refusal can be collected with its reason (``refused=``), and ``amrbook extract``
-prints them as notes.
+a fraction (``三分之一家``, ``1/3家``: not 1 家 or 3 家), a number in digits and numerals whose
+tail follows a magnitude (``1万2千家``, ``3亿5千万元``: not 2千家 or 5千万元), the tail of digits
+grouped other than by threes (``1,23,4家``), ``数十``/``几十`` (several tens, not 10), and a
+negative number (``-5%``, ``负增长5.2%``: the sign is not kept, so the figure is not read;
+``下降5%`` is a positive magnitude with its word and is read). Each refusal can be collected
+with its reason (``refused=``), and ``amrbook extract`` prints them as notes.
 
 Offsets are character offsets into the *decoded* text (see :func:`helpers.report.encoding.read_report`); ``start`` is
 the number's first character, ``end`` is just past its unit.
@@ -165,6 +167,14 @@ _RANK_VERB = re.compile("|".join(RANK_VERBS))
 SIGNS = "-－−"  # hyphen-minus, full-width hyphen-minus, minus sign
 RANGE_MARKS = SIGNS + "~～〜—–至到"  # between two numbers: 3-5家, 3～5家, 3至5家
 NEGATIVE_WORDS = ("负增长", "负")
+FRACTION_BARS = "/／"  # 1/3家: a fraction, not 3 家
+GROUP_MARKS = ",，"  # 1,23,4家: its tail is not a figure (a group of three is part of the number)
+SEVERAL = "数几"  # 数十家, 几十家: several tens, not 10
+
+
+def prior_of(plain: str, pos: int) -> str:
+    """The character before ``plain[pos]``, or "" at the start."""
+    return plain[pos - 1 : pos] if pos > 0 else ""
 
 
 class _Latest:
@@ -213,10 +223,7 @@ def refusal(plain: str, start: int, end: int) -> str | None:
     cut = cut_number(plain, start, end)
     if cut:
         return f"{cut}; the figure is not read"
-    before, prior = (
-        plain[start - 1 : start] if start else "",
-        plain[start - 2 : start - 1] if start > 1 else "",
-    )
+    before, prior = prior_of(plain, start), prior_of(plain, start - 1)
     shown = plain[max(0, start - 4) : end]
     if before and before in RANGE_MARKS and _ends_in_a_number(plain, start - 1):
         return f"is the end of a range ({shown!r}); a range is not an exact figure"
@@ -225,10 +232,17 @@ def refusal(plain: str, start: int, end: int) -> str | None:
         return (
             f"is the start of a range ({plain[start : end + 4]!r}); a range is not an exact figure"
         )
-    if plain[max(0, start - 2) : start] == "分之" and number_class(
-        plain[start - 3 : start - 2] if start > 2 else ""
-    ):
+    if (
+        plain[max(0, start - 2) : start] == "分之" and number_class(prior_of(plain, start - 2))
+    ) or (before and before in FRACTION_BARS and number_class(prior)):
         return f"is part of a fraction ({shown!r}), not a count"
+    if before and before in GROUP_MARKS and number_class(prior):
+        return (
+            f"follows a number and a comma ({shown!r}): digits grouped other than by threes, "
+            "or two numbers; enter it by hand"
+        )
+    if before and before in SEVERAL and number_class(plain[start]) == "numeral":
+        return f"is 'several' ({shown!r}), not a figure: 数十 and 几十 say how many only roughly"
     if before and unicodedata.category(before) == "Zs" and number_class(prior):
         return f"is the end of a number written with spaces ({plain[max(0, start - 8) : end]!r})"
     if before and before in SIGNS:

@@ -38,11 +38,18 @@ CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_LARGE_UNITS = {"万": 10**4, "亿": 10**8}
 CN_NUMERAL_CHARS = "".join([*CN_DIGITS, *CN_SMALL_UNITS, *CN_LARGE_UNITS])
 MAX_DIGITS = 15  # a float holds 15 significant digits; longer runs are IDs, phone numbers, codes
+#: The magnitudes after a number in digits (``434.12万元``, ``3百万元``, ``5千亿元``). A 百 or 十 alone
+#: is none (``3百分点`` is 3 percentage points); two characters are.
 MULTIPLIERS = {
     "千": Decimal(10**3),
     "万": Decimal(10**4),
     "亿": Decimal(10**8),
+    "十万": Decimal(10**5),
+    "百万": Decimal(10**6),
     "千万": Decimal(10**7),
+    "十亿": Decimal(10**9),
+    "百亿": Decimal(10**10),
+    "千亿": Decimal(10**11),
     "万亿": Decimal(10**12),
 }
 
@@ -272,27 +279,29 @@ def invisible(ch: str) -> bool:
 def cut_number(text: str, start: int, end: int) -> str | None:
     """Say how the span ``text[start:end]`` cuts a number of the text, or None when it does not.
 
-    A span starts inside a number when the character before it continues its number (``4`` before
-    ``39宗`` in ``439宗``), or a decimal point with the same kind of number before it does (``1.``
-    before ``2.3万元``, ``三点`` before ``五万元``); it ends inside one when the character after it
-    continues its last number. A format character (:func:`invisible`) touching the span's number
-    hides what the number is (``4\u200d39宗``), so it cuts too.
+    A span starts inside a number when the character before it continues its number, in digits or
+    Chinese numerals alike (``4`` before ``39宗`` in ``439宗``, ``1万`` before ``2千家``, ``3亿``
+    before ``5千万元``, ``亿零`` before ``5万元``), or a decimal point does (``1.`` before
+    ``2.3万元``, ``.`` before ``5万元``, ``三点`` before ``五万元``; ``点`` only after a number:
+    ``监测点5个``); it ends inside one when the character after it continues its last number.
+    A format character (:func:`invisible`) touching the span's number hides what the number is
+    (``4\u200d39宗``), so it cuts too.
     """
     before, first = text[start - 1 : start] if start > 0 else "", text[start : start + 1]
     last, after = text[end - 1 : end] if end > 0 else "", text[end : end + 1]
     kind, last_kind = number_class(first), number_class(last)
-    if kind and number_class(before) == kind:
+    if kind and number_class(before):
         return f"starts inside a number: {text[max(0, start - 3) : end]!r} continues before it"
     if (
         kind
         and before
         and before in _DECIMAL_POINTS
-        and number_class(text[start - 2 : start - 1]) == kind
+        and (before != "点" or number_class(text[start - 2 : start - 1]))
     ):
         return f"starts after a decimal point: {text[max(0, start - 3) : end]!r} is one number"
     if kind and invisible(before):
         return f"starts after an invisible character U+{ord(before):04X}, which hides what the number is"
-    if last_kind and number_class(after) == last_kind:
+    if last_kind and number_class(after):
         return f"ends inside a number: {text[start : end + 3]!r} continues after it"
     if last_kind and invisible(after):
         return (

@@ -16,6 +16,18 @@ from dataclasses import dataclass
 
 #: ``2023``, ``2023-11`` (a month cut-off), ``2023-Q3`` (a quarter cut-off), ``as_of_report`` or ``recent``.
 PATTERN = r"^(\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?|as_of_report|recent)$"
+#: The years a report may be of: a year outside them is a typing slip (``--year 20233``, ``-5``, ``0``).
+FIRST_YEAR, LAST_YEAR = 1949, 2100
+
+
+def year_problem(year: int) -> str | None:
+    """Why ``year`` cannot be a report's year, or None: the one rule for a report year, given on
+    the command line or in ``sources.yml``."""
+    if FIRST_YEAR <= year <= LAST_YEAR:
+        return None
+    return f"{year} is not a year a report can be of (from {FIRST_YEAR} to {LAST_YEAR})"
+
+
 #: The codes of periods that are not tied to a calendar year.
 AS_OF_REPORT, RECENT = "as_of_report", "recent"
 _CODE = re.compile(PATTERN)

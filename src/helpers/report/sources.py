@@ -17,6 +17,7 @@ from typing import cast
 
 from .. import paths
 from ..datafile import (
+    LINE,
     MAX_REPORT_BYTES,
     TEXT,
     WHOLE,
@@ -31,6 +32,7 @@ from ..datafile import (
 )
 from ..errors import AmrbookError, DataError, Problem
 from .encoding import decode_as
+from .period import year_problem
 
 SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
@@ -63,15 +65,15 @@ class Source:
 
 
 SOURCE_FIELDS = {
-    "bureau": TEXT,
+    "bureau": LINE,
     "file": TEXT,
     "year": WHOLE,
-    "publisher": TEXT,
-    "title": TEXT,
-    "encoding": TEXT,
-    "sha256": TEXT,
+    "publisher": LINE,
+    "title": LINE,
+    "encoding": LINE,
+    "sha256": LINE,
 }
-BUREAU_FIELDS = {"name": TEXT, "level": TEXT}
+BUREAU_FIELDS = {"name": LINE, "level": LINE}
 SLUG_PATTERN = r"[a-z][a-z0-9_-]*"
 
 
@@ -213,6 +215,9 @@ def _source_problems(path: Path, entry: dict, label: str, bureaus) -> list[Probl
                     "bytes to text (e.g. utf-8, gb18030, utf-16)",
                 )
             )
+    bad_year = year_problem(entry["year"])
+    if bad_year:
+        problems.append(Problem(path, yaml_where(entry, "year", label), f"year: {bad_year}"))
     if not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]):
         problems.append(
             Problem(

@@ -69,6 +69,17 @@ class Unit:
         return not (self.is_percentage or self.is_rank or self.is_money or self.is_ratio)
 
     @property
+    def measure(self) -> str:
+        """What the unit measures, for what may be added to or compared with what: ``percentage``
+        (% and pp), ``money``, ``ratio``, or ``count`` (counters of any word, and ranks, which
+        compare with a count of places: 排名第3 ≤ 11个区)."""
+        if self.is_percentage:
+            return "percentage"
+        if self.is_money:
+            return "money"
+        return "ratio" if self.is_ratio else "count"
+
+    @property
     def change(self) -> Change:
         """How a change of this unit between two years is measured."""
         if self.is_percentage:

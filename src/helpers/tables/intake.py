@@ -28,10 +28,10 @@ import pandas as pd
 import yaml
 
 from .. import paths
-from ..datafile import read_yaml
+from ..datafile import LINE, data_lock, read_yaml, shown
 from ..errors import AmrbookError
 from ..report.encoding import read_report
-from ..report.sources import LEVELS, load_sources, slug_problem
+from ..report.sources import BUREAU_FIELDS, LEVELS, SOURCE_FIELDS, load_sources, slug_problem
 from .draft import DRAFT_NOTE, REVIEW_COLUMNS, write_draft
 from .load import CATALOG_FIELDS, COLUMNS, load_catalog
 
@@ -111,6 +111,7 @@ def _write_beside(target: Path, content: bytes) -> Path:
     return staged
 
 
+@data_lock()
 def add(
     report: Path,
     slug: str,
@@ -157,8 +158,10 @@ def add(
             f"{report}: no title line states the report's year and type (e.g. "
             f"…2023年度法治政府建设情况报告, …2023年工作总结): give {missing}"
         )
-    title_line = (
-        title[2] if title and title[0] == year and len(title[2]) <= 60 else f"{name}{year}年{kind}"
+    title_line = (  # a title the data cannot hold (too long, a hidden character) is written anew
+        title[2]
+        if title and title[0] == year and len(title[2]) <= 60 and LINE.accepts(title[2])
+        else f"{name}{year}年{kind}"
     )
     sha = hashlib.sha256(data).hexdigest()
     raw = paths.bureau_raw_dir(slug) / f"{year}_{slug}{report.suffix or '.txt'}"
@@ -172,32 +175,46 @@ def add(
         raise AmrbookError(
             f"{raw} exists and holds another text; a raw report is never overwritten"
         )
+    entry = {
+        "file": raw.name,
+        "bureau": slug,
+        "year": year,
+        "type": kind,
+        "publisher": name,
+        "title": title_line,
+        "language": "zh-Hans",
+        "encoding": encoding,
+        "sha256": sha,
+        "obtained": f"amrbook add {report.name}: copied byte for byte",
+    }
+    _check_entry({"name": name, "level": level, **entry})
     copied = not raw.exists()
     if copied:
         os.replace(_write_beside(raw, data), raw)
     if not same:
-        _record(
-            slug,
-            name,
-            level,
-            known is None,
-            {
-                "file": raw.name,
-                "bureau": slug,
-                "year": year,
-                "type": kind,
-                "publisher": name,
-                "title": title_line,
-                "language": "zh-Hans",
-                "encoding": encoding,
-                "sha256": sha,
-                "obtained": f"amrbook add {report.name}: copied byte for byte",
-            },
-            raw if copied else None,
-        )
+        _record(slug, name, level, known is None, entry, raw if copied else None)
     draft = paths.draft_file(slug, year)
     frame = None if draft.exists() else write_draft(slug, year, raw)[1]
     return Added(raw, copied, not same, draft, frame)
+
+
+def _check_entry(fields: dict) -> None:
+    """Refuse, before anything is written, a value ``sources.yml`` would then refuse (the kinds of
+    its fields: a name or a type on one line), so that add never leaves a file that does not
+    validate. Was: ``--name`` with a line break was recorded, and every command then failed on it."""
+    kinds = {**BUREAU_FIELDS, **SOURCE_FIELDS, "type": LINE}
+    for field, value in fields.items():
+        if field in kinds and not kinds[field].accepts(value):
+            option = {
+                "name": "--name",
+                "publisher": "--name",
+                "type": "--type",
+                "title": "the title line",
+            }
+            raise AmrbookError(
+                f"{field} ({option.get(field, 'read from the report')}) must be {kinds[field].name}, "
+                f"not {shown(value)}; nothing was changed"
+            )
 
 
 def _record(
@@ -239,6 +256,7 @@ def _data_folder(folder: Path):
             os.environ["AMRBOOK_DATA"] = before
 
 
+@data_lock()
 def accept(
     slug: str, year: int, ids: Iterable[str] | None, validate: Callable[[str, int], object]
 ) -> tuple[Path, list[str], list[int]]:

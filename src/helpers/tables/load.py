@@ -25,6 +25,7 @@ import pandas as pd
 
 from .. import paths
 from ..datafile import (
+    LINE,
     MAX_TABLE_BYTES,
     TEXT,
     TEXTS,
@@ -104,6 +105,38 @@ def catalog_terms() -> pd.DataFrame:
     return _catalog().copy()
 
 
+def _part_of_circles(path, doc: dict) -> list[Problem]:
+    """One problem per circle of ``part_of`` (a part of b, b part of a: each would be a subset of
+    the other), at the ``part_of`` line of the first indicator of the circle in the file. Each
+    indicator is visited once: a chain is followed until it ends, meets an indicator already
+    settled, or comes back to itself."""
+    whole_of = {key: entry.get("part_of") for key, entry in doc.items()}
+    settled: set = set()
+    problems = []
+    for key in doc:
+        chain: list = []
+        at = key
+        while at is not None and at not in settled and at not in chain:
+            chain.append(at)
+            at = whole_of.get(at)
+        if at is not None and at in chain:
+            circle = chain[chain.index(at) :]
+            first = min(circle, key=list(doc).index)
+            shown = " -> ".join(
+                [*circle[circle.index(first) :], *circle[: circle.index(first)], first]
+            )
+            problems.append(
+                Problem(
+                    path,
+                    yaml_where(doc[first], "part_of", f"indicator {first!r}"),
+                    f"part_of goes round in a circle: {shown}; a part (其中) is part of a whole "
+                    "that is not a part of it",
+                )
+            )
+        settled.update(chain)
+    return problems
+
+
 @parsed_once(paths.catalog_file, paths.matching_file)
 def _catalog() -> pd.DataFrame:
     path = paths.catalog_file()
@@ -117,7 +150,12 @@ def _catalog() -> pd.DataFrame:
             )
         else:
             found = entry_problems(
-                path, doc, key, label, dict.fromkeys(CATALOG_FIELDS, TEXT), CATALOG_OPTIONAL
+                path,
+                doc,
+                key,
+                label,
+                {**dict.fromkeys(CATALOG_FIELDS, LINE), "description": TEXT},
+                CATALOG_OPTIONAL,
             )
             whole = doc[key].get("part_of") if not found else None
             if whole is not None and (whole not in doc or whole == key):
@@ -139,6 +177,9 @@ def _catalog() -> pd.DataFrame:
                     )
                 )
             problems += found
+    if problems:
+        raise DataError(problems)
+    problems = _part_of_circles(path, doc)
     if problems:
         raise DataError(problems)
     frame = pd.DataFrame.from_dict(doc, orient="index").reindex(
