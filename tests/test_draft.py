@@ -90,6 +90,22 @@ def test_extract_and_draft_cli(data_copy, tmp_path, capsys):
     assert main(["extract", str(tmp_path / "missing.txt")]) == 2
 
 
+def test_drafts_next_steps_name_the_file_add_would_write_and_skip_copying_a_recorded_report(data_copy, tmp_path,
+                                                                                            capsys):
+    # found: drafting the recorded 2024 report printed "copy … file: 2024_2024_….txt" (its own name, prefixed
+    # again); `amrbook add` names a raw report <year>_<bureau>.txt, and a recorded one needs no copy
+    recorded = paths.raw_dir() / "conghua" / "2023_conghua_amr.txt"
+    assert main(["draft", "--year", "2023", "--force", str(recorded)]) == 0
+    out = capsys.readouterr().out
+    assert "next (the report is recorded in sources.yml):\n  review 2023.draft.csv" in out and "copy" not in out
+    report = tmp_path / "2024_conghua_report.txt"
+    report.write_text(SYNTHETIC, encoding="utf-8")
+    assert main(["draft", "--year", "2024", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert f"copy the report unchanged to {paths.raw_dir() / 'conghua' / '2024_conghua.txt'}" in out
+    assert "file: 2024_conghua.txt\n" in out and "2024_2024" not in out
+
+
 def test_infer_section_numbers_the_heading_and_names_it_as_curators_did():
     from helpers.tables.draft import infer_section
 

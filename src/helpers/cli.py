@@ -211,8 +211,9 @@ def _extract(args: argparse.Namespace) -> None:
 
 
 def _draft(args: argparse.Namespace) -> None:
+    from . import paths
     from .paths import sha256_of
-    from .report.sources import bureau
+    from .report.sources import bureau, load_sources
     from .tables.draft import write_draft
 
     slug = bureau(args.bureau).slug
@@ -225,17 +226,27 @@ def _draft(args: argparse.Namespace) -> None:
     for row in unmatched.itertuples():
         print(f"  unmatched: {row.as_written} at {row.start}  ({row.note})")
     _not_read(frame)
+    review = (
+        f"review {target.name} and the proposals beside it (notebooks/review.ipynb), then\n"
+        f"     amrbook accept --bureau {slug} --year {args.year} --all   # validated, never over a curated table"
+    )
+    sha = sha256_of(args.file)
+    if any(
+        s.bureau == slug and s.year == args.year and s.sha256 == sha for s in load_sources().reports
+    ):
+        print(f"next (the report is recorded in {paths.sources_file().name}):\n  {review}")
+        return
     print(f"""next (`amrbook add` does step 1 for you):
-  1. copy the report unchanged to data/raw/{slug}/ and add to `sources` in data/raw/sources.yml:
+  1. copy the report unchanged to {paths.raw_report(slug, args.year, args.file.suffix)} and add to `sources` in
+     {paths.sources_file()}:
        - bureau: {slug}
-         file: {args.year}_{args.file.stem}.txt
+         file: {paths.raw_report(slug, args.year, args.file.suffix).name}
          year: {args.year}
          publisher: …
          title: …
          encoding: (as detected by `amrbook extract`)
-         sha256: {sha256_of(args.file)}
-  2. review {target.name} and the proposals beside it (notebooks/review.ipynb), then
-     amrbook accept --bureau {slug} --year {args.year} --all   # validated, never over a curated table""")
+         sha256: {sha}
+  2. {review}""")
 
 
 def _not_read(frame) -> None:

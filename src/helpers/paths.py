@@ -62,6 +62,11 @@ def bureau_raw_dir(bureau: str) -> Path:
     return raw_dir() / bureau
 
 
+def raw_report(bureau: str, year: int, suffix: str = ".txt") -> Path:
+    """Return where ``amrbook add`` keeps a bureau's report of ``year`` (``raw/<bureau>/<year>_<bureau>.txt``)."""
+    return bureau_raw_dir(bureau) / f"{year}_{bureau}{suffix or '.txt'}"
+
+
 def indicators_dir(bureau: str) -> Path:
     """Return one bureau's folder of indicator tables (``<year>.csv`` curated, ``<year>.draft.csv`` drafts)."""
     return data_dir() / "indicators" / bureau

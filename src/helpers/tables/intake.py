@@ -164,7 +164,7 @@ def add(
         else f"{name}{year}年{kind}"
     )
     sha = hashlib.sha256(data).hexdigest()
-    raw = paths.bureau_raw_dir(slug) / f"{year}_{slug}{report.suffix or '.txt'}"
+    raw = paths.raw_report(slug, year, report.suffix)
     same = [s for s in declared.reports if s.bureau == slug and s.year == year]
     if same and same[0].sha256 != sha:
         raise AmrbookError(
