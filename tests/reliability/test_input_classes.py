@@ -111,6 +111,17 @@ def test_a_constant_a_float_cannot_hold_is_refused(text, cause):
     assert cause in str(caught.value)
 
 
+@pytest.mark.parametrize("constant", ["0x64", "0o144", "0b1100100", "1_00", "1_0.0"])
+def test_a_constant_not_written_in_decimal_is_refused(constant):
+    # each reads as 100 to Python (0x64 = 6*16 + 4; 0o144 = 64 + 32 + 4; 0b1100100 = 64 + 32 + 4; 1_00 = 100),
+    # which accepted 0x64 as 100 without a word
+    with pytest.raises(FormulaError) as caught:
+        Formula(f"a * {constant}")
+    assert f"the constant '{constant}' is not written as a decimal number" in str(caught.value)
+    # decimal forms stay numbers: 100 + 0.5 + 0.5 + 1e2 = 201
+    assert Formula("100 + 0.5 + .5 + 1e2 + a * 0").evaluate({"a": 1.0}) == 201
+
+
 def test_an_overflowing_metric_is_undefined_never_ok(data_copy):
     # 439 * 1e308 = 4.39e310 > the largest float (1.8e308): inf, which used to be "ok"
     _add_metrics(data_copy, _metric("too_big", "admin_penalty_cases * 1e308 * 1e308"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -46,6 +47,9 @@ _ALLOWED = (
     *_COMPARE,
 )
 MAX_FORMULA_CHARS = 1000  # parsing is recursive in CPython: a bound on the text bounds its depth
+#: How a constant is written: decimal digits, a point, an exponent. Python would also read 0x64, 0o144, 0b1100100
+#: and 1_0_0 as 100, which a reader of metrics.yml would not.
+DECIMAL = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 MAX_DEPTH = 50  # levels of the parsed tree (a + b * (c - d) has 4); evaluation recurses this deep
 
 
@@ -101,6 +105,13 @@ class Formula:
                 )
             if isinstance(node, ast.Constant) and type(node.value) not in (int, float):
                 raise FormulaError(f"{self.shown}: {self._part(node)} is not a number")
+            if isinstance(node, ast.Constant) and not DECIMAL.fullmatch(
+                ast.get_source_segment(text, node) or ""
+            ):
+                raise FormulaError(
+                    f"{self.shown}: the constant {self._part(node)} is not written as a decimal number "
+                    "(digits, a point, an exponent: 100, 0.5, 1e4)"
+                )
             if not isinstance(node, _ALLOWED):
                 raise FormulaError(
                     f"{self.shown}: {type(node).__name__} is not allowed "
