@@ -28,7 +28,7 @@ def alive(pid: int) -> bool:
 
 #: A browser that speaks the DevTools pipe as Chromium does, opening a page (target) per print, and writes a
 #: small whole PDF for each. It logs ``start`` when started and ``print`` for each page it prints to
-#: ``$FAKE_BROWSER_LOG``, and answers garbage to the ``$FAKE_BROWSER_GARBAGE_AT``-th page it is asked to open.
+#: ``$FAKE_BROWSER_LOG`` (its process id in that file's name + ``.pid``), and answers garbage to the ``$FAKE_BROWSER_GARBAGE_AT``-th page it is asked to open.
 PRINTING_BROWSER = r'''
 import base64, json, os, sys
 log_file, garbage_at = os.environ["FAKE_BROWSER_LOG"], int(os.environ.get("FAKE_BROWSER_GARBAGE_AT", "0"))
@@ -36,6 +36,8 @@ def log(word):
     with open(log_file, "a") as log:
         log.write(word + "\n")
 log("start")
+with open(log_file + ".pid", "w") as pid:
+    pid.write(str(os.getpid()))
 pdf = base64.b64encode(b"%PDF-1.4\n%fake page\n%%EOF\n").decode()
 out, buffer, pages, sessions = os.fdopen(4, "wb"), b"", 0, set()
 while True:

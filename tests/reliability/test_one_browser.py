@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers.publish.pdf import NoPdf, Printer
-from reliability.fakes import printing_browser
+from reliability.fakes import alive, printing_browser
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "posix_spawn"),
                                 reason="the DevTools pipe needs posix_spawn (not Windows)")
@@ -66,3 +66,18 @@ def test_a_printer_never_used_starts_no_browser(tmp_path, monkeypatch):
     with Printer(printing_browser(tmp_path)) as printer:
         pass
     assert printer.starts == 0 and not (tmp_path / "browser.log").exists()
+
+
+def test_killing_the_printer_kills_its_idle_browser_without_asking_it_to_close(tmp_path, monkeypatch):
+    # as a failed or interrupted `build --all` does with the browser left from an earlier report's print
+    monkeypatch.setenv("FAKE_BROWSER_LOG", str(tmp_path / "browser.log"))
+    (page,) = _pages(tmp_path, 1)
+    printer = Printer(printing_browser(tmp_path))
+    printer.print(page, page.with_suffix(".pdf"), timeout=60)
+    browser = int((tmp_path / "browser.log.pid").read_text(encoding="utf-8"))
+    assert alive(browser)                       # idle between two reports' prints
+    printer.kill()
+    assert not alive(browser)                   # killed and reaped at once (os.killpg, then waitpid)
+    assert _log(tmp_path) == ["start", "print"]  # not asked to close: no "close with …" line
+    printer.close()                             # nothing left to close
+    assert _log(tmp_path) == ["start", "print"]
