@@ -11,6 +11,10 @@ and printed, in wall and in CPU seconds: the seconds each further report adds, `
 and that as a share of one cold build (the goal is at most 0.3). The naive way, one cold build per report, adds
 a whole cold build (1.0) per report.
 
+With the PDF, the briefings `build --all` made are then printed again, twice each way, alone (no build beside
+them): with one browser per briefing (as each report's build did before issue 21) and with one browser for
+all (``Printer``, as `build --all` does now), in wall and in CPU seconds.
+
     .venv/bin/python benchmarks/build_all.py [--reports 3] [--jobs 2] [--no-pdf]
 """
 from __future__ import annotations
@@ -26,6 +30,7 @@ import time
 from pathlib import Path
 
 from helpers import paths
+from helpers.publish.pdf import Printer, Running
 
 BIN = Path(sys.executable).parent
 
@@ -76,6 +81,7 @@ def main() -> None:
                     {**env, "AMRBOOK_OUTPUTS": str(tmp / "one")})
         every = timed([str(BIN / "amrbook"), "build", "--all", *flags], {**env, "AMRBOOK_OUTPUTS": str(tmp / "all")})
         built = sorted(str(p.parent.relative_to(tmp / "all")) for p in (tmp / "all").glob("*/*/manifest.json"))
+        prints = {} if args.no_pdf else print_both_ways(sorted((tmp / "all").glob("*/*/briefing.html")), tmp)
     print(f"reports: {args.reports} ({', '.join(built)}), jobs: {args.jobs}, cores: {os.cpu_count()}, "
           f"pdf: {not args.no_pdf}, load average at the end: {os.getloadavg()[0]:.1f}")
     for i, kind in enumerate(("wall", "cpu")):
@@ -83,6 +89,25 @@ def main() -> None:
         print(f"{kind}: one cold build {one[i]:6.2f} s; build --all of {args.reports} reports {every[i]:6.2f} s; "
               f"added by each further report {added:6.2f} s ({added / one[i]:.2f}x one cold build; goal <= 0.3; "
               f"one cold build each: 1.00x)")
+    for way, runs in prints.items():
+        shown = ", ".join(f"{wall:.2f} s wall / {cpu:.2f} s CPU" for wall, cpu in runs)
+        print(f"print of the {args.reports} briefings, {way}: {shown}")
+
+
+def print_both_ways(briefings: list[Path], tmp: Path) -> dict[str, list[tuple[float, float]]]:
+    """(wall, cpu) of printing ``briefings`` with a browser each and with one browser for all, twice each way
+    (the first print of each way warms the disk cache alike)."""
+    runs: dict[str, list[tuple[float, float]]] = {"one browser per briefing": [], "one browser for all": []}
+    for _ in range(2):
+        for way, shared in (("one browser per briefing", False), ("one browser for all", True)):
+            t0, c0 = time.perf_counter(), _cpu()
+            with Printer() as printer:
+                for number, briefing in enumerate(briefings):
+                    printer.print(briefing, tmp / f"print-{number}.pdf", running=Running("简报", "生成于"))
+                    if not shared:
+                        printer.close()   # the next print starts its own browser
+            runs[way].append((time.perf_counter() - t0, _cpu() - c0))
+    return runs
 
 
 if __name__ == "__main__":

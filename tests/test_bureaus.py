@@ -21,6 +21,7 @@ from conftest import require_tool, unwrapped
 from helpers import paths
 from helpers.audit.report import load_report
 from helpers.cli import main
+from reliability.fakes import printing_browser
 
 TIANHE_TEXT = ("一、2023年工作情况\n"
                "2023年,我局查办行政处罚案件120宗。12315中心受理投诉3000宗。"
@@ -215,8 +216,15 @@ def test_build_all_builds_every_report_on_one_pool_each_into_its_own_outputs(dat
     shutil.copy(paths.PROJECT_ROOT / "notebooks" / "briefing.ipynb", notebooks)
     monkeypatch.setenv("AMRBOOK_NOTEBOOKS", str(notebooks))
     add_haizhu(data_copy)
-    assert main(["build", "--all", "--no-pdf", "--jobs", "1"]) == 0     # one kernel runs both reports' briefings
+    monkeypatch.setenv("FAKE_BROWSER_LOG", str(tmp_path / "browser.log"))   # one browser prints both briefings
+    monkeypatch.setenv("AMRBOOK_BROWSER", str(printing_browser(tmp_path)))
+    assert main(["build", "--all", "--jobs", "1"]) == 0     # one kernel runs both reports' briefings
     out = capsys.readouterr().out
+    # 2 reports: 1 browser start, 2 prints (each in a page of its own, closed after it), 1 close after the last
+    log = (tmp_path / "browser.log").read_text(encoding="utf-8").splitlines()
+    assert log == ["start", "print", "print", "close with 0 page(s) open"]
+    for slug in ("conghua", "haizhu"):
+        assert (tmp_path / "outputs" / slug / "2023" / "briefing.pdf").read_bytes().startswith(b"%PDF-")
     # every report of data/: 从化 2023 and 海珠 2023, each executed, each page its own (the pool routes each result)
     assert out.count("(executed 1 notebook(s), 0 from cache)") == 2
     conghua = (tmp_path / "outputs" / "conghua" / "2023" / "briefing.html").read_text(encoding="utf-8")
@@ -225,5 +233,6 @@ def test_build_all_builds_every_report_on_one_pool_each_into_its_own_outputs(dat
     # each is its own, naming the other only in its comparison with it (both are 2023 reports)
     assert "<title>广州市从化区" in conghua and "<title>广州市海珠区" in haizhu
     assert conghua.split("与其他机构比较", 1)[0].count("海珠") == haizhu.split("与其他机构比较", 1)[0].count("从化") == 0
-    assert main(["build", "--all", "--no-pdf"]) == 0         # nothing changed: no kernel, both up to date
+    assert main(["build", "--all"]) == 0         # nothing changed: no kernel, both up to date, no browser
     assert capsys.readouterr().out.count(": up to date (") == 2
+    assert (tmp_path / "browser.log").read_text(encoding="utf-8").splitlines() == log

@@ -42,6 +42,7 @@ from .manifest import package_versions, read_manifest, set_aside, write_manifest
 
 if TYPE_CHECKING:  # pragma: no cover - pandas and the data are loaded only when there is work to do
     from ..audit.report import Report
+    from .pdf import Printer
 
 # The rest is imported when a build has work to do, so an up-to-date check stays well under 1 s.
 
@@ -238,8 +239,10 @@ def build_reports(
     from ..report.sources import (
         bureau as find_bureau,
     )  # a slug checked against sources.yml, nothing loaded yet
+    from .pdf import Printer
 
     chosen = [(find_bureau(bureau).slug, int(year)) for bureau, year in reports]
+    printer = Printer()  # one browser prints every report's briefing: it starts at the first print
     with build_lock(paths.outputs_dir()):
         cache = paths.build_cache_dir()
         cache.mkdir(parents=True, exist_ok=True)
@@ -258,11 +261,15 @@ def build_reports(
             # what planning loaded (the libraries, the reports) stays to the end: the collections that
             # rendering triggers leave it out instead of scanning it each time (a tenth of this process's CPU)
             gc.freeze()
-            for plan in plans:
-                if not plan.result.up_to_date:
-                    _complete(plan, runner, pdf)
+            to_build = [plan for plan in plans if not plan.result.up_to_date]
+            for plan in to_build:
+                _complete(plan, runner, pdf, printer, last=plan is to_build[-1])
+        except BaseException:
+            printer.kill()  # a failed or interrupted build leaves no browser behind, and does not wait for it
+            raise
         finally:
             gc.unfreeze()
+            printer.close()  # a browser left from an earlier report (the last one's briefing was kept)
             runner.stop()
     return [plan.result for plan in plans]
 
@@ -418,13 +425,17 @@ def _skipped_before(old: dict | None, keys: dict[str, str], parameters: dict) ->
     return {name for name in skipped if name in keys and before.get(name) == keys[name]}
 
 
-def _complete(plan: _Plan, runner: Runner, pdf: bool) -> None:
-    """Render a planned report as its notebooks finish, write its manifest and swap its outputs into place."""
+def _complete(plan: _Plan, runner: Runner, pdf: bool, printer: Printer, last: bool) -> None:
+    """Render a planned report as its notebooks finish, write its manifest and swap its outputs into place.
+
+    Its briefing is printed by ``printer`` (a :class:`~helpers.publish.pdf.Printer`), which is closed after
+    the print of the ``last`` report of the build.
+    """
     result, r = plan.result, plan.r
     assert r is not None, "a report that is not up to date was planned with its data loaded"
     staging = result.target.with_name(f".tmp-{r.year}-{os.getpid()}-{threading.get_ident()}")
     try:
-        _produce(r, runner, plan, staging, pdf)
+        _produce(r, runner, plan, staging, pdf, printer, last)
         _write_manifest(r.bureau.slug, r.year, staging, plan.hashes, plan.build_key, result)
         _data_kept(plan)
         if plan.damaged:
@@ -555,7 +566,9 @@ def _changes(bureau: str, year: int, result: BuildResult, log_file: Path) -> Rep
     return r
 
 
-def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -> None:
+def _produce(
+    r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool, printer: Printer, last: bool
+) -> None:
     """Fill ``staging`` while the runner executes: each page when it is ready, the PDF from when the briefing is.
 
     The font subset comes first, then the outputs of :data:`KEPT` whose inputs are those of the
@@ -640,8 +653,11 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
                     staging / "briefing.pdf",
                     running=Running(header=title, stamp=stamp),
                     stop=stop_print,
+                    printer=printer,
                 )
             )
+            if last:  # the browser exits here, beside the notebooks, not at the end of the build
+                printer.close(stop_print)
         except NoPdf as exc:
             printed["note"] = str(exc)
         except Exception as exc:  # raised in the build's own thread, below
@@ -650,11 +666,11 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
             result.timings["pdf"] = time.perf_counter() - started
             print_done.set()
 
-    printer = threading.Thread(target=print_briefing, daemon=True)
+    print_thread = threading.Thread(target=print_briefing, daemon=True)
 
     def wait_for_print() -> None:
         """Wait until the print thread has ended (its browser killed or exited); interruptible."""
-        if printer.ident is not None:  # started: it sets print_running on its first line
+        if print_thread.ident is not None:  # started: it sets print_running on its first line
             print_running.wait(STOP_POLL * 10)
         while print_running.is_set() and not print_done.wait(STOP_POLL):
             pass
@@ -685,7 +701,7 @@ def _produce(r: Report, runner: Runner, plan: _Plan, staging: Path, pdf: bool) -
             name == BRIEFING
         ):  # printed in a thread, and written as Word while the other notebooks run
             if pdf:
-                printer.start()
+                print_thread.start()
             step(
                 "docx",
                 _docx,

@@ -146,6 +146,7 @@ def print_pdf(
     flags: tuple[str, ...] = (),
     running: Running | None = None,
     stop: threading.Event | None = None,
+    printer: Printer | None = None,
 ) -> Path:
     """Print ``html_file`` to ``pdf_file`` with a headless browser; return the browser used.
 
@@ -164,6 +165,10 @@ def print_pdf(
     stop : threading.Event, optional
         Set by another thread (the build, failing or interrupted, while this prints in a thread of
         its own): the browser is killed within :data:`STOP_POLL` seconds and :class:`PrintStopped` raised.
+    printer : Printer, optional
+        The browser already running for earlier pages (``amrbook build --all``: one start for every
+        report), which ``browser`` and ``flags`` then do not change; without it a browser is started
+        for this page and closed after it.
 
     Raises
     ------
@@ -174,24 +179,10 @@ def print_pdf(
         the browser cannot start, fails, refuses to print, times out or writes no PDF (its
         exit status and last lines on stderr are quoted).
     """
-    browser = browser or find_browser()
-    _check_fontconfig()
-    run = (
-        _run_devtools if hasattr(os, "posix_spawn") else _run_command_line
-    )  # Windows: no pipe descriptors
-    why = run(
-        browser,
-        Path(html_file),
-        Path(pdf_file),
-        timeout,
-        flags,
-        running or Running(),
-        stop or threading.Event(),
-    ) or _not_a_pdf(browser, Path(html_file).name, Path(pdf_file))
-    if why:
-        Path(pdf_file).unlink(missing_ok=True)  # a partial PDF must not pass for the page
-        raise NoPdf(f"{why}\n{HOW_TO_FIX}")
-    return browser
+    if printer is not None:
+        return printer.print(Path(html_file), Path(pdf_file), timeout, running or Running(), stop)
+    with Printer(browser, flags) as alone:
+        return alone.print(Path(html_file), Path(pdf_file), timeout, running or Running(), stop)
 
 
 def _check_fontconfig() -> None:
@@ -296,6 +287,9 @@ class _Refused(Exception):
     says, or closed the pipe; the message says how (``refused …``, ``answered … with …``)."""
 
 
+#: Seconds a browser may take to exit when asked to, after its last print.
+CLOSE_WAIT = 10
+
 #: The most a browser may send in one DevTools message (a printed briefing is a few MB in base64).
 MAX_MESSAGE = 256 << 20
 
@@ -390,7 +384,7 @@ def _shown(value) -> str:
 
 
 def _print(tools: _DevTools, url: str, running: Running) -> bytes:
-    """Open ``url`` in a new page, wait for it and its fonts, and return it printed as PDF bytes.
+    """Open ``url`` in a new page, wait for it and its fonts, close the page and return it printed as PDF bytes.
 
     Every answer is checked: a missing or wrong field is :class:`_Refused`, never a KeyError.
     """
@@ -402,7 +396,12 @@ def _print(tools: _DevTools, url: str, running: Running) -> bytes:
     )
     tools.call("Page.enable")
     tools.call("Page.navigate", url=url)
-    tools.wait(lambda m: m.get("method") == "Page.loadEventFired")
+    session = tools.session
+    tools.wait(
+        lambda m: (
+            m.get("method") == "Page.loadEventFired" and m.get("sessionId", session) == session
+        )
+    )
     tools.call(
         "Runtime.evaluate", expression="document.fonts.ready.then(() => true)", awaitPromise=True
     )
@@ -413,29 +412,148 @@ def _print(tools: _DevTools, url: str, running: Running) -> bytes:
         "data",
     )
     try:
-        return base64.b64decode(data, validate=True)
+        printed = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise _Refused(f"answered {method} with data that is not base64: {_shown(data)}") from None
+    # the next commands go to the browser: this page is closed, the next print opens its own
+    tools.session = None
+    tools.call("Target.closeTarget", targetId=target)
+    return printed
 
 
-def _run_devtools(
-    browser: Path,
-    html_file: Path,
-    pdf_file: Path,
-    timeout: int,
-    flags: tuple[str, ...],
-    running: Running,
-    stop: threading.Event,
-) -> str | None:
-    """Print through the DevTools protocol on a pipe; return why no PDF came, or None."""
-    commands_read, commands_write = map(_above_4, os.pipe())
-    answers_read, answers_write = map(_above_4, os.pipe())
-    with tempfile.TemporaryDirectory(prefix="amrbook-browser-") as profile:
-        log = Path(profile) / "browser.log"
+@dataclass
+class _Live:
+    """A browser started by a :class:`Printer`: its process, its DevTools pipe and its profile folder."""
+
+    pid: int
+    tools: _DevTools
+    profile: str
+
+
+class Printer:
+    """One headless browser that prints page after page, each in a page (DevTools target) of its own.
+
+    The browser starts at the first print and stays for the next (``amrbook build --all`` starts it once
+    for every report); ``starts`` counts its starts. A print that fails (times out, is refused, is stopped,
+    is interrupted) ends the browser as a lone print did: killed at once when stopped or interrupted,
+    else waited for until the print's deadline; the next print starts a fresh one. Use it as a context
+    manager, or end it with :meth:`close` (the browser asked to exit) or :meth:`kill`. Where a process
+    cannot be given the pipe's descriptors (Windows), each page is printed with ``--print-to-pdf`` alone.
+    """
+
+    def __init__(self, browser: Path | None = None, flags: tuple[str, ...] = ()):
+        self.browser, self.flags = browser, flags
+        self.starts = 0
+        self._live: _Live | None = None
+        self._ending = (
+            threading.Lock()
+        )  # a stopped print and the build's own thread may both end the browser
+
+    def __enter__(self) -> Printer:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None or issubclass(kind, NoPdf):
+            self.close()
+        else:  # Ctrl-C, SIGTERM, a stop, a bug: the browser is killed at once, not waited for
+            self.kill()
+
+    def print(
+        self,
+        html_file: Path,
+        pdf_file: Path,
+        timeout: int = 120,
+        running: Running | None = None,
+        stop: threading.Event | None = None,
+    ) -> Path:
+        """Print ``html_file`` to ``pdf_file``; return the browser used. Parameters and errors as :func:`print_pdf`."""
+        browser = self.browser = self.browser or find_browser()
+        running, stop = running or Running(), stop or threading.Event()
+        if hasattr(os, "posix_spawn"):
+            why = self._print(browser, html_file, pdf_file, timeout, running, stop)
+        else:  # pragma: no cover - Windows: no pipe descriptors
+            _check_fontconfig()
+            why = _run_command_line(
+                browser, html_file, pdf_file, timeout, self.flags, running, stop
+            )
+        why = why or _not_a_pdf(browser, html_file.name, pdf_file)
+        if why:
+            pdf_file.unlink(missing_ok=True)  # a partial PDF must not pass for the page
+            raise NoPdf(f"{why}\n{HOW_TO_FIX}")
+        return browser
+
+    def close(self, stop: threading.Event | None = None) -> None:
+        """Ask the browser to exit and wait for it (killing it after a while, or when ``stop`` is set)."""
+        live = self._live
+        if live is None:
+            return
+        live.tools.deadline, live.tools.stop = (
+            time.monotonic() + CLOSE_WAIT,
+            stop or threading.Event(),
+        )
+        try:
+            live.tools.call("Browser.close")
+        except (TimeoutError, _Refused, PrintStopped, OSError):
+            pass  # it is killed below
+        except BaseException:  # Ctrl-C or SIGTERM while it closes
+            self.kill()
+            raise
+        self._end(live.tools.deadline)
+
+    def kill(self) -> None:
+        """Kill the browser and its helper processes at once, if one runs."""
+        self._end(time.monotonic())
+
+    def _print(
+        self,
+        browser: Path,
+        html_file: Path,
+        pdf_file: Path,
+        timeout: int,
+        running: Running,
+        stop: threading.Event,
+    ) -> str | None:
+        """Print through the DevTools protocol on a pipe, starting the browser if none runs; return why
+        no PDF came, or None."""
+        if self._live is None:
+            _check_fontconfig()
+            why = self._start(browser)
+            if why:
+                return why
+        live = self._live
+        assert live is not None
+        tools = live.tools
+        tools.deadline, tools.stop = time.monotonic() + timeout, stop
+        try:
+            pdf_file.write_bytes(_print(tools, html_file.resolve().as_uri(), running))
+        except TimeoutError:
+            self._end(tools.deadline)
+            return f"{browser} did not finish printing {html_file.name} within {timeout} s"
+        except _Refused as exc:
+            status, said = self._end(tools.deadline)
+            return _failure(browser, html_file.name, status, said, str(exc))
+        except (
+            BaseException
+        ):  # Ctrl-C, SIGTERM, a stop: the browser is killed at once, not waited for
+            self.kill()
+            raise
+        return None
+
+    def _start(self, browser: Path) -> str | None:
+        """Start the browser on a DevTools pipe; return why it could not be started, or None."""
+        commands_read, commands_write = map(_above_4, os.pipe())
+        answers_read, answers_write = map(_above_4, os.pipe())
+        profile = tempfile.mkdtemp(prefix="amrbook-browser-")
         actions = [
             (os.POSIX_SPAWN_DUP2, commands_read, 3),
             (os.POSIX_SPAWN_DUP2, answers_write, 4),
-            (os.POSIX_SPAWN_OPEN, 1, str(log), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
+            (
+                os.POSIX_SPAWN_OPEN,
+                1,
+                str(Path(profile) / "browser.log"),
+                os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                0o600,
+            ),
             (os.POSIX_SPAWN_DUP2, 1, 2),
         ]
         command = [
@@ -444,7 +562,7 @@ def _run_devtools(
             *_sandbox(),
             f"--user-data-dir={profile}",
             "--remote-debugging-pipe",
-            *flags,
+            *self.flags,
             "about:blank",
         ]
         try:
@@ -452,34 +570,37 @@ def _run_devtools(
                 str(browser), command, os.environ, file_actions=actions, setpgroup=0
             )
         except OSError as exc:
+            os.close(commands_write)
+            os.close(answers_read)
+            shutil.rmtree(profile, ignore_errors=True)
             return f"{browser} could not be started: {exc.strerror or exc}"
         finally:
             os.close(commands_read)
             os.close(answers_write)
-        tools = _DevTools(commands_write, answers_read, time.monotonic() + timeout, stop)
-        refused: str | None = None
-        timed_out: str | None = None
-        deadline = tools.deadline
+        self.starts += 1
+        self._live = _Live(
+            pid,
+            _DevTools(commands_write, answers_read, time.monotonic(), threading.Event()),
+            profile,
+        )
+        return None
+
+    def _end(self, deadline: float) -> tuple[int, str]:
+        """End the browser: close its pipe, wait for it to exit until ``deadline`` (then kill it); return its
+        exit status and what it wrote on stdout and stderr."""
+        with self._ending:
+            live, self._live = self._live, None
+        if live is None:
+            return 0, ""
         try:
-            pdf_file.write_bytes(_print(tools, html_file.resolve().as_uri(), running))
-            tools.call("Browser.close")
-        except TimeoutError:
-            timed_out = f"{browser} did not finish printing {html_file.name} within {timeout} s"
-        except _Refused as exc:
-            refused = str(exc)
-        except (
-            BaseException
-        ):  # Ctrl-C, SIGTERM, a stop: the browser is killed at once, not waited for
-            deadline = time.monotonic()
-            raise
+            os.close(live.tools.send_fd)
+            os.close(live.tools.receive_fd)
+            status = _wait(live.pid, deadline, live.tools.stop)
+            return status, (Path(live.profile) / "browser.log").read_text(
+                encoding="utf-8", errors="replace"
+            )
         finally:
-            os.close(commands_write)
-            os.close(answers_read)
-            status = _wait(pid, deadline, stop)
-        said = log.read_text(encoding="utf-8", errors="replace")
-    if refused is not None:
-        return _failure(browser, html_file.name, status, said, refused)
-    return timed_out
+            shutil.rmtree(live.profile, ignore_errors=True)
 
 
 def _above_4(fd: int) -> int:
