@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from conftest import broken_figures, change_figure, lone_marks, only_notebooks, require_tool, rewrite
+from conftest import broken_figures, change_figure, lone_marks, only_notebooks, require_tool, rewrite, unwrapped
 from helpers.audit.report import load_report
 from helpers.errors import AmrbookError
 from helpers.audit.metrics import compute_metrics
@@ -258,7 +258,7 @@ def test_a_one_notebook_rebuild_draws_nothing_in_the_build_process(workspace):
     # the CSV files, taken over, hold what the previous build wrote, and the index links each under its title
     assert {p.name: p.read_bytes() for p in (target / "csv").iterdir()} == before and len(before) >= 5
     assert sorted(f"{number}.csv" for number, _title in manifest["figures"]) == sorted(before)
-    index = (target / "index.html").read_text(encoding="utf-8")
+    index = unwrapped((target / "index.html").read_text(encoding="utf-8"))
     assert all(f'href="csv/{number}.csv"' in index and title in index for number, title in manifest["figures"])
 
 
