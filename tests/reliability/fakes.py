@@ -26,11 +26,30 @@ def alive(pid: int) -> bool:
         return stat.read().split(") ")[1][0] != "Z"
 
 
+#: The start of every fake browser that speaks the DevTools pipe (``--remote-debugging-pipe``): ``messages()`` yields
+#: each message Chromium would read on fd 3 (JSON, each ended by a NUL byte) and ends the browser when the pipe closes.
+DEVTOOLS_PIPE = r'''
+import json, os, sys
+
+
+def messages():
+    buffer = b""
+    while True:
+        chunk = os.read(3, 65536)
+        if not chunk:
+            sys.exit(0)
+        buffer += chunk
+        while b"\0" in buffer:
+            raw, buffer = buffer.split(b"\0", 1)
+            yield json.loads(raw)
+'''
+
+
 #: A browser that speaks the DevTools pipe as Chromium does, opening a page (target) per print, and writes a
 #: small whole PDF for each. It logs ``start`` when started and ``print`` for each page it prints to
 #: ``$FAKE_BROWSER_LOG`` (its process id in that file's name + ``.pid``), and answers garbage to the ``$FAKE_BROWSER_GARBAGE_AT``-th page it is asked to open.
-PRINTING_BROWSER = r'''
-import base64, json, os, sys
+PRINTING_BROWSER = DEVTOOLS_PIPE + r'''
+import base64
 log_file, garbage_at = os.environ["FAKE_BROWSER_LOG"], int(os.environ.get("FAKE_BROWSER_GARBAGE_AT", "0"))
 def log(word):
     with open(log_file, "a") as log:
@@ -39,37 +58,30 @@ log("start")
 with open(log_file + ".pid", "w") as pid:
     pid.write(str(os.getpid()))
 pdf = base64.b64encode(b"%PDF-1.4\n%fake page\n%%EOF\n").decode()
-out, buffer, pages, sessions = os.fdopen(4, "wb"), b"", 0, set()
-while True:
-    chunk = os.read(3, 65536)
-    if not chunk:
+out, pages, sessions = os.fdopen(4, "wb"), 0, set()
+for message in messages():
+    method, params, result = message["method"], message["params"], {}
+    if method == "Target.createTarget":
+        pages += 1
+        if pages == garbage_at:
+            out.write(b"garbage{{{\0"); out.flush(); continue
+        result = {"targetId": f"T{pages}"}
+    if method == "Target.attachToTarget":
+        result = {"sessionId": "S" + params["targetId"][1:]}
+        sessions.add(result["sessionId"])
+    if method == "Target.closeTarget":
+        sessions.discard("S" + params["targetId"][1:])
+    if method == "Page.printToPDF":
+        log("print")
+        result = {"data": pdf}
+    out.write(json.dumps({"id": message["id"], "result": result}).encode() + b"\0")
+    if method == "Page.navigate":
+        event = {"method": "Page.loadEventFired", "params": {}, "sessionId": message["sessionId"]}
+        out.write(json.dumps(event).encode() + b"\0")
+    out.flush()
+    if method == "Browser.close":
+        log(f"close with {len(sessions)} page(s) open")
         sys.exit(0)
-    buffer += chunk
-    while b"\0" in buffer:
-        raw, buffer = buffer.split(b"\0", 1)
-        message = json.loads(raw)
-        method, params, result = message["method"], message["params"], {}
-        if method == "Target.createTarget":
-            pages += 1
-            if pages == garbage_at:
-                out.write(b"garbage{{{\0"); out.flush(); continue
-            result = {"targetId": f"T{pages}"}
-        if method == "Target.attachToTarget":
-            result = {"sessionId": "S" + params["targetId"][1:]}
-            sessions.add(result["sessionId"])
-        if method == "Target.closeTarget":
-            sessions.discard("S" + params["targetId"][1:])
-        if method == "Page.printToPDF":
-            log("print")
-            result = {"data": pdf}
-        out.write(json.dumps({"id": message["id"], "result": result}).encode() + b"\0")
-        if method == "Page.navigate":
-            event = {"method": "Page.loadEventFired", "params": {}, "sessionId": message["sessionId"]}
-            out.write(json.dumps(event).encode() + b"\0")
-        out.flush()
-        if method == "Browser.close":
-            log(f"close with {len(sessions)} page(s) open")
-            sys.exit(0)
 '''
 
 

@@ -31,7 +31,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from helpers.publish.pdf import NoPdf, print_pdf
-from reliability.fakes import alive, hung_browser
+from reliability.fakes import DEVTOOLS_PIPE, alive, hung_browser
 
 PY = sys.executable
 #: The per-cell limit of every harness build: a looping cell is stopped after it.
@@ -308,42 +308,34 @@ def test_sigterm_or_ctrl_c_at_any_point_stops_the_build_and_keeps_the_outputs(go
 
 # --- browsers ----------------------------------------------------------------------------------
 
-FAKE_DEVTOOLS = r'''
-import base64, json, os, sys
+FAKE_DEVTOOLS = DEVTOOLS_PIPE + r'''
+import base64
 mode = sys.argv[0].rsplit("-", 1)[1]
 with open(os.environ["FAKE_BROWSER_LOG"], "a") as log:
     log.write(mode + "\n")
 inp, out = os.fdopen(3, "rb"), os.fdopen(4, "wb")
 pdf = {"garbage_pdf": b"this is not a PDF at all", "empty_pdf": b"", "sixteen_bytes": b"%PDF-1.4\n%abcdef",
        "no_eof": b"%PDF-1.4\n" + b"0" * 4000}
-buffer = b""
-while True:
-    chunk = os.read(3, 65536)
-    if not chunk:
+for message in messages():
+    method, result = message["method"], {}
+    if mode == "garbage":
+        out.write(b"garbage{{{\0"); out.flush(); continue
+    if mode == "list":
+        out.write(b"[1,2]\0"); out.flush(); continue
+    if method == "Target.createTarget" and mode != "no_target":
+        result = {"targetId": "T1"}
+    if method == "Target.attachToTarget":
+        result = {"sessionId": "S1"}
+    if method == "Page.printToPDF":
+        result = {"data": "%%% not base64 %%%" if mode == "not_base64" else
+                  base64.b64encode(pdf.get(mode, b"")).decode()}
+    if method == "Browser.close":
+        out.write(json.dumps({"id": message["id"], "result": {}}).encode() + b"\0"); out.flush()
         sys.exit(0)
-    buffer += chunk
-    while b"\0" in buffer:
-        raw, buffer = buffer.split(b"\0", 1)
-        message = json.loads(raw)
-        method, result = message["method"], {}
-        if mode == "garbage":
-            out.write(b"garbage{{{\0"); out.flush(); continue
-        if mode == "list":
-            out.write(b"[1,2]\0"); out.flush(); continue
-        if method == "Target.createTarget" and mode != "no_target":
-            result = {"targetId": "T1"}
-        if method == "Target.attachToTarget":
-            result = {"sessionId": "S1"}
-        if method == "Page.printToPDF":
-            result = {"data": "%%% not base64 %%%" if mode == "not_base64" else
-                      base64.b64encode(pdf.get(mode, b"")).decode()}
-        if method == "Browser.close":
-            out.write(json.dumps({"id": message["id"], "result": {}}).encode() + b"\0"); out.flush()
-            sys.exit(0)
-        out.write(json.dumps({"id": message["id"], "result": result}).encode() + b"\0")
-        if method == "Page.navigate":
-            out.write(json.dumps({"method": "Page.loadEventFired", "params": {}}).encode() + b"\0")
-        out.flush()
+    out.write(json.dumps({"id": message["id"], "result": result}).encode() + b"\0")
+    if method == "Page.navigate":
+        out.write(json.dumps({"method": "Page.loadEventFired", "params": {}}).encode() + b"\0")
+    out.flush()
 '''
 
 #: Each lie, and what the build says of it (after the browser's path).
