@@ -163,3 +163,14 @@ def test_a_year_no_report_can_be_of_is_refused(data_copy, capsys, command, year)
 def test_a_year_in_full_width_digits_is_read(capsys):
     assert main(["summary", "--year", "２０２３"]) == 0
     assert capsys.readouterr().out.startswith("2023: 96 figures")
+
+
+def test_a_table_with_no_rows_prints_its_header_not_pandas_words(tmp_path, capsys):
+    # a report with no figure: the table is its header alone, then the count (pandas printed "Empty DataFrame",
+    # "Columns: […]" and "Index: []")
+    report = tmp_path / "r.txt"
+    report.write_text("本年度无数字。\n", encoding="utf-8")
+    assert main(["extract", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("start  end  text  value  unit  qualifier  context\n\n0 figures in ")
+    assert "DataFrame" not in out and "Index" not in out

@@ -49,6 +49,11 @@ def _emit(frame, fmt: str, table_columns: list[str]) -> None:
         frame.assign(**nested).to_csv(sys.stdout, index=False, lineterminator="\n")
         return
     shown = frame[table_columns].copy()
+    if (
+        shown.empty
+    ):  # its header alone, as an empty table looks (pandas printed "Empty DataFrame / Index: []")
+        print("  ".join(table_columns))
+        return
     for column in shown.columns:
         if pd.api.types.is_float_dtype(shown[column]):
             shown[column] = shown[column].map(grouped)
