@@ -98,6 +98,25 @@ def test_garbage_is_refused_with_the_file_name(data, cause):
         decode_report(data, "r.bin")
 
 
+#: A Japanese sentence: in Shift-JIS its bytes decode as GB18030 without an error, into rare characters.
+JAPANESE = "2023年、市場監督管理局は行政処罰案件を439件処理し、罰金は434万円でした。消費者の苦情は2247件です。\n"
+
+
+def test_another_encoding_read_as_gb18030_is_refused_not_garbled():
+    # found: a Shift-JIS report was decoded as GB18030 without a word and gave 0 figures. Of the mojibake's 42
+    # Chinese characters none is among GB2312's 3755 common ones (0 %); 从化's report: 4080 of the 4081 in its first
+    # 5000 characters (99.98 %)
+    with pytest.raises(AmrbookError) as caught:
+        decode_report(JAPANESE.encode("shift_jis"), "r.txt")
+    assert str(caught.value) == (
+        "r.txt: decodes as GB18030 but reads as garbled Chinese (only 0% of its first 42 Chinese characters are "
+        "common ones): it may be Shift-JIS or Big5; save the report as UTF-8 text")
+    # the same check passes real Chinese in GBK: 从化's report, and SAMPLE (20 Chinese characters, all common)
+    report = (paths.raw_dir() / "conghua" / "2023_conghua_amr.txt").read_text(encoding="utf-8")
+    assert decode_report(report.encode("gbk"), "r.txt") == (report, "gb18030")
+    assert decode_report(SAMPLE.encode("gbk"), "r.txt") == (SAMPLE, "gb18030")
+
+
 def test_empty_and_missing_files(tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
     with pytest.raises(AmrbookError, match="empty.txt: the file is empty"):
