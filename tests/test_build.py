@@ -523,7 +523,7 @@ def test_rendering_leaves_what_planning_loaded_out_of_garbage_collection(workspa
     seen = []
     # planned as not up to date, without starting a kernel: this process has loaded pandas and nbformat already
     monkeypatch.setattr(build_module, "_plan", lambda *args: build_module._Plan(build_module.BuildResult(Path("x"))))
-    monkeypatch.setattr(build_module, "_complete", lambda plan, runner, pdf: seen.append(gc.get_freeze_count()))
+    monkeypatch.setattr(build_module, "_complete", lambda plan, runner, *rest, **kw: seen.append(gc.get_freeze_count()))
     build("conghua", 2023)
     assert len(seen) == 1 and seen[0] > 50_000
     assert gc.get_freeze_count() == 0
