@@ -549,3 +549,26 @@ def test_the_figures_csv_files_are_taken_over_only_whole_and_inside_csv(tmp_path
     (target / "csv" / "表1.csv").write_bytes(b"a,b\r\n1,3\r\n")            # altered since: made again
     assert _keep_csvs(previous, target, tmp_path / "third") is None
     assert _keep_csvs({"outputs": outputs}, target, tmp_path / "fourth") is None   # an older manifest: no list
+
+
+def test_force_searches_the_fonts_again_instead_of_taking_the_recorded_face(workspace, monkeypatch):
+    """A build takes the CJK face its previous build recorded (checked against its files) instead of searching the
+    font folders; ``--force``, which takes over nothing, searches again (a font installed since is found). Counted:
+    the face handed to ``input_hashes`` (its search starts from it) by a build and by a forced build."""
+    from helpers.publish import build as build_module
+
+    class Planned(Exception):
+        pass
+
+    seen = []
+
+    def stop_after_reading(face):
+        seen.append(face)
+        raise Planned
+
+    build("conghua", 2023)                       # the workspace up to date: its manifest records the face
+    monkeypatch.setattr(build_module, "input_hashes", stop_after_reading)
+    for force in (False, True):
+        with pytest.raises(Planned):
+            build("conghua", 2023, force=force)
+    assert seen[0] != "" and seen[1] == ""

@@ -28,11 +28,17 @@ def _chosen_folder(variable: str, default: Path, made: bool = False) -> Path:
     if not value:
         return default
     folder = Path(value)
-    if folder.is_dir() or (made and not folder.exists()):
+    if folder.is_dir() or (made and not folder.exists() and not folder.is_symlink()):
         return folder
     from .errors import AmrbookError
 
-    why = "is not a folder" if folder.exists() else "does not exist"
+    why = (
+        "is not a folder"
+        if folder.exists()
+        else "is a link to nothing"
+        if folder.is_symlink()
+        else "does not exist"
+    )
     raise AmrbookError(f"{variable} is {value!r}, which {why}: name a folder, or unset {variable}")
 
 

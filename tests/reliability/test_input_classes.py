@@ -489,9 +489,11 @@ def test_a_check_that_is_not_a_comparison_is_refused_at_its_line(data_copy):
     ("AMRBOOK_DATA", "{tmp}/file", ["check", "--year", "2023"], "is not a folder"),
     ("AMRBOOK_OUTPUTS", "/dev/null", ["build", "--year", "2023", "--no-pdf"], "is not a folder"),  # was '/dev/null: File exists'
     ("AMRBOOK_NOTEBOOKS", "{tmp}/none", ["build", "--year", "2023", "--no-pdf"], "does not exist"),
+    ("AMRBOOK_OUTPUTS", "{tmp}/dangling", ["build", "--year", "2023", "--no-pdf"], "is a link to nothing"),  # was '…/dangling: File exists'
 ])
 def test_a_folder_the_environment_names_wrongly_is_named_with_its_variable(tmp_path, variable, value, command, why):
     (tmp_path / "file").write_text("x", encoding="utf-8")
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
     value = value.format(tmp=tmp_path)
     done = run(*command, env={variable: value})
     assert done.returncode == 2 and "Traceback" not in done.stderr

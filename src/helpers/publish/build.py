@@ -313,7 +313,10 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
         old = read_manifest(manifest_file)
     except DataError as exc:  # set aside once this build has its own; never trusted, never blocking
         old, plan.damaged = None, exc.problems[0]
-    recorded_face = ((old or {}).get("inputs") or {}).get("font", {}).get("face", "")
+    # the face the previous build found, taken as found while its files are unchanged; --force searches again
+    recorded_face = (
+        "" if force else ((old or {}).get("inputs") or {}).get("font", {}).get("face", "")
+    )
     hashes, parameters = input_hashes(recorded_face), {"bureau": slug, "year": year}
     keys = notebook_keys(hashes, parameters)
     build_key = _key(keys, pdf)

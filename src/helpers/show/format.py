@@ -187,7 +187,9 @@ def estimate(value: float, unit: str) -> float:
     """
     if value != value:  # NaN: nothing to round
         return value
-    return float(round(value)) if Unit(unit).is_counter else round(value, 2)
+    return (
+        float(math.floor(value + 0.5)) if Unit(unit).is_counter else round(value, 2)
+    )  # halves up: 166.5 is 167
 
 
 def estimate_text(value: float, unit: str) -> str:

@@ -19,6 +19,7 @@ from ..audit.report import Report
 from ..audit.status import Comparison, Severity, StatedCheck
 from ..errors import AmrbookError
 from ..report.period import Period
+from ..report.units import Unit
 from .findings import own_findings, worded_findings
 from .format import by_sentence, change_text, estimate, grouped, highlight, spelled
 from .narrative import claim_span
@@ -277,9 +278,22 @@ def _stated_words(row, labels: pd.Series) -> str:
 
 
 def _range_words(bounds, unit: str) -> str:
-    """The previous values a rounded rate allows, each bound an :func:`~helpers.show.format.estimate`
-    (a count in whole things: 165.8953–166.0135 件 is 166); one value when both bounds give it."""
+    """The previous values a rounded rate allows: for a count, the whole things between the bounds (165.8953–166.0135
+    件 allows 166 alone, 165.4–167.6 allows 166–167, 165.2–165.8 none, said so); otherwise each bound an
+    :func:`~helpers.show.format.estimate`; one value when both bounds give it.
+
+    Examples
+    --------
+    >>> _range_words((165.8953, 166.0135), "件"), _range_words((165.4, 167.6), "件"), _range_words((165.2, 165.8), "件")
+    ('166', '166–167', '无相符整数')
+    """
     if not isinstance(bounds, tuple):
         return "—"
-    low, high = (grouped(estimate(b, unit)) for b in bounds)
-    return low if low == high else f"{low}–{high}"
+    if Unit(unit).is_counter:
+        low, high = math.ceil(bounds[0] - 1e-9), math.floor(bounds[1] + 1e-9)
+        if low > high:
+            return "无相符整数"
+        low_text, high_text = grouped(float(low)), grouped(float(high))
+    else:
+        low_text, high_text = (grouped(estimate(b, unit)) for b in bounds)
+    return low_text if low_text == high_text else f"{low_text}–{high_text}"

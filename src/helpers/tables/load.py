@@ -111,17 +111,20 @@ def _part_of_circles(path, doc: dict) -> list[Problem]:
     indicator is visited once: a chain is followed until it ends, meets an indicator already
     settled, or comes back to itself."""
     whole_of = {key: entry.get("part_of") for key, entry in doc.items()}
+    position = {key: number for number, key in enumerate(doc)}
     settled: set = set()
     problems = []
     for key in doc:
         chain: list = []
+        on_chain: set = set()  # beside the list: a chain of n looked up n times stays linear
         at = key
-        while at is not None and at not in settled and at not in chain:
+        while at is not None and at not in settled and at not in on_chain:
             chain.append(at)
+            on_chain.add(at)
             at = whole_of.get(at)
-        if at is not None and at in chain:
+        if at is not None and at in on_chain:
             circle = chain[chain.index(at) :]
-            first = min(circle, key=list(doc).index)
+            first = min(circle, key=position.__getitem__)
             shown = " -> ".join(
                 [*circle[circle.index(first) :], *circle[: circle.index(first)], first]
             )
