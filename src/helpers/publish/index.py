@@ -31,6 +31,9 @@ BRIEFING_FILES = (
     ("briefing.pdf", "简报（PDF，A4）"),
     ("briefing.docx", "简报（Word）"),
 )
+#: What the index says of a briefing file the build tried and failed to make. The cause (the browser's or the
+#: library's words, in English) goes to the build's stderr and to manifest.json, not onto a Chinese page.
+FAILED = "生成时出错，原因见生成命令的提示"
 WORKBOOK = (
     "indicators.xlsx",
     "indicators.xlsx　全部数字（附原文句子）、衍生指标、一致性核对及各图表的数据（Excel）",
@@ -128,7 +131,7 @@ def write_index(
     """Write ``index.html`` and the figures' CSV files into a build folder that holds everything else.
 
     ``notes`` says why a briefing file is missing (``{"briefing.pdf": "no Chromium …"}``); the index
-    lists a missing file without a link, with that reason. ``skipped`` names the notebooks the build left
+    lists a missing file without a link, saying in Chinese that making it failed (:data:`FAILED`) when it has a note. ``skipped`` names the notebooks the build left
     out (``BuildResult.skipped``), each listed without a link, with why.
     """
     briefing = [
@@ -185,7 +188,7 @@ def index_html(
         if href
         else (
             f'<li>{html.escape(label)}<span class="note">'
-            f"（未生成：{html.escape(note or '本次生成未包括')}）</span></li>"
+            f"（未生成：{FAILED if note else '本次生成未包括'}）</span></li>"
         )
         for href, label, note in briefing
     )
