@@ -81,3 +81,22 @@ def test_killing_the_printer_kills_its_idle_browser_without_asking_it_to_close(t
     assert _log(tmp_path) == ["start", "print"]  # not asked to close: no "close with …" line
     printer.close()                             # nothing left to close
     assert _log(tmp_path) == ["start", "print"]
+
+
+def test_a_browser_that_died_while_idle_is_replaced_before_the_next_print(tmp_path, monkeypatch):
+    # found by review: a browser killed between two reports (the OOM killer, a user) cost the next report its PDF
+    # ("… was killed by signal 9 while printing …", though it died before that print); a fresh one prints it
+    import signal
+
+    monkeypatch.setenv("FAKE_BROWSER_LOG", str(tmp_path / "browser.log"))
+    browser = printing_browser(tmp_path)
+    first, second = _pages(tmp_path, 2)
+    with Printer(browser) as printer:
+        printer.print(first, first.with_suffix(".pdf"), timeout=60)
+        pid = int((tmp_path / "browser.log.pid").read_text())
+        os.killpg(pid, signal.SIGKILL)
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)     # until it is dead, left unreaped (the printer reaps it)
+        printer.print(second, second.with_suffix(".pdf"), timeout=60)
+    # page 1 by the first browser (killed idle, so no close); page 2 by a second browser, closed at the end
+    assert _log(tmp_path) == ["start", "print", "start", "print", "close with 0 page(s) open"]
+    assert printer.starts == 2 and second.with_suffix(".pdf").read_bytes().startswith(b"%PDF-")

@@ -131,7 +131,8 @@ def write_index(
     """Write ``index.html`` and the figures' CSV files into a build folder that holds everything else.
 
     ``notes`` says why a briefing file is missing (``{"briefing.pdf": "no Chromium …"}``); the index
-    lists a missing file without a link, saying in Chinese that making it failed (:data:`FAILED`) when it has a note. ``skipped`` names the notebooks the build left
+    lists a missing file without a link, saying in Chinese that making it failed (:data:`FAILED`) when it
+    has a note. ``skipped`` names the notebooks the build left
     out (``BuildResult.skipped``), each listed without a link, with why.
     """
     briefing = [

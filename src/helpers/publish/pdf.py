@@ -430,6 +430,18 @@ class _Live:
     profile: str
 
 
+def _exited(pid: int) -> bool:
+    """Whether the child process ``pid`` has ended (it is left for :func:`_wait` to reap)."""
+    if not hasattr(
+        os, "waitid"
+    ):  # pragma: no cover - no waitid: found when its pipe fails, as before
+        return False
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
 class Printer:
     """One headless browser that prints page after page, each in a page (DevTools target) of its own.
 
@@ -515,6 +527,8 @@ class Printer:
     ) -> str | None:
         """Print through the DevTools protocol on a pipe, starting the browser if none runs; return why
         no PDF came, or None."""
+        if self._live is not None and _exited(self._live.pid):
+            self.kill()  # the browser left from an earlier page died while idle: a fresh one prints this page
         if self._live is None:
             _check_fontconfig()
             why = self._start(browser)
