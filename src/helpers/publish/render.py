@@ -220,14 +220,20 @@ def _wrap(sfnt: bytes, flavor: str) -> bytes:
     return buffer.getvalue()
 
 
+#: The alt text of a notebook's image that has none (a plot a cell drew): nbconvert's placeholder, in Chinese, as the
+#: page is (was "No description has been provided for this image", read aloud by a screen reader).
+IMAGE_ALT = "图表（说明见其前后的文字）"
+
+
 class _Exporter(HTMLExporter):
     """nbconvert's HTML exporter, whose last step is done without CSS selectors.
 
     That step parses the page again (BeautifulSoup) to give each image without ``alt`` nbconvert's
-    placeholder and each input and output area ``tabindex="0"``, finding them with CSS selectors:
-    soupsieve compiles its selector grammar in every build (a tenth of a one-notebook rebuild's CPU
+    placeholder (here :data:`IMAGE_ALT`) and each input and output area ``tabindex="0"``, finding them
+    with CSS selectors: soupsieve compiles its selector grammar in every build (a tenth of a one-notebook rebuild's CPU
     here) and walks the page three times. Here the same elements are found by name and class in one
-    walk; the page is the same, byte for byte (``tests/test_render.py`` renders every page both ways).
+    walk; the page is the same but for the placeholder's words (``tests/test_render.py`` renders every page
+    both ways).
     The rest is nbconvert's ``HTMLExporter.from_notebook_node`` (7.17) as it is.
     """
 
@@ -253,7 +259,7 @@ class _Exporter(HTMLExporter):
         missing_alt = 0
         for elem in soup.find_all(True):
             if elem.name == "img" and "alt" not in elem.attrs:  # img:not([alt])
-                elem.attrs["alt"] = "No description has been provided for this image"
+                elem.attrs["alt"] = IMAGE_ALT
                 missing_alt += 1
             classes = elem.get("class") or ()
             if (
