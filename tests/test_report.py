@@ -136,6 +136,24 @@ def test_a_report_handed_over_by_a_build_is_taken_while_the_data_are_unchanged(d
     assert load_report("conghua", 2023) is r and len(loads) == 2
 
 
+def test_a_handed_over_file_others_could_write_is_not_unpickled(data_copy, tmp_path, monkeypatch):
+    # unpickling can run code: a file another user could have written is passed over (review), whatever the umask
+    # the build wrote it under (it writes 0600)
+    from helpers import paths
+    from helpers.audit import report as report_module
+
+    r = load_report("conghua", 2023)
+    file = report_module.hand_over(r, tmp_path)
+    assert file.stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv(paths.HANDOVER_ENV, str(tmp_path))
+    loads = []
+    monkeypatch.setattr(report_module, "_load", lambda *args: loads.append(args) or r)
+    file.chmod(0o666)
+    assert load_report("conghua", 2023) is r and len(loads) == 1        # passed over: loaded
+    file.chmod(0o600)
+    assert load_report("conghua", 2023) is not r and len(loads) == 1    # taken
+
+
 @pytest.mark.parametrize("handed", [b"garbage\n", b"\0\0\0", pickle.dumps(5), pickle.dumps((1, 2, 3)),
                                     pickle.dumps(("version", "not a report"))])
 def test_a_damaged_handover_is_passed_over_and_the_report_loaded_anew(data_copy, tmp_path, monkeypatch, handed):

@@ -255,22 +255,32 @@ def hand_over(r: Report, folder: Path) -> Path:
     file = folder / f"{r.bureau.slug}-{r.year}.pickle"
     staged = file.with_name(f".{file.name}.{os.getpid()}.tmp")
     staged.write_bytes(pickle.dumps((paths.data_version(), r)))
+    staged.chmod(
+        0o600
+    )  # whatever the umask: only a file no one else can write is unpickled (_private)
     os.replace(staged, file)
     return file
+
+
+def _private(stat: os.stat_result) -> bool:
+    """Whether a handed-over file may be unpickled (which can run code): not larger than
+    :data:`MAX_HANDOVER_BYTES`, owned by this user, and writable by no one else."""
+    owner = os.getuid() if hasattr(os, "getuid") else stat.st_uid
+    return stat.st_size <= MAX_HANDOVER_BYTES and stat.st_uid == owner and not stat.st_mode & 0o022
 
 
 def _handed_over(slug: str, year: int, version: tuple) -> Report | None:
     """The report a build handed over (:func:`hand_over`), if there is one and the data are the version it
     was loaded from (checked: a file changed since gives another version, and the report is loaded anew).
 
-    Like any cache it is checked, never trusted: a file that is not a regular one, larger than
-    :data:`MAX_HANDOVER_BYTES`, not a pickle, or not a (version, Report) pair is passed over and the
-    report loaded anew (``AMRBOOK_REPORTS`` left set in a shell, or naming another folder, raised
-    UnpicklingError, ValueError or TypeError from every command)."""
+    Like any cache it is checked, never trusted: a file that is not a regular one, not :func:`_private`
+    (too large, another user's, or writable by others: unpickling can run code), not a pickle, or not a
+    (version, Report) pair is passed over and the report loaded anew (``AMRBOOK_REPORTS`` left set in a
+    shell, or naming another folder, raised UnpicklingError, ValueError or TypeError from every command)."""
     folder = os.environ.get(paths.HANDOVER_ENV)
     file = Path(folder) / f"{slug}-{year}.pickle" if folder else None
     try:
-        if file is None or not file.is_file() or file.stat().st_size > MAX_HANDOVER_BYTES:
+        if file is None or not file.is_file() or not _private(file.stat()):
             return None
         handed = pickle.loads(file.read_bytes())
     except Exception:  # unpickling bytes that are not a report may raise anything
