@@ -31,7 +31,7 @@ from ..report.units import MONEY, PERCENT, POINTS, RANK, Unit
 from ..show.changes import change_table
 from ..show.compare import compare_view
 from ..show.findings import worded_findings
-from ..show.format import spelled
+from ..show.format import estimate, spelled
 from ..show.readable import chinese
 from ..show.words import HEADERS, KIND_WORDS
 
@@ -120,9 +120,10 @@ def number_format(value: float, unit: str, estimated: bool = False) -> str:
     """
     if unit in UNIT_FORMATS:
         return UNIT_FORMATS[unit]
-    if estimated and Unit(unit).is_counter:
-        return COUNT_FORMAT
-    return COUNT_FORMAT if float(value).is_integer() and not Unit(unit).is_ratio else RATIO_FORMAT
+    shown = (
+        estimate(value, unit) if estimated else value
+    )  # an estimate shows as format.estimate says: 166
+    return COUNT_FORMAT if float(shown).is_integer() and not Unit(unit).is_ratio else RATIO_FORMAT
 
 
 def _width(value) -> int:
