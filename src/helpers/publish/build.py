@@ -317,6 +317,9 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
     recorded_face = (
         "" if force else ((old or {}).get("inputs") or {}).get("font", {}).get("face", "")
     )
+    # what the report will be loaded from, read before its inputs are hashed: a data file changed from here on is
+    # seen before the swap (_data_kept), never keyed as the old data
+    plan.data = paths.data_version()
     hashes, parameters = input_hashes(recorded_face), {"bureau": slug, "year": year}
     keys = notebook_keys(hashes, parameters)
     build_key = _key(keys, pdf)
@@ -367,10 +370,6 @@ def _plan(slug: str, year: int, force: bool, pdf: bool, runner: Runner, started:
         for name in sorted(keys)
     }
     result.timings["inputs"] = time.perf_counter() - started  # hashed, notebooks read and checked
-    # before any kernel starts, and before the outputs are replaced
-    plan.data = (
-        paths.data_version()
-    )  # what the report is loaded from; checked again before the swap
     plan.r = _Steps(result.timings)("prepare.changes", _changes, slug, year, result, log_file)
     _hand_over(plan.r)
     # the briefing shows the change log: its executed copy holds for that log only
