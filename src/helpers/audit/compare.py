@@ -270,24 +270,11 @@ def _pairs(reports: list[Report], rows: pd.DataFrame) -> pd.DataFrame:
         )
         for p in both.itertuples()
     ]
-    return pd.DataFrame(
-        {
-            "id": both["id"].to_numpy(),
-            "measure": both["measure"].to_numpy(),
-            "basis": both["basis"].to_numpy(),
-            "base": both["base"].to_numpy(),
-            "label_zh": both["label_zh"].to_numpy(),
-            "bureau": both["bureau"].to_numpy(),
-            "other": both["bureau_o"].to_numpy(),
-            "value": both["value"].to_numpy(),
-            "other_value": both["value_o"].to_numpy(),
-            "unit": both["unit"].to_numpy(),
-            "period": both["period"].to_numpy(),
-            "other_period": both["period_o"].to_numpy(),
-            "order": [o for o, _ in found],
-            "why": [w for _, w in found],
-        },
-        columns=PAIR_COLUMNS,
+    other = {"bureau_o": "other", "value_o": "other_value", "period_o": "other_period"}
+    return (
+        both.rename(columns=other)
+        .assign(order=[o for o, _ in found], why=[w for _, w in found])[PAIR_COLUMNS]
+        .reset_index(drop=True)
     )
 
 
