@@ -32,6 +32,7 @@ from helpers.publish.export import HEADERS, safe_cell
 from helpers.publish.lock import build_lock
 from helpers.report.sources import source_for
 from helpers.cli import main
+from reliability.fakes import script
 from helpers.publish.execute import NotebookError
 
 
@@ -408,9 +409,7 @@ def test_no_chinese_font_in_fontconfig_fails_the_pdf_before_the_browser_starts(t
                       encoding="utf-8")
     monkeypatch.setenv("FONTCONFIG_FILE", str(config))
     started = tmp_path / "started"
-    browser = tmp_path / "chromium"            # would leave a mark if it were started
-    browser.write_text(f"#!/bin/sh\ntouch {started}\n", encoding="utf-8")
-    browser.chmod(0o755)
+    browser = script(tmp_path / "chromium", f"#!/bin/sh\ntouch {started}\n")   # would leave a mark if it were started
     page = tmp_path / "page.html"
     page.write_text("<html lang='zh'><body>页</body></html>", encoding="utf-8")
     with pytest.raises(NoPdf, match=r"fc-list :lang=zh.*sudo apt-get install fonts-noto-cjk"):
@@ -426,9 +425,8 @@ def test_a_browser_that_never_answers_is_killed_and_named(tmp_path):
     from helpers.publish.pdf import NoPdf, print_pdf
 
     pid_file = tmp_path / "pid"
-    browser = tmp_path / "silent-chromium"     # starts, keeps the pipe open and never answers, like a hung browser
-    browser.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {pid_file}\nwait\n", encoding="utf-8")
-    browser.chmod(0o755)
+    # starts, keeps the pipe open and never answers, like a hung browser
+    browser = script(tmp_path / "silent-chromium", f"#!/bin/sh\nsleep 300 &\necho $! > {pid_file}\nwait\n")
     page = tmp_path / "page.html"
     page.write_text("<html lang='zh'><body>页</body></html>", encoding="utf-8")
     with pytest.raises(NoPdf, match=rf"^{re.escape(str(browser))} did not finish printing page.html within 2 s\n"):

@@ -6,14 +6,18 @@ import sys
 from pathlib import Path
 
 
+def script(path: Path, text: str, mode: int = 0o755) -> Path:
+    """``path`` written with ``text`` (a ``#!`` line first) and made executable (unless ``mode`` says otherwise)."""
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
 def hung_browser(folder: Path) -> Path:
     """A browser that starts a helper process, says where it is (``helper.pid``), marks ``printing``
     and never answers nor exits."""
-    script = folder / "hung-chromium"
-    script.write_text(f"#!/bin/sh\nsleep 600 &\necho $! > {folder / 'helper.pid'}\ntouch {folder / 'printing'}\n"
-                      "wait\n", encoding="utf-8")
-    script.chmod(0o755)
-    return script
+    return script(folder / "hung-chromium",
+                  f"#!/bin/sh\nsleep 600 &\necho $! > {folder / 'helper.pid'}\ntouch {folder / 'printing'}\nwait\n")
 
 
 def alive(pid: int) -> bool:
@@ -87,7 +91,4 @@ for message in messages():
 
 def printing_browser(folder: Path) -> Path:
     """The browser of :data:`PRINTING_BROWSER`, as a script in ``folder``."""
-    script = folder / "printing-chromium"
-    script.write_text(f"#!{sys.executable}\n{PRINTING_BROWSER}", encoding="utf-8")
-    script.chmod(0o755)
-    return script
+    return script(folder / "printing-chromium", f"#!{sys.executable}\n{PRINTING_BROWSER}")

@@ -73,13 +73,12 @@ def _browser(tmp_path: Path, kind: str) -> tuple[str, str]:
     """A browser that fails in one way, and how the build must explain it."""
     if kind == "exits 1":
         return "/bin/false", "/bin/false exited with status 1 while printing briefing.html; it printed nothing"
-    script = tmp_path / "fake-chromium"
-    script.write_text("#!/bin/sh\necho 'starting' >&2\necho 'GPU process crashed' >&2\nexit 0\n", encoding="utf-8")
-    script.chmod(0o755 if kind == "exits 0 without a PDF" else 0o644)
+    browser = script(tmp_path / "fake-chromium", "#!/bin/sh\necho 'starting' >&2\necho 'GPU process crashed' >&2\nexit 0\n",
+                     0o755 if kind == "exits 0 without a PDF" else 0o644)
     if kind == "exits 0 without a PDF":
-        return str(script), (f"{script} exited with status 0 but wrote no PDF while printing briefing.html; "
-                             "its last output:\n    starting\n    GPU process crashed")
-    return str(script), f"{script} could not be started: Permission denied"
+        return str(browser), (f"{browser} exited with status 0 but wrote no PDF while printing briefing.html; "
+                              "its last output:\n    starting\n    GPU process crashed")
+    return str(browser), f"{browser} could not be started: Permission denied"
 
 
 @pytest.mark.parametrize("kind", ["exits 1", "exits 0 without a PDF", "not executable"])

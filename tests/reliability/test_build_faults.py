@@ -31,7 +31,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from helpers.publish.pdf import NoPdf, print_pdf
-from reliability.fakes import DEVTOOLS_PIPE, alive, hung_browser
+from reliability.fakes import DEVTOOLS_PIPE, alive, hung_browser, script
 
 PY = sys.executable
 #: The per-cell limit of every harness build: a looping cell is stopped after it.
@@ -352,10 +352,7 @@ LIES = {
 
 
 def _lying_browser(folder: Path, lie: str) -> Path:
-    script = folder / f"fake-chromium-{lie}"
-    script.write_text(f"#!{PY}\n{FAKE_DEVTOOLS}", encoding="utf-8")
-    script.chmod(0o755)
-    return script
+    return script(folder / f"fake-chromium-{lie}", f"#!{PY}\n{FAKE_DEVTOOLS}")
 
 
 @pytest.mark.parametrize("lie", sorted(LIES))
