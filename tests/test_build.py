@@ -570,3 +570,13 @@ def test_force_searches_the_fonts_again_instead_of_taking_the_recorded_face(work
         with pytest.raises(Planned):
             build("conghua", 2023, force=force)
     assert seen[0] != "" and seen[1] == ""
+
+
+def test_the_data_lock_is_not_a_build_input(data_copy):
+    """The lock file `add` and `accept` take in the data folder is not data: making it changes neither the data
+    version nor the inputs' hashes (it changed every notebook's cache key, so the next build ran everything)."""
+    from helpers.publish.build import input_hashes
+
+    before, version = input_hashes()["data"], paths.data_version()
+    (data_copy / paths.DATA_LOCK).write_text("", encoding="utf-8")
+    assert input_hashes()["data"] == before and paths.data_version() == version

@@ -187,11 +187,14 @@ def data_version() -> tuple:
     return (
         str(root),
         *sorted(
-            (str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size)
-            for p in root.rglob("*")
-            if p.is_file() and p.name != DATA_LOCK
+            (str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size) for p in data_files()
         ),
     )
+
+
+def data_files() -> list[Path]:
+    """Every file of the data folder, which is what the data are: all but the lock ``add`` and ``accept`` take."""
+    return [p for p in data_dir().rglob("*") if p.is_file() and p.name != DATA_LOCK]
 
 
 def named_output_problem(out: Path, allowed: Path) -> str | None:

@@ -124,7 +124,7 @@ def input_hashes(known_face: str = "") -> dict[str, dict[str, str]]:
     previous build)."""
     package = [p for pattern in PACKAGE_FILES for p in paths.PACKAGE_DIR.glob(pattern)]
     return {
-        "data": _hash_files(list(paths.data_dir().rglob("*")), paths.data_dir()),
+        "data": _hash_files(paths.data_files(), paths.data_dir()),
         "helpers": _hash_files(package, paths.PACKAGE_DIR),
         "notebooks": _hash_files(paths.built_notebooks(), paths.notebooks_dir()),
         "font": {"face": font_identity(known_face)},
