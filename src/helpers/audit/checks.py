@@ -26,7 +26,6 @@ from ..datafile import (
     yaml_where,
 )
 from ..errors import DataError, Problem
-from ..report.units import Unit
 from .formula import Formula, FormulaError
 from .metrics import KINDS, input_record, known_ids, known_units
 from .status import Missing, Result, Severity
@@ -144,11 +143,7 @@ def _entry_problems(path, entry: dict, label: str, formula: Formula, known: set)
         for n in formula.names
         if n not in allowed
     ]
-    clash = (
-        None
-        if problems
-        else formula.unit_clash(known_units(), lambda a, b: Unit(a).measure == Unit(b).measure)
-    )
+    clash = None if problems else formula.unit_clash(known_units())
     if clash:
         problems.append(Problem(path, at("assert"), f"{formula.shown}: {clash}"))
     try:

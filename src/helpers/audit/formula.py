@@ -18,10 +18,11 @@ import ast
 import math
 import operator
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
+
+from ..report.units import Unit
 
 _BINARY = {
     ast.Add: operator.add,
@@ -177,14 +178,18 @@ class Formula:
             )
         return self
 
-    def unit_clash(self, units: dict[str, str], same: Callable[[str, str], bool]) -> str | None:
+    def unit_clash(self, units: dict[str, str]) -> str | None:
         """Say where the formula adds or compares figures of two units, or None.
 
         Only what can be known from the ids alone is judged: a sum or difference of ids (``a + b``,
         ``a``), as one side of a comparison or as an operand of ``+``/``-``. A side with a constant,
         ``*`` or ``/`` (a rate, ``value``) has no unit here. ``units`` gives each id's unit (ids it
-        lacks have none); ``same(a, b)`` whether figures of the two units may be added or compared.
+        lacks have none). Figures of two units may be added or compared when they measure the same thing
+        (:attr:`helpers.report.units.Unit.measure`).
         """
+
+        def same(a: str, b: str) -> bool:
+            return Unit(a).measure == Unit(b).measure
 
         def unit_of(node: ast.AST) -> tuple[str, str] | None:  # (unit, an id of it), when known
             if isinstance(node, ast.Name):

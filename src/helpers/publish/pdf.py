@@ -483,8 +483,7 @@ class Printer:
         running, stop = running or Running(), stop or threading.Event()
         if hasattr(os, "posix_spawn"):
             why = self._print(browser, html_file, pdf_file, timeout, running, stop)
-        else:  # pragma: no cover - Windows: no pipe descriptors
-            _check_fontconfig()
+        else:  # pragma: no cover - Windows: no pipe descriptors (nor fontconfig to ask)
             why = _run_command_line(
                 browser, html_file, pdf_file, timeout, self.flags, running, stop
             )

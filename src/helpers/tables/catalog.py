@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from .. import paths
-from ..datafile import TEXT, TEXTS, parsed_once, read_yaml, shown, yaml_where
+from ..datafile import TEXT, TEXTS, a_mapping, parsed_once, read_yaml, yaml_where
 from ..errors import DataError, Problem
 
 #: The body of a figure whose sentence names none, and of a catalog entry without ``body:``.
@@ -48,11 +48,7 @@ def matching() -> Matching:
         groups, or a ``fallback_topic`` that is not a topic.
     """
     path = paths.matching_file()
-    doc = read_yaml(path)
-    if not isinstance(doc, dict):
-        raise DataError(
-            [Problem(path, yaml_where(doc), f"expected a mapping of sections, not {shown(doc)}")]
-        )
+    doc = a_mapping(path, read_yaml(path), "of sections")
     problems = []
 
     def lists(key: str) -> list[list[str]]:

@@ -38,6 +38,7 @@ from ..datafile import (
 )
 from ..errors import DataError, Problem
 from ..report.numbers import QUALIFIERS, cut_number, implied_qualifier, parse_figure
+from ..report.period import FIRST_YEAR, LAST_YEAR
 from ..report.period import PATTERN as PERIOD_PATTERN
 from ..report.sources import raw_text
 from .catalog import BUREAU, matching, same_counter
@@ -70,7 +71,7 @@ END_AFTER_START = "must be greater than start"
 #: numeric column, as a float; a text otherwise), and the cause given for each cell that does not.
 #: An empty cell is ``is empty`` (but in ``note``).
 CELL_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "year": (lambda n: 1949 <= n <= 2100, "must be a report year"),
+    "year": (lambda n: FIRST_YEAR <= n <= LAST_YEAR, "must be a report year"),
     "id": (lambda text: re.match(ID_PATTERN, text) is not None, "must be snake_case ASCII"),
     "value": (lambda n: n >= 0, "must not be negative"),
     "start": (lambda n: n >= 0, "must not be negative"),
