@@ -510,9 +510,14 @@ def target_dir(bureau: str, year: int) -> Path:
 def _outputs_intact(target: Path, manifest: dict) -> bool:
     """Whether every output the manifest lists is in ``target`` with the hash it records."""
     outputs = manifest.get("outputs", {})
-    return bool(outputs) and all(
-        (target / name).is_file() and sha256_of(target / name) == digest
-        for name, digest in outputs.items()
+    return bool(outputs) and _unaltered(target, outputs, outputs)
+
+
+def _unaltered(target: Path, outputs: dict, files) -> bool:
+    """Whether each of ``files`` is a file in ``target`` with the sha256 a manifest's ``outputs`` records."""
+    return all(
+        f in outputs and (target / f).is_file() and sha256_of(target / f) == outputs[f]
+        for f in files
     )
 
 
@@ -856,10 +861,7 @@ def _keep(
             recorded.get(kind) != keys[kind]
             or (kind == "briefing" and (previous.get("pdf_note") or previous.get("docx_note")))
             or (kind == "briefing" and not isinstance(previous.get("briefing_stamp"), dict))
-            or not all(
-                f in outputs and (target / f).is_file() and sha256_of(target / f) == outputs[f]
-                for f in wanted
-            )
+            or not _unaltered(target, outputs, wanted)
         ):
             continue
         for f in wanted:
@@ -881,13 +883,9 @@ def _keep_csvs(
     if not listed:
         return None
     files = [f"{CSV_DIR}/{number}.csv" for number, _title in listed]
-    if not all(
-        Path(f).parent == Path(CSV_DIR)  # a file of csv/, whatever the manifest says
-        and f in outputs
-        and (target / f).is_file()
-        and sha256_of(target / f) == outputs[f]
-        for f in files
-    ):
+    if not all(Path(f).parent == Path(CSV_DIR) for f in files) or not _unaltered(
+        target, outputs, files
+    ):  # files of csv/ only, whatever the manifest says
         return None
     (staging / CSV_DIR).mkdir(exist_ok=True)
     for f in files:
