@@ -120,31 +120,17 @@ def _hash_files(files: list[Path], root: Path) -> dict[str, str]:
 
 def input_hashes(known_face: str = "") -> dict[str, dict[str, str]]:
     """Return the sha256 of every build input: data files, package source and templates, notebooks, and the
-    CJK font face charts and pages are drawn with (:func:`font_identity`; ``known_face`` as recorded by the
-    previous build)."""
+    CJK font face charts and pages are drawn with (:func:`~helpers.show.fonts.recorded_face`; ``known_face`` as
+    recorded by the previous build)."""
+    from ..show.fonts import recorded_face
+
     package = [p for pattern in PACKAGE_FILES for p in paths.PACKAGE_DIR.glob(pattern)]
     return {
         "data": _hash_files(paths.data_files(), paths.data_dir()),
         "helpers": _hash_files(package, paths.PACKAGE_DIR),
         "notebooks": _hash_files(paths.built_notebooks(), paths.notebooks_dir()),
-        "font": {"face": font_identity(known_face)},
+        "font": {"face": recorded_face(known_face)},
     }
-
-
-def font_identity(known_face: str = "") -> str:
-    """The CJK font face a build uses, as :func:`helpers.show.fonts.face_env` records it (family, file, face
-    number, and the size and modification time of each file of the family); "" when there is none.
-
-    ``known_face``, recorded by the previous build, is checked (the same files, unchanged, and the same
-    ``AMRBOOK_CJK_FONT``) rather than the font folders searched and the font files parsed again.
-    """
-    from ..errors import AmrbookError
-    from ..show.fonts import FACE_ENV, face_env, find_cjk_font
-
-    try:
-        return face_env(find_cjk_font(known_face))[FACE_ENV]
-    except AmrbookError:  # no CJK font: each notebook that draws says so
-        return ""
 
 
 def _key(*parts) -> str:

@@ -388,9 +388,7 @@ def _kernel_manager():
 
 def _font_env(known: str = "") -> dict[str, str]:
     """The CJK font face for the kernels to inherit; none when there is none (each notebook then says so)."""
-    from ..show.fonts import face_env, find_cjk_font
+    from ..show.fonts import FACE_ENV, recorded_face
 
-    try:
-        return face_env(find_cjk_font(known))
-    except AmrbookError:
-        return {}
+    face = recorded_face(known)
+    return {FACE_ENV: face} if face else {}

@@ -105,6 +105,19 @@ def find_cjk_font(known: str = "") -> CJKFont:
     )
 
 
+def recorded_face(known: str = "") -> str:
+    """The CJK font face, as :func:`face_env` records it (family, file, face number, and the size and modification
+    time of each file of the family); "" when there is none (each notebook that draws then says so).
+
+    ``known``, recorded earlier (by the previous build), is checked (the same files, unchanged, and the same
+    ``AMRBOOK_CJK_FONT``) rather than the font folders searched and the font files parsed again.
+    """
+    try:
+        return face_env(find_cjk_font(known))[FACE_ENV]
+    except AmrbookError:
+        return ""
+
+
 def face_env(font: CJKFont) -> dict[str, str]:
     """The environment that hands ``font`` to a child process: :func:`find_cjk_font` there takes it as found.
 
