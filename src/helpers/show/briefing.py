@@ -18,7 +18,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from ..audit.report import Report
-from ..audit.status import Comparison, GrowthStatus, Severity, StatedCheck
+from ..audit.status import Comparison, GrowthStatus, Severity
 from ..audit.template import figures_in
 from ..report.period import Period
 from ..report.units import Unit
@@ -55,7 +55,7 @@ from .narrative import (
     takeaways,
 )
 from .sources import Appendix
-from .views import quality_summary
+from .views import quality_summary, stated_rates
 from .words import COMPARISON_WORDS
 
 #: Changes drawn in the chart of the largest changes.
@@ -108,7 +108,7 @@ def start(r: Report) -> Briefing:
     }
     if _shown_findings(r).empty:
         absent.add("findings")
-    if growth.empty and _stated(r).empty:
+    if growth.empty and stated_rates(r).empty:
         absent.add("year_on_year")
     return Briefing(r, layout, layout.numbers(absent), growth, Appendix())
 
@@ -353,7 +353,9 @@ def _title(b: Briefing, name: str) -> str:
             previous_year=int(top["previous_year"]),
         )
     if b.growth.empty:
-        return b.layout.title("year_on_year_one_year", year=b.year, stated=len(_stated(b.report)))
+        return b.layout.title(
+            "year_on_year_one_year", year=b.year, stated=len(stated_rates(b.report))
+        )
     return b.layout.title(
         name,
         year=b.year,
@@ -631,14 +633,9 @@ def _largest_data(b: Briefing) -> pd.DataFrame:
     )
 
 
-def _stated(r: Report) -> pd.DataFrame:
-    stated = r.stated_growth
-    return stated[stated["check"] != StatedCheck.MISSING]
-
-
 def _stated_table(b: Briefing) -> str:
     """The previous-year values the report's stated growth rates imply (233 / 1.404 ≈ 166)."""
-    stated, data = _stated(b.report), _data(b, "year_on_year")
+    stated, data = stated_rates(b.report), _data(b, "year_on_year")
     table = _table(
         ["指标", "本年", "报告所述增长率", "推算上年"],
         [
@@ -655,7 +652,7 @@ def _stated_table(b: Briefing) -> str:
 
 
 def _stated_data(b: Briefing) -> pd.DataFrame:
-    stated = _stated(b.report)
+    stated = stated_rates(b.report)
     return pd.DataFrame(
         {
             "id": stated["of"],

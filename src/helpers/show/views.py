@@ -237,6 +237,13 @@ def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
     return view
 
 
+def stated_rates(r: Report) -> pd.DataFrame:
+    """The rows of :attr:`Report.stated_growth` whose figure the report states: a rate of a figure it lacks implies
+    nothing."""
+    stated = r.stated_growth
+    return stated[stated["check"] != StatedCheck.MISSING]
+
+
 def implied_previous(r: Report) -> pd.DataFrame:
     """The previous-year values the report's own stated growth rates imply, with Chinese columns.
 
@@ -248,10 +255,7 @@ def implied_previous(r: Report) -> pd.DataFrame:
         rate's rounding allows), 上年实际, 核对 (the status of
         :func:`helpers.audit.growth.stated_growth` in words: 一致, 不一致, 口径不同, 无2022年数据可核对 …).
     """
-    stated = r.stated_growth
-    stated = stated[
-        stated["check"] != StatedCheck.MISSING
-    ]  # a rate of a figure the report lacks implies nothing
+    stated = stated_rates(r)
     labels = r.indicators["label_zh"]
     units = [r.lookup(i).unit for i in stated["of"]]
     return pd.DataFrame(
