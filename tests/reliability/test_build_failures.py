@@ -19,6 +19,7 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import missing_in_ci_fails, only_notebooks, require_tool, rewrite
+from reliability.fakes import script
 from helpers import paths
 from helpers.publish.build import build
 
