@@ -22,10 +22,8 @@ from openpyxl.utils import get_column_letter
 from conftest import broken_figures, change_figure, lone_marks, only_notebooks, require_tool, rewrite, unwrapped
 from helpers.audit.report import load_report
 from helpers.errors import AmrbookError
-from helpers.audit.metrics import compute_metrics
 from helpers.tables.load import load_indicators
 from helpers import paths
-from helpers.audit.checks import run_checks
 from helpers.audit.diff import snapshot
 from helpers.publish.build import build, stamp_text
 from helpers.publish.export import HEADERS, safe_cell

@@ -9,7 +9,7 @@ import pytest
 from conftest import change_figure, drop_indicator, line_no, rewrite
 from helpers.audit.report import load_report
 from helpers.errors import DataError
-from helpers.audit.checks import load_check_defs, run_checks
+from helpers.audit.checks import load_check_defs
 from helpers.cli import main
 from helpers.show.findings import worded_findings
 

@@ -18,7 +18,6 @@ from helpers.tables.load import load_indicators
 from helpers.show.charts import set_theme
 from conftest import broken_figures, drafted_second_year, lone_marks, require_tool
 from helpers.audit.report import load_report
-from helpers.audit.metrics import compute_metrics
 from helpers.tables.indicators import indicator_table
 from helpers import paths
 from helpers.errors import AmrbookError

@@ -12,7 +12,6 @@ from helpers.show.sources import Footnotes
 from helpers.audit.report import load_report
 from helpers.errors import AmrbookError, DataError
 from helpers.show import charts
-from helpers.audit.metrics import compute_metrics
 from helpers.tables.indicators import indicator_table
 from helpers import paths
 from helpers.show.narrative import say, takeaways
