@@ -487,24 +487,29 @@ def test_a_build_makes_again_exactly_the_outputs_whose_inputs_changed(data_copy,
     assert build("conghua", 2023).up_to_date and not prints               # nothing changed: nothing made
 
 
-def test_each_kernel_freezes_what_its_imports_loaded(tmp_path):
+def test_each_kernel_freezes_what_its_imports_loaded_and_keeps_no_history(tmp_path):
     """A warm kernel leaves what ``helpers`` and its libraries loaded out of the garbage collector's later work
     (``gc.freeze`` after :data:`helpers.publish.kernels.IMPORTS`): the full collections of ``%reset -f`` before each
     notebook then scan only what notebooks made. Counted, not timed: the kernel's frozen objects (0 without the
     freeze; pandas, matplotlib and helpers alone are well over 50,000 objects), and nothing of it left in the
-    notebook's namespace."""
+    notebook's namespace. And it keeps no input history: IPython's history database (a commit per cell) is neither
+    written nor made in the IPython folder the kernels were given, which the build's cells would otherwise fill."""
     from helpers.publish.kernels import Runner
 
     probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import gc\nprint(gc.get_freeze_count(), 'gc' in dir(), 'helpers' in dir())")])
-    runner = Runner([("probe", probe), ("again", nbformat.from_dict(probe))], 1, 120, tmp_path / "kernels.log")
+        "import gc\nprint(gc.get_freeze_count(), 'gc' in dir(), 'helpers' in dir(), "
+        "get_ipython().history_manager.enabled)")])
+    ipython = tmp_path / "ipython"
+    runner = Runner([("probe", probe), ("again", nbformat.from_dict(probe))], 1, 120, tmp_path / "kernels.log",
+                    env={"IPYTHONDIR": str(ipython)})
     try:
         outcomes = dict(runner.results.get(timeout=300) for _ in range(2))
     finally:
         runner.stop()
     for name in ("probe", "again"):
         frozen, *names = outcomes[name].cells[0].outputs[0].text.split()
-        assert int(frozen) > 50_000 and names == ["True", "False"]   # gc: imported by the cell itself
+        assert int(frozen) > 50_000 and names == ["True", "False", "False"]   # gc: imported by the cell itself
+    assert ipython.is_dir() and not list(ipython.rglob("history.sqlite"))   # the kernel used the folder, no history
 
 
 def test_rendering_leaves_what_planning_loaded_out_of_garbage_collection(workspace, monkeypatch):

@@ -38,6 +38,9 @@ IMPORTS = "import helpers.show.notebook, helpers.audit.report"
 #: (``gc.freeze``). ``%reset -f`` before each notebook makes two full collections, and a notebook's own work
 #: triggers more: they scan only the objects the notebooks made, not the libraries' (a reset: 0.17 -> 0.06 s CPU).
 FREEZE = "import gc; gc.freeze(); del gc"
+#: The kernels keep no input history: IPython writes each cell to its history database (SQLite, a commit per cell, in
+#: the user's own IPython folder): 10 of a cell's 13 ms here, and the build's cells would fill the analyst's history.
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 #: jupyter_client's asynchronous client: with it nbclient applies the cell timeout and sees a dead kernel.
 CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
 #: Seconds :meth:`Runner.stop` waits for its threads after killing their kernels.
@@ -185,7 +188,12 @@ class Runner:
     def _work(self, number: int, km) -> None:
         try:
             started = time.perf_counter()
-            km.start_kernel(cwd=str(paths.notebooks_dir()), env=self.env, stderr=self.log)
+            km.start_kernel(
+                cwd=str(paths.notebooks_dir()),
+                env=self.env,
+                stderr=self.log,
+                extra_arguments=KERNEL_ARGUMENTS,
+            )
             self.kernels.append(km)
             self._import(km, number, started)
             while (
