@@ -25,6 +25,7 @@ import_jsonschema()  # before nbformat imports it (see helpers.publish)
 
 import nbformat
 from fontTools.ttLib import TTFont
+from markupsafe import Markup
 from nbconvert import HTMLExporter
 from nbconvert.filters.strings import add_anchor
 
@@ -225,52 +226,132 @@ def _wrap(sfnt: bytes, flavor: str) -> bytes:
 IMAGE_ALT = "图表（说明见其前后的文字）"
 
 
-class _Exporter(HTMLExporter):
-    """nbconvert's HTML exporter, whose last step is done without CSS selectors.
+#: Highlighted code cells kept per exporter: a notebook's cells are the same for every report it runs for.
+HIGHLIGHTED = 2048
+_DIV = re.compile(r"<div\b[^>]*>")
+_IMG = re.compile(r"<img\b[^>]*>")
+_CLASSES = re.compile(r'\sclass="([^"]*)"')
 
-    That step parses the page again (BeautifulSoup) to give each image without ``alt`` nbconvert's
-    placeholder (here :data:`IMAGE_ALT`) and each input and output area ``tabindex="0"``, finding them
-    with CSS selectors: soupsieve compiles its selector grammar in every build (a tenth of a one-notebook rebuild's CPU
-    here) and walks the page three times. Here the same elements are found by name and class in one
-    walk; the page is the same but for the placeholder's words (``tests/test_render.py`` renders every page
-    both ways).
-    The rest is nbconvert's ``HTMLExporter.from_notebook_node`` (7.17) as it is.
+
+def focusable(written: str, area: str) -> Markup:
+    """``written`` (what the template wrote for a cell's input or an output) with ``tabindex="0"`` on its wrapper: the
+    first of its first three ``div`` tags whose class is ``area``, written by the template before the cell's content.
+    An output the template writes nothing for is returned as it is.
+
+    >>> focusable('<div class="jp-RenderedText jp-OutputArea-output"><pre>1</pre></div>', "jp-OutputArea-output")
+    Markup('<div class="jp-RenderedText jp-OutputArea-output" tabindex="0"><pre>1</pre></div>')
+    >>> focusable("", "jp-OutputArea-output")
+    Markup('')
+    """
+    for k, tag in enumerate(_DIV.finditer(written)):
+        classes = _CLASSES.search(tag.group())
+        if classes and area in classes.group(1).split():
+            at = tag.end() - 1
+            return Markup(f'{written[:at]} tabindex="0"{written[at:]}')
+        if k == 2:
+            break
+    return Markup(written)
+
+
+_REFERENCE = re.compile(r"&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));")
+
+
+def characters(written: str) -> Markup:
+    """``written`` (rendered markdown) with each character reference to a character beyond ASCII written as that
+    character (``&#20013;`` -> 中): the same text for a browser, and the text :func:`unbroken_html` reads. References
+    to ASCII characters (``&#60;``, markup's own) stay as they are.
+
+    >>> characters("<h2>12315&#20013;&#x5FC3; &#60;b&#62;</h2>")
+    Markup('<h2>12315中心 &#60;b&#62;</h2>')
     """
 
+    def character(m: re.Match) -> str:
+        point = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
+        if point < 0x80 or point > 0x10FFFF or 0xD800 <= point <= 0xDFFF:
+            return m.group()
+        return chr(point)
+
+    return Markup(_REFERENCE.sub(character, written))
+
+
+def described(written: str) -> Markup:
+    """``written`` (what the template wrote for an image output) with :data:`IMAGE_ALT` on each image without alt text.
+
+    >>> described('<img src="data:image/png;base64,AA" class="">') + described('<img alt="图1" src="x">')
+    Markup('<img src="data:image/png;base64,AA" class="" alt="图表（说明见其前后的文字）"><img alt="图1" src="x">')
+    """
+    return Markup(
+        _IMG.sub(
+            lambda m: (
+                m.group()
+                if re.search(r"\salt=", m.group())
+                else f'{m.group()[:-1]} alt="{IMAGE_ALT}">'
+            ),
+            written,
+        )
+    )
+
+
+class _Exporter(HTMLExporter):
+    """nbconvert's HTML exporter without its last step, and with each code cell highlighted once per process.
+
+    nbconvert's ``HTMLExporter`` parses the finished page again (BeautifulSoup) to give each image without ``alt`` a
+    placeholder and each input and output area ``tabindex="0"``: half of a page's rendering. Here the template
+    writes both on the tags it writes itself (filters :func:`focusable` and :func:`described` in
+    ``templates/amrbook/index.html.j2``); read by that parser, the page is nbconvert's, element for element, but for
+    the placeholder's words (``tests/test_render.py``). A code cell's highlighted HTML (pygments, then nbconvert's
+    bleach ``clean_html``) is the same for every report its notebook runs for: kept, at most
+    :data:`HIGHLIGHTED` cells, for the process's later pages (``amrbook build --all``).
+    """
+
+    def __init__(self, **kw):
+        from nbconvert.filters.strings import clean_html
+
+        super().__init__(
+            filters={
+                "focusable": focusable,
+                "described": described,
+                "characters": characters,
+                "clean_html": lru_cache(maxsize=HIGHLIGHTED)(clean_html),
+            },
+            **kw,
+        )
+        self.highlighters: dict[str | None, object] = {}
+
+    def _highlighter(self, lexer: str | None):
+        """nbconvert's ``highlight_code`` filter for ``lexer``, kept by source, language and magics language."""
+        if lexer not in self.highlighters:
+            from nbconvert.filters.highlight import Highlight2HTML
+
+            highlight = Highlight2HTML(pygments_lexer=lexer, parent=self)
+            kept = lru_cache(maxsize=HIGHLIGHTED)(
+                lambda source, language, magics: highlight(
+                    source, language, {"magics_language": magics} if magics else None
+                )
+            )
+            self.highlighters[lexer] = lambda source, language=None, metadata=None: kept(
+                source, language, (metadata or {}).get("magics_language")
+            )
+        return self.highlighters[lexer]
+
     def from_notebook_node(self, nb, resources=None, **kw):
-        from bs4 import BeautifulSoup
+        """nbconvert's ``HTMLExporter.from_notebook_node`` (7.17) without its BeautifulSoup pass."""
         from nbconvert.exporters.templateexporter import TemplateExporter
-        from nbconvert.filters.highlight import Highlight2HTML
         from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
         langinfo = nb.metadata.get("language_info", {})
-        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-        highlight_code = self.filters.get(
-            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+        self.register_filter(
+            "highlight_code",
+            self._highlighter(langinfo.get("pygments_lexer", langinfo.get("name", None))),
         )
         resources = self._init_resources(resources)
-        filter_data_type = WidgetsDataTypeFilter(
-            notebook_metadata=self._nb_metadata, parent=self, resources=resources
+        self.register_filter(
+            "filter_data_type",
+            WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            ),
         )
-        self.register_filter("highlight_code", highlight_code)
-        self.register_filter("filter_data_type", filter_data_type)
-        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-        soup = BeautifulSoup(html, features="html.parser")
-        missing_alt = 0
-        for elem in soup.find_all(True):
-            if elem.name == "img" and "alt" not in elem.attrs:  # img:not([alt])
-                elem.attrs["alt"] = IMAGE_ALT
-                missing_alt += 1
-            classes = elem.get("class") or ()
-            if (
-                elem.name == "div"
-                and ("jp-Cell-inputWrapper" in classes or "jp-OutputArea-output" in classes)
-                and elem.find_parent(class_="jp-Notebook") is not None
-            ):  # .jp-Notebook div.jp-Cell-inputWrapper, .jp-Notebook div.jp-OutputArea-output
-                elem.attrs["tabindex"] = "0"
-        if missing_alt:
-            self.log.warning("Alternative text is missing on %s image(s).", missing_alt)
-        return str(soup), resources
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
 
 @lru_cache(maxsize=2)
