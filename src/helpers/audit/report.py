@@ -116,6 +116,9 @@ class Report:
     _metric_growth: pd.DataFrame = field(repr=False)
     _stated_growth: pd.DataFrame = field(repr=False)
     _catalog_labels: dict = field(repr=False)
+    #: Each figure looked up so far, by id: a report does not change, and notebooks look the same figures up hundreds
+    #: of times (each a row of a DataFrame read field by field).
+    _looked_up: dict = field(default_factory=dict, init=False, repr=False)
 
     indicators = property(
         lambda self: self._indicators.copy(), doc="Every figure, indexed by id (a copy)."
@@ -187,6 +190,11 @@ class Report:
         AmrbookError
             If ``ident`` is neither an indicator of the catalog nor a metric of metrics.yml.
         """
+        if ident not in self._looked_up:
+            self._looked_up[ident] = self._figure_of(ident)
+        return self._looked_up[ident]
+
+    def _figure_of(self, ident: str) -> ReportFigure:
         table, metrics = self._indicators, self._metrics
         if ident in table.index:
             row = table.loc[ident]
