@@ -490,15 +490,17 @@ def test_a_build_makes_again_exactly_the_outputs_whose_inputs_changed(data_copy,
 def test_each_kernel_freezes_what_its_imports_loaded_and_keeps_no_history(tmp_path):
     """A warm kernel leaves what ``helpers`` and its libraries loaded out of the garbage collector's later work
     (``gc.freeze`` after :data:`helpers.publish.kernels.IMPORTS`): the full collections of ``%reset -f`` before each
-    notebook then scan only what notebooks made. Counted, not timed: the kernel's frozen objects (0 without the
-    freeze; pandas, matplotlib and helpers alone are well over 50,000 objects), and nothing of it left in the
-    notebook's namespace. And it keeps no input history: IPython's history database (a commit per cell) is neither
+    notebook then scan only what notebooks made, and it collects at :data:`~helpers.publish.kernels.GC_THRESHOLD`
+    (Python's 700 allocations took a tenth of the kernels' CPU). Counted, not timed: the kernel's frozen objects (0
+    without the freeze; pandas, matplotlib and helpers alone are well over 50,000 objects), its thresholds, and nothing
+    of it left in the notebook's namespace. And it keeps no input history: IPython's history database (a commit per cell) is neither
     written nor made in the IPython folder the kernels were given, which the build's cells would otherwise fill."""
+    from helpers.publish import kernels
     from helpers.publish.kernels import Runner
 
     probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import gc\nprint(gc.get_freeze_count(), 'gc' in dir(), 'helpers' in dir(), "
-        "get_ipython().history_manager.enabled)")])
+        "get_ipython().history_manager.enabled, *gc.get_threshold())")])
     ipython = tmp_path / "ipython"
     runner = Runner([("probe", probe), ("again", nbformat.from_dict(probe))], 1, 120, tmp_path / "kernels.log",
                     env={"IPYTHONDIR": str(ipython)})
@@ -508,7 +510,8 @@ def test_each_kernel_freezes_what_its_imports_loaded_and_keeps_no_history(tmp_pa
         runner.stop()
     for name in ("probe", "again"):
         frozen, *names = outcomes[name].cells[0].outputs[0].text.split()
-        assert int(frozen) > 50_000 and names == ["True", "False", "False"]   # gc: imported by the cell itself
+        assert int(frozen) > 50_000 and names[:3] == ["True", "False", "False"]   # gc: imported by the cell itself
+        assert tuple(map(int, names[3:])) == kernels.GC_THRESHOLD != (700, 10, 10)   # Python's own thresholds
     assert ipython.is_dir() and not list(ipython.rglob("history.sqlite"))   # the kernel used the folder, no history
 
 
