@@ -9,20 +9,20 @@ BUREAU ?=
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: briefing test test-fast lint system-deps lock clean lab strip
+.PHONY: briefing test test-fast lint system-deps lock clean lab strip bytecode
 
-briefing: $(STAMP) system-deps
+briefing: $(STAMP) system-deps bytecode
 	$(BIN)/amrbook build $(if $(BUREAU),--bureau $(BUREAU)) --year $(YEAR) $(BUILD_ARGS)
 
 # Two pytest-xdist workers (the machines have 2 cores; kernels and the browser share them); the
 # tests of each shared build run in one worker (pytest_xdist_make_scheduler in tests/conftest.py).
 XDIST  ?= -n 2
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps bytecode
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The edit loop: no notebook execution, build or browser, and 100 examples per property.
-test-fast: $(STAMP)
+test-fast: $(STAMP) bytecode
 	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 # ruff (lint and format check) and mypy, configured in pyproject.toml; src/ is kept clean under both.
@@ -39,12 +39,18 @@ $(STAMP): pyproject.toml requirements.lock
 
 # Open the notebooks in JupyterLab (Jupyter refuses to run as root without --allow-root: given when root).
 ROOT_ARGS = $(if $(filter 0,$(shell id -u)),--allow-root)
-lab: $(STAMP) system-deps
+lab: $(STAMP) system-deps bytecode
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_ARGS)
 
 # Clear notebook outputs before committing (tests refuse notebooks stored with outputs).
 strip: $(STAMP)
 	$(BIN)/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
+
+# The package's bytecode, compiled ahead (pip does it for the packages it installs; an editable install leaves it to
+# each interpreter, and where PYTHONDONTWRITEBYTECODE is set every kernel and command compiles each module anew:
+# 0.3 CPU-s a process). Only modules changed since are compiled again; Python checks each against its source.
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q src/helpers
 
 system-deps:
 	@scripts/system-deps.sh
