@@ -7,7 +7,6 @@ import random
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -271,6 +270,7 @@ def drafted_second_year(data_dir: Path, year: int = 2024, *, figures: dict[str, 
         The new ``indicators/<year>.csv``.
     """
     import pandas as pd
+    from cli_process import amrbook
 
     from helpers.tables.load import COLUMNS, load_indicators
 
@@ -290,10 +290,7 @@ def drafted_second_year(data_dir: Path, year: int = 2024, *, figures: dict[str, 
             f.write(f"  - bureau: conghua\n    file: {raw.name}\n    year: {year}\n    publisher: 合成 (synthetic)\n"
                     f"    title: synthetic {year} report made from the 2023 report\n    encoding: utf-8\n"
                     f"    sha256: {paths.sha256_of(raw)}\n")
-        env = {**os.environ, "AMRBOOK_DATA": str(data_dir),
-               "PYTHONPATH": os.pathsep.join([str(paths.PACKAGE_DIR.parent), os.environ.get("PYTHONPATH", "")])}
-        run = subprocess.run([sys.executable, "-m", "helpers.cli", "draft", "--year", str(year), str(raw)],
-                             capture_output=True, text=True, env=env, check=False)
+        run = amrbook("draft", "--year", str(year), str(raw), env={**os.environ, "AMRBOOK_DATA": str(data_dir)})
         assert run.returncode == 0 and "wrote" in run.stdout, run.stderr
         draft = pd.read_csv(paths.draft_file("conghua", year), dtype=str, keep_default_na=False)
         draft = draft[draft["id"] != ""][COLUMNS]   # the review columns (score, matched_by …) stay in the draft

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from cli_process import amrbook
 from conftest import missing_in_ci_fails, only_notebooks, require_tool, rewrite
 from reliability.fakes import script
 from helpers import paths
@@ -48,8 +49,7 @@ def snapshot(target: Path) -> dict:
 
 
 def cli(*args, timeout=300):
-    return subprocess.run([PY, "-m", "helpers.cli", *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ}, check=False)
+    return amrbook(*args, timeout=timeout)
 
 
 def test_no_browser_still_builds_the_html_and_says_how_to_get_the_pdf(workspace, monkeypatch, capsys):

@@ -30,6 +30,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from cli_process import amrbook
 from helpers.publish.pdf import NoPdf, print_pdf
 from reliability.fakes import DEVTOOLS_PIPE, alive, hung_browser, script
 
@@ -86,8 +87,7 @@ def _env(root: Path, **more) -> dict:
 
 
 def _cli(root: Path, *args, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([PY, "-m", "helpers.cli", *args], capture_output=True, text=True, timeout=HANG,
-                          env=env or _env(root), check=False)
+    return amrbook(*args, env=env or _env(root), timeout=HANG)
 
 
 def _timed(what: str, run):
