@@ -153,8 +153,10 @@ class _Prepared:
         if stdin_w is not None:
             os.write(stdin_w, input_text.encode()) if input_text else None
             os.close(stdin_w)
-        out, err = _read_both(out_r, err_r, pid, argv, timeout)
-        status = json.loads(self.replies.readline())["status"]
+        try:
+            out, err = _read_both(out_r, err_r, pid, argv, timeout)
+        finally:        # killed past its timeout or not, the run's status is read: the next run's reply follows it
+            status = json.loads(self.replies.readline())["status"]
         return subprocess.CompletedProcess([sys.executable, "-m", "helpers.cli", *argv], status, _text(out), _text(err))
 
 
