@@ -363,9 +363,7 @@ def tmpfs(workspace, tmp_path):
 
 
 def _build_into(outputs: Path):
-    return subprocess.run([PY, "-m", "helpers.cli", "build", "--year", "2023", "--no-pdf"],
-                          capture_output=True, text=True, timeout=300, check=False,
-                          env={**os.environ, "AMRBOOK_OUTPUTS": str(outputs)})
+    return amrbook("build", "--year", "2023", "--no-pdf", timeout=300, env={**os.environ, "AMRBOOK_OUTPUTS": str(outputs)})
 
 
 def test_a_really_read_only_outputs_folder(tmpfs):
