@@ -33,7 +33,7 @@ import time
 PER_RUN = ("AMRBOOK_", "FAKE_BROWSER_", "PYTEST_")
 
 _PREPARED = r"""
-import gc, importlib, io, json, os, pkgutil, socket, sys
+import gc, importlib, io, json, os, pkgutil, select, socket, sys
 import helpers
 for module in pkgutil.walk_packages(helpers.__path__, "helpers."):     # every stage of the package, and what a
     importlib.import_module(module.name)                                # build imports as it runs
@@ -44,17 +44,33 @@ gc.freeze()     # what the imports made is shared with every command and never c
 
 
 def serve(channel: socket.socket) -> None:
-    while True:                       # one request at a time: argv, environment, folder, and stdin/out/err
-        message, fds, _, _ = socket.recv_fds(channel, 1 << 20, 3)
+    running = {}                      # pid -> the socket its status goes to
+    while True:                       # a request: argv, environment, folder, new session; stdin/out/err, reply
+        ready, _, _ = select.select([channel], [], [], 0.02 if running else None)
+        for pid in list(running):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                reply = running.pop(pid)
+                reply.sendall(json.dumps({"status": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
+                reply.close()
+        if not ready:
+            continue
+        message, fds, _, _ = socket.recv_fds(channel, 1 << 20, 4)
         if not message:
             os._exit(0)
         request = json.loads(message)
+        reply = socket.socket(fileno=fds[3])
+        started_r, started_w = os.pipe()
         pid = os.fork()
-        if pid == 0:                  # the command's process: its streams, folder and environment, then run
-            channel.close()
-            for number, fd in enumerate(fds):
+        if pid == 0:                  # the command's process: its session, streams, folder and environment
+            channel.close(), reply.close(), os.close(started_r)
+            for other in running.values():
+                other.close()
+            if request["new_session"]:
+                os.setsid()
+            for number, fd in enumerate(fds[:3]):
                 os.dup2(fd, number)
-            for fd in fds:
+            for fd in fds[:3]:
                 os.close(fd)
             os.chdir(request["cwd"])
             os.environ.clear()
@@ -67,12 +83,15 @@ def serve(channel: socket.socket) -> None:
                                           line_buffering=number == 2 or buffer.isatty())
                 setattr(sys, name, stream)
                 setattr(sys, f"__{name}__", stream)
+            os.close(started_w)       # its session is made: a signal to its group reaches it from now on
             return
-        for fd in fds:
+        os.close(started_w)
+        os.read(started_r, 1)
+        os.close(started_r)
+        for fd in fds[:3]:
             os.close(fd)
-        channel.sendall(json.dumps({"pid": pid}).encode() + b"\n")
-        _, status = os.waitpid(pid, 0)
-        channel.sendall(json.dumps({"status": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
+        reply.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        running[pid] = reply
 
 
 def run() -> int:
@@ -130,60 +149,88 @@ class _Prepared:
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         theirs.close()
         self.channel = ours
-        self.replies = ours.makefile("rb")
         atexit.register(self.close)
 
     def close(self) -> None:
-        self.replies.close()
         self.channel.close()
         self.process.wait(timeout=30)
 
-    def run(self, argv: list[str], env: dict[str, str], cwd: str, input_text: str | None,
-            timeout: float | None) -> subprocess.CompletedProcess:
+
+class Started:
+    """A command started from the prepared process, as much of :class:`subprocess.Popen` (stdout and stderr
+    piped, text) as the tests use: ``pid``, ``returncode``, ``poll``, ``wait``, ``communicate``, ``send_signal``,
+    ``terminate``, ``kill``."""
+
+    def __init__(self, prepared: _Prepared, argv: list[str], env: dict[str, str], cwd: str,
+                 input_text: str | None = None, start_new_session: bool = False):
+        self.args = [sys.executable, "-m", "helpers.cli", *argv]
+        self.returncode: int | None = None
         stdin_r, stdin_w = os.pipe() if input_text is not None else (os.dup(0), None)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
+        ours, theirs = socket.socketpair()
         try:
-            message = json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode()
-            socket.send_fds(self.channel, [message], [stdin_r, out_w, err_w])
+            message = json.dumps({"argv": argv, "env": env, "cwd": cwd, "new_session": start_new_session}).encode()
+            socket.send_fds(prepared.channel, [message], [stdin_r, out_w, err_w, theirs.fileno()])
         finally:
             for fd in (stdin_r, out_w, err_w):
                 os.close(fd)
-        pid = json.loads(self.replies.readline())["pid"]
+            theirs.close()
+        self.replies, self.reply = ours.makefile("rb"), ours
+        self.pid: int = json.loads(self.replies.readline())["pid"]
         if stdin_w is not None:
-            os.write(stdin_w, input_text.encode()) if input_text else None
-            os.close(stdin_w)
-        try:
-            out, err = _read_both(out_r, err_r, pid, argv, timeout)
-        finally:        # killed past its timeout or not, the run's status is read: the next run's reply follows it
-            status = json.loads(self.replies.readline())["status"]
-        return subprocess.CompletedProcess([sys.executable, "-m", "helpers.cli", *argv], status, _text(out), _text(err))
+            with open(stdin_w, "w", encoding=locale.getpreferredencoding(False)) as f:
+                f.write(input_text)
+        self.streams = {out_r: [], err_r: []}
+        self.out, self.err = out_r, err_r
+
+    def poll(self) -> int | None:
+        return self.wait(0) if self.returncode is None and _readable(self.reply, 0) else self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            if not _readable(self.reply, timeout):
+                raise subprocess.TimeoutExpired(self.args, timeout)
+            self.returncode = json.loads(self.replies.readline())["status"]
+            self.replies.close(), self.reply.close()
+        return self.returncode
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        """Read stdout and stderr to their end, then wait (as ``Popen.communicate``)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with selectors.DefaultSelector() as selector:
+            for fd in self.streams:
+                selector.register(fd, selectors.EVENT_READ)
+            while selector.get_map():
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise subprocess.TimeoutExpired(self.args, timeout)
+                for key, _ in selector.select(left):
+                    data = os.read(key.fd, 65536)
+                    if data:
+                        self.streams[key.fd].append(data)
+                    else:
+                        selector.unregister(key.fd)
+        for fd in self.streams:
+            os.close(fd)
+        self.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return _text(b"".join(self.streams[self.out])), _text(b"".join(self.streams[self.err]))
+
+    def send_signal(self, sig: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
 
 
-def _read_both(out_fd: int, err_fd: int, pid: int, argv: list[str], timeout: float | None) -> tuple[bytes, bytes]:
-    """Read a run's stdout and stderr to their end (as ``communicate`` does); past ``timeout`` the run is
-    killed and ``TimeoutExpired`` raised, as ``subprocess.run`` does."""
-    chunks: dict[int, list[bytes]] = {out_fd: [], err_fd: []}
-    deadline = None if timeout is None else time.monotonic() + timeout
+def _readable(sock: socket.socket, timeout: float | None) -> bool:
     with selectors.DefaultSelector() as selector:
-        for fd in chunks:
-            selector.register(fd, selectors.EVENT_READ)
-        while selector.get_map():
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                os.kill(pid, signal.SIGKILL)
-                for fd in chunks:
-                    os.close(fd)
-                raise subprocess.TimeoutExpired([sys.executable, "-m", "helpers.cli", *argv], timeout)
-            for key, _ in selector.select(left):
-                data = os.read(key.fd, 65536)
-                if data:
-                    chunks[key.fd].append(data)
-                else:
-                    selector.unregister(key.fd)
-    for fd in chunks:
-        os.close(fd)
-    return b"".join(chunks[out_fd]), b"".join(chunks[err_fd])
+        selector.register(sock, selectors.EVENT_READ)
+        return bool(selector.select(timeout))
 
 
 def _text(data: bytes) -> str:
@@ -194,17 +241,48 @@ def _text(data: bytes) -> str:
 _prepared: list[_Prepared] = []     # this test process's one prepared process, started at the first run
 
 
+def _fresh(env: dict[str, str]) -> bool:
+    """Whether a run in ``env`` needs a fresh interpreter (see the module's docstring)."""
+    return bool(os.environ.get("AMRBOOK_TEST_FRESH_PROCESS")) or _startup_env(env) != _BASE
+
+
+def start(*args: str, env: dict[str, str] | None = None, cwd: str | os.PathLike | None = None,
+          start_new_session: bool = False) -> Started | subprocess.Popen:
+    """``subprocess.Popen([python, "-m", "helpers.cli", *args], stdout=PIPE, stderr=PIPE, text=True, …)``: the
+    command started in a process of its own, forked from the prepared process unless the environment asks
+    for a fresh interpreter."""
+    env = dict(os.environ if env is None else env)
+    argv = [str(a) for a in args]
+    folder = str(cwd or os.getcwd())
+    if _fresh(env):
+        return subprocess.Popen([sys.executable, "-m", "helpers.cli", *argv], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env, cwd=folder,
+                                start_new_session=start_new_session)
+    if not _prepared:
+        _prepared.append(_Prepared())
+    return Started(_prepared[0], argv, env, folder, start_new_session=start_new_session)
+
+
 def amrbook(*args: str, env: dict[str, str] | None = None, timeout: float | None = None,
             input: str | None = None, cwd: str | os.PathLike | None = None) -> subprocess.CompletedProcess:
     """``subprocess.run([python, "-m", "helpers.cli", *args], capture_output=True, text=True, env=env)``: the
     command in a process of its own (the environment ``os.environ`` when ``env`` is None), its exit status,
-    stdout and stderr. Forked from the prepared process unless the environment asks for a fresh interpreter."""
+    stdout and stderr; past ``timeout`` it is killed and ``TimeoutExpired`` raised."""
     env = dict(os.environ if env is None else env)
     argv = [str(a) for a in args]
     folder = str(cwd or os.getcwd())
-    if os.environ.get("AMRBOOK_TEST_FRESH_PROCESS") or _startup_env(env) != _BASE:
+    if _fresh(env):
         return subprocess.run([sys.executable, "-m", "helpers.cli", *argv], capture_output=True, text=True,
                               env=env, cwd=folder, input=input, timeout=timeout, check=False)
     if not _prepared:
         _prepared.append(_Prepared())
-    return _prepared[0].run(argv, env, folder, input, timeout)
+    run = Started(_prepared[0], argv, env, folder, input_text=input)
+    try:
+        out, err = run.communicate(timeout)
+    except subprocess.TimeoutExpired:
+        run.kill()
+        run.wait()
+        for fd in run.streams:
+            os.close(fd)
+        raise
+    return subprocess.CompletedProcess(run.args, run.returncode, out, err)
