@@ -7,7 +7,9 @@ command in a child forked from a *prepared* process (one per test process, start
 that has imported them once and nothing else: the child is still a process of its own, with its own
 stdin, stdout and stderr, working directory, environment and exit status, and the command runs as
 ``python -m`` runs it (``runpy``, ``__main__``, the interpreter's own handling of an exception that
-escapes, of ``SystemExit`` and of its exit).
+escapes, of ``SystemExit`` and of its exit). :func:`amrbook` waits for it (``subprocess.run``);
+:func:`start` returns it running (``subprocess.Popen``: signalled, in a session of its own, or beside
+another), and the prepared process serves several at once, each answering on a socket of its own.
 
 What a fork cannot give, a fresh interpreter gives: a run whose environment differs from the prepared
 process's in anything read as the interpreter or a library starts (``PYTHONIOENCODING``, ``HOME``,
