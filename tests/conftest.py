@@ -7,7 +7,6 @@ import random
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,18 +55,61 @@ SHARED_BUILDS = ("built", "built_workspace")
 MODULE_BUILDS = ("drafted", "good_build", "three_years_data", "five_built", "shared_lab")
 
 
+#: What the scheduler counts a test as, against 1 for any other (a shared build's group counts one more
+#: :data:`SLOW_COST`): a slow test builds, executes notebooks or starts a browser or server, seconds of CPU where
+#: most others take a fraction of one.
+SLOW_COST = 20
+
+
 def pytest_xdist_make_scheduler(config, log):
     """``make test``'s scheduler: one test at a time to whichever worker is free, except that the
     tests of each shared build go to one worker together. (xdist's own ``--dist loadgroup`` marks
-    groups by rewriting node ids, which pytest 9 no longer allows.)"""
+    groups by rewriting node ids, which pytest 9 no longer allows.) The heaviest work goes first (the
+    groups of the shared builds, then the slow tests, by :func:`_cost`): a long test started last would
+    keep one worker busy while the other has nothing left to do."""
+    from collections import OrderedDict
+
     from xdist.scheduler import LoadScopeScheduling
 
     class SharedBuildsTogether(LoadScopeScheduling):
+        heaviest_first = False
+
         def _split_scope(self, nodeid: str) -> str:
             file, _, test = nodeid.partition("::")
             return _shared_build(file, test.split("[")[0]) or nodeid
 
+        def _assign_work_unit(self, node) -> None:
+            if not self.heaviest_first:     # the first assignment: the queue is complete, in collection order
+                self.workqueue = OrderedDict(sorted(self.workqueue.items(), key=lambda item: -_cost(*item)))
+                self.heaviest_first = True
+            super()._assign_work_unit(node)
+
     return SharedBuildsTogether(config, log)
+
+
+def _cost(scope: str, nodeids) -> int:
+    """The work of a scope of the scheduler, in tests: :data:`SLOW_COST` for each slow one, and once more for
+    the build a group of tests shares."""
+    slow = sum(_slow(*nodeid.split("[")[0].split("::")[:2]) for nodeid in nodeids)
+    return len(nodeids) + (SLOW_COST - 1) * slow + (SLOW_COST if scope not in nodeids else 0)
+
+
+def _slow(file: str, test: str = "") -> bool:
+    """Whether the test ``test`` of ``file`` is marked slow (itself, or its module by ``pytestmark``)."""
+    import ast
+
+    if file not in _SLOW:
+        tree = ast.parse((paths.PROJECT_ROOT / file).read_text(encoding="utf-8"))
+        marked = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
+                  and any(ast.unparse(d).endswith("mark.slow") for d in node.decorator_list)}
+        if any(isinstance(node, ast.Assign) and ast.unparse(node).startswith("pytestmark = ")
+               and ast.unparse(node.value).endswith("mark.slow") for node in tree.body):
+            marked.add("")                  # every test of the module
+        _SLOW[file] = marked
+    return bool({"", test} & _SLOW[file])
+
+
+_SLOW: dict[str, set[str]] = {}
 
 
 def _shared_build(file: str, test: str) -> str | None:
@@ -140,7 +182,10 @@ def built(private_workspace) -> Built:
 
     from helpers.publish.build import build
 
-    result = build("conghua", 2023, jobs=2, pdf=True)
+    # one kernel runs the nine notebooks: a second would import pandas, matplotlib and helpers again (~2.7 CPU-s)
+    # to save wall time the other pytest-xdist worker's tests use anyway; builds with two kernels are tested
+    # elsewhere (test_build's failing notebook, test_bureaus, the fault harness's `amrbook build`)
+    result = build("conghua", 2023, jobs=1, pdf=True)
     pristine = shutil.copytree(result.target, private_workspace / "pristine")
     executed = {name: nbformat.read(path, as_version=4) for name, path in result.notebooks.items()
                 if name not in result.skipped}      # compare: 从化 alone has no other bureau to compare with
@@ -271,6 +316,7 @@ def drafted_second_year(data_dir: Path, year: int = 2024, *, figures: dict[str, 
         The new ``indicators/<year>.csv``.
     """
     import pandas as pd
+    from cli_process import amrbook
 
     from helpers.tables.load import COLUMNS, load_indicators
 
@@ -290,10 +336,7 @@ def drafted_second_year(data_dir: Path, year: int = 2024, *, figures: dict[str, 
             f.write(f"  - bureau: conghua\n    file: {raw.name}\n    year: {year}\n    publisher: 合成 (synthetic)\n"
                     f"    title: synthetic {year} report made from the 2023 report\n    encoding: utf-8\n"
                     f"    sha256: {paths.sha256_of(raw)}\n")
-        env = {**os.environ, "AMRBOOK_DATA": str(data_dir),
-               "PYTHONPATH": os.pathsep.join([str(paths.PACKAGE_DIR.parent), os.environ.get("PYTHONPATH", "")])}
-        run = subprocess.run([sys.executable, "-m", "helpers.cli", "draft", "--year", str(year), str(raw)],
-                             capture_output=True, text=True, env=env, check=False)
+        run = amrbook("draft", "--year", str(year), str(raw), env={**os.environ, "AMRBOOK_DATA": str(data_dir)})
         assert run.returncode == 0 and "wrote" in run.stdout, run.stderr
         draft = pd.read_csv(paths.draft_file("conghua", year), dtype=str, keep_default_na=False)
         draft = draft[draft["id"] != ""][COLUMNS]   # the review columns (score, matched_by …) stay in the draft

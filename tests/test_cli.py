@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from cli_process import amrbook
 from conftest import rewrite
 from helpers.cli import main
 from helpers.tables.load import COLUMNS, load_indicators
@@ -43,8 +44,7 @@ def test_indicators_table_and_summary(capsys):
 
 
 def run_cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "helpers.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, check=False)
+    return amrbook(*args, env={**os.environ, **(env or {})})
 
 
 def test_bad_data_exits_2_with_a_message_and_no_traceback(data_copy):

@@ -277,8 +277,8 @@ def test_each_briefing_gets_a_comparison_section_recording_its_results(data_copy
     only_notebooks(tmp_path, monkeypatch, "compare")
     add_huadu(data_copy)
     turned = {"higher": "lower", "lower": "higher", "similar": "similar", "none": "none"}
-    # both briefings on one pool of kernels (as `amrbook build --all`): the kernels start and import once
-    results = build_reports([("conghua", 2023), ("huadu", 2023)], pdf=False)
+    # both briefings on one pool of kernels (as `amrbook build --all`): one kernel starts and imports once
+    results = build_reports([("conghua", 2023), ("huadu", 2023)], jobs=1, pdf=False)
     for result, (slug, other, expected) in zip(results, (
             ("conghua", "huadu", EXPECTED), ("huadu", "conghua", {m: turned[o] for m, o in EXPECTED.items()}))):
         assert result.target.parent.name == slug

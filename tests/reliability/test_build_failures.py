@@ -10,7 +10,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,12 +17,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from cli_process import Started, amrbook, start
 from conftest import missing_in_ci_fails, only_notebooks, require_tool, rewrite
 from reliability.fakes import script
 from helpers import paths
 from helpers.publish.build import build
 
-PY = sys.executable
 INJECTED = '<script>alert(1)</script><img src=x onerror="document.title=\'pwned\'">{{ 7*7 }} **bold**'
 
 
@@ -48,8 +47,7 @@ def snapshot(target: Path) -> dict:
 
 
 def cli(*args, timeout=300):
-    return subprocess.run([PY, "-m", "helpers.cli", *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ}, check=False)
+    return amrbook(*args, timeout=timeout)
 
 
 def test_no_browser_still_builds_the_html_and_says_how_to_get_the_pdf(workspace, monkeypatch, capsys):
@@ -197,15 +195,14 @@ def test_a_failed_write_names_the_file_and_keeps_the_last_good_outputs(workspace
     assert not list(target.parent.glob(".tmp-*"))
 
 
-def build_in_progress(outputs: Path) -> subprocess.Popen:
+def build_in_progress(outputs: Path) -> Started | subprocess.Popen:
     """Start ``build --force`` in a new session and return once its staging folder exists.
 
     The folder appears once the kernels are starting, and goes only when the build is done,
     so a signal sent now arrives mid-build however fast the machine is.
     """
     assert not list(outputs.glob(".tmp-*")), "a staging folder is left from an earlier test"
-    proc = subprocess.Popen([PY, "-m", "helpers.cli", "build", "--year", "2023", "--force", "--no-pdf"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = start("build", "--year", "2023", "--force", "--no-pdf", start_new_session=True)
     deadline = time.monotonic() + 120
     while not list(outputs.glob(".tmp-2023-*")):
         if proc.poll() is not None:
@@ -280,8 +277,7 @@ def test_outputs_retired_by_a_build_killed_mid_swap_are_put_back(workspace):
 
 def test_two_builds_at_once_do_not_corrupt_each_other(workspace):
     (workspace / "outputs" / "conghua" / "2023" / "manifest.json").unlink()     # both have work to do
-    procs = [subprocess.Popen([PY, "-m", "helpers.cli", "build", "--year", "2023", "--no-pdf"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [start("build", "--year", "2023", "--no-pdf") for _ in range(2)]
     results = [p.communicate(timeout=300) + (p.returncode,) for p in procs]
     assert [r[2] for r in results] == [0, 0], results
     assert any("up to date" in r[0] for r in results)               # the second waited, then found nothing to do
@@ -363,9 +359,7 @@ def tmpfs(workspace, tmp_path):
 
 
 def _build_into(outputs: Path):
-    return subprocess.run([PY, "-m", "helpers.cli", "build", "--year", "2023", "--no-pdf"],
-                          capture_output=True, text=True, timeout=300, check=False,
-                          env={**os.environ, "AMRBOOK_OUTPUTS": str(outputs)})
+    return amrbook("build", "--year", "2023", "--no-pdf", timeout=300, env={**os.environ, "AMRBOOK_OUTPUTS": str(outputs)})
 
 
 def test_a_really_read_only_outputs_folder(tmpfs):

@@ -30,6 +30,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from cli_process import Started, amrbook, start
 from helpers.publish.pdf import NoPdf, print_pdf
 from reliability.fakes import DEVTOOLS_PIPE, alive, hung_browser, script
 
@@ -86,8 +87,7 @@ def _env(root: Path, **more) -> dict:
 
 
 def _cli(root: Path, *args, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([PY, "-m", "helpers.cli", *args], capture_output=True, text=True, timeout=HANG,
-                          env=env or _env(root), check=False)
+    return amrbook(*args, env=env or _env(root), timeout=HANG)
 
 
 def _timed(what: str, run):
@@ -229,7 +229,7 @@ def test_a_home_that_cannot_be_written_does_not_fail_the_build(workspace, tmp_pa
 STEPS = ["started", "staging", "cell running", "printing"]
 
 
-def _signal_at(workspace: Path, step: str, extra: float, sig: int) -> tuple[subprocess.Popen, float]:
+def _signal_at(workspace: Path, step: str, extra: float, sig: int) -> tuple[Started | subprocess.Popen, float]:
     """Start a build that would run long, send ``sig`` once it reaches ``step`` (plus ``extra`` s); return
     the process and when the signal was sent."""
     marks = workspace / "marks"
@@ -243,8 +243,7 @@ def _signal_at(workspace: Path, step: str, extra: float, sig: int) -> tuple[subp
         (workspace / "outputs" / "conghua" / "2023" / "manifest.json").unlink(missing_ok=True)
         args = []
     env = _env(workspace, AMRBOOK_BROWSER=str(hung_browser(marks)))
-    proc = subprocess.Popen([PY, "-m", "helpers.cli", "build", "--year", "2023", "--cell-timeout", "600", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    proc = start("build", "--year", "2023", "--cell-timeout", "600", *args, env=env, start_new_session=True)
     deadline = time.monotonic() + HANG
 
     def reached() -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_process import amrbook
 from conftest import PRINT_OWN_PEAK_KIB, drop_indicator, line_no, rewrite
 from helpers.audit.report import load_report
 from helpers.report.extract import extract
@@ -22,9 +23,8 @@ from helpers.report.extract import extract
 PY = sys.executable
 
 
-def run(*args, env=None, **kw):
-    return subprocess.run([PY, "-m", "helpers.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, check=False, **kw)
+def run(*args, env=None, timeout=None):
+    return amrbook(*args, env={**os.environ, **(env or {})}, timeout=timeout)
 
 
 # --- indicator CSV ------------------------------------------------------------------------

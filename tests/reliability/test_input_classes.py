@@ -4,26 +4,21 @@ encoding. One test per case of docs/reliability.md (the class headings there nam
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from cli_process import amrbook
 from conftest import rewrite
 from helpers.audit import metrics as metrics_module
 from helpers.audit.formula import MAX_DEPTH, Formula, FormulaError
 from helpers.audit.metrics import MetricDef
 from helpers.audit.report import load_report
 
-PY = sys.executable
-
-
-def run(*args, env=None, **kw):
-    return subprocess.run([PY, "-m", "helpers.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, check=False, **kw)
+def run(*args, env=None, timeout=None):
+    return amrbook(*args, env={**os.environ, **(env or {})}, timeout=timeout)
 
 
 def _metric(ident: str, formula: str) -> str:

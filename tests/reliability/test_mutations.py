@@ -37,7 +37,6 @@ import re
 import shlex
 import shutil
 import signal
-import subprocess
 import sys
 import traceback
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
+from cli_process import amrbook
 from conftest import REAL_DATA, REAL_NOTEBOOKS, drafted_second_year
 from reliability.mutants import (BYTE_OPS, HUGE, LINE_OPS, NONFINITE, RETYPED, Mutation)
 
@@ -239,8 +239,7 @@ def run_in_process(argv: list[str], env: dict[str, str]) -> Run:
 
 
 def run_in_subprocess(argv: list[str], env: dict[str, str]) -> Run:
-    done = subprocess.run([sys.executable, "-m", "helpers.cli", *argv], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=HANG_S, check=False)
+    done = amrbook(*argv, env={**os.environ, **env}, timeout=HANG_S)
     return Run(done.returncode, done.stdout, done.stderr)
 
 
