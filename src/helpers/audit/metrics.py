@@ -399,7 +399,11 @@ def _leaf_inputs(order: list[MetricDef]) -> dict[str, list[str]]:
 
 def input_record(table: pd.DataFrame, ident: str) -> dict:
     """Return one indicator as a metric or check input: value, unit, span, period, sentence."""
-    row = table.loc[ident]
+    return row_record(ident, table.loc[ident])
+
+
+def row_record(ident: str, row) -> dict:
+    """:func:`input_record` of the indicator ``ident`` from its row of the table (a Series, or the row as a dict)."""
     return {
         "id": ident,
         "label_zh": row["label_zh"],
