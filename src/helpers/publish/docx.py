@@ -542,11 +542,21 @@ def _unbroken(paragraph, text: str) -> list:
     """
     runs = []
     for piece, figure in _pieces(text):
-        run = paragraph.add_run(piece)
+        run = _run(paragraph, piece)
         if figure:
             run._r.get_or_add_rPr().append(parse_xml(NO_CJK_BREAKS))
         runs.append(run)
     return runs
+
+
+def _run(paragraph, text: str):
+    """``paragraph.add_run(text)`` for a ``text`` without tabs or line breaks: one ``w:t``, as python-docx writes it,
+    without its search for content to clear in the new run and its walk through ``text`` one character at a time."""
+    if not text or any(c in text for c in "\t\r\n"):
+        return paragraph.add_run(text)
+    run = paragraph.add_run()
+    run._r.add_t(text)
+    return run
 
 
 def _superscript(paragraph, text: str):
