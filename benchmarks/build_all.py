@@ -15,7 +15,13 @@ With the PDF, the briefings `build --all` made are then printed again, twice eac
 them): with one browser per briefing (as each report's build did before issue 21) and with one browser for
 all (``Printer``, as `build --all` does now), in wall and in CPU seconds.
 
-    .venv/bin/python benchmarks/build_all.py [--reports 3] [--jobs 2] [--no-pdf]
+`--steps` then builds every report once more, in this process (``build_reports`` into a fresh outputs folder), and
+prints the CPU seconds of this process's own thread (``time.thread_time``: the build's own work, not its kernels' or
+browser's) in each step of the reports after the first (which alone pays the imports), on average: the pages
+rendered, briefing.docx, the xlsx, the numbered tables, the zip, the manifest, the planning (inputs hashed, notebooks
+read, report loaded: ``plan``, which holds ``prepare.changes``).
+
+    .venv/bin/python benchmarks/build_all.py [--reports 3] [--jobs 2] [--no-pdf] [--steps]
 """
 from __future__ import annotations
 
@@ -68,6 +74,8 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-pdf", action="store_true")
+    parser.add_argument("--steps", action="store_true", help="CPU of the build's own process in each step, per "
+                                                             "further report")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="amrbook-bench-all-") as tmp:
         tmp = Path(tmp)
@@ -82,6 +90,7 @@ def main() -> None:
         every = timed([str(BIN / "amrbook"), "build", "--all", *flags], {**env, "AMRBOOK_OUTPUTS": str(tmp / "all")})
         built = sorted(str(p.parent.relative_to(tmp / "all")) for p in (tmp / "all").glob("*/*/manifest.json"))
         prints = {} if args.no_pdf else print_both_ways(sorted((tmp / "all").glob("*/*/briefing.html")), tmp)
+        steps = own_steps(tmp, env, args) if args.steps else {}
     print(f"reports: {args.reports} ({', '.join(built)}), jobs: {args.jobs}, cores: {os.cpu_count()}, "
           f"pdf: {not args.no_pdf}, load average at the end: {os.getloadavg()[0]:.1f}")
     for i, kind in enumerate(("wall", "cpu")):
@@ -89,9 +98,57 @@ def main() -> None:
         print(f"{kind}: one cold build {one[i]:6.2f} s; build --all of {args.reports} reports {every[i]:6.2f} s; "
               f"added by each further report {added:6.2f} s ({added / one[i]:.2f}x one cold build; goal <= 0.3; "
               f"one cold build each: 1.00x)")
+    if steps:
+        print(f"the build's own thread, CPU seconds each further report adds (load average {os.getloadavg()[0]:.1f}):")
+        for name, seconds in sorted(steps.items(), key=lambda item: -item[1]):
+            print(f"  {name:28s} {seconds:6.3f}")
     for way, runs in prints.items():
         shown = ", ".join(f"{wall:.2f} s wall / {cpu:.2f} s CPU" for wall, cpu in runs)
         print(f"print of the {args.reports} briefings, {way}: {shown}")
+
+
+def own_steps(tmp: Path, env: dict, args) -> dict[str, float]:
+    """CPU seconds (this thread's) of each step of a build in this process, averaged over the reports after the
+    first; a step is a ``timings`` step of the build (the pages as one, ``render``) or one of the build's functions
+    that is not one (the planning, the zip, the manifest)."""
+    from helpers.publish import build, index
+
+    spent: dict[tuple[str, str], float] = {}
+    current = [""]  # the report being planned or completed
+
+    def counted(name: str, work):
+        def run(*a, **k):
+            started = time.thread_time()
+            try:
+                return work(*a, **k)
+            finally:
+                key = (current[0], name)
+                spent[key] = spent.get(key, 0.0) + time.thread_time() - started
+        return run
+
+    def report(work, slug_of):
+        def run(*a, **k):
+            current[0] = slug_of(*a)
+            return work(*a, **k)
+        return run
+
+    step, plan, complete = build._Steps.__call__, build._plan, build._complete
+    manifest, share = build._write_manifest, index.share
+    build._Steps.__call__ = lambda self, name, work, *a, **k: counted(name.split(".")[0] if name.startswith(
+        "render.") else name, lambda: step(self, name, work, *a, **k))()
+    build._plan = report(counted("plan", plan), lambda slug, *_: slug)
+    build._complete = report(complete, lambda p, *_: p.result.target.parent.name)
+    build._write_manifest, index.share = counted("manifest", manifest), counted("zip", share)
+    chosen = [("conghua", 2023)] + [(f"copy{n}", 2023) for n in range(2, args.reports + 1)]
+    os.environ.update(env, AMRBOOK_OUTPUTS=str(tmp / "steps"))
+    try:
+        build.build_reports(chosen, args.jobs, pdf=not args.no_pdf)
+    finally:
+        build._Steps.__call__, build._plan, build._complete = step, plan, complete
+        build._write_manifest, index.share = manifest, share
+    further = [slug for slug, _ in chosen[1:]]
+    return {name: sum(spent.get((slug, name), 0.0) for slug in further) / len(further)
+            for name in {name for _, name in spent}}
 
 
 def print_both_ways(briefings: list[Path], tmp: Path) -> dict[str, list[tuple[float, float]]]:

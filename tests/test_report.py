@@ -32,22 +32,6 @@ def test_the_2023_report_of_conghua_is_unchanged_by_the_move():
     assert r.findings["severity"].value_counts().to_dict() == {"ok": 35, "error": 1, "warn": 1}
 
 
-def test_a_figure_is_read_from_its_table_once_per_report(monkeypatch):
-    """A report does not change, so each figure is read from its row once and looked up from then on (notebooks look
-    the same figures up hundreds of times). Counted: the indicator rows read for one id looked up three times (1),
-    and the figure is the same each time: 439 宗 (admin_penalty_cases, as the report states it)."""
-    from helpers.audit import report as report_module
-
-    r = load_report("conghua", 2023)
-    reads = []
-    record = report_module.input_record
-    monkeypatch.setattr(report_module, "input_record", lambda table, ident: reads.append(ident) or record(table, ident))
-    r._looked_up.clear()    # the session's report has been looked up before this test
-    figures = [r.lookup("admin_penalty_cases"), r["admin_penalty_cases"], r.lookup("admin_penalty_cases")]
-    assert reads == ["admin_penalty_cases"]
-    assert figures[0] is figures[1] is figures[2] and (figures[0].value, figures[0].unit) == (439.0, "宗")
-
-
 def test_a_report_is_immutable_for_whoever_holds_it():
     r = load_report("conghua", 2023)
     table = r.indicators

@@ -331,13 +331,15 @@ def compute_metrics(table: pd.DataFrame, year: int) -> pd.DataFrame:
         ``reconciles_with``, ``stated_value``, ``difference`` (value − stated), ``note``.
     """
     values = table["value"].to_dict()
+    # each indicator's row read once: frame.loc[id] costs as much as a hundred dict reads
+    records = table.to_dict("index")
     rows = []
     defs = load_metric_defs()
     order = _in_dependency_order(list(defs))
     every_leaf = _leaf_inputs(order)
     for d in order:
         leaves = every_leaf[d.id]
-        inputs = [input_record(table, i) for i in leaves if i in table.index]
+        inputs = [row_record(i, records[i]) for i in leaves if i in records]
         missing = [i for i in leaves if i not in table.index]
         try:
             value = float(d.formula.evaluate(values)) if not missing else math.nan
@@ -399,7 +401,11 @@ def _leaf_inputs(order: list[MetricDef]) -> dict[str, list[str]]:
 
 def input_record(table: pd.DataFrame, ident: str) -> dict:
     """Return one indicator as a metric or check input: value, unit, span, period, sentence."""
-    row = table.loc[ident]
+    return row_record(ident, table.loc[ident])
+
+
+def row_record(ident: str, row) -> dict:
+    """:func:`input_record` of the indicator ``ident`` from its row of the table (a Series, or the row as a dict)."""
     return {
         "id": ident,
         "label_zh": row["label_zh"],

@@ -20,7 +20,7 @@ import os
 import pickle
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -33,7 +33,7 @@ from ..tables.indicators import indicator_table
 from ..tables.load import load_catalog
 from .checks import run_checks
 from .growth import growth_between, metric_values, no_growth, stated_growth
-from .metrics import compute_metrics, input_record
+from .metrics import compute_metrics, row_record
 from .status import Missing
 
 
@@ -116,9 +116,6 @@ class Report:
     _metric_growth: pd.DataFrame = field(repr=False)
     _stated_growth: pd.DataFrame = field(repr=False)
     _catalog_labels: dict = field(repr=False)
-    #: Each figure looked up so far, by id: a report does not change, and notebooks look the same figures up hundreds
-    #: of times (each a row of a DataFrame read field by field).
-    _looked_up: dict = field(default_factory=dict, init=False, repr=False)
 
     indicators = property(
         lambda self: self._indicators.copy(), doc="Every figure, indexed by id (a copy)."
@@ -190,24 +187,19 @@ class Report:
         AmrbookError
             If ``ident`` is neither an indicator of the catalog nor a metric of metrics.yml.
         """
-        if ident not in self._looked_up:
-            self._looked_up[ident] = self._figure_of(ident)
-        return self._looked_up[ident]
-
-    def _figure_of(self, ident: str) -> ReportFigure:
-        table, metrics = self._indicators, self._metrics
-        if ident in table.index:
-            row = table.loc[ident]
+        table, metrics = self._rows
+        if ident in table:
+            row = table[ident]
             return _figure(
                 ident,
                 "indicator",
                 row,
                 row["period"],
                 as_written=row["as_written"],
-                inputs=(input_record(table, ident),),
+                inputs=(row_record(ident, row),),
             )
-        if ident in metrics.index:
-            m = metrics.loc[ident]
+        if ident in metrics:
+            m = metrics[ident]
             return _figure(
                 ident,
                 "metric",
@@ -224,8 +216,15 @@ class Report:
             )
         raise AmrbookError(f"{{{ident}}}: neither an indicator of the catalog nor a metric")
 
+    @cached_property
+    def _rows(self) -> tuple[dict[str, dict], dict[str, dict]]:
+        """Each indicator's and each metric's row as a dict, by id, made once per report for :meth:`lookup`:
+        a row of a frame of mixed columns (``frame.loc[id]``) costs a hundred times a dict's. Read only: every
+        figure :meth:`lookup` returns is made anew from them."""
+        return self._indicators.to_dict("index"), self._metrics.to_dict("index")
 
-def _figure(ident: str, kind: str, row: pd.Series, period: str, **rest) -> ReportFigure:
+
+def _figure(ident: str, kind: str, row, period: str, **rest) -> ReportFigure:
     """A figure from its row of the indicator or metric table (label, value and unit alike)."""
     return ReportFigure(
         ident, kind, row["label_zh"], float(row["value"]), row["unit"], period, **rest

@@ -30,6 +30,7 @@ import_jsonschema()  # before nbformat imports it (see helpers.publish)
 import nbformat
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.opc.constants import CONTENT_TYPE as CT
@@ -54,6 +55,8 @@ _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 #: The language of a figure's run: line breaking by the rules of English text, which keep a number whole.
 NO_CJK_BREAKS = f'<w:lang {nsdecls("w")} w:val="en-US" w:eastAsia="en-US"/>'
 CJK_SPACE = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
+#: The children of a paragraph (w:p) whose text is the paragraph's text (python-docx's ``paragraph.text``).
+_TEXT_HOLDERS = {qn("w:r"), qn("w:hyperlink")}
 
 _FOOTNOTES_XML = (
     f"<w:footnotes {nsdecls('w')}>"
@@ -144,6 +147,10 @@ class _Writer:
         self.doc = Document()
         self.sources = sources  # the 原文出处 entries, by their number in the HTML briefing
         self.footnote_of: dict[int, int] = {}  # appendix number -> footnote number
+        # (style name, type) -> its id (_style_id)
+        self._style_ids: dict[tuple[str, WD_STYLE_TYPE], str | None] = {}
+        self._read_up_to: dict = {}  # paragraph (w:p) -> its last child read by _at_start
+        self._with_text: set = set()  # paragraphs (w:p) _at_start found text in
         self._footnotes = self._footnotes_part()
         _set_fonts(self.doc, family)
         _declare_font(self.doc, family)
@@ -152,6 +159,38 @@ class _Writer:
         ):  # Word 2010's copy of the styles, without the fonts
             if rel.reltype.endswith("/stylesWithEffects"):
                 self.doc.part.drop_rel(rel_id)
+
+    def _paragraph(self, text: str = "", style: str | None = None):
+        """A new paragraph at the end of the document holding ``text``, in the paragraph style named ``style``
+        (as ``doc.add_paragraph(text, style)``, without searching the styles each time: see :meth:`_style_id`)."""
+        paragraph = self.doc.add_paragraph(text)
+        if style is not None:
+            paragraph._p.style = self._style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+        return paragraph
+
+    def _style_id(self, name: str, kind: WD_STYLE_TYPE) -> str | None:
+        """The id of the style named ``name`` (None for the default style, as python-docx writes it), looked up
+        once per document: python-docx searches the whole styles part at each lookup by name."""
+        if (name, kind) not in self._style_ids:
+            self._style_ids[name, kind] = self.doc.part.get_style_id(name, kind)
+        return self._style_ids[name, kind]
+
+    def _at_start(self, paragraph) -> bool:
+        """Whether ``paragraph`` shows no text yet (``not paragraph.text``), each of its runs read once however
+        often this is asked: runs are only ever appended, and a paragraph with text keeps it."""
+        p = paragraph._p
+        if p in self._with_text:
+            return False
+        last = self._read_up_to.get(p)
+        child = last.getnext() if last is not None else (p[0] if len(p) else None)
+        while child is not None:
+            # a run's or a hyperlink's text, as paragraph.text reads it
+            if child.tag in _TEXT_HOLDERS and child.text:
+                self._with_text.add(p)
+                return False
+            last, child = child, child.getnext()
+        self._read_up_to[p] = last
+        return True
 
     # -- the page --------------------------------------------------------------------------
     def start(self, title: str, basis: str, stamp: str) -> None:
@@ -172,8 +211,8 @@ class _Writer:
         footer.add_run(" 页")
         self.doc.core_properties.title = title
         self.doc.core_properties.language = "zh-CN"
-        self.doc.add_paragraph(title, style="Title")
-        self.doc.add_paragraph(basis, style="Subtitle")
+        self._paragraph(title, style="Title")
+        self._paragraph(basis, style="Subtitle")
 
     def _footnotes_part(self) -> XmlPart:
         document = self.doc.part
@@ -205,9 +244,9 @@ class _Writer:
             heading = re.match(r"^(#{1,6})\s+(.+?)\s*#*$", block.strip())
             if heading:
                 level = HEADING_LEVELS.get(len(heading.group(1)), 3)
-                self.doc.add_heading(heading.group(2), level=level)
+                self._paragraph(heading.group(2), style=f"Heading {level}")
             elif block.strip():
-                self.doc.add_paragraph(
+                self._paragraph(
                     re.sub(
                         r"`([^`]*)`|\*\*([^*]*)\*\*",
                         lambda m: m.group(1) or m.group(2),
@@ -235,7 +274,7 @@ class _Writer:
 
     def _flush(self, loose: list) -> None:
         if any((x.strip() if isinstance(x, str) else True) for x in loose):
-            paragraph = self.doc.add_paragraph()
+            paragraph = self._paragraph()
             for item in loose:
                 if isinstance(item, str):
                     self._text(paragraph, item)
@@ -260,20 +299,20 @@ class _Writer:
             # an HTML heading of a code cell's output sits where the same markdown heading would
             # (各领域要点's <h3> topics under its ##): the same depth → level as markdown
             _unbroken(
-                self.doc.add_heading("", level=HEADING_LEVELS.get(int(tag[1]), 3)),
+                self._paragraph(style=f"Heading {HEADING_LEVELS.get(int(tag[1]), 3)}"),
                 el.text_content().strip(),
             )
         elif tag == "nav":
             self._nav(el)
         elif tag == "p" or not any(_is_block(c) for c in el):
-            paragraph = self.doc.add_paragraph()
+            paragraph = self._paragraph()
             self._inline_children(paragraph, el, {})
         else:
             self._blocks(el)
 
     def _list(self, el, numbered: bool) -> None:
         for i, li in enumerate(el.findall("li"), start=1):
-            paragraph = self.doc.add_paragraph(style="List Paragraph")
+            paragraph = self._paragraph(style="List Paragraph")
             paragraph.paragraph_format.left_indent = Mm(7)
             paragraph.paragraph_format.first_line_indent = Mm(-7)
             paragraph.add_run(f"{i}．" if numbered else "・")
@@ -283,11 +322,11 @@ class _Writer:
         """The 图表目录: its title, then one line per figure or table."""
         bold = el.find("b")
         _unbroken(
-            self.doc.add_paragraph(style="TOC Heading"),
+            self._paragraph(style="TOC Heading"),
             bold.text_content() if bold is not None else "",
         )
         for li in el.iter("li"):
-            _unbroken(self.doc.add_paragraph(style="List Paragraph"), li.text_content().strip())
+            _unbroken(self._paragraph(style="List Paragraph"), li.text_content().strip())
 
     def _tiles(self, el) -> None:
         """Headline figures as a table: 指标, 数值, 口径 and, where a previous year exists, 同比."""
@@ -297,32 +336,35 @@ class _Writer:
         if not any(t.xpath('./div[@class="tile-change"]') for t in tiles):
             parts, headers = parts[:3], headers[:3]
         table = self._new_table(len(tiles) + 1, len(parts))
+        cells = _cells(table)
         for j, header in enumerate(headers):
-            self._header_cell(table.cell(0, j), header)
+            self._header_cell(cells[0][j], header)
         for i, tile in enumerate(tiles, start=1):
             for j, part in enumerate(parts):
                 found = tile.xpath(f'./div[@class="{part}"]')
                 if found:
-                    self._inline_children(table.cell(i, j).paragraphs[0], found[0], {})
-        _fit_columns(table)
+                    self._inline_children(cells[i][j].paragraphs[0], found[0], {})
+        _fit_columns(table, cells)
 
     def _table(self, el) -> None:
         head = el.xpath("./thead/tr/th") or el.xpath("./tr[1]/th")
         rows = el.xpath("./tbody/tr") or [r for r in el.xpath("./tr") if not r.xpath("./th")]
         width = max([len(head)] + [len(r.xpath("./td")) for r in rows])
         table = self._new_table(len(rows) + (1 if head else 0), width)
+        cells = _cells(table)
         for j, th in enumerate(head):
-            self._header_cell(table.cell(0, j), th.text_content().strip())
+            self._header_cell(cells[0][j], th.text_content().strip())
         for i, row in enumerate(rows, start=1 if head else 0):
             for j, td in enumerate(row.xpath("./td")):
-                paragraph = table.cell(i, j).paragraphs[0]
+                paragraph = cells[i][j].paragraphs[0]
                 self._inline_children(paragraph, td, {})
                 if _numeric(td.text_content()):
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        _fit_columns(table)
+        _fit_columns(table, cells)
 
     def _new_table(self, rows: int, cols: int):
-        table = self.doc.add_table(rows=rows, cols=cols, style="Table Grid")
+        table = self.doc.add_table(rows=rows, cols=cols)
+        table._tbl.tblStyle_val = self._style_id("Table Grid", WD_STYLE_TYPE.TABLE)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         for row in table.rows:  # a row never splits across pages
             row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
@@ -355,13 +397,13 @@ class _Writer:
         source = el.xpath('./p[contains(@class, "figure-source")]')
         if source:
             words = source[0].text_content().split(" · ")[0].strip()
-            paragraph = self.doc.add_paragraph()
+            paragraph = self._paragraph()
             for run in _unbroken(paragraph, f"{words}；数据见 indicators.xlsx 工作表“{label}”。"):
                 run.font.size = Pt(9)
                 run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
     def _caption(self, kind: str, number: str, title: str) -> None:
-        paragraph = self.doc.add_paragraph(style="Caption")
+        paragraph = self._paragraph(style="Caption")
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.keep_with_next = (
             True  # with its table, or with its chart's source line
@@ -375,7 +417,7 @@ class _Writer:
         if not src.startswith("data:image/png;base64,"):
             return
         data = base64.b64decode(src.split(",", 1)[1])
-        paragraph = self.doc.add_paragraph()
+        paragraph = self._paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.keep_with_next = True
         width = min(
@@ -414,9 +456,10 @@ class _Writer:
         }
         self._inline_children(paragraph, el, inner)
 
-    @staticmethod
-    def _text(paragraph, text: str | None, style: dict | None = None) -> None:
-        text = _collapse(text or "", at_start=not paragraph.text)
+    def _text(self, paragraph, text: str | None, style: dict | None = None) -> None:
+        if not text:
+            return
+        text = _collapse(text, at_start=self._at_start(paragraph))
         if not text:
             return
         style = style or {}
@@ -499,11 +542,21 @@ def _unbroken(paragraph, text: str) -> list:
     """
     runs = []
     for piece, figure in _pieces(text):
-        run = paragraph.add_run(piece)
+        run = _run(paragraph, piece)
         if figure:
             run._r.get_or_add_rPr().append(parse_xml(NO_CJK_BREAKS))
         runs.append(run)
     return runs
+
+
+def _run(paragraph, text: str):
+    """``paragraph.add_run(text)`` for a ``text`` without tabs or line breaks: one ``w:t``, as python-docx writes it,
+    without its search for content to clear in the new run and its walk through ``text`` one character at a time."""
+    if not text or any(c in text for c in "\t\r\n"):
+        return paragraph.add_run(text)
+    run = paragraph.add_run()
+    run._r.add_t(text)
+    return run
 
 
 def _superscript(paragraph, text: str):
@@ -526,14 +579,21 @@ def _field(paragraph, instruction: str, shown: str) -> None:
     paragraph._p.append(field)
 
 
-def _fit_columns(table) -> None:
+def _cells(table) -> list[tuple]:
+    """The cells of a table (made by :meth:`_Writer._new_table`: no merged cells), row by row, in one pass
+    (``table.cell(i, j)`` and ``column.cells`` build the whole grid at each call)."""
+    return [row.cells for row in table.rows]
+
+
+def _fit_columns(table, cells: list[tuple]) -> None:
     """Size the columns for their text and keep a short table on one page.
 
     Each column gets its natural width (its longest line, a Chinese character counting as two
     Latin ones, at most :data:`WIDEST` units); when they do not fit the text width, each keeps at
     least room for four Chinese characters and the rest is shared by how much more each wants.
     """
-    natural = [_mm(max(_units(cell.text) for cell in column.cells)) for column in table.columns]
+    columns = list(zip(*cells))
+    natural = [_mm(max(_units(cell.text) for cell in column)) for column in columns]
     least = [min(n, _mm(8)) for n in natural]
     spare = Mm(TEXT_WIDTH_MM) - sum(least)
     wanted = sum(natural) - sum(least)
@@ -542,13 +602,13 @@ def _fit_columns(table) -> None:
         if sum(natural) <= Mm(TEXT_WIDTH_MM)
         else [lo + (n - lo) * spare // max(wanted, 1) for n, lo in zip(natural, least)]
     )
-    for column, width in zip(table.columns, widths):
+    for column, width, cells_of_column in zip(table.columns, widths, columns):
         column.width = width
-        for cell in column.cells:
+        for cell in cells_of_column:
             cell.width = width
-    if len(table.rows) <= KEEP_TOGETHER:  # Word's way: every row but the last keeps with the next
-        for row in table.rows[:-1]:
-            for cell in row.cells:
+    if len(cells) <= KEEP_TOGETHER:  # Word's way: every row but the last keeps with the next
+        for row in cells[:-1]:
+            for cell in row:
                 for paragraph in cell.paragraphs:
                     paragraph.paragraph_format.keep_with_next = True
 

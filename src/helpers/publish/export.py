@@ -72,6 +72,8 @@ HEADER_UNITS = {"%": "%", "个百分点": "pp"}
 PLAIN = {"编号", "规则编号", "年度", "原文起始位置", "原文结束位置"}
 PLAIN_FORMAT = "0"
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+#: The alignment of a cell of long text (:data:`WRAPPED`), one object for every such cell.
+WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def safe_cell(value):
@@ -129,6 +131,8 @@ def number_format(value: float, unit: str, estimated: bool = False) -> str:
 def _width(value) -> int:
     """Columns a value takes on screen: East Asian wide and full-width characters count two."""
     text = f"{value:,.2f}" if isinstance(value, float) else str(value)
+    if text.isascii():  # no ASCII character is wide: most cells (numbers, ids) are counted at once
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -190,14 +194,15 @@ def _sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
     )
     for i, column in enumerate(frame.columns, start=1):
         cells = sheet[get_column_letter(i)][1:]
+        shown_in = {unit: column_unit(str(column), unit) for unit in set(units)}
         for cell, unit, guess in zip(cells, units, estimated):
-            shown = column_unit(str(column), unit)
+            shown = shown_in[unit]
             if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
                 cell.number_format = (
                     PLAIN_FORMAT if shown is None else number_format(cell.value, shown, guess)
                 )
             elif column in WRAPPED:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                cell.alignment = WRAP
         fitted = max([_width(column), *(_width(c.value) for c in cells if c.value is not None)]) + 2
         width = WRAPPED_WIDTH if column in WRAPPED else min(fitted, WIDEST)
         sheet.column_dimensions[get_column_letter(i)].width = width

@@ -34,6 +34,12 @@ BRIEFING_FILES = (
 #: What the index says of a briefing file the build tried and failed to make. The cause (the browser's or the
 #: library's words, in English) goes to the build's stderr and to manifest.json, not onto a Chinese page.
 FAILED = "生成时出错，原因见生成命令的提示"
+#: Files the zip stores without deflating them again: compressed already (a .docx or .xlsx is a zip itself),
+#: deflate saves 1-3 % of them for as much CPU as on any other byte.
+COMPRESSED = {".docx", ".xlsx", ".png", ".jpg", ".jpeg", ".woff", ".woff2", ".zip", ".gz"}
+#: zlib's level for the rest (the pages, mostly base64): level 1 takes two thirds of the CPU of the default (6)
+#: for a zip 4 % larger (measured on 从化's 2023 build: 6.42 MB against 6.16 MB); the files unpacked are the same.
+ZIP_LEVEL = 1
 WORKBOOK = (
     "indicators.xlsx",
     "indicators.xlsx　全部数字（附原文句子）、衍生指标、一致性核对及各图表的数据（Excel）",
@@ -248,7 +254,8 @@ def share(folder: Path, out: Path | None = None) -> Path:
     """Zip a build folder into one file that opens offline (``<folder>.zip`` beside it by default).
 
     The zip holds one folder named like the build's, so unpacking it gives ``<year>/index.html``
-    and every file it links to; the zip is written whole, then renamed into place.
+    and every file it links to; the zip is written whole, then renamed into place. Files compressed
+    already (:data:`COMPRESSED`) are stored as they are, the rest deflated at :data:`ZIP_LEVEL`.
 
     Raises
     ------
@@ -258,9 +265,15 @@ def share(folder: Path, out: Path | None = None) -> Path:
     out = out or zip_path(folder)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(tmp, "w") as archive:
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                archive.write(path, Path(folder.name) / path.relative_to(folder))
+                stored = path.suffix.lower() in COMPRESSED
+                archive.write(
+                    path,
+                    Path(folder.name) / path.relative_to(folder),
+                    compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED,
+                    compresslevel=None if stored else ZIP_LEVEL,
+                )
         os.replace(tmp, out)
     finally:  # a full disk leaves no partial zip behind
         tmp.unlink(missing_ok=True)
