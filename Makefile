@@ -48,9 +48,11 @@ strip: $(STAMP)
 
 # The package's bytecode, compiled ahead (pip does it for the packages it installs; an editable install leaves it to
 # each interpreter, and where PYTHONDONTWRITEBYTECODE is set every kernel and command compiles each module anew:
-# 0.3 CPU-s a process). Only modules changed since are compiled again; Python checks each against its source.
+# 0.3 CPU-s a process). Only modules changed since are compiled again; Python checks each against its source. Saving
+# time only: a checkout it cannot write to is said so, and the command goes on.
 bytecode: $(STAMP)
-	@$(BIN)/python -m compileall -q src/helpers
+	@$(BIN)/python -m compileall -q src/helpers >/dev/null 2>&1 || \
+	  echo "make bytecode: src/helpers could not be compiled ahead (not writable?); each process compiles it as it starts"
 
 system-deps:
 	@scripts/system-deps.sh

@@ -76,7 +76,8 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-pdf", action="store_true")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each build; the least time of each is kept")
+    parser.add_argument("--repeat", type=int, default=3, choices=range(1, 21), metavar="1..20",
+                        help="runs of each build; the least time of each is kept")
     parser.add_argument("--steps", action="store_true", help="CPU of the build's own process in each step, per "
                                                              "further report")
     args = parser.parse_args()

@@ -52,20 +52,79 @@ def test_each_code_cell_is_highlighted_once_per_process(built, monkeypatch):
     """A notebook's code cells are the same for every report it runs for (`amrbook build --all`): rendered again,
     a page highlights (pygments) and cleans (bleach) none of its code anew. Counted: the first rendering of a
     notebook with code highlights each of its code cells once; rendering it again highlights nothing, and the page
-    is the same."""
+    is the same; each is cleaned (bleach) once as well."""
+    from nbconvert.filters import strings
     from nbconvert.filters.highlight import Highlight2HTML
 
-    calls = []
-    highlight = Highlight2HTML.__call__
+    calls, cleaned = [], []
+    highlight, clean = Highlight2HTML.__call__, strings.clean_html
     monkeypatch.setattr(Highlight2HTML, "__call__", lambda self, *a, **kw: calls.append(1) or highlight(self, *a, **kw))
-    render._exporter.cache_clear()   # a fresh exporter, as a new process makes
+    monkeypatch.setattr(strings, "clean_html", lambda html: cleaned.append(1) or clean(html))
+    render._exporter.cache_clear()   # a fresh exporter, as a new process makes (it takes clean_html when made)
     try:
         nb = built.executed["01_enforcement"]
         page = render.Page(title="执法", stamp="生成于 2026-11-30 04:00")
         first = render.render_html(nb, page, "", "01_enforcement")
         shown = render.parameters_as_run(copy.deepcopy(nb)).cells   # the injected parameters shown in their cell
         code_cells = sum(cell.cell_type == "code" for cell in shown)
-        assert code_cells > 5 and len(calls) == code_cells
-        assert render.render_html(nb, page, "", "01_enforcement") == first and len(calls) == code_cells
+        assert code_cells > 5 and len(calls) == len(cleaned) == code_cells
+        assert render.render_html(nb, page, "", "01_enforcement") == first
+        assert len(calls) == len(cleaned) == code_cells
     finally:
         render._exporter.cache_clear()
+
+
+_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+
+
+def _cells():
+    """One cell of each kind a page shows, with what the template's filters must and must not touch."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+
+    def shown(data: dict, kind: str = "display_data", **rest):
+        return new_code_cell("x = 1", outputs=[new_output(kind, data=data, **rest)])
+
+    return {
+        "an image in a cell's own HTML": shown({"text/html": f'<p>图</p><img src="data:image/png;base64,{_PNG}">'}),
+        "images in a markdown cell": new_markdown_cell('文 <img src="x.png"> 与 ![](y.png)'),
+        "an image in markdown output": shown({"text/markdown": '<img src="z.png">'}),
+        "references in script, style and attribute": new_markdown_cell(
+            '## 标题&#20013;\n\n<script>var s = "&#20013;";</script>\n\n<style>p::after{content:"&#20013;"}</style>\n\n'
+            '<a title="&#20013;">x</a> <!-- &#20013; -->'),
+        "a png": shown({"image/png": _PNG, "text/plain": "<Figure>"}),
+        "an svg": shown({"image/svg+xml": _SVG}),
+        "an error": new_code_cell("x", outputs=[new_output("error", ename="E", evalue="v", traceback=["tb"])]),
+        "a stream": new_code_cell("x", outputs=[new_output("stream", name="stdout", text="439宗")]),
+        "latex": shown({"text/latex": "$x$"}),
+        "a result": new_code_cell("x", execution_count=1, outputs=[new_output(
+            "execute_result", execution_count=1, data={"text/html": "<b>h</b>", "text/plain": "h"})]),
+    }
+
+
+def test_each_kind_of_cell_is_the_page_nbconvert_renders(monkeypatch):
+    """Each kind of cell and output, rendered by the build's exporter and by nbconvert's stock HTMLExporter (with and
+    without code): the same page once read by the parser nbconvert uses, but for the placeholder's words. So every
+    image without alt text gets it, a notebook's own HTML and markdown included; every input and output area takes
+    the keyboard's focus; and a character reference inside a script, a style or a comment is left as it is."""
+    import nbformat
+
+    ours, cells = {}, _cells()   # made once: each cell has its own random id
+    for hide in (False, True):
+        for name, cell in cells.items():
+            nb = nbformat.v4.new_notebook(cells=[cell], metadata={"language_info": {"name": "python"}})
+            ours[name, hide] = render.render_html(copy.deepcopy(nb), render.Page(title="页", stamp="s", hide_code=hide),
+                                                  "", name)
+    monkeypatch.setattr(render, "_exporter", _stock)
+    placeholder = 'alt="No description has been provided for this image"'
+    for (name, hide), page in ours.items():
+        nb = nbformat.v4.new_notebook(cells=[cells[name]], metadata={"language_info": {"name": "python"}})
+        stock = render.render_html(nb, render.Page(title="页", stamp="s", hide_code=hide), "", name)
+        assert str(BeautifulSoup(page, features="html.parser")) == stock.replace(
+            placeholder, f'alt="{render.IMAGE_ALT}"'), (name, hide)
+    shown = "".join(ours.values())
+    # with and without code: the cell's HTML, the markdown cell's <img> (its ![](y.png) has an alt of its own, ""),
+    # the markdown output, the png, the svg
+    assert shown.count(f'alt="{render.IMAGE_ALT}"') == 2 * 5
+    assert 'var s = "&#20013;"' in shown and 'content:"&#20013;"' in shown and "<!-- &#20013; -->" in shown
+    assert "标题中" in shown

@@ -28,6 +28,23 @@ from ..datafile import MAX_NOTEBOOK_BYTES, read_limited, schema_problem
 from ..errors import AmrbookError
 
 KERNEL = "python3"
+#: What a kernel is started with, when it is ipykernel's (a ``python3`` kernel spec may run anything): no input
+#: history. IPython writes each cell to its history database (SQLite, a commit per cell, in the user's own IPython
+#: folder): 10 of a cell's 13 ms here, and the build's cells would fill the analyst's history.
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
+
+
+def kernel_arguments(argv: list[str]) -> list[str]:
+    """:data:`KERNEL_ARGUMENTS` for a kernel spec whose command (``argv``) runs ipykernel, none for any other: they
+    are added at the end of its command, where another launcher may refuse them or pass them on as something else.
+
+    >>> kernel_arguments(["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"])
+    ['--HistoryManager.enabled=False']
+    >>> kernel_arguments(["sh", "-c", "exec python -m ipykernel_launcher -f {connection_file}"])
+    []
+    """
+    launcher = argv[argv.index("-m") + 1] if "-m" in argv[:-1] else ""
+    return KERNEL_ARGUMENTS if launcher.split(".")[0] in ("ipykernel", "ipykernel_launcher") else []
 
 
 class NotebookError(AmrbookError):
@@ -167,10 +184,13 @@ def execute(path: Path, parameters: dict, timeout: int = 300) -> nbformat.Notebo
     """
     nb = prepare(path, parameters)
     running: dict = {}
+    from jupyter_client.kernelspec import KernelSpecManager
+
     client = NotebookClient(
         nb,
         timeout=timeout,
         kernel_name=KERNEL,
+        extra_arguments=kernel_arguments(KernelSpecManager().get_kernel_spec(KERNEL).argv),
         on_cell_execute=lambda cell, cell_index: running.update(cell=cell),
         resources={"metadata": {"path": str(paths.notebooks_dir())}},
     )

@@ -42,9 +42,6 @@ IMPORTS = "import helpers.show.notebook, helpers.audit.report"
 #: notebooks of one report, kernel CPU, three runs each on a loaded machine: 5.2, 5.0, 5.7 s -> 4.9, 4.4, 4.3 s).
 GC_THRESHOLD = (20_000, 20, 20)
 FREEZE = f"import gc; gc.freeze(); gc.set_threshold{GC_THRESHOLD}; del gc"
-#: The kernels keep no input history: IPython writes each cell to its history database (SQLite, a commit per cell, in
-#: the user's own IPython folder): 10 of a cell's 13 ms here, and the build's cells would fill the analyst's history.
-KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 #: jupyter_client's asynchronous client: with it nbclient applies the cell timeout and sees a dead kernel.
 CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
 #: Seconds :meth:`Runner.stop` waits for its threads after killing their kernels.
@@ -190,13 +187,15 @@ class Runner:
             self.todo.put(None)
 
     def _work(self, number: int, km) -> None:
+        from .execute import kernel_arguments
+
         try:
             started = time.perf_counter()
             km.start_kernel(
                 cwd=str(paths.notebooks_dir()),
                 env=self.env,
                 stderr=self.log,
-                extra_arguments=KERNEL_ARGUMENTS,
+                extra_arguments=kernel_arguments(km.kernel_spec.argv),
             )
             self.kernels.append(km)
             self._import(km, number, started)

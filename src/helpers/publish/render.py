@@ -31,7 +31,7 @@ from nbconvert.filters.strings import add_anchor
 
 from ..errors import AmrbookError
 from ..show.fonts import CJKFont
-from ..show.format import unbroken_html
+from ..show.format import outside_raw_text, unbroken_html
 from ..show.style import style_css
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -257,9 +257,10 @@ _REFERENCE = re.compile(r"&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));")
 
 
 def characters(written: str) -> Markup:
-    """``written`` (rendered markdown) with each character reference to a character beyond ASCII written as that
-    character (``&#20013;`` -> 中): the same text for a browser, and the text :func:`unbroken_html` reads. References
-    to ASCII characters (``&#60;``, markup's own) stay as they are.
+    """``written`` (rendered markdown) with each character reference to a character beyond ASCII and its control
+    characters written as that character (``&#20013;`` -> 中): the same text for a browser, and the text
+    :func:`unbroken_html` reads. References to ASCII characters (``&#60;``, markup's own) stay as they are, and so does
+    all of a script, a style or a comment (where a reference is not one).
 
     >>> characters("<h2>12315&#20013;&#x5FC3; &#60;b&#62;</h2>")
     Markup('<h2>12315中心 &#60;b&#62;</h2>')
@@ -267,29 +268,36 @@ def characters(written: str) -> Markup:
 
     def character(m: re.Match) -> str:
         point = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
-        if point < 0x80 or point > 0x10FFFF or 0xD800 <= point <= 0xDFFF:
+        if (
+            point < 0xA0 or point > 0x10FFFF or 0xD800 <= point <= 0xDFFF
+        ):  # (0x80-0x9F: HTML reads them as cp1252)
             return m.group()
         return chr(point)
 
-    return Markup(_REFERENCE.sub(character, written))
+    return Markup(outside_raw_text(written, lambda part: _REFERENCE.sub(character, part)))
 
 
 def described(written: str) -> Markup:
-    """``written`` (what the template wrote for an image output) with :data:`IMAGE_ALT` on each image without alt text.
+    """``written`` (an output or a markdown cell as the template wrote it) with :data:`IMAGE_ALT` on each image without
+    alt text, as nbconvert gave it to every image of the page (none inside a script, a style or a comment).
 
     >>> described('<img src="data:image/png;base64,AA" class="">') + described('<img alt="图1" src="x">')
     Markup('<img src="data:image/png;base64,AA" class="" alt="图表（说明见其前后的文字）"><img alt="图1" src="x">')
+    >>> described('<img src="a.png" /><script>"<img src=c>"</script>')
+    Markup('<img src="a.png" alt="图表（说明见其前后的文字）"/><script>"<img src=c>"</script>')
+    >>> described("<img src=b/>")  # an unquoted value: its "/" is the value's
+    Markup('<img src=b/ alt="图表（说明见其前后的文字）">')
     """
-    return Markup(
-        _IMG.sub(
-            lambda m: (
-                m.group()
-                if re.search(r"\salt=", m.group())
-                else f'{m.group()[:-1]} alt="{IMAGE_ALT}">'
-            ),
-            written,
-        )
-    )
+
+    def alt(m: re.Match) -> str:
+        tag = m.group()
+        if re.search(r"\salt=", tag):
+            return tag
+        if re.search(r"""[\s"']/>$""", tag):  # a self-closing tag: before its "/>"
+            return f'{tag[:-2].rstrip()} alt="{IMAGE_ALT}"/>'
+        return f'{tag[:-1]} alt="{IMAGE_ALT}">'
+
+    return Markup(outside_raw_text(written, lambda part: _IMG.sub(alt, part)))
 
 
 class _Exporter(HTMLExporter):

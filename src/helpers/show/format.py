@@ -56,10 +56,23 @@ BARE = re.compile(r"[\d.,]+")
 #: U+2060 WORD JOINER: no line break on either side, in Word and LibreOffice as in browsers; shows nothing.
 WORD_JOINER = "\u2060"
 _RUN_OR_ENTITY = re.compile(rf"(&#?\w+;)|{UNBROKEN.pattern}")
-#: Elements whose content is raw text, not markup (a span in <title> would show in the browser's tab).
+#: Elements whose content is raw text, not markup (a span in <title> would show in the browser's tab), and comments.
 _KEPT = re.compile(
-    r"(<(?:script|style|textarea|title)\b.*?</(?:script|style|textarea|title)>)", re.S | re.I
+    r"(<!--.*?-->|<(?:script|style|textarea|title)\b.*?</(?:script|style|textarea|title)>)",
+    re.S | re.I,
 )
+
+
+def outside_raw_text(html: str, edit) -> str:
+    """``html`` with ``edit`` (a function of a string) applied to each part outside comments and the elements
+    whose content is raw text, not markup (script, style, textarea, title): those stay as they are.
+
+    >>> outside_raw_text("<p>a</p><script>a</script><!-- a -->a", str.upper)
+    '<P>A</P><script>a</script><!-- a -->A'
+    """
+    return "".join(piece if i % 2 else edit(piece) for i, piece in enumerate(_KEPT.split(html)))
+
+
 _TEXT_NODE = re.compile(r"(?<=>)([^<>]+)(?=<)")
 #: A footnote mark after a closing bracket or punctuation mark, directly or after the end of the span that
 #: holds it (``不成立（…）</span><sup>9</sup>``): browsers may break before the mark, which then began a line alone.
@@ -113,7 +126,7 @@ def unbroken_html(page: str) -> str:
         piece = _TEXT_NODE.sub(text, piece)
         return _MARK_AFTER.sub(r'<span class="nb">\1\3</span>\2', piece)
 
-    return "".join(piece if i % 2 else part(piece) for i, piece in enumerate(_KEPT.split(page)))
+    return outside_raw_text(page, part)
 
 
 def scale(values, unit: str = "") -> tuple[float, str]:
