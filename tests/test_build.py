@@ -493,8 +493,9 @@ def test_each_kernel_freezes_what_its_imports_loaded_and_keeps_no_history(tmp_pa
     notebook then scan only what notebooks made, and it collects at :data:`~helpers.publish.kernels.GC_THRESHOLD`
     (Python's 700 allocations took a tenth of the kernels' CPU). Counted, not timed: the kernel's frozen objects (0
     without the freeze; pandas, matplotlib and helpers alone are well over 50,000 objects), its thresholds, and nothing
-    of it left in the notebook's namespace. And it keeps no input history: IPython's history database (a commit per cell) is neither
-    written nor made in the IPython folder the kernels were given, which the build's cells would otherwise fill."""
+    of it left in the notebook's namespace. And it keeps no input history: IPython's history database (a commit per
+    cell) is neither written nor made in the IPython folder the kernels were given, which the build's cells would
+    otherwise fill."""
     from helpers.publish import kernels
     from helpers.publish.kernels import Runner
 
