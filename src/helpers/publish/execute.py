@@ -182,10 +182,10 @@ def execute(path: Path, parameters: dict, timeout: int = 300) -> nbformat.Notebo
         If the notebook is broken or has no ``parameters`` cell (refused before a kernel
         starts), or a cell raises, times out or the kernel dies; the message names notebook and cell.
     """
-    nb = prepare(path, parameters)
-    running: dict = {}
     from jupyter_client.kernelspec import KernelSpecManager
 
+    nb = prepare(path, parameters)
+    running: dict = {}
     client = NotebookClient(
         nb,
         timeout=timeout,

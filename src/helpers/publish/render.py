@@ -268,11 +268,9 @@ def characters(written: str) -> Markup:
 
     def character(m: re.Match) -> str:
         point = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
-        if (
-            point < 0xA0 or point > 0x10FFFF or 0xD800 <= point <= 0xDFFF
-        ):  # (0x80-0x9F: HTML reads them as cp1252)
-            return m.group()
-        return chr(point)
+        # below 0xA0 stays a reference: ASCII, and 0x80-0x9F, which HTML reads as cp1252
+        kept = point < 0xA0 or point > 0x10FFFF or 0xD800 <= point <= 0xDFFF
+        return m.group() if kept else chr(point)
 
     return Markup(outside_raw_text(written, lambda part: _REFERENCE.sub(character, part)))
 
