@@ -7,6 +7,7 @@ import random
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from helpers import paths
+from helpers.publish.forkserver import SERVER_ENV, Server
 
 # Property tests: `dev` for the edit loop, `ci` (what `make test` and CI run) with many more
 # examples, because 100-150 random examples missed real crashes of the loader. Choose with
@@ -155,6 +157,24 @@ class Built:
     result: object                  # its helpers.publish.build.BuildResult
     pristine: Path                  # a copy of outputs/2023 as that build made it, for read-only checks
     executed: dict = field(default_factory=dict)    # each executed notebook, by name
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kernel_server(request, tmp_path_factory):
+    """Every build of a session that runs builds forks its kernels from one fork server per worker
+    (:mod:`helpers.publish.forkserver`): the suite starts some sixty kernels, each of which imported pandas,
+    matplotlib, seaborn and helpers anew (about 2.4 s of CPU). Builds whose environment differs from the server's
+    in a variable read at import (a test's own HOME or PYTHONPATH) start their kernels as usual. The server's log
+    (each kernel forked, each request refused and why) is ``kernel-server.log`` in the worker's pytest folder."""
+    if not any(item.get_closest_marker("slow") for item in request.session.items):
+        yield None  # the edit loop (`-m "not slow"`) runs no build that would use it
+        return
+    folder = Path(tempfile.mkdtemp(prefix="amrbook-kernels-"))  # short: a socket's path has at most 107 bytes
+    with Server(folder, log=tmp_path_factory.getbasetemp() / "kernel-server.log") as server:
+        os.environ[SERVER_ENV] = server.path
+        yield server
+        del os.environ[SERVER_ENV]
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

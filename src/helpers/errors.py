@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,26 @@ from pathlib import Path
 #: YAML value is named by its start and its length, never copied whole into the message.
 QUOTED_CHARS = 200  # well above any message's own quoted words, far below a runaway value
 _QUOTED = re.compile(rf"'([^'\n]{{{QUOTED_CHARS + 1},}})'|\"([^\"\n]{{{QUOTED_CHARS + 1},}})\"")
+
+
+#: The most items of the data (bureaus, metrics, keys …) a message names; the others are counted. A data file of
+#: a thousand metrics made a 60,000-character message of the known ones.
+LISTED = 12
+
+
+def listing(items: Iterable[str], none: str = "none") -> str:
+    """``items`` named in a message: the first :data:`LISTED`, then how many more (``none`` for no item).
+
+    >>> listing(["a", "b"])
+    'a, b'
+    >>> listing(f"m{i}" for i in range(20))
+    'm0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11 and 8 more'
+    >>> listing([], none="no year")
+    'no year'
+    """
+    names = list(items)
+    shown = ", ".join(names[:LISTED]) or none
+    return f"{shown} and {len(names) - LISTED:,} more" if len(names) > LISTED else shown
 
 
 def shortened(text: str) -> str:

@@ -473,6 +473,8 @@ def test_indicator_table_mutants(workspace, mutation, template, pick):
 #        found: a formula 1e999 gave the metric inf with status ok
 @example(mutation=Mutation("huge", (0, 0, 0), "long_text"), template="metrics --year {year}")  # found at merge:
 #        a metric id of 100,000 characters was quoted whole in every message naming the metric
+@example(mutation=Mutation("huge", (0, 0), "many"), template="explain {metric} --year {year}")  # found: the
+#        message for a metric not declared listed all the known ones (62,378 characters for thousands of metrics)
 def test_metrics_mutants(workspace, mutation, template):
     exercise(workspace, "metrics", mutation, template)
 

@@ -25,7 +25,7 @@ from ..datafile import (
     yaml_section,
     yaml_where,
 )
-from ..errors import DataError, Problem
+from ..errors import DataError, Problem, listing
 from .formula import Formula, FormulaError
 from .metrics import KINDS, input_record, known_ids, known_units
 from .status import Missing, Result, Severity
@@ -166,7 +166,7 @@ def _for_each_problems(path, entry: dict, label: str, known: set) -> list[Proble
     if unknown:
         return [
             Problem(
-                path, where, f"for_each takes kind and/or ids, not {', '.join(map(repr, unknown))}"
+                path, where, f"for_each takes kind and/or ids, not {listing(map(repr, unknown))}"
             )
         ]
     problems = entry_problems(path, entry, "for_each", label, {}, FOR_EACH_FIELDS)

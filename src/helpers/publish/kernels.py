@@ -25,6 +25,7 @@ import signal
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -388,12 +389,20 @@ def _kernel_manager():
     from jupyter_client.manager import KernelManager
 
     from .execute import KERNEL
+    from .forkserver import SERVER_ENV, ForkedProvisioner
 
     km = KernelManager(kernel_name=KERNEL, client_class=CLIENT)
     try:
         km.kernel_spec  # noqa: B018 - looked up (and cached by the manager) here, not in a worker thread
     except Exception as exc:  # no such kernel: said as a worker would have said it
         raise AmrbookError(f"kernel failed: {exc}") from None
+    if os.environ.get(
+        SERVER_ENV
+    ):  # forked from a server that has imported what kernels import, when it can be
+        km.kernel_id = str(uuid.uuid4())
+        km.provisioner = ForkedProvisioner(
+            kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km
+        )
     return km
 
 

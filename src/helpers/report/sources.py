@@ -30,7 +30,7 @@ from ..datafile import (
     yaml_section,
     yaml_where,
 )
-from ..errors import AmrbookError, DataError, Problem
+from ..errors import AmrbookError, DataError, Problem, listing
 from .encoding import decode_as
 from .period import year_problem
 
@@ -130,7 +130,7 @@ def load_sources() -> Sources:
             Problem(
                 path,
                 yaml_where(doc, "default_bureau", "default_bureau"),
-                f"default_bureau must name a bureau of `bureaus` ({', '.join(declared) or 'none'}), "
+                f"default_bureau must name a bureau of `bureaus` ({listing(declared)}), "
                 f"not {default!r}",
             )
         )
@@ -183,7 +183,7 @@ def slug_problem(slug) -> str | None:
 
 def _source_problems(path: Path, entry: dict, label: str, bureaus) -> list[Problem]:
     problems = choice_problems(
-        path, entry, "bureau", label, bureaus, f"in `bureaus` ({', '.join(bureaus)})"
+        path, entry, "bureau", label, bureaus, f"in `bureaus` ({listing(bureaus)})"
     )
     bad_name = file_name_problem(entry["file"])
     if bad_name:
@@ -257,7 +257,7 @@ def bureau(slug: str | None = None) -> Bureau:
     declared = load_sources()
     slug = declared.default_bureau if slug is None else slug
     if slug not in declared.bureaus:
-        known = ", ".join(f"{b.slug} ({b.name})" for b in declared.bureaus.values())
+        known = listing(f"{b.slug} ({b.name})" for b in declared.bureaus.values())
         raise AmrbookError(f"unknown bureau {slug!r}: {paths.sources_file()} declares {known}")
     return declared.bureaus[slug]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import paths
 from ..audit.report import Report
-from ..errors import DataError, Problem
+from ..errors import DataError, Problem, listing
 from .format import grouped
 
 
@@ -33,7 +33,7 @@ def explain(r: Report, metric_id: str) -> str:
                 Problem(
                     paths.metrics_file(),
                     "",
-                    f"no metric {metric_id!r} (known: {', '.join(frame.index)})",
+                    f"no metric {metric_id!r} (known: {listing(frame.index)})",
                 )
             ]
         )

@@ -29,7 +29,7 @@ import yaml
 
 from .. import paths
 from ..datafile import LINE, data_lock, read_yaml, shown
-from ..errors import AmrbookError
+from ..errors import AmrbookError, listing
 from ..report.encoding import read_report
 from ..report.sources import BUREAU_FIELDS, LEVELS, SOURCE_FIELDS, load_sources, slug_problem
 from .draft import DRAFT_NOTE, REVIEW_COLUMNS, write_draft
@@ -286,7 +286,7 @@ def accept(
     unknown = [i for i in wanted if i not in proposed]
     if unknown:
         raise AmrbookError(
-            f"{proposals_path}: no proposal {', '.join(unknown)} (proposed: {', '.join(proposed)})"
+            f"{proposals_path}: no proposal {listing(unknown)} (proposed: {listing(proposed)})"
         )
     catalog = load_catalog()
     frame = pd.read_csv(draft_path, dtype=str, keep_default_na=False)

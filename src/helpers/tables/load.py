@@ -36,7 +36,7 @@ from ..datafile import (
     read_yaml,
     yaml_where,
 )
-from ..errors import DataError, Problem
+from ..errors import DataError, Problem, listing
 from ..report.numbers import QUALIFIERS, cut_number, implied_qualifier, parse_figure
 from ..report.period import FIRST_YEAR, LAST_YEAR
 from ..report.period import PATTERN as PERIOD_PATTERN
@@ -177,7 +177,7 @@ def _catalog() -> pd.DataFrame:
                         path,
                         yaml_where(doc[key], "body", label),
                         f"body {body!r} is not one of the bodies of {paths.matching_file().name} "
-                        f"({', '.join(matching().bodies)})",
+                        f"({listing(matching().bodies)})",
                     )
                 )
             problems += found
@@ -229,7 +229,7 @@ def load_indicators(bureau: str, year: int, path: Path | None = None) -> pd.Data
                         path,
                         "",
                         f"no indicator table for {bureau} {year} "
-                        f"(tables exist for: {', '.join(have) or 'no year'})",
+                        f"(tables exist for: {listing(have, none='no year')})",
                     )
                 ]
             )
