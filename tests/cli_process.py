@@ -4,7 +4,8 @@ The tests run ``python -m helpers.cli …`` well over a hundred times to see wha
 status, stdout and stderr of a real process, and no traceback. Starting the interpreter and importing
 pandas, nbformat and the package took about half a CPU-second of each run. :func:`amrbook` runs the
 command in a child forked from a *prepared* process (one per test process, started at the first run)
-that has imported them once and nothing else: the child is still a process of its own, with its own
+that has imported them once, and compiled the page templates once (what a build's first page does), and
+nothing else: the child is still a process of its own, with its own
 stdin, stdout and stderr, working directory, environment and exit status, and the command runs as
 ``python -m`` runs it (``runpy``, ``__main__``, the interpreter's own handling of an exception that
 escapes, of ``SystemExit`` and of its exit). :func:`amrbook` waits for it (``subprocess.run``);
@@ -40,8 +41,13 @@ import helpers
 for module in pkgutil.walk_packages(helpers.__path__, "helpers."):     # every stage of the package, and what a
     importlib.import_module(module.name)                                # build imports as it runs
 import ipykernel, jupyter_client, matplotlib.pyplot, nbclient, nbconvert, seaborn, zmq
+import nbformat
+from helpers.publish import render                  # the page exporters, their templates compiled (0.3 s of each
+for hide_code in (False, True):                     # build's first page), as a build process's first page leaves them
+    render.render_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]),
+                       render.Page(hide_code=hide_code), "", "")
 del sys.modules["helpers.cli"], helpers.cli     # imported as __main__ alone, as `python -m helpers.cli` imports it
-del importlib, pkgutil, module
+del importlib, pkgutil, module, nbformat, render, hide_code
 gc.freeze()     # what the imports made is shared with every command and never copied by a collection's scan
 
 

@@ -15,7 +15,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from helpers import paths
+from helpers.publish import import_jsonschema
 from helpers.publish.forkserver import SERVER_ENV, Server
+
+# Test modules import nbformat, and nbformat jsonschema: imported as the package imports it (without the `iri`
+# grammar), 1.8 -> 0.2 CPU-s in each pytest process, before any test module is collected.
+import_jsonschema()
 
 # Property tests: `dev` for the edit loop, `ci` (what `make test` and CI run) with many more
 # examples, because 100-150 random examples missed real crashes of the loader. Choose with

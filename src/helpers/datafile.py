@@ -168,9 +168,14 @@ TEXT = Kind("text", lambda v: isinstance(v, str) and v.strip() != "")
 
 
 def _one_line(value) -> bool:
-    return TEXT.accepts(value) and not any(
-        unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp")
-        for c in str(value)
+    # isprintable() is False for every control, format, unassigned, line and paragraph separator (and for the
+    # spaces other than " ", which are allowed): only then is each character looked at
+    return TEXT.accepts(value) and (
+        str(value).isprintable()
+        or not any(
+            unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp")
+            for c in str(value)
+        )
     )
 
 
@@ -417,12 +422,12 @@ def _build(path: Path, loader):
     while loader.check_event():
         event = loader.get_event()
         line = event.start_mark.line + 1
-        at = f"line {line}, column {event.start_mark.column + 1}"
+        at = _Where(event)
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:
                 raise DataError(
-                    [Problem(path, at, "a second YAML document (---); a data file holds one")]
+                    [Problem(path, str(at), "a second YAML document (---); a data file holds one")]
                 )
         elif isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             kind = (
@@ -434,7 +439,7 @@ def _build(path: Path, loader):
                 [
                     Problem(
                         path,
-                        at,
+                        str(at),
                         f"YAML {kind}: anchors and aliases are not allowed in data files; "
                         "write the value out",
                     )
@@ -445,7 +450,7 @@ def _build(path: Path, loader):
         elif isinstance(event, (yaml.CollectionStartEvent, yaml.ScalarEvent)):
             if isinstance(event, yaml.CollectionStartEvent) and len(stack) >= MAX_YAML_DEPTH:
                 raise DataError(
-                    [Problem(path, at, f"nested more than {MAX_YAML_DEPTH} levels deep")]
+                    [Problem(path, str(at), f"nested more than {MAX_YAML_DEPTH} levels deep")]
                 )
             value = _value(path, loader, event, line, at)
             if stack:
@@ -457,7 +462,19 @@ def _build(path: Path, loader):
     return root
 
 
-def _put(path: Path, frame: list, value, line: int, at: str) -> None:
+class _Where:
+    """An event's place, ``line L, column C``, written only when a problem quotes it (most events have none)."""
+
+    __slots__ = ("mark",)
+
+    def __init__(self, event):
+        self.mark = event.start_mark
+
+    def __str__(self) -> str:
+        return f"line {self.mark.line + 1}, column {self.mark.column + 1}"
+
+
+def _put(path: Path, frame: list, value, line: int, at: _Where) -> None:
     """Put a value into the innermost open mapping or list, ``frame`` = [container, key awaiting its value]."""
     container, key = frame
     if isinstance(container, YamlList):
@@ -468,14 +485,14 @@ def _put(path: Path, frame: list, value, line: int, at: str) -> None:
         frame[1] = _KEY
     elif isinstance(value, (dict, list)):
         raise DataError(
-            [Problem(path, at, "a mapping or list used as a key; keys must be plain values")]
+            [Problem(path, str(at), "a mapping or list used as a key; keys must be plain values")]
         )
     elif value in container.lines:
         raise DataError(
             [
                 Problem(
                     path,
-                    at,
+                    str(at),
                     f"key {value!r} appears twice (first at line {container.lines[value]})",
                 )
             ]
@@ -485,28 +502,32 @@ def _put(path: Path, frame: list, value, line: int, at: str) -> None:
         frame[1] = value
 
 
-def _value(path: Path, loader, event, line: int, at: str):
+def _value(path: Path, loader, event, line: int, at: _Where):
     """The empty YamlMap / YamlList a collection event opens, or the scalar a scalar event holds."""
     if isinstance(event, yaml.ScalarEvent):
         return _scalar(path, loader, event, at)
     if event.tag not in (None, "!", _TAG + "map", _TAG + "seq"):
-        raise DataError([Problem(path, at, f"YAML tag {event.tag!r} is not allowed in data files")])
+        raise DataError(
+            [Problem(path, str(at), f"YAML tag {event.tag!r} is not allowed in data files")]
+        )
     return YamlMap(line) if isinstance(event, yaml.MappingStartEvent) else YamlList(line)
 
 
-def _scalar(path: Path, loader, event, at: str):
+def _scalar(path: Path, loader, event, at: _Where):
     tag = event.tag
     if tag in (None, "!"):
         tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
     if tag not in _SCALAR_TAGS:
-        raise DataError([Problem(path, at, f"YAML tag {event.tag!r} is not allowed in data files")])
+        raise DataError(
+            [Problem(path, str(at), f"YAML tag {event.tag!r} is not allowed in data files")]
+        )
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     try:
         return loader.yaml_constructors[tag](loader, node)
     except ValueError as exc:  # the date 2023-13-45, an integer of more than 4300 digits
         value = event.value if len(event.value) <= 40 else event.value[:37] + "..."
         raise DataError(
-            [Problem(path, at, f"{value!r} is not a valid {tag[len(_TAG) :]}: {exc}")]
+            [Problem(path, str(at), f"{value!r} is not a valid {tag[len(_TAG) :]}: {exc}")]
         ) from None
 
 

@@ -122,10 +122,12 @@ def matching() -> Matching:
     )
 
 
-def same_counter(written: str, unit: str) -> bool:
+def same_counter(written: str, unit: str, rules: Matching | None = None) -> bool:
     """Whether a figure written with the counter ``written`` can be recorded in ``unit``
-    (the same word, or words of one group of ``counters``: ``same_counter("件", "宗")``)."""
-    return written == unit or any(written in g and unit in g for g in matching().counters)
+    (the same word, or words of one group of ``counters``: ``same_counter("件", "宗")``), by ``rules``
+    (:func:`matching`, looked up when not given: a caller's loop passes it once)."""
+    counters = (rules or matching()).counters
+    return written == unit or any(written in g and unit in g for g in counters)
 
 
 def body_of(sentence: str) -> str:
@@ -155,16 +157,19 @@ def is_total(text: str, end: int) -> bool:
     return any(after.startswith(w) for w in matching().subset)
 
 
-def basis_conflict(figure: str, other: str, other_is_total: bool = False) -> str | None:
+def basis_conflict(
+    figure: str, other: str, other_is_total: bool = False, rules: Matching | None = None
+) -> str | None:
     """Why the figure worded ``figure`` (its clause) and the wording ``other`` count different
     things, or None. ``other_is_total``: the other figure is followed by a subset of itself.
 
     Examples (with the rules of ``data/matching.yml``): ``列入经营异常名录`` against
     ``移出经营异常名录`` -> ``'列入 is not 移出'``; ``查办案件`` against ``其中简易程序案件`` ->
     ``'a total is not its 其中 (a subset)'``; ``其中餐饮单位`` against ``食品生产经营主体`` that
-    was followed by 其中 -> ``'其中 (a subset) is not its total'``.
+    was followed by 其中 -> ``'其中 (a subset) is not its total'``. ``rules``: :func:`matching`, looked up
+    when not given.
     """
-    rules = matching()
+    rules = rules or matching()
     for group in rules.basis:
         mine = [w for w in group if w in figure]
         theirs = [w for w in group if w in other]

@@ -55,6 +55,7 @@ from ..report.period import CUT_OFF_WORDS, FULL_YEAR_WORDS, Period
 from ..report.sources import SENTENCE_END, raw_text
 from .catalog import (
     BUREAU,
+    Matching,
     basis_conflict,
     body_of,
     is_total,
@@ -297,18 +298,20 @@ class Match:
     shared: str
 
 
-def best_match(words: Wording, refs: list[Reference], ident: str) -> Match | None:
+def best_match(
+    words: Wording, refs: list[Reference], ident: str, rules: Matching | None = None
+) -> Match | None:
     """The best-scoring wording of ``ident`` for a figure worded ``words``, skipping every wording
     that counts on another basis (:func:`helpers.tables.catalog.basis_conflict`).
 
     An alias is another wording of the label's concept, so it counts on the label's basis too:
     ``作出行政处罚`` never takes ``查办行政处罚案件`` through its alias ``行政处罚案件``.
     """
-    best = None
+    best, rules = None, rules or matching()
     label = next((ref.wording.clause for ref in refs if ref.kind == "label"), "")
     for ref in refs:
-        if basis_conflict(words.clause, ref.wording.clause, ref.total) or (
-            ref.kind == "alias" and basis_conflict(words.clause, label)
+        if basis_conflict(words.clause, ref.wording.clause, ref.total, rules) or (
+            ref.kind == "alias" and basis_conflict(words.clause, label, rules=rules)
         ):
             continue
         score = (
@@ -404,13 +407,16 @@ def draft(year: int, report: Path, bureau: str | None = None) -> pd.DataFrame:
     bodies = [body_of(w.sentence) for w in words]
     pairs = []
     units, id_bodies = catalog["unit"].to_dict(), catalog["body"].to_dict()
+    rules = (
+        matching()
+    )  # once: each look checks data/matching.yml is unchanged (a stat), figures x ids times
     for i, w in enumerate(words):
         for ident, id_refs in refs.items():
             if id_bodies.get(ident) != bodies[i] or not same_counter(
-                found[i].unit, units.get(ident, "")
+                found[i].unit, units.get(ident, ""), rules
             ):
                 continue
-            match = best_match(w, id_refs, ident)
+            match = best_match(w, id_refs, ident, rules)
             if match is not None and match.score >= THRESHOLD:
                 pairs.append((match.score, i, ident, match))
     pairs.sort(key=lambda p: (p[0], -p[1]), reverse=True)
