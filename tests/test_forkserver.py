@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -114,6 +115,26 @@ def test_what_the_server_cannot_fork_is_refused_and_it_serves_on(server, tmp_pat
         os.close(null)
     assert server.process.poll() is None
     km, kc = _start()           # and it still forks kernels
+    try:
+        assert _ask(kc, PROBE)["ppid"] == server.process.pid
+    finally:
+        _stop(km, kc)
+
+
+def test_a_requester_gone_before_reading_its_answer_takes_its_kernel_and_the_server_serves_on(server, tmp_path):
+    # found by the suite (SIGTERM at a random point of a build): a requester ended with the server's answer unread,
+    # its connection was reset, and the server died of the ConnectionResetError; every later kernel was started
+    # as usual, and the tests of this file failed
+    body = json.dumps({"cmd": [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "k.json")],
+                       "env": dict(os.environ), "cwd": str(tmp_path)}).encode()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw, open(os.devnull, "rb") as null:
+        raw.settimeout(BOUND)
+        raw.connect(server.path)
+        socket.send_fds(raw, [struct.pack("!I", len(body)) + body], [null.fileno()] * 3)
+        kernel = json.loads(raw.recv(4096, socket.MSG_PEEK))["pid"]    # read, but left unread: the close resets
+    assert _gone(kernel)
+    assert server.process.poll() is None
+    km, kc = _start()
     try:
         assert _ask(kc, PROBE)["ppid"] == server.process.pid
     finally:

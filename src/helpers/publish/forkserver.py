@@ -297,7 +297,12 @@ def _loop(
                 if not os.read(stdin.fileno(), 4096):
                     return  # the owner ended
             elif ready is listener:
-                connection, _ = listener.accept()
+                try:
+                    connection, _ = listener.accept()
+                except (
+                    OSError
+                ):  # the requester gave up, or no descriptor is left: it starts its kernel as usual
+                    continue
                 pid = _answer(connection, listener, kernels, own)
                 if pid is None:
                     connection.close()
@@ -305,11 +310,20 @@ def _loop(
                     kernels[pid] = connection
             else:  # a requester closed its connection (or wrote, which it never does): its kernel goes
                 pid, requester = next((p, c) for p, c in kernels.items() if c is ready)
-                if requester is not None and not requester.recv(1):
+                if requester is not None and not _still_open(requester):
                     requester.close()
                     kernels[pid] = None
                     _kill_group(pid)
         _reap(kernels)
+
+
+def _still_open(connection: socket.socket) -> bool:
+    """Whether a requester's readable connection is still open: closed (b"") or reset (a requester killed
+    while a reply was unread) is its end."""
+    try:
+        return bool(connection.recv(1))
+    except OSError:
+        return False
 
 
 def _answer(
