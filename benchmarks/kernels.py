@@ -48,7 +48,8 @@ def main() -> None:
     ready_kernels(args.kernels)
     usual = (time.perf_counter() - t0, _cpu() - c0)
     t0, c0 = time.perf_counter(), _cpu()
-    with tempfile.TemporaryDirectory(prefix="amrbook-kernels-") as folder, Server(Path(folder)) as server:
+    with tempfile.TemporaryDirectory(prefix="amrbook-kernels-") as folder, \
+            Server(Path(folder), log=Path(folder) / "server.log") as server:
         os.environ[SERVER_ENV] = server.path
         ready_kernels(args.kernels)
         del os.environ[SERVER_ENV]
