@@ -175,7 +175,13 @@ def kernel_server(request, tmp_path_factory):
         yield None  # the edit loop (`-m "not slow"`) runs no build that would use it
         return
     folder = Path(tempfile.mkdtemp(prefix="amrbook-kernels-"))  # short: a socket's path has at most 107 bytes
-    with Server(folder, log=tmp_path_factory.getbasetemp() / "kernel-server.log") as server:
+    try:
+        server = Server(folder, log=tmp_path_factory.getbasetemp() / "kernel-server.log")
+    except RuntimeError:  # no server: every kernel starts as usual (test_forkserver's tests say why they fail)
+        shutil.rmtree(folder, ignore_errors=True)
+        yield None
+        return
+    with server:
         os.environ[SERVER_ENV] = server.path
         yield server
         del os.environ[SERVER_ENV]

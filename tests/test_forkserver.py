@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -50,9 +51,10 @@ def _ask(kc, code: str) -> dict:
     return json.loads("".join(printed))
 
 
-PROBE = """import json, os, sys, matplotlib, numpy
+PROBE = """import json, os, sys, threading, matplotlib, numpy
 from ipykernel.kernelapp import IPKernelApp
 print(json.dumps({"ppid": os.getppid(), "pid": os.getpid(), "pgid": os.getpgid(0), "cwd": os.getcwd(),
+                  "watches": [t.name for t in threading.enumerate() if t.name == "requester-watch"],
                   "marker": os.environ.get("AMRBOOK_PROBE"), "argv0": sys.argv[0], "backend": matplotlib.get_backend(),
                   "parent_handle": IPKernelApp.instance().parent_handle, "random": numpy.random.rand(),
                   "report_imported_before": "helpers.audit.report" in sys.modules}))"""
@@ -80,8 +82,9 @@ def test_a_forked_kernel_is_the_kernel_a_usual_start_gives(server, tmp_path):
         assert (each["cwd"], each["marker"]) == (str(tmp_path), "第一")
         assert Path(each["argv0"]).name == "ipykernel_launcher.py"
         assert each["backend"] == "module://matplotlib_inline.backend_inline"
-        assert each["parent_handle"] == os.getpid()
+        assert each["parent_handle"] == os.getpid() and each["watches"] == ["requester-watch"]
     assert seen[0]["random"] != seen[1]["random"]           # numpy's random state is drawn anew in each
+    assert stat.S_IMODE(os.stat(server.path).st_mode) == 0o600     # only this user may ask for a kernel
 
 
 def test_an_environment_read_at_import_gets_a_usual_start(server, tmp_path):
@@ -104,7 +107,9 @@ def test_what_the_server_cannot_fork_is_refused_and_it_serves_on(server, tmp_pat
                            null, null) is None
         assert fork_kernel(str(tmp_path / "no.sock"), [sys.executable, "-m", "ipykernel_launcher"],
                            dict(os.environ), "/", null, null) is None
-        for garbage in (b"\x00\x00\x00\x05{{{{{", b"\xff\xff\xff\xffx", b"not even a length"):
+        deep = b"[" * 100_000   # json.loads raises RecursionError (not a ValueError): it ended the server
+        for garbage in (b"\x00\x00\x00\x05{{{{{", b"\xff\xff\xff\xffx", b"not even a length",
+                        struct.pack("!I", len(deep)) + deep):
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw:
                 raw.settimeout(BOUND)
                 raw.connect(server.path)

@@ -15,6 +15,8 @@ differs from the server's in a variable read at import (any but :data:`READ_WHEN
 or ``MPLCONFIGDIR`` changed the imports the fork would inherit. Anything that goes wrong before the fork (no server,
 a refusal, no answer within :data:`ANSWER_WAIT`) starts the kernel as usual.
 
+Only this user is served: the socket is made readable and writable by its owner alone, and on Linux each
+request's process must run as the same user (``SO_PEERCRED``): a forked kernel runs any code its requester sends.
 Nothing outlives its owner: when a requester's connection closes (it ended, or was killed), the server kills the
 process groups of the kernels it forked for it; when its own stdin closes (its owner ended), it kills them all and
 exits. The server reports each kernel's exit status on its connection (:class:`Forked`), as ``Popen`` would.
@@ -31,6 +33,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -91,28 +94,38 @@ def launcher_arguments(cmd: list[str], executable: str) -> list[str] | None:
 class Forked:
     """A kernel the server forked, as ``subprocess.Popen`` shows a child: ``pid``, ``returncode``, :meth:`poll`,
     :meth:`wait`, :meth:`send_signal`, :meth:`kill`, :meth:`terminate`. Its exit status comes over ``connection``;
-    closing the connection (:meth:`close`, or this process's end) makes the server kill the kernel."""
+    closing the connection (:meth:`close`, or this process's end) makes the server kill the kernel. Safe to use from
+    several threads, as a ``Popen`` is (the pool's worker and :meth:`helpers.publish.kernels.Runner.stop`)."""
 
     stdin = stdout = stderr = None  # the kernel's streams are not pipes of this process
 
-    def __init__(self, connection: socket.socket, pid: int):
+    def __init__(self, connection: socket.socket, pid: int, received: bytes = b""):
         self.connection, self.pid = connection, pid
         self.returncode: int | None = None
-        self._received = b""
+        self._received = (
+            received  # what came after the pid (the exit of a kernel that ended at once)
+        )
+        self._lock = threading.Lock()
 
     def poll(self) -> int | None:
-        if self.returncode is None:
-            self._receive(0.0)
-        return self.returncode
+        with self._lock:
+            if self.returncode is None:
+                self._receive(0.0)
+            return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
+        while True:
             left = None if deadline is None else deadline - time.monotonic()
+            with (
+                self._lock
+            ):  # a tenth of a second at a time: another thread's poll() waits no longer
+                if self.returncode is None:
+                    self._receive(0.1 if left is None else max(0.0, min(left, 0.1)))
+                if self.returncode is not None:
+                    return self.returncode
             if left is not None and left <= 0:
                 raise subprocess.TimeoutExpired(LAUNCHER, timeout or 0.0)
-            self._receive(left)
-        return self.returncode  # type: ignore[return-value]
 
     def send_signal(self, number: int) -> None:
         if self.poll() is None:
@@ -126,35 +139,30 @@ class Forked:
 
     def close(self) -> None:
         """Close the connection: the server kills the kernel if it still runs."""
-        self.connection.close()
+        with self._lock:
+            self.connection.close()
 
-    def _receive(self, timeout: float | None) -> None:
-        """Read the server's word on the kernel's end, waiting at most ``timeout`` seconds (None: until it comes)."""
-        if self.connection.fileno() < 0:  # closed: the server said nothing more, or is gone
-            self._gone(timeout)
-            return
-        ready, _, _ = select.select([self.connection], [], [], timeout)
-        if not ready:
-            return
-        try:
-            chunk = self.connection.recv(4096)
-        except OSError:
-            chunk = b""
-        self._received += chunk
+    def _receive(self, timeout: float) -> None:
+        """Read the server's word on the kernel's end, waiting at most ``timeout`` seconds (the lock held)."""
+        if b"\n" not in self._received and self.connection.fileno() >= 0:
+            ready, _, _ = select.select([self.connection], [], [], timeout)
+            if not ready:
+                return
+            try:
+                chunk = self.connection.recv(4096)
+            except OSError:
+                chunk = b""
+            self._received += chunk
+            if not chunk:  # the server is gone (it kills its kernels as it ends)
+                self.connection.close()
         if b"\n" in self._received:
             self.returncode = int(json.loads(self._received.split(b"\n", 1)[0])["exit"])
             self.connection.close()
-        elif not chunk:  # the server is gone (it kills its kernels as it ends)
-            self.connection.close()
-            self._gone(timeout)
-
-    def _gone(self, timeout: float | None) -> None:
-        """With no server to say it, the kernel's status: killed once its process is gone (its exit status is
-        the server's to read), else a short wait (no busy loop) for a later look."""
-        if not _alive(self.pid):
-            self.returncode = -signal.SIGKILL
-        else:
-            time.sleep(min(0.1, 0.1 if timeout is None else timeout))
+        elif self.connection.fileno() < 0:  # no word will come: killed, once its process is gone
+            if not _alive(self.pid):
+                self.returncode = -signal.SIGKILL
+            else:
+                time.sleep(timeout)
 
 
 def _alive(pid: int) -> bool:
@@ -181,12 +189,15 @@ def fork_kernel(
                 connection, [_LENGTH.pack(len(body)) + body], [stdin.fileno(), stdout, stderr]
             )
         answer = b""
-        while not answer.endswith(b"\n"):
+        while b"\n" not in answer:
             chunk = connection.recv(4096)
             if not chunk:
                 break
             answer += chunk
-        pid = json.loads(answer or b"{}").get("pid")
+        first, _, rest = answer.partition(
+            b"\n"
+        )  # a kernel that ended at once: its exit follows its pid
+        pid = json.loads(first or b"{}").get("pid")
     except (OSError, ValueError):
         connection.close()
         return None
@@ -194,7 +205,7 @@ def fork_kernel(
         connection.close()
         return None
     connection.settimeout(None)
-    return Forked(connection, pid)
+    return Forked(connection, pid, rest)
 
 
 class ForkedProvisioner(LocalProvisioner):
@@ -269,7 +280,13 @@ def serve(path: str) -> None:
         f"{IMPORTS}\n{FREEZE}", {}
     )  # constants of this package; a kernel's own run of them then imports nothing
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
+    mask = os.umask(
+        0o177
+    )  # the socket is this user's alone from its first moment (a kernel runs code as us)
+    try:
+        listener.bind(path)
+    finally:
+        os.umask(mask)
     listener.listen(16)
     print("ready", flush=True)
     kernels: dict[
@@ -303,11 +320,8 @@ def _loop(
                     OSError
                 ):  # the requester gave up, or no descriptor is left: it starts its kernel as usual
                     continue
-                pid = _answer(connection, listener, kernels, own)
-                if pid is None:
+                if _answer(connection, listener, kernels, own) is None:
                     connection.close()
-                else:
-                    kernels[pid] = connection
             else:  # a requester closed its connection (or wrote, which it never does): its kernel goes
                 pid, requester = next((p, c) for p, c in kernels.items() if c is ready)
                 if requester is not None and not _still_open(requester):
@@ -315,6 +329,18 @@ def _loop(
                     kernels[pid] = None
                     _kill_group(pid)
         _reap(kernels)
+
+
+def _same_user(connection: socket.socket) -> bool:
+    """Whether the process at the other end of ``connection`` runs as this user (Linux says so, ``SO_PEERCRED``;
+    elsewhere the socket's mode, this user's alone, is the check)."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return True
+    _, uid, _ = struct.unpack(
+        "3i", connection.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    )
+    return uid == os.getuid()
 
 
 def _still_open(connection: socket.socket) -> bool:
@@ -332,48 +358,87 @@ def _answer(
     kernels: dict[int, socket.socket | None],
     own: dict[str, str],
 ) -> int | None:
-    """Read one request; fork its kernel and say its pid, or say why not. The kernel's pid, or None."""
+    """Read one request; fork its kernel and say its pid, or say why not. The kernel's pid, or None.
+
+    The kernel is in ``kernels`` from the moment it is forked, so that a requester gone before it read the answer
+    (the answer's write fails, or its connection closes later) takes its kernel with it. Whatever a request holds
+    (nested a million deep, a length of 4 GB), it is refused, never the end of the server and its kernels."""
     fds: list[int] = []
     try:
         connection.settimeout(REQUEST_WAIT)
+        deadline = time.monotonic() + REQUEST_WAIT  # for the whole request, however it is cut
         data, fds, _, _ = socket.recv_fds(connection, MAX_REQUEST + _LENGTH.size, 3)
         (length,) = _LENGTH.unpack(data[: _LENGTH.size])
+        if length > MAX_REQUEST:
+            _refuse(connection, f"a request of {length:,} bytes (at most {MAX_REQUEST:,})")
+            return None
         body = data[_LENGTH.size :]
-        while len(body) < min(length, MAX_REQUEST):
+        while len(body) < length and time.monotonic() < deadline:
             chunk = connection.recv(length - len(body))
             if not chunk:
                 break
             body += chunk
         request = json.loads(body)
         arguments = launcher_arguments(request["cmd"], sys.executable)
-        why = "not ipykernel's launcher on this Python" if arguments is None else ""
+        why = "not this user's request" if not _same_user(connection) else ""
+        why = why or ("not ipykernel's launcher on this Python" if arguments is None else "")
         why = why or (
             "not three streams" if len(fds) != 3 else compatible(dict(request["env"]), own)
         )
-        if why:
-            _refuse(connection, why)
-            return None
-        pid = os.fork()
-        if pid == 0:
-            _kernel(
-                arguments, request, fds, [listener, connection, *filter(None, kernels.values())]
-            )
-        connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")
-        print(f"forked kernel {pid}", file=sys.stderr, flush=True)
-        return pid
-    except (OSError, ValueError, KeyError, TypeError, struct.error) as exc:
+    except (
+        Exception
+    ) as exc:  # anything a request's bytes may raise (RecursionError from deep JSON too)
         _refuse(connection, f"a request it could not read ({type(exc).__name__})")
+        _close_all(fds)
         return None
-    finally:
-        for fd in fds:
+    if why:
+        _refuse(connection, why)
+        _close_all(fds)
+        return None
+    started_r, started_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(started_r)
+        _kernel(
+            arguments,
+            request,
+            fds,
+            [listener, connection, *filter(None, kernels.values())],
+            started_w,
+        )
+    os.close(started_w)
+    kernels[pid] = connection
+    _close_all(fds)
+    # answered once the kernel leads its own session and process group (a signal to the group reaches it), as
+    # Popen(start_new_session=True) returns; bounded: the child closes its end first thing, or dies
+    select.select([started_r], [], [], REQUEST_WAIT)
+    os.close(started_r)
+    try:
+        connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+    except OSError:  # the requester is gone: its kernel goes with it
+        connection.close()
+        kernels[pid] = None
+        _kill_group(pid)
+        return pid
+    _say(f"forked kernel {pid}")
+    return pid
+
+
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
             os.close(fd)
 
 
-def _kernel(arguments, request: dict, fds: list[int], sockets: list[socket.socket]) -> None:
+def _kernel(
+    arguments, request: dict, fds: list[int], sockets: list[socket.socket], started: int
+) -> None:
     """In the forked child: become the kernel ``python -m ipykernel_launcher *arguments`` would have been."""
     status = 1
     try:
         os.setsid()
+        os.close(started)  # the server answers now: the kernel leads its own process group
+        _die_with_server()
         for each in sockets:
             each.close()
         for target, fd in enumerate(fds):
@@ -384,6 +449,7 @@ def _kernel(arguments, request: dict, fds: list[int], sockets: list[socket.socke
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        _watch_requester(int(os.environ.get("JPY_PARENT_PID") or 0))
         import importlib.util
 
         import numpy
@@ -399,8 +465,13 @@ def _kernel(arguments, request: dict, fds: list[int], sockets: list[socket.socke
         }
         kernelapp.IPKernelApp.launch_instance(argv=arguments, **given)
         status = 0
-    except SystemExit as end:
-        status = end.code if isinstance(end.code, int) else 0 if end.code is None else 1
+    except (
+        SystemExit
+    ) as end:  # as the interpreter ends: a status, or a message said on stderr and status 1
+        if end.code is None or isinstance(end.code, int):
+            status = end.code or 0
+        else:
+            print(end.code, file=sys.stderr)
     except BaseException:  # said on the kernel's stderr, as Python would, then the kernel ends
         import traceback
 
@@ -417,9 +488,48 @@ def _kernel(arguments, request: dict, fds: list[int], sockets: list[socket.socke
 
 def _refuse(connection: socket.socket, why: str) -> None:
     """Answer a request the server will not fork (its kernel is then started as usual); say so on the stderr."""
-    print(f"refused: {why}", file=sys.stderr, flush=True)
+    _say(f"refused: {why}")
     with contextlib.suppress(OSError):
         connection.sendall(json.dumps({"refused": why}).encode() + b"\n")
+
+
+def _say(line: str) -> None:
+    """A line of the server's log (its stderr); a log that cannot be written does not end the server."""
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr, flush=True)
+
+
+def _die_with_server() -> None:
+    """Linux: the kernel is killed when the server ends, however it ends (``PR_SET_PDEATHSIG``); elsewhere the
+    server kills its kernels as it ends, and ipykernel's own watch ends a kernel whose parent became init."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+
+
+def _watch_requester(requester: int) -> None:
+    """End the kernel when its requester ends, as ipykernel's parent poller ends a kernel whose parent ends (a
+    forked kernel's parent is the server, so that poller cannot): a thread waits on the requester's pidfd (Linux),
+    else looks every second."""
+    if requester <= 0:
+        return
+
+    def watch() -> None:
+        try:
+            handle = os.pidfd_open(requester)
+        except (AttributeError, OSError):
+            handle = None
+        if handle is not None:
+            select.select([handle], [], [])
+        else:
+            while _alive(requester):
+                time.sleep(1.0)
+        os._exit(1)  # as ipykernel's poller does
+
+    threading.Thread(target=watch, name="requester-watch", daemon=True).start()
 
 
 def _reap(kernels: dict[int, socket.socket | None]) -> None:

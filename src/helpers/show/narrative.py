@@ -16,7 +16,7 @@ import html
 import math
 from dataclasses import dataclass, replace
 
-from .. import paths
+from .. import errors, paths
 from ..audit.checks import load_check_defs
 from ..audit.metrics import known_ids
 from ..audit.report import Report
@@ -594,7 +594,7 @@ def takeaways(r: Report, topic: str, cite: Citations | None = None) -> Narrative
         return say(r, texts[topic], cite)
     if topic not in texts and topic not in r.topics():
         raise AmrbookError(
-            f"{paths.narrative_file()}: no takeaway for {topic!r} (have: {', '.join(texts)})"
+            f"{paths.narrative_file()}: no takeaway for {topic!r} (have: {errors.listing(texts)})"
         )
     table = r.indicators
     return say(r, listing(r, list(table.index[table["topic"] == topic])), cite)

@@ -18,7 +18,7 @@ from typing import cast
 
 from .. import paths
 from ..datafile import TEXT, TEXTS, a_mapping, parsed_once, read_yaml, yaml_where
-from ..errors import DataError, Problem
+from ..errors import DataError, Problem, listing
 
 #: The body of a figure whose sentence names none, and of a catalog entry without ``body:``.
 BUREAU = "局"
@@ -106,7 +106,7 @@ def matching() -> Matching:
             Problem(
                 path,
                 yaml_where(doc, "fallback_topic", "fallback_topic"),
-                f"fallback_topic {fallback!r} is not one of the topics ({', '.join(topics)})",
+                f"fallback_topic {fallback!r} is not one of the topics ({listing(topics)})",
             )
         )
     if problems:
