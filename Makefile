@@ -14,9 +14,11 @@ STAMP   = $(VENV)/.installed
 briefing: $(STAMP) system-deps bytecode
 	$(BIN)/amrbook build $(if $(BUREAU),--bureau $(BUREAU)) --year $(YEAR) $(BUILD_ARGS)
 
-# Two pytest-xdist workers (the machines have 2 cores; kernels and the browser share them); the
-# tests of each shared build run in one worker (pytest_xdist_make_scheduler in tests/conftest.py).
-XDIST  ?= -n 2
+# Three pytest-xdist workers on the machines' 2 cores: many tests wait (a cell's timeout, a signal, a
+# browser, a subprocess), and with two workers a core idled a quarter of the run (51-58 core-s against 9
+# with three, measured); the tests of each shared build run in one worker (pytest_xdist_make_scheduler in
+# tests/conftest.py).
+XDIST  ?= -n 3
 # pytest keeps the test modules and its plugins, their asserts rewritten, in __pycache__, unless no bytecode is
 # written (PYTHONDONTWRITEBYTECODE set, as on the project's machines): each pytest process then rewrote them all
 # again, each run (6.4 -> 4.8 s of a worker's collection).
