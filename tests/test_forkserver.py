@@ -18,6 +18,7 @@ import pytest
 
 from helpers.publish import kernels
 from helpers.publish.forkserver import SERVER_ENV, Server, fork_kernel
+from reliability.fakes import alive
 
 pytestmark = pytest.mark.slow
 
@@ -169,37 +170,24 @@ time.sleep(600)
 """
 
 
-def _gone_now(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
 def _gone(pid: int) -> bool:
-    """Whether process ``pid`` ended (within :data:`BOUND` seconds)."""
+    """Whether process ``pid`` ended, looked at until :data:`BOUND` seconds have passed (a guard, not a measure)."""
     deadline = time.monotonic() + BOUND
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    return False
+    return not alive(pid)
 
 
 def test_a_requester_killed_takes_its_kernels_with_it(server):
     requester = subprocess.Popen([sys.executable, "-c", REQUESTER], stdout=subprocess.PIPE, text=True)
     try:
         kernel = int(requester.stdout.readline())
-        assert not _gone_now(kernel)
+        assert alive(kernel)
     finally:
         requester.kill()        # SIGKILL: nothing of the requester runs; the server sees its connection close
         requester.wait()
     assert _gone(kernel)
     assert server.process.poll() is None
-
 
 
 def test_a_server_whose_owner_ends_ends_with_its_kernels(monkeypatch):

@@ -102,9 +102,8 @@ class Forked:
     def __init__(self, connection: socket.socket, pid: int, received: bytes = b""):
         self.connection, self.pid = connection, pid
         self.returncode: int | None = None
-        self._received = (
-            received  # what came after the pid (the exit of a kernel that ended at once)
-        )
+        # what came after the pid (the exit of a kernel that ended at once)
+        self._received = received
         self._lock = threading.Lock()
 
     def poll(self) -> int | None:
@@ -117,9 +116,8 @@ class Forked:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             left = None if deadline is None else deadline - time.monotonic()
-            with (
-                self._lock
-            ):  # a tenth of a second at a time: another thread's poll() waits no longer
+            # a tenth of a second at a time: another thread's poll() waits no longer
+            with self._lock:
                 if self.returncode is None:
                     self._receive(0.1 if left is None else max(0.0, min(left, 0.1)))
                 if self.returncode is not None:
@@ -194,9 +192,8 @@ def fork_kernel(
             if not chunk:
                 break
             answer += chunk
-        first, _, rest = answer.partition(
-            b"\n"
-        )  # a kernel that ended at once: its exit follows its pid
+        # a kernel that ended at once: its exit follows its pid
+        first, _, rest = answer.partition(b"\n")
         pid = json.loads(first or b"{}").get("pid")
     except (OSError, ValueError):
         connection.close()
@@ -265,9 +262,8 @@ def serve(path: str) -> None:
     """Import what every kernel imports, then fork kernels for the requests on socket ``path`` until stdin closes."""
     own = dict(os.environ)
     if sys.path and sys.path[0] in ("", os.getcwd()):
-        del sys.path[
-            0
-        ]  # as ipykernel's launcher does: the kernel's own folder comes back in the kernel's start
+        # as ipykernel's launcher does: the kernel's own folder comes back in the kernel's start
+        del sys.path[0]
     # as the kernel sets it before any import of matplotlib (which reads it as it is imported)
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     import ipykernel.ipkernel
@@ -276,22 +272,19 @@ def serve(path: str) -> None:
 
     from .kernels import FREEZE, IMPORTS
 
-    exec(
-        f"{IMPORTS}\n{FREEZE}", {}
-    )  # constants of this package; a kernel's own run of them then imports nothing
+    # constants of this package; a kernel's own run of them then imports nothing
+    exec(f"{IMPORTS}\n{FREEZE}", {})
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    mask = os.umask(
-        0o177
-    )  # the socket is this user's alone from its first moment (a kernel runs code as us)
+    # the socket is this user's alone from its first moment (a kernel runs code as us)
+    mask = os.umask(0o177)
     try:
         listener.bind(path)
     finally:
         os.umask(mask)
     listener.listen(16)
     print("ready", flush=True)
-    kernels: dict[
-        int, socket.socket | None
-    ] = {}  # pid -> its requester's connection (None once it closed)
+    # pid -> its requester's connection (None once it closed)
+    kernels: dict[int, socket.socket | None] = {}
     try:
         _loop(listener, kernels, own)
     finally:
@@ -316,9 +309,7 @@ def _loop(
             elif ready is listener:
                 try:
                     connection, _ = listener.accept()
-                except (
-                    OSError
-                ):  # the requester gave up, or no descriptor is left: it starts its kernel as usual
+                except OSError:  # the requester gave up, or no descriptor is left: usual start
                     continue
                 if _answer(connection, listener, kernels, own) is None:
                     connection.close()
@@ -385,9 +376,8 @@ def _answer(
         why = why or (
             "not three streams" if len(fds) != 3 else compatible(dict(request["env"]), own)
         )
-    except (
-        Exception
-    ) as exc:  # anything a request's bytes may raise (RecursionError from deep JSON too)
+    # anything a request's bytes may raise (RecursionError from deep JSON too)
+    except Exception as exc:
         _refuse(connection, f"a request it could not read ({type(exc).__name__})")
         _close_all(fds)
         return None
@@ -465,9 +455,8 @@ def _kernel(
         }
         kernelapp.IPKernelApp.launch_instance(argv=arguments, **given)
         status = 0
-    except (
-        SystemExit
-    ) as end:  # as the interpreter ends: a status, or a message said on stderr and status 1
+    # as the interpreter ends: a status, or a message said on stderr and status 1
+    except SystemExit as end:
         if end.code is None or isinstance(end.code, int):
             status = end.code or 0
         else:

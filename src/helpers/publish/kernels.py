@@ -396,9 +396,8 @@ def _kernel_manager():
         km.kernel_spec  # noqa: B018 - looked up (and cached by the manager) here, not in a worker thread
     except Exception as exc:  # no such kernel: said as a worker would have said it
         raise AmrbookError(f"kernel failed: {exc}") from None
-    if os.environ.get(
-        SERVER_ENV
-    ):  # forked from a server that has imported what kernels import, when it can be
+    # forked from a server that has imported what kernels import, when it can be
+    if os.environ.get(SERVER_ENV):
         km.kernel_id = str(uuid.uuid4())
         km.provisioner = ForkedProvisioner(
             kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km

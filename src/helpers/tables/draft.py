@@ -407,9 +407,8 @@ def draft(year: int, report: Path, bureau: str | None = None) -> pd.DataFrame:
     bodies = [body_of(w.sentence) for w in words]
     pairs = []
     units, id_bodies = catalog["unit"].to_dict(), catalog["body"].to_dict()
-    rules = (
-        matching()
-    )  # once: each look checks data/matching.yml is unchanged (a stat), figures x ids times
+    # looked up once: each look checks data/matching.yml is unchanged (a stat), figures x ids times
+    rules = matching()
     for i, w in enumerate(words):
         for ident, id_refs in refs.items():
             if id_bodies.get(ident) != bodies[i] or not same_counter(
