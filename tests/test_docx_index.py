@@ -263,3 +263,22 @@ def test_a_docx_failure_keeps_the_rest_of_the_build(built, monkeypatch):
     finally:
         shutil.rmtree(target)
         shutil.copytree(built.pristine, target)
+
+
+def test_a_heading_written_with_markup_reads_in_word_and_on_the_index_as_on_the_page(tmp_path):
+    # the class of the contents' literal 「&#150;」 (found by a new-user trial): a markdown heading's text shown
+    # elsewhere than on the page was its markdown, not what the page shows
+    import nbformat
+    from docx import Document
+
+    from helpers.publish.docx import write_docx
+    from helpers.publish.index import notebook_entry
+
+    written = "检查 &#150; **结果**与`代码`"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {written}\n\n正文。"),
+                                         nbformat.v4.new_markdown_cell(f"## {written}")])
+    shown = "检查 – 结果与代码"                  # &#150; is an en dash as HTML reads it (cp1252); markup as its text
+    assert notebook_entry("01_x", nb).title == shown
+    write_docx(nb, tmp_path / "b.docx", title="标题", basis="依据", stamp="生成于", family="Noto Sans CJK SC")
+    headings = [p.text for p in Document(str(tmp_path / "b.docx")).paragraphs if p.style.name.startswith("Heading")]
+    assert headings[-2:] == [shown, shown]

@@ -128,3 +128,31 @@ def test_each_kind_of_cell_is_the_page_nbconvert_renders(monkeypatch):
     assert shown.count(f'alt="{render.IMAGE_ALT}"') == 2 * 5
     assert 'var s = "&#20013;"' in shown and 'content:"&#20013;"' in shown and "<!-- &#20013; -->" in shown
     assert "标题中" in shown
+
+
+def test_each_contents_entry_reads_and_links_as_the_heading_it_names():
+    """A heading's entry in the contents is the heading as the page shows it, linking to the heading's own id,
+    whatever markdown it is written in. Found by a new-user trial: ``## 检查 &#150; 结果`` was listed as the literal
+    「检查 &#150; 结果」 with a link to no heading; so were headings with markup (``**粗体**``, `` `代码` ``, a link)
+    and ``&`` (whose id was escaped twice). A heading inside a fenced code block is none, and a ``---`` underline
+    makes one (setext)."""
+    import html
+    import re
+
+    import nbformat
+
+    sources = ["## 检查 &#150; 结果", "## **粗体**与`代码`", "## A & B <i>x</i>", "### 甲&amp;乙",
+               "## 中文 [链接](https://example.org) 完", "```\n## 代码块中的井号\n```", "下划线标题\n---", "## 要点"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(s) for s in sources])
+    page = render.render_html(nb, render.Page(title="目录"), "", "目录")
+    contents = re.search(r'<nav class="toc".*?</nav>', page, re.S).group()
+    entries = [(level, html.unescape(anchor), html.unescape(re.sub(r"<[^>]+>", "", text)))
+               for level, anchor, text in re.findall(
+                   r'<li class="toc-(\d)"><a href="#([^"]*)"><span class="toc-number">[^<]*</span> (.*?)</a></li>',
+                   contents)]
+    headings = [(level, html.unescape(anchor), html.unescape(re.sub(r"<[^>]+>", "", text)).rstrip("¶"))
+                for level, anchor, text in re.findall(r'<h([23]) id="([^"]*)">(.*?)</h\1>', page, re.S)]
+    # &#150; is read as HTML reads it (cp1252: an en dash); markup shows as its text; the fenced line is no heading
+    assert [text for _, _, text in entries] == ["检查 – 结果", "粗体与代码", "A & B x", "甲&乙", "中文 链接 完",
+                                                "下划线标题", "要点"]
+    assert entries == headings

@@ -49,9 +49,9 @@ def messages():
 '''
 
 
-#: A browser that speaks the DevTools pipe as Chromium does, opening a page (target) per print, and writes a
-#: small whole PDF for each. It logs ``start`` when started and ``print`` for each page it prints to
-#: ``$FAKE_BROWSER_LOG`` (its process id in that file's name + ``.pid``), and answers garbage to the ``$FAKE_BROWSER_GARBAGE_AT``-th page it is asked to open.
+#: A browser that speaks the DevTools pipe as Chromium does and writes a small whole PDF for each print. It logs
+#: ``start`` when started, ``open page`` for each page (target) it is asked to open and ``print`` for each print to
+#: ``$FAKE_BROWSER_LOG`` (its process id in that file's name + ``.pid``), and answers garbage to the ``$FAKE_BROWSER_GARBAGE_AT``-th page it is asked to load (``Page.navigate``).
 PRINTING_BROWSER = DEVTOOLS_PIPE + r'''
 import base64
 log_file, garbage_at = os.environ["FAKE_BROWSER_LOG"], int(os.environ.get("FAKE_BROWSER_GARBAGE_AT", "0"))
@@ -62,14 +62,17 @@ log("start")
 with open(log_file + ".pid", "w") as pid:
     pid.write(str(os.getpid()))
 pdf = base64.b64encode(b"%PDF-1.4\n%fake page\n%%EOF\n").decode()
-out, pages, sessions = os.fdopen(4, "wb"), 0, set()
+out, pages, loads, sessions = os.fdopen(4, "wb"), 0, 0, set()
 for message in messages():
     method, params, result = message["method"], message["params"], {}
     if method == "Target.createTarget":
         pages += 1
-        if pages == garbage_at:
-            out.write(b"garbage{{{\0"); out.flush(); continue
+        log("open page")
         result = {"targetId": f"T{pages}"}
+    if method == "Page.navigate":
+        loads += 1
+        if loads == garbage_at:
+            out.write(b"garbage{{{\0"); out.flush(); continue
     if method == "Target.attachToTarget":
         result = {"sessionId": "S" + params["targetId"][1:]}
         sessions.add(result["sessionId"])

@@ -1,5 +1,5 @@
 """`amrbook build --all` prints every report's briefing with one browser (issue 21): a :class:`Printer` starts
-it at the first print and prints each page in a page (DevTools target) of its own, closed after its print. A
+it at the first print, opens one page (DevTools target) in it and loads each page to print there in turn. A
 print that fails ends the browser as a lone print did, and the next print starts a fresh one. Counted: the
 browser's starts and prints, as the fake browser logs them (never a time).
 """
@@ -30,14 +30,15 @@ def _log(folder: Path) -> list[str]:
     return (folder / "browser.log").read_text(encoding="utf-8").splitlines()
 
 
-def test_one_browser_prints_every_page_each_in_a_page_of_its_own(tmp_path, monkeypatch):
+def test_one_browser_prints_every_page_in_the_one_page_it_opened(tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_BROWSER_LOG", str(tmp_path / "browser.log"))
     browser = printing_browser(tmp_path)
     with Printer(browser) as printer:
         for page in _pages(tmp_path, 3):
             assert printer.print(page, page.with_suffix(".pdf"), timeout=60) == browser
-    # 3 pages: 1 start, 3 prints, and at the close no page left open (each closed after its print)
-    assert _log(tmp_path) == ["start", "print", "print", "print", "close with 0 page(s) open"]
+    # 3 pages: 1 start, 1 page opened, 3 prints in it (each a load of the page to print), that page open at the
+    # close (the browser closes it): no renderer started per print
+    assert _log(tmp_path) == ["start", "open page", "print", "print", "print", "close with 1 page(s) open"]
     assert printer.starts == 1
     for number in (1, 2, 3):
         assert (tmp_path / f"page{number}.pdf").read_bytes().startswith(b"%PDF-")
@@ -45,7 +46,7 @@ def test_one_browser_prints_every_page_each_in_a_page_of_its_own(tmp_path, monke
 
 def test_a_failed_print_ends_the_browser_and_the_next_print_starts_a_fresh_one(tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_BROWSER_LOG", str(tmp_path / "browser.log"))
-    monkeypatch.setenv("FAKE_BROWSER_GARBAGE_AT", "2")   # the first browser answers garbage to its 2nd page
+    monkeypatch.setenv("FAKE_BROWSER_GARBAGE_AT", "2")   # the first browser answers garbage to its 2nd load
     browser = printing_browser(tmp_path)
     first, second, third = _pages(tmp_path, 3)
     with Printer(browser) as printer:
@@ -55,8 +56,10 @@ def test_a_failed_print_ends_the_browser_and_the_next_print_starts_a_fresh_one(t
         assert str(caught.value).startswith(f"{browser} answered with something that is not JSON: 'garbage{{{{{{' "
                                             "while printing page2.html")
         printer.print(third, third.with_suffix(".pdf"), timeout=60)   # a fresh browser: its 1st page
-    # page 1 printed; page 2 refused, its browser ended; page 3 by a 2nd browser, closed at the end
-    assert _log(tmp_path) == ["start", "print", "start", "print", "close with 0 page(s) open"]
+    # page 1 printed; page 2 refused, its browser ended; page 3 by a 2nd browser (in a page of its own), closed at
+    # the end
+    assert _log(tmp_path) == ["start", "open page", "print", "start", "open page", "print",
+                              "close with 1 page(s) open"]
     assert printer.starts == 2
     assert not second.with_suffix(".pdf").exists() and third.with_suffix(".pdf").is_file()
 
@@ -78,9 +81,9 @@ def test_killing_the_printer_kills_its_idle_browser_without_asking_it_to_close(t
     assert alive(browser)                       # idle between two reports' prints
     printer.kill()
     assert not alive(browser)                   # killed and reaped at once (os.killpg, then waitpid)
-    assert _log(tmp_path) == ["start", "print"]  # not asked to close: no "close with …" line
+    assert _log(tmp_path) == ["start", "open page", "print"]  # not asked to close: no "close with …" line
     printer.close()                             # nothing left to close
-    assert _log(tmp_path) == ["start", "print"]
+    assert _log(tmp_path) == ["start", "open page", "print"]
 
 
 def test_a_browser_that_died_while_idle_is_replaced_before_the_next_print(tmp_path, monkeypatch):
@@ -98,5 +101,6 @@ def test_a_browser_that_died_while_idle_is_replaced_before_the_next_print(tmp_pa
         os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)     # until it is dead, left unreaped (the printer reaps it)
         printer.print(second, second.with_suffix(".pdf"), timeout=60)
     # page 1 by the first browser (killed idle, so no close); page 2 by a second browser, closed at the end
-    assert _log(tmp_path) == ["start", "print", "start", "print", "close with 0 page(s) open"]
+    assert _log(tmp_path) == ["start", "open page", "print", "start", "open page", "print",
+                              "close with 1 page(s) open"]
     assert printer.starts == 2 and second.with_suffix(".pdf").read_bytes().startswith(b"%PDF-")

@@ -44,6 +44,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from ..show.format import UNBROKEN, WORD_JOINER, joined
+from .render import heading_text
 
 #: Markdown heading depth (or HTML ``<hN>`` of an output) → Word heading level (``##`` is a section of the briefing).
 HEADING_LEVELS = {2: 1, 3: 2, 4: 3}
@@ -244,7 +245,7 @@ class _Writer:
             heading = re.match(r"^(#{1,6})\s+(.+?)\s*#*$", block.strip())
             if heading:
                 level = HEADING_LEVELS.get(len(heading.group(1)), 3)
-                self._paragraph(heading.group(2), style=f"Heading {level}")
+                self._paragraph(heading_text(heading.group(2)), style=f"Heading {level}")
             elif block.strip():
                 self._paragraph(
                     re.sub(

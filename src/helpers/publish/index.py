@@ -79,7 +79,9 @@ def notebook_entry(name: str, nb: nbformat.NotebookNode) -> NotebookEntry:
     )
     first_sentence = re.match(r"[^。！？]*[。！？]?", text)  # matches every text, if only emptily
     sentence = first_sentence.group(0) if first_sentence else ""
-    return NotebookEntry(name, heading.group(1) if heading else name, sentence)
+    from .render import heading_text  # nbconvert's markdown renderer, loaded when an entry is made
+
+    return NotebookEntry(name, heading_text(heading.group(1)) if heading else name, sentence)
 
 
 def pager(entries: list[NotebookEntry], name: str) -> list[tuple[str, str]]:

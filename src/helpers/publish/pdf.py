@@ -383,8 +383,10 @@ def _shown(value) -> str:
     return repr(text[:60] + ("…" if len(text) > 60 else ""))
 
 
-def _print(tools: _DevTools, url: str, running: Running) -> bytes:
-    """Open ``url`` in a new page, wait for it and its fonts, close the page and return it printed as PDF bytes.
+def _open_page(tools: _DevTools) -> None:
+    """Open the page (DevTools target) in which a browser loads and prints every page it is given, and attach
+    to it: the commands that follow go to that page. One page for all spares each print a renderer process of
+    its own (a quarter of a print's CPU); each print is a fresh document all the same.
 
     Every answer is checked: a missing or wrong field is :class:`_Refused`, never a KeyError.
     """
@@ -395,6 +397,14 @@ def _print(tools: _DevTools, url: str, running: Running) -> bytes:
         tools.call(method, targetId=target, flatten=True), method, "sessionId"
     )
     tools.call("Page.enable")
+
+
+def _print(tools: _DevTools, url: str, running: Running) -> bytes:
+    """Load ``url`` in the page :func:`_open_page` opened, wait for it and its fonts, and return it printed as
+    PDF bytes.
+
+    Every answer is checked: a missing or wrong field is :class:`_Refused`, never a KeyError.
+    """
     tools.call("Page.navigate", url=url)
     session = tools.session
     tools.wait(
@@ -412,13 +422,9 @@ def _print(tools: _DevTools, url: str, running: Running) -> bytes:
         "data",
     )
     try:
-        printed = base64.b64decode(data, validate=True)
+        return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise _Refused(f"answered {method} with data that is not base64: {_shown(data)}") from None
-    # the next commands go to the browser: this page is closed, the next print opens its own
-    tools.session = None
-    tools.call("Target.closeTarget", targetId=target)
-    return printed
 
 
 @dataclass
@@ -443,7 +449,8 @@ def _exited(pid: int) -> bool:
 
 
 class Printer:
-    """One headless browser that prints page after page, each in a page (DevTools target) of its own.
+    """One headless browser that prints page after page, each loaded in turn in the one page (DevTools target) it
+    opens at its first print.
 
     The browser starts at the first print and stays for the next (``amrbook build --all`` starts it once
     for every report); ``starts`` counts its starts. A print that fails (times out, is refused, is stopped,
@@ -502,6 +509,7 @@ class Printer:
             time.monotonic() + CLOSE_WAIT,
             stop or threading.Event(),
         )
+        live.tools.session = None  # a command to the browser, not to its page
         try:
             live.tools.call("Browser.close")
         except (TimeoutError, _Refused, PrintStopped, OSError):
@@ -538,6 +546,8 @@ class Printer:
         tools = live.tools
         tools.deadline, tools.stop = time.monotonic() + timeout, stop
         try:
+            if tools.session is None:  # the browser's first print
+                _open_page(tools)
             pdf_file.write_bytes(_print(tools, html_file.resolve().as_uri(), running))
         except TimeoutError:
             self._end(tools.deadline)

@@ -27,7 +27,7 @@ import nbformat
 from fontTools.ttLib import TTFont
 from markupsafe import Markup
 from nbconvert import HTMLExporter
-from nbconvert.filters.strings import add_anchor
+from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from ..errors import AmrbookError
 from ..show.fonts import CJKFont
@@ -123,18 +123,29 @@ def table_of_contents(nb: nbformat.NotebookNode) -> list[dict]:
     return entries
 
 
+#: A line that may start or underline a heading of level 2 or 3 (``## …``, or ``---`` under a line): only the markdown
+#: cells with one are rendered to find their headings.
+_HEADING_LINE = re.compile(r"^ {0,3}(?:#{2,3}[ \t]|-+[ \t]*$)", re.M)
+#: A heading of level 2 or 3 as the page's markdown renderer writes it: level, id, and what it shows.
+_RENDERED_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
+
+
 def _headings(nb: nbformat.NotebookNode):
     """``(hashes, text, anchor)`` of each heading in order: those of markdown cells, and the headings a code cell
     writes from its data: the briefing's ``<h3 class="topic-heading" id="…">`` topics and an
-    ``<h2 class="section-heading" id="…">`` section present only for some reports (与其他机构比较)."""
+    ``<h2 class="section-heading" id="…">`` section present only for some reports (与其他机构比较).
+
+    A markdown heading is read as the page renders it (nbconvert's markdown renderer): its text as shown, with its
+    markup (``**粗体**``, `` `代码` ``, links) and character references (``&#150;``) rendered, and the id the page
+    gives it, so that its entry in the contents reads and links as the heading itself. Text and anchor are plain
+    text, escaped where they are written.
+    """
     for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for hashes, text in re.findall(r"^(#{2,3})\s+(.+?)\s*#*$", cell.source, re.M):
-                yield (
-                    hashes,
-                    text,
-                    _anchor(text),
-                )
+        if cell.cell_type == "markdown" and _HEADING_LINE.search(cell.source):
+            for level, anchor, shown in _RENDERED_HEADING.findall(
+                markdown2html_mistune(cell.source)
+            ):
+                yield "#" * int(level), _text(shown), html.unescape(anchor)
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             shown = output.get("data", {}).get("text/html", "")
             for level, anchor, text in re.findall(
@@ -143,10 +154,20 @@ def _headings(nb: nbformat.NotebookNode):
                 yield "#" * int(level), html.unescape(text), html.unescape(anchor)
 
 
-def _anchor(text: str) -> str:
-    """The id nbconvert gives a heading of ``text`` (the same rule as the pages' own headings)."""
-    found = re.search(r'id="([^"]+)"', add_anchor(f"<h2>{html.escape(text)}</h2>"))
-    return found.group(1) if found else ""
+def heading_text(written: str) -> str:
+    """The text a markdown heading written ``written`` (after its ``#``) shows on the page: its markup and character
+    references rendered as nbconvert's markdown renderer renders them.
+
+    >>> heading_text("**粗体**与`代码` &#150; [链接](https://example.org) &amp; 完")
+    '粗体与代码 – 链接 & 完'
+    """
+    found = _RENDERED_HEADING.search(markdown2html_mistune(f"## {written}"))
+    return _text(found.group(3)) if found else written
+
+
+def _text(shown: str) -> str:
+    """The text of rendered HTML: no tags, references decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", shown)).strip()
 
 
 def _tagged(nb: nbformat.NotebookNode, tag: str) -> bool:
