@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from cputime import adopt_orphans, children_cpu
 
 from helpers import paths
 from helpers.publish.pdf import Printer, Running
@@ -53,22 +54,18 @@ def add_copy(data: Path, slug: str, number: int) -> None:
     text = sources.read_text(encoding="utf-8")
     entry = text[text.index("  - file: 2023_conghua_amr.txt"):]
     entry = entry[:entry.index("\n  - ", 1) + 1] if "\n  - " in entry[1:] else entry
-    text = text.replace("bureaus:\n", f"bureaus:\n  {slug}:\n    name: 测试用第{number}区市场监督管理局\n    level: 区\n", 1)
+    bureau = f"  {slug}:\n    name: 测试用第{number}区市场监督管理局\n    level: 区\n"
+    text = text.replace("bureaus:\n", f"bureaus:\n{bureau}", 1)
     sources.write_text(text.rstrip("\n") + "\n" + entry.replace("bureau: conghua", f"bureau: {slug}"),
                        encoding="utf-8")
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def timed(command: list[str], env: dict) -> tuple[float, float]:
-    """(wall, cpu) seconds of a command: the CPU time (user + system) of it and everything it waited for (kernels,
-    browser), which the load of a shared machine changes much less than the wall time."""
-    t0, c0 = time.perf_counter(), _cpu()
+    """(wall, cpu) seconds of a command: the CPU time (user + system) of it and every process it started (kernels,
+    the browser and its helpers), which the load of a shared machine changes much less than the wall time."""
+    t0, c0 = time.perf_counter(), children_cpu()
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t0, _cpu() - c0
+    return time.perf_counter() - t0, children_cpu() - c0
 
 
 def main() -> None:
@@ -81,6 +78,7 @@ def main() -> None:
     parser.add_argument("--steps", action="store_true", help="CPU of the build's own process in each step, per "
                                                              "further report")
     args = parser.parse_args()
+    adopt_orphans()  # the browser's helpers' CPU time is counted too
     with tempfile.TemporaryDirectory(prefix="amrbook-bench-all-") as tmp:
         tmp = Path(tmp)
         shutil.copytree(paths.data_dir(), tmp / "data")
@@ -168,13 +166,13 @@ def print_both_ways(briefings: list[Path], tmp: Path) -> dict[str, list[tuple[fl
     runs: dict[str, list[tuple[float, float]]] = {"one browser per briefing": [], "one browser for all": []}
     for _ in range(2):
         for way, shared in (("one browser per briefing", False), ("one browser for all", True)):
-            t0, c0 = time.perf_counter(), _cpu()
+            t0, c0 = time.perf_counter(), children_cpu()
             with Printer() as printer:
                 for number, briefing in enumerate(briefings):
                     printer.print(briefing, tmp / f"print-{number}.pdf", running=Running("简报", "生成于"))
                     if not shared:
                         printer.close()   # the next print starts its own browser
-            runs[way].append((time.perf_counter() - t0, _cpu() - c0))
+            runs[way].append((time.perf_counter() - t0, children_cpu() - c0))
     return runs
 
 

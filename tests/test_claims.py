@@ -299,3 +299,18 @@ def test_a_conditional_template_typed_in_a_notebook_is_checked(template, message
 
     with pytest.raises(AmrbookError, match=re.escape(message)):
         say(load_report("conghua", 2023), ["前文。", template], Footnotes())
+
+
+def test_a_title_of_counts_says_only_the_counts_found(data_copy):
+    # noticed in a new-user trial: with no contradiction left, table 1 was titled 「核对发现0处数字互相矛盾、1处…」
+    from conftest import change_figure
+    from helpers.show.briefing import numbered_tables
+
+    def findings_title() -> str:
+        return next(title for label, title, _ in numbered_tables(load_report("conghua", 2023)) if label == "表1")
+
+    # 12315: 40514 mediations > 9189 complaints + 5245 reports = 14434 cases (an error); the stated 71.59% mediation
+    # rate reconciles with neither base (a warning)
+    assert findings_title() == "核对发现1处数字互相矛盾、1处无法相互印证"
+    change_figure(data_copy, 2023, "40514宗", "10514宗")   # 10514 <= 14434: the error is gone, the warning stays
+    assert findings_title() == "核对发现1处无法相互印证"

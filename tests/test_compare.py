@@ -186,6 +186,16 @@ def test_reports_with_nothing_in_common_say_so_in_one_line(data_copy):
                                          "另有96项仅广州市从化区列出，1项仅广州市花都区列出。")
 
 
+def test_a_count_of_nothing_only_one_report_states_is_not_said(data_copy):
+    # the class of 「核对发现0处数字互相矛盾」: 花都 states one figure, and 从化 states it too, so nothing is 花都's alone
+    add_bureau(data_copy, "huadu", "广州市花都区市场监督管理局", "花都区2023年度法治政府建设情况报告",
+               "12315中心受理投诉9000件。\n", [("hotline_complaints", "9000", "宗", "9000件")])
+    c = compare_with_peers(load_report("conghua", 2023))
+    # 从化 states 96 figures, one of them shared: 96 − 1 = 95 its own; none 花都's own (was 「0项仅广州市花都区列出」)
+    assert compare_intro(c, "huadu") == ("与广州市花都区市场监督管理局2023年报告相比：两份报告共有1项相同指标；"
+                                         "另有95项仅广州市从化区列出。")
+
+
 def test_a_per_base_outside_the_formula_is_refused_with_its_line(data_copy):
     from helpers.audit.metrics import load_metric_defs
 

@@ -271,3 +271,14 @@ def test_each_status_carries_exactly_its_figure(pairs):
             assert prev_period == period
         if status == GrowthStatus.PERIOD_DIFFERS:
             assert text.startswith("口径不同") and "%" not in text and "百分点" not in text
+
+
+def test_the_growth_views_note_says_only_the_kinds_of_comparison_found(three_years):
+    # the class of 「核对发现0处数字互相矛盾」: a kind of comparison no figure has is not counted as 0
+    from helpers.show.views import growth_view
+
+    # 2022 and 2023 are the same text with the same 截至11月 cut-off: no figure's period differs
+    note_2023 = growth_view(load_report("conghua", 2023)).attrs["说明"]
+    assert note_2023.startswith("2023年与2022年对比：") and "口径不同" not in note_2023
+    # 2024 reads 全年 where 2023 read 截至11月: the four figures of that sentence (asserted above) are not compared
+    assert "口径不同4项（不比较）" in growth_view(load_report("conghua", 2024)).attrs["说明"]

@@ -22,7 +22,7 @@ from ..audit.status import Order
 from ..report.period import Period
 from ..report.sources import Bureau
 from ..report.units import Unit
-from .format import figure_text, period_words
+from .format import counted, figure_text, period_words
 from .narrative import Narrative, claim_span, figure_span, quote, source_link
 from .sources import Citations, checked
 from .words import NOT_COMPARED_WORDS, ORDER_WORDS
@@ -186,10 +186,14 @@ def compare_intro(c: Comparison, other: str) -> str:
         if shared
         else "两份报告没有相同的指标，无从逐项比较"
     )
-    return (
-        f"与{b.name}报告相比：{common}；"
-        f"另有{len(mine)}项仅{short_name(a.bureau)}列出，{len(theirs)}项仅{short_name(b.bureau)}列出。"
+    only = counted(
+        [
+            (len(mine), f"{len(mine)}项仅{short_name(a.bureau)}列出"),
+            (len(theirs), f"{len(theirs)}项仅{short_name(b.bureau)}列出"),
+        ],
+        "，",
     )
+    return f"与{b.name}报告相比：{common}" + (f"；另有{only}。" if only else "。")
 
 
 def compare_more(c: Comparison) -> str:

@@ -25,6 +25,7 @@ from ..audit.template import TemplateError, parse_template
 from ..datafile import (
     TEXT,
     TEXTS,
+    Kind,
     entry_problems,
     field_problems,
     parsed_once,
@@ -47,13 +48,23 @@ TITLE_FIELDS = {
 }
 
 
+#: A title of ``titles`` given as parts: ``text`` holds ``{parts}``, the ``parts`` that state a count other than 0
+#: joined with 、; ``none`` is the title when every part states 0.
+PARTS_FIELDS = {"text": TEXT, "parts": TEXTS}
+PARTS_OPTIONAL = {"none": TEXT}
+TEXT_OR_PARTS = Kind(
+    "text, or a mapping of text and parts", lambda v: TEXT.accepts(v) or isinstance(v, dict)
+)
+
+
 @dataclass(frozen=True)
 class Layout:
     """The briefing's figures in order (``order``), their kind (图 or 表) and the built-in title templates."""
 
     order: list[str]
     kinds: dict[str, str]
-    titles: dict[str, str]
+    #: A template, or a mapping of ``text``, ``parts`` and ``none`` (:data:`PARTS_FIELDS`).
+    titles: dict[str, str | dict]
     #: The 各领域要点 sections in order: ``{"topic": ..., "heading": ..., "charts": [...]}``.
     sections: tuple = ()
 
@@ -68,8 +79,27 @@ class Layout:
         return labels
 
     def title(self, name: str, **fields) -> str:
-        """Fill the title template ``name`` of ``titles`` with computed fields."""
-        return self.titles[name].format(**fields)
+        """Fill the title template ``name`` of ``titles`` with computed fields.
+
+        A title given as parts says only the counts that are not 0 (``核对发现1处无法相互印证``, never
+        ``核对发现0处数字互相矛盾、1处无法相互印证``); with every count 0 it is its ``none``:
+
+        >>> parts = {"text": "核对发现{parts}", "parts": ["{errors}处互相矛盾", "{warnings}处无法印证"], "none": "无"}
+        >>> layout = Layout([], {}, {"findings": parts})
+        >>> [layout.title("findings", errors=e, warnings=w) for e, w in ((2, 1), (0, 1), (2, 0), (0, 0))]
+        ['核对发现2处互相矛盾、1处无法印证', '核对发现1处无法印证', '核对发现2处互相矛盾', '无']
+        """
+        template = self.titles[name]
+        if isinstance(template, str):
+            return template.format(**fields)
+        said = [
+            part.format(**fields)
+            for part in template["parts"]
+            if any(fields[field] != 0 for _, field, _ in parse_template(part) if field)
+        ]
+        if not said:
+            return template.get("none", template["text"]).format(parts="", **fields)
+        return template["text"].format(parts="、".join(said), **fields)
 
 
 @parsed_once(paths.charts_file)
@@ -90,7 +120,7 @@ def load_layout() -> Layout:
         yaml_section(path, doc, "briefing", list),
     )
     titles = yaml_section(path, doc, "titles", dict)
-    problems = field_problems(path, titles, "titles", dict.fromkeys(TITLE_FIELDS, TEXT))
+    problems = field_problems(path, titles, "titles", dict.fromkeys(TITLE_FIELDS, TEXT_OR_PARTS))
     problems += [
         Problem(path, yaml_where(doc, "titles", "titles"), f"missing {name}")
         for name in TITLE_FIELDS
@@ -135,20 +165,65 @@ def load_layout() -> Layout:
 
 
 def _title_problems(path, titles: dict, name: str, template) -> list[Problem]:
-    if name not in TITLE_FIELDS or not isinstance(template, str):
+    if name not in TITLE_FIELDS:
         return []
-    have = f"(have: {', '.join(sorted(TITLE_FIELDS[name]))})"
-    where = yaml_where(titles, name, f"title {name}")
-    try:  # parsed, never formatted: {errors.x}, {x[0]}, {x!r} and {x:>300000000} are refused here
+    if isinstance(template, str):
+        return _template_problems(path, titles, name, f"title {name}", TITLE_FIELDS[name])
+    if not isinstance(template, dict):
+        return []  # not text nor parts: said by field_problems
+    label = f"title {name}"
+    found = entry_problems(path, titles, name, label, PARTS_FIELDS, PARTS_OPTIONAL)
+    if found:
+        return found
+    problems = [
+        Problem(
+            path,
+            yaml_where(titles, name, label),
+            f"{key!r} is not a field of a title of parts "
+            f"(have: {', '.join([*PARTS_FIELDS, *PARTS_OPTIONAL])})",
+        )
+        for key in template
+        if key not in PARTS_FIELDS and key not in PARTS_OPTIONAL
+    ]
+    problems += _template_problems(path, template, "text", label, TITLE_FIELDS[name] | {"parts"})
+    if "none" in template:
+        problems += _template_problems(path, template, "none", label, TITLE_FIELDS[name])
+    parts = template["parts"]
+    for i in range(len(parts)):
+        found = _template_problems(path, parts, i, f"{label} part {i + 1}", TITLE_FIELDS[name])
+        if not found and not any(field for _, field, _ in parse_template(parts[i])):
+            found = [
+                Problem(
+                    path,
+                    yaml_where(parts, i, f"{label} part {i + 1}"),
+                    "states no count: it would never "
+                    "be said (a part is said when a count in it is not 0)",
+                )
+            ]
+        problems += found
+    if not problems and "{parts}" not in template["text"]:
+        problems.append(
+            Problem(path, yaml_where(template, "text", label), "text must hold {parts}")
+        )
+    return problems
+
+
+def _template_problems(path, parent, key, label: str, have_fields: set[str]) -> list[Problem]:
+    """A problem for each field of the template ``parent[key]`` that is not one of ``have_fields``, or for a
+    template that is not one (parsed, never formatted: {errors.x}, {x[0]}, {x!r} and {x:>300000000} are refused)."""
+    have = f"(have: {', '.join(sorted(have_fields))})"
+    where = yaml_where(parent, key, label)
+    try:
         fields = [
-            field for _, field, _ in parse_template(template, what=f"a field of this title {have}")
+            field
+            for _, field, _ in parse_template(parent[key], what=f"a field of this title {have}")
         ]
     except TemplateError as exc:
         return [Problem(path, where, str(exc))]
     return [
         Problem(path, where, f"{field!r} is not a field of this title {have}")
         for field in fields
-        if field and field not in TITLE_FIELDS[name]
+        if field and field not in have_fields
     ]
 
 

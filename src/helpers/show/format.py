@@ -129,6 +129,17 @@ def unbroken_html(page: str) -> str:
     return outside_raw_text(page, part)
 
 
+def counted(parts: list[tuple[int, str]], sep: str = "、") -> str:
+    """The texts of ``(count, text)`` parts whose count is not 0, joined: a count of nothing is not said.
+
+    >>> counted([(0, "0项仅甲列出"), (1, "1项仅乙列出")], "，")
+    '1项仅乙列出'
+    >>> counted([(0, "0项")])
+    ''
+    """
+    return sep.join(text for count, text in parts if count)
+
+
 def scale(values, unit: str = "") -> tuple[float, str]:
     """The one magnitude rule: the divisor and the word (万, 亿) values in ``unit`` are written in.
 

@@ -21,7 +21,7 @@ from ..errors import AmrbookError
 from ..report.period import Period
 from ..report.units import Unit
 from .findings import own_findings, worded_findings
-from .format import by_sentence, change_text, estimate, grouped, highlight, spelled
+from .format import by_sentence, change_text, counted, estimate, grouped, highlight, spelled
 from .narrative import claim_span
 from .words import COMPARISON_WORDS, SEVERITY_WORDS, STATED_WORDS
 
@@ -228,12 +228,19 @@ def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
     else:
         counts = frame["comparison"].value_counts()
         words = COMPARISON_WORDS
-        view.attrs["说明"] = (
-            f"{r.year}年与{r.year - 1}年对比：{words[Comparison.COMPARED]}"
-            f"{counts.get(Comparison.COMPARED, 0)}项，{words[Comparison.PERIOD_DIFFERS]}"
-            f"{counts.get(Comparison.PERIOD_DIFFERS, 0)}项（不比较），"
-            f"只在一年出现{counts.get(Comparison.ONE_YEAR, 0)}项。"
+        compared, differs, one_year = (
+            int(counts.get(kind, 0))
+            for kind in (Comparison.COMPARED, Comparison.PERIOD_DIFFERS, Comparison.ONE_YEAR)
         )
+        said = counted(
+            [
+                (compared, f"{words[Comparison.COMPARED]}{compared}项"),
+                (differs, f"{words[Comparison.PERIOD_DIFFERS]}{differs}项（不比较）"),
+                (one_year, f"只在一年出现{one_year}项"),
+            ],
+            "，",
+        )
+        view.attrs["说明"] = f"{r.year}年与{r.year - 1}年对比：{said}。"
     return view
 
 
