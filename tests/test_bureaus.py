@@ -220,9 +220,9 @@ def test_build_all_builds_every_report_on_one_pool_each_into_its_own_outputs(dat
     monkeypatch.setenv("AMRBOOK_BROWSER", str(printing_browser(tmp_path)))
     assert main(["build", "--all", "--jobs", "1"]) == 0     # one kernel runs both reports' briefings
     out = capsys.readouterr().out
-    # 2 reports: 1 browser start, 2 prints (each in a page of its own, closed after it), 1 close after the last
+    # 2 reports: 1 browser start, 1 page opened, 2 prints in it, 1 close after the last (the page still open)
     log = (tmp_path / "browser.log").read_text(encoding="utf-8").splitlines()
-    assert log == ["start", "print", "print", "close with 0 page(s) open"]
+    assert log == ["start", "open page", "print", "print", "close with 1 page(s) open"]
     for slug in ("conghua", "haizhu"):
         assert (tmp_path / "outputs" / slug / "2023" / "briefing.pdf").read_bytes().startswith(b"%PDF-")
     # every report of data/: 从化 2023 and 海珠 2023, each executed, each page its own (the pool routes each result)

@@ -265,7 +265,7 @@ def test_a_docx_failure_keeps_the_rest_of_the_build(built, monkeypatch):
         shutil.copytree(built.pristine, target)
 
 
-def test_a_heading_written_with_markup_reads_in_word_and_on_the_index_as_on_the_page(tmp_path):
+def test_markdown_written_with_markup_reads_in_word_and_on_the_index_as_on_the_page(tmp_path):
     # the class of the contents' literal 「&#150;」 (found by a new-user trial): a markdown heading's text shown
     # elsewhere than on the page was its markdown, not what the page shows
     import nbformat
@@ -279,6 +279,17 @@ def test_a_heading_written_with_markup_reads_in_word_and_on_the_index_as_on_the_
                                          nbformat.v4.new_markdown_cell(f"## {written}")])
     shown = "检查 – 结果与代码"                  # &#150; is an en dash as HTML reads it (cp1252); markup as its text
     assert notebook_entry("01_x", nb).title == shown
+    nb.cells[0].source += "\n\n见[说明](https://example.org)。其余。"     # the summary's first sentence: a link
+    assert notebook_entry("01_x", nb).summary == "正文。"
+    nb.cells[0].source = f"# {written}\n\n见[说明](https://example.org)与&#150;。其余。"
+    assert notebook_entry("01_x", nb).summary == "见说明与–。"
+    # and its paragraphs: a reference, a link, emphasis and a list as the page shows them (were written as typed:
+    # 「&#150;」, 「[说明](https://example.org)」, 「**重点**」, 「- 甲 - 乙」 on one line)
+    nb.cells.append(nbformat.v4.new_markdown_cell("正文&#150;见[说明](https://example.org)与**重点**。\n\n- 甲\n- 乙"))
     write_docx(nb, tmp_path / "b.docx", title="标题", basis="依据", stamp="生成于", family="Noto Sans CJK SC")
-    headings = [p.text for p in Document(str(tmp_path / "b.docx")).paragraphs if p.style.name.startswith("Heading")]
+    paragraphs = Document(str(tmp_path / "b.docx")).paragraphs
+    headings = [p.text for p in paragraphs if p.style.name.startswith("Heading")]
     assert headings[-2:] == [shown, shown]
+    body, first, second = paragraphs[-3:]
+    assert body.text == "正文–见说明与重点。" and [r.text for r in body.runs if r.bold] == ["重点"]
+    assert [(p.style.name, p.text) for p in (first, second)] == [("List Paragraph", "・甲"), ("List Paragraph", "・乙")]

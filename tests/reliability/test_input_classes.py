@@ -11,7 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cli_process import amrbook
-from conftest import rewrite
+from conftest import line_no, rewrite
 from helpers.audit import metrics as metrics_module
 from helpers.audit.formula import MAX_DEPTH, Formula, FormulaError
 from helpers.audit.metrics import MetricDef
@@ -289,20 +289,22 @@ def test_two_entries_for_one_report_are_refused_naming_both_lines(data_copy):
 # --- template fields: names only -------------------------------------------------------------------
 
 @pytest.mark.parametrize("field, cause", [
-    ("{errors.x}", "{errors.x} at character 5: a placeholder must be a field of this title (have: errors, "
+    ("{errors.x}", "{errors.x} at character 1: a placeholder must be a field of this title (have: errors, "
                    "warnings)"),                                  # was AttributeError at build time
-    ("{errors[0]}", "{errors[0]} at character 5: a placeholder must be a field"),
-    ("{errors!r}", "{errors!r} at character 5: a placeholder must be a field"),
+    ("{errors[0]}", "{errors[0]} at character 1: a placeholder must be a field"),
+    ("{errors!r}", "{errors!r} at character 1: a placeholder must be a field"),
     ("{errors:>300000000}", "{errors:>300000000}: format '>300000000' is not allowed"),  # was a 300 MB string when checked
 ])
 def test_an_attribute_index_or_conversion_in_a_title_is_refused_at_load(data_copy, field, cause):
     from helpers.errors import DataError
     from helpers.show.exhibits import load_layout
 
-    rewrite(data_copy / "charts.yml", "核对发现{errors}处", f"核对发现{field}处")
+    path = data_copy / "charts.yml"
+    rewrite(path, '["{errors}处', f'["{field}处')   # the first part of the title of findings
     with pytest.raises(DataError) as caught:
         load_layout()
-    assert f"charts.yml: line 118, title findings: {cause}" in str(caught.value)  # the line of `  findings: 核对发现…`
+    line = line_no(path, f'    parts: ["{field}')
+    assert f"charts.yml: line {line}, title findings part 1: {cause}" in str(caught.value)
 
 
 def test_an_attribute_in_a_narrative_placeholder_is_refused_with_its_line(data_copy):

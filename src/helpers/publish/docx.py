@@ -42,9 +42,9 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 from lxml import html as lxml_html
+from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from ..show.format import UNBROKEN, WORD_JOINER, joined
-from .render import heading_text
 
 #: Markdown heading depth (or HTML ``<hN>`` of an output) → Word heading level (``##`` is a section of the briefing).
 HEADING_LEVELS = {2: 1, 3: 2, 4: 3}
@@ -241,19 +241,13 @@ class _Writer:
 
     # -- markdown cells ----------------------------------------------------------------------
     def markdown(self, source: str) -> None:
-        for block in re.split(r"\n\s*\n", source.strip()):
-            heading = re.match(r"^(#{1,6})\s+(.+?)\s*#*$", block.strip())
-            if heading:
-                level = HEADING_LEVELS.get(len(heading.group(1)), 3)
-                self._paragraph(heading_text(heading.group(2)), style=f"Heading {level}")
-            elif block.strip():
-                self._paragraph(
-                    re.sub(
-                        r"`([^`]*)`|\*\*([^*]*)\*\*",
-                        lambda m: m.group(1) or m.group(2),
-                        " ".join(block.split()),
-                    )
-                )
+        """Write a markdown cell as the page shows it: rendered by nbconvert's markdown renderer (headings, lists,
+        emphasis, links and character references as on the page), then written as its HTML, without the
+        headings' ¶ links."""
+        root = lxml_html.fragment_fromstring(markdown2html_mistune(source), create_parent="div")
+        for link in root.xpath('.//a[contains(concat(" ", @class, " "), " anchor-link ")]'):
+            link.drop_tree()
+        self._blocks(root)
 
     # -- HTML outputs ------------------------------------------------------------------------
     def html(self, text: str) -> None:
@@ -296,7 +290,7 @@ class _Writer:
             self._table(el)
         elif tag in ("ol", "ul"):
             self._list(el, numbered=tag == "ol")
-        elif tag in ("h1", "h2", "h3", "h4"):
+        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             # an HTML heading of a code cell's output sits where the same markdown heading would
             # (各领域要点's <h3> topics under its ##): the same depth → level as markdown
             _unbroken(

@@ -63,7 +63,7 @@ def notebook_entry(name: str, nb: nbformat.NotebookNode) -> NotebookEntry:
     """The title and one-line summary of a notebook, from its first markdown cell.
 
     The title is that cell's first ``#`` heading (the notebook's name without one); the summary is
-    the first sentence (up to 。) of the text after it, with markdown code marks removed.
+    the first sentence (up to 。) of the text after it; both as the page shows them (markdown rendered).
 
     >>> import nbformat
     >>> cell = nbformat.v4.new_markdown_cell("# 行政执法\\n\\n报告中的`执法`数字。其余。")
@@ -71,16 +71,15 @@ def notebook_entry(name: str, nb: nbformat.NotebookNode) -> NotebookEntry:
     >>> notebook_entry("01_enforcement", nb)
     NotebookEntry(name='01_enforcement', title='行政执法', summary='报告中的执法数字。')
     """
+    # nbconvert's markdown renderer, loaded when an entry is made
+    from .render import heading_text, markdown_text
+
     first = next((cell.source for cell in nb.cells if cell.cell_type == "markdown"), "")
     heading = re.search(r"^#{1,6}\s+(.+?)\s*#*$", first, re.M)
     body = re.sub(r"^#{1,6}\s.*$", "", first, flags=re.M)
-    text = " ".join(
-        re.sub(r"`([^`]*)`|\*\*([^*]*)\*\*", lambda m: m.group(1) or m.group(2), body).split()
-    )
-    first_sentence = re.match(r"[^。！？]*[。！？]?", text)  # matches every text, if only emptily
+    # matches every text, if only emptily
+    first_sentence = re.match(r"[^。！？]*[。！？]?", markdown_text(body))
     sentence = first_sentence.group(0) if first_sentence else ""
-    from .render import heading_text  # nbconvert's markdown renderer, loaded when an entry is made
-
     return NotebookEntry(name, heading_text(heading.group(1)) if heading else name, sentence)
 
 

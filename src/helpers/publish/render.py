@@ -165,6 +165,15 @@ def heading_text(written: str) -> str:
     return _text(found.group(3)) if found else written
 
 
+def markdown_text(source: str) -> str:
+    """The text markdown ``source`` shows on the page, on one line: rendered as nbconvert renders it.
+
+    >>> markdown_text("报告中的`执法`数字：[详见](https://example.org) **两处** &#150; 完。\\n其余。")
+    '报告中的执法数字：详见 两处 – 完。 其余。'
+    """
+    return " ".join(_text(markdown2html_mistune(source)).split())
+
+
 def _text(shown: str) -> str:
     """The text of rendered HTML: no tags, references decoded."""
     return html.unescape(re.sub(r"<[^>]+>", "", shown)).strip()
