@@ -272,8 +272,13 @@ def _narrative():
      '    parts: "{errors}处数字互相矛盾"', '    parts: "{errors}',
      "title findings: parts must be a list of text, not text '{errors}处数字互相矛盾'"),
     ("charts.yml", load_layout, '"{down}项下降"]', '"{down}项下降", "合计"]', '"合计"]',
-     "title year_on_year part 3: states no count: it would never be said (a part is said when a count in it is not "
-     "0)"),
+     "title year_on_year part 3: states no count (counts: compared, down, up): it would never be said"),
+    ("charts.yml", load_layout, '"{down}项下降"]', '"{down}项下降", "共{year}年"]', '"共{year}年"]',   # found by review
+     "title year_on_year part 3: states no count (counts: compared, down, up): it would never be said"),
+    ("charts.yml", load_layout, '    none: 核对未发现', '    nothing: 核对未发现', "  findings:",
+     "title findings: missing none"),                   # found by review: the title fell back to 「核对发现」
+    ("charts.yml", load_layout, '    parts: ["{errors}处数字互相矛盾", "{warnings}处无法相互印证"]', "    parts: []",
+     "    parts: []", "title findings: parts must be a list of text, not a list []"),     # found by review
     ("charts.yml", load_layout, "相比：{compared}项可比指标均无升降", "相比：{parts}均无升降", "均无升降",
      "title year_on_year: 'parts' is not a field of this title (have: compared, down, previous_year, up, year)"),
     ("charts.yml", _chart_hotline, "{hotline_cases_received}", "{hotline_cases_receivd}", "{hotline_cases_receivd}",
@@ -323,3 +328,25 @@ def test_a_whole_briefing_parses_each_definition_file_once(data_copy, monkeypatc
     # matching.yml: the catalog checks each entry's body against its bodies (bureaus18)
     assert read == dict.fromkeys(["sources.yml", "catalog.yml", "matching.yml", "metrics.yml", "checks.yml",
                                   "charts.yml", "narrative.yml"], 1)
+
+
+def test_a_title_of_counts_with_every_count_none_says_what_holds():
+    # found by review: with no approximate, partial or unchecked figure 表3 claimed 「均为全年口径的确数，一致性规则均
+    # 已核对」 (figures dated 截至报告时 are not partial, and with no rule concerning the report none is unchecked);
+    # with nothing comparable 表2 read 「0项可比指标均无升降」
+    import dataclasses
+
+    import pandas as pd
+
+    from helpers.audit.status import Comparison
+
+    layout = load_layout()
+    assert layout.title("quality", figures=95, approx=0, partial=0, skipped=0) == "95个数字均已逐一对照原文"
+    assert layout.title("quality", figures=96, approx=1, partial=9, skipped=0) == (
+        "96个数字均已逐一对照原文，其中约数1个、非全年口径9个")
+    b = briefing.start(load_report("conghua", 2023))
+    # a year whose one figure in common is of another period: none compared, so none up or down
+    growth = pd.DataFrame({"id": ["patents_granted"], "comparison": [Comparison.PERIOD_DIFFERS],
+                           "previous_year": [2022]})
+    title = briefing._title(dataclasses.replace(b, growth=growth), "year_on_year")
+    assert title == "2023年与2022年相比：没有口径相同、可以比较的指标"

@@ -293,3 +293,20 @@ def test_markdown_written_with_markup_reads_in_word_and_on_the_index_as_on_the_p
     body, first, second = paragraphs[-3:]
     assert body.text == "正文–见说明与重点。" and [r.text for r in body.runs if r.bold] == ["重点"]
     assert [(p.style.name, p.text) for p in (first, second)] == [("List Paragraph", "・甲"), ("List Paragraph", "・乙")]
+    # found by review: headings of level 5 and 6, code blocks, quotes and rules ran into one paragraph, a comment was
+    # printed, a code span lost its spaces, and an image pasted into the cell stopped the Word document
+    from test_render import PIXEL
+
+    cell = nbformat.v4.new_markdown_cell("##### 注意事项\n\n```\namrbook build --all\namrbook share\n```\n\n> 引用说明"
+                                         "\n\n---\n\n<!-- 作者备注：勿公开 -->\n\n运行 `--bureau 简称 --year` 即可。\n\n"
+                                         "![示意](attachment:p.png)\n\n###### 六级")
+    cell.attachments = {"p.png": {"image/png": PIXEL}}
+    write_docx(nbformat.v4.new_notebook(cells=[cell]), tmp_path / "c.docx", title="标题", basis="依据", stamp="生成于",
+               family="Noto Sans CJK SC")
+    written = [(p.style.name, p.text, len(p._p.xpath(".//pic:pic"))) for p in Document(str(tmp_path / "c.docx")).paragraphs]
+    # h5 and h6 as Heading 3 (as #####/###### were); the code block's lines as written; the rule and the comment
+    # not shown; the code span's own spaces kept (those beside Chinese go, as everywhere in Word); the picture
+    assert written[-6:] == [("Heading 3", "注意事项", 0), ("Normal", "amrbook build --all\namrbook share", 0),
+                            ("Normal", "引用说明", 0), ("Normal", "运行--bureau 简称 --year即可。", 0), ("Normal", "", 1),
+                            ("Heading 3", "六级", 0)]
+    assert notebook_entry("02_x", nbformat.v4.new_notebook(cells=[cell])).title == "注意事项"

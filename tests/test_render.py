@@ -9,6 +9,10 @@ from nbconvert import HTMLExporter
 from helpers.publish import render
 
 
+#: A 1×1 PNG, base64: an image pasted into a markdown cell.
+PIXEL = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
 def _stock(hide_code: bool) -> HTMLExporter:
     """nbconvert's own HTMLExporter, set up as :func:`helpers.publish.render._exporter` sets up its subclass, the
     template's own alt text and tabindex left out (its filters pass the template's text through as it is)."""
@@ -142,8 +146,12 @@ def test_each_contents_entry_reads_and_links_as_the_heading_it_names():
     import nbformat
 
     sources = ["## 检查 &#150; 结果", "## **粗体**与`代码`", "## A & B <i>x</i>", "### 甲&amp;乙",
-               "## 中文 [链接](https://example.org) 完", "```\n## 代码块中的井号\n```", "下划线标题\n---", "## 要点"]
+               "## 中文 [链接](https://example.org) 完", "```\n## 代码块中的井号\n```", "下划线标题\n---", "## 要点",
+               # found by review: a heading in raw HTML (no heading of the page's contents, as before) took the
+               # next markdown heading into its entry; an image pasted into the cell stopped the build
+               '<h2 id="raw">原始</h2>\n\n## 真正的标题', "## 附图\n\n![示意](attachment:pasted.png)"]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(s) for s in sources])
+    nb.cells[-1].attachments = {"pasted.png": {"image/png": PIXEL}}
     page = render.render_html(nb, render.Page(title="目录"), "", "目录")
     contents = re.search(r'<nav class="toc".*?</nav>', page, re.S).group()
     entries = [(level, html.unescape(anchor), html.unescape(re.sub(r"<[^>]+>", "", text)))
@@ -151,8 +159,9 @@ def test_each_contents_entry_reads_and_links_as_the_heading_it_names():
                    r'<li class="toc-(\d)"><a href="#([^"]*)"><span class="toc-number">[^<]*</span> (.*?)</a></li>',
                    contents)]
     headings = [(level, html.unescape(anchor), html.unescape(re.sub(r"<[^>]+>", "", text)).rstrip("¶"))
-                for level, anchor, text in re.findall(r'<h([23]) id="([^"]*)">(.*?)</h\1>', page, re.S)]
+                for level, anchor, text in re.findall(r'<h([23]) id="([^"]*)">(.*?)</h\1>', page, re.S)
+                if anchor != "raw"]
     # &#150; is read as HTML reads it (cp1252: an en dash); markup shows as its text; the fenced line is no heading
     assert [text for _, _, text in entries] == ["检查 – 结果", "粗体与代码", "A & B x", "甲&乙", "中文 链接 完",
-                                                "下划线标题", "要点"]
+                                                "下划线标题", "要点", "真正的标题", "附图"]
     assert entries == headings

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import struct
 import unicodedata
 from pathlib import Path
 
@@ -33,6 +34,11 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.image.exceptions import (
+    InvalidImageStreamError,
+    UnexpectedEndOfFileError,
+    UnrecognizedImageError,
+)
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -42,9 +48,9 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 from lxml import html as lxml_html
-from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from ..show.format import UNBROKEN, WORD_JOINER, joined
+from .render import markdown_html
 
 #: Markdown heading depth (or HTML ``<hN>`` of an output) → Word heading level (``##`` is a section of the briefing).
 HEADING_LEVELS = {2: 1, 3: 2, 4: 3}
@@ -55,6 +61,14 @@ SOURCE_LINK = re.compile(r"#src-(\d+)$")
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 #: The language of a figure's run: line breaking by the rules of English text, which keep a number whole.
 NO_CJK_BREAKS = f'<w:lang {nsdecls("w")} w:val="en-US" w:eastAsia="en-US"/>'
+#: What reading image data raises when it is not an image python-docx reads (damaged, cut short, unknown, not base64).
+IMAGE_ERRORS: tuple[type[Exception], ...] = (
+    InvalidImageStreamError,
+    UnexpectedEndOfFileError,
+    UnrecognizedImageError,
+    ValueError,
+    struct.error,
+)
 CJK_SPACE = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
 #: The children of a paragraph (w:p) whose text is the paragraph's text (python-docx's ``paragraph.text``).
 _TEXT_HOLDERS = {qn("w:r"), qn("w:hyperlink")}
@@ -93,7 +107,7 @@ def write_docx(
     writer.start(title, basis, stamp)
     for cell in _content_cells(nb):
         if cell.cell_type == "markdown":
-            writer.markdown(cell.source)
+            writer.markdown(cell.source, cell.get("attachments"))
         else:
             for output in cell.get("outputs", []):
                 if _html(output):
@@ -240,11 +254,13 @@ class _Writer:
         return part
 
     # -- markdown cells ----------------------------------------------------------------------
-    def markdown(self, source: str) -> None:
+    def markdown(self, source: str, attachments: dict | None = None) -> None:
         """Write a markdown cell as the page shows it: rendered by nbconvert's markdown renderer (headings, lists,
-        emphasis, links and character references as on the page), then written as its HTML, without the
-        headings' ¶ links."""
-        root = lxml_html.fragment_fromstring(markdown2html_mistune(source), create_parent="div")
+        emphasis, links, code, quotes and character references as on the page; an image pasted into the cell from
+        its ``attachments``), then written as its HTML, without the headings' ¶ links."""
+        root = lxml_html.fragment_fromstring(
+            markdown_html(source, attachments), create_parent="div"
+        )
         for link in root.xpath('.//a[contains(concat(" ", @class, " "), " anchor-link ")]'):
             link.drop_tree()
         self._blocks(root)
@@ -258,6 +274,11 @@ class _Writer:
         """Write the block children of ``element``; loose inline content becomes a paragraph."""
         loose = []
         for child in [element.text or "", *element]:
+            if not isinstance(child, str) and not isinstance(
+                child.tag, str
+            ):  # a comment: shown by no page
+                loose.append(child.tail or "")
+                continue
             if isinstance(child, str) or not _is_block(child):
                 loose.append(child)
                 continue
@@ -290,6 +311,10 @@ class _Writer:
             self._table(el)
         elif tag in ("ol", "ul"):
             self._list(el, numbered=tag == "ol")
+        elif tag == "hr":  # a rule between parts: Word's paragraphs part them
+            return
+        elif tag == "pre":
+            self._pre(el)
         elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             # an HTML heading of a code cell's output sits where the same markdown heading would
             # (各领域要点's <h3> topics under its ##): the same depth → level as markdown
@@ -424,11 +449,42 @@ class _Writer:
             doc_pr.set("descr", alt)
             doc_pr.set("title", alt.split("。")[0])
 
+    def _pre(self, el) -> None:
+        """A block of code: its lines as they are written, one line break between each."""
+        paragraph = self._paragraph()
+        for i, line in enumerate(el.text_content().rstrip("\n").split("\n")):
+            if i:
+                paragraph.add_run().add_break(WD_BREAK.LINE)
+            paragraph.add_run(line)
+
+    def _inline_picture(self, paragraph, img) -> None:
+        """An image within text (a markdown cell's ``![…](…)``): the picture when the page holds its data, at most
+        the text's width; else its alt text, as a browser shows an image it cannot load."""
+        src = img.get("src", "")
+        found = re.match(r"data:image/(?:png|jpeg|gif);base64,(.*)", src, re.S)
+        if not found:
+            self._text(paragraph, img.get("alt", ""))
+            return
+        run = paragraph.add_run()
+        # data python-docx cannot read (damaged, cut short, an unknown kind): its alt text instead
+        try:
+            shape = run.add_picture(io.BytesIO(base64.b64decode(found.group(1))))
+        except IMAGE_ERRORS:
+            paragraph._p.remove(run._r)
+            self._text(paragraph, img.get("alt", ""))
+            return
+        if shape.width > Mm(TEXT_WIDTH_MM):
+            shape.height, shape.width = (
+                int(shape.height * Mm(TEXT_WIDTH_MM) / shape.width),
+                Mm(TEXT_WIDTH_MM),
+            )
+
     # -- inline content ----------------------------------------------------------------------
     def _inline_children(self, paragraph, el, style: dict) -> None:
         self._text(paragraph, el.text, style)
         for child in el:
-            self._inline(paragraph, child, style)
+            if isinstance(child.tag, str):  # not a comment
+                self._inline(paragraph, child, style)
             self._text(paragraph, child.tail, style)
 
     def _inline(self, paragraph, el, style: dict) -> None:
@@ -437,6 +493,9 @@ class _Writer:
             return
         if tag == "br":
             paragraph.add_run().add_break(WD_BREAK.LINE)
+            return
+        if tag == "img":
+            self._inline_picture(paragraph, el)
             return
         if tag == "sup" and el.xpath('.//a[starts-with(@href, "#src-")]'):
             self._citations(paragraph, el)
@@ -448,13 +507,14 @@ class _Writer:
             "bold": style.get("bold") or tag in ("b", "strong"),
             "small": style.get("small") or tag == "small",
             "mark": style.get("mark") or tag == "mark",
+            "code": style.get("code") or tag == "code",
         }
         self._inline_children(paragraph, el, inner)
 
     def _text(self, paragraph, text: str | None, style: dict | None = None) -> None:
         if not text:
             return
-        text = _collapse(text, at_start=self._at_start(paragraph))
+        text = _collapse(text, self._at_start(paragraph), code=bool(style and style.get("code")))
         if not text:
             return
         style = style or {}
@@ -511,10 +571,11 @@ def _marked(entry) -> list[tuple[str, bool]]:
     return [(t, b) for t, b in pieces if t]
 
 
-def _collapse(text: str, at_start: bool) -> str:
+def _collapse(text: str, at_start: bool, code: bool = False) -> str:
     """HTML whitespace as a page shows it in Chinese: runs of it as one space, none next to a Chinese
-    character or punctuation mark, none at the start of a paragraph."""
-    text = CJK_SPACE.sub("", re.sub(r"\s+", " ", text))
+    character or punctuation mark (but in code, whose spaces are its own), none at the start of a paragraph."""
+    text = re.sub(r"\s+", " ", text)
+    text = text if code else CJK_SPACE.sub("", text)
     return text.lstrip() if at_start else text
 
 
@@ -637,6 +698,11 @@ def _is_block(el) -> bool:
         "h2",
         "h3",
         "h4",
+        "h5",
+        "h6",
+        "pre",
+        "blockquote",
+        "hr",
         "style",
         "script",
     }

@@ -74,13 +74,15 @@ def notebook_entry(name: str, nb: nbformat.NotebookNode) -> NotebookEntry:
     # nbconvert's markdown renderer, loaded when an entry is made
     from .render import heading_text, markdown_text
 
-    first = next((cell.source for cell in nb.cells if cell.cell_type == "markdown"), "")
+    cell = next((cell for cell in nb.cells if cell.cell_type == "markdown"), None)
+    first, attachments = (cell.source, cell.get("attachments")) if cell else ("", None)
     heading = re.search(r"^#{1,6}\s+(.+?)\s*#*$", first, re.M)
     body = re.sub(r"^#{1,6}\s.*$", "", first, flags=re.M)
     # matches every text, if only emptily
-    first_sentence = re.match(r"[^。！？]*[。！？]?", markdown_text(body))
+    first_sentence = re.match(r"[^。！？]*[。！？]?", markdown_text(body, attachments))
     sentence = first_sentence.group(0) if first_sentence else ""
-    return NotebookEntry(name, heading_text(heading.group(1)) if heading else name, sentence)
+    title = heading_text(heading.group(1), attachments) if heading else name
+    return NotebookEntry(name, title, sentence)
 
 
 def pager(entries: list[NotebookEntry], name: str) -> list[tuple[str, str]]:

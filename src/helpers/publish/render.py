@@ -27,7 +27,7 @@ import nbformat
 from fontTools.ttLib import TTFont
 from markupsafe import Markup
 from nbconvert import HTMLExporter
-from nbconvert.filters.markdown_mistune import markdown2html_mistune
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
 from ..errors import AmrbookError
 from ..show.fonts import CJKFont
@@ -126,8 +126,19 @@ def table_of_contents(nb: nbformat.NotebookNode) -> list[dict]:
 #: A line that may start or underline a heading of level 2 or 3 (``## …``, or ``---`` under a line): only the markdown
 #: cells with one are rendered to find their headings.
 _HEADING_LINE = re.compile(r"^ {0,3}(?:#{2,3}[ \t]|-+[ \t]*$)", re.M)
-#: A heading of level 2 or 3 as the page's markdown renderer writes it: level, id, and what it shows.
-_RENDERED_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
+#: A heading of level 2 or 3 as the page's markdown renderer writes it: level, id, and what it shows (its ¶ link
+#: after). A heading written in raw HTML has no ¶ link: it is no heading of the contents, as it was not before.
+_RENDERED_HEADING = re.compile(
+    r'<h([23]) id="([^"]+)">((?:(?!</h[1-6]>).)*?)<a class="anchor-link" href="[^"]*">[^<]*</a></h\1>',
+    re.S,
+)
+
+
+def markdown_html(source: str, attachments: dict | None = None) -> str:
+    """A markdown cell as the page renders it (nbconvert's renderer, as its HTML exporter calls it): headings with
+    their id and ¶ link, and an image pasted into the cell (``attachment:``) from the cell's ``attachments``."""
+    renderer = IPythonRenderer(escape=False, attachments=attachments or {})
+    return MarkdownWithMath(renderer=renderer).render(source)
 
 
 def _headings(nb: nbformat.NotebookNode):
@@ -142,9 +153,8 @@ def _headings(nb: nbformat.NotebookNode):
     """
     for cell in nb.cells:
         if cell.cell_type == "markdown" and _HEADING_LINE.search(cell.source):
-            for level, anchor, shown in _RENDERED_HEADING.findall(
-                markdown2html_mistune(cell.source)
-            ):
+            rendered = markdown_html(cell.source, cell.get("attachments"))
+            for level, anchor, shown in _RENDERED_HEADING.findall(rendered):
                 yield "#" * int(level), _text(shown), html.unescape(anchor)
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             shown = output.get("data", {}).get("text/html", "")
@@ -154,24 +164,24 @@ def _headings(nb: nbformat.NotebookNode):
                 yield "#" * int(level), html.unescape(text), html.unescape(anchor)
 
 
-def heading_text(written: str) -> str:
+def heading_text(written: str, attachments: dict | None = None) -> str:
     """The text a markdown heading written ``written`` (after its ``#``) shows on the page: its markup and character
     references rendered as nbconvert's markdown renderer renders them.
 
     >>> heading_text("**粗体**与`代码` &#150; [链接](https://example.org) &amp; 完")
     '粗体与代码 – 链接 & 完'
     """
-    found = _RENDERED_HEADING.search(markdown2html_mistune(f"## {written}"))
+    found = _RENDERED_HEADING.search(markdown_html(f"## {written}", attachments))
     return _text(found.group(3)) if found else written
 
 
-def markdown_text(source: str) -> str:
-    """The text markdown ``source`` shows on the page, on one line: rendered as nbconvert renders it.
+def markdown_text(source: str, attachments: dict | None = None) -> str:
+    """The text markdown ``source`` (of a cell with ``attachments``) shows on the page, on one line.
 
     >>> markdown_text("报告中的`执法`数字：[详见](https://example.org) **两处** &#150; 完。\\n其余。")
     '报告中的执法数字：详见 两处 – 完。 其余。'
     """
-    return " ".join(_text(markdown2html_mistune(source)).split())
+    return " ".join(_text(markdown_html(source, attachments)).split())
 
 
 def _text(shown: str) -> str:

@@ -356,12 +356,14 @@ def _title(b: Briefing, name: str) -> str:
         return b.layout.title(
             "year_on_year_one_year", year=b.year, stated=len(stated_rates(b.report))
         )
-    return b.layout.title(
-        name,
-        year=b.year,
-        previous_year=int(b.growth["previous_year"].iloc[0]),
-        **_title_counts(b, name),
-    )
+    previous_year, counts = int(b.growth["previous_year"].iloc[0]), _title_counts(b, name)
+    if not counts[
+        "compared"
+    ]:  # every figure new, gone, or of another period: none to count up or down
+        return b.layout.title(
+            "year_on_year_nothing_comparable", year=b.year, previous_year=previous_year
+        )
+    return b.layout.title(name, year=b.year, previous_year=previous_year, **counts)
 
 
 def numbered_tables(r: Report) -> list[tuple[str, str, pd.DataFrame]]:

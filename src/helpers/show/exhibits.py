@@ -45,13 +45,26 @@ TITLE_FIELDS = {
     "year_on_year_one_year": {"year", "stated"},
     "largest_changes": {"label", "change", "year", "previous_year"},
     "quality": {"figures", "approx", "partial", "skipped"},
+    "year_on_year_nothing_comparable": {"year", "previous_year"},
+}
+#: The fields of each title that are counts: a part of a title given as parts is said when one of them is not 0.
+TITLE_COUNTS = {
+    "findings": {"errors", "warnings"},
+    "year_on_year": {"compared", "up", "down"},
+    "year_on_year_one_year": {"stated"},
+    "largest_changes": set(),
+    "quality": {"figures", "approx", "partial", "skipped"},
+    "year_on_year_nothing_comparable": set(),
 }
 
 
 #: A title of ``titles`` given as parts: ``text`` holds ``{parts}``, the ``parts`` that state a count other than 0
-#: joined with 、; ``none`` is the title when every part states 0.
-PARTS_FIELDS = {"text": TEXT, "parts": TEXTS}
-PARTS_OPTIONAL = {"none": TEXT}
+#: (:data:`TITLE_COUNTS`) joined with 、; ``none`` is the title when every part states 0.
+PARTS_FIELDS = {
+    "text": TEXT,
+    "parts": Kind("a list of text", lambda v: TEXTS.accepts(v) and v != []),
+    "none": TEXT,
+}
 TEXT_OR_PARTS = Kind(
     "text, or a mapping of text and parts", lambda v: TEXT.accepts(v) or isinstance(v, dict)
 )
@@ -92,13 +105,14 @@ class Layout:
         template = self.titles[name]
         if isinstance(template, str):
             return template.format(**fields)
+        counts = TITLE_COUNTS[name]
         said = [
             part.format(**fields)
             for part in template["parts"]
-            if any(fields[field] != 0 for _, field, _ in parse_template(part) if field)
+            if any(fields[field] != 0 for _, field, _ in parse_template(part) if field in counts)
         ]
         if not said:
-            return template.get("none", template["text"]).format(parts="", **fields)
+            return template["none"].format(**fields)
         return template["text"].format(parts="、".join(said), **fields)
 
 
@@ -172,32 +186,32 @@ def _title_problems(path, titles: dict, name: str, template) -> list[Problem]:
     if not isinstance(template, dict):
         return []  # not text nor parts: said by field_problems
     label = f"title {name}"
-    found = entry_problems(path, titles, name, label, PARTS_FIELDS, PARTS_OPTIONAL)
+    found = entry_problems(path, titles, name, label, PARTS_FIELDS)
     if found:
         return found
     problems = [
         Problem(
             path,
             yaml_where(titles, name, label),
-            f"{key!r} is not a field of a title of parts "
-            f"(have: {', '.join([*PARTS_FIELDS, *PARTS_OPTIONAL])})",
+            f"{key!r} is not a field of a title of parts (have: {', '.join(PARTS_FIELDS)})",
         )
         for key in template
-        if key not in PARTS_FIELDS and key not in PARTS_OPTIONAL
+        if key not in PARTS_FIELDS
     ]
     problems += _template_problems(path, template, "text", label, TITLE_FIELDS[name] | {"parts"})
-    if "none" in template:
-        problems += _template_problems(path, template, "none", label, TITLE_FIELDS[name])
-    parts = template["parts"]
+    problems += _template_problems(path, template, "none", label, TITLE_FIELDS[name])
+    parts, counts = template["parts"], TITLE_COUNTS[name]
     for i in range(len(parts)):
         found = _template_problems(path, parts, i, f"{label} part {i + 1}", TITLE_FIELDS[name])
-        if not found and not any(field for _, field, _ in parse_template(parts[i])):
+        if not found and not any(field in counts for _, field, _ in parse_template(parts[i])):
+            have = (
+                f"(counts: {', '.join(sorted(counts))})" if counts else "(this title has no count)"
+            )
             found = [
                 Problem(
                     path,
                     yaml_where(parts, i, f"{label} part {i + 1}"),
-                    "states no count: it would never "
-                    "be said (a part is said when a count in it is not 0)",
+                    f"states no count {have}: it would never be said",
                 )
             ]
         problems += found

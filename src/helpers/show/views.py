@@ -228,15 +228,20 @@ def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
     else:
         counts = frame["comparison"].value_counts()
         words = COMPARISON_WORDS
-        compared, differs, one_year = (
-            int(counts.get(kind, 0))
-            for kind in (Comparison.COMPARED, Comparison.PERIOD_DIFFERS, Comparison.ONE_YEAR)
-        )
+        # every row is of one of these kinds: a count of none is not said
+        n = {kind: int(counts.get(kind, 0)) for kind in Comparison}
         said = counted(
             [
-                (compared, f"{words[Comparison.COMPARED]}{compared}项"),
-                (differs, f"{words[Comparison.PERIOD_DIFFERS]}{differs}项（不比较）"),
-                (one_year, f"只在一年出现{one_year}项"),
+                (n[Comparison.COMPARED], f"{words[Comparison.COMPARED]}{n[Comparison.COMPARED]}项"),
+                (
+                    n[Comparison.PERIOD_DIFFERS],
+                    f"{words[Comparison.PERIOD_DIFFERS]}{n[Comparison.PERIOD_DIFFERS]}项（不比较）",
+                ),
+                (n[Comparison.ONE_YEAR], f"只在一年出现{n[Comparison.ONE_YEAR]}项"),
+                (
+                    n[Comparison.NOT_COMPARED],
+                    f"{words[Comparison.NOT_COMPARED]}{n[Comparison.NOT_COMPARED]}项",
+                ),
             ],
             "，",
         )
