@@ -345,8 +345,10 @@ def test_a_title_of_counts_with_every_count_none_says_what_holds():
     assert layout.title("quality", figures=96, approx=1, partial=9, skipped=0) == (
         "96个数字均已逐一对照原文，其中约数1个、非全年口径9个")
     b = briefing.start(load_report("conghua", 2023))
-    # a year whose one figure in common is of another period: none compared, so none up or down
-    growth = pd.DataFrame({"id": ["patents_granted"], "comparison": [Comparison.PERIOD_DIFFERS],
-                           "previous_year": [2022]})
-    title = briefing._title(dataclasses.replace(b, growth=growth), "year_on_year")
-    assert title == "2023年与2022年相比：没有口径相同、可以比较的指标"
+    # a year whose figures in common are of another period, or were 0 the year before (found by the second review:
+    # such a row shows its difference, so 「没有口径相同…」 was false): no growth rate or change in points, none up or
+    # down
+    for kind in (Comparison.PERIOD_DIFFERS, Comparison.NOT_COMPARED):
+        growth = pd.DataFrame({"id": ["patents_granted"], "comparison": [kind], "previous_year": [2022]})
+        title = briefing._title(dataclasses.replace(b, growth=growth), "year_on_year")
+        assert title == "2023年与2022年相比：没有可计算增长率或百分点变化的指标"

@@ -310,3 +310,25 @@ def test_markdown_written_with_markup_reads_in_word_and_on_the_index_as_on_the_p
                             ("Normal", "引用说明", 0), ("Normal", "运行--bureau 简称 --year即可。", 0), ("Normal", "", 1),
                             ("Heading 3", "六级", 0)]
     assert notebook_entry("02_x", nbformat.v4.new_notebook(cells=[cell])).title == "注意事项"
+    # found by the second review: a PNG whose resolution (pHYs) reads as 0 dpi stopped the Word document
+    # (ZeroDivisionError); a picture had no alt text in Word, and the space after it went; a comment inside a figure
+    # was printed
+    import base64
+    import io
+
+    from PIL import Image
+
+    low = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(low, "PNG", dpi=(0.3, 0.3))         # round(0.3) = 0 dpi
+    cell = nbformat.v4.new_markdown_cell("![低](attachment:low.png)\n\n![示意](attachment:p.png) and text\n\n"
+                                         "<figure><!-- 备注 --><figcaption><b>表1</b>题</figcaption>"
+                                         "<table><tr><td>1</td></tr></table></figure>")
+    cell.attachments = {"low.png": {"image/png": base64.b64encode(low.getvalue()).decode()},
+                        "p.png": {"image/png": PIXEL}}
+    write_docx(nbformat.v4.new_notebook(cells=[cell]), tmp_path / "d.docx", title="标题", basis="依据", stamp="生成于",
+               family="Noto Sans CJK SC")
+    written = [(p.text, [d.get("descr") for d in p._p.xpath(".//wp:docPr")])
+               for p in Document(str(tmp_path / "d.docx")).paragraphs]
+    # the unreadable picture as its alt text; the other with its alt text and the space after it; no 备注
+    assert ("低", []) in written and (" and text", ["示意"]) in written
+    assert not any("备注" in text for text, _ in written)

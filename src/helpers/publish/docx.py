@@ -68,6 +68,7 @@ IMAGE_ERRORS: tuple[type[Exception], ...] = (
     UnrecognizedImageError,
     ValueError,
     struct.error,
+    ZeroDivisionError,  # a resolution (pHYs) under half a dot per inch reads as 0 dpi
 )
 CJK_SPACE = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
 #: The children of a paragraph (w:p) whose text is the paragraph's text (python-docx's ``paragraph.text``).
@@ -274,9 +275,8 @@ class _Writer:
         """Write the block children of ``element``; loose inline content becomes a paragraph."""
         loose = []
         for child in [element.text or "", *element]:
-            if not isinstance(child, str) and not isinstance(
-                child.tag, str
-            ):  # a comment: shown by no page
+            # a comment: shown by no page
+            if not isinstance(child, str) and not isinstance(child.tag, str):
                 loose.append(child.tail or "")
                 continue
             if isinstance(child, str) or not _is_block(child):
@@ -300,6 +300,8 @@ class _Writer:
         loose.clear()
 
     def _block(self, el) -> None:
+        if not isinstance(el.tag, str):  # a comment: shown by no page
+            return
         tag, classes = el.tag, set((el.get("class") or "").split())
         if tag in ("style", "script"):
             return
@@ -444,10 +446,7 @@ class _Writer:
             Mm(TEXT_WIDTH_MM), Mm(_png_width_px(data) / 150 * 25.4)
         )  # charts are saved at 150 dpi
         paragraph.add_run().add_picture(io.BytesIO(data), width=width)
-        alt = img.get("alt", "")
-        for doc_pr in paragraph._p.xpath(".//wp:docPr"):
-            doc_pr.set("descr", alt)
-            doc_pr.set("title", alt.split("。")[0])
+        _describe(paragraph._p, img.get("alt", ""))
 
     def _pre(self, el) -> None:
         """A block of code: its lines as they are written, one line break between each."""
@@ -478,6 +477,8 @@ class _Writer:
                 int(shape.height * Mm(TEXT_WIDTH_MM) / shape.width),
                 Mm(TEXT_WIDTH_MM),
             )
+        _describe(run._r, img.get("alt", ""))
+        self._with_text.add(paragraph._p)  # a picture is content: the space after it is kept
 
     # -- inline content ----------------------------------------------------------------------
     def _inline_children(self, paragraph, el, style: dict) -> None:
@@ -569,6 +570,13 @@ def _marked(entry) -> list[tuple[str, bool]]:
         pieces.append((child.text_content(), child.tag == "mark"))
         pieces.append((child.tail or "", False))
     return [(t, b) for t, b in pieces if t]
+
+
+def _describe(element, alt: str) -> None:
+    """Give each picture within ``element`` the page's alt text: its description, and its first sentence as title."""
+    for doc_pr in element.xpath(".//wp:docPr"):
+        doc_pr.set("descr", alt)
+        doc_pr.set("title", alt.split("。")[0])
 
 
 def _collapse(text: str, at_start: bool, code: bool = False) -> str:

@@ -180,13 +180,22 @@ def markdown_text(source: str, attachments: dict | None = None) -> str:
 
     >>> markdown_text("报告中的`执法`数字：[详见](https://example.org) **两处** &#150; 完。\\n其余。")
     '报告中的执法数字：详见 两处 – 完。 其余。'
+    >>> markdown_text("<!-- 备注：a -> b 勿公开 -->\\n\\n<style>p {}</style>\\n\\n正文。")  # what no page shows
+    '正文。'
     """
     return " ".join(_text(markdown_html(source, attachments)).split())
 
 
 def _text(shown: str) -> str:
-    """The text of rendered HTML: no tags, references decoded."""
-    return html.unescape(re.sub(r"<[^>]+>", "", shown)).strip()
+    """The text rendered HTML shows: references decoded; no tag, comment, style or script."""
+    from lxml import html as lxml_html
+
+    if not shown.strip():
+        return ""
+    root = lxml_html.fragment_fromstring(shown, create_parent="div")
+    for hidden in root.xpath("//comment() | //style | //script"):
+        hidden.drop_tree()
+    return root.text_content().strip()
 
 
 def _tagged(nb: nbformat.NotebookNode, tag: str) -> bool:

@@ -357,9 +357,9 @@ def _title(b: Briefing, name: str) -> str:
             "year_on_year_one_year", year=b.year, stated=len(stated_rates(b.report))
         )
     previous_year, counts = int(b.growth["previous_year"].iloc[0]), _title_counts(b, name)
-    if not counts[
-        "compared"
-    ]:  # every figure new, gone, or of another period: none to count up or down
+    # no figure compared (each new, gone, of another period, or with a previous value of 0 or below): no growth rate
+    # or change in points, none to count up or down
+    if not counts["compared"]:
         return b.layout.title(
             "year_on_year_nothing_comparable", year=b.year, previous_year=previous_year
         )
