@@ -22,9 +22,20 @@ def test_indicators_csv_lists_every_figure_with_its_span(capsys):
     assert len(rows) == len(load_indicators("conghua", 2023))
     assert set(COLUMNS) | {"label_zh", "label_en", "source_sentence"} <= set(rows[0])
     by_id = {r["id"]: r for r in rows}
-    # 434.12万元 = 4341200 元, at characters 1249-1257 of the report
+    # 434.12万元 = 4341200 元, at characters 1249-1257 of the report; a whole number as one (was 4341200.0, found by a
+    # new-user trial), a rate as it is (调解成功率71.59%)
     assert (by_id["penalty_confiscation_amount"]["value"], by_id["penalty_confiscation_amount"]["start"],
-            by_id["penalty_confiscation_amount"]["end"]) == ("4341200.0", "1249", "1257")
+            by_id["penalty_confiscation_amount"]["end"]) == ("4341200", "1249", "1257")
+    assert by_id["council_mediation_success_rate"]["value"] == "71.59"
+
+
+def test_extract_csv_writes_whole_numbers_as_whole(tmp_path, capsys):
+    report = tmp_path / "r.txt"
+    report.write_text("全年查办案件123宗，罚没金额45.6万元，调解成功率71.59%。", encoding="utf-8")
+    assert main(["extract", str(report), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    # 45.6万元 = 45.6 × 10000 = 456000 元 (was 123.0 and 456000.0)
+    assert [(r["text"], r["value"]) for r in rows] == [("123宗", "123"), ("45.6万元", "456000"), ("71.59%", "71.59")]
 
 
 def test_indicators_json(capsys):
@@ -51,7 +62,7 @@ def test_bad_data_exits_2_with_a_message_and_no_traceback(data_copy):
     rewrite(data_copy / "indicators" / "conghua" / "2023.csv", ",439,", ",4390,")
     result = run_cli("indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
     assert result.returncode == 2
-    assert "2023.csv: line 2, column value: 4390.0 but '439宗' means 439" in result.stderr
+    assert "2023.csv: line 2, column value: 4390 but '439宗' means 439" in result.stderr   # was 4390.0
     assert "Traceback" not in result.stderr
     debug = run_cli("--debug", "indicators", "--year", "2023", env={"AMRBOOK_DATA": str(data_copy)})
     assert debug.returncode != 0 and "Traceback" in debug.stderr

@@ -31,6 +31,15 @@ MAX_JOBS = 16  # kernels of ~150 MB each; more than the notebooks there are buys
 MAX_CELL_TIMEOUT = 86400  # a day: every wait is bounded
 
 
+def _whole(value):
+    """A float that is a whole number as an int: CSV reads ``123`` and ``456000``, never ``123.0``.
+
+    >>> [_whole(v) for v in (123.0, 456000.0, 0.5, "12", float("nan"))][:4]
+    [123, 456000, 0.5, '12']
+    """
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _emit(frame, fmt: str, table_columns: list[str]) -> None:
     """Write a frame as csv or json (every column; lists as JSON) or as an aligned table."""
     import pandas as pd
@@ -46,7 +55,13 @@ def _emit(frame, fmt: str, table_columns: list[str]) -> None:
             for c in frame.columns
             if frame[c].map(lambda v: isinstance(v, (list, dict, tuple))).any()
         }
-        frame.assign(**nested).to_csv(sys.stdout, index=False, lineterminator="\n")
+        # object columns: a column's ints and floats stay each as it is (pandas' map would make them floats again)
+        whole = {
+            c: pd.Series([_whole(v) for v in frame[c]], index=frame.index, dtype=object)
+            for c in frame.columns
+            if frame[c].dtype.kind == "f" and c not in nested
+        }
+        frame.assign(**nested, **whole).to_csv(sys.stdout, index=False, lineterminator="\n")
         return
     shown = frame[table_columns].copy()
     if (
@@ -199,7 +214,7 @@ def _extract(args: argparse.Namespace) -> None:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow([f.name for f in fields(Found)])
         for found in iter_figures(text, refused):
-            writer.writerow(astuple(found))
+            writer.writerow([_whole(v) for v in astuple(found)])
     else:
         frame = extract_frame(text, refused)
         _emit(frame, args.format, ["start", "end", "text", "value", "unit", "qualifier", "context"])

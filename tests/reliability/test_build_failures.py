@@ -395,3 +395,19 @@ def test_a_kernel_that_cannot_start_fails_the_build_instead_of_hanging(notebooks
     assert main(["build", "--year", "2023", "--no-pdf"]) == 2
     assert capsys.readouterr().err == "amrbook: error: kernel failed: No such kernel named python3\n"
     assert not list((notebooks_only.parent / "outputs").glob(".tmp-*"))
+
+
+def test_a_typo_in_narrative_yml_is_named_before_a_notebook_runs(data_copy, tmp_path, monkeypatch, capsys):
+    # found by a new-user trial: it surfaced only from the briefing's kernel, wrapped as 「briefing.ipynb: code cell 4
+    # (hb.briefing.main_points(b)): DataError: …」, after the notebooks had started
+    from conftest import line_no, rewrite
+    from helpers.cli import main
+
+    monkeypatch.setenv("AMRBOOK_OUTPUTS", str(tmp_path / "outputs"))
+    path = data_copy / "narrative.yml"
+    rewrite(path, "{admin_penalty_cases}", "{admin_penalty_casesx}")
+    assert main(["build", "--year", "2023", "--no-pdf"]) == 2
+    err = capsys.readouterr().err
+    assert f"narrative.yml: line {line_no(path, 'summary:')}, summary: " in err   # the template's key
+    assert "{admin_penalty_casesx} is neither an indicator nor a metric" in err and "ipynb" not in err
+    assert not (tmp_path / "outputs" / "conghua" / "2023").exists()

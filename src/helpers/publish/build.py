@@ -547,13 +547,15 @@ def _hand_over(r: Report) -> None:
 
 
 def _changes(bureau: str, year: int, result: BuildResult, log_file: Path) -> Report:
-    """Load (and validate) the report once for the whole build, and record its snapshot and change log in
-    ``result`` and in ``log_file``, where the briefing's kernel reads it."""
+    """Load (and validate) the report, and ``narrative.yml`` with it, once for the whole build, and record its
+    snapshot and change log in ``result`` and in ``log_file``, where the briefing's kernel reads it."""
     from ..audit.diff import snapshot
     from ..audit.report import load_report
+    from ..show.narrative import load_narrative
     from .changelog import change_log, write_change_log
 
     r = load_report(bureau, year)
+    load_narrative()  # checked here, as the report's definitions are: a typo is named before a notebook runs
     result.snapshot, result.changes = snapshot(r), change_log(r)
     write_change_log(result.changes, log_file)
     return r

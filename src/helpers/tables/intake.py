@@ -14,6 +14,7 @@ then are both renamed into place. On any problem nothing changes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -189,12 +190,33 @@ def add(
     }
     _check_entry({"name": name, "level": level, **entry})
     copied = not raw.exists()
-    if copied:
-        os.replace(_write_beside(raw, data), raw)
-    if not same:
-        _record(slug, name, level, known is None, entry, raw if copied else None)
     draft = paths.draft_file(slug, year)
-    frame = None if draft.exists() else write_draft(slug, year, raw)[1]
+    drafted = not draft.exists()
+    # what this add may make, folders first: each taken back, in reverse, if the add does not finish
+    made = [
+        p
+        for p in (raw.parent, draft.parent, raw, draft, paths.proposals_file(slug, year))
+        if not p.exists()
+    ]
+    sources = paths.sources_file().read_bytes()
+    # all or nothing: a draft that fails or is interrupted (Ctrl-C, SIGTERM) takes back the copy and the entry,
+    # and data/ is as it was (was: the report copied and recorded, no draft, and another text of that year refused)
+    try:
+        if copied:
+            os.replace(_write_beside(raw, data), raw)
+        if not same:
+            _record(slug, name, level, known is None, entry, raw if copied else None)
+        frame = write_draft(slug, year, raw)[1] if drafted else None
+    except BaseException:
+        if paths.sources_file().read_bytes() != sources:
+            os.replace(_write_beside(paths.sources_file(), sources), paths.sources_file())
+        for path in reversed(made):  # files, then the folder made for them
+            if path.is_dir():
+                with contextlib.suppress(OSError):  # not empty: it holds what this add did not make
+                    path.rmdir()
+            else:
+                path.unlink(missing_ok=True)
+        raise
     return Added(raw, copied, not same, draft, frame)
 
 

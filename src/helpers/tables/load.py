@@ -548,7 +548,10 @@ def _provenance_problems(frame: pd.DataFrame, text: str, year: int, path: Path) 
         if stated is None or abs(figure.value - stated) > Decimal("1e-9") * max(
             Decimal(1), abs(figure.value)
         ):
-            bad("value", f"{row['value']!r} but {written!r} means {_plain(figure.value)}")
+            shown = (
+                _plain(stated) if stated is not None and stated.is_finite() else repr(row["value"])
+            )
+            bad("value", f"{shown} but {written!r} means {_plain(figure.value)}")
         if not same_counter(
             figure.unit, row["unit"], rules
         ):  # 件 recorded as 宗: counters of data/matching.yml
