@@ -736,20 +736,25 @@ COMPARE_SECTION, COMPARE_POINTS = "与其他机构比较", 8
 def comparison(b: Briefing) -> HTML | None:
     """与其他机构比较: when another bureau has a report of the same year, its heading, a line per compared bureau
     (at most :data:`helpers.audit.compare.PEERS`, those sharing the most concepts) on what the two reports share,
-    a line counting the others, and at most :data:`COMPARE_POINTS` sentences, each recorded as its claim
-    (:func:`helpers.show.compare.compare_say`); None (no output at all: the page is as without this cell) when
-    no other bureau has one."""
+    each followed by its sentences (at most :data:`COMPARE_POINTS` in all, each recorded as its claim:
+    :func:`helpers.show.compare.compare_say`), a line counting the other bureaus and one the other comparisons;
+    None (no output at all: the page is as without this cell) when no other bureau has one."""
     from ..audit.compare import compare_with_peers, peers
-    from .compare import compare_intro, compare_more, compare_say
+    from .compare import compare_intro, compare_more, compare_rest, compare_say
 
     if not peers(b.report):
         return None
     c = compare_with_peers(b.report)
     anchor = html.escape(heading_anchor(COMPARE_SECTION), quote=True)
     parts = [f'<h2 class="section-heading" id="{anchor}">{COMPARE_SECTION}</h2>']
+    # each bureau's line, then its sentences (found by a new-user trial: every sentence after the last line read as
+    # that bureau's)
     for other in c.reports[1:]:
         parts.append(f'<p class="yoy-note">{html.escape(compare_intro(c, other.bureau.slug))}</p>')
+        parts.append(compare_say(c, b.sources, COMPARE_POINTS, only=other.bureau.slug).html)
     if c.more:
         parts.append(f'<p class="yoy-note">{html.escape(compare_more(c))}</p>')
-    parts.append(compare_say(c, b.sources, limit=COMPARE_POINTS).html)
+    rest = compare_rest(c, COMPARE_POINTS)
+    if rest:
+        parts.append(f'<p class="yoy-note">{html.escape(rest)}</p>')
     return HTML("".join(parts))

@@ -94,7 +94,7 @@ def _result(p) -> str:
 
 
 def compare_say(
-    c: Comparison, cite: Citations | None = None, limit: int | None = None
+    c: Comparison, cite: Citations | None = None, limit: int | None = None, only: str | None = None
 ) -> Narrative:
     """The comparison in sentences, one per measure and other bureau, each recorded as its claim.
 
@@ -105,7 +105,10 @@ def compare_say(
         The page's citations (``notes`` of ``hb.setup()``, or ``b.sources`` in the briefing).
     limit : int, optional
         At most this many sentences in all (compared measures first, then by bureau and concept), and one
-        saying how many more.
+        saying how many more (:func:`compare_rest`).
+    only : str, optional
+        Of those, only the sentences on this other bureau (its slug), and no sentence on how many more: the
+        briefing sets each bureau's sentences under its own line.
 
     Returns
     -------
@@ -115,19 +118,30 @@ def compare_say(
     cite = checked(cite, "compare_say")
     notes: list[str] = []
     plain, items = [], []
-    ranked = c.pairs.sort_values("order", key=lambda s: s == Order.NONE, kind="stable")
-    shown = ranked if limit is None else ranked.iloc[:limit]
-    for p in shown.itertuples():
+    shown = _shown(c, limit)
+    for p in shown.itertuples() if only is None else shown[shown["other"] == only].itertuples():
         text, said = _sentence(c, p, cite, notes)
         plain.append(text)
         items.append(f"<li>{claim_span(claim(p.measure, str(p.other)), p.order, said)}</li>")
-    if len(shown) < len(ranked):
-        more = f"另有{len(ranked) - len(shown)}项比较见比较笔记本。"
+    more = compare_rest(c, limit) if only is None else ""
+    if more:
         plain.append(more)
         items.append(f"<li>{more}</li>")
     foot = f'<ol class="sources">{"".join(notes)}</ol>' if notes else ""
     listed = f'<ul class="compare">{"".join(items)}</ul>' if items else ""
     return Narrative("".join(plain), listed + foot)
+
+
+def compare_rest(c: Comparison, limit: int | None) -> str:
+    """The sentence on the comparisons :func:`compare_say` leaves out at ``limit``, or "" when it leaves none."""
+    left = len(c.pairs) - len(_shown(c, limit))
+    return f"另有{left}项比较见比较笔记本。" if left else ""
+
+
+def _shown(c: Comparison, limit: int | None) -> pd.DataFrame:
+    """The pairs said, in order: compared measures first, then by bureau and concept; at most ``limit``."""
+    ranked = c.pairs.sort_values("order", key=lambda s: s == Order.NONE, kind="stable")
+    return ranked if limit is None else ranked.iloc[:limit]
 
 
 def _sentence(c: Comparison, p, cite: Citations, notes: list[str]) -> tuple[str, str]:
