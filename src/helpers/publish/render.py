@@ -25,6 +25,7 @@ import_jsonschema()  # before nbformat imports it (see helpers.publish)
 
 import nbformat
 from fontTools.ttLib import TTFont
+from lxml import html as lxml_html
 from markupsafe import Markup
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
@@ -188,8 +189,6 @@ def markdown_text(source: str, attachments: dict | None = None) -> str:
 
 def _text(shown: str) -> str:
     """The text rendered HTML shows: references decoded; no tag, comment, style or script."""
-    from lxml import html as lxml_html
-
     if not shown.strip():
         return ""
     root = lxml_html.fragment_fromstring(shown, create_parent="div")

@@ -34,7 +34,7 @@ from ..datafile import (
 )
 from ..errors import DataError, Problem
 from .charts import charts_document
-from .format import metric_text
+from .format import counted, metric_text
 
 #: The figures and tables the briefing computes itself, and their kind (the rest are charts of charts.yml).
 BUILT_IN = {"findings": "表", "year_on_year": "表", "largest_changes": "图", "quality": "表"}
@@ -106,14 +106,20 @@ class Layout:
         if isinstance(template, str):
             return template.format(**fields)
         counts = TITLE_COUNTS[name]
-        said = [
-            part.format(**fields)
-            for part in template["parts"]
-            if any(fields[field] != 0 for _, field, _ in parse_template(part) if field in counts)
-        ]
-        if not said:
-            return template["none"].format(**fields)
-        return template["text"].format(parts="、".join(said), **fields)
+        said = counted(
+            [
+                (
+                    any(fields[f] for _, f, _ in parse_template(part) if f in counts),
+                    part.format(**fields),
+                )
+                for part in template["parts"]
+            ]
+        )
+        return (
+            template["text"].format(parts=said, **fields)
+            if said
+            else template["none"].format(**fields)
+        )
 
 
 @parsed_once(paths.charts_file)

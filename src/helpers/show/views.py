@@ -228,20 +228,16 @@ def growth_view(r: Report, metrics: bool = False) -> pd.DataFrame:
     else:
         counts = frame["comparison"].value_counts()
         words = COMPARISON_WORDS
-        # every row is of one of these kinds: a count of none is not said
-        n = {kind: int(counts.get(kind, 0)) for kind in Comparison}
+        # every row is of one of these kinds, said in their order; a count of none is not said
+        shapes = {
+            Comparison.PERIOD_DIFFERS: "{word}{n}项（不比较）",
+            Comparison.ONE_YEAR: "只在一年出现{n}项",
+        }
         said = counted(
             [
-                (n[Comparison.COMPARED], f"{words[Comparison.COMPARED]}{n[Comparison.COMPARED]}项"),
-                (
-                    n[Comparison.PERIOD_DIFFERS],
-                    f"{words[Comparison.PERIOD_DIFFERS]}{n[Comparison.PERIOD_DIFFERS]}项（不比较）",
-                ),
-                (n[Comparison.ONE_YEAR], f"只在一年出现{n[Comparison.ONE_YEAR]}项"),
-                (
-                    n[Comparison.NOT_COMPARED],
-                    f"{words[Comparison.NOT_COMPARED]}{n[Comparison.NOT_COMPARED]}项",
-                ),
+                (n, shapes.get(kind, "{word}{n}项").format(word=words[kind], n=n))
+                for kind in Comparison
+                for n in (int(counts.get(kind, 0)),)
             ],
             "，",
         )
